@@ -1,0 +1,109 @@
+"""Composition root: builds storage, services, transports, scheduler and delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.delivery import DeliveryWorker
+from bot.settings import Settings
+from storage import migrate
+from storage.db import create_engine, session_factory
+from storage.repositories import SqlUnitOfWorkFactory
+from surveys.alerts import AlertPolicy
+from surveys.model import Channel
+from surveys.ports import Clock, Messenger, SystemClock
+from surveys.sentiment import make_analyser
+from surveys.service import SurveyPolicy, SurveyService
+
+log = logging.getLogger(__name__)
+
+
+def survey_policy(settings: Settings) -> SurveyPolicy:
+    return SurveyPolicy(
+        reminder_delay=settings.reminder_after,
+        expiry_delay=settings.expire_after,
+        send_hour=settings.send_hour,
+        company=settings.company_name,
+        default_language=settings.default_language,
+        alerts=AlertPolicy(threshold=settings.alert_threshold),
+    )
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    uow: SqlUnitOfWorkFactory
+    clock: Clock
+    service: SurveyService
+    delivery: DeliveryWorker
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    async def create(
+        cls,
+        settings: Settings,
+        messengers: Mapping[Channel, Messenger],
+        clock: Clock | None = None,
+        *,
+        run_migrations: bool = True,
+    ) -> App:
+        engine = create_engine(settings.database_url)
+        if run_migrations:
+            await migrate.upgrade(engine)
+        uow = SqlUnitOfWorkFactory(session_factory(engine))
+        clock = clock or SystemClock()
+        service = SurveyService(
+            uow, clock, make_analyser(settings.sentiment_analyser), survey_policy(settings)
+        )
+        delivery = DeliveryWorker(
+            uow, messengers, service, clock, max_attempts=settings.delivery_max_attempts
+        )
+        return cls(settings, engine, uow, clock, service, delivery)
+
+    async def run(self) -> None:
+        """Scheduler and delivery until stop() is called."""
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        # The tick is idempotent (rounds are unique per period, reminders flip a flag), so
+        # coalescing missed runs into one and never overlapping two is all it needs.
+        scheduler.add_job(
+            self._tick,
+            IntervalTrigger(seconds=self.settings.tick_seconds),
+            id="candor-tick",
+            coalesce=True,
+            max_instances=1,
+            next_run_time=self.clock.now(),
+        )
+        scheduler.start()
+        try:
+            await self.delivery.run_forever(self.settings.delivery_poll_seconds, self.stop_event)
+        finally:
+            scheduler.shutdown(wait=False)
+
+    async def _tick(self) -> None:
+        try:
+            report = await self.service.tick()
+        except Exception:
+            log.exception("scheduled tick failed; the next one retries")
+            return
+        if report.reminders or report.expired or report.rounds_opened:
+            log.info(
+                "tick: %d reminders, %d expired, rounds opened: %s",
+                report.reminders,
+                report.expired,
+                ", ".join(report.rounds_opened) or "none",
+            )
+            self.delivery.wake.set()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,183 @@
+"""`candor demo`: one whole round in the terminal, no tokens needed.
+
+It seeds a demo account (an owner, a manager, you as the client contact), opens a round,
+and lets you answer — typed or piped on standard input. Every message goes the real way:
+recorded in the outbox, then delivered by the delivery worker to the console.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TextIO
+
+from bot.app import App
+from bot.console.messenger import ConsoleMessenger
+from bot.settings import Settings
+from surveys.conversation import ContactEvent, EventKind
+from surveys.model import (
+    Account,
+    Address,
+    Channel,
+    Contact,
+    ContactLevel,
+    ContactStatus,
+    Language,
+    Staff,
+    StaffRole,
+)
+from surveys.ports import Clock
+from surveys.reports import render_table
+
+CLIENT = "client"
+OWNER = "owner"
+MANAGER = "manager"
+NON_TEXT = {"/sticker": "sticker", "/photo": "photo", "/voice": "voice", "/file": "file"}
+BUTTONS = {"/skip": EventKind.SKIP, "/later": EventKind.LATER, "/decline": EventKind.DECLINE}
+
+_NAMES = {
+    Language.EN: ("Olga Petrova", "Max Orlov", "Northwind Logistics (demo)", "Anna Smith"),
+    Language.RU: ("Ольга Петрова", "Максим Орлов", "Северный ветер (демо)", "Анна Смирнова"),
+}
+_ROLES = {Language.EN: ("you", "account owner"), Language.RU: ("вы", "владелец аккаунта")}
+_HELP = {
+    Language.EN: (
+        "Candor demo: you are {contact}, a client of {account}. Answer in your own words.\n"
+        "Also try /skip, /later, /decline, /edit <new text> (edits your last answer), "
+        "/sticker, /photo, /voice, /file. End with Ctrl-D.\n"
+    ),
+    Language.RU: (
+        "Демо Candor: вы — {contact}, клиент {account}. Отвечайте своими словами.\n"
+        "Попробуйте также /skip, /later, /decline, /edit <новый текст> (исправить последний "
+        "ответ), /sticker, /photo, /voice, /file. Завершить — Ctrl-D.\n"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCast:
+    owner: Staff
+    account: Account
+    contact: Contact
+
+
+async def seed(app: App, lang: Language) -> DemoCast:
+    """The demo's people and account; idempotent, so the demo can run again on one database."""
+    owner_name, manager_name, account_name, contact_name = _NAMES[lang]
+    async with app.uow() as uow:
+        owner = await uow.staff.by_address(Address(Channel.CONSOLE, OWNER))
+        if owner is None:
+            owner = await uow.staff.add(
+                Staff(0, owner_name, StaffRole.OWNER, lang, console_name=OWNER)
+            )
+        if await uow.staff.by_address(Address(Channel.CONSOLE, MANAGER)) is None:
+            await uow.staff.add(
+                Staff(0, manager_name, StaffRole.MANAGER, lang, console_name=MANAGER)
+            )
+        account = await uow.accounts.by_name(account_name)
+        if account is None:
+            account = await uow.accounts.add(
+                Account(0, account_name, owner.id, "gold", lang, app.settings.timezone)
+            )
+        contact = await uow.contacts.by_address(Address(Channel.CONSOLE, CLIENT))
+        if contact is None:
+            contact = await uow.contacts.add(
+                Contact(
+                    0,
+                    account.id,
+                    contact_name,
+                    ContactLevel.STAKEHOLDER,
+                    lang,
+                    ContactStatus.ACTIVE,
+                    Channel.CONSOLE,
+                    CLIENT,
+                )
+            )
+        await uow.commit()
+    return DemoCast(owner, account, contact)
+
+
+def parse_line(line: str) -> ContactEvent | tuple[str, str]:
+    """A typed line as a contact event, or ("edit", text) for /edit."""
+    text = line.rstrip("\n")
+    command, _, rest = text.strip().partition(" ")
+    if command in NON_TEXT:
+        return ContactEvent(EventKind.NON_TEXT, media=NON_TEXT[command])
+    if command in BUTTONS and not rest:
+        return ContactEvent(BUTTONS[command])
+    if command == "/edit":
+        return ("edit", rest)
+    return ContactEvent(EventKind.TEXT, text)
+
+
+async def run_demo(
+    settings: Settings,
+    stdin: TextIO,
+    stdout: TextIO,
+    *,
+    lang: Language,
+    interactive: bool,
+    clock: Clock | None = None,
+) -> int:
+    console = ConsoleMessenger(stdout)
+    app = await App.create(settings, {Channel.CONSOLE: console}, clock)
+    try:
+        cast = await seed(app, lang)
+        you, owner = _ROLES[lang]
+        console.names.update(
+            {CLIENT: f"{you} ({cast.contact.name})", OWNER: f"{cast.owner.name}, {owner}"}
+        )
+        stdout.write(_HELP[lang].format(contact=cast.contact.name, account=cast.account.name))
+        stdout.write("\n")
+        now = app.clock.now()
+        title = "Sprint 14 (demo)" if lang is Language.EN else "Спринт 14 (демо)"
+        # A fresh period per run, so the demo can be replayed on the same database.
+        opened = await app.service.open_round(
+            cast.account.id, f"demo-{now:%Y%m%dT%H%M%S.%f}", title
+        )
+        await app.delivery.run_once()
+        me = Address(Channel.CONSOLE, CLIENT)
+        sequence = 0
+        last_answer_id: str | None = None
+        while await _still_open(app, cast.contact.id):
+            if interactive:
+                stdout.write("you> ")
+                stdout.flush()
+            line = stdin.readline()
+            if not line:
+                break
+            parsed = parse_line(line)
+            sequence += 1
+            if isinstance(parsed, tuple):
+                if last_answer_id is None:
+                    stdout.write("(nothing to edit yet)\n\n")
+                    continue
+                await app.service.handle_edit(me, last_answer_id, parsed[1])
+            else:
+                message_id = f"{opened.round.id}-{sequence}"
+                event = ContactEvent(parsed.kind, parsed.text, message_id, parsed.media)
+                await app.service.handle_event(me, event)
+                if parsed.kind is EventKind.TEXT and parsed.text.strip():
+                    last_answer_id = message_id
+            await app.delivery.run_once()
+        await _print_outcome(app, opened.round.id, stdout, lang)
+        return 0
+    finally:
+        await app.close()
+
+
+async def _still_open(app: App, contact_id: int) -> bool:
+    async with app.uow() as uow:
+        conv = await uow.conversations.current_for_contact(contact_id)
+    return conv is not None and conv.status.is_open
+
+
+async def _print_outcome(app: App, round_id: int, stdout: TextIO, lang: Language) -> None:
+    summary = await app.service.round_summary(round_id)
+    alerts = await app.service.alerts_for_round(round_id)
+    heading = {
+        Language.EN: ("Alerts sent to the account owner in this round: {n}", "Round summary"),
+        Language.RU: ("Алертов владельцу аккаунта в этом опросе: {n}", "Сводка опроса"),
+    }[lang]
+    stdout.write("=" * 60 + "\n")
+    stdout.write(heading[0].format(n=len(alerts)) + "\n\n")
+    stdout.write(f"{heading[1]}\n{render_table(summary, lang)}\n")

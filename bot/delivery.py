@@ -1,0 +1,175 @@
+"""The outbox worker: delivers recorded messages, retries what may succeed later.
+
+Delivery guarantee: *at most once* per recorded message. A message is claimed (status
+"sending", committed) before the platform call and settled right after it. If the process
+dies between the two, the message stays "sending" until its lease runs out and is then
+marked "uncertain" — never resent, because Telegram and Slack offer no way to ask whether
+it arrived. Messages are claimed one at a time, so a crash leaves at most one message per
+worker uncertain; the conversation's reminder re-asks its question later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from surveys.model import Channel, OutgoingMessage
+from surveys.ports import (
+    Clock,
+    Messenger,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnitOfWorkFactory,
+)
+from surveys.service import SurveyService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with jitter, so retries from many messages do not align."""
+
+    base: float = 2.0
+    cap: float = 900.0
+
+    def delay(self, attempt: int, rnd: Callable[[], float] = random.random) -> float:
+        raw = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        return raw * (0.5 + rnd() / 2)
+
+
+@dataclass(slots=True)
+class DeliveryStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    uncertain: int = 0
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        messengers: Mapping[Channel, Messenger],
+        service: SurveyService,
+        clock: Clock,
+        *,
+        batch: int = 50,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 10,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.uow = uow
+        self.messengers = dict(messengers)
+        self.service = service
+        self.clock = clock
+        self.batch = batch
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.backoff = backoff or Backoff()
+        self.wake = asyncio.Event()
+
+    async def recover(self) -> int:
+        """Settle messages a dead process left 'sending' (past their lease) as uncertain."""
+        async with self.uow() as uow:
+            stale = await uow.outbox.mark_stale_uncertain(self.clock.now())
+            await uow.commit()
+        for message in stale:
+            log.warning(
+                "message %s to %s:%s may not have arrived (process stopped while sending)",
+                message.id,
+                message.recipient.channel,
+                message.recipient.address,
+            )
+        return len(stale)
+
+    async def run_once(self) -> DeliveryStats:
+        """Deliver every message that is due now; returns what happened."""
+        stats = DeliveryStats(uncertain=await self.recover())
+        while True:
+            async with self.uow() as uow:
+                heads = await uow.outbox.due_heads(
+                    self.clock.now(), self.batch, list(self.messengers)
+                )
+            if not heads:
+                return stats
+            progressed = False
+            for head in heads:
+                outcome = await self._deliver(head)
+                if outcome is None:
+                    continue
+                progressed = True
+                setattr(stats, outcome, getattr(stats, outcome) + 1)
+            if not progressed:
+                return stats
+
+    async def _deliver(self, head: OutgoingMessage) -> str | None:
+        assert head.id is not None
+        async with self.uow() as uow:
+            message = await uow.outbox.claim(head.id, self.clock.now() + self.lease)
+            await uow.commit()
+        if message is None:
+            return None  # another worker took it
+        messenger = self.messengers[message.recipient.channel]
+        try:
+            # Bounded well inside the lease, so a live worker never looks dead.
+            async with asyncio.timeout(self.lease.total_seconds() / 2):
+                platform_id = await messenger.send(message)
+        except TransientDeliveryError as exc:
+            return await self._retry_or_fail(message, exc)
+        except PermanentDeliveryError as exc:
+            log.warning("message %s refused for good: %s", message.id, exc)
+            await self.service.record_permanent_failure(message, exc)
+            return "failed"
+        except TimeoutError:
+            # The request may have reached the platform: do not risk a duplicate.
+            async with self.uow() as uow:
+                await uow.outbox.mark_uncertain(message.id, "timed out while sending")  # type: ignore[arg-type]
+                await uow.commit()
+            return "uncertain"
+        async with self.uow() as uow:
+            await uow.outbox.mark_sent(message.id, platform_id, self.clock.now())  # type: ignore[arg-type]
+            await uow.commit()
+        return "sent"
+
+    async def _retry_or_fail(self, message: OutgoingMessage, exc: TransientDeliveryError) -> str:
+        assert message.id is not None
+        if message.attempts >= self.max_attempts:
+            log.warning(
+                "message %s gave up after %d attempts: %s", message.id, message.attempts, exc
+            )
+            await self.service.record_permanent_failure(
+                message,
+                PermanentDeliveryError(
+                    f"gave up after {message.attempts} attempts: {exc}", recipient_gone=False
+                ),
+            )
+            return "failed"
+        # The platform's own retry_after wins over our backoff: it knows its limits.
+        delay = (
+            exc.retry_after if exc.retry_after is not None else self.backoff.delay(message.attempts)
+        )
+        async with self.uow() as uow:
+            await uow.outbox.mark_retry(
+                message.id, str(exc), self.clock.now() + timedelta(seconds=delay)
+            )
+            await uow.commit()
+        log.info("message %s retry in %.1fs: %s", message.id, delay, exc)
+        return "retried"
+
+    async def run_forever(self, poll_seconds: float, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set; wakes early when a handler records a message."""
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # a bad message or a lost connection must not stop delivery
+                log.exception("delivery pass failed; will retry")
+            self.wake.clear()
+            waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()

@@ -1,0 +1,186 @@
+"""Every setting, from the environment and `.env`, validated once at start."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from surveys.model import Language
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """'90s', '30m', '36h', '2d', '1w', a number of seconds, or a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    text = str(value)
+    if text.strip().isdigit():
+        return timedelta(seconds=int(text))
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError("expected a duration such as 90s, 30m, 36h, 2d or 1w")
+    return timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2].lower()])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CANDOR_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    database_url: str = "sqlite+aiosqlite:///candor.db"
+    default_language: Language = Language.EN
+    timezone: str = "UTC"
+    company_name: str = "Candor"
+    reminder_after: Annotated[timedelta, NoDecode] = timedelta(days=2)
+    expire_after: Annotated[timedelta, NoDecode] = timedelta(days=7)
+    send_hour: int = Field(10, ge=0, le=23)
+    alert_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    sentiment_analyser: str = "baseline"
+    tick_seconds: int = Field(60, ge=1, le=3600)
+    delivery_poll_seconds: float = Field(1.0, gt=0, le=60)
+    delivery_max_attempts: int = Field(10, ge=1, le=100)
+    log_level: str = "INFO"
+    admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    # Platform credentials keep the names their platforms' docs use.
+    telegram_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "CANDOR_TELEGRAM_BOT_TOKEN")
+    )
+    telegram_api_url: str = Field(
+        "https://api.telegram.org",
+        validation_alias=AliasChoices("TELEGRAM_API_URL", "CANDOR_TELEGRAM_API_URL"),
+    )
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CANDOR_SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "CANDOR_SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "CANDOR_SLACK_SIGNING_SECRET"),
+    )
+
+    @field_validator("reminder_after", "expire_after", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        duration = parse_duration(value)
+        if duration <= timedelta(0):
+            raise ValueError("must be longer than zero")
+        return duration
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            msg = f"unknown time zone {value!r}; use an IANA name like Europe/Moscow"
+            raise ValueError(msg) from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL; e.g. sqlite+aiosqlite:///candor.db") from None
+        if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ValueError(
+                f"driver {url.drivername!r} is not supported; "
+                "use sqlite+aiosqlite:///… or postgresql+asyncpg://…"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @field_validator("sentiment_analyser")
+    @classmethod
+    def _analyser(cls, value: str) -> str:
+        from surveys.sentiment import make_analyser
+
+        make_analyser(value)  # raises ValueError naming the known analysers
+        return value
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("expected comma-separated Telegram user ids, e.g. 1234,5678")
+            return [int(p) for p in parts]
+        return value
+
+    @model_validator(mode="after")
+    def _reminder_before_expiry(self) -> Settings:
+        if self.reminder_after >= self.expire_after:
+            raise ValueError(
+                "CANDOR_REMINDER_AFTER must be shorter than CANDOR_EXPIRE_AFTER "
+                "(a reminder after expiry would never be sent)"
+            )
+        return self
+
+    @property
+    def has_platform(self) -> bool:
+        return bool(self.telegram_bot_token or self.slack_bot_token)
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; the message is one line fit for a terminal."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line naming each bad setting by its environment variable, never its value."""
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False):
+        loc = error.get("loc") or ()
+        field = str(loc[0]) if loc else ""
+        reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"invalid setting {_env_name(field)}: {reason}" if field else reason)
+    return "; ".join(parts)
+
+
+def _env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"CANDOR_{field.upper()}"

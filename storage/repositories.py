@@ -1,0 +1,750 @@
+"""The domain's repository interfaces (surveys.ports), implemented on SQLAlchemy."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import (
+    AccountRow,
+    AlertRow,
+    AnswerRow,
+    ContactRow,
+    ConversationRow,
+    OutboxRow,
+    RoundRow,
+    ScheduleRow,
+    StaffRow,
+)
+from surveys.model import (
+    Account,
+    Address,
+    Alert,
+    AlertStatus,
+    Answer,
+    CadenceKind,
+    Channel,
+    Contact,
+    ContactLevel,
+    ContactStatus,
+    Conversation,
+    ConversationStatus,
+    Language,
+    OutboxStatus,
+    OutgoingMessage,
+    Round,
+    Schedule,
+    Sentiment,
+    SentimentLabel,
+    Staff,
+    StaffRole,
+)
+from surveys.ports import ConcurrentUpdateError, UnitOfWork
+
+# --- mappers: rows <-> domain objects -----------------------------------------------------
+
+
+def _staff(row: StaffRow) -> Staff:
+    return Staff(
+        id=row.id,
+        name=row.name,
+        role=StaffRole(row.role),
+        language=Language(row.language),
+        telegram_user_id=row.telegram_user_id,
+        slack_user_id=row.slack_user_id,
+        console_name=row.console_name,
+    )
+
+
+def _account(row: AccountRow) -> Account:
+    return Account(
+        id=row.id,
+        name=row.name,
+        owner_id=row.owner_id,
+        tier=row.tier,
+        language=Language(row.language),
+        timezone=row.timezone,
+        question_overrides=dict(row.question_overrides or {}),
+    )
+
+
+def _contact(row: ContactRow) -> Contact:
+    return Contact(
+        id=row.id,
+        account_id=row.account_id,
+        name=row.name,
+        level=ContactLevel(row.level),
+        language=Language(row.language),
+        status=ContactStatus(row.status),
+        channel=Channel(row.channel) if row.channel else None,
+        address=row.address,
+        email=row.email,
+    )
+
+
+def _schedule(row: ScheduleRow) -> Schedule:
+    return Schedule(
+        id=row.id,
+        account_id=row.account_id,
+        kind=CadenceKind(row.kind),
+        every_weeks=row.every_weeks,
+        anchor=row.anchor,
+        cron=row.cron,
+        last_period_key=row.last_period_key,
+        created_at=row.created_at,
+    )
+
+
+def _round(row: RoundRow) -> Round:
+    return Round(
+        id=row.id,
+        account_id=row.account_id,
+        period_key=row.period_key,
+        title=row.title,
+        opened_at=row.opened_at,
+        audience=row.audience,
+    )
+
+
+def _conversation(row: ConversationRow) -> Conversation:
+    return Conversation(
+        id=row.id,
+        round_id=row.round_id,
+        contact_id=row.contact_id,
+        status=ConversationStatus(row.status),
+        question_index=row.question_index,
+        question_keys=list(row.question_keys),
+        language=Language(row.language),
+        invited_at=row.invited_at,
+        last_activity_at=row.last_activity_at,
+        reminder_due_at=row.reminder_due_at,
+        expires_at=row.expires_at,
+        reminded=row.reminded,
+        finished_at=row.finished_at,
+        version=row.version,
+    )
+
+
+def _conversation_values(conv: Conversation) -> dict[str, Any]:
+    return {
+        "status": conv.status.value,
+        "question_index": conv.question_index,
+        "question_keys": list(conv.question_keys),
+        "language": conv.language.value,
+        "last_activity_at": conv.last_activity_at,
+        "reminder_due_at": conv.reminder_due_at,
+        "expires_at": conv.expires_at,
+        "reminded": conv.reminded,
+        "finished_at": conv.finished_at,
+    }
+
+
+def _answer(row: AnswerRow) -> Answer:
+    sentiment = None
+    if row.sentiment_label:
+        sentiment = Sentiment(
+            label=SentimentLabel(row.sentiment_label),
+            score=row.sentiment_score or 0.0,
+            evidence=list(row.sentiment_evidence or []),
+            analyser=row.analyser or "",
+        )
+    return Answer(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        question_key=row.question_key,
+        text=row.text,
+        received_at=row.received_at,
+        source_message_id=row.source_message_id,
+        edited_at=row.edited_at,
+        history=list(row.history or []),
+        late=row.late,
+        truncated=row.truncated,
+        sentiment=sentiment,
+    )
+
+
+def _answer_values(answer: Answer) -> dict[str, Any]:
+    s = answer.sentiment
+    return {
+        "question_key": answer.question_key,
+        "text": answer.text,
+        "received_at": answer.received_at,
+        "source_message_id": answer.source_message_id,
+        "edited_at": answer.edited_at,
+        "history": list(answer.history),
+        "late": answer.late,
+        "truncated": answer.truncated,
+        "sentiment_label": s.label.value if s else None,
+        "sentiment_score": s.score if s else None,
+        "sentiment_evidence": list(s.evidence) if s else None,
+        "analyser": s.analyser if s else None,
+    }
+
+
+def _alert(row: AlertRow) -> Alert:
+    return Alert(
+        id=row.id,
+        answer_id=row.answer_id,
+        account_id=row.account_id,
+        owner_id=row.owner_id,
+        status=AlertStatus(row.status),
+        created_at=row.created_at,
+        notes=list(row.notes or []),
+    )
+
+
+def _outgoing(row: OutboxRow) -> OutgoingMessage:
+    return OutgoingMessage(
+        id=row.id,
+        recipient=Address(Channel(row.channel), row.address),
+        kind=row.kind,
+        payload=dict(row.payload),
+        idempotency_key=row.idempotency_key,
+        status=OutboxStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        contact_id=row.contact_id,
+    )
+
+
+# --- repositories -------------------------------------------------------------------------
+
+
+class _Repo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _insert(self, row: Any) -> Any:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def _inserted_unless_duplicate(self, row: Any) -> Any | None:
+        """Insert ``row`` in a savepoint; None when a unique constraint already holds it.
+
+        The savepoint keeps the outer transaction usable after the violation (PostgreSQL
+        would otherwise abort it).
+        """
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:
+            return None
+        return row
+
+
+class SqlStaffRepository(_Repo):
+    async def get(self, staff_id: int) -> Staff | None:
+        row = await self.session.get(StaffRow, staff_id)
+        return _staff(row) if row else None
+
+    async def by_address(self, address: Address) -> Staff | None:
+        column = {
+            Channel.TELEGRAM: StaffRow.telegram_user_id,
+            Channel.SLACK: StaffRow.slack_user_id,
+            Channel.CONSOLE: StaffRow.console_name,
+        }[address.channel]
+        value: Any = address.address
+        if address.channel is Channel.TELEGRAM:
+            if not address.address.lstrip("-").isdigit():
+                return None
+            value = int(address.address)
+        row = await self.session.scalar(select(StaffRow).where(column == value))
+        return _staff(row) if row else None
+
+    async def add(self, staff: Staff) -> Staff:
+        row = await self._insert(
+            StaffRow(
+                name=staff.name,
+                role=staff.role.value,
+                language=staff.language.value,
+                telegram_user_id=staff.telegram_user_id,
+                slack_user_id=staff.slack_user_id,
+                console_name=staff.console_name,
+            )
+        )
+        return _staff(row)
+
+    async def list(self) -> list[Staff]:
+        rows = await self.session.scalars(select(StaffRow).order_by(StaffRow.id))
+        return [_staff(r) for r in rows]
+
+
+class SqlAccountRepository(_Repo):
+    async def get(self, account_id: int) -> Account | None:
+        row = await self.session.get(AccountRow, account_id)
+        return _account(row) if row else None
+
+    async def by_name(self, name: str) -> Account | None:
+        """Exact name, else a case-insensitive match (done here: SQLite's lower() is ASCII-only)."""
+        row = await self.session.scalar(select(AccountRow).where(AccountRow.name == name))
+        if row is None:
+            wanted = name.casefold()
+            rows = await self.session.scalars(select(AccountRow))
+            row = next((r for r in rows if r.name.casefold() == wanted), None)
+        return _account(row) if row else None
+
+    async def add(self, account: Account) -> Account:
+        row = await self._insert(
+            AccountRow(
+                name=account.name,
+                owner_id=account.owner_id,
+                tier=account.tier,
+                language=account.language.value,
+                timezone=account.timezone,
+                question_overrides=account.question_overrides,
+            )
+        )
+        return _account(row)
+
+    async def list(self) -> list[Account]:
+        rows = await self.session.scalars(select(AccountRow).order_by(AccountRow.name))
+        return [_account(r) for r in rows]
+
+
+class SqlContactRepository(_Repo):
+    async def get(self, contact_id: int) -> Contact | None:
+        row = await self.session.get(ContactRow, contact_id)
+        return _contact(row) if row else None
+
+    async def by_address(self, address: Address) -> Contact | None:
+        row = await self.session.scalar(
+            select(ContactRow).where(
+                ContactRow.channel == address.channel.value,
+                ContactRow.address == address.address,
+            )
+        )
+        return _contact(row) if row else None
+
+    async def add(self, contact: Contact) -> Contact:
+        row = await self._insert(
+            ContactRow(
+                account_id=contact.account_id,
+                name=contact.name,
+                level=contact.level.value,
+                language=contact.language.value,
+                status=contact.status.value,
+                channel=contact.channel.value if contact.channel else None,
+                address=contact.address,
+                email=contact.email,
+            )
+        )
+        return _contact(row)
+
+    async def for_account(self, account_id: int) -> list[Contact]:
+        rows = await self.session.scalars(
+            select(ContactRow).where(ContactRow.account_id == account_id).order_by(ContactRow.id)
+        )
+        return [_contact(r) for r in rows]
+
+    async def set_status(self, contact_id: int, status: ContactStatus) -> None:
+        await self.session.execute(
+            update(ContactRow).where(ContactRow.id == contact_id).values(status=status.value)
+        )
+
+
+class SqlScheduleRepository(_Repo):
+    async def set(self, schedule: Schedule) -> Schedule:
+        row = await self.session.scalar(
+            select(ScheduleRow).where(ScheduleRow.account_id == schedule.account_id)
+        )
+        if row is None:
+            row = ScheduleRow(account_id=schedule.account_id)
+            self.session.add(row)
+        row.kind = schedule.kind.value
+        row.every_weeks = schedule.every_weeks
+        row.anchor = schedule.anchor
+        row.cron = schedule.cron
+        row.last_period_key = schedule.last_period_key
+        if schedule.created_at is not None:
+            row.created_at = schedule.created_at
+        await self.session.flush()
+        return _schedule(row)
+
+    async def for_account(self, account_id: int) -> Schedule | None:
+        row = await self.session.scalar(
+            select(ScheduleRow).where(ScheduleRow.account_id == account_id)
+        )
+        return _schedule(row) if row else None
+
+    async def list(self) -> list[Schedule]:
+        rows = await self.session.scalars(select(ScheduleRow).order_by(ScheduleRow.id))
+        return [_schedule(r) for r in rows]
+
+    async def mark_period(self, schedule_id: int, period_key: str) -> None:
+        await self.session.execute(
+            update(ScheduleRow)
+            .where(ScheduleRow.id == schedule_id)
+            .values(last_period_key=period_key)
+        )
+
+
+class SqlRoundRepository(_Repo):
+    async def get(self, round_id: int) -> Round | None:
+        row = await self.session.get(RoundRow, round_id)
+        return _round(row) if row else None
+
+    async def get_or_create(self, round_: Round) -> tuple[Round, bool]:
+        row = RoundRow(
+            account_id=round_.account_id,
+            period_key=round_.period_key,
+            title=round_.title,
+            audience=round_.audience,
+            opened_at=round_.opened_at,
+        )
+        inserted = await self._inserted_unless_duplicate(row)
+        if inserted is not None:
+            return _round(inserted), True
+        existing = await self.session.scalar(
+            select(RoundRow).where(
+                RoundRow.account_id == round_.account_id,
+                RoundRow.period_key == round_.period_key,
+            )
+        )
+        assert existing is not None, "unique violation without a row"
+        return _round(existing), False
+
+    async def for_account(self, account_id: int) -> list[Round]:
+        rows = await self.session.scalars(
+            select(RoundRow).where(RoundRow.account_id == account_id).order_by(RoundRow.id)
+        )
+        return [_round(r) for r in rows]
+
+
+_OPEN = (ConversationStatus.INVITED.value, ConversationStatus.ASKING.value)
+
+
+class SqlConversationRepository(_Repo):
+    async def add(self, conversation: Conversation) -> Conversation:
+        row = await self._insert(
+            ConversationRow(
+                round_id=conversation.round_id,
+                contact_id=conversation.contact_id,
+                invited_at=conversation.invited_at,
+                version=1,
+                **_conversation_values(conversation),
+            )
+        )
+        return _conversation(row)
+
+    async def get(self, conversation_id: int) -> Conversation | None:
+        row = await self.session.get(ConversationRow, conversation_id)
+        return _conversation(row) if row else None
+
+    async def save(self, conversation: Conversation) -> Conversation:
+        result = await self.session.execute(
+            update(ConversationRow)
+            .where(
+                ConversationRow.id == conversation.id,
+                ConversationRow.version == conversation.version,
+            )
+            .values(version=conversation.version + 1, **_conversation_values(conversation))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdateError(f"conversation {conversation.id} changed meanwhile")
+        row = await self.session.get(ConversationRow, conversation.id, populate_existing=True)
+        assert row is not None
+        return _conversation(row)
+
+    async def current_for_contact(self, contact_id: int) -> Conversation | None:
+        is_open = ConversationRow.status.in_(_OPEN)
+        row = await self.session.scalar(
+            select(ConversationRow)
+            .where(ConversationRow.contact_id == contact_id)
+            .order_by(is_open.desc(), ConversationRow.id.desc())
+            .limit(1)
+        )
+        return _conversation(row) if row else None
+
+    async def open_for_contact(self, contact_id: int) -> list[Conversation]:
+        return await self._many(
+            select(ConversationRow).where(
+                ConversationRow.contact_id == contact_id, ConversationRow.status.in_(_OPEN)
+            )
+        )
+
+    async def for_round(self, round_id: int) -> list[Conversation]:
+        return await self._many(select(ConversationRow).where(ConversationRow.round_id == round_id))
+
+    async def due_reminders(self, now: datetime, limit: int) -> list[Conversation]:
+        return await self._many(
+            select(ConversationRow)
+            .where(
+                ConversationRow.status.in_(_OPEN),
+                ConversationRow.reminded.is_(False),
+                ConversationRow.reminder_due_at <= now,
+            )
+            .limit(limit)
+        )
+
+    async def due_expiries(self, now: datetime, limit: int) -> list[Conversation]:
+        return await self._many(
+            select(ConversationRow)
+            .where(ConversationRow.status.in_(_OPEN), ConversationRow.expires_at <= now)
+            .limit(limit)
+        )
+
+    async def _many(self, query: Select[tuple[ConversationRow]]) -> list[Conversation]:
+        rows = await self.session.scalars(query.order_by(ConversationRow.id))
+        return [_conversation(r) for r in rows]
+
+
+class SqlAnswerRepository(_Repo):
+    async def add(self, answer: Answer) -> Answer:
+        row = await self._insert(
+            AnswerRow(conversation_id=answer.conversation_id, **_answer_values(answer))
+        )
+        return _answer(row)
+
+    async def update(self, answer: Answer) -> None:
+        await self.session.execute(
+            update(AnswerRow).where(AnswerRow.id == answer.id).values(**_answer_values(answer))
+        )
+
+    async def by_source(self, contact_id: int, source_message_id: str) -> Answer | None:
+        row = await self.session.scalar(
+            select(AnswerRow)
+            .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
+            .where(
+                ConversationRow.contact_id == contact_id,
+                AnswerRow.source_message_id == source_message_id,
+            )
+            .order_by(AnswerRow.id.desc())
+            .limit(1)
+        )
+        return _answer(row) if row else None
+
+    async def for_conversations(self, conversation_ids: Sequence[int]) -> list[Answer]:
+        if not conversation_ids:
+            return []
+        rows = await self.session.scalars(
+            select(AnswerRow)
+            .where(AnswerRow.conversation_id.in_(list(conversation_ids)))
+            .order_by(AnswerRow.id)
+        )
+        return [_answer(r) for r in rows]
+
+    async def get(self, answer_id: int) -> Answer | None:
+        row = await self.session.get(AnswerRow, answer_id)
+        return _answer(row) if row else None
+
+
+class SqlAlertRepository(_Repo):
+    async def add_once(self, alert: Alert) -> Alert | None:
+        row = AlertRow(
+            answer_id=alert.answer_id,
+            account_id=alert.account_id,
+            owner_id=alert.owner_id,
+            status=alert.status.value,
+            created_at=alert.created_at,
+            updated_at=alert.created_at,
+            notes=list(alert.notes),
+        )
+        inserted = await self._inserted_unless_duplicate(row)
+        return _alert(inserted) if inserted is not None else None
+
+    async def get(self, alert_id: int) -> Alert | None:
+        row = await self.session.get(AlertRow, alert_id)
+        return _alert(row) if row else None
+
+    async def for_answer(self, answer_id: int) -> Alert | None:
+        row = await self.session.scalar(select(AlertRow).where(AlertRow.answer_id == answer_id))
+        return _alert(row) if row else None
+
+    async def for_round(self, round_id: int) -> list[Alert]:
+        rows = await self.session.scalars(
+            select(AlertRow)
+            .join(AnswerRow, AnswerRow.id == AlertRow.answer_id)
+            .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
+            .where(ConversationRow.round_id == round_id)
+            .order_by(AlertRow.id)
+        )
+        return [_alert(r) for r in rows]
+
+    async def set_status(
+        self, alert_id: int, status: AlertStatus, note: dict[str, object] | None, now: datetime
+    ) -> Alert | None:
+        row = await self.session.get(AlertRow, alert_id)
+        if row is None:
+            return None
+        row.status = status.value
+        row.updated_at = now
+        if note is not None:
+            row.notes = [*(row.notes or []), note]
+        await self.session.flush()
+        return _alert(row)
+
+    async def list(self, status: AlertStatus | None = None) -> list[Alert]:
+        query = select(AlertRow).order_by(AlertRow.id)
+        if status is not None:
+            query = query.where(AlertRow.status == status.value)
+        return [_alert(r) for r in await self.session.scalars(query)]
+
+
+class SqlOutboxRepository(_Repo):
+    async def enqueue(self, message: OutgoingMessage) -> OutgoingMessage | None:
+        row = OutboxRow(
+            channel=message.recipient.channel.value,
+            address=message.recipient.address,
+            kind=message.kind,
+            payload=message.payload,
+            idempotency_key=message.idempotency_key,
+            status=OutboxStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=message.next_attempt_at,
+            contact_id=message.contact_id,
+        )
+        inserted = await self._inserted_unless_duplicate(row)
+        return _outgoing(inserted) if inserted is not None else None
+
+    async def due_heads(
+        self, now: datetime, limit: int, channels: Sequence[Channel]
+    ) -> list[OutgoingMessage]:
+        unsettled = await self.session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                OutboxRow.channel.in_([c.value for c in channels]),
+            )
+            .order_by(OutboxRow.id)
+            .limit(max(limit * 20, 200))
+        )
+        seen: set[tuple[str, str]] = set()
+        heads: list[OutgoingMessage] = []
+        for row in unsettled:
+            recipient = (row.channel, row.address)
+            if recipient in seen:
+                continue
+            seen.add(recipient)
+            if row.status == OutboxStatus.PENDING and row.next_attempt_at <= now:
+                heads.append(_outgoing(row))
+                if len(heads) >= limit:
+                    break
+        return heads
+
+    async def claim(self, message_id: int, lease_until: datetime) -> OutgoingMessage | None:
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id, OutboxRow.status == OutboxStatus.PENDING)
+            .values(
+                status=OutboxStatus.SENDING,
+                attempts=OutboxRow.attempts + 1,
+                next_attempt_at=lease_until,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        row = await self.session.get(OutboxRow, message_id, populate_existing=True)
+        return _outgoing(row) if row else None
+
+    async def _set(self, message_id: int, **values: Any) -> None:
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def mark_sent(self, message_id: int, platform_id: str | None, now: datetime) -> None:
+        await self._set(
+            message_id,
+            status=OutboxStatus.SENT,
+            platform_message_id=platform_id,
+            sent_at=now,
+            last_error=None,
+        )
+
+    async def mark_retry(self, message_id: int, error: str, at: datetime) -> None:
+        await self._set(
+            message_id, status=OutboxStatus.PENDING, last_error=error[:2000], next_attempt_at=at
+        )
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        await self._set(message_id, status=OutboxStatus.FAILED, last_error=error[:2000])
+
+    async def mark_uncertain(self, message_id: int, error: str) -> None:
+        await self._set(message_id, status=OutboxStatus.UNCERTAIN, last_error=error[:2000])
+
+    async def fail_pending_for(self, address: Address, error: str) -> int:
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.channel == address.channel.value,
+                OutboxRow.address == address.address,
+                OutboxRow.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.FAILED, last_error=error[:2000])
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def mark_stale_uncertain(self, now: datetime) -> list[OutgoingMessage]:
+        stale = list(
+            await self.session.scalars(
+                select(OutboxRow).where(
+                    OutboxRow.status == OutboxStatus.SENDING, OutboxRow.next_attempt_at < now
+                )
+            )
+        )
+        marked: list[OutgoingMessage] = []
+        for row in stale:
+            result = await self.session.execute(
+                update(OutboxRow)
+                .where(
+                    and_(OutboxRow.id == row.id, OutboxRow.status == OutboxStatus.SENDING),
+                    OutboxRow.next_attempt_at < now,
+                )
+                .values(
+                    status=OutboxStatus.UNCERTAIN,
+                    last_error="process stopped while sending; not resent (at-most-once)",
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                marked.append(_outgoing(row))
+        return marked
+
+    async def list(self, status: str | None = None) -> list[OutgoingMessage]:
+        query = select(OutboxRow).order_by(OutboxRow.id)
+        if status is not None:
+            query = query.where(OutboxRow.status == status)
+        return [_outgoing(r) for r in await self.session.scalars(query)]
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.staff = SqlStaffRepository(session)
+        self.accounts = SqlAccountRepository(session)
+        self.contacts = SqlContactRepository(session)
+        self.schedules = SqlScheduleRepository(session)
+        self.rounds = SqlRoundRepository(session)
+        self.conversations = SqlConversationRepository(session)
+        self.answers = SqlAnswerRepository(session)
+        self.alerts = SqlAlertRepository(session)
+        self.outbox = SqlOutboxRepository(session)
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+
+class SqlUnitOfWorkFactory:
+    """Opens one session and transaction per unit of work; rolls back unless committed."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[SqlUnitOfWork]:
+        # Closing the session rolls back whatever was not committed.
+        async with self.sessions() as session:
+            yield SqlUnitOfWork(session)

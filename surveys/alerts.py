@@ -1,0 +1,84 @@
+"""When an answer becomes an alert, and the message its account owner receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from surveys.model import (
+    Account,
+    Address,
+    Alert,
+    Answer,
+    Contact,
+    OutgoingMessage,
+    Round,
+    Sentiment,
+    SentimentLabel,
+    Staff,
+)
+from surveys.questions import question_label
+from surveys.texts import t
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPolicy:
+    # A negative verdict below this confidence is recorded but does not page the owner.
+    threshold: float = 0.5
+
+    def raises_alert(self, sentiment: Sentiment | None) -> bool:
+        return (
+            sentiment is not None
+            and sentiment.label is SentimentLabel.NEGATIVE
+            and sentiment.score >= self.threshold
+        )
+
+
+def owner_address(owner: Staff, prefer: Address | None) -> Address | None:
+    """Where the owner gets the alert: the contact's platform if the owner is on it."""
+    if prefer is not None and (same := owner.address_on(prefer.channel)) is not None:
+        return same
+    addresses = owner.addresses()
+    return addresses[0] if addresses else None
+
+
+def alert_message(
+    alert: Alert,
+    *,
+    account: Account,
+    contact: Contact,
+    round_: Round,
+    answer: Answer,
+    owner: Staff,
+    to: Address,
+) -> OutgoingMessage:
+    """The owner's alert. Fields stay separate so each platform can escape the client's text."""
+    lang = owner.language
+    evidence = answer.sentiment.evidence if answer.sentiment else []
+    fields = {
+        "alert_id": alert.id,
+        "account": account.name,
+        "contact": contact.name,
+        "round": round_.title,
+        "question_key": answer.question_key,
+        "question": question_label(answer.question_key, lang),
+        "answer": answer.text,
+        "evidence": list(evidence),
+        "score": answer.sentiment.score if answer.sentiment else None,
+        "lang": lang.value,
+    }
+    text = t(
+        "alert",
+        lang,
+        account=account.name,
+        contact=contact.name,
+        round=round_.title,
+        question=fields["question"],
+        answer=answer.text,
+        evidence=", ".join(f"«{e}»" for e in evidence) or t("no_evidence", lang),
+    )
+    return OutgoingMessage(
+        recipient=to,
+        kind="alert",
+        payload={"text": text, "lang": lang.value, "alert": fields, "buttons": ["ack", "resolve"]},
+        idempotency_key=f"alert:{alert.id}:{to.channel.value}",
+    )

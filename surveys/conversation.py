@@ -1,0 +1,202 @@
+"""The conversation state machine: pure functions of (conversation, event) -> Step.
+
+Nothing here touches a database or a platform; the service persists the Step's new state,
+answers and replies in one transaction, which is what makes a restart lose nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from surveys.model import Conversation, ConversationStatus
+from surveys.questions import COMMENT_KEY
+from surveys.texts import t
+
+# An answer longer than this is kept up to the bound and the contact is told. 4000 leaves
+# room for the alert's framing inside one Telegram message (4096) and bounds row size.
+MAX_ANSWER_CHARS = 4000
+QUESTION_BUTTONS: tuple[str, ...] = ("skip", "later", "decline")
+
+
+class EventKind(StrEnum):
+    TEXT = "text"
+    NON_TEXT = "non_text"  # sticker, photo, voice, file, location, ...
+    SKIP = "skip"
+    LATER = "later"
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactEvent:
+    """Something a contact did, already translated from the platform's own update."""
+
+    kind: EventKind
+    text: str = ""
+    message_id: str | None = None
+    # For NON_TEXT: what it was ("sticker", "voice", ...), for logs only.
+    media: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message for the contact, rendered in their language."""
+
+    kind: str
+    text: str
+    buttons: tuple[str, ...] = ()
+    question_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAnswer:
+    question_key: str
+    text: str
+    late: bool = False
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationContext:
+    """What the machine needs to word its messages; resolved by the service."""
+
+    question_texts: dict[str, str]  # key -> wording in the contact's language
+    contact_name: str
+    company: str
+    round_title: str
+    reminder_delay: timedelta
+
+
+@dataclass(slots=True)
+class Step:
+    conversation: Conversation
+    answers: list[NewAnswer] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+
+
+def bound_text(text: str) -> tuple[str, bool]:
+    """The answer as stored: stripped, and cut to MAX_ANSWER_CHARS (True when cut)."""
+    text = text.strip()
+    if len(text) > MAX_ANSWER_CHARS:
+        return text[:MAX_ANSWER_CHARS], True
+    return text, False
+
+
+def question_reply(conv: Conversation, ctx: ConversationContext) -> Reply:
+    key = conv.current_question
+    assert key is not None, "no current question"
+    header = t(
+        "question_header", conv.language, n=conv.question_index + 1, count=len(conv.question_keys)
+    )
+    return Reply(
+        kind="question",
+        text=f"{header}\n{ctx.question_texts[key]}",
+        buttons=QUESTION_BUTTONS,
+        question_key=key,
+    )
+
+
+def start(conv: Conversation, ctx: ConversationContext) -> Step:
+    """The invitation and the first question."""
+    invite = Reply(
+        kind="invite",
+        text=t(
+            "invite",
+            conv.language,
+            name=ctx.contact_name,
+            company=ctx.company,
+            round=ctx.round_title,
+            count=len(conv.question_keys),
+        ),
+    )
+    return Step(conv, replies=[invite, question_reply(conv, ctx)])
+
+
+def _advance(
+    conv: Conversation, ctx: ConversationContext, now: datetime
+) -> tuple[Conversation, Reply]:
+    """Move past the current question: the next question, or the end of the conversation."""
+    nxt = replace(
+        conv,
+        question_index=conv.question_index + 1,
+        status=ConversationStatus.ASKING,
+        last_activity_at=now,
+    )
+    if nxt.current_question is None:
+        done = replace(nxt, status=ConversationStatus.COMPLETED, finished_at=now)
+        return done, Reply(kind="thanks", text=t("thanks", conv.language))
+    return nxt, question_reply(nxt, ctx)
+
+
+def _notice(conv: Conversation, key: str, **params: object) -> Reply:
+    return Reply(kind="notice", text=t(key, conv.language, **params))
+
+
+def receive(
+    conv: Conversation, event: ContactEvent, ctx: ConversationContext, now: datetime
+) -> Step:
+    """Apply one contact event to the conversation."""
+    if event.kind is EventKind.NON_TEXT:
+        return Step(conv, replies=[_notice(conv, "text_please")])
+    if event.kind is EventKind.TEXT:
+        return _receive_text(conv, event, ctx, now)
+    if not conv.status.is_open:
+        return Step(conv, replies=[_notice(conv, "no_conversation")])
+    if event.kind is EventKind.SKIP:
+        nxt, reply = _advance(conv, ctx, now)
+        return Step(nxt, replies=[_notice(conv, "skipped"), reply])
+    if event.kind is EventKind.LATER:
+        # "Come back later" re-arms the single reminder unless it was already used.
+        due = None if conv.reminded else now + ctx.reminder_delay
+        nxt = replace(conv, last_activity_at=now, reminder_due_at=due)
+        return Step(nxt, replies=[_notice(conv, "later")])
+    # DECLINE
+    nxt = replace(conv, status=ConversationStatus.DECLINED, finished_at=now, last_activity_at=now)
+    return Step(nxt, replies=[_notice(conv, "declined")])
+
+
+def _receive_text(
+    conv: Conversation, event: ContactEvent, ctx: ConversationContext, now: datetime
+) -> Step:
+    text, truncated = bound_text(event.text)
+    if not text:
+        return Step(conv, replies=[_notice(conv, "empty_answer")])
+    notices = [_notice(conv, "truncated", limit=MAX_ANSWER_CHARS)] if truncated else []
+
+    if conv.status.is_open:
+        answer = NewAnswer(conv.current_question or COMMENT_KEY, text, truncated=truncated)
+        nxt, reply = _advance(conv, ctx, now)
+        return Step(nxt, answers=[answer], replies=[*notices, reply])
+
+    if conv.status is ConversationStatus.EXPIRED:
+        # A late answer is still the contact's word on the question they were at: keep it.
+        key = conv.current_question
+        nxt = conv
+        if key is not None:
+            nxt = replace(conv, question_index=conv.question_index + 1)
+        answer = NewAnswer(key or COMMENT_KEY, text, late=True, truncated=truncated)
+        return Step(nxt, answers=[answer], replies=[*notices, _notice(conv, "late_kept")])
+
+    # Completed or declined: whatever else they write is a comment worth keeping.
+    answer = NewAnswer(COMMENT_KEY, text, truncated=truncated)
+    return Step(conv, answers=[answer], replies=[*notices, _notice(conv, "comment_kept")])
+
+
+def remind(conv: Conversation, ctx: ConversationContext, now: datetime) -> Step | None:
+    """The one reminder, when it is due; None when there is nothing to do."""
+    if not conv.status.is_open or conv.reminded:
+        return None
+    if conv.reminder_due_at is None or conv.reminder_due_at > now:
+        return None
+    nxt = replace(conv, reminded=True, reminder_due_at=None)
+    reminder = Reply(kind="reminder", text=t("reminder", conv.language))
+    return Step(nxt, replies=[reminder, question_reply(conv, ctx)])
+
+
+def expire(conv: Conversation, now: datetime) -> Step | None:
+    """Close a conversation whose time ran out; None when it is not due."""
+    if not conv.status.is_open or conv.expires_at > now:
+        return None
+    nxt = replace(conv, status=ConversationStatus.EXPIRED, finished_at=now, reminder_due_at=None)
+    return Step(nxt, replies=[Reply(kind="notice", text=t("expired", conv.language))])

@@ -1,0 +1,208 @@
+"""The interfaces the domain needs from the outside: clock, messengers and storage.
+
+Adapters (bot/) implement Messenger; storage/ implements the unit of work and repositories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import Protocol
+
+from surveys.model import (
+    Account,
+    Address,
+    Alert,
+    AlertStatus,
+    Answer,
+    Channel,
+    Contact,
+    ContactStatus,
+    Conversation,
+    OutgoingMessage,
+    Round,
+    Schedule,
+    Staff,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+# --- messengers ---------------------------------------------------------------------------
+
+
+class DeliveryError(Exception):
+    """A platform refused or failed to take a message."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth retrying: network trouble, 5xx, rate limit (with the platform's retry_after)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying will not help: bot blocked, user deactivated, chat not found."""
+
+    def __init__(self, reason: str, *, recipient_gone: bool = True) -> None:
+        super().__init__(reason)
+        # True when the person can no longer be reached at this address at all.
+        self.recipient_gone = recipient_gone
+
+
+class Messenger(Protocol):
+    """One platform's way to deliver a stored outgoing message."""
+
+    channel: Channel
+
+    async def send(self, message: OutgoingMessage) -> str | None:
+        """Deliver ``message``; return the platform's message id, raise DeliveryError."""
+        ...
+
+
+# --- repositories -------------------------------------------------------------------------
+
+
+class ConcurrentUpdateError(Exception):
+    """Someone else changed the row since it was read; redo the work on fresh state."""
+
+
+class StaffRepository(Protocol):
+    async def get(self, staff_id: int) -> Staff | None: ...
+    async def by_address(self, address: Address) -> Staff | None: ...
+    async def add(self, staff: Staff) -> Staff: ...
+    async def list(self) -> list[Staff]: ...
+
+
+class AccountRepository(Protocol):
+    async def get(self, account_id: int) -> Account | None: ...
+    async def by_name(self, name: str) -> Account | None: ...
+    async def add(self, account: Account) -> Account: ...
+    async def list(self) -> list[Account]: ...
+
+
+class ContactRepository(Protocol):
+    async def get(self, contact_id: int) -> Contact | None: ...
+    async def by_address(self, address: Address) -> Contact | None: ...
+    async def add(self, contact: Contact) -> Contact: ...
+    async def for_account(self, account_id: int) -> list[Contact]: ...
+    async def set_status(self, contact_id: int, status: ContactStatus) -> None: ...
+
+
+class ScheduleRepository(Protocol):
+    async def set(self, schedule: Schedule) -> Schedule: ...
+    async def for_account(self, account_id: int) -> Schedule | None: ...
+    async def list(self) -> list[Schedule]: ...
+    async def mark_period(self, schedule_id: int, period_key: str) -> None: ...
+
+
+class RoundRepository(Protocol):
+    async def get(self, round_id: int) -> Round | None: ...
+    async def get_or_create(self, round_: Round) -> tuple[Round, bool]:
+        """The round for (account, period): created now (True) or found (False)."""
+        ...
+
+    async def for_account(self, account_id: int) -> list[Round]: ...
+
+
+class ConversationRepository(Protocol):
+    async def add(self, conversation: Conversation) -> Conversation: ...
+    async def get(self, conversation_id: int) -> Conversation | None: ...
+    async def save(self, conversation: Conversation) -> Conversation:
+        """Store new state if the row still has ``conversation.version``; bump the version.
+
+        Raises ConcurrentUpdateError when another writer got there first.
+        """
+        ...
+
+    async def current_for_contact(self, contact_id: int) -> Conversation | None:
+        """The open conversation, else the most recent one."""
+        ...
+
+    async def open_for_contact(self, contact_id: int) -> list[Conversation]: ...
+    async def for_round(self, round_id: int) -> list[Conversation]: ...
+    async def due_reminders(self, now: datetime, limit: int) -> list[Conversation]: ...
+    async def due_expiries(self, now: datetime, limit: int) -> list[Conversation]: ...
+
+
+class AnswerRepository(Protocol):
+    async def add(self, answer: Answer) -> Answer: ...
+    async def update(self, answer: Answer) -> None: ...
+    async def by_source(self, contact_id: int, source_message_id: str) -> Answer | None: ...
+    async def for_conversations(self, conversation_ids: Sequence[int]) -> list[Answer]: ...
+
+
+class AlertRepository(Protocol):
+    async def add_once(self, alert: Alert) -> Alert | None:
+        """Create the alert unless its answer already has one (then None)."""
+        ...
+
+    async def get(self, alert_id: int) -> Alert | None: ...
+    async def for_answer(self, answer_id: int) -> Alert | None: ...
+    async def for_round(self, round_id: int) -> list[Alert]: ...
+    async def set_status(
+        self, alert_id: int, status: AlertStatus, note: dict[str, object] | None, now: datetime
+    ) -> Alert | None: ...
+    async def list(self, status: AlertStatus | None = None) -> list[Alert]: ...
+
+
+class OutboxRepository(Protocol):
+    async def enqueue(self, message: OutgoingMessage) -> OutgoingMessage | None:
+        """Store the message unless its idempotency key is already stored (then None)."""
+        ...
+
+    async def due_heads(
+        self, now: datetime, limit: int, channels: Sequence[Channel]
+    ) -> list[OutgoingMessage]:
+        """Due pending messages on ``channels`` that may go now, oldest first.
+
+        Only the oldest unsettled message of each recipient qualifies, so a recipient's
+        messages arrive in the order they were recorded.
+        """
+        ...
+
+    async def claim(self, message_id: int, lease_until: datetime) -> OutgoingMessage | None:
+        """Mark one pending message as sending until ``lease_until``; None if someone else
+        claimed it first (compare-and-set, safe across processes)."""
+        ...
+
+    async def mark_sent(self, message_id: int, platform_id: str | None, now: datetime) -> None: ...
+    async def mark_retry(self, message_id: int, error: str, at: datetime) -> None: ...
+    async def mark_failed(self, message_id: int, error: str) -> None: ...
+    async def mark_uncertain(self, message_id: int, error: str) -> None: ...
+    async def fail_pending_for(self, address: Address, error: str) -> int: ...
+    async def mark_stale_uncertain(self, now: datetime) -> list[OutgoingMessage]:
+        """Messages still 'sending' past their lease (their process died): mark uncertain."""
+        ...
+
+    async def list(self, status: str | None = None) -> list[OutgoingMessage]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over all repositories; nothing is written until commit()."""
+
+    staff: StaffRepository
+    accounts: AccountRepository
+    contacts: ContactRepository
+    schedules: ScheduleRepository
+    rounds: RoundRepository
+    conversations: ConversationRepository
+    answers: AnswerRepository
+    alerts: AlertRepository
+    outbox: OutboxRepository
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> AbstractAsyncContextManager[UnitOfWork]: ...

@@ -1,0 +1,587 @@
+"""The survey service: the domain's use cases, each one transaction over the unit of work.
+
+Every use case records its outgoing messages in the outbox inside the same transaction as
+the state change, so a crash either keeps both or neither.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from surveys import conversation as machine
+from surveys.alerts import AlertPolicy, alert_message, owner_address
+from surveys.conversation import ContactEvent, ConversationContext, EventKind, Reply, Step
+from surveys.model import (
+    Account,
+    Address,
+    Alert,
+    AlertStatus,
+    Answer,
+    CadenceKind,
+    Contact,
+    ContactLevel,
+    ContactStatus,
+    Conversation,
+    ConversationStatus,
+    Language,
+    OutgoingMessage,
+    Round,
+    Staff,
+    StaffRole,
+)
+from surveys.ports import (
+    Clock,
+    ConcurrentUpdateError,
+    PermanentDeliveryError,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from surveys.questions import QUESTION_KEYS, question_text
+from surveys.reports import RoundSummary, summary_row
+from surveys.schedules import latest_due_period
+from surveys.sentiment import SentimentAnalyser
+from surveys.texts import t
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyPolicy:
+    reminder_delay: timedelta = timedelta(days=2)
+    expiry_delay: timedelta = timedelta(days=7)
+    send_hour: int = 10  # local hour at which scheduled rounds open
+    company: str = "Candor"
+    default_language: Language = Language.EN
+    alerts: AlertPolicy = field(default_factory=AlertPolicy)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundOpened:
+    round: Round
+    created: bool
+    invited: int
+
+
+@dataclass(slots=True)
+class TickReport:
+    reminders: int = 0
+    expired: int = 0
+    rounds_opened: list[str] = field(default_factory=list)
+
+
+class SurveyService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        analyser: SentimentAnalyser,
+        policy: SurveyPolicy | None = None,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.analyser = analyser
+        self.policy = policy or SurveyPolicy()
+
+    # --- rounds ---------------------------------------------------------------------------
+
+    async def open_round(
+        self, account_id: int, period_key: str, title: str, audience: str = "stakeholder"
+    ) -> RoundOpened:
+        """Open the round for (account, period) once; invite its active contacts."""
+        async with self.uow() as uow:
+            opened = await self._open_round(uow, account_id, period_key, title, audience)
+            await uow.commit()
+        return opened
+
+    async def open_round_now(self, account_id: int) -> RoundOpened:
+        """A manual round: at most one per account per day, however often it is asked for."""
+        today = self.clock.now().strftime("%Y-%m-%d")
+        return await self.open_round(account_id, f"manual-{today}", today)
+
+    async def _open_round(
+        self, uow: UnitOfWork, account_id: int, period_key: str, title: str, audience: str
+    ) -> RoundOpened:
+        account = await uow.accounts.get(account_id)
+        if account is None:
+            raise LookupError(f"no account {account_id}")
+        now = self.clock.now()
+        round_, created = await uow.rounds.get_or_create(
+            Round(0, account.id, period_key, title, opened_at=now, audience=audience)
+        )
+        if not created:
+            return RoundOpened(round_, False, 0)
+        invited = 0
+        for contact in await uow.contacts.for_account(account.id):
+            if not self._invitable(contact, audience):
+                continue
+            await self._invite(uow, account, round_, contact, now)
+            invited += 1
+        log.info("opened round %s for account %s: %d invited", period_key, account.id, invited)
+        return RoundOpened(round_, True, invited)
+
+    @staticmethod
+    def _invitable(contact: Contact, audience: str) -> bool:
+        level_ok = audience == "all" or contact.level == ContactLevel(audience)
+        return (
+            level_ok and contact.status is ContactStatus.ACTIVE and contact.reachable_at is not None
+        )
+
+    async def _invite(
+        self, uow: UnitOfWork, account: Account, round_: Round, contact: Contact, now: datetime
+    ) -> None:
+        # A contact answers one round at a time: an older open conversation closes quietly.
+        for old in await uow.conversations.open_for_contact(contact.id):
+            await uow.conversations.save(
+                replace(old, status=ConversationStatus.EXPIRED, finished_at=now)
+            )
+        reminder_at = now + self.policy.reminder_delay
+        expires_at = now + self.policy.expiry_delay
+        conv = await uow.conversations.add(
+            Conversation(
+                id=0,
+                round_id=round_.id,
+                contact_id=contact.id,
+                status=ConversationStatus.INVITED,
+                question_index=0,
+                question_keys=list(QUESTION_KEYS),
+                language=contact.language,
+                invited_at=now,
+                last_activity_at=now,
+                reminder_due_at=reminder_at if reminder_at < expires_at else None,
+                expires_at=expires_at,
+            )
+        )
+        step = machine.start(conv, self._context(account, contact, round_, conv))
+        await self._enqueue_replies(uow, contact, conv, step.replies, f"conv:{conv.id}:start")
+
+    # --- contact events -------------------------------------------------------------------
+
+    async def handle_event(self, sender: Address, event: ContactEvent) -> None:
+        """A contact wrote, pressed a button or sent something else."""
+        await self._retrying(lambda: self._handle_event(sender, event))
+
+    async def _handle_event(self, sender: Address, event: ContactEvent) -> None:
+        async with self.uow() as uow:
+            contact = await uow.contacts.by_address(sender)
+            if contact is None:
+                await self._notice_stranger(uow, sender, event)
+                await uow.commit()
+                return
+            # The platform redelivered a message we already stored: nothing to do.
+            if await self._already_stored(uow, contact, event):
+                return
+            await self._mark_reachable(uow, contact)
+            conv = await uow.conversations.current_for_contact(contact.id)
+            if conv is None:
+                key = "no_conversation" if event.kind is not EventKind.NON_TEXT else "text_please"
+                await self._notice(uow, contact, key, f"in:{sender.address}:{event.message_id}")
+                await uow.commit()
+                return
+            account, round_ = await self._round_of(uow, conv)
+            now = self.clock.now()
+            step = machine.receive(conv, event, self._context(account, contact, round_, conv), now)
+            await self._persist(uow, conv, step, account, contact, round_, event.message_id, now)
+            await uow.commit()
+
+    @staticmethod
+    async def _already_stored(uow: UnitOfWork, contact: Contact, event: ContactEvent) -> bool:
+        if not event.message_id or event.kind is not EventKind.TEXT:
+            return False
+        return await uow.answers.by_source(contact.id, event.message_id) is not None
+
+    async def handle_edit(self, sender: Address, message_id: str, text: str) -> None:
+        """A contact edited an earlier message: replace the stored answer, keep history."""
+        await self._retrying(lambda: self._handle_edit(sender, message_id, text))
+
+    async def _handle_edit(self, sender: Address, message_id: str, text: str) -> None:
+        async with self.uow() as uow:
+            contact = await uow.contacts.by_address(sender)
+            answer = await uow.answers.by_source(contact.id, message_id) if contact else None
+        if contact is None or answer is None:
+            # Not an answer we know (e.g. an edit of a message sent before the round):
+            # treat the new text as a fresh message rather than lose it.
+            await self.handle_event(sender, ContactEvent(EventKind.TEXT, text, message_id))
+            return
+        new_text, truncated = machine.bound_text(text)
+        if not new_text or new_text == answer.text:
+            return
+        now = self.clock.now()
+        async with self.uow() as uow:
+            conv = await uow.conversations.get(answer.conversation_id)
+            assert conv is not None
+            account, round_ = await self._round_of(uow, conv)
+            updated = replace(
+                answer,
+                text=new_text,
+                truncated=truncated,
+                edited_at=now,
+                history=[*answer.history, {"text": answer.text, "replaced_at": now.isoformat()}],
+                sentiment=self.analyser.analyse(new_text, answer.question_key),
+            )
+            await uow.answers.update(updated)
+            await self._maybe_alert(uow, updated, account, contact, round_)
+            notices = ["edit_kept", *(["truncated"] if truncated else [])]
+            for key in notices:
+                await self._notice(
+                    uow,
+                    contact,
+                    key,
+                    f"edit:{answer.id}:{len(updated.history)}:{key}",
+                    limit=machine.MAX_ANSWER_CHARS,
+                )
+            await uow.commit()
+
+    async def _notice_stranger(self, uow: UnitOfWork, sender: Address, event: ContactEvent) -> None:
+        staff = await uow.staff.by_address(sender)
+        lang = staff.language if staff else self.policy.default_language
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                recipient=sender,
+                kind="notice",
+                payload={"text": t("unknown_user", lang), "lang": lang.value},
+                idempotency_key=self._event_key("stranger", sender, event.message_id),
+                next_attempt_at=self.clock.now(),
+            )
+        )
+
+    def _event_key(self, prefix: str, sender: Address, message_id: str | None) -> str:
+        if message_id:
+            return f"{prefix}:{sender.channel.value}:{sender.address}:{message_id}"
+        # No platform id to deduplicate on: every event is its own message.
+        return f"{prefix}:{sender.channel.value}:{sender.address}:{self.clock.now().isoformat()}"
+
+    async def _mark_reachable(self, uow: UnitOfWork, contact: Contact) -> None:
+        # Someone who just wrote to us is reachable again.
+        if contact.status is ContactStatus.UNREACHABLE:
+            await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
+
+    # --- time-driven work -----------------------------------------------------------------
+
+    async def tick(self, batch: int = 100) -> TickReport:
+        """Reminders, expiries and scheduled rounds that are due now. Safe to run anywhere."""
+        report = TickReport()
+        report.expired = await self._drain(
+            lambda uow, now: uow.conversations.due_expiries(now, batch), self._expire_one
+        )
+        report.reminders = await self._drain(
+            lambda uow, now: uow.conversations.due_reminders(now, batch), self._remind_one
+        )
+        report.rounds_opened = await self.open_due_rounds()
+        return report
+
+    async def _drain(
+        self,
+        due: Callable[[UnitOfWork, datetime], Awaitable[list[Conversation]]],
+        work: Callable[[int], Awaitable[bool]],
+    ) -> int:
+        done = 0
+        while True:
+            async with self.uow() as uow:
+                batch = await due(uow, self.clock.now())
+            progressed = False
+            for conv in batch:
+                if await self._retrying(lambda c=conv: work(c.id)):
+                    done += 1
+                    progressed = True
+            if not batch or not progressed:
+                return done
+
+    async def _remind_one(self, conversation_id: int) -> bool:
+        async with self.uow() as uow:
+            conv = await uow.conversations.get(conversation_id)
+            if conv is None:
+                return False
+            account, round_ = await self._round_of(uow, conv)
+            contact = await uow.contacts.get(conv.contact_id)
+            assert contact is not None
+            step = machine.remind(
+                conv, self._context(account, contact, round_, conv), self.clock.now()
+            )
+            if step is None:
+                return False
+            await self._persist(uow, conv, step, account, contact, round_, None, self.clock.now())
+            await uow.commit()
+            return True
+
+    async def _expire_one(self, conversation_id: int) -> bool:
+        async with self.uow() as uow:
+            conv = await uow.conversations.get(conversation_id)
+            if conv is None:
+                return False
+            step = machine.expire(conv, self.clock.now())
+            if step is None:
+                return False
+            account, round_ = await self._round_of(uow, conv)
+            contact = await uow.contacts.get(conv.contact_id)
+            assert contact is not None
+            await self._persist(uow, conv, step, account, contact, round_, None, self.clock.now())
+            await uow.commit()
+            return True
+
+    async def open_due_rounds(self) -> list[str]:
+        """Open each schedule's latest due period that has no round yet (once after downtime)."""
+        opened: list[str] = []
+        async with self.uow() as uow:
+            schedules = [s for s in await uow.schedules.list() if s.kind is not CadenceKind.MANUAL]
+        for schedule in schedules:
+            async with self.uow() as uow:
+                account = await uow.accounts.get(schedule.account_id)
+                if account is None:
+                    continue
+                try:
+                    period = latest_due_period(
+                        schedule, self.clock.now(), account.timezone, self.policy.send_hour
+                    )
+                except ValueError as exc:
+                    log.warning("schedule of account %s is invalid: %s", account.id, exc)
+                    continue
+                if period is None or period.key == schedule.last_period_key:
+                    continue
+                result = await self._open_round(
+                    uow, account.id, period.key, period.title, "stakeholder"
+                )
+                await uow.schedules.mark_period(schedule.id, period.key)
+                await uow.commit()
+                if result.created:
+                    opened.append(f"{account.name}: {period.title}")
+        return opened
+
+    # --- delivery outcomes ----------------------------------------------------------------
+
+    async def record_permanent_failure(
+        self, message: OutgoingMessage, error: PermanentDeliveryError
+    ) -> None:
+        """A platform refused a message for good: stop trying, tell the people who care."""
+        assert message.id is not None
+        async with self.uow() as uow:
+            await uow.outbox.mark_failed(message.id, str(error))
+            contact = await uow.contacts.get(message.contact_id) if message.contact_id else None
+            if contact is not None and error.recipient_gone:
+                await uow.contacts.set_status(contact.id, ContactStatus.UNREACHABLE)
+                await uow.outbox.fail_pending_for(
+                    message.recipient, f"recipient unreachable: {error}"
+                )
+                account = await uow.accounts.get(contact.account_id)
+                assert account is not None
+                for staff in await self._people_to_tell(uow, account):
+                    to = owner_address(staff, None)
+                    if to is None:
+                        continue
+                    text = t(
+                        "delivery_failed",
+                        staff.language,
+                        contact=contact.name,
+                        account=account.name,
+                        channel=message.recipient.channel.value,
+                        reason=str(error),
+                    )
+                    await uow.outbox.enqueue(
+                        OutgoingMessage(
+                            recipient=to,
+                            kind="staff_notice",
+                            payload={"text": text, "lang": staff.language.value},
+                            idempotency_key=f"unreachable:{message.id}:{staff.id}",
+                            next_attempt_at=self.clock.now(),
+                        )
+                    )
+            await uow.commit()
+
+    @staticmethod
+    async def _people_to_tell(uow: UnitOfWork, account: Account) -> list[Staff]:
+        people = [s for s in await uow.staff.list() if s.role is StaffRole.MANAGER]
+        if account.owner_id is not None and (owner := await uow.staff.get(account.owner_id)):
+            people.insert(0, owner)
+        if not people:
+            people = [s for s in await uow.staff.list() if s.role is StaffRole.ADMIN]
+        return people
+
+    # --- alerts ---------------------------------------------------------------------------
+
+    async def set_alert_status(
+        self, alert_id: int, actor: Staff, status: AlertStatus, note: str | None = None
+    ) -> Alert | None:
+        now = self.clock.now()
+        entry: dict[str, object] = {"by": actor.name, "status": status.value, "at": now.isoformat()}
+        if note:
+            entry["note"] = note[:2000]
+        async with self.uow() as uow:
+            alert = await uow.alerts.set_status(alert_id, status, entry, now)
+            await uow.commit()
+        return alert
+
+    async def _maybe_alert(
+        self, uow: UnitOfWork, answer: Answer, account: Account, contact: Contact, round_: Round
+    ) -> Alert | None:
+        if not self.policy.alerts.raises_alert(answer.sentiment):
+            return None
+        alert = await uow.alerts.add_once(
+            Alert(
+                id=0,
+                answer_id=answer.id,
+                account_id=account.id,
+                owner_id=account.owner_id,
+                status=AlertStatus.OPEN,
+                created_at=self.clock.now(),
+            )
+        )
+        if alert is None:  # this answer already has its one alert
+            return None
+        owner = await uow.staff.get(account.owner_id) if account.owner_id else None
+        if owner is None:
+            log.warning("alert %s: account %s has no owner to tell", alert.id, account.id)
+            return alert
+        to = owner_address(owner, contact.reachable_at)
+        if to is None:
+            log.warning("alert %s: owner %s has no address on any platform", alert.id, owner.id)
+            return alert
+        message = alert_message(
+            alert,
+            account=account,
+            contact=contact,
+            round_=round_,
+            answer=answer,
+            owner=owner,
+            to=to,
+        )
+        message.next_attempt_at = self.clock.now()
+        await uow.outbox.enqueue(message)
+        return alert
+
+    async def alerts_for_round(self, round_id: int) -> list[Alert]:
+        async with self.uow() as uow:
+            return await uow.alerts.for_round(round_id)
+
+    # --- reports --------------------------------------------------------------------------
+
+    async def round_summary(self, round_id: int) -> RoundSummary:
+        async with self.uow() as uow:
+            round_ = await uow.rounds.get(round_id)
+            if round_ is None:
+                raise LookupError(f"no round {round_id}")
+            account = await uow.accounts.get(round_.account_id)
+            assert account is not None
+            convs = await uow.conversations.for_round(round_id)
+            answers = await uow.answers.for_conversations([c.id for c in convs])
+            rows = []
+            for conv in convs:
+                contact = await uow.contacts.get(conv.contact_id)
+                mine = [a for a in answers if a.conversation_id == conv.id]
+                rows.append(summary_row(contact.name if contact else "?", conv.status, mine))
+        return RoundSummary(account=account.name, round_title=round_.title, rows=rows)
+
+    # --- shared pieces --------------------------------------------------------------------
+
+    async def _persist(
+        self,
+        uow: UnitOfWork,
+        before: Conversation,
+        step: Step,
+        account: Account,
+        contact: Contact,
+        round_: Round,
+        source_message_id: str | None,
+        now: datetime,
+    ) -> None:
+        # Saving always bumps the version, which makes the reply keys below unique per step
+        # yet identical when the same step is retried after a conflict.
+        await uow.conversations.save(step.conversation)
+        for new in step.answers:
+            answer = await uow.answers.add(
+                Answer(
+                    id=0,
+                    conversation_id=before.id,
+                    question_key=new.question_key,
+                    text=new.text,
+                    received_at=now,
+                    source_message_id=source_message_id,
+                    late=new.late,
+                    truncated=new.truncated,
+                    sentiment=self.analyser.analyse(new.text, new.question_key),
+                )
+            )
+            await self._maybe_alert(uow, answer, account, contact, round_)
+        await self._enqueue_replies(
+            uow, contact, before, step.replies, f"conv:{before.id}:v{before.version}"
+        )
+
+    async def _enqueue_replies(
+        self, uow: UnitOfWork, contact: Contact, conv: Conversation, replies: list[Reply], key: str
+    ) -> None:
+        to = contact.reachable_at
+        if to is None:
+            return
+        for i, reply in enumerate(replies):
+            await uow.outbox.enqueue(
+                OutgoingMessage(
+                    recipient=to,
+                    kind=reply.kind,
+                    payload={
+                        "text": reply.text,
+                        "lang": conv.language.value,
+                        "buttons": list(reply.buttons),
+                        "question_key": reply.question_key,
+                        "conversation_id": conv.id,
+                    },
+                    idempotency_key=f"{key}:{i}",
+                    contact_id=contact.id,
+                    next_attempt_at=self.clock.now(),
+                )
+            )
+
+    async def _notice(
+        self, uow: UnitOfWork, contact: Contact, text_key: str, key: str, **params: object
+    ) -> None:
+        to = contact.reachable_at
+        if to is None:
+            return
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                recipient=to,
+                kind="notice",
+                payload={
+                    "text": t(text_key, contact.language, **params),
+                    "lang": contact.language.value,
+                },
+                idempotency_key=key,
+                contact_id=contact.id,
+                next_attempt_at=self.clock.now(),
+            )
+        )
+
+    async def _round_of(self, uow: UnitOfWork, conv: Conversation) -> tuple[Account, Round]:
+        round_ = await uow.rounds.get(conv.round_id)
+        assert round_ is not None
+        account = await uow.accounts.get(round_.account_id)
+        assert account is not None
+        return account, round_
+
+    def _context(
+        self, account: Account, contact: Contact, round_: Round, conv: Conversation
+    ) -> ConversationContext:
+        return ConversationContext(
+            question_texts={
+                k: question_text(k, conv.language, account.question_overrides)
+                for k in conv.question_keys
+            },
+            contact_name=contact.name,
+            company=self.policy.company,
+            round_title=round_.title,
+            reminder_delay=self.policy.reminder_delay,
+        )
+
+    @staticmethod
+    async def _retrying(work: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
+        """Redo a use case on fresh state when another process changed it first."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return await work()
+            except ConcurrentUpdateError:
+                if attempt == attempts:
+                    raise
+                log.info("concurrent update, retrying (%d/%d)", attempt, attempts)
+        raise AssertionError("unreachable")

@@ -1,0 +1,149 @@
+"""Every user-facing string, in Russian and English. The contact's language picks one."""
+
+from __future__ import annotations
+
+from surveys.model import Language
+
+# Kept as plain data (not gettext .mo files) so both languages are reviewed side by side
+# and a test can prove every key exists in each language with the same placeholders.
+CATALOG: dict[str, dict[Language, str]] = {
+    "invite": {
+        Language.EN: (
+            "Hello, {name}! This is the client service team of {company}. We would like your "
+            "honest feedback on {round}. There are {count} short questions; answer in your own "
+            "words. Your answers go to client service, not to the project team.\n"
+            "Commands: /skip — skip a question, /later — answer later, /decline — not this time."
+        ),
+        Language.RU: (
+            "Здравствуйте, {name}! Это служба клиентского сервиса {company}. Нам важен ваш "
+            "честный отзыв о периоде «{round}». Всего {count} коротких вопроса; отвечайте своими "
+            "словами. Ответы получает клиентский сервис, а не команда проекта.\n"
+            "Команды: /skip — пропустить вопрос, /later — ответить позже, /decline — не участвовать."
+        ),
+    },
+    "question_header": {
+        Language.EN: "Question {n} of {count}",
+        Language.RU: "Вопрос {n} из {count}",
+    },
+    "q.outcome": {
+        Language.EN: "Are you satisfied with the result, and was the solution adequate to your needs?",
+        Language.RU: "Довольны ли вы результатом и насколько решение соответствовало вашим задачам?",
+    },
+    "q.speed": {
+        Language.EN: "How do you find the speed of our work and of our answers?",
+        Language.RU: "Как вы оцениваете скорость нашей работы и ответов?",
+    },
+    "q.politeness": {
+        Language.EN: "Was our communication polite and correct?",
+        Language.RU: "Было ли общение с нами вежливым и корректным?",
+    },
+    "thanks": {
+        Language.EN: "Thank you! Your answers are recorded. Client service will read every word.",
+        Language.RU: "Спасибо! Ваши ответы записаны. Клиентский сервис прочитает каждое слово.",
+    },
+    "skipped": {
+        Language.EN: "Skipped.",
+        Language.RU: "Пропускаем.",
+    },
+    "later": {
+        Language.EN: "No problem, I will remind you later. You can also just answer any time.",
+        Language.RU: "Хорошо, я напомню позже. Ответить можно в любой момент.",
+    },
+    "declined": {
+        Language.EN: "Understood, we will not ask you again in this round. Thank you for your time.",
+        Language.RU: "Понятно, в этом опросе больше не будем беспокоить. Спасибо за ваше время.",
+    },
+    "reminder": {
+        Language.EN: "A gentle reminder: we would still value your answer.",
+        Language.RU: "Небольшое напоминание: нам по-прежнему важен ваш ответ.",
+    },
+    "expired": {
+        Language.EN: "This survey has closed. Thank you — we hope to hear from you next time.",
+        Language.RU: "Этот опрос закрыт. Спасибо — надеемся услышать вас в следующий раз.",
+    },
+    "late_kept": {
+        Language.EN: "This survey has already closed, but your answer is kept and will be read.",
+        Language.RU: "Этот опрос уже закрыт, но ваш ответ сохранён и будет прочитан.",
+    },
+    "comment_kept": {
+        Language.EN: "Thank you, your comment is added to your answers.",
+        Language.RU: "Спасибо, ваш комментарий добавлен к ответам.",
+    },
+    "edit_kept": {
+        Language.EN: "Your edited answer is saved.",
+        Language.RU: "Исправленный ответ сохранён.",
+    },
+    "text_please": {
+        Language.EN: "Sorry, I can only read text. Please type your answer in words.",
+        Language.RU: "Извините, я понимаю только текст. Пожалуйста, напишите ответ словами.",
+    },
+    "truncated": {
+        Language.EN: (
+            "Your answer was longer than {limit} characters; the first {limit} are kept. "
+            "You can send the rest as another message."
+        ),
+        Language.RU: (
+            "Ответ длиннее {limit} символов; сохранены первые {limit}. "
+            "Остальное можно отправить следующим сообщением."
+        ),
+    },
+    "empty_answer": {
+        Language.EN: "The message is empty. Please type your answer, or /skip.",
+        Language.RU: "Сообщение пустое. Напишите ответ или /skip.",
+    },
+    "no_conversation": {
+        Language.EN: "Hello! There is no open survey for you right now. We will write when there is.",
+        Language.RU: "Здравствуйте! Сейчас для вас нет открытого опроса. Мы напишем, когда он будет.",
+    },
+    "unknown_user": {
+        Language.EN: "Hello! I don't know you yet. Please ask your client service manager for an invite.",
+        Language.RU: "Здравствуйте! Я вас пока не знаю. Попросите приглашение у менеджера клиентского сервиса.",
+    },
+    "alert": {
+        Language.EN: (
+            "Negative feedback from {account}\n"
+            "Contact: {contact}\nRound: {round}\nQuestion: {question}\n"
+            "Answer: {answer}\nWhy flagged: {evidence}"
+        ),
+        Language.RU: (
+            "Негативный отзыв: {account}\n"
+            "Контакт: {contact}\nОпрос: {round}\nВопрос: {question}\n"
+            "Ответ: {answer}\nПочему: {evidence}"
+        ),
+    },
+    "delivery_failed": {
+        Language.EN: "Could not reach {contact} ({account}) on {channel}: {reason}. They are marked unreachable.",
+        Language.RU: "Не удалось связаться с {contact} ({account}) через {channel}: {reason}. Контакт помечен как недоступный.",
+    },
+    "label.outcome": {Language.EN: "outcome", Language.RU: "результат"},
+    "label.speed": {Language.EN: "speed", Language.RU: "скорость"},
+    "label.politeness": {Language.EN: "politeness", Language.RU: "вежливость"},
+    "label.comment": {Language.EN: "comment", Language.RU: "комментарий"},
+    "no_evidence": {Language.EN: "overall tone", Language.RU: "общий тон"},
+}
+
+
+def t(key: str, lang: Language | str, **params: object) -> str:
+    """The text for ``key`` in ``lang`` (English when the language is unknown)."""
+    try:
+        language = Language(lang)
+    except ValueError:
+        language = Language.EN
+    template = CATALOG[key][language]
+    return template.format(**params) if params else template
+
+
+CATALOG.update(
+    {
+        "button.skip": {Language.EN: "Skip", Language.RU: "Пропустить"},
+        "button.later": {Language.EN: "Later", Language.RU: "Позже"},
+        "button.decline": {Language.EN: "Decline", Language.RU: "Не участвовать"},
+    }
+)
+
+CATALOG.update(
+    {
+        "button.ack": {Language.EN: "Acknowledge", Language.RU: "Принято"},
+        "button.resolve": {Language.EN: "Resolve", Language.RU: "Решено"},
+    }
+)

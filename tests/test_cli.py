@@ -1,0 +1,162 @@
+"""The `candor` command as a user runs it: settings errors, run, migrate, demo, --help."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings, parse_duration
+
+
+def candor(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot` in a clean environment: no settings but those given."""
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("CANDOR_", "TELEGRAM_", "SLACK_"))
+    }
+    clean["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**clean, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        ("CANDOR_TIMEZONE", "Mars/Olympus", "unknown time zone"),
+        ("CANDOR_REMINDER_AFTER", "soon", "duration"),
+        ("CANDOR_EXPIRE_AFTER", "-3d", "duration"),
+        ("CANDOR_SEND_HOUR", "25", "less than or equal to 23"),
+        ("CANDOR_DATABASE_URL", "mysql://localhost/x", "not supported"),
+        ("CANDOR_DATABASE_URL", "::not a url::", "not a database URL"),
+        ("CANDOR_DEFAULT_LANGUAGE", "de", "'ru' or 'en'"),
+        ("CANDOR_ADMIN_TELEGRAM_IDS", "alice,bob", "Telegram user ids"),
+        ("CANDOR_ALERT_THRESHOLD", "2", "less than or equal to 1"),
+        ("CANDOR_SENTIMENT_ANALYSER", "magic", "unknown sentiment analyser"),
+        ("CANDOR_LOG_LEVEL", "LOUD", "DEBUG, INFO"),
+    ],
+)
+def test_malformed_setting_stops_with_one_clear_line(
+    tmp_path: Path, variable: str, value: str, reason: str
+) -> None:
+    result = candor("migrate", cwd=tmp_path, env={variable: value})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0] and reason in lines[0]
+    assert not (tmp_path / "candor.db").exists()  # nothing was started
+
+
+def test_reminder_must_come_before_expiry(tmp_path: Path) -> None:
+    result = candor(
+        "migrate", cwd=tmp_path, env={"CANDOR_REMINDER_AFTER": "8d", "CANDOR_EXPIRE_AFTER": "7d"}
+    )
+    assert result.returncode == 2
+    assert "CANDOR_REMINDER_AFTER must be shorter than CANDOR_EXPIRE_AFTER" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_malformed_setting_in_dotenv_file_is_reported_too(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("CANDOR_TICK_SECONDS=often\n", encoding="utf-8")
+    result = candor("migrate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "CANDOR_TICK_SECONDS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_settings_errors_never_echo_secret_values() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(telegram_bot_token="123:SECRET-TOKEN", send_hour=99)
+    assert "SECRET-TOKEN" not in str(caught.value)
+    settings = load_settings(telegram_bot_token="123:SECRET-TOKEN")
+    assert "SECRET-TOKEN" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("30m", 1800), ("36h", 129600), ("2d", 172800), ("1w", 604800), ("45", 45)],
+)
+def test_durations(text: str, seconds: int) -> None:
+    assert parse_duration(text).total_seconds() == seconds
+
+
+def test_run_without_platform_token_explains_and_exits_2(tmp_path: Path) -> None:
+    result = candor("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr and "SLACK_BOT_TOKEN" in result.stderr
+    assert "candor run --console" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["migrate"]])
+def test_help_on_each_command(tmp_path: Path, command: list[str]) -> None:
+    result = candor(*command, "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "usage: candor" in result.stdout
+
+
+def test_migrate_creates_the_schema(tmp_path: Path) -> None:
+    result = candor("migrate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "database at revision 0001" in result.stdout
+    assert (tmp_path / "candor.db").exists()
+    again = candor("migrate", cwd=tmp_path)  # idempotent
+    assert again.returncode == 0 and "0001" in again.stdout
+
+
+def test_demo_with_piped_answers_prints_alert_and_summary(tmp_path: Path) -> None:
+    answers = "\n".join(
+        [
+            "Great result, we are happy with it",
+            "/sticker",
+            "Too slow, you missed deadlines and I am not happy",
+            "Always polite and correct",
+        ]
+    )
+    result = candor("demo", "--lang", "en", cwd=tmp_path, stdin=answers + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # The alert, as the account owner receives it.
+    assert "Olga Petrova, account owner" in out
+    assert "Negative feedback from Northwind Logistics (demo)" in out
+    assert "Answer: Too slow, you missed deadlines and I am not happy" in out
+    assert "Question: speed" in out and "Why flagged:" in out
+    assert "Alerts sent to the account owner in this round: 1" in out
+    # The sticker got a polite request for text and was not taken as an answer.
+    assert "I can only read text" in out
+    # The summary table: one row, three answered questions with sentiment marks.
+    assert "Responded: 1/1 (100%)" in out
+    table_row = next(line for line in out.splitlines() if line.startswith("Anna Smith"))
+    assert "completed" in table_row
+    assert "[+] Great result" in table_row and "[-] Too slow" in table_row
+    assert "[+] Always polite" in table_row
+
+
+def test_demo_in_russian_and_replayable_on_the_same_database(tmp_path: Path) -> None:
+    answers = "Всё отлично\n/skip\nОбщались грубо, не доволен\n"
+    first = candor("demo", "--lang", "ru", cwd=tmp_path, stdin=answers)
+    assert first.returncode == 0, first.stderr
+    assert "Негативный отзыв: Северный ветер (демо)" in first.stdout
+    assert "Вопрос: вежливость" in first.stdout
+    assert "Алертов владельцу аккаунта в этом опросе: 1" in first.stdout
+    assert "Сводка опроса" in first.stdout
+    second = candor("demo", "--lang", "ru", cwd=tmp_path, stdin="Хорошо\n/decline\n")
+    assert second.returncode == 0, second.stderr
+    assert "Алертов владельцу аккаунта в этом опросе: 0" in second.stdout
+    assert "declined" in second.stdout
+
+
+def test_demo_ends_cleanly_when_input_ends_early(tmp_path: Path) -> None:
+    result = candor("demo", "--lang", "en", cwd=tmp_path, stdin="")
+    assert result.returncode == 0, result.stderr
+    assert "Responded: 0/1 (0%)" in result.stdout

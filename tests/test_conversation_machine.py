@@ -1,0 +1,379 @@
+"""Pure unit tests of the conversation state machine (surveys/conversation.py): no database."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from surveys import conversation as machine
+from surveys.conversation import (
+    MAX_ANSWER_CHARS,
+    QUESTION_BUTTONS,
+    ContactEvent,
+    ConversationContext,
+    EventKind,
+    NewAnswer,
+)
+from surveys.model import Conversation, ConversationStatus, Language
+from surveys.questions import COMMENT_KEY, QUESTION_KEYS, question_text
+from surveys.texts import t
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+REMINDER = timedelta(days=2)
+EXPIRY = timedelta(days=7)
+
+
+def make_conv(language: Language = Language.EN, **changes: object) -> Conversation:
+    conv = Conversation(
+        id=1,
+        round_id=1,
+        contact_id=1,
+        status=ConversationStatus.INVITED,
+        question_index=0,
+        question_keys=list(QUESTION_KEYS),
+        language=language,
+        invited_at=NOW,
+        last_activity_at=NOW,
+        reminder_due_at=NOW + REMINDER,
+        expires_at=NOW + EXPIRY,
+    )
+    return replace(conv, **changes)
+
+
+def make_ctx(language: Language = Language.EN) -> ConversationContext:
+    return ConversationContext(
+        question_texts={k: question_text(k, language) for k in QUESTION_KEYS},
+        contact_name="Борис" if language is Language.RU else "Anna",
+        company="Acme IT",
+        round_title="Sprint 14",
+        reminder_delay=REMINDER,
+    )
+
+
+def text(body: str, message_id: str = "m1") -> ContactEvent:
+    return ContactEvent(EventKind.TEXT, body, message_id)
+
+
+def press(kind: EventKind) -> ContactEvent:
+    return ContactEvent(kind)
+
+
+def closed(status: ConversationStatus, index: int = 1) -> Conversation:
+    return make_conv(status=status, question_index=index, finished_at=NOW)
+
+
+# --- start ---------------------------------------------------------------------------------
+
+
+def test_start_sends_invite_then_first_question_with_buttons() -> None:
+    conv = make_conv()
+    step = machine.start(conv, make_ctx())
+
+    assert step.conversation == conv  # starting changes nothing
+    assert step.answers == []
+    assert [r.kind for r in step.replies] == ["invite", "question"]
+    invite, question = step.replies
+    assert invite.text == t(
+        "invite", Language.EN, name="Anna", company="Acme IT", round="Sprint 14", count=3
+    )
+    assert invite.buttons == ()
+    assert question.question_key == "outcome"
+    assert question.buttons == ("skip", "later", "decline") == QUESTION_BUTTONS
+    assert question.text == f"Question 1 of 3\n{t('q.outcome', Language.EN)}"
+
+
+# --- text answers --------------------------------------------------------------------------
+
+
+def test_text_answers_advance_and_last_one_completes_with_thanks() -> None:
+    ctx = make_ctx()
+    conv = make_conv()
+    later = NOW + timedelta(hours=1)
+
+    step = machine.receive(conv, text("Great result"), ctx, later)
+    assert step.answers == [NewAnswer("outcome", "Great result")]
+    assert step.conversation.status is ConversationStatus.ASKING
+    assert step.conversation.question_index == 1
+    assert step.conversation.last_activity_at == later
+    assert [(r.kind, r.question_key) for r in step.replies] == [("question", "speed")]
+    assert step.replies[0].text.startswith("Question 2 of 3\n")
+
+    step = machine.receive(step.conversation, text("Fast"), ctx, later)
+    assert step.answers == [NewAnswer("speed", "Fast")]
+    assert [(r.kind, r.question_key) for r in step.replies] == [("question", "politeness")]
+
+    done_at = later + timedelta(minutes=5)
+    step = machine.receive(step.conversation, text("Polite"), ctx, done_at)
+    assert step.answers == [NewAnswer("politeness", "Polite")]
+    assert step.conversation.status is ConversationStatus.COMPLETED
+    assert step.conversation.finished_at == done_at
+    assert step.conversation.current_question is None
+    assert [(r.kind, r.text) for r in step.replies] == [("thanks", t("thanks", Language.EN))]
+
+
+def test_answer_is_stored_stripped() -> None:
+    step = machine.receive(make_conv(), text("  fine, thanks \n"), make_ctx(), NOW)
+    assert step.answers == [NewAnswer("outcome", "fine, thanks")]
+
+
+def test_emoji_only_text_is_a_normal_answer() -> None:
+    step = machine.receive(make_conv(), text("👍🔥"), make_ctx(), NOW)
+    assert step.answers == [NewAnswer("outcome", "👍🔥")]
+    assert step.conversation.question_index == 1
+    assert [r.kind for r in step.replies] == ["question"]
+
+
+def test_skip_advances_without_an_answer() -> None:
+    step = machine.receive(make_conv(), press(EventKind.SKIP), make_ctx(), NOW)
+    assert step.answers == []
+    assert step.conversation.question_index == 1
+    assert step.conversation.status is ConversationStatus.ASKING
+    assert [r.kind for r in step.replies] == ["notice", "question"]
+    assert step.replies[0].text == t("skipped", Language.EN)
+    assert step.replies[1].question_key == "speed"
+
+
+def test_skipping_the_last_question_completes() -> None:
+    conv = make_conv(status=ConversationStatus.ASKING, question_index=2)
+    step = machine.receive(conv, press(EventKind.SKIP), make_ctx(), NOW)
+    assert step.answers == []
+    assert step.conversation.status is ConversationStatus.COMPLETED
+    assert [r.kind for r in step.replies] == ["notice", "thanks"]
+
+
+def test_decline_closes_the_conversation() -> None:
+    conv = make_conv(status=ConversationStatus.ASKING, question_index=1)
+    step = machine.receive(conv, press(EventKind.DECLINE), make_ctx(), NOW)
+    assert step.answers == []
+    assert step.conversation.status is ConversationStatus.DECLINED
+    assert step.conversation.finished_at == NOW
+    assert step.conversation.question_index == 1
+    assert [(r.kind, r.text) for r in step.replies] == [("notice", t("declined", Language.EN))]
+    # Closed: no reminder, no expiry notice afterwards.
+    assert machine.remind(step.conversation, make_ctx(), NOW + EXPIRY) is None
+    assert machine.expire(step.conversation, NOW + EXPIRY) is None
+
+
+def test_later_rearms_the_reminder_when_not_reminded_yet() -> None:
+    pressed_at = NOW + timedelta(days=1)
+    step = machine.receive(make_conv(), press(EventKind.LATER), make_ctx(), pressed_at)
+    assert step.answers == []
+    assert step.conversation.reminder_due_at == pressed_at + REMINDER
+    assert step.conversation.last_activity_at == pressed_at
+    assert step.conversation.question_index == 0
+    assert step.conversation.status is ConversationStatus.INVITED
+    assert [(r.kind, r.text) for r in step.replies] == [("notice", t("later", Language.EN))]
+
+
+def test_later_after_the_reminder_does_not_rearm_it() -> None:
+    conv = make_conv(reminded=True, reminder_due_at=None)
+    step = machine.receive(conv, press(EventKind.LATER), make_ctx(), NOW)
+    assert step.conversation.reminder_due_at is None
+    assert step.conversation.reminded is True
+    assert [r.text for r in step.replies] == [t("later", Language.EN)]
+    assert machine.remind(step.conversation, make_ctx(), NOW + EXPIRY) is None
+
+
+@pytest.mark.parametrize("media", ["sticker", "photo", "voice", "file", "location", "video"])
+def test_non_text_asks_for_text_and_changes_nothing(media: str) -> None:
+    conv = make_conv(status=ConversationStatus.ASKING, question_index=1)
+    event = ContactEvent(EventKind.NON_TEXT, message_id="m9", media=media)
+    step = machine.receive(conv, event, make_ctx(), NOW + timedelta(hours=1))
+    assert step.conversation == conv
+    assert step.answers == []
+    assert [(r.kind, r.text) for r in step.replies] == [("notice", t("text_please", Language.EN))]
+
+
+@pytest.mark.parametrize("body", ["", "   ", "\n\t "])
+def test_empty_text_gives_the_empty_notice(body: str) -> None:
+    conv = make_conv()
+    step = machine.receive(conv, text(body), make_ctx(), NOW)
+    assert step.conversation == conv
+    assert step.answers == []
+    assert [(r.kind, r.text) for r in step.replies] == [("notice", t("empty_answer", Language.EN))]
+
+
+def test_overlong_answer_is_cut_to_the_limit_and_the_contact_told() -> None:
+    body = "x" * (MAX_ANSWER_CHARS + 1)
+    step = machine.receive(make_conv(), text(body), make_ctx(), NOW)
+    assert MAX_ANSWER_CHARS == 4000
+    assert len(step.answers) == 1
+    answer = step.answers[0]
+    assert answer.text == "x" * MAX_ANSWER_CHARS
+    assert answer.truncated is True
+    assert answer.question_key == "outcome"
+    assert [r.kind for r in step.replies] == ["notice", "question"]
+    assert step.replies[0].text == t("truncated", Language.EN, limit=4000)
+    assert "4000" in step.replies[0].text
+    assert step.conversation.question_index == 1
+
+
+def test_answer_exactly_at_the_limit_is_not_truncated() -> None:
+    step = machine.receive(make_conv(), text("y" * MAX_ANSWER_CHARS), make_ctx(), NOW)
+    assert step.answers == [NewAnswer("outcome", "y" * MAX_ANSWER_CHARS)]
+    assert [r.kind for r in step.replies] == ["question"]
+
+
+# --- reminder and expiry -------------------------------------------------------------------
+
+
+def test_remind_fires_once_only_when_due() -> None:
+    ctx = make_ctx()
+    conv = make_conv(status=ConversationStatus.ASKING, question_index=1)
+    due = conv.reminder_due_at
+    assert due is not None
+
+    assert machine.remind(conv, ctx, due - timedelta(seconds=1)) is None
+
+    step = machine.remind(conv, ctx, due)
+    assert step is not None
+    assert step.answers == []
+    assert step.conversation.reminded is True
+    assert step.conversation.reminder_due_at is None
+    assert step.conversation.question_index == 1
+    assert [(r.kind, r.question_key) for r in step.replies] == [
+        ("reminder", None),
+        ("question", "speed"),
+    ]
+    assert step.replies[0].text == t("reminder", Language.EN)
+    assert step.replies[1].text.startswith("Question 2 of 3\n")
+
+    assert machine.remind(step.conversation, ctx, due + timedelta(days=1)) is None
+
+
+def test_remind_without_a_due_time_does_nothing() -> None:
+    conv = make_conv(reminder_due_at=None)
+    assert machine.remind(conv, make_ctx(), NOW + EXPIRY) is None
+
+
+@pytest.mark.parametrize(
+    "status",
+    [ConversationStatus.COMPLETED, ConversationStatus.DECLINED, ConversationStatus.EXPIRED],
+)
+def test_remind_never_fires_on_a_closed_conversation(status: ConversationStatus) -> None:
+    conv = closed(status)
+    assert conv.reminder_due_at is not None
+    assert machine.remind(conv, make_ctx(), NOW + REMINDER + timedelta(hours=1)) is None
+
+
+def test_expire_only_when_due() -> None:
+    conv = make_conv(status=ConversationStatus.ASKING, question_index=1)
+    assert machine.expire(conv, conv.expires_at - timedelta(seconds=1)) is None
+
+    step = machine.expire(conv, conv.expires_at)
+    assert step is not None
+    assert step.conversation.status is ConversationStatus.EXPIRED
+    assert step.conversation.finished_at == conv.expires_at
+    assert step.conversation.reminder_due_at is None
+    assert step.conversation.question_index == 1
+    assert step.answers == []
+    assert [(r.kind, r.text) for r in step.replies] == [("notice", t("expired", Language.EN))]
+
+    assert machine.expire(step.conversation, conv.expires_at + timedelta(days=1)) is None
+
+
+@pytest.mark.parametrize("status", [ConversationStatus.COMPLETED, ConversationStatus.DECLINED])
+def test_expire_leaves_finished_conversations_alone(status: ConversationStatus) -> None:
+    assert machine.expire(closed(status), NOW + EXPIRY + timedelta(days=1)) is None
+
+
+# --- after the end -------------------------------------------------------------------------
+
+
+def test_text_after_expiry_is_a_late_answer_for_the_current_question() -> None:
+    conv = closed(ConversationStatus.EXPIRED, index=1)
+    step = machine.receive(conv, text("A bit slow"), make_ctx(), NOW + EXPIRY)
+    assert step.answers == [NewAnswer("speed", "A bit slow", late=True)]
+    assert step.conversation.question_index == 2
+    assert step.conversation.status is ConversationStatus.EXPIRED
+    assert [(r.kind, r.text) for r in step.replies] == [("notice", t("late_kept", Language.EN))]
+
+    # The next late message is the contact's word on the question after it.
+    step = machine.receive(step.conversation, text("Polite"), make_ctx(), NOW + EXPIRY)
+    assert step.answers == [NewAnswer("politeness", "Polite", late=True)]
+
+
+def test_overlong_late_answer_is_truncated_and_late() -> None:
+    conv = closed(ConversationStatus.EXPIRED, index=0)
+    step = machine.receive(conv, text("z" * 5000), make_ctx(), NOW + EXPIRY)
+    assert step.answers == [NewAnswer("outcome", "z" * 4000, late=True, truncated=True)]
+    assert [r.text for r in step.replies] == [
+        t("truncated", Language.EN, limit=4000),
+        t("late_kept", Language.EN),
+    ]
+
+
+@pytest.mark.parametrize("status", [ConversationStatus.COMPLETED, ConversationStatus.DECLINED])
+def test_text_after_the_end_is_kept_as_a_comment(status: ConversationStatus) -> None:
+    conv = closed(status, index=3 if status is ConversationStatus.COMPLETED else 1)
+    step = machine.receive(conv, text("One more thing"), make_ctx(), NOW + timedelta(days=1))
+    assert step.answers == [NewAnswer(COMMENT_KEY, "One more thing")]
+    assert step.conversation == conv
+    assert [(r.kind, r.text) for r in step.replies] == [("notice", t("comment_kept", Language.EN))]
+
+
+@pytest.mark.parametrize("kind", [EventKind.SKIP, EventKind.LATER, EventKind.DECLINE])
+@pytest.mark.parametrize(
+    "status",
+    [ConversationStatus.COMPLETED, ConversationStatus.DECLINED, ConversationStatus.EXPIRED],
+)
+def test_buttons_on_a_closed_conversation_change_nothing(
+    kind: EventKind, status: ConversationStatus
+) -> None:
+    conv = closed(status)
+    step = machine.receive(conv, press(kind), make_ctx(), NOW + timedelta(days=1))
+    assert step.conversation == conv
+    assert step.answers == []
+    assert [r.text for r in step.replies] == [t("no_conversation", Language.EN)]
+
+
+# --- language ------------------------------------------------------------------------------
+
+
+def test_replies_are_in_the_conversations_language_ru() -> None:
+    ctx = make_ctx(Language.RU)
+    conv = make_conv(Language.RU)
+    invite, question = machine.start(conv, ctx).replies
+    assert invite.text.startswith("Здравствуйте, Борис!")
+    assert question.text == (
+        "Вопрос 1 из 3\n"
+        "Довольны ли вы результатом и насколько решение соответствовало вашим задачам?"
+    )
+
+    skipped = machine.receive(conv, press(EventKind.SKIP), ctx, NOW)
+    assert skipped.replies[0].text == "Пропускаем."
+    assert skipped.replies[1].text.startswith("Вопрос 2 из 3\n")
+    assert machine.receive(conv, ContactEvent(EventKind.NON_TEXT), ctx, NOW).replies[0].text == (
+        "Извините, я понимаю только текст. Пожалуйста, напишите ответ словами."
+    )
+    reminder = machine.remind(conv, ctx, NOW + REMINDER)
+    assert reminder is not None
+    assert reminder.replies[0].text == "Небольшое напоминание: нам по-прежнему важен ваш ответ."
+    expired = machine.expire(conv, NOW + EXPIRY)
+    assert expired is not None
+    assert expired.replies[0].text == (
+        "Этот опрос закрыт. Спасибо — надеемся услышать вас в следующий раз."
+    )
+    last = make_conv(Language.RU, status=ConversationStatus.ASKING, question_index=2)
+    assert machine.receive(last, text("Да"), ctx, NOW).replies[0].text == (
+        "Спасибо! Ваши ответы записаны. Клиентский сервис прочитает каждое слово."
+    )
+
+
+def test_replies_are_in_the_conversations_language_en() -> None:
+    ctx = make_ctx(Language.EN)
+    conv = make_conv(Language.EN)
+    invite, question = machine.start(conv, ctx).replies
+    assert invite.text.startswith("Hello, Anna!")
+    assert question.text == (
+        "Question 1 of 3\n"
+        "Are you satisfied with the result, and was the solution adequate to your needs?"
+    )
+    declined = machine.receive(conv, press(EventKind.DECLINE), ctx, NOW)
+    assert declined.replies[0].text == (
+        "Understood, we will not ask you again in this round. Thank you for your time."
+    )
+    empty = machine.receive(conv, text(" "), ctx, NOW)
+    assert empty.replies[0].text == "The message is empty. Please type your answer, or /skip."
