@@ -45,6 +45,7 @@ class App:
     service: SurveyService
     delivery: DeliveryWorker
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    tick_wanted: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     async def create(
@@ -71,10 +72,11 @@ class App:
     async def run(self) -> None:
         """Scheduler and delivery until stop() is called."""
         scheduler = AsyncIOScheduler(timezone="UTC")
-        # The tick is idempotent (rounds are unique per period, reminders flip a flag), so
-        # coalescing missed runs into one and never overlapping two is all it needs.
+        # APScheduler only says *when*; the tick itself runs in our own task, so shutdown
+        # lets a tick finish its transaction instead of cancelling it half-way. The tick is
+        # idempotent, so coalescing missed runs into one is all it needs.
         scheduler.add_job(
-            self._tick,
+            self._want_tick,
             IntervalTrigger(seconds=self.settings.tick_seconds),
             id="candor-tick",
             coalesce=True,
@@ -82,12 +84,27 @@ class App:
             next_run_time=self.clock.now(),
         )
         scheduler.start()
+        ticker = asyncio.create_task(self._tick_loop())
         try:
             await self.delivery.run_forever(self.settings.delivery_poll_seconds, self.stop_event)
         finally:
             scheduler.shutdown(wait=False)
+            self.stop_event.set()
+            self.tick_wanted.set()
+            await ticker
 
-    async def _tick(self) -> None:
+    async def _want_tick(self) -> None:
+        self.tick_wanted.set()
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await self.tick_wanted.wait()
+            self.tick_wanted.clear()
+            if self.stop_event.is_set():
+                return
+            await self.tick()
+
+    async def tick(self) -> None:
         try:
             report = await self.service.tick()
         except Exception:

@@ -110,7 +110,8 @@ class DeliveryWorker:
     async def _deliver(self, head: OutgoingMessage) -> str | None:
         assert head.id is not None
         async with self.uow() as uow:
-            message = await uow.outbox.claim(head.id, self.clock.now() + self.lease)
+            now = self.clock.now()
+            message = await uow.outbox.claim(head.id, now, now + self.lease)
             await uow.commit()
         if message is None:
             return None  # another worker took it

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -217,6 +218,14 @@ def _outgoing(row: OutboxRow) -> OutgoingMessage:
 # --- repositories -------------------------------------------------------------------------
 
 
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    orig = exc.orig
+    # asyncpg reports SQLSTATE 23505; sqlite3 has only the message to go by.
+    if getattr(orig, "sqlstate", None) == "23505" or getattr(orig, "pgcode", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(orig)
+
+
 class _Repo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -235,9 +244,14 @@ class _Repo:
         try:
             async with self.session.begin_nested():
                 self.session.add(row)
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not _is_unique_violation(exc):
+                raise  # a foreign key or NOT NULL problem is a bug, not a duplicate
             return None
         return row
+
+
+_TELEGRAM_ID = re.compile(r"-?[0-9]+")  # ASCII digits only: int() accepts more
 
 
 class SqlStaffRepository(_Repo):
@@ -253,9 +267,12 @@ class SqlStaffRepository(_Repo):
         }[address.channel]
         value: Any = address.address
         if address.channel is Channel.TELEGRAM:
-            if not address.address.lstrip("-").isdigit():
+            # Telegram ids are integers (BIGINT); anything else cannot match, so no query.
+            if not _TELEGRAM_ID.fullmatch(address.address):
                 return None
             value = int(address.address)
+            if not -(2**63) <= value < 2**63:
+                return None
         row = await self.session.scalar(select(StaffRow).where(column == value))
         return _staff(row) if row else None
 
@@ -591,6 +608,9 @@ class SqlAlertRepository(_Repo):
 
 class SqlOutboxRepository(_Repo):
     async def enqueue(self, message: OutgoingMessage) -> OutgoingMessage | None:
+        # The caller's clock decides when it is due, never the database server's.
+        if message.next_attempt_at is None:
+            raise ValueError("an outgoing message needs next_attempt_at")
         row = OutboxRow(
             channel=message.recipient.channel.value,
             address=message.recipient.address,
@@ -608,32 +628,38 @@ class SqlOutboxRepository(_Repo):
     async def due_heads(
         self, now: datetime, limit: int, channels: Sequence[Channel]
     ) -> list[OutgoingMessage]:
-        unsettled = await self.session.scalars(
-            select(OutboxRow)
+        # Each recipient's oldest unsettled message; it qualifies only when pending and due,
+        # so one recipient's backlog never hides the others'.
+        unsettled = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+        heads = (
+            select(func.min(OutboxRow.id).label("head_id"))
             .where(
-                OutboxRow.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                OutboxRow.status.in_(unsettled),
                 OutboxRow.channel.in_([c.value for c in channels]),
             )
-            .order_by(OutboxRow.id)
-            .limit(max(limit * 20, 200))
+            .group_by(OutboxRow.channel, OutboxRow.address)
+            .subquery()
         )
-        seen: set[tuple[str, str]] = set()
-        heads: list[OutgoingMessage] = []
-        for row in unsettled:
-            recipient = (row.channel, row.address)
-            if recipient in seen:
-                continue
-            seen.add(recipient)
-            if row.status == OutboxStatus.PENDING and row.next_attempt_at <= now:
-                heads.append(_outgoing(row))
-                if len(heads) >= limit:
-                    break
-        return heads
+        rows = await self.session.scalars(
+            select(OutboxRow)
+            .join(heads, heads.c.head_id == OutboxRow.id)
+            .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at <= now)
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        return [_outgoing(r) for r in rows]
 
-    async def claim(self, message_id: int, lease_until: datetime) -> OutgoingMessage | None:
+    async def claim(
+        self, message_id: int, now: datetime, lease_until: datetime
+    ) -> OutgoingMessage | None:
         result = await self.session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == message_id, OutboxRow.status == OutboxStatus.PENDING)
+            .where(
+                OutboxRow.id == message_id,
+                OutboxRow.status == OutboxStatus.PENDING,
+                # Re-checked here: another worker may have deferred it since it was listed.
+                OutboxRow.next_attempt_at <= now,
+            )
             .values(
                 status=OutboxStatus.SENDING,
                 attempts=OutboxRow.attempts + 1,

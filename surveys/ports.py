@@ -171,9 +171,13 @@ class OutboxRepository(Protocol):
         """
         ...
 
-    async def claim(self, message_id: int, lease_until: datetime) -> OutgoingMessage | None:
-        """Mark one pending message as sending until ``lease_until``; None if someone else
-        claimed it first (compare-and-set, safe across processes)."""
+    async def claim(
+        self, message_id: int, now: datetime, lease_until: datetime
+    ) -> OutgoingMessage | None:
+        """Mark one pending, due message as sending until ``lease_until``.
+
+        None if another worker claimed or deferred it first (compare-and-set, safe across
+        processes)."""
         ...
 
     async def mark_sent(self, message_id: int, platform_id: str | None, now: datetime) -> None: ...

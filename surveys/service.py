@@ -179,7 +179,8 @@ class SurveyService:
             conv = await uow.conversations.current_for_contact(contact.id)
             if conv is None:
                 key = "no_conversation" if event.kind is not EventKind.NON_TEXT else "text_please"
-                await self._notice(uow, contact, key, f"in:{sender.address}:{event.message_id}")
+                in_key = self._event_key("in", sender, event.message_id)
+                await self._notice(uow, contact, key, in_key)
                 await uow.commit()
                 return
             account, round_ = await self._round_of(uow, conv)

@@ -160,3 +160,17 @@ def test_demo_ends_cleanly_when_input_ends_early(tmp_path: Path) -> None:
     result = candor("demo", "--lang", "en", cwd=tmp_path, stdin="")
     assert result.returncode == 0, result.stderr
     assert "Responded: 0/1 (0%)" in result.stdout
+
+
+def test_run_console_answers_a_contact_through_the_full_process_loop(tmp_path: Path) -> None:
+    # The demo seeds the console contact; its round is then finished.
+    seeded = candor("demo", cwd=tmp_path, stdin="Fine\nFine\nFine\n")
+    assert seeded.returncode == 0, seeded.stderr
+    result = candor("run", "--console", cwd=tmp_path, stdin="Hello again\n/sticker\n")
+    assert result.returncode == 0, result.stderr
+    # After the last question, free text is kept as a comment; a sticker asks for text.
+    assert "your comment is added to your answers" in result.stdout
+    assert "I can only read text" in result.stdout
+    stranger = candor("run", "--console", "--as", "nobody", cwd=tmp_path, stdin="hi\n")
+    assert stranger.returncode == 0, stranger.stderr
+    assert "I don't know you yet" in stranger.stdout

@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-25 07:27:16.129057
 """
 
 from collections.abc import Sequence
@@ -181,6 +180,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index("ix_outbox_recipient", ["channel", "address", "status"], unique=False)
         batch_op.create_index("ix_outbox_status_next", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
@@ -262,6 +262,7 @@ def downgrade() -> None:
     op.drop_table("answers")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_status_next")
+        batch_op.drop_index("ix_outbox_recipient")
         batch_op.drop_index(batch_op.f("ix_outbox_contact_id"))
 
     op.drop_table("outbox")

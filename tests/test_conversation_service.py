@@ -1,0 +1,695 @@
+"""Conversations through the real service, storage and delivery, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.delivery import DeliveryWorker
+from storage.db import session_factory
+from storage.repositories import SqlUnitOfWorkFactory
+from surveys.conversation import MAX_ANSWER_CHARS, ContactEvent, EventKind
+from surveys.model import (
+    Address,
+    Answer,
+    CadenceKind,
+    Channel,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    Language,
+    Schedule,
+    SentimentLabel,
+)
+from surveys.sentiment import make_analyser
+from surveys.service import SurveyService
+from surveys.texts import t
+from tests.conftest import POLICY, Database, FakeClock, RecordingMessenger, World
+
+ROUND = "sprint-14"
+
+
+def text(body: str, message_id: str) -> ContactEvent:
+    return ContactEvent(EventKind.TEXT, body, message_id)
+
+
+def press(kind: EventKind, message_id: str | None = None) -> ContactEvent:
+    return ContactEvent(kind, message_id=message_id)
+
+
+async def open_round(service: SurveyService, world: World, delivery: DeliveryWorker) -> int:
+    opened = await service.open_round(world.account.id, ROUND, "Sprint 14")
+    assert opened.created and opened.invited == 2
+    await delivery.run_once()
+    return opened.round.id
+
+
+async def conversation_of(uow: SqlUnitOfWorkFactory, contact: Contact) -> Conversation:
+    async with uow() as u:
+        conv = await u.conversations.current_for_contact(contact.id)
+    assert conv is not None
+    return conv
+
+
+async def answers_of(uow: SqlUnitOfWorkFactory, contact: Contact) -> list[Answer]:
+    conv = await conversation_of(uow, contact)
+    async with uow() as u:
+        return await u.answers.for_conversations([conv.id])
+
+
+async def all_answers(uow: SqlUnitOfWorkFactory, round_id: int) -> list[Answer]:
+    async with uow() as u:
+        convs = await u.conversations.for_round(round_id)
+        return await u.answers.for_conversations([c.id for c in convs])
+
+
+def kinds(messenger: RecordingMessenger, address: str) -> list[tuple[str, object]]:
+    """(kind, question_key) of every message the address received, in order."""
+    return [(m.kind, m.payload.get("question_key")) for m in messenger.to(address)]
+
+
+def new_since(messenger: RecordingMessenger, address: str, seen: int) -> list[tuple[str, object]]:
+    return kinds(messenger, address)[seen:]
+
+
+INVITED = [("invite", None), ("question", "outcome")]
+
+
+# --- buttons -------------------------------------------------------------------------------
+
+
+async def test_skip_stores_nothing_and_asks_the_next_question(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+) -> None:
+    await open_round(service, world, delivery)
+    assert kinds(messenger, "anna") == INVITED
+
+    await service.handle_event(world.anna_at, press(EventKind.SKIP, "s1"))
+    await delivery.run_once()
+
+    assert new_since(messenger, "anna", 2) == [("notice", None), ("question", "speed")]
+    assert messenger.texts("anna")[2] == t("skipped", Language.EN)
+    assert await answers_of(uow, world.anna) == []
+    conv = await conversation_of(uow, world.anna)
+    assert conv.status is ConversationStatus.ASKING
+    assert conv.current_question == "speed"
+
+    await service.handle_event(world.anna_at, text("Quick enough", "a2"))
+    await delivery.run_once()
+    assert [(a.question_key, a.text) for a in await answers_of(uow, world.anna)] == [
+        ("speed", "Quick enough")
+    ]
+    assert new_since(messenger, "anna", 4) == [("question", "politeness")]
+
+
+async def test_decline_closes_the_conversation_and_asks_nothing_more(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    round_id = await open_round(service, world, delivery)
+    await service.handle_event(world.anna_at, press(EventKind.DECLINE, "d1"))
+    await delivery.run_once()
+
+    assert new_since(messenger, "anna", 2) == [("notice", None)]
+    assert messenger.texts("anna")[2] == t("declined", Language.EN)
+    conv = await conversation_of(uow, world.anna)
+    assert conv.status is ConversationStatus.DECLINED
+    assert conv.finished_at == clock.now()
+
+    # Neither a reminder nor an expiry notice follows a refusal.
+    clock.advance(timedelta(days=8))
+    await service.tick()
+    await delivery.run_once()
+    assert len(messenger.to("anna")) == 3
+    assert not any(m.kind == "question" for m in messenger.to("anna")[2:])
+    summary = await service.round_summary(round_id)
+    anna = next(r for r in summary.rows if r.contact == "Anna")
+    assert anna.status is ConversationStatus.DECLINED
+    assert anna.cells == {} and anna.comments == []
+
+
+async def test_later_sends_a_notice_and_the_reminder_still_arrives_once(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    await open_round(service, world, delivery)
+    clock.advance(timedelta(days=1))
+    await service.handle_event(world.anna_at, press(EventKind.LATER, "l1"))
+    await delivery.run_once()
+    assert new_since(messenger, "anna", 2) == [("notice", None)]
+    assert messenger.texts("anna")[2] == t("later", Language.EN)
+    conv = await conversation_of(uow, world.anna)
+    assert conv.reminder_due_at == clock.now() + POLICY.reminder_delay
+    assert conv.question_index == 0 and not conv.reminded
+
+    # The original reminder time (day 2) has passed, but "later" moved it to day 3.
+    clock.advance(timedelta(days=1, hours=1))
+    await service.tick()
+    await delivery.run_once()
+    assert len(messenger.to("anna")) == 3
+    assert [m.kind for m in messenger.to("boris")][-2:] == ["reminder", "question"]
+
+    clock.advance(timedelta(days=1))
+    await service.tick()
+    await delivery.run_once()
+    assert new_since(messenger, "anna", 3) == [("reminder", None), ("question", "outcome")]
+
+    clock.advance(timedelta(days=1))
+    await service.tick()
+    await delivery.run_once()
+    assert len(messenger.to("anna")) == 5
+    assert (await conversation_of(uow, world.anna)).reminded
+
+
+async def test_later_after_the_reminder_does_not_bring_another_one(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    await open_round(service, world, delivery)
+    clock.advance(timedelta(days=2, hours=1))
+    report = await service.tick()
+    assert report.reminders == 2
+    await service.handle_event(world.anna_at, press(EventKind.LATER, "l1"))
+    await delivery.run_once()
+    assert new_since(messenger, "anna", 2) == [
+        ("reminder", None),
+        ("question", "outcome"),
+        ("notice", None),
+    ]
+    assert (await conversation_of(uow, world.anna)).reminder_due_at is None
+
+    clock.advance(timedelta(days=3))
+    assert (await service.tick()).reminders == 0
+    await delivery.run_once()
+    assert len(messenger.to("anna")) == 5
+
+
+# --- time ----------------------------------------------------------------------------------
+
+
+async def test_reminder_resends_the_current_question_exactly_once(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    await open_round(service, world, delivery)
+    await service.handle_event(world.anna_at, text("Good result", "a1"))
+    await delivery.run_once()
+    assert len(messenger.to("anna")) == 3
+
+    clock.advance(timedelta(days=1, hours=23))
+    assert (await service.tick()).reminders == 0  # not due yet
+    await delivery.run_once()
+    assert len(messenger.to("anna")) == 3
+
+    clock.advance(timedelta(hours=2))
+    report = await service.tick()
+    assert report.reminders == 2 and report.expired == 0
+    await delivery.run_once()
+    assert new_since(messenger, "anna", 3) == [("reminder", None), ("question", "speed")]
+    assert messenger.texts("anna")[3] == t("reminder", Language.EN)
+    assert messenger.texts("anna")[4] == messenger.texts("anna")[2]  # the same question again
+    assert new_since(messenger, "boris", 2) == [("reminder", None), ("question", "outcome")]
+    assert messenger.texts("boris")[2] == t("reminder", Language.RU)
+    conv = await conversation_of(uow, world.anna)
+    assert conv.reminded and conv.reminder_due_at is None and conv.question_index == 1
+
+    sent = len(messenger.sent)
+    assert (await service.tick()).reminders == 0
+    clock.advance(timedelta(days=1))
+    assert (await service.tick()).reminders == 0
+    await delivery.run_once()
+    assert len(messenger.sent) == sent
+
+
+async def test_expiry_closes_and_a_late_answer_is_kept_as_late(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    round_id = await open_round(service, world, delivery)
+    clock.advance(timedelta(days=6, hours=23))
+    await service.tick()  # the reminder is due, the expiry not yet
+    await delivery.run_once()
+    assert (await conversation_of(uow, world.anna)).status is ConversationStatus.INVITED
+    assert len(messenger.to("anna")) == 4
+
+    clock.advance(timedelta(hours=1))
+    report = await service.tick()
+    assert report.expired == 2 and report.reminders == 0
+    await delivery.run_once()
+    assert new_since(messenger, "anna", 4) == [("notice", None)]
+    assert messenger.texts("anna")[4] == t("expired", Language.EN)
+    assert messenger.texts("boris")[-1] == t("expired", Language.RU)
+    conv = await conversation_of(uow, world.anna)
+    assert conv.status is ConversationStatus.EXPIRED
+    assert conv.finished_at == clock.now()
+    assert (await service.tick()).expired == 0
+
+    clock.advance(timedelta(hours=5))
+    await service.handle_event(world.anna_at, text("Sorry, was away. Good result", "late1"))
+    await delivery.run_once()
+    assert new_since(messenger, "anna", 5) == [("notice", None)]
+    assert messenger.texts("anna")[5] == t("late_kept", Language.EN)
+    answers = await answers_of(uow, world.anna)
+    assert [(a.question_key, a.text, a.late) for a in answers] == [
+        ("outcome", "Sorry, was away. Good result", True)
+    ]
+    assert (await conversation_of(uow, world.anna)).status is ConversationStatus.EXPIRED
+    summary = await service.round_summary(round_id)
+    anna = next(r for r in summary.rows if r.contact == "Anna")
+    assert anna.status is ConversationStatus.EXPIRED
+    assert anna.cells["outcome"].late is True
+
+
+async def test_expiry_without_a_prior_tick_sends_no_reminder(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    """After long downtime the conversation just closes: no reminder for a closed survey."""
+    await open_round(service, world, delivery)
+    clock.advance(timedelta(days=10))
+    report = await service.tick()
+    assert report.expired == 2 and report.reminders == 0
+    await delivery.run_once()
+    assert new_since(messenger, "anna", 2) == [("notice", None)]
+
+
+# --- edits ---------------------------------------------------------------------------------
+
+
+async def test_edit_replaces_the_text_keeps_history_and_alerts_once(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    await open_round(service, world, delivery)
+    await service.handle_event(world.anna_at, text("Great result, very happy", "a1"))
+    await delivery.run_once()
+    [original] = await answers_of(uow, world.anna)
+    assert original.sentiment is not None
+    assert original.sentiment.label is SentimentLabel.POSITIVE
+    async with uow() as u:
+        assert await u.alerts.list() == []
+
+    clock.advance(timedelta(minutes=10))
+    first_edit_at = clock.now()
+    await service.handle_edit(world.anna_at, "a1", "Terrible result, very disappointed")
+    await delivery.run_once()
+    [edited] = await answers_of(uow, world.anna)
+    assert edited.id == original.id
+    assert edited.text == "Terrible result, very disappointed"
+    assert edited.question_key == "outcome"
+    assert edited.edited_at == first_edit_at
+    assert [h["text"] for h in edited.history] == ["Great result, very happy"]
+    assert edited.sentiment is not None
+    assert edited.sentiment.label is SentimentLabel.NEGATIVE
+    async with uow() as u:
+        alerts = await u.alerts.list()
+    assert [(a.answer_id, a.owner_id) for a in alerts] == [(edited.id, world.owner.id)]
+    assert [m.kind for m in messenger.to("olga")] == ["alert"]
+    assert messenger.to("olga")[0].payload["alert"]["answer"] == (
+        "Terrible result, very disappointed"
+    )
+    assert messenger.texts("anna")[-1] == t("edit_kept", Language.EN)
+    # An edit does not move the conversation on.
+    assert (await conversation_of(uow, world.anna)).current_question == "speed"
+
+    clock.advance(timedelta(minutes=10))
+    await service.handle_edit(world.anna_at, "a1", "Awful, a bad result")
+    await delivery.run_once()
+    [again] = await answers_of(uow, world.anna)
+    assert again.text == "Awful, a bad result"
+    assert [h["text"] for h in again.history] == [
+        "Great result, very happy",
+        "Terrible result, very disappointed",
+    ]
+    async with uow() as u:
+        assert len(await u.alerts.list()) == 1
+    assert len(messenger.to("olga")) == 1
+
+
+async def test_edit_to_the_same_text_changes_nothing(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+) -> None:
+    await open_round(service, world, delivery)
+    await service.handle_event(world.anna_at, text("Fine", "a1"))
+    await delivery.run_once()
+    sent = len(messenger.to("anna"))
+    await service.handle_edit(world.anna_at, "a1", "  Fine ")
+    await delivery.run_once()
+    [answer] = await answers_of(uow, world.anna)
+    assert answer.text == "Fine" and answer.history == [] and answer.edited_at is None
+    assert len(messenger.to("anna")) == sent
+
+
+# --- input that is not an answer -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("media", ["sticker", "photo", "voice", "file", "location", "video"])
+async def test_non_text_gets_a_polite_request_for_text_and_nothing_is_stored(
+    media: str,
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+) -> None:
+    await open_round(service, world, delivery)
+    await service.handle_event(world.anna_at, text("Good", "a1"))
+    await delivery.run_once()
+    before = await conversation_of(uow, world.anna)
+    assert before.current_question == "speed"
+
+    await service.handle_event(
+        world.anna_at, ContactEvent(EventKind.NON_TEXT, message_id="x1", media=media)
+    )
+    await service.handle_event(
+        world.boris_at, ContactEvent(EventKind.NON_TEXT, message_id="x2", media=media)
+    )
+    await delivery.run_once()
+
+    assert new_since(messenger, "anna", 3) == [("notice", None)]
+    assert messenger.texts("anna")[3] == t("text_please", Language.EN)
+    assert messenger.texts("boris")[2:] == [t("text_please", Language.RU)]
+    after = await conversation_of(uow, world.anna)
+    assert after.current_question == "speed"
+    assert after.status is before.status
+    assert [a.question_key for a in await answers_of(uow, world.anna)] == ["outcome"]
+    assert await answers_of(uow, world.boris) == []
+    assert (await conversation_of(uow, world.boris)).current_question == "outcome"
+
+    # The next text still answers the question that was open.
+    await service.handle_event(world.anna_at, text("Fast", "a2"))
+    assert [a.question_key for a in await answers_of(uow, world.anna)] == ["outcome", "speed"]
+
+
+async def test_whitespace_only_text_gets_the_empty_notice(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+) -> None:
+    await open_round(service, world, delivery)
+    await service.handle_event(world.anna_at, text("  \n ", "e1"))
+    await delivery.run_once()
+    assert messenger.texts("anna")[2:] == [t("empty_answer", Language.EN)]
+    assert await answers_of(uow, world.anna) == []
+    assert (await conversation_of(uow, world.anna)).current_question == "outcome"
+
+
+async def test_a_10000_character_answer_is_kept_cut_to_4000(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+) -> None:
+    round_id = await open_round(service, world, delivery)
+    body = ("The result was fine overall. " * 400)[:10_000]
+    assert len(body) == 10_000
+    await service.handle_event(world.anna_at, text(body, "long1"))
+    await delivery.run_once()
+
+    [answer] = await answers_of(uow, world.anna)
+    assert answer.question_key == "outcome"
+    assert len(answer.text) == MAX_ANSWER_CHARS == 4000
+    assert answer.text == body[:4000].strip()
+    assert answer.truncated is True
+    assert new_since(messenger, "anna", 2) == [("notice", None), ("question", "speed")]
+    assert messenger.texts("anna")[2] == t("truncated", Language.EN, limit=4000)
+    summary = await service.round_summary(round_id)
+    anna = next(r for r in summary.rows if r.contact == "Anna")
+    assert len(anna.cells["outcome"].text) == 4000
+
+
+async def test_unknown_sender_is_told_and_nothing_is_stored(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+) -> None:
+    round_id = await open_round(service, world, delivery)
+    stranger = Address(Channel.CONSOLE, "zed")
+    await service.handle_event(stranger, text("Hi, the result is terrible", "z1"))
+    await service.handle_event(stranger, text("Hi, the result is terrible", "z1"))  # redelivered
+    await service.handle_event(stranger, ContactEvent(EventKind.NON_TEXT, message_id="z2"))
+    await delivery.run_once()
+
+    assert messenger.texts("zed") == [t("unknown_user", Language.EN)] * 2
+    assert "I don't know you yet" in messenger.texts("zed")[0]
+    assert await all_answers(uow, round_id) == []
+    async with uow() as u:
+        assert await u.alerts.list() == []
+        assert await u.contacts.by_address(stranger) is None
+    assert len(messenger.to("anna")) == 2 and len(messenger.to("boris")) == 2
+
+
+async def test_staff_writing_as_a_stranger_is_told_in_their_language(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+) -> None:
+    await service.handle_event(Address(Channel.CONSOLE, "max"), text("привет", "m1"))
+    await delivery.run_once()
+    assert messenger.texts("max") == [t("unknown_user", Language.RU)]
+
+
+async def test_redelivered_message_is_stored_once_and_answered_once(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+) -> None:
+    await open_round(service, world, delivery)
+    await service.handle_event(world.anna_at, text("Good result", "dup1"))
+    await service.handle_event(world.anna_at, text("Good result", "dup1"))
+    await delivery.run_once()
+    await service.handle_event(world.anna_at, text("Good result", "dup1"))  # after delivery too
+    await delivery.run_once()
+
+    answers = await answers_of(uow, world.anna)
+    assert [(a.question_key, a.text, a.source_message_id) for a in answers] == [
+        ("outcome", "Good result", "dup1")
+    ]
+    assert kinds(messenger, "anna") == [*INVITED, ("question", "speed")]
+    assert (await conversation_of(uow, world.anna)).current_question == "speed"
+
+
+# --- restart -------------------------------------------------------------------------------
+
+
+async def test_restart_mid_conversation_loses_nothing_and_repeats_nothing(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    database: Database,
+    clock: FakeClock,
+) -> None:
+    round_id = await open_round(service, world, delivery)
+    await service.handle_event(world.anna_at, text("Great result", "r1"))
+    await delivery.run_once()
+    assert kinds(messenger, "anna") == [*INVITED, ("question", "speed")]
+
+    # A new process: its own engine, unit of work, service, worker and messenger.
+    engine = database.new_engine()
+    try:
+        uow2 = SqlUnitOfWorkFactory(session_factory(engine))
+        service2 = SurveyService(uow2, clock, make_analyser("baseline"), POLICY)
+        messenger2 = RecordingMessenger()
+        delivery2 = DeliveryWorker(uow2, {Channel.CONSOLE: messenger2}, service2, clock)
+        assert (await delivery2.run_once()).sent == 0  # nothing left over to resend
+
+        clock.advance(timedelta(minutes=3))
+        await service2.handle_event(world.anna_at, text("Fast enough", "r2"))
+        await delivery2.run_once()
+
+        assert kinds(messenger2, "anna") == [("question", "politeness")]
+        assert messenger2.texts("anna")[0].startswith("Question 3 of 3\n")
+        assert messenger2.to("boris") == []
+        answers = await answers_of(uow2, world.anna)
+        assert [(a.question_key, a.text) for a in answers] == [
+            ("outcome", "Great result"),
+            ("speed", "Fast enough"),
+        ]
+        summary = await service2.round_summary(round_id)
+    finally:
+        await engine.dispose()
+
+    anna = next(r for r in summary.rows if r.contact == "Anna")
+    assert anna.status is ConversationStatus.ASKING
+    assert {k: c.text for k, c in anna.cells.items()} == {
+        "outcome": "Great result",
+        "speed": "Fast enough",
+    }
+    # The old process's worker has nothing more to deliver either.
+    assert (await delivery.run_once()).sent == 0
+    assert len(messenger.to("anna")) == 3
+
+
+# --- schedules -----------------------------------------------------------------------------
+
+
+async def set_schedule(uow: SqlUnitOfWorkFactory, schedule: Schedule) -> None:
+    async with uow() as u:
+        await u.schedules.set(schedule)
+        await u.commit()
+
+
+async def test_sprints_missed_during_downtime_open_one_round_for_the_latest(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    # Two-week sprints from Monday 2026-11-02: they end 11-16, 11-30 and 12-14, each due at
+    # 10:00 Moscow time (07:00 UTC).
+    await set_schedule(
+        uow,
+        Schedule(
+            0,
+            world.account.id,
+            CadenceKind.SPRINT,
+            every_weeks=2,
+            anchor=date(2026, 11, 2),
+            created_at=clock.now(),
+        ),
+    )
+    assert (await service.tick()).rounds_opened == []  # nothing due yet
+
+    clock.advance(timedelta(weeks=6, hours=1))  # 2026-12-14 10:00 UTC, 13:00 Moscow
+    first = await service.tick()
+    second = await service.tick()
+    assert first.rounds_opened == ["Globex: Sprint 3"]
+    assert second.rounds_opened == []
+    async with uow() as u:
+        rounds = await u.rounds.for_account(world.account.id)
+        schedule = await u.schedules.for_account(world.account.id)
+    assert [(r.period_key, r.title) for r in rounds] == [("sprint-3", "Sprint 3")]
+    assert schedule is not None and schedule.last_period_key == "sprint-3"
+
+    await delivery.run_once()
+    assert kinds(messenger, "anna") == INVITED
+    assert kinds(messenger, "boris") == INVITED
+    assert "Sprint 3" in messenger.texts("anna")[0]
+
+
+async def test_sprint_end_before_send_hour_is_not_yet_due(
+    service: SurveyService, world: World, uow: SqlUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await set_schedule(
+        uow,
+        Schedule(
+            0,
+            world.account.id,
+            CadenceKind.SPRINT,
+            every_weeks=2,
+            anchor=date(2026, 11, 2),
+            created_at=clock.now(),
+        ),
+    )
+    # 2026-11-16 06:59 UTC is 09:59 in Moscow: sprint 1 ends today but not yet at 10:00.
+    clock.advance(timedelta(weeks=2) - timedelta(hours=2, minutes=1))
+    assert (await service.tick()).rounds_opened == []
+    clock.advance(timedelta(minutes=1))
+    assert (await service.tick()).rounds_opened == ["Globex: Sprint 1"]
+
+
+async def test_quarters_missed_during_downtime_open_one_round_for_the_latest(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    await set_schedule(
+        uow,
+        Schedule(0, world.account.id, CadenceKind.QUARTERLY, created_at=clock.now()),
+    )
+    assert (await service.tick()).rounds_opened == []
+
+    # Quarter ends 2026-Q4 (due 2027-01-01), 2027-Q1 (04-01) and 2027-Q2 (07-01) pass by.
+    clock.set(clock.now().replace(year=2027, month=7, day=15))
+    first = await service.tick()
+    second = await service.tick()
+    assert first.rounds_opened == ["Globex: 2027-Q2"]
+    assert second.rounds_opened == []
+    async with uow() as u:
+        rounds = await u.rounds.for_account(world.account.id)
+        schedule = await u.schedules.for_account(world.account.id)
+    assert [r.period_key for r in rounds] == ["2027-Q2"]
+    assert schedule is not None and schedule.last_period_key == "2027-Q2"
+
+    await delivery.run_once()
+    assert kinds(messenger, "anna") == INVITED
+    assert kinds(messenger, "boris") == INVITED
+
+
+async def test_contact_without_a_survey_is_told_each_time_even_without_message_ids(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    await service.handle_event(world.anna_at, ContactEvent(EventKind.TEXT, "Hello?"))
+    clock.advance(timedelta(minutes=1))
+    await service.handle_event(world.anna_at, ContactEvent(EventKind.TEXT, "Anyone there?"))
+    clock.advance(timedelta(minutes=1))
+    await service.handle_event(world.anna_at, ContactEvent(EventKind.NON_TEXT, media="sticker"))
+    await delivery.run_once()
+    assert messenger.texts("anna") == [
+        t("no_conversation", Language.EN),
+        t("no_conversation", Language.EN),
+        t("text_please", Language.EN),
+    ]
+    async with uow() as u:
+        assert await u.conversations.current_for_contact(world.anna.id) is None
+
+    # With a platform message id, a redelivery is still told only once.
+    await service.handle_event(world.anna_at, text("Hello again", "h1"))
+    await service.handle_event(world.anna_at, text("Hello again", "h1"))
+    await delivery.run_once()
+    assert messenger.texts("anna")[3:] == [t("no_conversation", Language.EN)]
