@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +18,7 @@ from storage.models import (
     AnswerRow,
     ContactRow,
     ConversationRow,
+    InboundEventRow,
     OutboxRow,
     RoundRow,
     ScheduleRow,
@@ -746,6 +747,23 @@ class SqlOutboxRepository(_Repo):
         return [_outgoing(r) for r in await self.session.scalars(query)]
 
 
+class SqlInboundRepository(_Repo):
+    async def first_time(self, sender: Address, event_id: str, now: datetime) -> bool:
+        row = InboundEventRow(
+            channel=sender.channel.value,
+            address=sender.address,
+            event_id=event_id[:128],
+            received_at=now,
+        )
+        return await self._inserted_unless_duplicate(row) is not None
+
+    async def forget_before(self, moment: datetime) -> int:
+        result = await self.session.execute(
+            delete(InboundEventRow).where(InboundEventRow.received_at < moment)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 class SqlUnitOfWork(UnitOfWork):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -758,6 +776,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.answers = SqlAnswerRepository(session)
         self.alerts = SqlAlertRepository(session)
         self.outbox = SqlOutboxRepository(session)
+        self.inbound = SqlInboundRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -147,8 +147,11 @@ def receive(
         nxt, reply = _advance(conv, ctx, now)
         return Step(nxt, replies=[_notice(conv, "skipped"), reply])
     if event.kind is EventKind.LATER:
-        # "Come back later" re-arms the single reminder unless it was already used.
-        due = None if conv.reminded else now + ctx.reminder_delay
+        # "Come back later" re-arms the single reminder unless it was already used or
+        # would only come after the conversation closes.
+        due = now + ctx.reminder_delay
+        if conv.reminded or due >= conv.expires_at:
+            due = None
         nxt = replace(conv, last_activity_at=now, reminder_due_at=due)
         return Step(nxt, replies=[_notice(conv, "later")])
     # DECLINE

@@ -192,6 +192,15 @@ class OutboxRepository(Protocol):
     async def list(self, status: str | None = None) -> list[OutgoingMessage]: ...
 
 
+class InboundRepository(Protocol):
+    async def first_time(self, sender: Address, event_id: str, now: datetime) -> bool:
+        """Record that ``sender``'s event ``event_id`` is being handled; False if it was
+        already (a platform redelivery). Part of the handling transaction."""
+        ...
+
+    async def forget_before(self, moment: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories; nothing is written until commit()."""
 
@@ -204,6 +213,7 @@ class UnitOfWork(Protocol):
     answers: AnswerRepository
     alerts: AlertRepository
     outbox: OutboxRepository
+    inbound: InboundRepository
 
     async def commit(self) -> None: ...
 

@@ -47,6 +47,7 @@ from surveys.sentiment import SentimentAnalyser
 from surveys.texts import t
 
 log = logging.getLogger(__name__)
+INBOUND_MEMORY = timedelta(days=30)
 T = TypeVar("T")
 
 
@@ -167,13 +168,16 @@ class SurveyService:
 
     async def _handle_event(self, sender: Address, event: ContactEvent) -> None:
         async with self.uow() as uow:
+            # A platform may deliver the same update twice (webhook retries, reconnects):
+            # the second time, nothing happens — not an answer, not a skip, not a reply.
+            if event.message_id and not await uow.inbound.first_time(
+                sender, event.message_id, self.clock.now()
+            ):
+                return
             contact = await uow.contacts.by_address(sender)
             if contact is None:
                 await self._notice_stranger(uow, sender, event)
                 await uow.commit()
-                return
-            # The platform redelivered a message we already stored: nothing to do.
-            if await self._already_stored(uow, contact, event):
                 return
             await self._mark_reachable(uow, contact)
             conv = await uow.conversations.current_for_contact(contact.id)
@@ -188,12 +192,6 @@ class SurveyService:
             step = machine.receive(conv, event, self._context(account, contact, round_, conv), now)
             await self._persist(uow, conv, step, account, contact, round_, event.message_id, now)
             await uow.commit()
-
-    @staticmethod
-    async def _already_stored(uow: UnitOfWork, contact: Contact, event: ContactEvent) -> bool:
-        if not event.message_id or event.kind is not EventKind.TEXT:
-            return False
-        return await uow.answers.by_source(contact.id, event.message_id) is not None
 
     async def handle_edit(self, sender: Address, message_id: str, text: str) -> None:
         """A contact edited an earlier message: replace the stored answer, keep history."""
@@ -225,7 +223,13 @@ class SurveyService:
                 sentiment=self.analyser.analyse(new_text, answer.question_key),
             )
             await uow.answers.update(updated)
-            await self._maybe_alert(uow, updated, account, contact, round_)
+            existing = await uow.alerts.for_answer(answer.id)
+            if existing is not None:
+                # The owner reads the alert with the answer as it is now, and what it was.
+                note = {"edited_at": now.isoformat(), "previous_text": answer.text}
+                await uow.alerts.set_status(existing.id, existing.status, note, now)
+            else:
+                await self._maybe_alert(uow, updated, account, contact, round_)
             notices = ["edit_kept", *(["truncated"] if truncated else [])]
             for key in notices:
                 await self._notice(
@@ -273,6 +277,10 @@ class SurveyService:
             lambda uow, now: uow.conversations.due_reminders(now, batch), self._remind_one
         )
         report.rounds_opened = await self.open_due_rounds()
+        async with self.uow() as uow:
+            # Redeliveries come within minutes; a month of event ids is plenty.
+            await uow.inbound.forget_before(self.clock.now() - INBOUND_MEMORY)
+            await uow.commit()
         return report
 
     async def _drain(

@@ -176,6 +176,13 @@ def test_later_after_the_reminder_does_not_rearm_it() -> None:
     assert machine.remind(step.conversation, make_ctx(), NOW + EXPIRY) is None
 
 
+def test_later_never_schedules_a_reminder_after_the_conversation_closes() -> None:
+    pressed_at = NOW + EXPIRY - timedelta(days=1)  # the reminder would land after expiry
+    step = machine.receive(make_conv(), press(EventKind.LATER), make_ctx(), pressed_at)
+    assert step.conversation.reminder_due_at is None
+    assert [r.text for r in step.replies] == [t("later", Language.EN)]
+
+
 @pytest.mark.parametrize("media", ["sticker", "photo", "voice", "file", "location", "video"])
 def test_non_text_asks_for_text_and_changes_nothing(media: str) -> None:
     conv = make_conv(status=ConversationStatus.ASKING, question_index=1)

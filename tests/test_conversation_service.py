@@ -354,8 +354,10 @@ async def test_edit_replaces_the_text_keeps_history_and_alerts_once(
         "Terrible result, very disappointed",
     ]
     async with uow() as u:
-        assert len(await u.alerts.list()) == 1
+        [alert] = await u.alerts.list()
     assert len(messenger.to("olga")) == 1
+    # The one alert notes the edit, so the owner sees what the answer said before.
+    assert [n.get("previous_text") for n in alert.notes] == ["Terrible result, very disappointed"]
 
 
 async def test_edit_to_the_same_text_changes_nothing(
@@ -511,6 +513,28 @@ async def test_redelivered_message_is_stored_once_and_answered_once(
     ]
     assert kinds(messenger, "anna") == [*INVITED, ("question", "speed")]
     assert (await conversation_of(uow, world.anna)).current_question == "speed"
+
+
+async def test_redelivered_button_press_and_sticker_are_handled_once(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+) -> None:
+    await open_round(service, world, delivery)
+    skip = ContactEvent(EventKind.SKIP, message_id="cb-1")
+    await service.handle_event(world.anna_at, skip)
+    await service.handle_event(world.anna_at, skip)  # the same callback, delivered again
+    sticker = ContactEvent(EventKind.NON_TEXT, message_id="st-1", media="sticker")
+    await service.handle_event(world.anna_at, sticker)
+    await service.handle_event(world.anna_at, sticker)
+    await delivery.run_once()
+
+    # One skip: the contact is at question 2, not 3; one request for text, not two.
+    assert (await conversation_of(uow, world.anna)).current_question == "speed"
+    notices = [m for m in messenger.to("anna") if m.kind == "notice"]
+    assert sum("only read text" in str(m.payload["text"]) for m in notices) == 1
 
 
 # --- restart -------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ TABLES = {
     "answers",
     "alerts",
     "outbox",
+    "inbound_events",
 }
 
 

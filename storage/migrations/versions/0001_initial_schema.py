@@ -17,6 +17,26 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
+        "inbound_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("address", sa.String(length=128), nullable=False),
+        sa.Column("event_id", sa.String(length=128), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_events")),
+        sa.UniqueConstraint(
+            "channel",
+            "address",
+            "event_id",
+            name=op.f("uq_inbound_events_channel_address_event_id"),
+        ),
+    )
+    with op.batch_alter_table("inbound_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inbound_events_received_at"), ["received_at"], unique=False
+        )
+
+    op.create_table(
         "staff",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -280,3 +300,7 @@ def downgrade() -> None:
     op.drop_table("contacts")
     op.drop_table("accounts")
     op.drop_table("staff")
+    with op.batch_alter_table("inbound_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inbound_events_received_at"))
+
+    op.drop_table("inbound_events")
