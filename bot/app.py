@@ -32,6 +32,7 @@ def survey_policy(settings: Settings) -> SurveyPolicy:
         send_hour=settings.send_hour,
         company=settings.company_name,
         default_language=settings.default_language,
+        default_timezone=settings.timezone,
         alerts=AlertPolicy(threshold=settings.alert_threshold),
     )
 

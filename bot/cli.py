@@ -117,20 +117,16 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.has_platform:
         print(NO_PLATFORM, file=sys.stderr)
         return EXIT_CONFIG
-    configured = [
-        name
-        for name, token in (
-            ("TELEGRAM_BOT_TOKEN", settings.telegram_bot_token),
-            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+    if settings.slack_bot_token and not settings.telegram_bot_token:
+        print(
+            "candor: SLACK_BOT_TOKEN is set, but this build has no Slack adapter yet; "
+            "set TELEGRAM_BOT_TOKEN, or use `candor run --console` or `candor demo`.",
+            file=sys.stderr,
         )
-        if token
-    ]
-    print(
-        f"candor: {', '.join(configured)} is set, but this build has no adapter for it yet; "
-        "use `candor run --console` or `candor demo`.",
-        file=sys.stderr,
-    )
-    return EXIT_CONFIG
+        return EXIT_CONFIG
+    from bot.telegram.run import run_telegram
+
+    return await run_telegram(settings)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,14 @@ def parse_duration(value: Any) -> timedelta:
     return timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2].lower()])
 
 
+def _http_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError("must be an http(s) URL")
+    return value.rstrip("/")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CANDOR_",
@@ -70,6 +78,16 @@ class Settings(BaseSettings):
         "https://api.telegram.org",
         validation_alias=AliasChoices("TELEGRAM_API_URL", "CANDOR_TELEGRAM_API_URL"),
     )
+    telegram_webhook_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("TELEGRAM_WEBHOOK_URL", "CANDOR_TELEGRAM_WEBHOOK_URL"),
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET", "CANDOR_TELEGRAM_WEBHOOK_SECRET"),
+    )
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(8080, ge=1, le=65535)
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CANDOR_SLACK_BOT_TOKEN")
     )
@@ -141,6 +159,35 @@ class Settings(BaseSettings):
                 raise ValueError("expected comma-separated Telegram user ids, e.g. 1234,5678")
             return [int(p) for p in parts]
         return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return _http_url(value) or "https://api.telegram.org"
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        return _http_url(value)
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as secret_token.
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url and not self.telegram_webhook_secret:
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL "
+                "(it is how Candor knows a webhook request really comes from Telegram)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _reminder_before_expiry(self) -> Settings:

@@ -19,6 +19,7 @@ from storage.models import (
     ContactRow,
     ConversationRow,
     InboundEventRow,
+    InviteRow,
     OutboxRow,
     RoundRow,
     ScheduleRow,
@@ -37,6 +38,7 @@ from surveys.model import (
     ContactStatus,
     Conversation,
     ConversationStatus,
+    Invite,
     Language,
     OutboxStatus,
     OutgoingMessage,
@@ -255,6 +257,12 @@ class _Repo:
 _TELEGRAM_ID = re.compile(r"-?[0-9]+")  # ASCII digits only: int() accepts more
 
 
+def _storable_id(row_id: int) -> bool:
+    # Primary keys are INTEGER (32-bit on PostgreSQL): a larger id, e.g. typed by a person,
+    # cannot exist, and binding it would raise instead of finding nothing.
+    return -(2**31) <= row_id < 2**31
+
+
 class SqlStaffRepository(_Repo):
     async def get(self, staff_id: int) -> Staff | None:
         row = await self.session.get(StaffRow, staff_id)
@@ -294,9 +302,25 @@ class SqlStaffRepository(_Repo):
         rows = await self.session.scalars(select(StaffRow).order_by(StaffRow.id))
         return [_staff(r) for r in rows]
 
+    async def update(self, staff: Staff) -> None:
+        await self.session.execute(
+            update(StaffRow)
+            .where(StaffRow.id == staff.id)
+            .values(
+                name=staff.name,
+                role=staff.role.value,
+                language=staff.language.value,
+                telegram_user_id=staff.telegram_user_id,
+                slack_user_id=staff.slack_user_id,
+                console_name=staff.console_name,
+            )
+        )
+
 
 class SqlAccountRepository(_Repo):
     async def get(self, account_id: int) -> Account | None:
+        if not _storable_id(account_id):
+            return None
         row = await self.session.get(AccountRow, account_id)
         return _account(row) if row else None
 
@@ -325,6 +349,20 @@ class SqlAccountRepository(_Repo):
     async def list(self) -> list[Account]:
         rows = await self.session.scalars(select(AccountRow).order_by(AccountRow.name))
         return [_account(r) for r in rows]
+
+    async def update(self, account: Account) -> None:
+        await self.session.execute(
+            update(AccountRow)
+            .where(AccountRow.id == account.id)
+            .values(
+                name=account.name,
+                owner_id=account.owner_id,
+                tier=account.tier,
+                language=account.language.value,
+                timezone=account.timezone,
+                question_overrides=account.question_overrides,
+            )
+        )
 
 
 class SqlContactRepository(_Repo):
@@ -367,6 +405,21 @@ class SqlContactRepository(_Repo):
             update(ContactRow).where(ContactRow.id == contact_id).values(status=status.value)
         )
 
+    async def update(self, contact: Contact) -> None:
+        await self.session.execute(
+            update(ContactRow)
+            .where(ContactRow.id == contact.id)
+            .values(
+                name=contact.name,
+                level=contact.level.value,
+                language=contact.language.value,
+                status=contact.status.value,
+                channel=contact.channel.value if contact.channel else None,
+                address=contact.address,
+                email=contact.email,
+            )
+        )
+
 
 class SqlScheduleRepository(_Repo):
     async def set(self, schedule: Schedule) -> Schedule:
@@ -395,6 +448,12 @@ class SqlScheduleRepository(_Repo):
     async def list(self) -> list[Schedule]:
         rows = await self.session.scalars(select(ScheduleRow).order_by(ScheduleRow.id))
         return [_schedule(r) for r in rows]
+
+    async def clear(self, account_id: int) -> bool:
+        result = await self.session.execute(
+            delete(ScheduleRow).where(ScheduleRow.account_id == account_id)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def mark_period(self, schedule_id: int, period_key: str) -> None:
         await self.session.execute(
@@ -570,6 +629,8 @@ class SqlAlertRepository(_Repo):
         return _alert(inserted) if inserted is not None else None
 
     async def get(self, alert_id: int) -> Alert | None:
+        if not _storable_id(alert_id):
+            return None
         row = await self.session.get(AlertRow, alert_id)
         return _alert(row) if row else None
 
@@ -747,6 +808,44 @@ class SqlOutboxRepository(_Repo):
         return [_outgoing(r) for r in await self.session.scalars(query)]
 
 
+def _invite(row: InviteRow) -> Invite:
+    return Invite(
+        id=row.id,
+        token_hash=row.token_hash,
+        contact_id=row.contact_id,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+        created_by=row.created_by,
+    )
+
+
+class SqlInviteRepository(_Repo):
+    async def add(self, invite: Invite) -> Invite:
+        row = await self._insert(
+            InviteRow(
+                token_hash=invite.token_hash,
+                contact_id=invite.contact_id,
+                created_by=invite.created_by,
+                created_at=invite.created_at,
+                expires_at=invite.expires_at,
+            )
+        )
+        return _invite(row)
+
+    async def by_hash(self, token_hash: str) -> Invite | None:
+        row = await self.session.scalar(select(InviteRow).where(InviteRow.token_hash == token_hash))
+        return _invite(row) if row else None
+
+    async def use(self, invite_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(InviteRow)
+            .where(InviteRow.id == invite_id, InviteRow.used_at.is_(None))
+            .values(used_at=now)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+
 class SqlInboundRepository(_Repo):
     async def first_time(self, sender: Address, event_id: str, now: datetime) -> bool:
         row = InboundEventRow(
@@ -777,6 +876,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.alerts = SqlAlertRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.inbound = SqlInboundRepository(session)
+        self.invites = SqlInviteRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

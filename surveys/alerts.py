@@ -10,6 +10,7 @@ from surveys.model import (
     Alert,
     Answer,
     Contact,
+    Language,
     OutgoingMessage,
     Round,
     Sentiment,
@@ -41,20 +42,18 @@ def owner_address(owner: Staff, prefer: Address | None) -> Address | None:
     return addresses[0] if addresses else None
 
 
-def alert_message(
+def alert_fields(
     alert: Alert,
     *,
     account: Account,
     contact: Contact,
     round_: Round,
     answer: Answer,
-    owner: Staff,
-    to: Address,
-) -> OutgoingMessage:
-    """The owner's alert. Fields stay separate so each platform can escape the client's text."""
-    lang = owner.language
+    lang: Language,
+) -> dict[str, object]:
+    """What an alert shows, as separate fields so each platform can escape the client's text."""
     evidence = answer.sentiment.evidence if answer.sentiment else []
-    fields = {
+    return {
         "alert_id": alert.id,
         "account": account.name,
         "contact": contact.name,
@@ -65,7 +64,26 @@ def alert_message(
         "evidence": list(evidence),
         "score": answer.sentiment.score if answer.sentiment else None,
         "lang": lang.value,
+        "status": alert.status.value,
     }
+
+
+def alert_message(
+    alert: Alert,
+    *,
+    account: Account,
+    contact: Contact,
+    round_: Round,
+    answer: Answer,
+    owner: Staff,
+    to: Address,
+) -> OutgoingMessage:
+    """The owner's alert, in the owner's language."""
+    lang = owner.language
+    evidence = answer.sentiment.evidence if answer.sentiment else []
+    fields = alert_fields(
+        alert, account=account, contact=contact, round_=round_, answer=answer, lang=lang
+    )
     text = t(
         "alert",
         lang,

@@ -236,3 +236,16 @@ class OutgoingMessage:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     contact_id: int | None = None
+
+
+@dataclass(slots=True)
+class Invite:
+    """A one-time link that binds a chat to a contact. Only the token's hash is stored."""
+
+    id: int
+    token_hash: str
+    contact_id: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_by: int | None = None

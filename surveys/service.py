@@ -58,6 +58,7 @@ class SurveyPolicy:
     send_hour: int = 10  # local hour at which scheduled rounds open
     company: str = "Candor"
     default_language: Language = Language.EN
+    default_timezone: str = "UTC"
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
 
 
@@ -66,6 +67,15 @@ class RoundOpened:
     round: Round
     created: bool
     invited: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDetails:
+    alert: Alert
+    answer: Answer
+    contact: Contact
+    account: Account
+    round: Round
 
 
 @dataclass(slots=True)
@@ -265,6 +275,43 @@ class SurveyService:
         if contact.status is ContactStatus.UNREACHABLE:
             await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
 
+    async def notify(
+        self,
+        to: Address,
+        text: str,
+        lang: Language,
+        key: str,
+        *,
+        kind: str = "notice",
+        pre: bool = False,
+    ) -> None:
+        """Record a one-off message for ``to`` (a reply to a command, a welcome, ...)."""
+        async with self.uow() as uow:
+            contact = await uow.contacts.by_address(to)
+            await uow.outbox.enqueue(
+                OutgoingMessage(
+                    recipient=to,
+                    kind=kind,
+                    payload={"text": text, "lang": lang.value, "pre": pre},
+                    idempotency_key=key,
+                    contact_id=contact.id if contact else None,
+                    next_attempt_at=self.clock.now(),
+                )
+            )
+            await uow.commit()
+
+    async def is_current_question(self, sender: Address, conversation_id: int, key: str) -> bool:
+        """Whether a button pressed on an earlier message still speaks for the open question."""
+        async with self.uow() as uow:
+            contact = await uow.contacts.by_address(sender)
+            conv = await uow.conversations.current_for_contact(contact.id) if contact else None
+        return (
+            conv is not None
+            and conv.id == conversation_id
+            and conv.status.is_open
+            and conv.current_question == key
+        )
+
     # --- time-driven work -----------------------------------------------------------------
 
     async def tick(self, batch: int = 100) -> TickReport:
@@ -460,6 +507,18 @@ class SurveyService:
         message.next_attempt_at = self.clock.now()
         await uow.outbox.enqueue(message)
         return alert
+
+    @staticmethod
+    async def alert_details(uow: UnitOfWork, alert: Alert) -> AlertDetails:
+        answer = await uow.answers.get(alert.answer_id)
+        assert answer is not None
+        conv = await uow.conversations.get(answer.conversation_id)
+        assert conv is not None
+        contact = await uow.contacts.get(conv.contact_id)
+        round_ = await uow.rounds.get(conv.round_id)
+        account = await uow.accounts.get(alert.account_id)
+        assert contact is not None and round_ is not None and account is not None
+        return AlertDetails(alert, answer, contact, account, round_)
 
     async def alerts_for_round(self, round_id: int) -> list[Alert]:
         async with self.uow() as uow:

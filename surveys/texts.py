@@ -147,3 +147,83 @@ CATALOG.update(
         "button.resolve": {Language.EN: "Resolve", Language.RU: "Решено"},
     }
 )
+
+# Contact self-service (onboarding, opt-out, language).
+CATALOG.update(
+    {
+        "welcome": {
+            Language.EN: "Welcome, {name}! You are now connected to {company} client service. We will write here when it is time for a short feedback survey. /stop to opt out, /lang to change language.",
+            Language.RU: "Добро пожаловать, {name}! Вы подключены к клиентскому сервису {company}. Мы напишем сюда, когда придёт время короткого опроса. /stop — отписаться, /lang — сменить язык.",
+        },
+        "invite_used": {
+            Language.EN: "This invitation link has already been used. Ask your client service manager for a new one.",
+            Language.RU: "Эта ссылка-приглашение уже использована. Попросите новую у менеджера клиентского сервиса.",
+        },
+        "invite_expired": {
+            Language.EN: "This invitation link has expired. Ask your client service manager for a new one.",
+            Language.RU: "Срок действия ссылки-приглашения истёк. Попросите новую у менеджера клиентского сервиса.",
+        },
+        "invite_unknown": {
+            Language.EN: "This invitation link is not valid. Please check it, or ask your client service manager for a new one.",
+            Language.RU: "Ссылка-приглашение недействительна. Проверьте её или попросите новую у менеджера клиентского сервиса.",
+        },
+        "chat_taken": {
+            Language.EN: "This chat is already connected to another contact. Ask your client service manager for help.",
+            Language.RU: "Этот чат уже привязан к другому контакту. Обратитесь к менеджеру клиентского сервиса.",
+        },
+        "welcome_back": {
+            Language.EN: "Welcome back! You will receive our feedback surveys again.",
+            Language.RU: "С возвращением! Вы снова будете получать наши опросы.",
+        },
+        "opted_out": {
+            Language.EN: "You will not receive feedback surveys any more. Send /start to come back at any time.",
+            Language.RU: "Вы больше не будете получать опросы. Чтобы вернуться, отправьте /start.",
+        },
+        "opt_out_notice": {
+            Language.EN: "{contact} ({account}) opted out of feedback surveys.",
+            Language.RU: "{contact} ({account}) отказался(-ась) от опросов.",
+        },
+        "language_set": {
+            Language.EN: "Language set to English.",
+            Language.RU: "Язык изменён на русский.",
+        },
+        "language_choose": {
+            Language.EN: "Choose your language: /lang en or /lang ru",
+            Language.RU: "Выберите язык: /lang ru или /lang en",
+        },
+        "group_chat": {
+            Language.EN: "I only run feedback surveys in private chats. Please write to me directly.",
+            Language.RU: "Опросы проходят только в личных сообщениях. Пожалуйста, напишите мне напрямую.",
+        },
+        "staff_only": {
+            Language.EN: "This command is only for client service staff.",
+            Language.RU: "Эта команда доступна только сотрудникам клиентского сервиса.",
+        },
+    }
+)
+
+CATALOG.update(
+    {
+        "client_help": {
+            Language.EN: "I collect feedback for client service. Just answer the questions in your own words. Commands: /skip, /later, /decline, /lang, /stop.",
+            Language.RU: "Я собираю отзывы для клиентского сервиса. Просто отвечайте на вопросы своими словами. Команды: /skip, /later, /decline, /lang, /stop.",
+        },
+        "staff_hello": {
+            Language.EN: "Hello, {name}! You are client service staff here. /help lists your commands.",
+            Language.RU: "Здравствуйте, {name}! Вы сотрудник клиентского сервиса. /help — список команд.",
+        },
+        "button_stale": {
+            Language.EN: "This button belongs to an earlier question.",
+            Language.RU: "Эта кнопка относится к предыдущему вопросу.",
+        },
+    }
+)
+
+CATALOG.update(
+    {
+        "button_forged": {
+            Language.EN: "This button is not valid.",
+            Language.RU: "Эта кнопка недействительна.",
+        },
+    }
+)

@@ -174,3 +174,24 @@ def test_run_console_answers_a_contact_through_the_full_process_loop(tmp_path: P
     stranger = candor("run", "--console", "--as", "nobody", cwd=tmp_path, stdin="hi\n")
     assert stranger.returncode == 0, stranger.stderr
     assert "I don't know you yet" in stranger.stdout
+
+
+def test_env_example_lists_every_setting_with_a_comment() -> None:
+    from bot.settings import Settings, _env_name
+
+    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text(encoding="utf-8")
+    lines = example.splitlines()
+    for field in Settings.model_fields:
+        name = _env_name(field)
+        where = [i for i, line in enumerate(lines) if line.startswith(f"{name}=")]
+        assert where, f"{name} is missing from .env.example"
+        above = where[0] - 1
+        while above >= 0 and "=" in lines[above] and not lines[above].startswith("#"):
+            above -= 1  # a group of settings may share one comment
+        assert above >= 0 and lines[above].startswith("#"), f"{name} has no comment above it"
+    # And the example itself is a valid configuration.
+    values = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    settings = load_settings(
+        **{k: v for k, v in values.items() if v and not k.startswith("CANDOR_")}
+    )
+    assert settings.database_url.startswith("sqlite+aiosqlite")

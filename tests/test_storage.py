@@ -53,6 +53,7 @@ TABLES = {
     "alerts",
     "outbox",
     "inbound_events",
+    "invites",
 }
 
 

@@ -1,0 +1,1 @@
+"""Telegram adapter on aiogram 3: routers for clients, staff and alerts, and a Messenger."""

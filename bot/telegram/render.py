@@ -1,0 +1,162 @@
+"""Outgoing messages as Telegram HTML: every piece of text we did not write is escaped."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.telegram.callbacks import Signer, SurveyAction
+from surveys.model import AlertStatus, Language, OutgoingMessage
+from surveys.texts import t
+
+TELEGRAM_TEXT_LIMIT = 4096
+_TAG = re.compile(r"<[^>]+>")
+_ALERT_HEAD = {
+    Language.EN: (
+        "Negative feedback",
+        "Account",
+        "Contact",
+        "Round",
+        "Question",
+        "Answer",
+        "Why flagged",
+    ),
+    Language.RU: ("Негативный отзыв", "Аккаунт", "Контакт", "Опрос", "Вопрос", "Ответ", "Почему"),
+}
+_SHORTENED = {
+    Language.EN: "… (shortened; the full answer is in the report)",
+    Language.RU: "… (сокращено; полный ответ — в отчёте)",
+}
+_STATUS_LINE = {
+    Language.EN: {
+        AlertStatus.ACKNOWLEDGED: "Acknowledged by {by}",
+        AlertStatus.RESOLVED: "Resolved by {by}",
+    },
+    Language.RU: {AlertStatus.ACKNOWLEDGED: "Принято: {by}", AlertStatus.RESOLVED: "Решено: {by}"},
+}
+
+
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji may count as two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Plain text in pieces of at most ``limit``, cut at line ends where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while tg_len(line) > limit:  # a single over-long line is cut hard
+            head = _cut(line, limit)
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(head)
+            line = line[len(head) :]
+        if tg_len(current) + tg_len(line) > limit:
+            parts.append(current)
+            current = ""
+        current += line
+    if current.strip() or not parts:
+        parts.append(current)
+    return [p.rstrip("\n") or "…" for p in parts]
+
+
+def _cut(text: str, limit: int) -> str:
+    out = ""
+    for ch in text:
+        if tg_len(out + ch) > limit:
+            break
+        out += ch
+    return out
+
+
+def survey_keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    buttons = message.payload.get("buttons") or []
+    conv = message.payload.get("conversation_id")
+    question = message.payload.get("question_key")
+    if not buttons or conv is None or not question:
+        return None
+    lang = Language(message.payload.get("lang", "en"))
+    row = [
+        InlineKeyboardButton(
+            text=t(f"button.{b}", lang),
+            callback_data=SurveyAction(action=b, conversation=int(conv), question=question).pack(),
+        )
+        for b in buttons
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+def alert_keyboard(
+    alert_id: int, lang: Language, signer: Signer, status: AlertStatus = AlertStatus.OPEN
+) -> InlineKeyboardMarkup | None:
+    actions = {AlertStatus.OPEN: ["ack", "resolve"], AlertStatus.ACKNOWLEDGED: ["resolve"]}
+    row = [
+        InlineKeyboardButton(
+            text=t(f"button.{a}", lang), callback_data=signer.alert_button(a, alert_id)
+        )
+        for a in actions.get(status, [])
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
+
+
+def alert_html(fields: dict[str, Any], lang: Language, status_line: str | None = None) -> str:
+    """The owner's alert. The client's answer is escaped and shortened to fit one message."""
+    head, account, contact, round_, question, answer, why = _ALERT_HEAD[lang]
+    evidence = ", ".join(f"«{e}»" for e in fields.get("evidence") or []) or t("no_evidence", lang)
+
+    def build(answer_text: str) -> str:
+        lines = [
+            f"<b>⚠️ {head}</b>",
+            f"<b>{account}:</b> {escape(str(fields['account']))}",
+            f"<b>{contact}:</b> {escape(str(fields['contact']))}",
+            f"<b>{round_}:</b> {escape(str(fields['round']))}",
+            f"<b>{question}:</b> {escape(str(fields['question']))}",
+            f"<b>{answer}:</b>",
+            f"<blockquote>{escape(answer_text)}</blockquote>",
+            f"<b>{why}:</b> {escape(evidence)}",
+        ]
+        if status_line:
+            lines.append(f"\n<i>{escape(status_line)}</i>")
+        return "\n".join(lines)
+
+    text = str(fields["answer"])
+    full = build(text)
+    if tg_len(_visible(full)) <= TELEGRAM_TEXT_LIMIT:
+        return full
+    room = TELEGRAM_TEXT_LIMIT - tg_len(_visible(build(""))) - tg_len(_SHORTENED[lang])
+    return build(_cut(text, max(room, 0)) + _SHORTENED[lang])
+
+
+def status_line(status: AlertStatus, by: str, lang: Language) -> str | None:
+    template = _STATUS_LINE[lang].get(status)
+    return template.format(by=by) if template else None
+
+
+def _visible(html_text: str) -> str:
+    """What Telegram counts: the text with tags removed and entities decoded."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
+def render(
+    message: OutgoingMessage, signer: Signer
+) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """One outgoing message as Telegram messages (HTML text, keyboard on the last one)."""
+    lang = Language(message.payload.get("lang", "en"))
+    if message.kind == "alert":
+        fields = message.payload["alert"]
+        return [(alert_html(fields, lang), alert_keyboard(int(fields["alert_id"]), lang, signer))]
+    text = str(message.payload.get("text", "")) or "…"
+    pre = bool(message.payload.get("pre"))
+    parts = split_text(text)  # tags and escapes do not count towards Telegram's limit
+    wrapped = [f"<pre>{escape(p)}</pre>" if pre else escape(p) for p in parts]
+    keyboard = survey_keyboard(message)
+    return [(w, keyboard if i == len(wrapped) - 1 else None) for i, w in enumerate(wrapped)]

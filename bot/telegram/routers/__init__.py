@@ -1,0 +1,1 @@
+"""aiogram routers, one per kind of person: clients, staff, alert owners."""

@@ -1,0 +1,155 @@
+"""Clients: onboarding by deep link, answering, skip/later/decline, /stop, /lang."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message
+
+from bot.telegram.callbacks import SurveyAction
+from bot.telegram.context import TelegramContext, language_of
+from surveys.conversation import ContactEvent, EventKind
+from surveys.model import Language
+from surveys.texts import t
+
+router = Router(name="client")
+# Surveys happen one to one: in groups the bot says so once per command and stays quiet.
+router.message.filter(F.chat.type == "private")
+router.edited_message.filter(F.chat.type == "private")
+
+BUTTON_EVENTS = {"skip": EventKind.SKIP, "later": EventKind.LATER, "decline": EventKind.DECLINE}
+NON_TEXT = (
+    "sticker", "photo", "voice", "video", "video_note", "audio", "document", "animation",
+    "location", "venue", "contact", "poll", "dice", "story",
+)  # fmt: skip
+
+
+def message_key(message: Message) -> str:
+    return f"{message.chat.id}:{message.message_id}"
+
+
+def _lang(message: Message, ctx: TelegramContext) -> Language:
+    return language_of(
+        message.from_user.language_code if message.from_user else None, ctx.default_language
+    )
+
+
+@router.message(CommandStart(deep_link=True))
+async def start_with_invite(
+    message: Message, command: CommandObject, candor: TelegramContext
+) -> None:
+    result = await candor.onboarding.redeem(
+        (command.args or "").strip(), candor.address(message.chat.id), _lang(message, candor)
+    )
+    await candor.reply(
+        message.chat.id, result.text, result.language, f"start:{message_key(message)}"
+    )
+
+
+@router.message(CommandStart())
+async def start_plain(message: Message, candor: TelegramContext) -> None:
+    chat = candor.address(message.chat.id)
+    text = await candor.onboarding.come_back(chat)
+    lang = _lang(message, candor)
+    if text is None:
+        staff = await candor.commands.actor(chat)
+        text = (
+            t("staff_hello", staff.language, name=staff.name) if staff else t("unknown_user", lang)
+        )
+    await candor.reply(message.chat.id, text, lang, f"start:{message_key(message)}")
+
+
+@router.message(Command("stop"))
+async def stop(message: Message, candor: TelegramContext) -> None:
+    text = await candor.onboarding.opt_out(candor.address(message.chat.id))
+    lang = _lang(message, candor)
+    await candor.reply(
+        message.chat.id, text or t("unknown_user", lang), lang, f"stop:{message_key(message)}"
+    )
+
+
+@router.message(Command("lang"))
+async def change_language(
+    message: Message, command: CommandObject, candor: TelegramContext
+) -> None:
+    wanted = (command.args or "").strip().lower()
+    lang = _lang(message, candor)
+    key = f"lang:{message_key(message)}"
+    if wanted not in (Language.RU.value, Language.EN.value):
+        await candor.reply(message.chat.id, t("language_choose", lang), lang, key)
+        return
+    text = await candor.onboarding.set_language(candor.address(message.chat.id), Language(wanted))
+    await candor.reply(message.chat.id, text or t("unknown_user", lang), Language(wanted), key)
+
+
+@router.message(Command("skip", "later", "decline"))
+async def typed_button(message: Message, command: CommandObject, candor: TelegramContext) -> None:
+    event = ContactEvent(BUTTON_EVENTS[command.command.lower()], message_id=message_key(message))
+    await candor.service.handle_event(candor.address(message.chat.id), event)
+    candor.wake_delivery()
+
+
+@router.message(F.text)
+async def text_answer(message: Message, candor: TelegramContext) -> None:
+    text = message.text or ""
+    if text.startswith("/"):
+        # Staff commands are handled before this router; anything else here is a typo.
+        lang = _lang(message, candor)
+        await candor.reply(
+            message.chat.id, t("client_help", lang), lang, f"help:{message_key(message)}"
+        )
+        return
+    event = ContactEvent(EventKind.TEXT, text, message_key(message))
+    await candor.service.handle_event(candor.address(message.chat.id), event)
+    candor.wake_delivery()
+
+
+@router.message(F.caption)
+async def captioned_media(message: Message, candor: TelegramContext) -> None:
+    # A photo or file with words under it: the words are the answer, so they are kept.
+    event = ContactEvent(EventKind.TEXT, message.caption or "", message_key(message))
+    await candor.service.handle_event(candor.address(message.chat.id), event)
+    candor.wake_delivery()
+
+
+@router.message()
+async def non_text(message: Message, candor: TelegramContext) -> None:
+    media = next((kind for kind in NON_TEXT if getattr(message, kind, None)), "other")
+    event = ContactEvent(EventKind.NON_TEXT, message_id=message_key(message), media=media)
+    await candor.service.handle_event(candor.address(message.chat.id), event)
+    candor.wake_delivery()
+
+
+@router.edited_message(F.text | F.caption)
+async def edited_answer(message: Message, candor: TelegramContext) -> None:
+    text = message.text or message.caption or ""
+    await candor.service.handle_edit(candor.address(message.chat.id), message_key(message), text)
+    candor.wake_delivery()
+
+
+@router.edited_message()
+async def edited_other(message: Message) -> None:
+    """An edited non-text message (e.g. a live location) carries no answer."""
+
+
+@router.callback_query(SurveyAction.filter())
+async def survey_button(
+    query: CallbackQuery, callback_data: SurveyAction, candor: TelegramContext
+) -> None:
+    chat = candor.address(query.from_user.id)
+    lang = language_of(query.from_user.language_code, candor.default_language)
+    event_kind = BUTTON_EVENTS.get(callback_data.action)
+    current = event_kind is not None and await candor.service.is_current_question(
+        chat, callback_data.conversation, callback_data.question
+    )
+    if not current:
+        # An old button, or one that was never ours: it changes nothing.
+        await query.answer(t("button_stale", lang))
+        return
+    assert event_kind is not None
+    await candor.service.handle_event(chat, ContactEvent(event_kind, message_id=f"cb:{query.id}"))
+    candor.wake_delivery()
+    await query.answer()
+    if query.message is not None and isinstance(query.message, Message):
+        # The question has been dealt with: its buttons go, so they cannot be pressed twice.
+        await query.message.edit_reply_markup(reply_markup=None)

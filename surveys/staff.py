@@ -1,0 +1,643 @@
+"""What client-service staff do with Candor, whatever the chat platform.
+
+Telegram commands and Slack's `/candor <subcommand>` both call these use cases; each checks
+the actor's role first, so a person who is not staff learns nothing about any account.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from surveys.model import (
+    Account,
+    Address,
+    Alert,
+    AlertStatus,
+    CadenceKind,
+    Contact,
+    ContactLevel,
+    ContactStatus,
+    Language,
+    Round,
+    Schedule,
+    Staff,
+    StaffRole,
+)
+from surveys.onboarding import Onboarding
+from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from surveys.questions import question_label
+from surveys.reports import render_table
+from surveys.schedules import describe, latest_due_period, next_due_at, validate_cron
+from surveys.service import SurveyService
+
+WRITERS = frozenset({StaffRole.ADMIN, StaffRole.MANAGER})
+READERS = frozenset({StaffRole.ADMIN, StaffRole.MANAGER, StaffRole.OWNER})
+MAX_NAME = 200
+
+# (English, Russian) for every staff-facing sentence.
+_T: dict[str, tuple[str, str]] = {
+    "staff_only": (
+        "This command is only for client service staff.",
+        "Эта команда доступна только сотрудникам клиентского сервиса.",
+    ),
+    "not_allowed": (
+        "Your role ({role}) cannot do this; ask a manager or an admin.",
+        "Ваша роль ({role}) не позволяет это сделать; обратитесь к менеджеру или администратору.",
+    ),
+    "no_account": (
+        "No account «{ref}». See /accounts.",
+        "Аккаунт «{ref}» не найден. См. /accounts.",
+    ),
+    "no_staff": (
+        "No staff member «{ref}». See /staff.",
+        "Сотрудник «{ref}» не найден. См. /staff.",
+    ),
+    "account_exists": ("Account «{name}» already exists.", "Аккаунт «{name}» уже есть."),
+    "account_added": (
+        "Account «{name}» added (#{id}, tier {tier}, {lang}, {tz}).",
+        "Аккаунт «{name}» добавлен (#{id}, уровень {tier}, {lang}, {tz}).",
+    ),
+    "no_accounts": (
+        "No accounts yet. Add one: /account_add <name>",
+        "Аккаунтов пока нет. Добавьте: /account_add <название>",
+    ),
+    "owner_set": ("Owner of «{account}» is now {owner}.", "Владелец «{account}» теперь {owner}."),
+    "tier_set": ("Tier of «{account}» is now {tier}.", "Уровень «{account}» теперь {tier}."),
+    "invite_made": (
+        "Invite for {name} ({level}, {lang}) at «{account}». Send them this link; it works once and expires on {expires}:",
+        "Приглашение для {name} ({level}, {lang}) в «{account}». Отправьте эту ссылку; она одноразовая и действует до {expires}:",
+    ),
+    "bad_level": (
+        "Level must be stakeholder or user.",
+        "Уровень должен быть stakeholder или user.",
+    ),
+    "bad_lang": ("Language must be en or ru.", "Язык должен быть en или ru."),
+    "bad_tz": (
+        "Unknown time zone «{tz}»; use e.g. Europe/Moscow.",
+        "Неизвестный часовой пояс «{tz}»; например, Europe/Moscow.",
+    ),
+    "bad_name": ("A name must be 1-200 characters.", "Имя должно быть от 1 до 200 символов."),
+    "schedule_set": (
+        "Schedule of «{account}»: {schedule}. Next round: {next}.",
+        "Расписание «{account}»: {schedule}. Следующий опрос: {next}.",
+    ),
+    "schedule_cleared": (
+        "Schedule of «{account}» cleared; rounds only by hand now.",
+        "Расписание «{account}» снято; опросы только вручную.",
+    ),
+    "schedule_none": ("«{account}» had no schedule.", "У «{account}» не было расписания."),
+    "bad_schedule": (
+        "Schedule must be one of: sprint <weeks> <YYYY-MM-DD> · quarterly · half-yearly · cron <5 fields> · manual. {reason}",
+        "Расписание: sprint <недель> <ГГГГ-ММ-ДД> · quarterly · half-yearly · cron <5 полей> · manual. {reason}",
+    ),
+    "round_opened": (
+        "Round «{title}» opened for «{account}»: {n} contacts invited.",
+        "Опрос «{title}» открыт для «{account}»: приглашено контактов: {n}.",
+    ),
+    "round_exists": (
+        "Round «{title}» for «{account}» is already open.",
+        "Опрос «{title}» для «{account}» уже открыт.",
+    ),
+    "no_due": (
+        "No account is due for a round now.",
+        "Сейчас ни одному аккаунту не пора проводить опрос.",
+    ),
+    "no_rounds": ("«{account}» has no rounds yet.", "У «{account}» ещё не было опросов."),
+    "status": (
+        "«{account}» — {title}: invited {invited}, responded {responded} ({rate:.0%}), completed {completed}, declined {declined}, expired {expired}. Schedule: {schedule}; next: {next}.",
+        "«{account}» — {title}: приглашено {invited}, ответили {responded} ({rate:.0%}), завершили {completed}, отказались {declined}, истекло {expired}. Расписание: {schedule}; следующий: {next}.",
+    ),
+    "no_alerts": ("No open alerts.", "Открытых алертов нет."),
+    "alert_line": (
+        "#{id} [{status}] {account} · {contact} · {question}: {answer}",
+        "#{id} [{status}] {account} · {contact} · {question}: {answer}",
+    ),
+    "no_alert": ("No alert #{id}.", "Алерт #{id} не найден."),
+    "alert_set": ("Alert #{id} is now {status} ({by}).", "Алерт #{id}: {status} ({by})."),
+    "bad_period": (
+        "Period must look like 2026, 2026-11, 2026-Q3 or 2026-H1.",
+        "Период: 2026, 2026-11, 2026-Q3 или 2026-H1.",
+    ),
+    "no_report": ("No rounds in that period.", "За этот период опросов нет."),
+    "staff_added": ("{name} added as {role} (#{id}).", "{name} добавлен(а) как {role} (#{id})."),
+    "staff_exists": (
+        "That person is already staff: {name} ({role}).",
+        "Этот человек уже в команде: {name} ({role}).",
+    ),
+    "bad_role": ("Role must be admin, manager or owner.", "Роль: admin, manager или owner."),
+    "contacts_none": (
+        "«{account}» has no contacts yet. Invite one: /invite",
+        "У «{account}» пока нет контактов. Пригласите: /invite",
+    ),
+    "never": ("none (manual)", "нет (вручную)"),
+    "no_schedule": ("none", "нет"),
+}
+
+
+def say(key: str, lang: Language, /, **params: object) -> str:
+    # Positional-only: "account_added" and "invite_made" have a {lang} placeholder of their own.
+    en, ru = _T[key]
+    template = ru if lang is Language.RU else en
+    return template.format(**params) if params else template
+
+
+class StaffError(Exception):
+    """A staff command cannot be done; the message is ready for the person who asked."""
+
+
+@dataclass(slots=True)
+class Output:
+    """A command's answer: plain lines (adapters escape them) and an optional table."""
+
+    lines: list[str] = field(default_factory=list)
+    table: str | None = None
+    link_token: str | None = None  # an invite token the adapter turns into a link
+
+
+@dataclass(frozen=True, slots=True)
+class AccountOptions:
+    tier: str = "standard"
+    language: Language | None = None
+    timezone: str | None = None
+
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:(\d{1,2})|Q([1-4])|H([12])))?$", re.IGNORECASE)
+
+
+def period_range(text: str) -> tuple[datetime, datetime]:
+    """'2026', '2026-11', '2026-Q3', '2026-H1' as [start, end) in UTC."""
+    match = _PERIOD.match(text.strip())
+    if not match:
+        raise ValueError(text)
+    year = int(match[1])
+    if match[2]:
+        month = int(match[2])
+        if not 1 <= month <= 12:
+            raise ValueError(text)
+        first, months = month, 1
+    elif match[3]:
+        first, months = (int(match[3]) - 1) * 3 + 1, 3
+    elif match[4]:
+        first, months = (int(match[4]) - 1) * 6 + 1, 6
+    else:
+        first, months = 1, 12
+    start = datetime(year, first, 1, tzinfo=UTC)
+    end_month = first + months
+    end = datetime(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def parse_schedule(spec: list[str], account_id: int, now: datetime) -> Schedule:
+    """`sprint 2 2026-01-05`, `quarterly`, `half-yearly`, `cron 0 10 * * 1`, `manual`."""
+    if not spec:
+        raise ValueError("")
+    head = spec[0].lower().replace("-", "_")
+    if head == "sprint":
+        if len(spec) != 3 or not spec[1].isdigit() or not 1 <= int(spec[1]) <= 52:
+            raise ValueError("sprint needs weeks (1-52) and a start date")
+        try:
+            anchor = date.fromisoformat(spec[2])
+        except ValueError:
+            raise ValueError(f"«{spec[2]}» is not a date") from None
+        return Schedule(0, account_id, CadenceKind.SPRINT, int(spec[1]), anchor, created_at=now)
+    if head in ("quarterly", "half_yearly", "manual") and len(spec) == 1:
+        return Schedule(0, account_id, CadenceKind(head), created_at=now)
+    if head == "cron" and len(spec) == 6:
+        expr = " ".join(spec[1:])
+        validate_cron(expr)
+        return Schedule(0, account_id, CadenceKind.CRON, cron=expr, created_at=now)
+    raise ValueError("")
+
+
+class StaffCommands:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        service: SurveyService,
+        onboarding: Onboarding,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.service = service
+        self.onboarding = onboarding
+
+    # --- who is asking --------------------------------------------------------------------
+
+    async def actor(self, address: Address) -> Staff | None:
+        async with self.uow() as uow:
+            return await uow.staff.by_address(address)
+
+    @staticmethod
+    def require(actor: Staff | None, roles: frozenset[StaffRole], lang: Language) -> Staff:
+        if actor is None:
+            raise StaffError(say("staff_only", lang))
+        if actor.role not in roles:
+            raise StaffError(say("not_allowed", actor.language, role=actor.role.value))
+        return actor
+
+    # --- accounts -------------------------------------------------------------------------
+
+    async def add_account(self, actor: Staff, name: str, options: AccountOptions) -> Output:
+        lang = actor.language
+        name = _clean_name(name, lang)
+        tz = options.timezone or self.service.policy.default_timezone
+        _check_timezone(tz, lang)
+        language = options.language or self.service.policy.default_language
+        async with self.uow() as uow:
+            if await uow.accounts.by_name(name) is not None:
+                raise StaffError(say("account_exists", lang, name=name))
+            account = await uow.accounts.add(
+                Account(0, name, None, options.tier[:40], language, tz)
+            )
+            await uow.commit()
+        return Output(
+            [
+                say(
+                    "account_added",
+                    lang,
+                    name=account.name,
+                    id=account.id,
+                    tier=account.tier,
+                    lang=account.language.value,
+                    tz=account.timezone,
+                )
+            ]
+        )
+
+    async def list_accounts(self, actor: Staff) -> Output:
+        lang = actor.language
+        async with self.uow() as uow:
+            accounts = await self._visible_accounts(uow, actor)
+            staff = {s.id: s for s in await uow.staff.list()}
+            rows = []
+            for a in accounts:
+                schedule = await uow.schedules.for_account(a.id)
+                contacts = await uow.contacts.for_account(a.id)
+                active = sum(c.status is ContactStatus.ACTIVE for c in contacts)
+                owner = staff[a.owner_id].name if a.owner_id in staff else "—"
+                rows.append(
+                    [
+                        f"#{a.id}",
+                        a.name,
+                        a.tier,
+                        owner,
+                        f"{active}/{len(contacts)}",
+                        describe(schedule, lang.value) if schedule else say("no_schedule", lang),
+                    ]
+                )
+        if not rows:
+            return Output([say("no_accounts", lang)])
+        head = (
+            ["id", "account", "tier", "owner", "active", "schedule"]
+            if lang is Language.EN
+            else ["id", "аккаунт", "уровень", "владелец", "активны", "расписание"]
+        )
+        return Output(table=_table(head, rows))
+
+    async def set_owner(self, actor: Staff, account_ref: str, staff_ref: str) -> Output:
+        lang = actor.language
+        async with self.uow() as uow:
+            account = await self._account(uow, account_ref, lang)
+            owner = await self._staff(uow, staff_ref, lang)
+            await uow.accounts.update(replace(account, owner_id=owner.id))
+            await uow.commit()
+        return Output([say("owner_set", lang, account=account.name, owner=owner.name)])
+
+    async def set_tier(self, actor: Staff, account_ref: str, tier: str) -> Output:
+        lang = actor.language
+        tier = _clean_name(tier, lang)[:40]
+        async with self.uow() as uow:
+            account = await self._account(uow, account_ref, lang)
+            await uow.accounts.update(replace(account, tier=tier))
+            await uow.commit()
+        return Output([say("tier_set", lang, account=account.name, tier=tier)])
+
+    # --- contacts -------------------------------------------------------------------------
+
+    async def invite(
+        self,
+        actor: Staff,
+        account_ref: str,
+        name: str,
+        level: str = "stakeholder",
+        language: str | None = None,
+        email: str | None = None,
+    ) -> Output:
+        lang = actor.language
+        name = _clean_name(name, lang)
+        try:
+            contact_level = ContactLevel(level.lower())
+        except ValueError:
+            raise StaffError(say("bad_level", lang)) from None
+        async with self.uow() as uow:
+            account = await self._account(uow, account_ref, lang)
+            try:
+                contact_lang = Language(language.lower()) if language else account.language
+            except ValueError:
+                raise StaffError(say("bad_lang", lang)) from None
+            contact = await uow.contacts.add(
+                Contact(
+                    0,
+                    account.id,
+                    name,
+                    contact_level,
+                    contact_lang,
+                    ContactStatus.INVITED,
+                    email=email,
+                )
+            )
+            token = await self.onboarding.create_invite(uow, contact.id, actor)
+            await uow.commit()
+        expires = (self.clock.now() + self.onboarding.invite_ttl).strftime("%Y-%m-%d")
+        line = say(
+            "invite_made",
+            lang,
+            name=name,
+            level=contact_level.value,
+            lang=contact_lang.value,
+            account=account.name,
+            expires=expires,
+        )
+        return Output([line], link_token=token)
+
+    async def list_contacts(self, actor: Staff, account_ref: str) -> Output:
+        lang = actor.language
+        async with self.uow() as uow:
+            account = await self._account(uow, account_ref, lang, actor)
+            contacts = await uow.contacts.for_account(account.id)
+        if not contacts:
+            return Output([say("contacts_none", lang, account=account.name)])
+        rows = [
+            [f"#{c.id}", c.name, c.level.value, c.language.value, c.status.value, c.channel or "—"]
+            for c in contacts
+        ]
+        head = ["id", "name", "level", "lang", "status", "channel"]
+        return Output([account.name], table=_table(head, rows))
+
+    # --- schedules and rounds -------------------------------------------------------------
+
+    async def set_schedule(self, actor: Staff, account_ref: str, spec: list[str]) -> Output:
+        lang = actor.language
+        now = self.clock.now()
+        async with self.uow() as uow:
+            account = await self._account(uow, account_ref, lang)
+            if spec and spec[0].lower() in ("off", "clear", "none"):
+                cleared = await uow.schedules.clear(account.id)
+                await uow.commit()
+                key = "schedule_cleared" if cleared else "schedule_none"
+                return Output([say(key, lang, account=account.name)])
+            try:
+                schedule = parse_schedule(spec, account.id, now)
+                # A period already due when the schedule is set counts as done, so setting a
+                # schedule never fires a round for the past.
+                current = latest_due_period(
+                    replace(schedule, created_at=None), now, account.timezone, self._hour
+                )
+            except ValueError as exc:
+                raise StaffError(say("bad_schedule", lang, reason=str(exc))) from None
+            schedule.last_period_key = current.key if current else None
+            saved = await uow.schedules.set(schedule)
+            await uow.commit()
+        upcoming = next_due_at(saved, now, account.timezone, self._hour)
+        return Output(
+            [
+                say(
+                    "schedule_set",
+                    lang,
+                    account=account.name,
+                    schedule=describe(saved, lang.value),
+                    next=_local(upcoming, account.timezone) if upcoming else say("never", lang),
+                )
+            ]
+        )
+
+    async def start_round(self, actor: Staff, account_ref: str) -> Output:
+        lang = actor.language
+        if account_ref.lower() in ("due", "all"):
+            opened = await self.service.open_due_rounds()
+            return Output(opened or [say("no_due", lang)])
+        async with self.uow() as uow:
+            account = await self._account(uow, account_ref, lang)
+        result = await self.service.open_round_now(account.id)
+        key = "round_opened" if result.created else "round_exists"
+        text = say(key, lang, title=result.round.title, account=account.name, n=result.invited)
+        return Output([text])
+
+    async def status(self, actor: Staff, account_ref: str) -> Output:
+        lang = actor.language
+        async with self.uow() as uow:
+            account = await self._account(uow, account_ref, lang, actor)
+            rounds = await uow.rounds.for_account(account.id)
+            schedule = await uow.schedules.for_account(account.id)
+        if not rounds:
+            return Output([say("no_rounds", lang, account=account.name)])
+        latest = rounds[-1]
+        summary = await self.service.round_summary(latest.id)
+        count = {
+            s: sum(r.status.value == s for r in summary.rows)
+            for s in ("completed", "declined", "expired")
+        }
+        upcoming = (
+            next_due_at(schedule, self.clock.now(), account.timezone, self._hour)
+            if schedule
+            else None
+        )
+        line = say(
+            "status",
+            lang,
+            account=account.name,
+            title=latest.title,
+            invited=summary.invited,
+            responded=summary.responded,
+            rate=summary.response_rate,
+            completed=count["completed"],
+            declined=count["declined"],
+            expired=count["expired"],
+            schedule=describe(schedule, lang.value) if schedule else say("no_schedule", lang),
+            next=_local(upcoming, account.timezone) if upcoming else say("never", lang),
+        )
+        return Output([line])
+
+    # --- alerts ---------------------------------------------------------------------------
+
+    async def open_alerts(self, actor: Staff) -> Output:
+        lang = actor.language
+        async with self.uow() as uow:
+            visible = {a.id: a for a in await self._visible_accounts(uow, actor)}
+            lines = []
+            for alert in await uow.alerts.list():
+                if alert.status is AlertStatus.RESOLVED or alert.account_id not in visible:
+                    continue
+                detail = await self.service.alert_details(uow, alert)
+                lines.append(
+                    say(
+                        "alert_line",
+                        lang,
+                        id=alert.id,
+                        status=alert.status.value,
+                        account=visible[alert.account_id].name,
+                        contact=detail.contact.name,
+                        question=question_label(detail.answer.question_key, lang),
+                        answer=_clip(detail.answer.text, 200),
+                    )
+                )
+        return Output(lines or [say("no_alerts", lang)])
+
+    async def set_alert(self, actor: Staff, alert_id: int, status: AlertStatus) -> Alert:
+        """Acknowledge or resolve: the account's owner, managers and admins may."""
+        lang = actor.language
+        async with self.uow() as uow:
+            alert = await uow.alerts.get(alert_id)
+            account = await uow.accounts.get(alert.account_id) if alert else None
+        if alert is None or account is None or not _may_see(actor, account):
+            raise StaffError(say("no_alert", lang, id=alert_id))
+        updated = await self.service.set_alert_status(alert_id, actor, status)
+        assert updated is not None
+        return updated
+
+    # --- reports --------------------------------------------------------------------------
+
+    async def report(self, actor: Staff, account_ref: str, period: str | None) -> Output:
+        lang = actor.language
+        try:
+            window = period_range(period) if period else None
+        except ValueError:
+            raise StaffError(say("bad_period", lang)) from None
+        async with self.uow() as uow:
+            if account_ref.lower() == "all":
+                accounts = await self._visible_accounts(uow, actor)
+            else:
+                accounts = [await self._account(uow, account_ref, lang, actor)]
+            chosen: list[Round] = []
+            for account in accounts:
+                rounds = await uow.rounds.for_account(account.id)
+                if window:
+                    chosen += [r for r in rounds if window[0] <= r.opened_at < window[1]]
+                elif rounds:
+                    chosen.append(rounds[-1])
+        if not chosen:
+            return Output([say("no_report", lang)])
+        tables = [render_table(await self.service.round_summary(r.id), lang) for r in chosen]
+        return Output(table="\n\n".join(tables))
+
+    # --- staff ----------------------------------------------------------------------------
+
+    async def add_staff(
+        self, actor: Staff, role: str, name: str, address: Address, language: Language | None
+    ) -> Output:
+        lang = actor.language
+        try:
+            staff_role = StaffRole(role.lower())
+        except ValueError:
+            raise StaffError(say("bad_role", lang)) from None
+        name = _clean_name(name, lang)
+        async with self.uow() as uow:
+            existing = await uow.staff.by_address(address)
+            if existing is not None:
+                raise StaffError(
+                    say("staff_exists", lang, name=existing.name, role=existing.role.value)
+                )
+            person = Staff(0, name, staff_role, language or lang)
+            if address.channel.value == "telegram":
+                person.telegram_user_id = int(address.address)
+            elif address.channel.value == "slack":
+                person.slack_user_id = address.address
+            else:
+                person.console_name = address.address
+            added = await uow.staff.add(person)
+            await uow.commit()
+        return Output(
+            [say("staff_added", lang, name=added.name, role=added.role.value, id=added.id)]
+        )
+
+    async def list_staff(self, actor: Staff) -> Output:
+        async with self.uow() as uow:
+            people = await uow.staff.list()
+        rows = [
+            [
+                f"#{p.id}",
+                p.name,
+                p.role.value,
+                str(p.telegram_user_id or "—"),
+                p.slack_user_id or "—",
+            ]
+            for p in people
+        ]
+        return Output(table=_table(["id", "name", "role", "telegram", "slack"], rows))
+
+    # --- helpers --------------------------------------------------------------------------
+
+    @property
+    def _hour(self) -> int:
+        return self.service.policy.send_hour
+
+    async def _visible_accounts(self, uow: UnitOfWork, actor: Staff) -> list[Account]:
+        accounts = await uow.accounts.list()
+        return [a for a in accounts if _may_see(actor, a)]
+
+    async def _account(
+        self, uow: UnitOfWork, ref: str, lang: Language, actor: Staff | None = None
+    ) -> Account:
+        ref = ref.strip()
+        account = None
+        if ref.lstrip("#").isdigit():
+            account = await uow.accounts.get(int(ref.lstrip("#")))
+        if account is None:
+            account = await uow.accounts.by_name(ref)
+        # An owner asking about someone else's account hears the same as for a missing one.
+        if account is None or (actor is not None and not _may_see(actor, account)):
+            raise StaffError(say("no_account", lang, ref=_clip(ref, 60)))
+        return account
+
+    async def _staff(self, uow: UnitOfWork, ref: str, lang: Language) -> Staff:
+        ref = ref.strip().lstrip("@")
+        if not ref:  # "" would equal the empty telegram/slack id of the first person listed
+            raise StaffError(say("no_staff", lang, ref=ref))
+        people = await uow.staff.list()
+        for person in people:
+            if ref.lstrip("#") == str(person.id) or ref == str(person.telegram_user_id or ""):
+                return person
+            if ref == (person.slack_user_id or "") or ref.casefold() == person.name.casefold():
+                return person
+        raise StaffError(say("no_staff", lang, ref=_clip(ref, 60)))
+
+
+def _may_see(actor: Staff, account: Account) -> bool:
+    return actor.role in WRITERS or account.owner_id == actor.id
+
+
+def _clean_name(name: str, lang: Language) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > MAX_NAME:
+        raise StaffError(say("bad_name", lang))
+    return name
+
+
+def _check_timezone(tz: str, lang: Language) -> None:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise StaffError(say("bad_tz", lang, tz=_clip(tz, 60))) from None
+
+
+def _local(moment: datetime, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    rows = [[_clip(c, 40) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
