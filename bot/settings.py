@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     send_hour: int = Field(10, ge=0, le=23)
     alert_threshold: float = Field(0.5, ge=0.0, le=1.0)
     sentiment_analyser: str = "baseline"
+    # Optional backends (extras): a local Hugging Face text-classification model directory,
+    # or an OpenAI-compatible chat endpoint asked for a JSON verdict.
+    sentiment_hf_model_dir: str | None = None
+    sentiment_openai_url: str | None = None
+    sentiment_openai_model: str = "gpt-4o-mini"
+    sentiment_openai_api_key: SecretStr | None = None
+    sentiment_openai_timeout: float = Field(10.0, gt=0, le=120)
+    # Whether a conversation whose answers are each mildly negative (negative, but each
+    # below the alert threshold) raises one alert for the conversation.
+    alert_on_mild_conversation: bool = True
     tick_seconds: int = Field(60, ge=1, le=3600)
     delivery_poll_seconds: float = Field(1.0, gt=0, le=60)
     delivery_max_attempts: int = Field(10, ge=1, le=100)
@@ -145,9 +155,12 @@ class Settings(BaseSettings):
     @field_validator("sentiment_analyser")
     @classmethod
     def _analyser(cls, value: str) -> str:
-        from surveys.sentiment import make_analyser
+        from surveys.sentiment import KNOWN_ANALYSERS
 
-        make_analyser(value)  # raises ValueError naming the known analysers
+        if value not in KNOWN_ANALYSERS:
+            raise ValueError(
+                f"unknown sentiment analyser {value!r}; known: {', '.join(KNOWN_ANALYSERS)}"
+            )
         return value
 
     @field_validator("admin_telegram_ids", mode="before")

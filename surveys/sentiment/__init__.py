@@ -3,6 +3,8 @@
 from surveys.sentiment.base import SentimentAnalyser
 from surveys.sentiment.baseline import BaselineAnalyser
 
+KNOWN_ANALYSERS: tuple[str, ...] = ("baseline",)
+
 
 def make_analyser(name: str = "baseline") -> SentimentAnalyser:
     if name == "baseline":
@@ -10,4 +12,4 @@ def make_analyser(name: str = "baseline") -> SentimentAnalyser:
     raise ValueError(f"unknown sentiment analyser {name!r}; known: baseline")
 
 
-__all__ = ["BaselineAnalyser", "SentimentAnalyser", "make_analyser"]
+__all__ = ["KNOWN_ANALYSERS", "BaselineAnalyser", "SentimentAnalyser", "make_analyser"]
