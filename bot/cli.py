@@ -117,16 +117,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.has_platform:
         print(NO_PLATFORM, file=sys.stderr)
         return EXIT_CONFIG
-    if settings.slack_bot_token and not settings.telegram_bot_token:
-        print(
-            "candor: SLACK_BOT_TOKEN is set, but this build has no Slack adapter yet; "
-            "set TELEGRAM_BOT_TOKEN, or use `candor run --console` or `candor demo`.",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
-    from bot.telegram.run import run_telegram
+    from bot.run import run_platforms
 
-    return await run_telegram(settings)
+    return await run_platforms(settings)
 
 
 if __name__ == "__main__":

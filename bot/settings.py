@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(10, ge=1, le=100)
     log_level: str = "INFO"
     admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    admin_slack_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Platform credentials keep the names their platforms' docs use.
     telegram_bot_token: SecretStr | None = Field(
@@ -108,6 +109,17 @@ class Settings(BaseSettings):
         None,
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "CANDOR_SLACK_SIGNING_SECRET"),
     )
+
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        validation_alias=AliasChoices("SLACK_API_URL", "CANDOR_SLACK_API_URL"),
+    )
+    # socket: Socket Mode over the app-level token (no public URL); http: Events API,
+    # interactivity and slash commands posted to CANDOR_SLACK_HOST:CANDOR_SLACK_PORT.
+    slack_mode: Literal["socket", "http"] | None = None
+    slack_host: str = "127.0.0.1"
+    slack_port: int = Field(3000, ge=1, le=65535)
+    slack_path: str = "/slack/events"
 
     @field_validator("reminder_after", "expire_after", mode="before")
     @classmethod
@@ -162,6 +174,37 @@ class Settings(BaseSettings):
                 f"unknown sentiment analyser {value!r}; known: {', '.join(KNOWN_ANALYSERS)}"
             )
         return value
+
+    @field_validator("admin_slack_ids", mode="before")
+    @classmethod
+    def _slack_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(re.fullmatch(r"[UW][A-Z0-9]{2,}", p) for p in parts):
+                raise ValueError("expected comma-separated Slack user ids, e.g. U012AB3CD")
+            return parts
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str) -> str:
+        url = _http_url(value) or "https://slack.com/api"
+        return url + "/"  # slack_sdk appends method names to it
+
+    @model_validator(mode="after")
+    def _slack_complete(self) -> Settings:
+        if not self.slack_bot_token:
+            return self
+        if self.slack_mode is None:
+            self.slack_mode = "socket" if self.slack_app_token else "http"
+        if self.slack_mode == "socket" and not self.slack_app_token:
+            raise ValueError("SLACK_APP_TOKEN (xapp-…) is required for Slack Socket Mode")
+        if self.slack_mode == "http" and not self.slack_signing_secret:
+            raise ValueError(
+                "SLACK_SIGNING_SECRET is required for Slack HTTP mode "
+                "(it is how Candor knows a request really comes from Slack)"
+            )
+        return self
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod

@@ -47,6 +47,7 @@ from surveys.sentiment import SentimentAnalyser
 from surveys.texts import t
 
 log = logging.getLogger(__name__)
+_RANK = {AlertStatus.OPEN: 0, AlertStatus.ACKNOWLEDGED: 1, AlertStatus.RESOLVED: 2}
 INBOUND_MEMORY = timedelta(days=30)
 T = TypeVar("T")
 
@@ -360,6 +361,7 @@ class SurveyService:
             )
             if step is None:
                 return False
+            self._hold_replies_if_unreachable(step, contact)
             await self._persist(uow, conv, step, account, contact, round_, None, self.clock.now())
             await uow.commit()
             return True
@@ -375,9 +377,18 @@ class SurveyService:
             account, round_ = await self._round_of(uow, conv)
             contact = await uow.contacts.get(conv.contact_id)
             assert contact is not None
+            self._hold_replies_if_unreachable(step, contact)
             await self._persist(uow, conv, step, account, contact, round_, None, self.clock.now())
             await uow.commit()
             return True
+
+    @staticmethod
+    def _hold_replies_if_unreachable(step: Step, contact: Contact) -> None:
+        # The platform refused this contact for good (e.g. they blocked the bot): a reminder
+        # or closing notice would only fail again and page their owner once more. The step's
+        # state still changes; writing to us again makes them reachable (_mark_reachable).
+        if contact.status is ContactStatus.UNREACHABLE:
+            step.replies = []
 
     async def open_due_rounds(self) -> list[str]:
         """Open each schedule's latest due period that has no round yet (once after downtime)."""
@@ -466,6 +477,11 @@ class SurveyService:
         if note:
             entry["note"] = note[:2000]
         async with self.uow() as uow:
+            current = await uow.alerts.get(alert_id)
+            # Alerts only move forward (open → acknowledged → resolved): a second press or a
+            # stale button on another device changes nothing and adds no duplicate note.
+            if current is None or _RANK[status] <= _RANK[current.status]:
+                return current
             alert = await uow.alerts.set_status(alert_id, status, entry, now)
             await uow.commit()
         return alert

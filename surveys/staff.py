@@ -35,6 +35,7 @@ from surveys.service import SurveyService
 
 WRITERS = frozenset({StaffRole.ADMIN, StaffRole.MANAGER})
 READERS = frozenset({StaffRole.ADMIN, StaffRole.MANAGER, StaffRole.OWNER})
+ADMINS = frozenset({StaffRole.ADMIN})
 MAX_NAME = 200
 
 # (English, Russian) for every staff-facing sentence.
@@ -133,6 +134,18 @@ _T: dict[str, tuple[str, str]] = {
         "У «{account}» пока нет контактов. Пригласите: /invite",
     ),
     "never": ("none (manual)", "нет (вручную)"),
+    "contact_added": (
+        "{name} ({level}, {lang}) added to «{account}» and will be surveyed in the next round.",
+        "{name} ({level}, {lang}) добавлен(а) в «{account}» и получит следующий опрос.",
+    ),
+    "contact_exists": (
+        "That person is already a contact: {name} ({account}).",
+        "Этот человек уже контакт: {name} ({account}).",
+    ),
+    "staff_linked": (
+        "{name} is now also reachable as {address}.",
+        "{name} теперь доступен(на) и как {address}.",
+    ),
     "no_schedule": ("none", "нет"),
 }
 
@@ -165,6 +178,14 @@ class AccountOptions:
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:(\d{1,2})|Q([1-4])|H([12])))?$", re.IGNORECASE)
+
+
+def split_period(args: list[str]) -> tuple[str, str | None]:
+    """`report` arguments as (account, period): a trailing period-like word is the period,
+    so an account name with spaces needs no quotes."""
+    if len(args) > 1 and _PERIOD.match(args[-1]):
+        return " ".join(args[:-1]), args[-1]
+    return " ".join(args), None
 
 
 def period_range(text: str) -> tuple[datetime, datetime]:
@@ -242,6 +263,7 @@ class StaffCommands:
     # --- accounts -------------------------------------------------------------------------
 
     async def add_account(self, actor: Staff, name: str, options: AccountOptions) -> Output:
+        self.require(actor, WRITERS, actor.language)
         lang = actor.language
         name = _clean_name(name, lang)
         tz = options.timezone or self.service.policy.default_timezone
@@ -269,6 +291,7 @@ class StaffCommands:
         )
 
     async def list_accounts(self, actor: Staff) -> Output:
+        self.require(actor, READERS, actor.language)
         lang = actor.language
         async with self.uow() as uow:
             accounts = await self._visible_accounts(uow, actor)
@@ -299,6 +322,7 @@ class StaffCommands:
         return Output(table=_table(head, rows))
 
     async def set_owner(self, actor: Staff, account_ref: str, staff_ref: str) -> Output:
+        self.require(actor, WRITERS, actor.language)
         lang = actor.language
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang)
@@ -308,6 +332,7 @@ class StaffCommands:
         return Output([say("owner_set", lang, account=account.name, owner=owner.name)])
 
     async def set_tier(self, actor: Staff, account_ref: str, tier: str) -> Output:
+        self.require(actor, WRITERS, actor.language)
         lang = actor.language
         tier = _clean_name(tier, lang)[:40]
         async with self.uow() as uow:
@@ -327,6 +352,7 @@ class StaffCommands:
         language: str | None = None,
         email: str | None = None,
     ) -> Output:
+        self.require(actor, WRITERS, actor.language)
         lang = actor.language
         name = _clean_name(name, lang)
         try:
@@ -364,7 +390,88 @@ class StaffCommands:
         )
         return Output([line], link_token=token)
 
+    async def add_contact(
+        self,
+        actor: Staff,
+        account_ref: str,
+        name: str,
+        address: Address,
+        level: str = "stakeholder",
+        language: str | None = None,
+        email: str | None = None,
+    ) -> Output:
+        """A contact already reachable on a platform (e.g. a Slack user found by e-mail)."""
+        self.require(actor, WRITERS, actor.language)
+        lang = actor.language
+        name = _clean_name(name, lang)
+        try:
+            contact_level = ContactLevel(level.lower())
+        except ValueError:
+            raise StaffError(say("bad_level", lang)) from None
+        async with self.uow() as uow:
+            account = await self._account(uow, account_ref, lang)
+            existing = await uow.contacts.by_address(address)
+            if existing is not None:
+                owner = await uow.accounts.get(existing.account_id)
+                raise StaffError(
+                    say(
+                        "contact_exists",
+                        lang,
+                        name=existing.name,
+                        account=owner.name if owner else "?",
+                    )
+                )
+            try:
+                contact_lang = Language(language.lower()) if language else account.language
+            except ValueError:
+                raise StaffError(say("bad_lang", lang)) from None
+            await uow.contacts.add(
+                Contact(
+                    0,
+                    account.id,
+                    name,
+                    contact_level,
+                    contact_lang,
+                    ContactStatus.ACTIVE,
+                    address.channel,
+                    address.address,
+                    email,
+                )
+            )
+            await uow.commit()
+        text = say(
+            "contact_added",
+            lang,
+            name=name,
+            level=contact_level.value,
+            lang=contact_lang.value,
+            account=account.name,
+        )
+        return Output([text])
+
+    async def link_staff(self, actor: Staff, staff_ref: str, address: Address) -> Output:
+        """Make one staff member reachable on another platform too (Telegram and Slack)."""
+        self.require(actor, ADMINS, actor.language)
+        lang = actor.language
+        async with self.uow() as uow:
+            person = await self._staff(uow, staff_ref, lang)
+            holder = await uow.staff.by_address(address)
+            if holder is not None and holder.id != person.id:
+                raise StaffError(
+                    say("staff_exists", lang, name=holder.name, role=holder.role.value)
+                )
+            if address.channel.value == "telegram":
+                person.telegram_user_id = int(address.address)
+            elif address.channel.value == "slack":
+                person.slack_user_id = address.address
+            else:
+                person.console_name = address.address
+            await uow.staff.update(person)
+            await uow.commit()
+        return Output([say("staff_linked", lang, name=person.name, address=address.address)])
+
     async def list_contacts(self, actor: Staff, account_ref: str) -> Output:
+        self.require(actor, READERS, actor.language)
         lang = actor.language
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang, actor)
@@ -381,6 +488,7 @@ class StaffCommands:
     # --- schedules and rounds -------------------------------------------------------------
 
     async def set_schedule(self, actor: Staff, account_ref: str, spec: list[str]) -> Output:
+        self.require(actor, WRITERS, actor.language)
         lang = actor.language
         now = self.clock.now()
         async with self.uow() as uow:
@@ -398,7 +506,7 @@ class StaffCommands:
                     replace(schedule, created_at=None), now, account.timezone, self._hour
                 )
             except ValueError as exc:
-                raise StaffError(say("bad_schedule", lang, reason=str(exc))) from None
+                raise StaffError(say("bad_schedule", lang, reason=str(exc)).strip()) from None
             schedule.last_period_key = current.key if current else None
             saved = await uow.schedules.set(schedule)
             await uow.commit()
@@ -416,6 +524,7 @@ class StaffCommands:
         )
 
     async def start_round(self, actor: Staff, account_ref: str) -> Output:
+        self.require(actor, WRITERS, actor.language)
         lang = actor.language
         if account_ref.lower() in ("due", "all"):
             opened = await self.service.open_due_rounds()
@@ -428,6 +537,7 @@ class StaffCommands:
         return Output([text])
 
     async def status(self, actor: Staff, account_ref: str) -> Output:
+        self.require(actor, READERS, actor.language)
         lang = actor.language
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang, actor)
@@ -465,6 +575,7 @@ class StaffCommands:
     # --- alerts ---------------------------------------------------------------------------
 
     async def open_alerts(self, actor: Staff) -> Output:
+        self.require(actor, READERS, actor.language)
         lang = actor.language
         async with self.uow() as uow:
             visible = {a.id: a for a in await self._visible_accounts(uow, actor)}
@@ -489,11 +600,12 @@ class StaffCommands:
 
     async def set_alert(self, actor: Staff, alert_id: int, status: AlertStatus) -> Alert:
         """Acknowledge or resolve: the account's owner, managers and admins may."""
+        self.require(actor, READERS, actor.language)
         lang = actor.language
         async with self.uow() as uow:
             alert = await uow.alerts.get(alert_id)
             account = await uow.accounts.get(alert.account_id) if alert else None
-        if alert is None or account is None or not _may_see(actor, account):
+        if alert is None or account is None or not may_see(actor, account):
             raise StaffError(say("no_alert", lang, id=alert_id))
         updated = await self.service.set_alert_status(alert_id, actor, status)
         assert updated is not None
@@ -502,6 +614,7 @@ class StaffCommands:
     # --- reports --------------------------------------------------------------------------
 
     async def report(self, actor: Staff, account_ref: str, period: str | None) -> Output:
+        self.require(actor, READERS, actor.language)
         lang = actor.language
         try:
             window = period_range(period) if period else None
@@ -529,6 +642,7 @@ class StaffCommands:
     async def add_staff(
         self, actor: Staff, role: str, name: str, address: Address, language: Language | None
     ) -> Output:
+        self.require(actor, ADMINS, actor.language)
         lang = actor.language
         try:
             staff_role = StaffRole(role.lower())
@@ -555,6 +669,7 @@ class StaffCommands:
         )
 
     async def list_staff(self, actor: Staff) -> Output:
+        self.require(actor, WRITERS, actor.language)
         async with self.uow() as uow:
             people = await uow.staff.list()
         rows = [
@@ -577,7 +692,7 @@ class StaffCommands:
 
     async def _visible_accounts(self, uow: UnitOfWork, actor: Staff) -> list[Account]:
         accounts = await uow.accounts.list()
-        return [a for a in accounts if _may_see(actor, a)]
+        return [a for a in accounts if may_see(actor, a)]
 
     async def _account(
         self, uow: UnitOfWork, ref: str, lang: Language, actor: Staff | None = None
@@ -589,7 +704,7 @@ class StaffCommands:
         if account is None:
             account = await uow.accounts.by_name(ref)
         # An owner asking about someone else's account hears the same as for a missing one.
-        if account is None or (actor is not None and not _may_see(actor, account)):
+        if account is None or (actor is not None and not may_see(actor, account)):
             raise StaffError(say("no_account", lang, ref=_clip(ref, 60)))
         return account
 
@@ -598,15 +713,20 @@ class StaffCommands:
         if not ref:  # "" would equal the empty telegram/slack id of the first person listed
             raise StaffError(say("no_staff", lang, ref=ref))
         people = await uow.staff.list()
-        for person in people:
-            if ref.lstrip("#") == str(person.id) or ref == str(person.telegram_user_id or ""):
-                return person
-            if ref == (person.slack_user_id or "") or ref.casefold() == person.name.casefold():
-                return person
+        # Most specific first: our own id, then a platform id, then the name.
+        matchers = [
+            lambda p: ref.lstrip("#") == str(p.id),
+            lambda p: ref == str(p.telegram_user_id or "") or ref == (p.slack_user_id or ""),
+            lambda p: ref.casefold() == p.name.casefold(),
+        ]
+        for matches in matchers:
+            for person in people:
+                if matches(person):
+                    return person
         raise StaffError(say("no_staff", lang, ref=_clip(ref, 60)))
 
 
-def _may_see(actor: Staff, account: Account) -> bool:
+def may_see(actor: Staff, account: Account) -> bool:
     return actor.role in WRITERS or account.owner_id == actor.id
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -915,7 +915,12 @@ async def test_add_staff_on_each_platform(
     commands: StaffCommands, team: Team, uow: SqlUnitOfWorkFactory
 ) -> None:
     nina_at = Address(Channel.TELEGRAM, "5550001")
-    out = await commands.add_staff(team.max, "Owner", "Nina", nina_at, None)
+    # Only admins add staff: the use case itself refuses a manager.
+    with pytest.raises(StaffError, match="manager"):
+        await commands.add_staff(team.max, "Owner", "Nina", nina_at, None)
+    assert await commands.actor(nina_at) is None
+    admin_ru = replace(team.admin, language=RU)
+    out = await commands.add_staff(admin_ru, "Owner", "Nina", nina_at, None)
 
     nina = await commands.actor(nina_at)
     assert nina is not None
@@ -943,9 +948,10 @@ async def test_add_staff_refuses_an_address_already_staff(
     commands: StaffCommands, team: Team, uow: SqlUnitOfWorkFactory
 ) -> None:
     nina_at = Address(Channel.TELEGRAM, "5550001")
-    await commands.add_staff(team.max, "owner", "Nina", nina_at, None)
+    admin_ru = replace(team.admin, language=RU)
+    await commands.add_staff(admin_ru, "owner", "Nina", nina_at, None)
 
-    message = await refused(commands.add_staff(team.max, "admin", "Nina Again", nina_at, None))
+    message = await refused(commands.add_staff(admin_ru, "admin", "Nina Again", nina_at, None))
 
     assert message == say("staff_exists", RU, name="Nina", role="owner")
     olga_again = await refused(

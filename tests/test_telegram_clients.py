@@ -208,8 +208,7 @@ async def test_a_used_link_opened_from_another_chat_binds_nothing(tg: TelegramHa
     await tg.process(tg.api.text_message(BORIS, f"/start {token}", first_name="Mallory"))
 
     assert tg.texts(BORIS) == [
-        "This invitation link has already been used. Ask your client service manager for a "
-        "new one."
+        "This invitation link has already been used. Ask your client service manager for a new one."
     ]
     assert await contact_at(tg, BORIS) is None
     anna = await contact_at(tg, ANNA)
@@ -425,7 +424,8 @@ async def test_html_in_an_answer_and_a_name_reaches_the_owner_as_literal_text(
     # Candor's own formatting is still there: the answer is quoted, the labels are bold.
     quote = span_of(text, answer)
     assert any(
-        e["type"] == "blockquote" and e["offset"] <= quote[0] < quote[1] <= e["offset"] + e["length"]
+        e["type"] == "blockquote"
+        and e["offset"] <= quote[0] < quote[1] <= e["offset"] + e["length"]
         for e in alert_dm["entities"]
     )
     assert any(e["type"] == "bold" for e in alert_dm["entities"])

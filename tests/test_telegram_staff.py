@@ -1,29 +1,508 @@
+"""Staff commands, command menus and alert buttons through Candor's real Telegram transport."""
+
+from __future__ import annotations
+
 import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.telegram.menus import CLIENT_COMMANDS, STAFF_COMMANDS
+from bot.telegram.routers.staff import COMMANDS, USAGE
+from surveys.model import Alert, AlertStatus, ContactStatus
 from tests.telegram_harness import ADMIN_ID, TelegramHarness
 
-ANNA = 5001
+ANNA = 5001  # a contact of Globex
+MAX = 7002  # a manager, added with /staff_add
+OLGA = 7003  # an owner, added with /staff_add
+STRANGER = 6666  # nobody: not staff, not a contact
+
+STAFF_ONLY = "This command is only for client service staff."
+INVITE_LINK = re.compile(r"https://t\.me/candor_test_bot\?start=([\w-]+)")
+NEGATIVE = "Terrible result, not happy at all"
 
 
-async def cmd(tg, text, user=ADMIN_ID):
+# --- helpers ------------------------------------------------------------------------------
+
+
+async def say(tg: TelegramHarness, text: str, user: int = ADMIN_ID, **kw: Any) -> list[str]:
+    """``user`` writes ``text`` in their private chat; the texts the bot sent back."""
+    return [m["text"] for m in await say_full(tg, text, user, **kw)]
+
+
+async def say_full(
+    tg: TelegramHarness, text: str, user: int = ADMIN_ID, **kw: Any
+) -> list[dict[str, Any]]:
     before = len(tg.api.sent_to(user))
-    await tg.process(tg.api.text_message(user, text, user_id=user))
+    await tg.process(tg.api.text_message(user, text, user_id=user, **kw))
     return tg.api.sent_to(user)[before:]
 
 
-async def test_explore(tg: TelegramHarness) -> None:
-    for c in ["/account_add Globex gold en Europe/Moscow", "/accounts", f"/owner Globex {ADMIN_ID}", "/tier Globex platinum", '/invite Globex "Anna Smith"']:
-        for m in await cmd(tg, c):
-            print(c, "=>", repr(m["text"]), m.get("entities"))
-    link = re.search(r"start=([\w-]+)", tg.texts(ADMIN_ID)[-1])
-    await tg.process(tg.api.text_message(ANNA, f"/start {link[1]}"))
-    for c in ["/contacts Globex", "/schedule Globex sprint 2 2026-11-02", "/schedule Globex quarterly", "/schedule Globex half-yearly", "/schedule Globex cron 0 10 * * 1", "/schedule Globex manual", "/schedule Globex off", "/schedule Globex weekly", "/schedule Globex", "/round Globex", "/round due", "/status Globex"]:
-        for m in await cmd(tg, c):
-            print(c, "=>", repr(m["text"]), m.get("entities"))
-    print(tg.texts(ANNA))
-    await tg.process(tg.api.text_message(ANNA, "Terrible result, not happy"))
-    print(tg.texts(ANNA))
-    for c in ["/status Globex", "/alerts", "/report Globex", "/report all 2026-11", "/staff", "/staff_add manager 7002 Max Manager", "/owner", '/invite "Globex']:
-        for m in await cmd(tg, c):
-            print(c, "=>", repr(m["text"]), m.get("entities"), m.get("reply_markup"))
-    for call in tg.api.calls_to("setMyCommands"):
-        print(call.params)
+def is_pre(message: dict[str, Any]) -> bool:
+    """The whole message is one monospace <pre> block."""
+    length = len(message["text"].encode("utf-16-le")) // 2
+    return message.get("entities") == [{"type": "pre", "offset": 0, "length": length}]
+
+
+async def join(tg: TelegramHarness, chat: int, account: str, name: str) -> None:
+    """Invite ``name`` at ``account`` as the admin and redeem the link from ``chat``."""
+    replies = await say(tg, f'/invite {account} "{name}"')
+    link = INVITE_LINK.search(replies[-1])
+    assert link, replies
+    welcome = await say(tg, f"/start {link[1]}", chat)
+    assert welcome == [welcome[0]] and f"Welcome, {name}" in welcome[0]
+
+
+async def globex_with_anna(tg: TelegramHarness, owner: int = ADMIN_ID) -> None:
+    [added] = await say(tg, "/account_add Globex gold en Europe/Moscow")
+    assert added.startswith("Account «Globex» added")
+    [owned] = await say(tg, f"/owner Globex {owner}")
+    assert owned.startswith("Owner of «Globex» is now")
+    await join(tg, ANNA, "Globex", "Anna Smith")
+
+
+async def alerts(tg: TelegramHarness) -> list[Alert]:
+    async with tg.app.uow() as u:
+        return await u.alerts.list()
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def assert_callback_data_fits(tg: TelegramHarness) -> None:
+    """Every inline button the bot ever sent carries at most 64 bytes of callback_data."""
+    for call in tg.api.calls:
+        if call.method not in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+            continue
+        for row in (call.params.get("reply_markup") or {}).get("inline_keyboard", []):
+            for button in row:
+                if "callback_data" in button:
+                    assert 1 <= len(button["callback_data"].encode()) <= 64, button
+
+
+# --- every command, for the admin ---------------------------------------------------------
+
+
+async def test_admin_manages_accounts_contacts_and_staff(tg: TelegramHarness) -> None:
+    assert await say(tg, "/accounts") == ["No accounts yet. Add one: /account_add <name>"]
+    assert await say(tg, "/account_add Globex gold en Europe/Moscow") == [
+        "Account «Globex» added (#1, tier gold, en, Europe/Moscow)."
+    ]
+    assert await say(tg, "/account_add Globex") == ["Account «Globex» already exists."]
+    assert await say(tg, '/account_add "Initech Corp"') == [
+        "Account «Initech Corp» added (#2, tier standard, en, UTC)."
+    ]
+    assert await say(tg, f"/owner Globex {ADMIN_ID}") == ["Owner of «Globex» is now Admin 9001."]
+    assert await say(tg, "/owner Globex nobody") == ["No staff member «nobody». See /staff."]
+    assert await say(tg, "/tier Globex platinum") == ["Tier of «Globex» is now platinum."]
+    assert await say(tg, "/tier Nowhere gold") == ["No account «Nowhere». See /accounts."]
+
+    table = await say_full(tg, "/accounts")
+    assert len(table) == 1 and is_pre(table[0])
+    rows = table[0]["text"].splitlines()
+    assert rows[0].split() == ["id", "account", "tier", "owner", "active", "schedule"]
+    assert rows[2].split() == ["#1", "Globex", "platinum", "Admin", "9001", "0/0", "none"]
+    assert rows[3].split() == ["#2", "Initech", "Corp", "standard", "—", "0/0", "none"]
+
+    invite = await say(tg, '/invite Globex "Anna Smith" user ru')
+    assert len(invite) == 1
+    assert invite[0].startswith("Invite for Anna Smith (user, ru) at «Globex».")
+    assert "expires on 2026-11-16" in invite[0]
+    link = INVITE_LINK.search(invite[0])
+    assert link and invite[0].endswith(link[0])
+    assert await say(tg, '/contacts "Initech Corp"') == [
+        "«Initech Corp» has no contacts yet. Invite one: /invite"
+    ]
+    contacts = await say_full(tg, "/contacts Globex")
+    assert contacts[0]["text"] == "Globex" and is_pre(contacts[1])
+    assert contacts[1]["text"].splitlines()[2].split() == [
+        "#1", "Anna", "Smith", "user", "ru", "invited", "—"
+    ]  # fmt: skip
+
+    # The link is the one the contact opens: it binds their chat.
+    welcome = await say(tg, f"/start {link[1]}", ANNA)
+    assert len(welcome) == 1 and welcome[0].startswith("Добро пожаловать, Anna Smith!")
+    contacts = await say_full(tg, "/contacts #1")
+    assert contacts[1]["text"].splitlines()[2].split() == [
+        "#1", "Anna", "Smith", "user", "ru", "active", "telegram"
+    ]  # fmt: skip
+    assert (await say_full(tg, "/accounts"))[0]["text"].splitlines()[2].split()[-2] == "1/1"
+
+    staff = await say_full(tg, "/staff")
+    assert len(staff) == 1 and is_pre(staff[0])
+    assert staff[0]["text"].splitlines()[2].split() == ["#1", "Admin", "9001", "admin", "9001", "—"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (
+            "sprint 2 2026-11-02",
+            "Schedule of «Globex»: every 2 weeks from 2026-11-02. "
+            "Next round: 2026-11-16 10:00 MSK.",
+        ),
+        ("quarterly", "Schedule of «Globex»: quarterly. Next round: 2027-01-01 10:00 MSK."),
+        ("half-yearly", "Schedule of «Globex»: half-yearly. Next round: 2027-01-01 10:00 MSK."),
+        (
+            "cron 0 10 * * 1",
+            "Schedule of «Globex»: cron: 0 10 * * 1. Next round: 2026-11-09 10:00 MSK.",
+        ),
+        ("manual", "Schedule of «Globex»: manual. Next round: none (manual)."),
+    ],
+)
+async def test_admin_sets_each_kind_of_schedule(
+    tg: TelegramHarness, spec: str, expected: str
+) -> None:
+    await say(tg, "/account_add Globex gold en Europe/Moscow")
+    assert await say(tg, "/schedule Globex off") == ["«Globex» had no schedule."]
+    assert await say(tg, f"/schedule Globex {spec}") == [expected]
+    accounts = (await say_full(tg, "/accounts"))[0]["text"]
+    assert "none" not in accounts.splitlines()[2]  # the schedule column shows it
+    assert await say(tg, "/schedule Globex off") == [
+        "Schedule of «Globex» cleared; rounds only by hand now."
+    ]
+    assert (await say_full(tg, "/accounts"))[0]["text"].splitlines()[2].endswith("none")
+
+
+@pytest.mark.parametrize(
+    "spec", ["weekly", "sprint 0 2026-11-02", "sprint 2 someday", "cron 0 10 * *", "quarterly x"]
+)
+async def test_a_bad_schedule_spec_explains_the_forms(tg: TelegramHarness, spec: str) -> None:
+    await say(tg, "/account_add Globex")
+    [reply] = await say(tg, f"/schedule Globex {spec}")
+    assert reply.startswith(
+        "Schedule must be one of: sprint <weeks> <YYYY-MM-DD> · quarterly · half-yearly"
+        " · cron <5 fields> · manual."
+    )
+    # Nothing was set.
+    assert (await say_full(tg, "/accounts"))[0]["text"].splitlines()[2].endswith("none")
+
+
+async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: TelegramHarness) -> None:
+    await globex_with_anna(tg)
+    assert await say(tg, "/status Globex") == ["«Globex» has no rounds yet."]
+    assert await say(tg, "/report Globex") == ["No rounds in that period."]
+    assert await say(tg, "/round due") == ["No account is due for a round now."]
+
+    assert await say(tg, "/round Globex") == [
+        "Round «2026-11-02» opened for «Globex»: 1 contacts invited."
+    ]
+    assert "Question 1 of 3" in tg.texts(ANNA)[-1]
+    assert await say(tg, "/round Globex") == ["Round «2026-11-02» for «Globex» is already open."]
+    [status] = await say(tg, "/status Globex")
+    assert "invited 1, responded 0 (0%)" in status
+    assert await say(tg, "/alerts") == ["No open alerts."]
+
+    owner_dm = await say_full(tg, NEGATIVE, ANNA)
+    assert "Question 2 of 3" in owner_dm[-1]["text"]
+    [status] = await say(tg, "/status Globex")
+    assert status == (
+        "«Globex» — 2026-11-02: invited 1, responded 1 (100%), completed 0, declined 0, "
+        "expired 0. Schedule: none; next: none (manual)."
+    )
+    assert await say(tg, "/alerts") == [f"#1 [open] Globex · Anna Smith · outcome: {NEGATIVE}"]
+
+    for command in ("/report Globex", "/report all 2026-11", "/report #1 2026-Q4", "/report all"):
+        report = await say_full(tg, command)
+        assert len(report) == 1 and is_pre(report[0]), command
+        lines = report[0]["text"].splitlines()
+        assert lines[0] == "Globex — 2026-11-02"
+        assert lines[1] == "Responded: 1/1 (100%)"
+        assert lines[4].startswith("Anna Smith | asking | [-] Terrible result")
+    assert await say(tg, "/report all 2026-10") == ["No rounds in that period."]
+    assert await say(tg, "/report all 2026-13") == [
+        "Period must look like 2026, 2026-11, 2026-Q3 or 2026-H1."
+    ]
+
+
+async def test_round_due_opens_the_rounds_schedules_are_due_for(tg: TelegramHarness) -> None:
+    await globex_with_anna(tg)
+    await say(tg, "/schedule Globex quarterly")
+    assert await say(tg, "/round due") == ["No account is due for a round now."]
+    tg.clock.set(datetime(2027, 1, 1, 7, 30, tzinfo=UTC))  # 10:30 in Moscow
+    assert await say(tg, "/round due") == ["Globex: 2026-Q4"]  # about the quarter just ended
+    assert "Question 1 of 3" in tg.texts(ANNA)[-1]
+    assert await say(tg, "/round due") == ["No account is due for a round now."]
+
+
+async def test_admin_adds_a_manager_who_can_run_manager_commands(tg: TelegramHarness) -> None:
+    await globex_with_anna(tg)
+    assert await say(tg, f"/staff_add manager {MAX} Max Manager") == [
+        "Max Manager added as manager (#2)."
+    ]
+    menus = [c.params for c in tg.api.calls_to("setMyCommands")]
+    max_menu = [m for m in menus if m.get("scope") == {"type": "chat", "chat_id": MAX}]
+    assert len(max_menu) == 1
+    assert {c["command"] for c in max_menu[0]["commands"]} == {*STAFF_COMMANDS, *CLIENT_COMMANDS}
+    assert await say(tg, f"/staff_add owner {MAX} Max Again") == [
+        "That person is already staff: Max Manager (manager)."
+    ]
+
+    # Max's commands work now.
+    accounts = await say_full(tg, "/accounts", MAX)
+    assert is_pre(accounts[0]) and "Globex" in accounts[0]["text"]
+    assert await say(tg, "/account_add Initech", MAX) == [
+        "Account «Initech» added (#2, tier standard, en, UTC)."
+    ]
+    assert await say(tg, "/owner Initech Max Manager", MAX) == [
+        "Owner of «Initech» is now Max Manager."
+    ]
+    [invite] = await say(tg, "/invite Initech Bob", MAX)
+    assert INVITE_LINK.search(invite)
+    assert "Max Manager" in (await say_full(tg, "/staff", MAX))[0]["text"]
+    assert "Round «2026-11-02» opened" in (await say(tg, "/round Globex", MAX))[0]
+    assert "invited 1" in (await say(tg, "/status Globex", MAX))[0]
+
+    # ... except the admins' one.
+    assert await say(tg, f"/staff_add manager {STRANGER} Eve", MAX) == [
+        "Your role (manager) cannot do this; ask a manager or an admin."
+    ]
+    staff = (await say_full(tg, "/staff"))[0]["text"]
+    assert "Eve" not in staff and str(STRANGER) not in staff
+    assert not [m for m in menus if m.get("scope") == {"type": "chat", "chat_id": STRANGER}]
+
+
+async def test_an_owner_sees_only_their_own_accounts(tg: TelegramHarness) -> None:
+    await say(tg, f"/staff_add owner {OLGA} Olga Owner")
+    await globex_with_anna(tg, owner=OLGA)
+    await say(tg, "/account_add Initech")
+    await say(tg, "/round Globex")
+
+    [accounts] = await say_full(tg, "/accounts", OLGA)
+    assert is_pre(accounts)
+    assert "Globex" in accounts["text"] and "Initech" not in accounts["text"]
+    assert len(accounts["text"].splitlines()) == 3  # head, rule, Globex
+    assert (await say(tg, "/contacts Globex", OLGA))[0] == "Globex"
+    assert await say(tg, "/contacts Initech", OLGA) == ["No account «Initech». See /accounts."]
+    assert await say(tg, "/status #2", OLGA) == ["No account «#2». See /accounts."]
+    assert "invited 1" in (await say(tg, "/status Globex", OLGA))[0]
+    assert "Globex — " in (await say_full(tg, "/report all", OLGA))[0]["text"]
+    # Readers only: changing things is for managers and admins.
+    refused = "Your role (owner) cannot do this; ask a manager or an admin."
+    for command in ("/account_add Umbrella", "/tier Globex gold", "/round Globex", "/staff"):
+        assert await say(tg, command, OLGA) == [refused], command
+
+
+# --- who may not --------------------------------------------------------------------------
+
+EXAMPLE_ARGS = {
+    "accounts": "",
+    "account_add": "Umbrella gold en",
+    "owner": f"Globex {ADMIN_ID}",
+    "tier": "Globex gold",
+    "invite": 'Globex "Anna Smith"',
+    "contacts": "Globex",
+    "schedule": "Globex quarterly",
+    "round": "Globex",
+    "status": "Globex",
+    "alerts": "",
+    "report": "all",
+    "staff": "",
+    "staff_add": f"admin {STRANGER} Eve",
+}
+
+
+async def test_a_stranger_learns_nothing_from_any_staff_command(tg: TelegramHarness) -> None:
+    await globex_with_anna(tg)
+    await say(tg, "/round Globex")
+    await say(tg, NEGATIVE, ANNA)  # an open alert exists
+    assert set(EXAMPLE_ARGS) == set(COMMANDS)
+    for name, args in EXAMPLE_ARGS.items():
+        for text in (f"/{name} {args}".strip(), f'/{name} "unbalanced'):
+            assert await say(tg, text, STRANGER) == [STAFF_ONLY], text
+    assert await say(tg, "/accounts", STRANGER, language_code="ru") == [
+        "Эта команда доступна только сотрудникам клиентского сервиса."
+    ]
+    everything = "\n".join(tg.texts(STRANGER))
+    for secret in ("Globex", "Anna", "Smith", "Admin 9001", "Terrible", "#1", "9001", "t.me"):
+        assert secret not in everything
+    # Nothing changed on their behalf.
+    async with tg.app.uow() as u:
+        assert [a.name for a in await u.accounts.list()] == ["Globex"]
+        assert [s.name for s in await u.staff.list()] == ["Admin 9001"]
+        assert len(await u.contacts.for_account(1)) == 1
+        assert len(await u.rounds.for_account(1)) == 1
+    scopes = [c.params.get("scope") for c in tg.api.calls_to("setMyCommands")]
+    assert {"type": "chat", "chat_id": STRANGER} not in scopes
+
+
+async def test_a_contact_typing_a_staff_command_learns_nothing(tg: TelegramHarness) -> None:
+    await globex_with_anna(tg)
+    assert await say(tg, "/accounts", ANNA) == [STAFF_ONLY]
+    assert await say(tg, "/contacts Globex", ANNA) == [STAFF_ONLY]
+    assert not any("Anna Smith (" in t or "#1" in t for t in tg.texts(ANNA))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/account_add",
+        "/owner",
+        "/owner Globex",
+        "/tier Globex",
+        '/invite "Globex',
+        "/invite Globex",
+        "/contacts",
+        "/schedule Globex",
+        "/round",
+        "/status",
+        "/report",
+        "/staff_add manager",
+        "/staff_add manager abc Max",
+        "/owner 'Globex 9001",
+    ],
+)
+async def test_bad_arguments_give_the_commands_usage(tg: TelegramHarness, text: str) -> None:
+    await say(tg, "/account_add Globex")
+    name = text.split()[0].removeprefix("/")
+    assert await say(tg, text) == [USAGE[name]]
+    async with tg.app.uow() as u:  # and nothing happened
+        assert [a.name for a in await u.accounts.list()] == ["Globex"]
+        assert len(await u.staff.list()) == 1
+        assert await u.contacts.for_account(1) == []
+
+
+# --- command menus ------------------------------------------------------------------------
+
+
+async def test_start_sets_client_menus_for_all_and_staff_menus_per_chat(
+    tg: TelegramHarness,
+) -> None:
+    calls = [c.params for c in tg.api.calls_to("setMyCommands")]
+    default = [p for p in calls if p.get("scope", {"type": "default"}) == {"type": "default"}]
+    assert sorted(str(p.get("language_code")) for p in default) == ["None", "ru"]
+    for params in default:
+        names = [c["command"] for c in params["commands"]]
+        assert names == list(CLIENT_COMMANDS)
+        assert not set(names) & set(STAFF_COMMANDS)
+    russian = next(p for p in default if p.get("language_code") == "ru")
+    assert russian["commands"][0]["description"] == "Начать или вернуться"
+
+    chats = [p for p in calls if p.get("scope", {}).get("type") == "chat"]
+    assert [p["scope"] for p in chats] == [{"type": "chat", "chat_id": ADMIN_ID}]
+    admin_menu = [c["command"] for c in chats[0]["commands"]]
+    assert admin_menu == [*STAFF_COMMANDS, *CLIENT_COMMANDS]
+    assert "language_code" not in chats[0]
+    assert len(calls) == 3
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+async def negative_alert(tg: TelegramHarness) -> dict[str, Any]:
+    """Olga owns Globex; Anna answers badly; the one alert message Olga got."""
+    await say(tg, f"/staff_add owner {OLGA} Olga Owner")
+    await globex_with_anna(tg, owner=OLGA)
+    await say(tg, "/round Globex")
+    assert tg.api.sent_to(OLGA) == []
+    await say(tg, NEGATIVE, ANNA)
+    sent = tg.api.sent_to(OLGA)
+    assert len(sent) == 1
+    assert len([c for c in tg.api.calls_to("sendMessage") if c.params["chat_id"] == OLGA]) == 1
+    alert = sent[0]
+    assert NEGATIVE in alert["text"] and "Anna Smith" in alert["text"]
+    assert [b["text"] for b in buttons(alert)] == ["Acknowledge", "Resolve"]
+    assert tg.api.sent_to(ADMIN_ID)[-1]["text"] != alert["text"]  # nobody else was paged
+    [stored] = await alerts(tg)
+    assert stored.status is AlertStatus.OPEN
+    assert_callback_data_fits(tg)
+    return alert
+
+
+async def press(
+    tg: TelegramHarness, chat: int, message: dict[str, Any], data: str, user: int
+) -> dict[str, Any]:
+    """Press a button; the answerCallbackQuery params the bot sent for it."""
+    answered = len(tg.api.calls_to("answerCallbackQuery"))
+    update = tg.api.callback_query(chat, data, message_id=message["message_id"], user_id=user)
+    await tg.process(update)
+    calls = tg.api.calls_to("answerCallbackQuery")
+    assert len(calls) == answered + 1 and calls[-1].status == 200
+    assert calls[-1].params["callback_query_id"] == update["callback_query"]["id"]
+    return calls[-1].params
+
+
+async def test_owner_acknowledges_then_resolves_an_alert(tg: TelegramHarness) -> None:
+    alert = await negative_alert(tg)
+    ack, resolve = (b["callback_data"] for b in buttons(alert))
+    assert all(len(d.encode()) <= 64 for d in (ack, resolve))
+
+    answer = await press(tg, OLGA, alert, ack, OLGA)
+    assert answer.get("text") == "Acknowledged by Olga Owner"
+    [edited] = tg.api.sent_to(OLGA)
+    assert edited["message_id"] == alert["message_id"]
+    assert edited["text"].endswith("Acknowledged by Olga Owner")
+    assert NEGATIVE in edited["text"]
+    assert [b["text"] for b in buttons(edited)] == ["Resolve"]
+    assert [a.status for a in await alerts(tg)] == [AlertStatus.ACKNOWLEDGED]
+    assert await say(tg, "/alerts") == [
+        f"#1 [acknowledged] Globex · Anna Smith · outcome: {NEGATIVE}"
+    ]
+
+    answer = await press(tg, OLGA, edited, buttons(edited)[0]["callback_data"], OLGA)
+    assert answer.get("text") == "Resolved by Olga Owner"
+    [resolved] = tg.api.sent_to(OLGA)
+    assert resolved["text"].endswith("Resolved by Olga Owner")
+    assert "Acknowledged" not in resolved["text"]
+    assert "reply_markup" not in resolved
+    [stored] = await alerts(tg)
+    assert stored.status is AlertStatus.RESOLVED
+    assert [n["status"] for n in stored.notes if "status" in n] == ["acknowledged", "resolved"]
+    assert await say(tg, "/alerts") == ["No open alerts."]
+    assert await say(tg, "/alerts", OLGA) == ["No open alerts."]
+    assert len(tg.api.calls_to("editMessageText")) == 2
+    assert_callback_data_fits(tg)
+
+
+def tamper(data: str) -> str:
+    """The same callback_data with one character of its signature changed."""
+    prefix, sig = data.rsplit(":", 1)
+    last = "A" if sig[-1] != "A" else "B"
+    return f"{prefix}:{sig[:-1]}{last}"
+
+
+async def test_a_tampered_signature_changes_nothing(tg: TelegramHarness) -> None:
+    alert = await negative_alert(tg)
+    ack, resolve = (b["callback_data"] for b in buttons(alert))
+    for data in (tamper(ack), tamper(resolve), ack.replace(":1:", ":2:"), "a:delete:1:xxxx"):
+        assert data != ack and len(data.encode()) <= 64
+        answer = await press(tg, OLGA, alert, data, OLGA)
+        assert answer.get("text") == "This button is not valid." and answer.get("show_alert")
+    assert tg.api.sent_to(OLGA) == [alert]  # not edited
+    assert tg.api.calls_to("editMessageText") == []
+    assert [a.status for a in await alerts(tg)] == [AlertStatus.OPEN]
+    assert (await alerts(tg))[0].notes == []
+
+
+async def test_a_non_staff_presser_changes_nothing(tg: TelegramHarness) -> None:
+    alert = await negative_alert(tg)
+    ack, resolve = (b["callback_data"] for b in buttons(alert))
+    [hello] = await say_full(tg, "/start", STRANGER)  # a bot message of their own to press on
+    for data in (ack, resolve):
+        answer = await press(tg, STRANGER, hello, data, STRANGER)
+        assert answer.get("text") == STAFF_ONLY and answer.get("show_alert")
+    # A contact is not staff either, even one of the same account.
+    answer = await press(tg, ANNA, tg.api.sent_to(ANNA)[-1], ack, ANNA)
+    assert answer.get("text") == STAFF_ONLY
+    assert tg.api.calls_to("editMessageText") == []
+    assert tg.api.sent_to(OLGA) == [alert]
+    assert [a.status for a in await alerts(tg)] == [AlertStatus.OPEN]
+    async with tg.app.uow() as u:
+        anna = await u.contacts.get(1)
+    assert anna is not None and anna.status is ContactStatus.ACTIVE
+
+
+async def test_staff_who_cannot_see_the_account_cannot_touch_its_alert(
+    tg: TelegramHarness,
+) -> None:
+    alert = await negative_alert(tg)
+    ack = buttons(alert)[0]["callback_data"]
+    await say(tg, f"/staff_add owner {MAX} Max Other")
+    [hello] = await say_full(tg, "/start", MAX)
+    answer = await press(tg, MAX, hello, ack, MAX)
+    assert answer.get("text") == "No alert #1." and answer.get("show_alert")
+    assert [a.status for a in await alerts(tg)] == [AlertStatus.OPEN]
+    assert tg.api.calls_to("editMessageText") == []

@@ -68,7 +68,12 @@ class TelegramTransport:
         dispatcher = Dispatcher(candor=self.context)
         # Order matters: groups first (nobody is surveyed there), then staff commands, then
         # alert buttons, then everything a client may send.
-        dispatcher.include_routers(groups.router, staff.router, alerts.router, client.router)
+        dispatcher.include_routers(
+            groups.create_router(),
+            staff.create_router(),
+            alerts.create_router(),
+            client.create_router(),
+        )
         self.dispatcher = dispatcher
         return dispatcher
 

@@ -586,7 +586,8 @@ class SpecValidator:
                     return [Problem(path, reason, description=f"Bad Request: {reason}")]
             if rule.length:
                 low, high = rule.length
-                size = len(visible.encode("utf-8")) if rule.in_bytes else len(visible)
+                # Telegram counts characters in UTF-16 code units: an emoji may count as two.
+                size = len(visible.encode("utf-8")) if rule.in_bytes else _utf16_len(visible)
                 unit = "bytes" if rule.in_bytes else "characters"
                 after = " after entities parsing" if rule.after_entities else ""
                 if not low <= size <= high:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
 from bot.telegram.callbacks import AlertAction
@@ -13,11 +16,9 @@ from surveys.model import Address, AlertStatus, Channel
 from surveys.staff import StaffError, say
 from surveys.texts import t
 
-router = Router(name="alerts")
 ACTIONS = {"ack": AlertStatus.ACKNOWLEDGED, "resolve": AlertStatus.RESOLVED}
 
 
-@router.callback_query(AlertAction.filter())
 async def alert_button(
     query: CallbackQuery, callback_data: AlertAction, candor: TelegramContext
 ) -> None:
@@ -49,10 +50,18 @@ async def alert_button(
     )
     await query.answer(status_line(alert.status, actor.name, actor.language) or "")
     if isinstance(query.message, Message):
-        await query.message.edit_text(
-            alert_html(
-                fields, actor.language, status_line(alert.status, actor.name, actor.language)
-            ),
-            parse_mode="HTML",
-            reply_markup=alert_keyboard(alert.id, actor.language, candor.signer, alert.status),
-        )
+        with contextlib.suppress(TelegramBadRequest):  # "message is not modified": nothing to do
+            await query.message.edit_text(
+                alert_html(
+                    fields, actor.language, status_line(alert.status, actor.name, actor.language)
+                ),
+                parse_mode="HTML",
+                reply_markup=alert_keyboard(alert.id, actor.language, candor.signer, alert.status),
+            )
+
+
+def create_router() -> Router:
+    """A fresh router: aiogram lets a router belong to one dispatcher only."""
+    router = Router(name="alerts")
+    router.callback_query.register(alert_button, AlertAction.filter())
+    return router

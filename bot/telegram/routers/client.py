@@ -12,10 +12,7 @@ from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Language
 from surveys.texts import t
 
-router = Router(name="client")
 # Surveys happen one to one: in groups the bot says so once per command and stays quiet.
-router.message.filter(F.chat.type == "private")
-router.edited_message.filter(F.chat.type == "private")
 
 BUTTON_EVENTS = {"skip": EventKind.SKIP, "later": EventKind.LATER, "decline": EventKind.DECLINE}
 NON_TEXT = (
@@ -34,7 +31,6 @@ def _lang(message: Message, ctx: TelegramContext) -> Language:
     )
 
 
-@router.message(CommandStart(deep_link=True))
 async def start_with_invite(
     message: Message, command: CommandObject, candor: TelegramContext
 ) -> None:
@@ -46,7 +42,6 @@ async def start_with_invite(
     )
 
 
-@router.message(CommandStart())
 async def start_plain(message: Message, candor: TelegramContext) -> None:
     chat = candor.address(message.chat.id)
     text = await candor.onboarding.come_back(chat)
@@ -59,7 +54,6 @@ async def start_plain(message: Message, candor: TelegramContext) -> None:
     await candor.reply(message.chat.id, text, lang, f"start:{message_key(message)}")
 
 
-@router.message(Command("stop"))
 async def stop(message: Message, candor: TelegramContext) -> None:
     text = await candor.onboarding.opt_out(candor.address(message.chat.id))
     lang = _lang(message, candor)
@@ -68,7 +62,6 @@ async def stop(message: Message, candor: TelegramContext) -> None:
     )
 
 
-@router.message(Command("lang"))
 async def change_language(
     message: Message, command: CommandObject, candor: TelegramContext
 ) -> None:
@@ -82,14 +75,12 @@ async def change_language(
     await candor.reply(message.chat.id, text or t("unknown_user", lang), Language(wanted), key)
 
 
-@router.message(Command("skip", "later", "decline"))
 async def typed_button(message: Message, command: CommandObject, candor: TelegramContext) -> None:
     event = ContactEvent(BUTTON_EVENTS[command.command.lower()], message_id=message_key(message))
     await candor.service.handle_event(candor.address(message.chat.id), event)
     candor.wake_delivery()
 
 
-@router.message(F.text)
 async def text_answer(message: Message, candor: TelegramContext) -> None:
     text = message.text or ""
     if text.startswith("/"):
@@ -104,7 +95,6 @@ async def text_answer(message: Message, candor: TelegramContext) -> None:
     candor.wake_delivery()
 
 
-@router.message(F.caption)
 async def captioned_media(message: Message, candor: TelegramContext) -> None:
     # A photo or file with words under it: the words are the answer, so they are kept.
     event = ContactEvent(EventKind.TEXT, message.caption or "", message_key(message))
@@ -112,7 +102,6 @@ async def captioned_media(message: Message, candor: TelegramContext) -> None:
     candor.wake_delivery()
 
 
-@router.message()
 async def non_text(message: Message, candor: TelegramContext) -> None:
     media = next((kind for kind in NON_TEXT if getattr(message, kind, None)), "other")
     event = ContactEvent(EventKind.NON_TEXT, message_id=message_key(message), media=media)
@@ -120,19 +109,16 @@ async def non_text(message: Message, candor: TelegramContext) -> None:
     candor.wake_delivery()
 
 
-@router.edited_message(F.text | F.caption)
 async def edited_answer(message: Message, candor: TelegramContext) -> None:
     text = message.text or message.caption or ""
     await candor.service.handle_edit(candor.address(message.chat.id), message_key(message), text)
     candor.wake_delivery()
 
 
-@router.edited_message()
 async def edited_other(message: Message) -> None:
     """An edited non-text message (e.g. a live location) carries no answer."""
 
 
-@router.callback_query(SurveyAction.filter())
 async def survey_button(
     query: CallbackQuery, callback_data: SurveyAction, candor: TelegramContext
 ) -> None:
@@ -153,3 +139,29 @@ async def survey_button(
     if query.message is not None and isinstance(query.message, Message):
         # The question has been dealt with: its buttons go, so they cannot be pressed twice.
         await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def unknown_button(query: CallbackQuery, candor: TelegramContext) -> None:
+    """Button data we cannot read (not ours, or tampered): answer, so the spinner stops."""
+    lang = language_of(query.from_user.language_code, candor.default_language)
+    await query.answer(t("button_forged", lang))
+
+
+def create_router() -> Router:
+    """A fresh router: aiogram lets a router belong to one dispatcher only."""
+    router = Router(name="client")
+    router.message.filter(F.chat.type == "private")
+    router.edited_message.filter(F.chat.type == "private")
+    router.message.register(start_with_invite, CommandStart(deep_link=True))
+    router.message.register(start_plain, CommandStart())
+    router.message.register(stop, Command("stop"))
+    router.message.register(change_language, Command("lang"))
+    router.message.register(typed_button, Command("skip", "later", "decline"))
+    router.message.register(text_answer, F.text)
+    router.message.register(captioned_media, F.caption)
+    router.message.register(non_text)
+    router.edited_message.register(edited_answer, F.text | F.caption)
+    router.edited_message.register(edited_other)
+    router.callback_query.register(survey_button, SurveyAction.filter())
+    router.callback_query.register(unknown_button)
+    return router

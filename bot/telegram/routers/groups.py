@@ -8,11 +8,7 @@ from aiogram.types import Message
 from bot.telegram.context import TelegramContext, language_of
 from surveys.texts import t
 
-router = Router(name="groups")
-router.message.filter(F.chat.type != "private")
 
-
-@router.message(F.text.startswith("/"))
 async def command_in_group(message: Message, candor: TelegramContext) -> None:
     lang = language_of(
         message.from_user.language_code if message.from_user else None, candor.default_language
@@ -25,6 +21,14 @@ async def command_in_group(message: Message, candor: TelegramContext) -> None:
     )
 
 
-@router.message()
 async def ignore_group_chatter(message: Message) -> None:
     """Ordinary group messages are not answers: stay silent, store nothing."""
+
+
+def create_router() -> Router:
+    """A fresh router: aiogram lets a router belong to one dispatcher only."""
+    router = Router(name="groups")
+    router.message.filter(F.chat.type != "private")
+    router.message.register(command_in_group, F.text.startswith("/"))
+    router.message.register(ignore_group_chatter)
+    return router

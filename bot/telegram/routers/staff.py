@@ -20,11 +20,9 @@ from surveys.staff import (
     StaffCommands,
     StaffError,
     say,
+    split_period,
 )
 from surveys.texts import t
-
-router = Router(name="staff")
-router.message.filter(F.chat.type == "private")
 
 USAGE = {
     "accounts": "/accounts",
@@ -101,7 +99,7 @@ async def _invite(
 
 async def _contacts(c: StaffCommands, actor: Staff, args: list[str], *_: object) -> Output:
     _need(args, 1)
-    return await c.list_contacts(actor, args[0])
+    return await c.list_contacts(actor, " ".join(args))
 
 
 async def _schedule(c: StaffCommands, actor: Staff, args: list[str], *_: object) -> Output:
@@ -111,12 +109,12 @@ async def _schedule(c: StaffCommands, actor: Staff, args: list[str], *_: object)
 
 async def _round(c: StaffCommands, actor: Staff, args: list[str], *_: object) -> Output:
     _need(args, 1)
-    return await c.start_round(actor, args[0])
+    return await c.start_round(actor, " ".join(args))
 
 
 async def _status(c: StaffCommands, actor: Staff, args: list[str], *_: object) -> Output:
     _need(args, 1)
-    return await c.status(actor, args[0])
+    return await c.status(actor, " ".join(args))
 
 
 async def _alerts(c: StaffCommands, actor: Staff, args: list[str], *_: object) -> Output:
@@ -125,7 +123,7 @@ async def _alerts(c: StaffCommands, actor: Staff, args: list[str], *_: object) -
 
 async def _report(c: StaffCommands, actor: Staff, args: list[str], *_: object) -> Output:
     _need(args, 1)
-    return await c.report(actor, args[0], args[1] if len(args) > 1 else None)
+    return await c.report(actor, *split_period(args))
 
 
 async def _staff(c: StaffCommands, actor: Staff, args: list[str], *_: object) -> Output:
@@ -165,7 +163,6 @@ COMMANDS: dict[str, tuple[frozenset[StaffRole], Handler]] = {
 assert set(COMMANDS) == set(STAFF_COMMANDS) == set(USAGE)
 
 
-@router.message(Command(*COMMANDS))
 async def staff_command(
     message: Message, command: CommandObject, candor: TelegramContext, bot: Bot
 ) -> None:
@@ -187,7 +184,6 @@ async def staff_command(
     await send_output(candor, message.chat.id, output, lang, key)
 
 
-@router.message(Command("help"))
 async def help_command(message: Message, candor: TelegramContext) -> None:
     user = message.from_user
     assert user is not None
@@ -208,3 +204,12 @@ async def send_output(
         await ctx.reply(chat_id, "\n".join(output.lines), lang, f"{key}:text")
     if output.table:
         await ctx.reply(chat_id, output.table, lang, f"{key}:table", pre=True)
+
+
+def create_router() -> Router:
+    """A fresh router: aiogram lets a router belong to one dispatcher only."""
+    router = Router(name="staff")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(staff_command, Command(*COMMANDS))
+    router.message.register(help_command, Command("help"))
+    return router

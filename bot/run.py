@@ -1,0 +1,78 @@
+"""`candor run`: every configured platform, the scheduler and delivery in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import Protocol
+
+from aiogram.exceptions import TelegramUnauthorizedError
+from slack_sdk.errors import SlackApiError
+
+from bot.app import App
+from bot.settings import Settings
+from surveys.model import Channel
+from surveys.ports import Messenger
+
+log = logging.getLogger(__name__)
+
+
+class Transport(Protocol):
+    messenger: Messenger
+
+    def attach(self, app: App) -> object: ...
+    async def prepare(self, app: App) -> None: ...
+    async def serve(self, stop: asyncio.Event) -> None: ...
+    async def close(self) -> None: ...
+
+
+def build_transports(settings: Settings) -> dict[Channel, Transport]:
+    transports: dict[Channel, Transport] = {}
+    if settings.telegram_bot_token:
+        from bot.telegram.transport import TelegramTransport, make_bot
+
+        transports[Channel.TELEGRAM] = TelegramTransport(make_bot(settings), settings)
+    if settings.slack_bot_token:
+        from bot.slack.transport import SlackTransport, make_client
+
+        transports[Channel.SLACK] = SlackTransport(make_client(settings), settings)
+    return transports
+
+
+async def run_platforms(settings: Settings) -> int:
+    transports = build_transports(settings)
+    app = await App.create(settings, {c: t.messenger for c, t in transports.items()})
+    for transport in transports.values():
+        transport.attach(app)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, app.stop)
+    try:
+        for channel, transport in transports.items():
+            try:
+                await transport.prepare(app)
+            except (TelegramUnauthorizedError, SlackApiError) as exc:
+                name = "TELEGRAM_BOT_TOKEN" if channel is Channel.TELEGRAM else "SLACK_BOT_TOKEN"
+                reason = "401 Unauthorized" if channel is Channel.TELEGRAM else _slack_error(exc)
+                print(f"candor: {channel.value} refused {name} ({reason}); check the token.",
+                      file=sys.stderr)  # fmt: skip
+                return 2
+        log.info("running: %s", ", ".join(c.value for c in transports))
+        worker = asyncio.create_task(app.run())
+        await asyncio.gather(*(t.serve(app.stop_event) for t in transports.values()))
+        app.stop()
+        await worker
+    finally:
+        for transport in transports.values():
+            with contextlib.suppress(Exception):
+                await transport.close()
+        await app.close()
+    return 0
+
+
+def _slack_error(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    return str(response.get("error")) if response is not None else "error"

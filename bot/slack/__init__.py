@@ -1,0 +1,1 @@
+"""Slack adapter on slack-bolt's AsyncApp: DMs with contacts, /candor for staff, App Home."""

@@ -1,0 +1,176 @@
+"""Block Kit for Candor's messages; every piece of text we did not write is mrkdwn-escaped.
+
+Slack only turns `<!channel>`, `<@U…>` and links into mentions when they arrive in angle
+brackets, so escaping `&`, `<` and `>` makes a client's text show exactly as typed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from surveys.model import AlertStatus, Language, OutgoingMessage
+from surveys.texts import t
+
+SECTION_LIMIT = 3000  # characters in one section's text object
+MAX_BLOCKS = 50  # blocks in one message
+TEXT_LIMIT = 40_000  # the top-level fallback text
+SURVEY_ACTIONS = ("skip", "later", "decline")
+ALERT_ACTIONS = {AlertStatus.OPEN: ("ack", "resolve"), AlertStatus.ACKNOWLEDGED: ("resolve",)}
+Block = dict[str, Any]
+
+_ALERT_HEAD = {
+    Language.EN: (
+        "Negative feedback",
+        "Account",
+        "Contact",
+        "Round",
+        "Question",
+        "Answer",
+        "Why flagged",
+    ),
+    Language.RU: ("Негативный отзыв", "Аккаунт", "Контакт", "Опрос", "Вопрос", "Ответ", "Почему"),
+}
+_STATUS_LINE = {
+    Language.EN: {
+        AlertStatus.ACKNOWLEDGED: "Acknowledged by {by}",
+        AlertStatus.RESOLVED: "Resolved by {by}",
+    },
+    Language.RU: {AlertStatus.ACKNOWLEDGED: "Принято: {by}", AlertStatus.RESOLVED: "Решено: {by}"},
+}
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn(text: str) -> Block:
+    # verbatim: Slack must not auto-link channel names or URLs inside client text either.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def _escaped_len(text: str) -> int:
+    return len(text) + 4 * text.count("&") + 3 * (text.count("<") + text.count(">"))
+
+
+def chunks(text: str, limit: int) -> list[str]:
+    """``text`` in pieces whose *escaped* length is at most ``limit``, cut at line ends
+    where possible (so an entity like ``&amp;`` is never split)."""
+    parts: list[str] = []
+    current, size = "", 0
+    for line in text.splitlines(keepends=True):
+        for ch in line if _escaped_len(line) > limit else [line]:
+            # A line too long on its own is cut character by character.
+            width = _escaped_len(ch)
+            if size + width > limit and current:
+                parts.append(current)
+                current, size = "", 0
+            current += ch
+            size += width
+    if current or not parts:
+        parts.append(current)
+    return [p.rstrip("\n") or " " for p in parts]
+
+
+def text_sections(text: str, *, code: bool = False) -> list[Block]:
+    """Escaped text as sections; ``code`` wraps each in a monospace block."""
+    room = SECTION_LIMIT - (6 if code else 0)  # the ``` fences count too
+    sections = []
+    for piece in chunks(text, room):
+        body = escape(piece)
+        sections.append({"type": "section", "text": mrkdwn(f"```{body}```" if code else body)})
+    return sections
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label[:75], "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def survey_actions(message: OutgoingMessage) -> Block | None:
+    buttons = message.payload.get("buttons") or []
+    conv = message.payload.get("conversation_id")
+    question = message.payload.get("question_key")
+    if not buttons or conv is None or not question:
+        return None
+    lang = Language(message.payload.get("lang", "en"))
+    value = json.dumps({"c": int(conv), "q": question}, separators=(",", ":"))
+    return {
+        "type": "actions",
+        "block_id": "survey",
+        "elements": [button(t(f"button.{b}", lang), f"survey_{b}", value) for b in buttons],
+    }
+
+
+def alert_blocks(
+    fields: dict[str, Any], lang: Language, status: AlertStatus, status_line: str | None = None
+) -> list[Block]:
+    head, account, contact, round_, question, answer, why = _ALERT_HEAD[lang]
+    evidence = ", ".join(f"«{e}»" for e in fields.get("evidence") or []) or t("no_evidence", lang)
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"⚠️ {head}"[:150]}},
+        {
+            "type": "section",
+            "fields": [
+                mrkdwn(f"*{account}:*\n{escape(str(fields['account']))[:1900]}"),
+                mrkdwn(f"*{contact}:*\n{escape(str(fields['contact']))[:1900]}"),
+                mrkdwn(f"*{round_}:*\n{escape(str(fields['round']))[:1900]}"),
+                mrkdwn(f"*{question}:*\n{escape(str(fields['question']))[:1900]}"),
+            ],
+        },
+    ]
+    # The answer itself; a long one spans several sections, each within Slack's limit.
+    blocks.append({"type": "context", "elements": [mrkdwn(f"*{answer}:*")]})
+    blocks.extend(text_sections(str(fields["answer"])))
+    blocks.append({"type": "context", "elements": [mrkdwn(f"*{why}:* {escape(evidence)[:2900]}")]})
+    if status_line:
+        blocks.append({"type": "context", "elements": [mrkdwn(f"_{escape(status_line)}_")]})
+    actions = ALERT_ACTIONS.get(status, ())
+    if actions:
+        alert_id = str(fields["alert_id"])
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "alert",
+                "elements": [
+                    button(
+                        t(f"button.{a}", lang),
+                        f"alert_{a}",
+                        alert_id,
+                        "primary" if a == "resolve" else None,
+                    )
+                    for a in actions
+                ],
+            }
+        )
+    return blocks
+
+
+def alert_status_line(status: AlertStatus, by: str, lang: Language) -> str | None:
+    template = _STATUS_LINE[lang].get(status)
+    return template.format(by=by) if template else None
+
+
+def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
+    """One outgoing message as Slack messages: (fallback text, blocks), in order."""
+    lang = Language(message.payload.get("lang", "en"))
+    if message.kind == "alert":
+        fields = message.payload["alert"]
+        fallback = f"{_ALERT_HEAD[lang][0]}: {fields['account']} · {fields['contact']}"
+        return [(escape(fallback), alert_blocks(fields, lang, AlertStatus.OPEN))]
+    text = str(message.payload.get("text", "")) or " "
+    sections = text_sections(text, code=bool(message.payload.get("pre")))
+    actions = survey_actions(message)
+    room = MAX_BLOCKS - (1 if actions else 0)
+    batches = [sections[i : i + room] for i in range(0, len(sections), room)] or [[]]
+    if actions:
+        batches[-1].append(actions)
+    fallback = escape(text)[: TEXT_LIMIT - 1]
+    return [(fallback if i == 0 else " ", batch) for i, batch in enumerate(batches)]

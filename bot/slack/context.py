@@ -1,0 +1,48 @@
+"""What every Slack listener needs, captured when the listeners are registered."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.slack.messenger import SlackMessenger
+from surveys.model import Address, Channel, Language
+from surveys.onboarding import Onboarding
+from surveys.service import SurveyService
+from surveys.staff import StaffCommands
+
+_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+@dataclass
+class SlackContext:
+    service: SurveyService
+    onboarding: Onboarding
+    commands: StaffCommands
+    messenger: SlackMessenger
+    default_language: Language
+    wake_delivery: Callable[[], None]
+
+    @staticmethod
+    def address(user_id: str) -> Address:
+        return Address(Channel.SLACK, user_id)
+
+
+def user_id_of(ref: str) -> str | None:
+    """A Slack user id from `<@U123|name>` (escaped slash-command text) or a bare `U123`."""
+    ref = ref.strip()
+    if match := _USER_MENTION.match(ref):
+        return match[1]
+    return ref if _USER_ID.match(ref) else None
+
+
+def unescape(text: str) -> str:
+    """Slack sends a user's `&`, `<`, `>` as entities; the stored answer is what they typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def language_of(locale: str | None, default: Language) -> Language:
+    short = (locale or "").split("-")[0].lower()
+    return Language(short) if short in ("ru", "en") else default

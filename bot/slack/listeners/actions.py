@@ -1,0 +1,105 @@
+"""Buttons: Skip/Later/Decline on questions, Acknowledge/Resolve on alerts."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.blocks import alert_blocks, alert_status_line
+from bot.slack.context import SlackContext, language_of
+from surveys.alerts import alert_fields
+from surveys.conversation import ContactEvent, EventKind
+from surveys.model import AlertStatus
+from surveys.staff import StaffError, say
+from surveys.texts import t
+
+SURVEY = {
+    "survey_skip": EventKind.SKIP,
+    "survey_later": EventKind.LATER,
+    "survey_decline": EventKind.DECLINE,
+}
+ALERT = {"alert_ack": AlertStatus.ACKNOWLEDGED, "alert_resolve": AlertStatus.RESOLVED}
+
+
+def register(app: AsyncApp, ctx: SlackContext) -> None:
+    @app.action(re.compile(r"^survey_(skip|later|decline)$"))
+    async def on_survey_button(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:  # fmt: skip
+        await ack()
+        user = body["user"]["id"]
+        lang = language_of(body["user"].get("locale"), ctx.default_language)
+        try:
+            value = json.loads(action.get("value") or "{}")
+            conversation, question = int(value["c"]), str(value["q"])
+        except (ValueError, KeyError, TypeError):
+            conversation, question = -1, ""
+        current = await ctx.service.is_current_question(ctx.address(user), conversation, question)
+        if not current:
+            # An old button, or a value that was never ours: nothing changes.
+            await respond(
+                text=t("button_stale", lang), response_type="ephemeral", replace_original=False
+            )
+            return
+        event = ContactEvent(
+            SURVEY[action["action_id"]], message_id=f"act:{action.get('action_ts')}"
+        )
+        await ctx.service.handle_event(ctx.address(user), event)
+        ctx.wake_delivery()
+        message = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id")
+        if channel and message.get("ts"):
+            # The question was dealt with: its buttons go, so they cannot be pressed twice.
+            blocks = [b for b in message.get("blocks", []) if b.get("block_id") != "survey"]
+            await client.chat_update(
+                channel=channel, ts=message["ts"], text=message.get("text") or " ", blocks=blocks
+            )
+
+    @app.action(re.compile(r"^alert_(ack|resolve)$"))
+    async def on_alert_button(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:  # fmt: skip
+        await ack()
+        user = body["user"]["id"]
+        lang = language_of(body["user"].get("locale"), ctx.default_language)
+        actor = await ctx.commands.actor(ctx.address(user))
+        if actor is None:
+            await respond(
+                text=say("staff_only", lang), response_type="ephemeral", replace_original=False
+            )
+            return
+        try:
+            alert_id = int(action.get("value") or "")
+            alert = await ctx.commands.set_alert(actor, alert_id, ALERT[action["action_id"]])
+        except ValueError:
+            await respond(
+                text=t("button_forged", actor.language),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        except StaffError as exc:
+            await respond(text=str(exc), response_type="ephemeral", replace_original=False)
+            return
+        async with ctx.service.uow() as uow:
+            details = await ctx.service.alert_details(uow, alert)
+        fields = alert_fields(
+            alert, account=details.account, contact=details.contact, round_=details.round,
+            answer=details.answer, lang=actor.language,
+        )  # fmt: skip
+        line = alert_status_line(alert.status, actor.name, actor.language)
+        message = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id")
+        if channel and message.get("ts"):
+            await client.chat_update(
+                channel=channel,
+                ts=message["ts"],
+                text=message.get("text") or " ",
+                blocks=alert_blocks(fields, actor.language, alert.status, line),
+            )

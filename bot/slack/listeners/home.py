@@ -1,0 +1,91 @@
+"""The App Home tab: staff see open alerts and current rounds; everyone else, a welcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.blocks import escape, mrkdwn
+from bot.slack.context import SlackContext
+from surveys.model import AlertStatus, Language, Staff
+from surveys.questions import question_label
+from surveys.staff import may_see
+from surveys.texts import t
+
+MAX_ITEMS = 20  # per section; the view holds at most 100 blocks
+_HEAD = {
+    Language.EN: ("Candor", "Open alerts", "No open alerts.", "Current rounds", "No rounds yet."),
+    Language.RU: (
+        "Candor",
+        "Открытые алерты",
+        "Открытых алертов нет.",
+        "Текущие опросы",
+        "Опросов пока нет.",
+    ),
+}
+
+
+async def home_blocks(
+    ctx: SlackContext, actor: Staff | None, lang: Language
+) -> list[dict[str, Any]]:
+    title, alerts_head, no_alerts, rounds_head, no_rounds = _HEAD[lang]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title}}
+    ]
+    if actor is None:
+        text = t("client_help", lang).replace("/", "/candor ")
+        return [*blocks, {"type": "section", "text": mrkdwn(escape(text))}]
+    service = ctx.service
+    async with service.uow() as uow:
+        visible = {a.id: a for a in await uow.accounts.list() if may_see(actor, a)}
+        alerts = [
+            a for a in await uow.alerts.list()
+            if a.status is not AlertStatus.RESOLVED and a.account_id in visible
+        ][:MAX_ITEMS]  # fmt: skip
+        alert_lines = []
+        for alert in alerts:
+            d = await service.alert_details(uow, alert)
+            answer = " ".join(d.answer.text.split())
+            answer = answer if len(answer) <= 150 else answer[:149] + "…"
+            question = question_label(d.answer.question_key, lang)
+            alert_lines.append(
+                f"*#{alert.id}* [{alert.status.value}] {escape(d.account.name)} · "
+                f"{escape(d.contact.name)} · {escape(question)}: {escape(answer)}"
+            )
+        latest = []
+        for account in list(visible.values())[:MAX_ITEMS]:
+            rounds = await uow.rounds.for_account(account.id)
+            if rounds:
+                latest.append((account, rounds[-1]))
+    blocks.append({"type": "section", "text": mrkdwn(f"*{alerts_head}*")})
+    blocks += [{"type": "section", "text": mrkdwn(line)} for line in alert_lines] or [
+        {"type": "context", "elements": [mrkdwn(no_alerts)]}
+    ]
+    blocks.append({"type": "divider"})
+    blocks.append({"type": "section", "text": mrkdwn(f"*{rounds_head}*")})
+    round_lines = []
+    for account, round_ in latest:
+        summary = await service.round_summary(round_.id)
+        round_lines.append(
+            f"{escape(account.name)} — {escape(round_.title)}: "
+            f"{summary.responded}/{summary.invited} ({summary.response_rate:.0%})"
+        )
+    blocks += [{"type": "section", "text": mrkdwn(line)} for line in round_lines] or [
+        {"type": "context", "elements": [mrkdwn(no_rounds)]}
+    ]
+    return blocks
+
+
+def register(app: AsyncApp, ctx: SlackContext) -> None:
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = str(event["user"])
+        actor = await ctx.commands.actor(ctx.address(user))
+        lang = actor.language if actor else ctx.default_language
+        blocks = await home_blocks(ctx, actor, lang)
+        async with ctx.messenger.limiter.slot("views.publish"):
+            await client.views_publish(user_id=user, view={"type": "home", "blocks": blocks})

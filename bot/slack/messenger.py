@@ -1,0 +1,82 @@
+"""Delivers outbox messages with slack_sdk's AsyncWebClient, translating its errors."""
+
+from __future__ import annotations
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.blocks import render
+from bot.slack.limiter import SlackLimiter
+from surveys.model import Channel, OutgoingMessage
+from surveys.ports import PermanentDeliveryError, TransientDeliveryError
+
+# The person cannot be reached at this address any more: only a manager can fix that.
+RECIPIENT_GONE = frozenset(
+    {
+        "user_not_found",
+        "account_inactive",
+        "cannot_dm_bot",
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "user_disabled",
+        "users_not_found",
+        "user_not_visible",
+    }
+)
+# Worth another try later: Slack's side, or our token being fixed.
+TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
+     "invalid_auth", "token_revoked", "not_authed"}
+)  # fmt: skip
+
+
+def classify(exc: SlackApiError) -> Exception:
+    """A SlackApiError as the delivery worker's transient or permanent failure."""
+    response = exc.response
+    error = str(response.get("error") or "") if response is not None else ""
+    status = getattr(response, "status_code", 200) if response is not None else 200
+    if status == 429:
+        headers = getattr(response, "headers", {}) or {}
+        retry_after = headers.get("Retry-After") or headers.get("retry-after") or "1"
+        return TransientDeliveryError(f"ratelimited (429): {error}", float(retry_after))
+    if status >= 500 or error in TRANSIENT:
+        return TransientDeliveryError(f"slack: {error or status}")
+    return PermanentDeliveryError(
+        f"slack: {error or status}", recipient_gone=error in RECIPIENT_GONE
+    )
+
+
+class SlackMessenger:
+    channel = Channel.SLACK
+
+    def __init__(self, client: AsyncWebClient, limiter: SlackLimiter | None = None) -> None:
+        self.client = client
+        self.limiter = limiter or SlackLimiter()
+        self._dm_channels: dict[str, str] = {}  # user id -> DM channel id
+
+    async def dm_channel(self, user_id: str) -> str:
+        if user_id.startswith(("C", "D", "G")):
+            return user_id  # already a conversation id
+        if user_id not in self._dm_channels:
+            async with self.limiter.slot("conversations.open"):
+                response = await self.client.conversations_open(users=user_id)
+            self._dm_channels[user_id] = str(response["channel"]["id"])
+        return self._dm_channels[user_id]
+
+    async def send(self, message: OutgoingMessage) -> str | None:
+        sent: str | None = None
+        try:
+            channel = await self.dm_channel(message.recipient.address)
+            for text, blocks in render(message):
+                async with self.limiter.slot("chat.postMessage", channel):
+                    response = await self.client.chat_postMessage(
+                        channel=channel, text=text, blocks=blocks, unfurl_links=False
+                    )
+                sent = f"{response['channel']}:{response['ts']}"
+        except SlackApiError as exc:
+            raise classify(exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientDeliveryError(f"network: {exc!r}") from exc
+        return sent

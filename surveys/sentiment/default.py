@@ -1,0 +1,92 @@
+"""The default analyser: e5 embedding head + rule layer, stacked and calibrated.
+
+The embedding head carries what generalises (paraphrase, typos, phrasing never seen); the
+rules carry explicit cues with their context (negation, the question asked, sarcasm) and
+supply the evidence. Everything it needs ships in the installed packages: nothing is
+downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from surveys.model import Sentiment, SentimentLabel
+from surveys.sentiment import head as head_module
+from surveys.sentiment import morph, rules
+from surveys.sentiment.embedder import Embedder
+
+_LABELS = (SentimentLabel.NEGATIVE, SentimentLabel.NEUTRAL, SentimentLabel.POSITIVE)
+_SIGN = {SentimentLabel.NEGATIVE: -1, SentimentLabel.NEUTRAL: 0, SentimentLabel.POSITIVE: 1}
+_CLAUSE_RE = re.compile(r"[^.!?;…\n]+|[.!?;…\n]+")
+_LEXICAL_WORD_RE = re.compile(r"\w+")
+MAX_EVIDENCE = 10
+MAX_EVIDENCE_CHARS = 80
+CODE_VERSION = "1"
+
+
+class DefaultAnalyser:
+    name = "default"
+
+    def __init__(self, model_path: Path | None = None, embedder: Embedder | None = None) -> None:
+        self.head = head_module.load(model_path or head_module.DEFAULT_PATH)
+        self.embedder = embedder or Embedder()
+        morph.analyzer()  # load the dictionary now, not on the first answer
+        self.version = f"{CODE_VERSION}.{self.head.version}"
+
+    def analyse(self, text: str, question: str | None = None) -> Sentiment:
+        return self.analyse_many([text], [question])[0]
+
+    def analyse_many(
+        self, texts: Sequence[str], questions: Sequence[str | None] | None = None
+    ) -> list[Sentiment]:
+        """Score several answers at once: one batched embedding call, so faster per answer."""
+        qs = list(questions) if questions is not None else [None] * len(texts)
+        if len(qs) != len(texts):
+            raise ValueError("texts and questions differ in length")
+        found = [rules.read(t, q) for t, q in zip(texts, qs, strict=True)]
+        # An answer of only punctuation ("-", "?") says nothing; e5 would guess.
+        idx = [i for i, r in enumerate(found) if r.content]
+        results: list[Sentiment | None] = [None] * len(texts)
+        if idx:
+            emb = self.embedder.embed([found[i].text for i in idx]).astype(np.float64)
+            feats = np.array([found[i].features() for i in idx], dtype=np.float64)
+            proba = self.head.proba(emb, feats, [qs[i] for i in idx])
+            for row, i in enumerate(idx):
+                results[i] = self._verdict(found[i], proba[row])
+        return [r or self._empty() for r in results]
+
+    def _verdict(self, found: rules.RuleResult, p: np.ndarray) -> Sentiment:
+        # The negative threshold is set in training for recall: a missed complaint costs more.
+        k = 0 if p[0] >= self.head.negative_threshold else (1 if p[1] >= p[2] else 2)
+        label = _LABELS[k]
+        evidence = found.evidence(_SIGN[label], MAX_EVIDENCE, MAX_EVIDENCE_CHARS)
+        if not evidence and label is not SentimentLabel.NEUTRAL:
+            evidence = self._clause_evidence(found.text, _SIGN[label])
+        return Sentiment(label, round(float(p[k]), 3), evidence, f"{self.name}/{self.version}")
+
+    def _clause_evidence(self, text: str, sign: int) -> list[str]:
+        """With no cue to quote, the clause whose words lean most the way the answer was read."""
+        best, best_score = "", 0.0
+        for clause in _CLAUSE_RE.findall(text):
+            score = sum(
+                self.head.lexical.get(_lexical_key(w), 0.0)
+                for w in _LEXICAL_WORD_RE.findall(clause.lower())
+            )
+            if clause.strip(".!?;…\n ") and (not best or sign * score > best_score):
+                best, best_score = clause.strip(), sign * score
+        return [best[:MAX_EVIDENCE_CHARS]] if best else []
+
+    def _empty(self) -> Sentiment:
+        return Sentiment(SentimentLabel.NEUTRAL, 0.9, [], f"{self.name}/{self.version}")
+
+
+def _lexical_key(word: str) -> str:
+    """How the lexical table is keyed: first lemma for Cyrillic, the word for the rest."""
+    word = word.replace("ё", "е")
+    if any("а" <= c <= "я" for c in word):
+        return morph.lemmas(word)[0]
+    return word
