@@ -33,7 +33,10 @@ def survey_policy(settings: Settings) -> SurveyPolicy:
         company=settings.company_name,
         default_language=settings.default_language,
         default_timezone=settings.timezone,
-        alerts=AlertPolicy(threshold=settings.alert_threshold),
+        alerts=AlertPolicy(
+            threshold=settings.alert_threshold,
+            mild_conversation=settings.alert_on_mild_conversation,
+        ),
     )
 
 

@@ -25,12 +25,26 @@ from surveys.texts import t
 class AlertPolicy:
     # A negative verdict below this confidence is recorded but does not page the owner.
     threshold: float = 0.5
+    # A conversation whose answers are each mildly negative (negative, below the threshold)
+    # raises one alert when it ends: three lukewarm complaints are a pattern.
+    mild_conversation: bool = True
 
     def raises_alert(self, sentiment: Sentiment | None) -> bool:
         return (
             sentiment is not None
             and sentiment.label is SentimentLabel.NEGATIVE
             and sentiment.score >= self.threshold
+        )
+
+    def mildly_negative_throughout(self, sentiments: list[Sentiment | None]) -> bool:
+        """Every answer negative, none strong enough to alert on its own (at least two)."""
+        return (
+            self.mild_conversation
+            and len(sentiments) >= 2
+            and all(
+                s is not None and s.label is SentimentLabel.NEGATIVE and s.score < self.threshold
+                for s in sentiments
+            )
         )
 
 

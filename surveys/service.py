@@ -486,10 +486,33 @@ class SurveyService:
             await uow.commit()
         return alert
 
+    async def _maybe_alert_conversation(
+        self, uow: UnitOfWork, conversation_id: int, account: Account, contact: Contact,
+        round_: Round,
+    ) -> None:  # fmt: skip
+        """At a conversation's end: one alert when every answer was mildly negative."""
+        answers = await uow.answers.for_conversations([conversation_id])
+        policy = self.policy.alerts
+        if not answers or not policy.mildly_negative_throughout([a.sentiment for a in answers]):
+            return
+        last = answers[-1]
+        evidence = [e for a in answers for e in (a.sentiment.evidence if a.sentiment else [])]
+        assert last.sentiment is not None
+        # The alert hangs on the last answer; its message carries every answer's evidence.
+        summary = replace(last, sentiment=replace(last.sentiment, evidence=evidence[:10]))
+        await self._maybe_alert(uow, summary, account, contact, round_, force=True)
+
     async def _maybe_alert(
-        self, uow: UnitOfWork, answer: Answer, account: Account, contact: Contact, round_: Round
+        self,
+        uow: UnitOfWork,
+        answer: Answer,
+        account: Account,
+        contact: Contact,
+        round_: Round,
+        *,
+        force: bool = False,
     ) -> Alert | None:
-        if not self.policy.alerts.raises_alert(answer.sentiment):
+        if not force and not self.policy.alerts.raises_alert(answer.sentiment):
             return None
         alert = await uow.alerts.add_once(
             Alert(
@@ -589,6 +612,8 @@ class SurveyService:
                 )
             )
             await self._maybe_alert(uow, answer, account, contact, round_)
+        if before.status.is_open and not step.conversation.status.is_open:
+            await self._maybe_alert_conversation(uow, before.id, account, contact, round_)
         await self._enqueue_replies(
             uow, contact, before, step.replies, f"conv:{before.id}:v{before.version}"
         )
