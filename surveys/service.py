@@ -255,11 +255,13 @@ class SurveyService:
     async def _notice_stranger(self, uow: UnitOfWork, sender: Address, event: ContactEvent) -> None:
         staff = await uow.staff.by_address(sender)
         lang = staff.language if staff else self.policy.default_language
+        # Staff writing to the bot are pointed at their commands, not told they are unknown.
+        text = t("staff_hello", lang, name=staff.name) if staff else t("unknown_user", lang)
         await uow.outbox.enqueue(
             OutgoingMessage(
                 recipient=sender,
                 kind="notice",
-                payload={"text": t("unknown_user", lang), "lang": lang.value},
+                payload={"text": text, "lang": lang.value},
                 idempotency_key=self._event_key("stranger", sender, event.message_id),
                 next_attempt_at=self.clock.now(),
             )

@@ -12,13 +12,13 @@ CATALOG: dict[str, dict[Language, str]] = {
             "Hello, {name}! This is the client service team of {company}. We would like your "
             "honest feedback on {round}. There are {count} short questions; answer in your own "
             "words. Your answers go to client service, not to the project team.\n"
-            "Commands: /skip — skip a question, /later — answer later, /decline — not this time."
+            "The buttons under each question let you skip it, answer later, or decline this round."
         ),
         Language.RU: (
             "Здравствуйте, {name}! Это служба клиентского сервиса {company}. Нам важен ваш "
             "честный отзыв о периоде «{round}». Всего {count} коротких вопроса; отвечайте своими "
             "словами. Ответы получает клиентский сервис, а не команда проекта.\n"
-            "Команды: /skip — пропустить вопрос, /later — ответить позже, /decline — не участвовать."
+            "Кнопки под каждым вопросом позволяют пропустить его, ответить позже или отказаться от опроса."
         ),
     },
     "question_header": {

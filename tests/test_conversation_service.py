@@ -482,7 +482,7 @@ async def test_unknown_sender_is_told_and_nothing_is_stored(
     assert len(messenger.to("anna")) == 2 and len(messenger.to("boris")) == 2
 
 
-async def test_staff_writing_as_a_stranger_is_told_in_their_language(
+async def test_staff_writing_to_the_bot_are_pointed_at_their_commands(
     service: SurveyService,
     delivery: DeliveryWorker,
     messenger: RecordingMessenger,
@@ -490,7 +490,7 @@ async def test_staff_writing_as_a_stranger_is_told_in_their_language(
 ) -> None:
     await service.handle_event(Address(Channel.CONSOLE, "max"), text("привет", "m1"))
     await delivery.run_once()
-    assert messenger.texts("max") == [t("unknown_user", Language.RU)]
+    assert messenger.texts("max") == [t("staff_hello", Language.RU, name="Max Manager")]
 
 
 async def test_redelivered_message_is_stored_once_and_answered_once(

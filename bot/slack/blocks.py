@@ -173,4 +173,5 @@ def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
     if actions:
         batches[-1].append(actions)
     fallback = escape(text)[: TEXT_LIMIT - 1]
-    return [(fallback if i == 0 else " ", batch) for i, batch in enumerate(batches)]
+    # Later parts get a short fallback of their own: notifications and screen readers use it.
+    return [(fallback if i == 0 else "…", batch) for i, batch in enumerate(batches)]

@@ -32,41 +32,57 @@ GROUPS: tuple[Group, ...] = (
         "замечательный, великолепно, великолепный, превосходно, превосходный, супер, класс, "
         "классно, классный, круто, крутой, идеально, идеальный, молодец, умница, рекомендовать, "
         "понравиться, нравиться, устраивать, устроить, радовать, порадовать, восторг, шикарно, "
-        "шикарный, лучший, профессионально, профессиональный, профессионал, качественно, "
+        "шикарный, профессионально, профессиональный, профессионал, качественно, "
         "качественный, удовлетворить, удовлетворенный, безупречно, безупречный, спасти, "
-        "выручить, огонь, респект, благодарный, "
+        "выручить, огонь, респект, благодарный, пятерка, на пять, то что надо, перевыполнить, "
         "great, excellent, perfect, perfectly, awesome, amazing, good, nice, happy, satisfied, "
         "pleased, love, loved, fantastic, wonderful, brilliant, superb, outstanding, impressed, "
         "impressive, recommend*, well done, top notch, top-notch, kudos, exceptional, "
         "delighted, glad, spot on, exceeded, flawless*, professional*, stellar, splendid, "
-        "like it, liked it, liked, love it, 10/10",
+        "like it, liked it, liked, love it, overdeliver*, above and beyond, lifesaver",
     ),
     Group(0.75, "спасибо, благодарить, благодарность, thank*, thx, ty, cheers, appreciate*"),
     Group(
         0.6,
         "удобно, удобный, надежно, надежный, четко, четкий, толково, толковый, грамотно, "
-        "грамотный, понятно, понятный, полезный, эффективно, эффективный, "
-        "solid, reliable, helpful, clear, efficient, smooth, smoothly, decent, competent, better",
+        "грамотный, понятно, понятный, полезный, эффективно, эффективный, толк, уважение, "
+        "эмпатия, помощь, "
+        "solid, reliable, helpful, clear, efficient, smooth, smoothly, decent, competent, "
+        "better, respect, empathy, help, useful",
     ),
     # Getting the job done: praise when said, a strong complaint when denied ("nothing got
     # fixed", "так и не решили").
     Group(
         0.6,
-        "решить, решенный, исправить, исправленный, починить, помочь, заработать, работать, "
-        "выполнить, справиться, разобраться, закрыть, наладить, настроить, доделать, сдать, "
-        "fixed, fix, solved, solve, resolved, resolve, works, worked, working, helped, help, "
-        "done, delivered, sorted, handled, completed, achieved",
+        "решить, решать, решенный, исправить, исправлять, исправленный, починить, чинить, "
+        "помочь, помогать, заработать, выполнить, выполнять, справиться, справляться, "
+        "разобраться, разбираться, закрыть, наладить, налаживать, настроить, доделать, сдать, "
+        "оправдать, соответствовать, "
+        "fixed, fix, fixes, fixing, solved, solve, solves, solving, resolved, resolve, "
+        "resolving, helped, helps, helping, done, delivered, deliver, delivers, sorted, "
+        "handled, completed, achieved, live up, lived up, meet, met",
         OUTCOME,
+        negated=-1.0,
+    ),
+    # Said plainly these say little ("работает"); denied they are a complaint ("не работает",
+    # "никто не отвечает", "автоматизации не случилось").
+    Group(
+        0.0,
+        "работать, двигаться, продвигаться, случиться, произойти, реагировать, отвечать, "
+        "ответить, откликнуться, перезвонить, перезванивать, "
+        "work, works, worked, working, move, moving, moves, happen, happened, react, reacts, "
+        "reacted, respond, responds, responded, reply, replies, replied, answer, answers, "
+        "answered",
         negated=-1.0,
     ),
     Group(
         1.0,
         "быстро, быстрый, оперативно, оперативный, вовремя, в срок, срочно, мгновенно, "
-        "мгновенный, моментально, сразу, шустро, молниеносно, оперативность, скорость, "
-        "в тот же день, раньше срока, "
+        "мгновенный, моментально, сразу, шустро, молниеносно, оперативность, "
+        "в тот же день, раньше срок, спешить, торопиться, "
         "fast, quick, quickly, prompt, promptly, timely, on time, immediately, instantly, "
         "right away, swift, swiftly, rapid, speedy, ahead of schedule, same day, in no time, "
-        "faster, quicker, sooner",
+        "faster, quicker, sooner, snappy, in a hurry, hurry, rush",
         SPEED,
     ),
     Group(
@@ -77,22 +93,30 @@ GROUPS: tuple[Group, ...] = (
         "приятно, приятный, отзывчивый, деликатно, деликатный, уважительно, уважительный, "
         "человечно, культурно, культурный, "
         "polite, politely, courteous, friendly, kind, respectful, patient, attentive, pleasant, "
-        "caring, warm, considerate, cordial, nice people",
+        "caring, warm, considerate, cordial, nice people, supportive",
         POLITE,
     ),
     # A complaint denied is praise: "претензий нет", "no complaints", "без замечаний".
     Group(
         -0.5,
         "претензия, жалоба, замечание, нарекание, проблема, ошибка, косяк, баг, сбой, "
-        "задержка, вопрос к, "
         "complaint*, complain, issue, issues, problem*, bug*, error*, mistake*, glitch*, "
-        "hiccup*, delay*, hitch*",
+        "hiccup*, hitch*",
+        negated=1.0,
+    ),
+    Group(
+        -1.0,
+        "задержка, опоздание, срыв, сорвать срок, срыв срок, просрочить, затянуть срок, "
+        "перенос, перенести, переносить, "
+        "delay*, missed deadline*, missed the deadline*, miss* deadline*, late, postpone*, "
+        "reschedul*, pushed back",
+        SPEED,
         negated=1.0,
     ),
     Group(
         1.0,
         "нет претензия, нет вопрос, нет замечание, не на что жаловаться, грех жаловаться, "
-        "не жаловаться, всё супер, все супер, "
+        "не жаловаться, всё супер, все супер, срок не сорвать, не к что придраться, "
         "cant complain, can not complain, cannot complain, no complaints, nothing to complain, "
         "no issues, no problems, no problem, all good, no notes",
     ),
@@ -100,68 +124,87 @@ GROUPS: tuple[Group, ...] = (
     Group(
         0.0,
         "нормально, нормальный, норм, ок, окей, средне, сойти, приемлемо, приемлемый, терпимо, "
-        "обычно, стандартно, ровно, без изменение, "
-        "ok, okay, fine, average, acceptable, alright, as expected, as usual, standard, normal",
+        "обычно, стандартно, ровно, без изменение, по наш вина, наш вина, не по ваш вина, "
+        "сложно сказать, трудно сказать, сложно оценить, трудно оценить, сложно сравнивать, "
+        "оценивать некорректно, некорректно оценивать, рано судить, ни да ни нет, сложно судить, "
+        "трудно судить, чем нет, вопрос нет, "
+        "ok, okay, fine, average, acceptable, alright, tolerable, as expected, as usual, "
+        "standard, normal, our fault, not your fault, on our side, hard to say, hard to judge, "
+        "hard to compare, not fair to judge, too early, no strong feelings, than not",
     ),
     # --- complaints ---------------------------------------------------------------------------
     Group(
         -1.0,
         "плохо, плохой, ужасно, ужасный, ужас, кошмар, кошмарный, отвратительно, "
         "отвратительный, разочаровать, разочарованный, разочарование, недовольный, "
-        "недовольство, хуже, худший, халтура, бардак, провал, провалить, безобразие, "
-        "безобразно, позор, бесить, раздражать, неприемлемо, некачественно, некачественный, "
-        "непрофессионально, непрофессиональный, отстой, фигня, хрень, жесть, треш, "
-        "бесполезно, бесполезный, сорвать срок, срыв срок, просрочить, затянуть срок, "
-        "подвести, обмануть, игнорировать, игнор, проигнорировать, потерять, сломать, "
-        "сломаться, упасть, глючить, тупить, хаос, возмутительно, оставлять желать лучший, "
-        "ниже плинтус, никакущий, отвратно, мрак, "
+        "недовольство, хуже, худший, халтура, бардак, провал, провалить, провальный, "
+        "безобразие, безобразно, позор, бесить, раздражать, неприемлемо, некачественно, "
+        "некачественный, непрофессионально, непрофессиональный, отстой, фигня, хрень, жесть, "
+        "треш, бесполезно, бесполезный, подвести, обмануть, игнорировать, игнор, "
+        "проигнорировать, потерять, сломать, сломаться, глючить, тупить, хаос, возмутительно, "
+        "оставлять желать хороший, ниже плинтус, никакущий, отвратно, мрак, беда, хромать, "
+        "зря, жалеть, пожалеть, ниже ожидание, ждать больший, если бы знать, хуже некуда, "
+        "не фонтан, двойка, на двойку, перестать работать, ругаться, материться, недопустимо, "
+        "неуместно, издевательство, пропасть, "
         "bad, badly, terrible, terribly, awful, horrible, horrendous, poor, poorly, worst, worse, "
         "disappoint*, disappointed, disappointing, unhappy, dissatisfied, unsatisfied, hate, "
-        "hated, useless, angry, annoy*, "
-        "frustrat*, unacceptable, ridiculous, pathetic, mess, messy, broken, failed, fail, "
-        "failure, missed deadline*, missed the deadline*, ignored, ignoring, unprofessional, "
-        "sloppy, sucks, sucked, crap, garbage, nightmare, joke, shoddy, incompetent, "
-        "let us down, let down, left much to be desired, lost, chaos, disaster, waste",
+        "hated, useless, angry, annoy*, frustrat*, unacceptable, ridiculous, pathetic, mess, "
+        "messy, broken, failed, fail, failure, ignored, ignoring, unprofessional, sloppy, sucks, "
+        "sucked, crap, garbage, nightmare, joke, shoddy, incompetent, let us down, let down, "
+        "left much to be desired, lost, chaos, disaster, waste, regret*, below expectations, "
+        "way below, expected more, expected better, stop* work*, inappropriate, mockery, "
+        "ghosted, disappeared, missed",
     ),
     Group(
-        -0.6,
+        -0.75,
         "так себе, слабо, слабый, средненько, посредственно, посредственный, могло быть лучше, "
         "есть куда расти, есть над что работать, неудобно, неудобный, непонятно, непонятный, "
-        "сложно, путаница, непонятка, "
+        "сложно, путаница, непонятка, троечка, на троечку, тройка, на три, есть вопрос, "
+        "вопрос есть, отдельный вопрос, вопрос к, зависать, виснуть, падать, упасть, вылетать, "
+        "лагать, через раз, беспокоить, слабенький, навязывать, спорить, "
         "so so, so-so, meh, mediocre, could be better, could have been better, "
-        "room for improvement, not great, not ideal, confusing, unclear, underwhelming",
+        "room for improvement, not great, not ideal, confusing, unclear, underwhelming, "
+        "gets a c, c grade, a c at best, freezes, freezing, crash*, outage*, downtime, "
+        "questions about, worried, worrying, concerning, scary",
     ),
     # About speed above all: "долго" about a result may be fine; "could be faster" is not.
     Group(
         -1.0,
-        "долго, долгий, медленно, медленный, задерживать, опоздать, опоздание, ждать, "
-        "дождаться, прождать, ожидание, затянуть, затягивать, тянуть, тормозить, неделя ждать, "
-        "вечность, нескоро, не сразу, не вовремя, "
-        "slow, slowly, slower, late, later than, wait, waited, waiting, too long, took long, "
+        "долго, долгий, долговато, медленно, медленный, медленновато, задерживать, опоздать, "
+        "ждать, дождаться, прождать, ожидание, затянуть, затягивать, тянуть, тянуться, "
+        "тормозить, вечность, нескоро, не сразу, не вовремя, пробуксовка, буксовать, "
+        "застрять, стоять на место, затягиваться, растянуть, растягивать, "
+        "slow, slowly, slower, later than, wait, waited, waiting, too long, took long, "
         "took a while, took forever, takes forever, forever, ages, overdue, sluggish, "
-        "could be faster, should be faster, could have been faster, not fast",
+        "could be faster, should be faster, could have been faster, not fast, long time, "
+        "long wait, long waits, so long, very long, "
+        "stalled, stuck, bogged down, dragging, dragged, drag on, snail*",
         SPEED,
         negated=0.6,
     ),
+    # "Finally": the wait was noticed ("an answer finally arrived").
+    Group(-0.5, "наконец, наконец-то, finally, at last", SPEED, negated=0.0),
     Group(
         -1.0,
-        "формально, формальный, сухо, сухой, холодно, холодный, резко, резкий, равнодушно, "
-        "равнодушный, безразлично, безразличный, отписка, шаблонный, шаблонно, неприветливый, "
-        "надменный, снисходительно, снисходительный, высокомерно, высокомерный, "
-        "пренебрежительно, пренебрежительный, свысока, сквозь зуб, отмахнуться, "
+        "формально, формальный, сухо, сухой, суховато, холодно, холодный, резко, резкий, "
+        "резковато, равнодушно, равнодушный, безразлично, безразличный, отписка, шаблонный, "
+        "шаблонно, шаблон, неприветливый, надменный, снисходительно, снисходительный, "
+        "высокомерно, высокомерный, пренебрежительно, пренебрежительный, пренебрежение, "
+        "свысока, сквозь зуб, отмахнуться, отмахиваться, менторский, поучать, нравоучение, "
         "formal, formally, cold, coldly, dry, curt, curtly, dismissive, robotic, canned, "
         "scripted, condescending, patronizing, patronising, indifferent, unfriendly, "
-        "copy-paste, copy paste, short with",
+        "copy-paste, copy paste, short with, rough, harsh, sharp, evasive, cagey, template*, "
+        "lecturing, preachy",
         POLITE,
         negated=0.6,
     ),
     Group(
         -1.0,
-        "грубо, грубый, грубость, хамство, хамить, хам, хамский, нагрубить, наорать, "
-        "орать, нахамить, невежливо, невежливый, некорректно, некорректный, неуважительно, "
-        "неуважение, "
+        "грубо, грубый, грубовато, грубость, хамство, хамить, хам, хамский, нагрубить, "
+        "наорать, орать, нахамить, невежливо, невежливый, некорректно, некорректный, "
+        "неуважительно, неуважение, неприятно, неприятный, "
         "rude, rudely, impolite, disrespect*, arrogant, yelled, shouted, snapped, insult*, "
-        "offensive, hostile",
+        "offensive, hostile, unpleasant",
         POLITE,
         negated=0.6,
     ),

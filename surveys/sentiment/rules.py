@@ -2,15 +2,16 @@
 
 It finds lexicon cues (by lemma for Russian), then applies what a short answer's meaning
 hangs on: negation and its reach ("не сказал бы, что доволен"), denied complaints
-("претензий нет"), intensifiers and softeners, hedged wishes ("хотелось бы побыстрее"),
-sarcasm markers ("ну спасибо, опять сорвали сроки"), the question asked, and contrast
-("вежливо, но ничего не решили"). Its hits are both features for the trained head and the
-evidence a manager reads.
+("претензий нет", "уважения нет"), intensifiers and softeners, hedged wishes ("хотелось бы
+побыстрее"), sarcasm markers ("ну спасибо, опять сорвали сроки"), the question asked, and
+contrast ("вежливо, но ничего не решили"). Its hits are both features for the trained head
+and the evidence a manager reads.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
@@ -29,12 +30,17 @@ def _words(text: str) -> frozenset[str]:
 # Apostrophes are dropped in normalisation, so "didn't" arrives as "didnt".
 NEGATORS = _words(
     """не нет ни без ничего никогда никак никто нисколько никакой никаких никакого никакие неа
-    not no never nothing without hardly barely none nobody neither nor nope
+    мало маловато ноль нулевой нулевая нулевое нулевые
+    not no never nothing without hardly barely none nobody neither nor nope zero little
     dont doesnt didnt isnt arent wasnt werent cant cannot couldnt wont wouldnt havent hasnt
     hadnt shouldnt aint"""
 )
+# Said after a cue, these deny it: "уважения нет", "толку ноль", "respect no".
+DENIERS = _words("нет ноль нулевой нулевая нулевое нулевые мало маловато none no zero отсутствует")
+DENIED_VERBS = _words("было был была были возникло возникало возникали возникли случалось")
 # A negator with no cue in reach is itself the complaint ("не очень", "нет", "not really").
 DANGLING = _words("не нет неа никак никакой not no never nope")
+NEITHER = _words("ни neither nor")  # "ни быстро, ни долго": neither way
 INTENSIFIERS = _words(
     """очень слишком совсем крайне абсолютно полностью весьма сильно реально жутко дико
     невероятно максимально супер особенно настолько так вообще просто прям прямо
@@ -43,19 +49,23 @@ INTENSIFIERS = _words(
 )
 SOFTENERS = _words(
     "немного слегка чуть чуть-чуть несколько немножко местами отчасти иногда "
-    "somewhat slightly bit little kinda sometimes partly"
+    "somewhat slightly bit kinda sometimes partly"
 )
 # Words that may stand between a negator and its cue without ending its reach.
 FILLERS = _words(
     """был была было были быть бы же уж то это все всё всегда особо и
-    be been was were is are am the a an that so it its as quite very all"""
+    be been was were is are am the a an that so it its as quite very all more"""
 )
 # "не сказал бы, что …", "I wouldn't say …": the negation reaches across "что"/"that".
 SAY = _words("сказать говорить назвать считать думать утверждать say call think claim")
 LINK = _words("что чтобы бы я мы они он она все всё это было были был that i im we were was its")
+# "couldn't be slower", "couldn't be more polite": the negation makes a superlative.
+SUPERLATIVE_NEGATORS = _words("couldnt cant cannot")
 CONTRAST = _words("но однако зато but however")
 BOUNDARY_WORDS = CONTRAST | _words("а хотя although though")
 BOUNDARY_PUNCT = frozenset('.,!?;:…()"«»“”„') | {"..", "..."}
+SENTENCE_END = frozenset(".!?;…")
+CONJUNCTIONS = _words("и или and or")
 REPEAT = _words("опять снова очередной очередная очередные again another")
 REPEAT_PHRASES = (("как", "всегда"), ("как", "обычно"), ("в", "который", "раз"), ("as", "always"),
                   ("as", "usual"), ("yet", "again"))  # fmt: skip
@@ -63,21 +73,28 @@ SARCASM_PHRASES = (
     ("спасибо", "за", "ничего"), ("thanks", "for", "nothing"), ("yeah", "right"),
     ("ага", "конечно"), ("ну", "да", "конечно"), ("ну", "конечно"),
 )  # fmt: skip
+INTERJECTIONS = _words("ну oh wow ох ой")
 # "хотелось бы побыстрее", "would like faster replies": a wish for more is a complaint.
 WISH = _words("хотеться хотелось хочется бы можно нужно надо стоит стоило следовало желательно")
 WISH_PHRASES = (
-    ("would", "like"), ("would", "have", "liked"), ("would", "appreciate"), ("would", "love"),
-    ("would", "prefer"), ("wish",), ("need",), ("needs",), ("should", "be"), ("could", "be"),
-    ("could", "have", "been"), ("would", "be", "nice"), ("would", "have", "been", "nice"),
-    ("hope",), ("хотелось", "бы"), ("можно", "было", "бы"), ("можно", "было"),
+    ("would", "like"), ("would", "have", "liked"), ("wouldve", "liked"), ("id", "like"),
+    ("would", "appreciate"), ("would", "love"), ("would", "prefer"), ("id", "prefer"),
+    ("would", "have", "preferred"), ("wouldve", "preferred"), ("wish",), ("need",), ("needs",),
+    ("should", "be"), ("could", "be"), ("could", "have", "been"), ("would", "be", "nice"),
+    ("would", "have", "been", "nice"), ("hope",), ("хотелось", "бы"), ("можно", "было", "бы"),
+    ("можно", "было"), ("не", "помешало", "бы"), ("не", "помешает"),
 )  # fmt: skip
-EN_COMPARATIVES = {
-    "faster": "speed", "quicker": "speed", "sooner": "speed", "earlier": "speed",
-    "politer": "politeness", "friendlier": "politeness", "warmer": "politeness",
-    "kinder": "politeness", "better": "", "more": "", "clearer": "", "less": "",
-}  # fmt: skip
-SPEED_LEMMAS = _words("быстрый оперативный ранний скорый шустрый рано быстро оперативно")
-POLITE_LEMMAS = _words("вежливый теплый мягкий приветливый дружелюбный человечный внимательный")
+WISH_MORE = _words("больше побольше меньше поменьше more less fewer")
+EN_COMPARATIVES = _words(
+    "faster quicker sooner earlier politer friendlier warmer kinder better slower worse later "
+    "ruder colder"
+)
+# "пришлось доделывать самим", "we had to redo it": the client did the work.
+FORCED_PHRASES = (
+    ("пришлось",), ("приходится",), ("приходилось",), ("вынуждены",), ("had", "to"),
+    ("have", "to"), ("were", "forced"), ("forced", "to"),
+)  # fmt: skip
+RATING_RE = re.compile(r"(?<![\d/])(\d{1,2}(?:[.,]5)?)\s*(?:/|из|out of)\s*(5|10)(?![\d/])")
 TYPO_MIN_LEN = 5
 
 
@@ -88,6 +105,15 @@ class Cue(NamedTuple):
     scope: frozenset[str]
     cyrillic: bool
 
+    @property
+    def role(self) -> str:
+        """ "fix": getting the job done; "trouble": a complaint noun; "latent": says little."""
+        if self.weight == 0 and self.negated is not None:
+            return "latent"
+        if self.negated == -1.0:
+            return "fix"
+        return "trouble" if self.weight < 0 and (self.negated or 0) > 0 else ""
+
 
 @dataclass(slots=True)
 class Hit:
@@ -95,9 +121,15 @@ class Hit:
     start: int  # character span in the cleaned text
     end: int
     on_topic: bool = False  # a cue scoped to the question that was asked
-    kind: str = "cue"  # cue, negated, emoji, wish, sarcasm, dangling, neutral
+    kind: str = "cue"  # cue, negated, emoji, wish, sarcasm, dangling, neutral, forced, rating
     clause: int = 0
-    role: str = ""  # "fix" for getting-the-job-done verbs, "trouble" for complaint nouns
+    role: str = ""
+
+
+FEATURE_NAMES = (
+    "log_pos", "log_neg", "log_on_topic_neg", "sarcasm", "neutral_cue", "no_cue", "dangling",
+    "question_mark",
+)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -119,10 +151,6 @@ class RuleResult:
     def on_topic_negative(self) -> float:
         return -sum(h.weight for h in self.hits if h.weight < 0 and h.on_topic)
 
-    @property
-    def neutral(self) -> bool:
-        return any(h.kind == "neutral" for h in self.hits)
-
     def features(self) -> list[float]:
         """What the trained head sees of the rules; log1p keeps a wall of cues bounded."""
         return [
@@ -130,9 +158,10 @@ class RuleResult:
             math.log1p(self.negative),
             math.log1p(self.on_topic_negative),
             float(self.sarcasm),
-            float(self.neutral),
-            float(not self.hits),
+            float(any(h.kind == "neutral" for h in self.hits)),
+            float(not any(h.weight for h in self.hits)),
             float(any(h.kind == "dangling" for h in self.hits)),
+            float("?" in self.text),
         ]
 
     def evidence(self, sign: int, limit: int = 10, max_chars: int = 80) -> list[str]:
@@ -151,9 +180,7 @@ class RuleResult:
         return list(dict.fromkeys(q for q in quotes if q))[:limit]
 
 
-FEATURE_NAMES = (
-    "log_pos", "log_neg", "log_on_topic_neg", "sarcasm", "neutral_cue", "no_cue", "dangling",
-)  # fmt: skip
+# --- the lexicon index ----------------------------------------------------------------------
 
 
 def _pattern_word(word: str) -> tuple[str, bool]:
@@ -211,6 +238,40 @@ def _matches(word: tuple[str, bool], token: Token) -> bool:
     return token.norm.startswith(pattern) if stem else pattern in _keys(token.norm)
 
 
+def _negated(cue: Cue, weight: float) -> float:
+    """A cue's weight under negation: "not happy" is a complaint, "not bad" only mild praise."""
+    if cue.negated is not None:
+        return cue.negated
+    if weight > 0:
+        return -0.9 * weight
+    return -0.4 * weight if weight < 0 else -0.5
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Clause:
+    """State that a comma, a full stop or "но" resets."""
+
+    index: int = 0
+    neg_at: int | None = None  # the negator still looking for its cue
+    neg_gap: int = 0
+    neg_only_fill: bool = True  # nothing but fillers since the negator: it may dangle
+    litotes: bool = False  # "не сказал бы, что": the reach is longer and crosses a comma
+    double: bool = False  # "не без": negation of a negation
+    boost: float = 1.0
+    nu: bool = False  # opened by "ну"/"oh": praise in it may be sarcasm
+    fresh: bool = True
+
+
+@dataclass(slots=True)
+class _Found:
+    cue: Cue
+    end: int  # index past the cue's last token
+    fused: bool = False  # "невежливо": the negation is part of the word
+
+
 class _Reader:
     """One pass over the tokens, keeping the state that negation and wishes need."""
 
@@ -219,7 +280,46 @@ class _Reader:
         self.tokens = tokenize(self.text)
         self.q = (question or "").strip().lower()
         self.result = RuleResult(self.text)
-        self.consumed: set[int] = set()  # negators used by a following or preceding cue
+        self.c = _Clause()
+        # Sentence-wide state.
+        self.wish = self.after_contrast = self.in_quotes = self.repeat = False
+        self.open_parens = 0
+        self.praise: list[tuple[Hit, bool]] = []  # (hit, marked by "ну"/quotes): sarcasm?
+        self.forced: dict[int, int] = {}  # clause → position of "пришлось" in it
+        self.relieved: set[int] = set()  # clauses under "не пришлось": complaints undone
+
+    def run(self) -> RuleResult:
+        i = 0
+        while i <= len(self.tokens):
+            if i == len(self.tokens) or self.is_boundary(i):
+                self._close_clause(i)
+                if i < len(self.tokens):
+                    self._boundary(self.tokens[i])
+                i += 1
+            elif self.tokens[i].kind is Kind.EMOJI:
+                weight = lexicon.emoticon_weight(self.tokens[i].norm)
+                if weight is not None:
+                    self._hit(weight, i, i + 1, kind="emoji")
+                i += 1
+            elif self.tokens[i].kind is Kind.WORD:
+                i = self._word(i)
+            else:
+                i += 1
+        self._ratings()
+        self._sarcasm()
+        self._settle_clauses()
+        hits = self.result.hits
+        self.result.content = bool(hits) or any(t.kind is not Kind.PUNCT for t in self.tokens)
+        return self.result
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _hit(self, weight: float, i: int, end: int, **kw: object) -> Hit:
+        hit = Hit(weight, self.tokens[i].start, self.tokens[end - 1].end, clause=self.c.index)
+        for key, value in kw.items():
+            setattr(hit, key, value)
+        self.result.hits.append(hit)
+        return hit
 
     def scope_factor(self, scope: frozenset[str]) -> tuple[float, bool]:
         if not scope:
@@ -238,30 +338,30 @@ class _Reader:
         """Length of the longest of ``phrases`` (plain lowercase words) starting at ``i``."""
         best = 0
         for phrase in phrases:
-            n = len(phrase)
-            window = self.tokens[i : i + n]
-            if (
-                n > best
-                and len(window) == n
-                and all(t.norm == w for t, w in zip(window, phrase, strict=True))
-            ):
-                best = n
+            window = self.tokens[i : i + len(phrase)]
+            if len(phrase) > best and [t.norm for t in window] == list(phrase):
+                best = len(phrase)
         return best
 
-    def cue_at(self, i: int) -> tuple[Cue, int] | None:
-        """The longest cue starting at word ``i`` and the index just past its last word."""
+    def cue_at(self, i: int) -> _Found | None:
+        """The longest cue starting at word ``i``."""
         index, _, max_key = _index()
-        tok = self.tokens[i]
-        if tok.kind is not Kind.WORD:
-            return None
-        keys = set(_keys(tok.norm))
-        keys.update(tok.norm[:k] for k in range(1, min(len(tok.norm), max_key) + 1))
-        best: tuple[Cue, int] | None = None
+        norm = self.tokens[i].norm
+        keys = set(_keys(norm))
+        keys.update(norm[:k] for k in range(1, min(len(norm), max_key) + 1))
+        best: _Found | None = None
         for key in keys:
             for cue in index.get(key, ()):
                 end = self._match_rest(cue, i)
-                if end is not None and (best is None or len(cue.words) > len(best[0].words)):
-                    best = (cue, end)
+                if end is not None and (best is None or len(cue.words) > len(best.cue.words)):
+                    best = _Found(cue, end)
+        if best is None and norm.startswith("не") and len(norm) > 5:
+            # Russian fuses negation into words the lexicon lacks: "невнятно", "неоперативно".
+            rest = _keys(norm[2:])
+            for key in rest:
+                for cue in index.get(key, ()):
+                    if len(cue.words) == 1 and not cue.words[0][1] and cue.cyrillic:
+                        return _Found(cue, i + 1, fused=True)
         return best
 
     def _match_rest(self, cue: Cue, i: int) -> int | None:
@@ -272,9 +372,8 @@ class _Reader:
         for word in cue.words[1:]:
             gap = 0
             while j < len(self.tokens) and not _matches(word, self.tokens[j]):
-                if gap >= gap_allowed or self.tokens[j].kind is not Kind.WORD:
-                    return None
-                if self.tokens[j].norm in NEGATORS:
+                tok = self.tokens[j]
+                if gap >= gap_allowed or tok.kind is not Kind.WORD or tok.norm in NEGATORS:
                     return None
                 gap, j = gap + 1, j + 1
             if j >= len(self.tokens):
@@ -282,190 +381,194 @@ class _Reader:
             j += 1
         return j
 
-    def run(self) -> RuleResult:
-        toks, hits, q = self.tokens, self.result.hits, self.q
-        neg_at: int | None = None  # the negator still looking for its cue
-        neg_gap, neg_only_fill, litotes, double = 0, True, False, False
-        boost, wish, after_contrast, nu, in_quotes, open_parens = 1.0, False, False, False, False, 0
-        repeat = False
-        praise: list[tuple[Hit, bool]] = []  # (hit, marked by "ну"/quotes) for the sarcasm check
-        clause_start, clause = True, 0
-        i = 0
-        while i <= len(toks):
-            if i == len(toks) or self.is_boundary(i):
-                if (
-                    neg_at is not None
-                    and neg_only_fill
-                    and toks[neg_at].norm in DANGLING
-                    and q != "comment"  # "нет" to "anything else?" is not a complaint
-                ):
-                    weight = -1.0 if toks[neg_at].norm == "никакой" else -0.75 if neg_gap else -0.5
-                    hits.append(Hit(weight, toks[neg_at].start, toks[i - 1].end, kind="dangling"))
-                if i == len(toks):
-                    break
-                tok = toks[i]
-                if litotes and neg_at is not None and tok.text == ",":
-                    i += 1  # "не сказал бы, что доволен": the comma does not end the reach
-                    continue
-                if tok.text == "(":
-                    open_parens += 1
-                    if ")" not in self.text[tok.end :]:
-                        hits.append(Hit(-0.5, tok.start, tok.end, kind="emoji"))  # "долго("
-                elif tok.text == ")":
-                    if open_parens:
-                        open_parens -= 1
-                    else:
-                        hits.append(Hit(0.5, tok.start, tok.end, kind="emoji"))  # "спасибо)"
-                elif tok.text in "«“„":
-                    in_quotes = True
-                elif tok.text in "»”":
-                    in_quotes = False
-                elif tok.text == '"':
-                    in_quotes = not in_quotes
-                if tok.norm in CONTRAST:
-                    after_contrast = True
-                elif tok.kind is Kind.PUNCT and tok.text[0] in ".!?;…":
-                    after_contrast, wish = False, False
-                neg_at, boost, nu, litotes, double, clause_start = (
-                    None,
-                    1.0,
-                    False,
-                    False,
-                    False,
-                    True,
-                )
-                i += 1
-                continue
-            tok = toks[i]
-            if tok.kind is Kind.EMOJI:
-                weight = lexicon.emoticon_weight(tok.norm)
-                if weight is not None:
-                    hits.append(Hit(weight, tok.start, tok.end, kind="emoji"))
-                i += 1
-                continue
-            if tok.kind is not Kind.WORD:
-                i += 1
-                continue
-            norm = tok.norm
-            if k := self.phrase_at(i, SARCASM_PHRASES):
-                hits.append(Hit(-1.0, tok.start, toks[i + k - 1].end, kind="sarcasm"))
-                self.result.sarcasm = True
-                i += k
-                continue
-            if k := self.phrase_at(i, REPEAT_PHRASES) or (norm in REPEAT):
-                repeat = True
-                i += int(k)
-                continue
-            if clause_start and norm in ("ну", "oh", "wow", "ох", "ой"):
-                nu = True
-                i += 1
-                continue
-            found = self.cue_at(i)
-            wish_len = self.phrase_at(i, WISH_PHRASES) or int(norm in WISH)
-            if (found is None or found[1] - i < wish_len) and wish_len:
-                wish, clause_start = True, False
-                i += wish_len
-                continue
-            if found is not None:
-                cue, end = found
-                weight, kind, start = cue.weight, "cue", tok.start
-                factor, on_topic = self.scope_factor(cue.scope)
-                comparative = norm in EN_COMPARATIVES or (
-                    cue.cyrillic and len(cue.words) == 1 and morph.is_comparative(norm)
-                )
-                reach = 6 if litotes else 3
-                if wish and comparative and weight >= 0 and neg_at is None:
-                    weight, kind = -0.75, "wish"  # "хотелось бы побыстрее"
-                elif neg_at is not None and neg_gap <= reach:
-                    weight, kind, start = _negated(cue, weight), "negated", toks[neg_at].start
-                    if double:
-                        weight = _negated(cue._replace(negated=None), weight)  # "не без проблем"
-                    self.consumed.add(neg_at)
-                    neg_at = None
-                else:
-                    weight *= boost
-                    if (
-                        cue.negated is not None
-                        and cue.negated > 0
-                        and (after := self._denied_after(end))
-                    ):
-                        weight, kind, end = cue.negated, "negated", after  # "претензий нет"
-                weight *= factor * (1.3 if tok.shouted else 1.0)
-                weight *= 1.25 if after_contrast else 1.0
-                role = "fix" if cue.negated == -1.0 else "trouble" if (cue.negated or 0) > 0 else ""
-                hit = Hit(weight, start, toks[end - 1].end, on_topic, kind, clause, role)
-                if weight == 0:
-                    hit.kind = "neutral"
-                hits.append(hit)
-                if kind == "cue" and cue.weight >= 0.75:
-                    praise.append((hit, nu or in_quotes))
-                boost, clause_start = 1.0, False
-                i = end
-                continue
-            if norm in NEGATORS:
-                if neg_at is not None and norm in ("без", "without"):
-                    double = True
-                elif neg_at is None:
-                    neg_at, neg_gap, neg_only_fill = i, 0, True
-            elif norm in INTENSIFIERS:
-                boost = 1.5
-            elif norm in SOFTENERS:
-                boost = 0.5
-            elif neg_at is not None and (
-                SAY & _keys(norm) or (norm == "то" and self._is_chtoby(i))
-            ):
-                litotes, neg_only_fill = True, False  # "не сказал бы, что", "не то чтобы"
-            elif neg_at is not None and (norm in FILLERS or (litotes and norm in LINK)):
-                pass
+    # -- boundaries --------------------------------------------------------------------------
+
+    def _close_clause(self, i: int) -> None:
+        c, toks = self.c, self.tokens
+        if (
+            c.neg_at is not None
+            and c.neg_only_fill
+            and toks[c.neg_at].norm in DANGLING
+            and self.q != "comment"  # "нет" to "anything else?" is not a complaint
+            and not self.in_quotes  # "умеет сказать «нет»"
+        ):
+            weight = -1.0 if toks[c.neg_at].norm == "никакой" else -0.75 if c.neg_gap else -0.5
+            self._hit(weight, c.neg_at, i, kind="dangling")
+
+    def _boundary(self, tok: Token) -> None:
+        if self.c.litotes and self.c.neg_at is not None and tok.text == ",":
+            return  # "не сказал бы, что доволен": the comma does not end the reach
+        if tok.text == "(":
+            self.open_parens += 1
+            if ")" not in self.text[tok.end :]:  # "долго(" is a frown
+                self.result.hits.append(Hit(-0.5, tok.start, tok.end, kind="emoji"))
+        elif tok.text == ")":
+            if self.open_parens:
+                self.open_parens -= 1
+            else:  # "спасибо)" is a smile
+                self.result.hits.append(Hit(0.5, tok.start, tok.end, kind="emoji"))
+        elif tok.text in "«“„":
+            self.in_quotes = True
+        elif tok.text in "»”":
+            self.in_quotes = False
+        elif tok.text == '"':
+            self.in_quotes = not self.in_quotes
+        if tok.norm in CONTRAST:
+            self.after_contrast = True
+        elif tok.kind is Kind.PUNCT and tok.text[0] in SENTENCE_END:
+            self.after_contrast = self.wish = False
+        self.c = _Clause(index=self.c.index + 1)
+
+    # -- words -------------------------------------------------------------------------------
+
+    def _word(self, i: int) -> int:
+        c, tok = self.c, self.tokens[i]
+        norm = tok.norm
+        if k := self.phrase_at(i, SARCASM_PHRASES):
+            self._hit(-1.0, i, i + k, kind="sarcasm")
+            self.result.sarcasm = True
+            return i + k
+        if k := self.phrase_at(i, REPEAT_PHRASES) or int(norm in REPEAT):
+            self.repeat = True
+            return i + k
+        if c.fresh and norm in INTERJECTIONS:
+            c.nu = True
+            return i + 1
+        if (k := self.phrase_at(i, FORCED_PHRASES)) and not self._says_next(i + k):
+            if c.neg_at is not None:
+                self.relieved.add(c.index)  # "долго ждать не пришлось"
+                c.neg_at = None
             else:
-                boost, neg_only_fill = 1.0, False
-                if neg_at is not None:
-                    neg_gap += 1
-                    if neg_gap > (6 if litotes else 3):
-                        neg_at = None
-            clause_start = False
-            i += 1
-        self._sarcasm(praise, repeat)
-        self._trouble_fixed()
-        self.result.content = bool(hits) or any(t.kind is not Kind.PUNCT for t in toks)
-        return self.result
+                self._hit(-0.6, i, i + k, kind="forced")
+                self.forced.setdefault(c.index, self.tokens[i].start)
+            c.fresh = False
+            return i + k
+        found = self.cue_at(i)
+        wish_len = self.phrase_at(i, WISH_PHRASES) or int(norm in WISH)
+        if wish_len and (found is None or found.end - i < wish_len):
+            self.wish, c.fresh = True, False
+            return i + wish_len
+        if found is not None:
+            return self._cue(i, found)
+        if self.wish and norm in WISH_MORE:
+            self._hit(-0.75, i, i + 1, kind="wish")  # "хотелось бы больше уважения"
+        elif norm in NEGATORS:
+            if c.neg_at is not None and norm in ("без", "without"):
+                c.double = True
+            elif c.neg_at is None or norm in NEITHER:
+                c.neg_at, c.neg_gap, c.neg_only_fill = i, 0, True
+        elif norm in INTENSIFIERS:
+            c.boost = 1.5
+        elif norm in SOFTENERS:
+            c.boost = 0.5
+        elif c.neg_at is not None and (SAY & _keys(norm) or (norm == "то" and self._chtoby(i))):
+            c.litotes, c.neg_only_fill = True, False  # "не сказал бы, что", "не то чтобы"
+        elif c.neg_at is not None and (norm in FILLERS or (c.litotes and norm in LINK)):
+            pass
+        else:
+            c.boost, c.neg_only_fill = 1.0, False
+            if c.neg_at is not None:
+                c.neg_gap += 1
+                if c.neg_gap > (6 if c.litotes else 3):
+                    c.neg_at = None
+        c.fresh = False
+        return i + 1
 
-    def _trouble_fixed(self) -> None:
-        """ "проблему решили", "the bug was fixed": the trouble named is what got done."""
-        hits = self.result.hits
-        fixed = {h.clause for h in hits if h.role == "fix" and h.weight > 0}
-        hits[:] = [
-            h for h in hits if not (h.role == "trouble" and h.kind == "cue" and h.clause in fixed)
-        ]
+    def _cue(self, i: int, found: _Found) -> int:
+        c, cue, tok = self.c, found.cue, self.tokens[i]
+        end, weight, kind, start = found.end, cue.weight, "cue", i
+        factor, on_topic = self.scope_factor(cue.scope)
+        comparative = tok.norm in EN_COMPARATIVES or (
+            cue.cyrillic and len(cue.words) == 1 and morph.is_comparative(tok.norm)
+        )
+        negated = c.neg_at is not None and c.neg_gap <= (6 if c.litotes else 3)
+        if found.fused:
+            weight, kind = _negated(cue, weight), "negated"
+        elif self.wish and comparative and weight >= 0 and not negated:
+            weight, kind = -0.75, "wish"  # "хотелось бы побыстрее"
+        elif negated and c.neg_at is not None:
+            neg = self.tokens[c.neg_at].norm
+            start = c.neg_at
+            if neg in SUPERLATIVE_NEGATORS and (comparative or self._more_before(i)):
+                weight, kind = weight * 1.5, "cue"  # "couldn't be slower / more polite"
+            elif neg in NEITHER:
+                weight, kind = 0.0, "neutral"  # "ни быстро, ни долго"
+            else:
+                weight, kind = _negated(cue, weight), "negated"
+                if c.double:
+                    weight = _negated(cue._replace(negated=None), weight)  # "не без проблем"
+            c.neg_at = None
+        else:
+            weight *= c.boost
+            denied = self._denied_after(end) if weight > 0 or cue.role == "trouble" else None
+            if denied is not None:
+                weight, kind, end = _negated(cue, cue.weight), "negated", denied  # "толку ноль"
+        if cue.role == "latent" and kind == "cue":
+            c.fresh = False
+            return end  # "работает" says little; only "не работает" counts
+        weight *= factor * (1.3 if tok.shouted else 1.0) * (1.25 if self.after_contrast else 1.0)
+        hit = self._hit(weight, start, end, on_topic=on_topic, kind=kind, role=cue.role)
+        if weight == 0:
+            hit.kind = "neutral"
+        if kind == "cue" and cue.weight >= 0.75:
+            self.praise.append((hit, c.nu or self.in_quotes))
+        c.boost, c.fresh = 1.0, False
+        return end
 
-    def _is_chtoby(self, i: int) -> bool:
+    def _chtoby(self, i: int) -> bool:
         return i + 1 < len(self.tokens) and self.tokens[i + 1].norm == "чтобы"
 
+    def _says_next(self, i: int) -> bool:
+        """ "I have to say …" is no complaint."""
+        return i < len(self.tokens) and self.tokens[i].norm in ("say", "admit", "сказать")
+
+    def _closes_clause(self, j: int) -> bool:
+        """Only intensifiers between ``j`` and the end of the clause ("уважения нет совсем")."""
+        while j < len(self.tokens) and not self.is_boundary(j):
+            if self.tokens[j].kind is Kind.WORD and self.tokens[j].norm not in INTENSIFIERS:
+                return False
+            j += 1
+        return True
+
+    def _more_before(self, i: int) -> bool:
+        return i > 0 and self.tokens[i - 1].norm == "more"
+
     def _denied_after(self, end: int) -> int | None:
-        """End of "нет"/"не было"/"none" within three words after a complaint noun."""
+        """End of "нет"/"ноль"/"не было"/"не про" within three words after a cue."""
         toks = self.tokens
         for j in range(end, min(end + 4, len(toks))):
-            if self.is_boundary(j):
+            tok = toks[j]
+            if tok.kind is Kind.PUNCT and tok.text in ("—", "–", "-"):
+                continue  # "Быстро — это не про вас"
+            if self.is_boundary(j) or tok.norm in CONJUNCTIONS:
                 return None
-            norm = toks[j].norm
-            if norm in ("нет", "none", "отсутствуют", "отсутствовали"):
-                self.consumed.add(j)
+            if tok.norm in DENIERS and self._closes_clause(j + 1):
                 return j + 1
-            if norm == "не" and j + 1 < len(toks) and toks[j + 1].norm in DENIED_VERBS:
+            nxt = toks[j + 1].norm if j + 1 < len(toks) else ""
+            if tok.norm == "не" and (nxt in DENIED_VERBS or nxt == "про"):
                 return j + 2
         return None
 
-    def _sarcasm(self, praise: list[tuple[Hit, bool]], repeat: bool) -> None:
+    # -- after the pass ------------------------------------------------------------------------
+
+    def _ratings(self) -> None:
+        """ "5/5", "3 из 10": a score is as plain as praise or complaint gets."""
+        for m in RATING_RE.finditer(self.text):
+            ratio = float(m.group(1).replace(",", ".")) / float(m.group(2))
+            weight = 1.0 if ratio >= 0.8 else -1.0 if ratio <= 0.5 else 0.0
+            kind = "rating" if weight else "neutral"
+            self.result.hits.append(Hit(weight, m.start(), m.end(), kind=kind))
+
+    def _sarcasm(self) -> None:
         """Praise beside a complaint and a marker ("опять", "ну", quotes) is sarcasm."""
         hits = self.result.hits
         complaint = any(h.weight < 0 for h in hits)
-        for hit, marked in praise:
-            if (complaint and (marked or repeat)) or (
-                marked and hit.kind == "cue" and self._quoted(hit)
-            ):
+        for hit, marked in self.praise:
+            quoted = marked and self._quoted(hit)
+            if (complaint and (marked or self.repeat)) or quoted:
                 hit.weight, hit.kind = -0.75, "sarcasm"
                 self.result.sarcasm = True
-        if repeat and complaint:
+        if self.repeat and complaint:
             for hit in hits:
                 if hit.weight < 0:
                     hit.weight *= 1.2  # "опять сорвали сроки" is worse than once
@@ -474,17 +577,19 @@ class _Reader:
         before, after = self.text[: hit.start].rstrip(), self.text[hit.end :].lstrip()
         return bool(before) and bool(after) and before[-1] in '«"“„' and after[0] in '»"”'
 
-
-DENIED_VERBS = _words("было был была были возникло возникало возникали возникли случалось")
-
-
-def _negated(cue: Cue, weight: float) -> float:
-    """A cue's weight under negation: "not happy" is a complaint, "not bad" only mild praise."""
-    if cue.negated is not None:
-        return cue.negated
-    if weight > 0:
-        return -0.9 * weight
-    return -0.4 * weight if weight < 0 else -0.5
+    def _settle_clauses(self) -> None:
+        hits = self.result.hits
+        fixed = {h.clause for h in hits if h.role == "fix" and h.weight > 0}
+        kept = []
+        for h in hits:
+            if h.role == "trouble" and h.kind == "cue" and h.clause in fixed:
+                continue  # "проблему решили": the trouble named is what got done
+            if h.role == "fix" and h.weight > 0 and h.start > self.forced.get(h.clause, 1 << 30):
+                continue  # "пришлось доделывать самим": done, but not by them
+            if h.clause in self.relieved and h.weight < 0 and h.kind in ("cue", "negated"):
+                h.weight, h.kind = -0.6 * h.weight, "negated"  # "долго ждать не пришлось"
+            kept.append(h)
+        hits[:] = kept
 
 
 def read(text: str, question: str | None = None) -> RuleResult:

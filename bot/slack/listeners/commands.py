@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import MAX_BLOCKS, escape, text_sections
-from bot.slack.context import SlackContext, language_of, user_id_of
+from bot.slack.context import SlackContext, language_of, unescape, user_id_of
 from surveys.model import Address, Channel, Language, Staff, StaffRole
 from surveys.staff import (
     ADMINS,
@@ -59,7 +59,8 @@ def _need(args: list[str], n: int) -> None:
 async def _slack_user(client: AsyncWebClient, ref: str) -> tuple[str, str, str | None]:
     """(user id, display name, e-mail) for an e-mail address or a mention; Usage if neither."""
     try:
-        if "@" in ref and not ref.startswith("<"):
+        # A plain address, or the <mailto:a@b|a@b> link Slack makes of one when escaping.
+        if "@" in ref and not ref.startswith("<@"):
             found = await client.users_lookupByEmail(
                 email=ref.strip("<>").removeprefix("mailto:").split("|")[0]
             )
@@ -184,7 +185,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         default = language_of(None, ctx.default_language)
         lang = actor.language if actor else default
         try:
-            words = shlex.split(str(command.get("text") or ""))
+            # Slack escapes the person's &, < and > (should_escape); names are stored as typed.
+            words = [unescape(w) for w in shlex.split(str(command.get("text") or ""))]
         except ValueError:
             words = []
         name = words[0].lower() if words else "help"

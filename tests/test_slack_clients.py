@@ -1,0 +1,729 @@
+"""Clients on Slack, end to end: Candor's real slack-bolt app against the fake Web API.
+
+Contacts found by e-mail or mention, a full round in the DM with Block Kit buttons, files,
+edits, stale and crafted buttons, mrkdwn in clients' words, /candor stop|start|lang, channel
+messages and a restart in the middle of a round.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from surveys.model import (
+    Address,
+    Answer,
+    Channel,
+    Contact,
+    ContactStatus,
+    Conversation,
+    ConversationStatus,
+    Language,
+)
+from tests.conftest import FakeClock
+from tests.fakes.slack_api import (
+    FakeSlackAPI,
+    block_action,
+    file_share_event,
+    message_changed_event,
+    message_event,
+    slash_command,
+)
+from tests.slack_harness import SLACK_ADMIN, SlackHarness
+
+ACCOUNT = "Globex"
+ANNA = "UANNA"
+BORIS = "UBORIS"
+EVE = "UEVE"
+QUESTION_HEADER = re.compile(r"^(?:Question|Вопрос) (\d) (?:of|из) 3\n")
+
+STALE_BUTTON = "This button belongs to an earlier question."
+TEXT_PLEASE = "Sorry, I can only read text. Please type your answer in words."
+THANKS = "Thank you! Your answers are recorded. Client service will read every word."
+Q1_EN = "Question 1 of 3\nAre you satisfied with the result, and was the solution adequate"
+Q2_EN = "Question 2 of 3\nHow do you find the speed of our work and of our answers?"
+Q3_EN = "Question 3 of 3\nWas our communication polite and correct?"
+
+
+# --- Slack plumbing --------------------------------------------------------------------------
+
+
+class Ids:
+    """Fresh response_url ids, so each command's answers can be told apart."""
+
+    n = 0
+
+    @classmethod
+    def next(cls) -> str:
+        cls.n += 1
+        return f"c{cls.n}"
+
+
+async def command(slack: SlackHarness, text: str, user: str = SLACK_ADMIN) -> dict[str, Any]:
+    """Run `/candor <text>` as ``user``: the one body posted to its response_url."""
+    rid = Ids.next()
+    status, _ = await slack.post(
+        slash_command(
+            "/candor",
+            text,
+            user,
+            slack.api.dm_channel_of(user),
+            response_url=slack.api.response_url(rid),
+        )
+    )
+    assert status == 200
+    [reply] = slack.api.responses_to(rid)
+    assert reply.get("response_type") == "ephemeral", reply
+    return reply
+
+
+async def command_text(slack: SlackHarness, text: str, user: str = SLACK_ADMIN) -> str:
+    return str((await command(slack, text, user))["text"])
+
+
+async def write(slack: SlackHarness, user: str, text: str) -> str:
+    """``user`` writes ``text`` in their DM with the bot; the ts of their message.
+
+    ``text`` is what Slack sends: the person's ``&``, ``<`` and ``>`` already escaped.
+    """
+    payload = message_event(user, slack.api.dm_channel_of(user), text)
+    ts = json.loads(payload[0])["event"]["ts"]
+    status, _ = await slack.post(payload)
+    assert status == 200
+    return str(ts)
+
+
+async def press(
+    slack: SlackHarness, user: str, message: dict[str, Any], action_id: str, value: str
+) -> list[dict[str, Any]]:
+    """``user`` presses a button on ``message``; what the app posted to its response_url."""
+    rid = Ids.next()
+    status, _ = await slack.post(
+        block_action(
+            user,
+            slack.api.dm_channel_of(user),
+            action_id,
+            value,
+            message_ts=str(message["ts"]),
+            message=message,
+            response_url=slack.api.response_url(rid),
+        )
+    )
+    assert status == 200
+    return slack.api.responses_to(rid)
+
+
+def actions_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in message.get("blocks", [])
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
+
+
+def button_value(message: dict[str, Any], action_id: str) -> str:
+    for element in actions_of(message):
+        if element["action_id"] == action_id:
+            return str(element["value"])
+    raise AssertionError(f"no {action_id!r} button on {message}")
+
+
+def questions(slack: SlackHarness, user: str) -> list[dict[str, Any]]:
+    """The bot's question messages in the DM, oldest first (after any edits)."""
+    return [m for m in slack.dm(user) if QUESTION_HEADER.match(str(m.get("text", "")))]
+
+
+def text_objects(value: Any) -> list[str]:
+    """Every ``text`` string inside a block structure."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "text" and isinstance(item, str):
+                found.append(item)
+            else:
+                found += text_objects(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += text_objects(item)
+    return found
+
+
+# --- staff side ------------------------------------------------------------------------------
+
+
+async def ensure_account(slack: SlackHarness, account: str = ACCOUNT) -> None:
+    async with slack.app.uow() as uow:
+        if await uow.accounts.by_name(account) is not None:
+            return
+    assert "added" in await command_text(slack, f'account_add "{account}" gold en Europe/Moscow')
+    owned = await command_text(slack, f'owner "{account}" <@{SLACK_ADMIN}|admin>')
+    assert owned.startswith(f"Owner of «{account}» is now")
+
+
+async def join(
+    slack: SlackHarness,
+    user: str,
+    name: str,
+    *extra: str,
+    email: str | None = None,
+    account: str = ACCOUNT,
+) -> Contact:
+    """Register ``user`` in the workspace and invite them by e-mail; the new contact."""
+    email = email or f"{user.lower()}@client.example"
+    slack.api.add_user(user, email, name)
+    await ensure_account(slack, account)
+    reply = await command_text(slack, " ".join([f'invite "{account}" {email}', *extra]))
+    assert "added to" in reply, reply
+    contact = await contact_at(slack, user)
+    assert contact is not None
+    return contact
+
+
+async def open_round(slack: SlackHarness, account: str = ACCOUNT) -> str:
+    return await command_text(slack, f'round "{account}"')
+
+
+# --- storage ---------------------------------------------------------------------------------
+
+
+async def contact_at(slack: SlackHarness, user: str) -> Contact | None:
+    async with slack.app.uow() as uow:
+        return await uow.contacts.by_address(Address(Channel.SLACK, user))
+
+
+async def conversation_of(slack: SlackHarness, user: str) -> Conversation | None:
+    contact = await contact_at(slack, user)
+    assert contact is not None
+    async with slack.app.uow() as uow:
+        return await uow.conversations.current_for_contact(contact.id)
+
+
+async def answers_of(slack: SlackHarness, user: str) -> list[Answer]:
+    conv = await conversation_of(slack, user)
+    if conv is None:
+        return []
+    async with slack.app.uow() as uow:
+        return await uow.answers.for_conversations([conv.id])
+
+
+async def all_contacts(slack: SlackHarness) -> list[Contact]:
+    async with slack.app.uow() as uow:
+        found = []
+        for account in await uow.accounts.list():
+            found += await uow.contacts.for_account(account.id)
+        return found
+
+
+# --- finding contacts ------------------------------------------------------------------------
+
+
+async def test_a_contact_found_by_email_is_bound_to_their_slack_user(
+    slack: SlackHarness,
+) -> None:
+    slack.api.add_user(ANNA, "Anna.Smith@Client.example", "Anna Smith")
+    await ensure_account(slack)
+
+    reply = await command(slack, f"invite {ACCOUNT} anna.smith@client.example")
+
+    assert reply["text"] == (
+        "Anna Smith (stakeholder, en) added to «Globex» and will be surveyed in the next round."
+    )
+    [lookup] = slack.api.calls_to("users.lookupByEmail")
+    assert lookup.params["email"] == "anna.smith@client.example"
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None
+    assert (contact.name, contact.status, contact.channel, contact.address) == (
+        "Anna Smith",
+        ContactStatus.ACTIVE,
+        Channel.SLACK,
+        ANNA,
+    )
+    assert contact.email == "Anna.Smith@Client.example"  # as the profile has it
+    # Nobody was written to: the contact hears from Candor when a round opens.
+    assert slack.dm(ANNA) == []
+
+
+async def test_an_email_as_slack_escapes_it_finds_the_contact(slack: SlackHarness) -> None:
+    # With should_escape (see the manifest) Slack sends an address as a mailto link.
+    slack.api.add_user(ANNA, "anna@client.example", "Anna Smith")
+    await ensure_account(slack)
+
+    reply = await command_text(
+        slack, f"invite {ACCOUNT} <mailto:anna@client.example|anna@client.example> user ru"
+    )
+
+    assert reply == (
+        "Anna Smith (user, ru) added to «Globex» and will be surveyed in the next round."
+    )
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None and contact.language is Language.RU
+    assert contact.email == "anna@client.example"
+
+
+async def test_a_contact_found_by_mention_takes_the_name_from_the_profile(
+    slack: SlackHarness,
+) -> None:
+    slack.api.add_user(BORIS, "boris@client.example", "Борис Петров")
+    await ensure_account(slack)
+
+    reply = await command_text(slack, f"invite {ACCOUNT} <@{BORIS}|boris> stakeholder ru")
+
+    assert reply == (
+        "Борис Петров (stakeholder, ru) added to «Globex» and will be surveyed in the next round."
+    )
+    [info] = slack.api.calls_to("users.info")
+    assert info.params["user"] == BORIS
+    assert slack.api.calls_to("users.lookupByEmail") == []
+    contact = await contact_at(slack, BORIS)
+    assert contact is not None
+    assert (contact.name, contact.status, contact.language, contact.email) == (
+        "Борис Петров",
+        ContactStatus.ACTIVE,
+        Language.RU,
+        "boris@client.example",
+    )
+
+    # An explicit name wins over the profile's.
+    slack.api.add_user(EVE, "eve@client.example", "eve.w")
+    reply = await command_text(slack, f'invite {ACCOUNT} <@{EVE}|eve.w> "Eve Walker"')
+    assert reply.startswith("Eve Walker (stakeholder, en) added to «Globex»")
+    eve = await contact_at(slack, EVE)
+    assert eve is not None and eve.name == "Eve Walker"
+
+
+async def test_an_unknown_email_is_a_clear_error_and_creates_nothing(
+    slack: SlackHarness,
+) -> None:
+    await ensure_account(slack)
+    slack.api.add_user("UGONE", "gone@client.example", "Gone Person", deleted=True)
+
+    for email in ("nobody@client.example", "gone@client.example"):
+        reply = await command_text(slack, f"invite {ACCOUNT} {email}")
+        assert reply == f"Slack: users_not_found ({email})"
+
+    assert await all_contacts(slack) == []
+    assert slack.api.calls_to("chat.postMessage") == []
+
+
+async def test_the_same_slack_user_cannot_be_invited_twice(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+
+    reply = await command_text(slack, f"invite {ACCOUNT} <@{ANNA}|anna>")
+
+    assert reply == "That person is already a contact: Anna Smith (Globex)."
+    assert [c.name for c in await all_contacts(slack)] == ["Anna Smith"]
+
+
+# --- a round ---------------------------------------------------------------------------------
+
+
+async def test_a_full_round_with_buttons_files_and_an_edit(slack: SlackHarness) -> None:
+    api = slack.api
+    await join(slack, ANNA, "Anna Smith")
+    assert await open_round(slack) == "Round «2026-11-02» opened for «Globex»: 1 contacts invited."
+
+    # The invitation, then question 1 as Block Kit with its three buttons.
+    invite, q1 = slack.dm(ANNA)
+    assert invite["text"].startswith("Hello, Anna Smith! This is the client service team of")
+    assert actions_of(invite) == []
+    assert q1["text"].startswith(Q1_EN)
+    assert q1["blocks"][0]["type"] == "section"
+    assert q1["blocks"][0]["text"]["text"].startswith(Q1_EN)
+    assert [(b["text"]["text"], b["action_id"]) for b in actions_of(q1)] == [
+        ("Skip", "survey_skip"),
+        ("Later", "survey_later"),
+        ("Decline", "survey_decline"),
+    ]
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None
+    assert json.loads(button_value(q1, "survey_skip")) == {"c": conv.id, "q": "outcome"}
+
+    # Question 1, answered in words.
+    q1_answer_ts = await write(slack, ANNA, "Great result, we are satisfied")
+    assert slack.dm_texts(ANNA)[-1] == Q2_EN
+    [outcome] = await answers_of(slack, ANNA)
+    assert (outcome.question_key, outcome.text) == ("outcome", "Great result, we are satisfied")
+
+    # Question 2, skipped with its button: the message loses its buttons, nothing else.
+    _, q2 = questions(slack, ANNA)
+    responses = await press(slack, ANNA, q2, "survey_skip", button_value(q2, "survey_skip"))
+    assert responses == []  # no ephemeral: the conversation itself answers
+    [update] = api.calls_to("chat.update")
+    assert update.params["channel"] == api.dm_channel_of(ANNA)
+    assert update.params["ts"] == q2["ts"]
+    q2_now = next(m for m in slack.dm(ANNA) if m["ts"] == q2["ts"])
+    assert actions_of(q2_now) == []
+    assert q2_now["text"] == Q2_EN
+    assert q2_now["blocks"] == [b for b in q2["blocks"] if b["type"] != "actions"]
+    assert slack.dm_texts(ANNA)[-2:] == ["Skipped.", Q3_EN]
+    assert [a.question_key for a in await answers_of(slack, ANNA)] == ["outcome"]
+
+    # A file without words: a polite request for text, nothing stored.
+    status, _ = await slack.post(file_share_event(ANNA, api.dm_channel_of(ANNA)))
+    assert status == 200
+    assert slack.dm_texts(ANNA)[-1] == TEXT_PLEASE
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "politeness" and conv.status.is_open
+    assert len(await answers_of(slack, ANNA)) == 1
+
+    # Question 3, answered: the conversation is complete.
+    await write(slack, ANNA, "Always polite &amp; helpful")
+    assert slack.dm_texts(ANNA)[-1] == THANKS
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.status is ConversationStatus.COMPLETED
+
+    # Editing the first answer (message_changed) replaces the stored text, keeps the old.
+    status, _ = await slack.post(
+        message_changed_event(
+            ANNA,
+            api.dm_channel_of(ANNA),
+            "Great result, very satisfied indeed",
+            q1_answer_ts,
+            previous_text="Great result, we are satisfied",
+        )
+    )
+    assert status == 200
+    assert slack.dm_texts(ANNA)[-1] == "Your edited answer is saved."
+    outcome, politeness = await answers_of(slack, ANNA)
+    assert outcome.text == "Great result, very satisfied indeed"
+    assert [h["text"] for h in outcome.history] == ["Great result, we are satisfied"]
+    assert outcome.edited_at is not None
+    assert (politeness.question_key, politeness.text) == ("politeness", "Always polite & helpful")
+
+    # Every question was sent exactly once, and only question 2's buttons were taken away.
+    sent = questions(slack, ANNA)
+    assert [m["text"].split("\n")[0] for m in sent] == [
+        "Question 1 of 3",
+        "Question 2 of 3",
+        "Question 3 of 3",
+    ]
+    assert [len(actions_of(m)) for m in sent] == [3, 0, 3]
+    assert len(api.calls_to("chat.update")) == 1
+
+
+async def test_a_file_shared_with_words_takes_the_words_as_the_answer(
+    slack: SlackHarness,
+) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+
+    await slack.post(
+        file_share_event(ANNA, slack.api.dm_channel_of(ANNA), text="Good result, see attached")
+    )
+
+    [outcome] = await answers_of(slack, ANNA)
+    assert (outcome.question_key, outcome.text) == ("outcome", "Good result, see attached")
+    assert slack.dm_texts(ANNA)[-1] == Q2_EN
+
+
+async def test_an_old_button_changes_nothing(slack: SlackHarness) -> None:
+    api = slack.api
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    [q1] = questions(slack, ANNA)
+    await write(slack, ANNA, "Good result")
+    before = await conversation_of(slack, ANNA)
+    assert before is not None and before.current_question == "speed"
+    sent_before = len(slack.dm(ANNA))
+
+    # Question 1 was answered in words, so its Skip button is still there: it is stale now.
+    for action in ("survey_skip", "survey_decline", "survey_later"):
+        responses = await press(slack, ANNA, q1, action, button_value(q1, action))
+        assert responses == [
+            {"text": STALE_BUTTON, "response_type": "ephemeral", "replace_original": False}
+        ]
+
+    assert await conversation_of(slack, ANNA) == before  # same question, same version
+    assert len(slack.dm(ANNA)) == sent_before
+    assert api.calls_to("chat.update") == []
+    assert [a.question_key for a in await answers_of(slack, ANNA)] == ["outcome"]
+
+
+async def test_a_crafted_button_value_changes_nothing(slack: SlackHarness) -> None:
+    api = slack.api
+    await join(slack, ANNA, "Anna Smith")
+    await join(slack, BORIS, "Boris")
+    await open_round(slack)
+    [q1] = questions(slack, ANNA)
+    before = await conversation_of(slack, ANNA)
+    boris_before = await conversation_of(slack, BORIS)
+    assert before is not None and boris_before is not None
+    sent_before = len(slack.dm(ANNA))
+
+    forged = [
+        json.dumps({"c": before.id + 1000, "q": "outcome"}),  # someone else's conversation
+        json.dumps({"c": boris_before.id, "q": "outcome"}),  # Boris's, pressed by Anna
+        json.dumps({"c": before.id, "q": "speed"}),  # a question not asked yet
+        "not json",
+        json.dumps({"c": "x"}),
+        "",
+    ]
+    for value in forged:
+        responses = await press(slack, ANNA, q1, "survey_decline", value)
+        assert [r["text"] for r in responses] == [STALE_BUTTON], value
+        assert responses[0]["response_type"] == "ephemeral"
+
+    assert await conversation_of(slack, ANNA) == before
+    assert await conversation_of(slack, BORIS) == boris_before
+    assert len(slack.dm(ANNA)) == sent_before
+    assert actions_of(slack.dm(ANNA)[-1]) == actions_of(q1)  # q1 keeps its buttons
+    assert api.calls_to("chat.update") == []
+
+
+async def test_a_stranger_writing_to_the_bot_is_told_to_ask_for_an_invite(
+    slack: SlackHarness,
+) -> None:
+    await write(slack, "USTRANGER", "Hello?")
+    assert slack.dm_texts("USTRANGER") == [
+        "Hello! I don't know you yet. Please ask your client service manager for an invite."
+    ]
+
+
+# --- mrkdwn in clients' words ----------------------------------------------------------------
+
+
+async def test_mentions_in_an_answer_are_stored_literally_and_never_ping(
+    slack: SlackHarness,
+) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    typed = "Terrible result <!channel> <!here> <@U123> & <https://evil.example|click> awful"
+    as_sent = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    await write(slack, ANNA, as_sent)
+
+    [stored] = await answers_of(slack, ANNA)
+    assert stored.text == typed
+    async with slack.app.uow() as uow:
+        [alert] = await uow.alerts.list()
+    assert alert.answer_id == stored.id
+
+    [alert_dm] = slack.dm(SLACK_ADMIN)
+    texts = [alert_dm["text"], *text_objects(alert_dm["blocks"])]
+    flat = "\n".join(texts)
+    for raw in ("<!channel>", "<!here>", "<@U123>", "<https://"):
+        assert raw not in flat, raw
+    answer_texts = [
+        b["text"]["text"] for b in alert_dm["blocks"] if b["type"] == "section" and "text" in b
+    ]
+    assert answer_texts == [
+        "Terrible result &lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &amp; "
+        "&lt;https://evil.example|click&gt; awful"
+    ]
+    # Client text is verbatim: Slack must not auto-link anything in it either.
+    for block in alert_dm["blocks"]:
+        for obj in [block.get("text"), *block.get("fields", []), *block.get("elements", [])]:
+            if isinstance(obj, dict) and obj.get("type") == "mrkdwn":
+                assert obj.get("verbatim") is True
+    assert [e["text"]["text"] for e in actions_of(alert_dm)] == ["Acknowledge", "Resolve"]
+
+
+async def test_a_contact_name_with_a_mention_reaches_the_owner_escaped(
+    slack: SlackHarness,
+) -> None:
+    # The manager typed the name with angle brackets; Slack escapes them in the command.
+    slack.api.add_user(EVE, "eve@client.example", "Eve")
+    await ensure_account(slack)
+    reply = await command_text(
+        slack, f'invite {ACCOUNT} eve@client.example "Eve &lt;@U999&gt; &amp; Co"'
+    )
+    # Stored as typed; shown escaped, so Slack displays it as typed and pings nobody.
+    assert reply.startswith("Eve &lt;@U999&gt; &amp; Co (stakeholder, en) added to «Globex»")
+    contact = await contact_at(slack, EVE)
+    assert contact is not None and contact.name == "Eve <@U999> & Co"
+    # The command's own answer escapes it for Slack, too.
+    replied = await command(slack, f"contacts {ACCOUNT}")
+    assert "<@U999>" not in "\n".join([replied["text"], *text_objects(replied["blocks"])])
+
+    await open_round(slack)
+    [invite, _] = slack.dm(EVE)
+    assert invite["text"].startswith("Hello, Eve &lt;@U999&gt; &amp; Co!")
+    assert "<@U999>" not in "\n".join(text_objects(invite["blocks"]))
+
+    await write(slack, EVE, "Terrible, not happy at all")
+    [alert_dm] = slack.dm(SLACK_ADMIN)
+    flat = "\n".join([alert_dm["text"], *text_objects(alert_dm["blocks"])])
+    assert "<@U999>" not in flat
+    assert "Eve &lt;@U999&gt; &amp; Co" in flat
+    contact_field = alert_dm["blocks"][1]["fields"][1]["text"]
+    assert contact_field == "*Contact:*\nEve &lt;@U999&gt; &amp; Co"
+
+
+# --- /candor stop, start, lang ----------------------------------------------------------------
+
+
+async def test_stop_opts_out_tells_the_owner_and_start_brings_the_contact_back(
+    slack: SlackHarness,
+) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    first = await conversation_of(slack, ANNA)
+    assert first is not None and first.status.is_open
+
+    assert await command_text(slack, "stop", ANNA) == (
+        "You will not receive feedback surveys any more. Send /start to come back at any time."
+    )
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None and contact.status is ContactStatus.OPTED_OUT
+    assert slack.dm_texts(SLACK_ADMIN) == ["Anna Smith (Globex) opted out of feedback surveys."]
+    stopped = await conversation_of(slack, ANNA)
+    assert stopped is not None and stopped.id == first.id
+    assert stopped.status is ConversationStatus.DECLINED
+
+    # The next day's round leaves her out.
+    slack.clock.advance(timedelta(days=1))
+    sent_before = len(slack.dm(ANNA))
+    assert "0 contacts invited" in await open_round(slack)
+    assert len(slack.dm(ANNA)) == sent_before
+    still = await conversation_of(slack, ANNA)
+    assert still is not None and still.id == first.id
+
+    assert await command_text(slack, "start", ANNA) == (
+        "Welcome back! You will receive our feedback surveys again."
+    )
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None and contact.status is ContactStatus.ACTIVE
+
+    slack.clock.advance(timedelta(days=1))
+    assert "1 contacts invited" in await open_round(slack)
+    assert slack.dm_texts(ANNA)[-1].startswith(Q1_EN)
+    latest = await conversation_of(slack, ANNA)
+    assert latest is not None and latest.id != first.id and latest.status.is_open
+
+
+async def test_stop_and_start_from_a_stranger(slack: SlackHarness) -> None:
+    for word in ("stop", "start", "lang ru"):
+        assert await command_text(slack, word, "USTRANGER") == (
+            "Hello! I don't know you yet. Please ask your client service manager for an invite."
+        )
+    assert slack.dm("USTRANGER") == []
+
+
+async def test_lang_switches_the_next_question_to_russian(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    assert slack.dm_texts(ANNA)[-1].startswith(Q1_EN)
+
+    assert await command_text(slack, "lang xx", ANNA) == (
+        "Choose your language: /candor lang en or /candor lang ru"
+    )
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None and contact.language is Language.EN
+
+    assert await command_text(slack, "lang ru", ANNA) == "Язык изменён на русский."
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None and contact.language is Language.RU
+
+    await write(slack, ANNA, "Good result")
+    q2 = slack.dm(ANNA)[-1]
+    assert q2["text"] == "Вопрос 2 из 3\nКак вы оцениваете скорость нашей работы и ответов?"
+    assert [b["text"]["text"] for b in actions_of(q2)] == [
+        "Пропустить",
+        "Позже",
+        "Не участвовать",
+    ]
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.language is Language.RU
+
+
+async def test_help_for_a_contact_names_the_slash_command(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    reply = await command(slack, "help", ANNA)
+    assert reply["text"].startswith("I collect feedback for client service.")
+    assert "/candor stop" in reply["text"]
+    assert "account_add" not in reply["text"] and "Globex" not in reply["text"]
+    assert await command(slack, "", ANNA) == reply
+
+
+# --- channels --------------------------------------------------------------------------------
+
+
+async def test_messages_in_a_channel_are_not_answers(slack: SlackHarness) -> None:
+    api = slack.api
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    sent_to_anna = len(slack.dm(ANNA))
+    outbox_before = await outbox_len(slack)
+
+    for channel_type, channel in (("channel", "C0GENERAL"), ("group", "G0PRIVATE")):
+        status, _ = await slack.post(
+            message_event(ANNA, channel, "Terrible result, very unhappy", channel_type=channel_type)
+        )
+        assert status == 200
+        assert api.messages_in(channel) == []
+    status, _ = await slack.post(file_share_event(ANNA, "C0GENERAL", channel_type="channel"))
+    assert status == 200
+
+    assert len(slack.dm(ANNA)) == sent_to_anna
+    assert await answers_of(slack, ANNA) == []
+    assert await outbox_len(slack) == outbox_before
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "outcome"
+    assert slack.dm(SLACK_ADMIN) == []  # no alert either
+
+
+async def test_the_bots_own_messages_are_ignored(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    payload = json.loads(message_event(ANNA, slack.api.dm_channel_of(ANNA), "Terrible")[0])
+    payload["event"]["bot_id"] = slack.api.bot_id
+    status, _ = await slack.post((json.dumps(payload).encode(), "application/json"))
+    assert status == 200
+    assert await answers_of(slack, ANNA) == []
+
+
+async def outbox_len(slack: SlackHarness) -> int:
+    async with slack.app.uow() as uow:
+        return len(await uow.outbox.list())
+
+
+# --- a restart in the middle of a round ------------------------------------------------------
+
+
+async def test_a_restart_mid_round_continues_at_the_right_question(
+    slack_api: FakeSlackAPI, tmp_path: Path, clock: FakeClock
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/restart.db"
+    first = await SlackHarness.start(slack_api, url, clock)
+    try:
+        await join(first, ANNA, "Anna Smith")
+        await open_round(first)
+        await write(first, ANNA, "Great result, satisfied")
+        assert first.dm_texts(ANNA)[-1] == Q2_EN
+        # Handled and committed, but the process stops before the reply is delivered.
+        await first.post(
+            message_event(ANNA, slack_api.dm_channel_of(ANNA), "Fast and timely"), deliver=False
+        )
+        assert len(questions(first, ANNA)) == 2
+    finally:
+        await first.stop()
+    posted_before = len(slack_api.calls_to("chat.postMessage"))
+
+    second = await SlackHarness.start(slack_api, url, clock)
+    try:
+        await second.deliver()
+        assert second.dm_texts(ANNA)[-1] == Q3_EN
+        assert len(slack_api.calls_to("chat.postMessage")) == posted_before + 1
+
+        # Question 3's buttons work in the new process, and nothing before is re-sent.
+        q3 = questions(second, ANNA)[-1]
+        assert await press(second, ANNA, q3, "survey_skip", button_value(q3, "survey_skip")) == []
+        assert second.dm_texts(ANNA)[-2:] == ["Skipped.", THANKS]
+        outcome, speed = await answers_of(second, ANNA)
+        assert (outcome.question_key, outcome.text) == ("outcome", "Great result, satisfied")
+        assert (speed.question_key, speed.text) == ("speed", "Fast and timely")
+        sent = [m["text"] for m in questions(second, ANNA)]
+        assert len(sent) == 3 and sent[0].startswith(Q1_EN) and sent[1:] == [Q2_EN, Q3_EN]
+        conv = await conversation_of(second, ANNA)
+        assert conv is not None and conv.status is ConversationStatus.COMPLETED
+        async with second.app.uow() as uow:
+            assert await uow.outbox.list("pending") == []
+        # The admin bootstrapped once, not once per start.
+        async with second.app.uow() as uow:
+            assert [s.slack_user_id for s in await uow.staff.list()] == [SLACK_ADMIN]
+    finally:
+        await second.stop()

@@ -1,0 +1,668 @@
+"""Staff on Slack: every `/candor` subcommand, App Home and the alert buttons, through
+Candor's real slack-bolt app against the fake Web API."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.slack.context import unescape
+from bot.slack.listeners.commands import ROLES, USAGE
+from surveys.model import Address, Alert, AlertStatus, Channel, ContactStatus, StaffRole
+from tests.fakes.slack_api import (
+    app_home_opened_event,
+    block_action,
+    block_problems,
+    message_event,
+    slash_command,
+)
+from tests.slack_harness import SLACK_ADMIN, SlackHarness
+
+ACCOUNT = "Globex Corp"  # two words: commands take it without quotes where they can
+ANNA = "UANNA"  # a contact of Globex Corp
+MAX = "UMAX"  # a manager, added with staff_add
+OLGA = "UOLGA"  # an owner, added with staff_add
+STRANGER = "USTRANGER"  # nobody: not staff, not a contact
+
+STAFF_ONLY = "This command is only for client service staff."
+NEGATIVE = "Terrible result, not happy at all"
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+class Ids:
+    n = 0
+
+    @classmethod
+    def next(cls) -> str:
+        cls.n += 1
+        return f"s{cls.n}"
+
+
+async def command(slack: SlackHarness, text: str, user: str = SLACK_ADMIN) -> dict[str, Any]:
+    """`/candor <text>` as ``user``: the one body posted to its response_url, ephemeral."""
+    rid = Ids.next()
+    status, _ = await slack.post(
+        slash_command(
+            "/candor",
+            text,
+            user,
+            slack.api.dm_channel_of(user),
+            response_url=slack.api.response_url(rid),
+        )
+    )
+    assert status == 200
+    [reply] = slack.api.responses_to(rid)
+    assert reply.get("response_type") == "ephemeral", (text, reply)
+    return reply
+
+
+async def say(slack: SlackHarness, text: str, user: str = SLACK_ADMIN) -> str:
+    """The reply's lines, as the person reads them (mrkdwn unescaped)."""
+    reply = await command(slack, text, user)
+    if not reply.get("blocks"):
+        return unescape(str(reply["text"]))
+    lines = [s["text"]["text"] for s in reply["blocks"] if not s["text"]["text"].startswith("```")]
+    return unescape("\n".join(lines))
+
+
+async def table(slack: SlackHarness, text: str, user: str = SLACK_ADMIN) -> list[str]:
+    """The monospace block of a reply, as lines."""
+    reply = await command(slack, text, user)
+    code = [s["text"]["text"] for s in reply["blocks"] if s["text"]["text"].startswith("```")]
+    assert code, reply
+    return unescape("\n".join(c.removeprefix("```").removesuffix("```") for c in code)).split("\n")
+
+
+def everything_in(reply: dict[str, Any]) -> str:
+    return "\n".join([str(reply.get("text", "")), *texts_in(reply.get("blocks", []))])
+
+
+def texts_in(value: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += [item] if key == "text" and isinstance(item, str) else texts_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += texts_in(item)
+    return found
+
+
+async def write(slack: SlackHarness, user: str, text: str) -> None:
+    status, _ = await slack.post(message_event(user, slack.api.dm_channel_of(user), text))
+    assert status == 200
+
+
+async def globex_with_anna(slack: SlackHarness, owner: str = SLACK_ADMIN) -> None:
+    assert (await say(slack, f'account_add "{ACCOUNT}" gold en Europe/Moscow')).startswith(
+        f"Account «{ACCOUNT}» added"
+    )
+    assert (await say(slack, f'owner "{ACCOUNT}" <@{owner}|owner>')).startswith(
+        f"Owner of «{ACCOUNT}» is now"
+    )
+    slack.api.add_user(ANNA, "anna@client.example", "Anna Smith")
+    assert "added to" in await say(slack, f'invite "{ACCOUNT}" anna@client.example')
+
+
+async def alerts(slack: SlackHarness) -> list[Alert]:
+    async with slack.app.uow() as u:
+        return await u.alerts.list()
+
+
+def actions_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        e for b in message.get("blocks", []) if b.get("type") == "actions" for e in b["elements"]
+    ]
+
+
+# --- every subcommand, for the admin ------------------------------------------------------
+
+
+async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) -> None:
+    api = slack.api
+    assert await say(slack, "accounts") == "No accounts yet. Add one: /account_add <name>"
+    assert await say(slack, "account_add Globex gold en Europe/Moscow") == (
+        "Account «Globex» added (#1, tier gold, en, Europe/Moscow)."
+    )
+    assert await say(slack, "account_add Globex") == "Account «Globex» already exists."
+    assert await say(slack, 'account_add "Initech Corp"') == (
+        "Account «Initech Corp» added (#2, tier standard, en, UTC)."
+    )
+    assert await say(slack, "account_add Umbrella gold xx") == "Language must be en or ru."
+    assert await say(slack, "account_add Umbrella gold en Mars/Base") == (
+        "Unknown time zone «Mars/Base»; use e.g. Europe/Moscow."
+    )
+    assert await say(slack, f"owner Globex <@{SLACK_ADMIN}|admin>") == (
+        f"Owner of «Globex» is now Admin {SLACK_ADMIN}."
+    )
+    assert await say(slack, "owner Globex nobody") == "No staff member «nobody». See /staff."
+    assert await say(slack, "tier Globex platinum") == "Tier of «Globex» is now platinum."
+    assert await say(slack, "tier Nowhere gold") == "No account «Nowhere». See /accounts."
+
+    rows = await table(slack, "accounts")
+    assert rows[0].split() == ["id", "account", "tier", "owner", "active", "schedule"]
+    assert rows[2].split() == ["#1", "Globex", "platinum", "Admin", SLACK_ADMIN, "0/0", "none"]
+    assert rows[3].split() == ["#2", "Initech", "Corp", "standard", "—", "0/0", "none"]
+
+    api.add_user(ANNA, "anna@client.example", "Anna Smith")
+    assert await say(slack, "invite Globex anna@client.example user ru") == (
+        "Anna Smith (user, ru) added to «Globex» and will be surveyed in the next round."
+    )
+    assert await say(slack, "invite Globex nobody@client.example") == (
+        "Slack: users_not_found (nobody@client.example)"
+    )
+    assert await say(slack, "contacts Initech Corp") == (
+        "«Initech Corp» has no contacts yet. Invite one: /invite"
+    )
+    assert await say(slack, "contacts Globex") == "Globex"
+    contacts = await table(slack, "contacts #1")
+    assert contacts[0].split() == ["id", "name", "level", "lang", "status", "channel"]
+    assert contacts[2].split() == ["#1", "Anna", "Smith", "user", "ru", "active", "slack"]
+    assert (await table(slack, "accounts"))[2].split()[-2] == "1/1"
+
+    staff = await table(slack, "staff")
+    assert staff[0].split() == ["id", "name", "role", "telegram", "slack"]
+    assert staff[2].split() == ["#1", "Admin", SLACK_ADMIN, "admin", "—", SLACK_ADMIN]
+
+    assert await say(slack, f"staff_add owner <@{OLGA}|olga> Olga Owner") == (
+        "Olga Owner added as owner (#2)."
+    )
+    assert await say(slack, f"staff_add manager <@{OLGA}|olga> Olga Again") == (
+        "That person is already staff: Olga Owner (owner)."
+    )
+    assert await say(slack, "staff_add janitor <@UJAN|jan> Jan") == (
+        "Role must be admin, manager or owner."
+    )
+    assert await say(slack, "staff_link 2 telegram:12345") == (
+        "Olga Owner is now also reachable as 12345."
+    )
+    assert await say(slack, "staff_link #1 telegram:12345") == (
+        "That person is already staff: Olga Owner (owner)."
+    )
+    async with slack.app.uow() as u:
+        olga = await u.staff.get(2)
+        by_telegram = await u.staff.by_address(Address(Channel.TELEGRAM, "12345"))
+    assert olga is not None and by_telegram is not None
+    assert (olga.telegram_user_id, olga.slack_user_id, olga.role) == (12345, OLGA, StaffRole.OWNER)
+    assert by_telegram.id == olga.id
+    assert (await table(slack, "staff"))[3].split() == [
+        "#2",
+        "Olga",
+        "Owner",
+        "owner",
+        "12345",
+        OLGA,
+    ]
+    assert await say(slack, f'staff_link "Olga Owner" <@{MAX}|max>') == (
+        f"Olga Owner is now also reachable as {MAX}."
+    )
+    async with slack.app.uow() as u:
+        olga = await u.staff.get(2)
+    assert olga is not None and olga.slack_user_id == MAX and olga.telegram_user_id == 12345
+
+    # Commands answer through response_url only: nothing was posted in anyone's DMs.
+    assert api.calls_to("chat.postMessage") == []
+    assert api.calls_to("chat.postEphemeral") == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (
+            "sprint 2 2026-11-02",
+            "Schedule of «Globex»: every 2 weeks from 2026-11-02. "
+            "Next round: 2026-11-16 10:00 MSK.",
+        ),
+        ("quarterly", "Schedule of «Globex»: quarterly. Next round: 2027-01-01 10:00 MSK."),
+        ("half-yearly", "Schedule of «Globex»: half-yearly. Next round: 2027-01-01 10:00 MSK."),
+        (
+            "cron 0 10 * * 1",
+            "Schedule of «Globex»: cron: 0 10 * * 1. Next round: 2026-11-09 10:00 MSK.",
+        ),
+        ("manual", "Schedule of «Globex»: manual. Next round: none (manual)."),
+    ],
+)
+async def test_admin_sets_each_kind_of_schedule_and_clears_it(
+    slack: SlackHarness, spec: str, expected: str
+) -> None:
+    await say(slack, "account_add Globex gold en Europe/Moscow")
+    assert await say(slack, "schedule Globex off") == "«Globex» had no schedule."
+    assert await say(slack, f"schedule Globex {spec}") == expected
+    assert not (await table(slack, "accounts"))[2].endswith("none")
+    assert await say(slack, "schedule Globex off") == (
+        "Schedule of «Globex» cleared; rounds only by hand now."
+    )
+    assert (await table(slack, "accounts"))[2].endswith("none")
+
+
+@pytest.mark.parametrize(
+    "spec", ["weekly", "sprint 0 2026-11-02", "sprint 2 someday", "cron 0 10 * *", "quarterly x"]
+)
+async def test_a_bad_schedule_spec_explains_the_forms(slack: SlackHarness, spec: str) -> None:
+    await say(slack, "account_add Globex")
+    reply = await say(slack, f"schedule Globex {spec}")
+    assert reply.startswith(
+        "Schedule must be one of: sprint <weeks> <YYYY-MM-DD> · quarterly · half-yearly"
+        " · cron <5 fields> · manual."
+    )
+    assert (await table(slack, "accounts"))[2].endswith("none")  # nothing was set
+
+
+async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: SlackHarness) -> None:
+    await globex_with_anna(slack)
+    assert await say(slack, f"status {ACCOUNT}") == f"«{ACCOUNT}» has no rounds yet."
+    assert await say(slack, f"report {ACCOUNT}") == "No rounds in that period."
+    assert await say(slack, "round due") == "No account is due for a round now."
+
+    assert await say(slack, f"round {ACCOUNT}") == (
+        f"Round «2026-11-02» opened for «{ACCOUNT}»: 1 contacts invited."
+    )
+    assert slack.dm_texts(ANNA)[-1].startswith("Question 1 of 3")
+    assert await say(slack, f"round {ACCOUNT}") == (
+        f"Round «2026-11-02» for «{ACCOUNT}» is already open."
+    )
+    assert "invited 1, responded 0 (0%)" in await say(slack, f"status {ACCOUNT}")
+    assert await say(slack, "alerts") == "No open alerts."
+
+    await write(slack, ANNA, NEGATIVE)
+    assert slack.dm_texts(ANNA)[-1].startswith("Question 2 of 3")
+    assert await say(slack, f"status {ACCOUNT}") == (
+        f"«{ACCOUNT}» — 2026-11-02: invited 1, responded 1 (100%), completed 0, declined 0, "
+        "expired 0. Schedule: none; next: none (manual)."
+    )
+    assert await say(slack, "alerts") == (f"#1 [open] {ACCOUNT} · Anna Smith · outcome: {NEGATIVE}")
+
+    for text in (
+        f"report {ACCOUNT}",
+        f"report {ACCOUNT} 2026-11",
+        "report all 2026-11",
+        "report #1 2026-Q4",
+        "report all",
+    ):
+        lines = await table(slack, text)
+        assert lines[0] == f"{ACCOUNT} — 2026-11-02", text
+        assert lines[1] == "Responded: 1/1 (100%)"
+        assert lines[4].startswith("Anna Smith | asking | [-] Terrible result")
+    assert await say(slack, "report all 2026-10") == "No rounds in that period."
+    assert await say(slack, "report all 2026-13") == (
+        "Period must look like 2026, 2026-11, 2026-Q3 or 2026-H1."
+    )
+    assert await say(slack, "report Initech 2026-11") == "No account «Initech». See /accounts."
+
+
+async def test_round_due_opens_the_rounds_schedules_are_due_for(slack: SlackHarness) -> None:
+    await globex_with_anna(slack)
+    await say(slack, f'schedule "{ACCOUNT}" quarterly')
+    assert await say(slack, "round due") == "No account is due for a round now."
+    slack.clock.set(datetime(2027, 1, 1, 7, 30, tzinfo=UTC))  # 10:30 in Moscow
+    assert await say(slack, "round due") == f"{ACCOUNT}: 2026-Q4"
+    assert slack.dm_texts(ANNA)[-1].startswith("Question 1 of 3")
+    assert await say(slack, "round due") == "No account is due for a round now."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "account_add",
+        "owner",
+        "owner Globex",
+        "tier Globex",
+        'invite "Globex',
+        "invite Globex",
+        "invite Globex someone",
+        "contacts",
+        "schedule Globex",
+        "round",
+        "status",
+        "report",
+        "staff_add manager",
+        "staff_add manager abc Max",
+        "staff_link 1",
+        "staff_link 1 telegram:abc",
+    ],
+)
+async def test_bad_arguments_give_the_commands_usage(slack: SlackHarness, text: str) -> None:
+    await say(slack, "account_add Globex")
+    name = text.split()[0]
+    reply = await command(slack, text)
+    if '"' in text:  # unbalanced quotes: nothing to go on but the help
+        assert "/candor accounts" in unescape(reply["text"])
+    else:
+        assert unescape(reply["text"]) == USAGE[name]
+    async with slack.app.uow() as u:  # and nothing happened
+        assert [a.name for a in await u.accounts.list()] == ["Globex"]
+        assert len(await u.staff.list()) == 1
+        assert await u.contacts.for_account(1) == []
+
+
+async def test_an_unknown_subcommand_gets_the_help(slack: SlackHarness) -> None:
+    assert await say(slack, "frobnicate") == await say(slack, "help")
+
+
+# --- who may not --------------------------------------------------------------------------
+
+EXAMPLE_ARGS = {
+    "accounts": "",
+    "account_add": "Umbrella gold en",
+    "owner": f"Globex <@{SLACK_ADMIN}|admin>",
+    "tier": "Globex gold",
+    "invite": "Globex anna@client.example",
+    "contacts": "Globex",
+    "schedule": "Globex quarterly",
+    "round": "Globex",
+    "status": "Globex",
+    "alerts": "",
+    "report": "all",
+    "staff": "",
+    "staff_add": f"admin <@{STRANGER}|me> Eve",
+    "staff_link": f"1 <@{STRANGER}|me>",
+}
+
+
+async def test_a_stranger_gets_only_the_staff_only_line(slack: SlackHarness) -> None:
+    await say(slack, "account_add Globex")
+    await say(slack, f"owner Globex <@{SLACK_ADMIN}|admin>")
+    slack.api.add_user(ANNA, "anna@client.example", "Anna Smith")
+    await say(slack, "invite Globex anna@client.example")
+    await say(slack, "round Globex")
+    await write(slack, ANNA, NEGATIVE)  # an open alert exists
+    assert len(await alerts(slack)) == 1
+    lookups = len(slack.api.calls_to("users.lookupByEmail"))
+
+    assert set(EXAMPLE_ARGS) == set(ROLES) == set(USAGE)
+    seen = []
+    for name, args in EXAMPLE_ARGS.items():
+        for user in (STRANGER, ANNA):  # a contact is not staff either
+            reply = await command(slack, f"{name} {args}".strip(), user)
+            assert reply["text"] == STAFF_ONLY, (name, user)
+            assert texts_in(reply["blocks"]) == [STAFF_ONLY], (name, user)
+            seen.append(everything_in(reply))
+    everything = "\n".join(seen)
+    for secret in ("Globex", "Anna", "Smith", "Admin", "Terrible", "#1", SLACK_ADMIN, "UANNA"):
+        assert secret not in everything
+    # Nothing changed on their behalf, and nobody was looked up for them.
+    assert len(slack.api.calls_to("users.lookupByEmail")) == lookups
+    async with slack.app.uow() as u:
+        assert [a.name for a in await u.accounts.list()] == ["Globex"]
+        assert [s.name for s in await u.staff.list()] == [f"Admin {SLACK_ADMIN}"]
+        assert len(await u.contacts.for_account(1)) == 1
+        assert len(await u.rounds.for_account(1)) == 1
+        [staff] = await u.staff.list()
+        assert staff.slack_user_id == SLACK_ADMIN and staff.telegram_user_id is None
+
+
+async def test_help_differs_for_staff_and_everyone_else(slack: SlackHarness) -> None:
+    staff_help = await say(slack, "help")
+    stranger_help = await say(slack, "help", STRANGER)
+    assert staff_help != stranger_help
+    assert stranger_help.startswith("I collect feedback for client service.")
+    assert staff_help.startswith(stranger_help)
+    for usage in USAGE.values():
+        assert usage in staff_help
+        assert usage not in stranger_help
+    assert "staff_add" not in stranger_help and "report" not in stranger_help
+    assert await say(slack, "", STRANGER) == stranger_help
+
+
+async def test_a_manager_runs_manager_commands_but_cannot_add_staff(slack: SlackHarness) -> None:
+    await globex_with_anna(slack)
+    assert await say(slack, f"staff_add manager <@{MAX}|max> Max Manager") == (
+        "Max Manager added as manager (#2)."
+    )
+    assert ACCOUNT in "\n".join(await table(slack, "accounts", MAX))
+    assert await say(slack, "account_add Initech", MAX) == (
+        "Account «Initech» added (#2, tier standard, en, UTC)."
+    )
+    assert await say(slack, "owner Initech Max Manager", MAX) == (
+        "Owner of «Initech» is now Max Manager."
+    )
+    assert "Round «2026-11-02» opened" in await say(slack, f"round {ACCOUNT}", MAX)
+    assert "invited 1" in await say(slack, f"status {ACCOUNT}", MAX)
+    assert "Max Manager" in "\n".join(await table(slack, "staff", MAX))
+
+    refused = "Your role (manager) cannot do this; ask a manager or an admin."
+    assert await say(slack, f"staff_add manager <@{STRANGER}|eve> Eve", MAX) == refused
+    assert await say(slack, f"staff_link Max Manager <@{STRANGER}|eve>", MAX) == refused
+    staff = "\n".join(await table(slack, "staff"))
+    assert "Eve" not in staff and STRANGER not in staff
+
+
+async def test_an_owner_sees_only_their_own_accounts(slack: SlackHarness) -> None:
+    await say(slack, f"staff_add owner <@{OLGA}|olga> Olga Owner")
+    await globex_with_anna(slack, owner=OLGA)
+    await say(slack, "account_add Initech")
+    await say(slack, f"round {ACCOUNT}")
+
+    rows = await table(slack, "accounts", OLGA)
+    assert len(rows) == 3 and "Globex" in rows[2]  # head, rule, Globex Corp
+    assert await say(slack, f"contacts {ACCOUNT}", OLGA) == ACCOUNT
+    assert await say(slack, "contacts Initech", OLGA) == "No account «Initech». See /accounts."
+    assert await say(slack, "status #2", OLGA) == "No account «#2». See /accounts."
+    assert "invited 1" in await say(slack, f"status {ACCOUNT}", OLGA)
+    assert (await table(slack, "report all", OLGA))[0] == f"{ACCOUNT} — 2026-11-02"
+    refused = "Your role (owner) cannot do this; ask a manager or an admin."
+    for text in ("account_add Umbrella", f"tier {ACCOUNT} gold", f"round {ACCOUNT}", "staff"):
+        assert await say(slack, text, OLGA) == refused, text
+
+
+# --- App Home -----------------------------------------------------------------------------
+
+
+async def open_home(slack: SlackHarness, user: str) -> list[dict[str, Any]]:
+    status, _ = await slack.post(app_home_opened_event(user))
+    assert status == 200
+    view = slack.api.home_view_of(user)
+    assert view is not None and view["type"] == "home"
+    return list(view["blocks"])
+
+
+async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackHarness) -> None:
+    await globex_with_anna(slack)
+    await say(slack, "account_add Initech")
+    blocks = await open_home(slack, SLACK_ADMIN)
+    assert texts_in(blocks) == [
+        "Candor",
+        "*Open alerts*",
+        "No open alerts.",
+        "*Current rounds*",
+        "No rounds yet.",
+    ]
+
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, "Terrible result &amp; &lt;!channel&gt; not happy")
+    blocks = await open_home(slack, SLACK_ADMIN)
+    assert texts_in(blocks) == [
+        "Candor",
+        "*Open alerts*",
+        f"*#1* [open] {ACCOUNT} · Anna Smith · outcome: "
+        "Terrible result &amp; &lt;!channel&gt; not happy",
+        "*Current rounds*",
+        f"{ACCOUNT} — 2026-11-02: 1/1 (100%)",
+    ]
+    assert block_problems(blocks, limit=100) == []
+    [publish, *_] = slack.api.calls_to("views.publish")
+    assert publish.params["user_id"] == SLACK_ADMIN
+
+
+async def test_app_home_for_anyone_else_is_a_welcome_without_account_data(
+    slack: SlackHarness,
+) -> None:
+    await globex_with_anna(slack)
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, NEGATIVE)
+
+    for user in (STRANGER, ANNA):
+        blocks = await open_home(slack, user)
+        [title, welcome] = texts_in(blocks)
+        assert title == "Candor"
+        assert welcome.startswith("I collect feedback for client service.")
+        flat = "\n".join(texts_in(blocks))
+        for secret in ("Globex", "Anna", "Terrible", "alerts", "rounds", "#1"):
+            assert secret not in flat, (user, secret)
+
+    # The messages tab is not the home tab: nothing is published for it.
+    published = len(slack.api.calls_to("views.publish"))
+    await slack.post(app_home_opened_event(STRANGER, tab="messages"))
+    assert len(slack.api.calls_to("views.publish")) == published
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+async def negative_alert(slack: SlackHarness) -> dict[str, Any]:
+    """Olga owns Globex Corp; Anna answers badly; the one alert message Olga got."""
+    await say(slack, f"staff_add owner <@{OLGA}|olga> Olga Owner")
+    await globex_with_anna(slack, owner=OLGA)
+    await say(slack, f"round {ACCOUNT}")
+    assert slack.dm(OLGA) == []
+    await write(slack, ANNA, NEGATIVE)
+    [alert] = slack.dm(OLGA)
+    posts = [
+        c for c in slack.api.calls_to("chat.postMessage")
+        if c.params["channel"] == slack.api.dm_channel_of(OLGA)
+    ]  # fmt: skip
+    assert len(posts) == 1
+    assert block_problems(alert["blocks"]) == []
+    assert alert["text"] == f"Negative feedback: {ACCOUNT} · Anna Smith"
+    assert alert["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "⚠️ Negative feedback"},
+    }
+    flat = "\n".join(texts_in(alert["blocks"]))
+    assert NEGATIVE in flat and "*Contact:*\nAnna Smith" in flat
+    assert [(b["text"]["text"], b["action_id"], b["value"]) for b in actions_of(alert)] == [
+        ("Acknowledge", "alert_ack", "1"),
+        ("Resolve", "alert_resolve", "1"),
+    ]
+    assert slack.dm(SLACK_ADMIN) == []  # nobody else was paged
+    [stored] = await alerts(slack)
+    assert stored.status is AlertStatus.OPEN
+    return alert
+
+
+async def press(
+    slack: SlackHarness,
+    user: str,
+    message: dict[str, Any],
+    action_id: str,
+    value: str,
+    channel: str | None = None,
+) -> list[dict[str, Any]]:
+    """``user`` presses a button on ``message``; the bodies posted to its response_url."""
+    rid = Ids.next()
+    status, _ = await slack.post(
+        block_action(
+            user,
+            channel or slack.api.dm_channel_of(user),
+            action_id,
+            value,
+            message_ts=str(message["ts"]),
+            message=message,
+            response_url=slack.api.response_url(rid),
+        )
+    )
+    assert status == 200
+    return slack.api.responses_to(rid)
+
+
+def context_lines(message: dict[str, Any]) -> list[str]:
+    return [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
+
+
+async def test_owner_acknowledges_then_resolves_an_alert(slack: SlackHarness) -> None:
+    api = slack.api
+    alert = await negative_alert(slack)
+
+    assert await press(slack, OLGA, alert, "alert_ack", "1") == []
+    [update] = api.calls_to("chat.update")
+    assert update.params["channel"] == api.dm_channel_of(OLGA)
+    assert update.params["ts"] == alert["ts"]
+    [acked] = slack.dm(OLGA)
+    assert acked["ts"] == alert["ts"]
+    assert block_problems(acked["blocks"]) == []
+    assert context_lines(acked)[-1] == "_Acknowledged by Olga Owner_"
+    assert [b["action_id"] for b in actions_of(acked)] == ["alert_resolve"]
+    assert NEGATIVE in "\n".join(texts_in(acked["blocks"]))
+    assert [a.status for a in await alerts(slack)] == [AlertStatus.ACKNOWLEDGED]
+    assert await say(slack, "alerts") == (
+        f"#1 [acknowledged] {ACCOUNT} · Anna Smith · outcome: {NEGATIVE}"
+    )
+
+    assert await press(slack, OLGA, acked, "alert_resolve", "1") == []
+    [resolved] = slack.dm(OLGA)
+    assert context_lines(resolved)[-1] == "_Resolved by Olga Owner_"
+    assert "Acknowledged" not in "\n".join(texts_in(resolved["blocks"]))
+    assert actions_of(resolved) == []
+    [stored] = await alerts(slack)
+    assert stored.status is AlertStatus.RESOLVED
+    assert [n["status"] for n in stored.notes if "status" in n] == ["acknowledged", "resolved"]
+    assert await say(slack, "alerts") == "No open alerts."
+    assert await say(slack, "alerts", OLGA) == "No open alerts."
+    assert len(api.calls_to("chat.update")) == 2
+
+    # A stale Acknowledge (from the first rendering, still showing both buttons): alerts only
+    # move forward, so nothing changes, and the message stays as it is now.
+    assert await press(slack, OLGA, alert, "alert_ack", "1") == []
+    assert await alerts(slack) == [stored]
+    [after] = slack.dm(OLGA)
+    assert after["blocks"] == resolved["blocks"]
+    assert actions_of(after) == []
+
+
+async def test_a_non_staff_presser_changes_nothing(slack: SlackHarness) -> None:
+    api = slack.api
+    alert = await negative_alert(slack)
+    for user in (STRANGER, ANNA):  # a contact of the same account is not staff either
+        for action in ("alert_ack", "alert_resolve"):
+            responses = await press(slack, user, alert, action, "1")
+            assert responses == [
+                {"text": STAFF_ONLY, "response_type": "ephemeral", "replace_original": False}
+            ]
+    assert api.calls_to("chat.update") == []
+    assert slack.dm(OLGA) == [alert]
+    [stored] = await alerts(slack)
+    assert stored.status is AlertStatus.OPEN and stored.notes == []
+    async with slack.app.uow() as u:
+        anna = await u.contacts.get(1)
+    assert anna is not None and anna.status is ContactStatus.ACTIVE
+
+
+async def test_forged_and_foreign_alert_buttons_change_nothing(slack: SlackHarness) -> None:
+    api = slack.api
+    alert = await negative_alert(slack)
+    channel = api.dm_channel_of(OLGA)
+
+    for value in ("", "one", "1.5", json.dumps({"c": 1})):
+        responses = await press(slack, OLGA, alert, "alert_ack", value, channel)
+        assert [r["text"] for r in responses] == ["This button is not valid."], value
+    responses = await press(slack, OLGA, alert, "alert_resolve", "99", channel)
+    assert [r["text"] for r in responses] == ["No alert #99."]
+
+    # Staff who cannot see the account cannot touch its alert.
+    await say(slack, f"staff_add owner <@{MAX}|max> Max Other")
+    responses = await press(slack, MAX, alert, "alert_resolve", "1", channel)
+    assert [r["text"] for r in responses] == ["No alert #1."]
+    assert all(r["response_type"] == "ephemeral" for r in api.responses[-6:])
+
+    assert api.calls_to("chat.update") == []
+    assert slack.dm(OLGA) == [alert]
+    [stored] = await alerts(slack)
+    assert stored.status is AlertStatus.OPEN and stored.notes == []
+
+
+async def test_an_alert_in_russian_for_a_russian_owner(slack: SlackHarness) -> None:
+    await say(slack, f"staff_add owner <@{OLGA}|olga> Ольга")
+    assert await say(slack, "lang ru", OLGA) == "Язык изменён на русский."
+    await globex_with_anna(slack, owner=OLGA)
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, NEGATIVE)
+    [alert] = slack.dm(OLGA)
+    assert alert["blocks"][0]["text"]["text"] == "⚠️ Негативный отзыв"
+    assert [b["text"]["text"] for b in actions_of(alert)] == ["Принято", "Решено"]
+    await press(slack, OLGA, alert, "alert_ack", "1")
+    assert context_lines(slack.dm(OLGA)[0])[-1] == "_Принято: Ольга_"
