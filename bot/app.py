@@ -18,9 +18,11 @@ from storage.db import create_engine, session_factory
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.alerts import AlertPolicy
 from surveys.model import Channel
+from surveys.onboarding import Onboarding
 from surveys.ports import Clock, Messenger, SystemClock
 from surveys.sentiment import make_analyser
 from surveys.service import SurveyPolicy, SurveyService
+from surveys.staff import StaffCommands
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ class App:
     uow: SqlUnitOfWorkFactory
     clock: Clock
     service: SurveyService
+    onboarding: Onboarding
+    commands: StaffCommands
     delivery: DeliveryWorker
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     tick_wanted: asyncio.Event = field(default_factory=asyncio.Event)
@@ -68,10 +72,12 @@ class App:
         service = SurveyService(
             uow, clock, make_analyser(settings.sentiment_analyser), survey_policy(settings)
         )
+        onboarding = Onboarding(uow, clock, settings.company_name, settings.default_language)
+        commands = StaffCommands(uow, clock, service, onboarding)
         delivery = DeliveryWorker(
             uow, messengers, service, clock, max_attempts=settings.delivery_max_attempts
         )
-        return cls(settings, engine, uow, clock, service, delivery)
+        return cls(settings, engine, uow, clock, service, onboarding, commands, delivery)
 
     async def run(self) -> None:
         """Scheduler and delivery until stop() is called."""

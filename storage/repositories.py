@@ -66,6 +66,17 @@ def _staff(row: StaffRow) -> Staff:
     )
 
 
+def _staff_values(staff: Staff) -> dict[str, Any]:
+    return {
+        "name": staff.name,
+        "role": staff.role.value,
+        "language": staff.language.value,
+        "telegram_user_id": staff.telegram_user_id,
+        "slack_user_id": staff.slack_user_id,
+        "console_name": staff.console_name,
+    }
+
+
 def _account(row: AccountRow) -> Account:
     return Account(
         id=row.id,
@@ -76,6 +87,17 @@ def _account(row: AccountRow) -> Account:
         timezone=row.timezone,
         question_overrides=dict(row.question_overrides or {}),
     )
+
+
+def _account_values(account: Account) -> dict[str, Any]:
+    return {
+        "name": account.name,
+        "owner_id": account.owner_id,
+        "tier": account.tier,
+        "language": account.language.value,
+        "timezone": account.timezone,
+        "question_overrides": account.question_overrides,
+    }
 
 
 def _contact(row: ContactRow) -> Contact:
@@ -90,6 +112,18 @@ def _contact(row: ContactRow) -> Contact:
         address=row.address,
         email=row.email,
     )
+
+
+def _contact_values(contact: Contact) -> dict[str, Any]:
+    return {
+        "name": contact.name,
+        "level": contact.level.value,
+        "language": contact.language.value,
+        "status": contact.status.value,
+        "channel": contact.channel.value if contact.channel else None,
+        "address": contact.address,
+        "email": contact.email,
+    }
 
 
 def _schedule(row: ScheduleRow) -> Schedule:
@@ -286,16 +320,7 @@ class SqlStaffRepository(_Repo):
         return _staff(row) if row else None
 
     async def add(self, staff: Staff) -> Staff:
-        row = await self._insert(
-            StaffRow(
-                name=staff.name,
-                role=staff.role.value,
-                language=staff.language.value,
-                telegram_user_id=staff.telegram_user_id,
-                slack_user_id=staff.slack_user_id,
-                console_name=staff.console_name,
-            )
-        )
+        row = await self._insert(StaffRow(**_staff_values(staff)))
         return _staff(row)
 
     async def list(self) -> list[Staff]:
@@ -304,16 +329,7 @@ class SqlStaffRepository(_Repo):
 
     async def update(self, staff: Staff) -> None:
         await self.session.execute(
-            update(StaffRow)
-            .where(StaffRow.id == staff.id)
-            .values(
-                name=staff.name,
-                role=staff.role.value,
-                language=staff.language.value,
-                telegram_user_id=staff.telegram_user_id,
-                slack_user_id=staff.slack_user_id,
-                console_name=staff.console_name,
-            )
+            update(StaffRow).where(StaffRow.id == staff.id).values(**_staff_values(staff))
         )
 
 
@@ -334,16 +350,7 @@ class SqlAccountRepository(_Repo):
         return _account(row) if row else None
 
     async def add(self, account: Account) -> Account:
-        row = await self._insert(
-            AccountRow(
-                name=account.name,
-                owner_id=account.owner_id,
-                tier=account.tier,
-                language=account.language.value,
-                timezone=account.timezone,
-                question_overrides=account.question_overrides,
-            )
-        )
+        row = await self._insert(AccountRow(**_account_values(account)))
         return _account(row)
 
     async def list(self) -> list[Account]:
@@ -352,16 +359,7 @@ class SqlAccountRepository(_Repo):
 
     async def update(self, account: Account) -> None:
         await self.session.execute(
-            update(AccountRow)
-            .where(AccountRow.id == account.id)
-            .values(
-                name=account.name,
-                owner_id=account.owner_id,
-                tier=account.tier,
-                language=account.language.value,
-                timezone=account.timezone,
-                question_overrides=account.question_overrides,
-            )
+            update(AccountRow).where(AccountRow.id == account.id).values(**_account_values(account))
         )
 
 
@@ -381,16 +379,7 @@ class SqlContactRepository(_Repo):
 
     async def add(self, contact: Contact) -> Contact:
         row = await self._insert(
-            ContactRow(
-                account_id=contact.account_id,
-                name=contact.name,
-                level=contact.level.value,
-                language=contact.language.value,
-                status=contact.status.value,
-                channel=contact.channel.value if contact.channel else None,
-                address=contact.address,
-                email=contact.email,
-            )
+            ContactRow(account_id=contact.account_id, **_contact_values(contact))
         )
         return _contact(row)
 
@@ -407,17 +396,7 @@ class SqlContactRepository(_Repo):
 
     async def update(self, contact: Contact) -> None:
         await self.session.execute(
-            update(ContactRow)
-            .where(ContactRow.id == contact.id)
-            .values(
-                name=contact.name,
-                level=contact.level.value,
-                language=contact.language.value,
-                status=contact.status.value,
-                channel=contact.channel.value if contact.channel else None,
-                address=contact.address,
-                email=contact.email,
-            )
+            update(ContactRow).where(ContactRow.id == contact.id).values(**_contact_values(contact))
         )
 
 

@@ -8,6 +8,7 @@ from surveys.model import (
     Account,
     Address,
     Alert,
+    AlertStatus,
     Answer,
     Contact,
     Language,
@@ -19,6 +20,34 @@ from surveys.model import (
 )
 from surveys.questions import question_label
 from surveys.texts import t
+
+# How an alert introduces itself and its fields, on every platform.
+ALERT_LABELS = {
+    Language.EN: (
+        "Negative feedback",
+        "Account",
+        "Contact",
+        "Round",
+        "Question",
+        "Answer",
+        "Why flagged",
+    ),
+    Language.RU: ("Негативный отзыв", "Аккаунт", "Контакт", "Опрос", "Вопрос", "Ответ", "Почему"),
+}
+
+_STATUS_LINE = {
+    Language.EN: {
+        AlertStatus.ACKNOWLEDGED: "Acknowledged by {by}",
+        AlertStatus.RESOLVED: "Resolved by {by}",
+    },
+    Language.RU: {AlertStatus.ACKNOWLEDGED: "Принято: {by}", AlertStatus.RESOLVED: "Решено: {by}"},
+}
+
+
+def status_line(status: AlertStatus, by: str, lang: Language) -> str | None:
+    """The line an alert message gains once someone acknowledged or resolved it."""
+    template = _STATUS_LINE[lang].get(status)
+    return template.format(by=by) if template else None
 
 
 @dataclass(frozen=True, slots=True)

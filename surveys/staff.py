@@ -354,17 +354,10 @@ class StaffCommands:
     ) -> Output:
         self.require(actor, WRITERS, actor.language)
         lang = actor.language
-        name = _clean_name(name, lang)
-        try:
-            contact_level = ContactLevel(level.lower())
-        except ValueError:
-            raise StaffError(say("bad_level", lang)) from None
+        name, contact_level = _clean_name(name, lang), _level(level, lang)
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang)
-            try:
-                contact_lang = Language(language.lower()) if language else account.language
-            except ValueError:
-                raise StaffError(say("bad_lang", lang)) from None
+            contact_lang = _contact_language(language, account, lang)
             contact = await uow.contacts.add(
                 Contact(
                     0,
@@ -403,11 +396,7 @@ class StaffCommands:
         """A contact already reachable on a platform (e.g. a Slack user found by e-mail)."""
         self.require(actor, WRITERS, actor.language)
         lang = actor.language
-        name = _clean_name(name, lang)
-        try:
-            contact_level = ContactLevel(level.lower())
-        except ValueError:
-            raise StaffError(say("bad_level", lang)) from None
+        name, contact_level = _clean_name(name, lang), _level(level, lang)
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang)
             existing = await uow.contacts.by_address(address)
@@ -421,10 +410,7 @@ class StaffCommands:
                         account=owner.name if owner else "?",
                     )
                 )
-            try:
-                contact_lang = Language(language.lower()) if language else account.language
-            except ValueError:
-                raise StaffError(say("bad_lang", lang)) from None
+            contact_lang = _contact_language(language, account, lang)
             await uow.contacts.add(
                 Contact(
                     0,
@@ -735,6 +721,21 @@ def _clean_name(name: str, lang: Language) -> str:
     if not name or len(name) > MAX_NAME:
         raise StaffError(say("bad_name", lang))
     return name
+
+
+def _level(level: str, lang: Language) -> ContactLevel:
+    try:
+        return ContactLevel(level.lower())
+    except ValueError:
+        raise StaffError(say("bad_level", lang)) from None
+
+
+def _contact_language(wanted: str | None, account: Account, lang: Language) -> Language:
+    """The contact's language: as asked, else the account's."""
+    try:
+        return Language(wanted.lower()) if wanted else account.language
+    except ValueError:
+        raise StaffError(say("bad_lang", lang)) from None
 
 
 def _check_timezone(tz: str, lang: Language) -> None:

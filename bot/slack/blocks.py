@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from surveys.alerts import ALERT_LABELS
 from surveys.model import AlertStatus, Language, OutgoingMessage
 from surveys.texts import t
 
@@ -18,26 +19,6 @@ TEXT_LIMIT = 40_000  # the top-level fallback text
 SURVEY_ACTIONS = ("skip", "later", "decline")
 ALERT_ACTIONS = {AlertStatus.OPEN: ("ack", "resolve"), AlertStatus.ACKNOWLEDGED: ("resolve",)}
 Block = dict[str, Any]
-
-_ALERT_HEAD = {
-    Language.EN: (
-        "Negative feedback",
-        "Account",
-        "Contact",
-        "Round",
-        "Question",
-        "Answer",
-        "Why flagged",
-    ),
-    Language.RU: ("Негативный отзыв", "Аккаунт", "Контакт", "Опрос", "Вопрос", "Ответ", "Почему"),
-}
-_STATUS_LINE = {
-    Language.EN: {
-        AlertStatus.ACKNOWLEDGED: "Acknowledged by {by}",
-        AlertStatus.RESOLVED: "Resolved by {by}",
-    },
-    Language.RU: {AlertStatus.ACKNOWLEDGED: "Принято: {by}", AlertStatus.RESOLVED: "Решено: {by}"},
-}
 
 
 def escape(text: str) -> str:
@@ -112,7 +93,7 @@ def survey_actions(message: OutgoingMessage) -> Block | None:
 def alert_blocks(
     fields: dict[str, Any], lang: Language, status: AlertStatus, status_line: str | None = None
 ) -> list[Block]:
-    head, account, contact, round_, question, answer, why = _ALERT_HEAD[lang]
+    head, account, contact, round_, question, answer, why = ALERT_LABELS[lang]
     evidence = ", ".join(f"«{e}»" for e in fields.get("evidence") or []) or t("no_evidence", lang)
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"⚠️ {head}"[:150]}},
@@ -153,17 +134,12 @@ def alert_blocks(
     return blocks
 
 
-def alert_status_line(status: AlertStatus, by: str, lang: Language) -> str | None:
-    template = _STATUS_LINE[lang].get(status)
-    return template.format(by=by) if template else None
-
-
 def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
     """One outgoing message as Slack messages: (fallback text, blocks), in order."""
     lang = Language(message.payload.get("lang", "en"))
     if message.kind == "alert":
         fields = message.payload["alert"]
-        fallback = f"{_ALERT_HEAD[lang][0]}: {fields['account']} · {fields['contact']}"
+        fallback = f"{ALERT_LABELS[lang][0]}: {fields['account']} · {fields['contact']}"
         return [(escape(fallback), alert_blocks(fields, lang, AlertStatus.OPEN))]
     text = str(message.payload.get("text", "")) or " "
     sections = text_sections(text, code=bool(message.payload.get("pre")))

@@ -21,8 +21,6 @@ from bot.slack.limiter import SlackLimiter
 from bot.slack.listeners import register
 from bot.slack.messenger import SlackMessenger
 from surveys.model import Address, Channel, Staff, StaffRole
-from surveys.onboarding import Onboarding
-from surveys.staff import StaffCommands
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "x-slack-signature"
@@ -50,13 +48,10 @@ class SlackTransport:
         self.context: SlackContext | None = None
 
     def attach(self, app: App) -> AsyncApp:
-        onboarding = Onboarding(
-            app.uow, app.clock, self.settings.company_name, self.settings.default_language
-        )
         self.context = SlackContext(
             service=app.service,
-            onboarding=onboarding,
-            commands=StaffCommands(app.uow, app.clock, app.service, onboarding),
+            onboarding=app.onboarding,
+            commands=app.commands,
             messenger=self.messenger,
             default_language=self.settings.default_language,
             wake_delivery=app.delivery.wake.set,

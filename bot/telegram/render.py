@@ -9,33 +9,15 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram.callbacks import Signer, SurveyAction
+from surveys.alerts import ALERT_LABELS
 from surveys.model import AlertStatus, Language, OutgoingMessage
 from surveys.texts import t
 
 TELEGRAM_TEXT_LIMIT = 4096
 _TAG = re.compile(r"<[^>]+>")
-_ALERT_HEAD = {
-    Language.EN: (
-        "Negative feedback",
-        "Account",
-        "Contact",
-        "Round",
-        "Question",
-        "Answer",
-        "Why flagged",
-    ),
-    Language.RU: ("Негативный отзыв", "Аккаунт", "Контакт", "Опрос", "Вопрос", "Ответ", "Почему"),
-}
 _SHORTENED = {
     Language.EN: "… (shortened; the full answer is in the report)",
     Language.RU: "… (сокращено; полный ответ — в отчёте)",
-}
-_STATUS_LINE = {
-    Language.EN: {
-        AlertStatus.ACKNOWLEDGED: "Acknowledged by {by}",
-        AlertStatus.RESOLVED: "Resolved by {by}",
-    },
-    Language.RU: {AlertStatus.ACKNOWLEDGED: "Принято: {by}", AlertStatus.RESOLVED: "Решено: {by}"},
 }
 
 
@@ -110,7 +92,7 @@ def alert_keyboard(
 
 def alert_html(fields: dict[str, Any], lang: Language, status_line: str | None = None) -> str:
     """The owner's alert. The client's answer is escaped and shortened to fit one message."""
-    head, account, contact, round_, question, answer, why = _ALERT_HEAD[lang]
+    head, account, contact, round_, question, answer, why = ALERT_LABELS[lang]
     evidence = ", ".join(f"«{e}»" for e in fields.get("evidence") or []) or t("no_evidence", lang)
 
     def build(answer_text: str) -> str:
@@ -134,11 +116,6 @@ def alert_html(fields: dict[str, Any], lang: Language, status_line: str | None =
         return full
     room = TELEGRAM_TEXT_LIMIT - tg_len(_visible(build(""))) - tg_len(_SHORTENED[lang])
     return build(_cut(text, max(room, 0)) + _SHORTENED[lang])
-
-
-def status_line(status: AlertStatus, by: str, lang: Language) -> str | None:
-    template = _STATUS_LINE[lang].get(status)
-    return template.format(by=by) if template else None
 
 
 def _visible(html_text: str) -> str:

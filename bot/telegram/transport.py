@@ -21,8 +21,6 @@ from bot.telegram.menus import set_default_menus, set_staff_menu
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.routers import alerts, client, groups, staff
 from surveys.model import Address, Channel, Staff, StaffRole
-from surveys.onboarding import Onboarding
-from surveys.staff import StaffCommands
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +52,10 @@ class TelegramTransport:
         self.context: TelegramContext | None = None
 
     def attach(self, app: App) -> Dispatcher:
-        onboarding = Onboarding(
-            app.uow, app.clock, self.settings.company_name, self.settings.default_language
-        )
         self.context = TelegramContext(
             service=app.service,
-            onboarding=onboarding,
-            commands=StaffCommands(app.uow, app.clock, app.service, onboarding),
+            onboarding=app.onboarding,
+            commands=app.commands,
             signer=self.signer,
             default_language=self.settings.default_language,
             wake_delivery=app.delivery.wake.set,

@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import alert_blocks, alert_status_line
+from bot.slack.blocks import alert_blocks
 from bot.slack.context import SlackContext, language_of
-from surveys.alerts import alert_fields
+from surveys.alerts import alert_fields, status_line
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import AlertStatus
 from surveys.staff import StaffError, say
@@ -93,7 +93,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             alert, account=details.account, contact=details.contact, round_=details.round,
             answer=details.answer, lang=actor.language,
         )  # fmt: skip
-        line = alert_status_line(alert.status, actor.name, actor.language)
+        line = status_line(alert.status, actor.name, actor.language)
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id")
         if channel and message.get("ts"):

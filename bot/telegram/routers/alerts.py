@@ -10,8 +10,8 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.telegram.callbacks import AlertAction
 from bot.telegram.context import TelegramContext, language_of
-from bot.telegram.render import alert_html, alert_keyboard, status_line
-from surveys.alerts import alert_fields
+from bot.telegram.render import alert_html, alert_keyboard
+from surveys.alerts import alert_fields, status_line
 from surveys.model import Address, AlertStatus, Channel
 from surveys.staff import StaffError, say
 from surveys.texts import t
