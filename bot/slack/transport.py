@@ -92,8 +92,14 @@ class SlackTransport:
         return guard
 
     async def prepare(self, app: App) -> None:
-        """Check the token and make sure the bootstrap admins exist."""
+        """Check the tokens and make sure the bootstrap admins exist."""
         await self.client.auth_test()
+        if self.settings.slack_mode == "socket":
+            # slack_sdk retries a refused app token forever; fail at start with a clear line.
+            assert self.settings.slack_app_token is not None
+            await self.client.apps_connections_open(
+                app_token=self.settings.slack_app_token.get_secret_value()
+            )
         async with app.uow() as uow:
             for user_id in self.settings.admin_slack_ids:
                 address = Address(Channel.SLACK, user_id)
@@ -116,10 +122,15 @@ class SlackTransport:
             handler = AsyncSocketModeHandler(
                 self.bolt, self.settings.slack_app_token.get_secret_value()
             )
-            await handler.connect_async()
+            connecting = asyncio.create_task(handler.connect_async())
+            stopping = asyncio.create_task(stop.wait())
             try:
+                # A stop request must end this even while Slack is being reconnected to.
+                await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 await stop.wait()
             finally:
+                connecting.cancel()
+                stopping.cancel()
                 await handler.close_async()
             return
         runner = web.AppRunner(self.web_app())

@@ -44,20 +44,39 @@ class DefaultAnalyser:
         self, texts: Sequence[str], questions: Sequence[str | None] | None = None
     ) -> list[Sentiment]:
         """Score several answers at once: one batched embedding call, so faster per answer."""
+        found, proba = self._read(texts, questions)
+        return [
+            self._verdict(f, p) if p is not None else self._empty()
+            for f, p in zip(found, proba, strict=True)
+        ]
+
+    def proba(self, text: str, question: str | None = None) -> dict[SentimentLabel, float]:
+        """Calibrated probability of each label (for policies on mild negatives, and tests)."""
+        p = self._read([text], [question])[1][0]
+        if p is None:
+            return {
+                SentimentLabel.NEGATIVE: 0.0,
+                SentimentLabel.NEUTRAL: 1.0,
+                SentimentLabel.POSITIVE: 0.0,
+            }
+        return {label: float(v) for label, v in zip(_LABELS, p, strict=True)}
+
+    def _read(
+        self, texts: Sequence[str], questions: Sequence[str | None] | None
+    ) -> tuple[list[rules.RuleResult], list[np.ndarray | None]]:
         qs = list(questions) if questions is not None else [None] * len(texts)
         if len(qs) != len(texts):
             raise ValueError("texts and questions differ in length")
         found = [rules.read(t, q) for t, q in zip(texts, qs, strict=True)]
         # An answer of only punctuation ("-", "?") says nothing; e5 would guess.
         idx = [i for i, r in enumerate(found) if r.content]
-        results: list[Sentiment | None] = [None] * len(texts)
+        proba: list[np.ndarray | None] = [None] * len(texts)
         if idx:
             emb = self.embedder.embed([found[i].text for i in idx]).astype(np.float64)
             feats = np.array([found[i].features() for i in idx], dtype=np.float64)
-            proba = self.head.proba(emb, feats, [qs[i] for i in idx])
-            for row, i in enumerate(idx):
-                results[i] = self._verdict(found[i], proba[row])
-        return [r or self._empty() for r in results]
+            for row, p in zip(idx, self.head.proba(emb, feats, [qs[i] for i in idx]), strict=True):
+                proba[row] = p
+        return found, proba
 
     def _verdict(self, found: rules.RuleResult, p: np.ndarray) -> Sentiment:
         # The negative threshold is set in training for recall: a missed complaint costs more.

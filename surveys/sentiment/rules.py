@@ -184,6 +184,7 @@ class RuleResult:
 
 
 def _pattern_word(word: str) -> tuple[str, bool]:
+    word = word.lower().replace("ё", "е")
     return (word[:-1], True) if word.endswith("*") else (word, False)
 
 

@@ -13,7 +13,10 @@ Slack too but are not violations: a well-behaved bot meets them and must cope.
 
 The module also speaks the other direction, Slack calling our app: signed Events API,
 slash-command and interactivity payloads, the events checked against
-``event_wrapper_schema.json`` so the builders cannot drift from what Slack sends.
+``event_wrapper_schema.json`` so the builders cannot drift from what Slack sends. The same
+payloads travel over Socket Mode too: ``apps.connections.open`` (app-level token only) hands
+out a ``ws://`` URL on this server, and ``socket_send`` pushes envelopes down that websocket
+and waits for the app's acknowledgement.
 """
 
 from __future__ import annotations
@@ -39,12 +42,13 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 JsonDict = dict[str, Any]
 Payload = tuple[bytes, str]  # (body, Content-Type) of a request Slack sends to our app
 
 DEFAULT_BOT_TOKEN = "xoxb-test-token"
+DEFAULT_APP_TOKEN = "xapp-test-token"  # app-level token, for Socket Mode
 DEFAULT_TEAM_ID = "T0TEST"
 DEFAULT_BOT_USER_ID = "UBOT"
 DEFAULT_APP_ID = "A0TEST"
@@ -109,7 +113,14 @@ _LATER_METHODS: dict[str, dict[str, Param]] = {
         "initial_comment": Param("string"),
         "blocks": Param("string"),
     },
+    # Socket Mode: a WebSocket URL for the app. Takes only the app-level token (xapp-…,
+    # connections:write), sent as Authorization: Bearer.
+    "apps.connections.open": {
+        "token": Param("string", required=True),
+    },
 }
+# Methods that take the app-level token, and only it; every other method takes the bot token.
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # Arguments documented today for methods the snapshot already has; same source. The SDK sends
 # these whenever the caller sets them, so without them valid calls would look like violations.
 _LATER_PARAMS: dict[str, dict[str, Param]] = {
@@ -449,6 +460,17 @@ class _BadRequest(Exception):
         self.error = error
 
 
+@dataclass
+class _Envelope:
+    """A Socket Mode envelope sent to the app, waiting for its acknowledgement."""
+
+    accepts_response_payload: bool
+    ack: asyncio.Future[JsonDict]
+
+
+SOCKET_ENVELOPE_TYPES = frozenset({"events_api", "slash_commands", "interactive"})
+
+
 class _SlackError(Exception):
     """An error that depends on server state: answered like Slack, but not a violation."""
 
@@ -512,8 +534,10 @@ class FakeSlackAPI:
         team_id: str = DEFAULT_TEAM_ID,
         bot_user_id: str = DEFAULT_BOT_USER_ID,
         app_id: str = DEFAULT_APP_ID,
+        app_token: str = DEFAULT_APP_TOKEN,
     ) -> None:
         self.bot_token = bot_token
+        self.app_token = app_token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.app_id = app_id
@@ -524,6 +548,11 @@ class FakeSlackAPI:
         self.responses: list[JsonDict] = []  # bodies posted to response_url(...)
         self.uploads: dict[str, bytes] = {}  # file ID -> bytes posted to its upload_url
         self._response_ids: list[str] = []
+        self.socket_acks: list[JsonDict] = []  # what the app answered each envelope with
+        self.socket_connections = 0  # websockets ever opened (a reconnect makes it 2)
+        self._socket_ids: set[str] = set()  # issued by apps.connections.open
+        self._sockets: list[web.WebSocketResponse] = []
+        self._envelopes: dict[str, _Envelope] = {}  # envelope_id -> awaiting its ack
         self._methods = web_methods()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -546,6 +575,7 @@ class FakeSlackAPI:
             "users.lookupByEmail": self._lookup_by_email,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "apps.connections.open": self._connections_open,
         }
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -555,6 +585,7 @@ class FakeSlackAPI:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{id}", self._handle_response_url)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
+        app.router.add_get("/socket-mode/{id}", self._handle_socket)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -562,6 +593,11 @@ class FakeSlackAPI:
         self._port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+        for envelope in self._envelopes.values():
+            if not envelope.ack.done():
+                envelope.ack.set_exception(ConnectionError("FakeSlackAPI stopped"))
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -629,6 +665,15 @@ class FakeSlackAPI:
         """The count-th body posted to any response_url."""
         await self._wait_until(lambda: len(self.responses) >= count, seconds)
         return self.responses[count - 1]
+
+    @property
+    def socket_connected(self) -> bool:
+        """Whether a Socket Mode client is connected (and was sent its hello)."""
+        return any(not ws.closed for ws in self._sockets)
+
+    async def wait_for_socket(self, seconds: float = 5.0, *, connected: bool = True) -> None:
+        """Wait until a Socket Mode client is connected (connected=False: until none is)."""
+        await self._wait_until(lambda: self.socket_connected == connected, seconds)
 
     async def _wait_until(self, ready: Callable[[], bool], seconds: float) -> None:
         async with asyncio.timeout(seconds):
@@ -739,8 +784,14 @@ class FakeSlackAPI:
         if incoming.token is None:
             message = "no token (send Authorization: Bearer; a JSON body's token is ignored)"
             return self._reject(request, method, incoming.params, [_Problem("not_authed", message)])
-        if incoming.token != self.bot_token:
-            problem = _Problem("invalid_auth", "the token is not the bot token")
+        app_level = method in _APP_TOKEN_METHODS
+        if incoming.token != (self.app_token if app_level else self.bot_token):
+            if incoming.token in (self.app_token, self.bot_token):
+                wanted = "only the app-level" if app_level else "the bot token, not the app-level"
+                problem = _Problem("not_allowed_token_type", f"this method takes {wanted} token")
+            else:
+                wanted = "app-level" if app_level else "bot"
+                problem = _Problem("invalid_auth", f"the token is not the {wanted} token")
             return self._reject(request, method, incoming.params, [problem])
         params, problems = _check_arguments(method, spec, incoming.params)
         if not problems:
@@ -837,6 +888,104 @@ class FakeSlackAPI:
         self._wake()
         # files.slack.com answers in text/plain; the SDK branches on that content type.
         return web.Response(text=f"OK - {len(self.uploads[file_id])}", content_type="text/plain")
+
+    # -- Socket Mode ------------------------------------------------------------------------
+
+    async def socket_send(
+        self,
+        type: str,
+        payload: JsonDict,
+        *,
+        accepts_response_payload: bool = False,
+        seconds: float = 5.0,
+    ) -> JsonDict:
+        """Send an envelope to the connected Socket Mode client; its ack, once it comes.
+
+        ``type`` is events_api, slash_commands or interactive; ``payload`` what Slack would
+        post over HTTP, as a JSON object (see ``socket_payload``). Slack sends slash commands
+        with accepts_response_payload true, events and block actions with it false.
+        """
+        if type not in SOCKET_ENVELOPE_TYPES:
+            raise ValueError(f"unknown envelope type {type!r}")
+        if type == "events_api":
+            validate_event_payload(payload)
+        ws = next((ws for ws in self._sockets if not ws.closed), None)
+        if ws is None:
+            raise RuntimeError("no Socket Mode client is connected")
+        envelope_id = str(uuid.uuid4())
+        envelope: JsonDict = {
+            "envelope_id": envelope_id,
+            "type": type,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
+        if type == "events_api":
+            envelope |= {"retry_attempt": 0, "retry_reason": ""}
+        waiting = _Envelope(accepts_response_payload, asyncio.get_running_loop().create_future())
+        self._envelopes[envelope_id] = waiting
+        try:
+            await ws.send_json(envelope)
+            async with asyncio.timeout(seconds):
+                return await waiting.ack
+        finally:
+            # Unanswered in time, it is over: a late ack is a violation, as Slack has retried.
+            self._envelopes.pop(envelope_id, None)
+
+    def _connections_open(self, params: JsonDict) -> JsonDict:
+        socket_id = uuid.uuid4().hex[:12]
+        self._socket_ids.add(socket_id)
+        return {"ok": True, "url": f"ws://127.0.0.1:{self._port}/socket-mode/{socket_id}"}
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        socket_id = request.match_info["id"]
+        if socket_id not in self._socket_ids:
+            message = f"socket mode: {socket_id} was not issued by apps.connections.open"
+            self.violations.append(message)
+            return web.Response(status=404, text="not found", content_type="text/plain")
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        hello: JsonDict = {
+            "type": "hello",
+            "num_connections": len(self._sockets) + 1,
+            "debug_info": {"host": "fake-applink", "approximate_connection_time": 3600},
+            "connection_info": {"app_id": self.app_id},
+        }
+        await ws.send_json(hello)
+        self.socket_connections += 1
+        self._sockets.append(ws)
+        self._wake()
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    self._on_socket_text(message.data)
+                else:
+                    self.violations.append(f"socket mode: unexpected {message.type.name} frame")
+        finally:
+            self._sockets.remove(ws)
+            self._wake()
+        return ws
+
+    def _on_socket_text(self, data: str) -> None:
+        try:
+            ack = json.loads(data)
+        except ValueError:
+            ack = None
+        envelope_id = ack.get("envelope_id") if isinstance(ack, dict) else None
+        waiting = self._envelopes.pop(envelope_id, None) if isinstance(envelope_id, str) else None
+        if ack is None or waiting is None:
+            self.violations.append(f"socket mode: not an ack of a pending envelope: {data[:200]!r}")
+            return
+        problems = [f"unknown key {key!r}" for key in ack if key not in ("envelope_id", "payload")]
+        if "payload" in ack:
+            if not waiting.accepts_response_payload:
+                problems.append("a payload for an envelope that accepts none (Slack drops it)")
+            elif not isinstance(ack["payload"], dict):
+                problems.append("the payload must be a JSON object")
+        self.violations.extend(f"socket mode ack {envelope_id}: {p}" for p in problems)
+        self.socket_acks.append(ack)
+        if not waiting.ack.done():
+            waiting.ack.set_result(ack)
+        self._wake()
 
     # -- method behaviour -------------------------------------------------------------------
 
@@ -1335,6 +1484,20 @@ def block_action(
     if response_url is not None:
         payload["response_url"] = response_url
     return urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded"
+
+
+def socket_payload(payload: Payload) -> JsonDict:
+    """What Slack puts in a Socket Mode envelope for a payload it would post over HTTP: the
+    JSON body, an interaction's ``payload=`` JSON, or a slash command's form as an object."""
+    body, content_type = payload
+    if content_type == "application/json":
+        data: JsonDict = json.loads(body)
+        return data
+    form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    if set(form) == {"payload"}:
+        interaction: JsonDict = json.loads(form["payload"])
+        return interaction
+    return form
 
 
 def url_verification(challenge: str) -> Payload:

@@ -1,0 +1,154 @@
+"""The rule layer of the default analyser: cues in context, with spans a manager can read."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveys.sentiment import lexicon, rules
+
+
+def sign(text: str, question: str | None = None) -> int:
+    return rules.verdict(rules.read(text, question))[0]
+
+
+def quotes(text: str, question: str | None = None, side: int = -1) -> list[str]:
+    return rules.read(text, question).evidence(side)
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("не сказал бы, что доволен", "outcome"),  # litotes: negation across "что"
+        ("I wouldn't say I'm happy", "outcome"),
+        ("не то чтобы быстро", "speed"),
+        ("долго", "speed"),
+        ("could be faster", "speed"),
+        ("хотелось бы побыстрее", "speed"),  # a wish for more is a complaint
+        ("можно было и побыстрее", "speed"),
+        ("would appreciate faster replies", "speed"),
+        ("хотелось бы больше уважения", "politeness"),
+        ("formal replies", "politeness"),
+        ("ответы сухие и формальные", "politeness"),
+        ("polite but nothing got fixed", "outcome"),
+        ("вежливо, но ничего не решили", "outcome"),
+        ("ну спасибо, опять сорвали сроки", "speed"),  # sarcasm
+        ("Great, another delay", "speed"),
+        ("thanks for nothing", None),
+        ("не очень", "speed"),  # a dangling negation is the complaint
+        ("сервис никакой", None),
+        ("не без проблем", None),  # double negation
+        ("уважения нет", "politeness"),  # a cue denied after it
+        ("толку ноль", "outcome"),
+        ("Быстро — это не про вас", "speed"),
+        ("Couldn't be slower.", "speed"),  # the negation makes a superlative
+        ("пришлось доделывать самим", "outcome"),  # the client did the work
+        ("ужастно долго", "speed"),  # a typo
+        ("очень медлено работаете", "speed"),
+        ("dissapointed", None),
+        ("невнятно и неоперативно", "speed"),  # negation fused into an unlisted word
+        ("НЕ ДОВОЛЕН!!!", None),
+        ("долго(", "speed"),
+        ("👎", None),
+        ("3/10", None),
+        ("на троечку", None),
+    ],
+)
+def test_complaints(text: str, question: str | None) -> None:
+    assert sign(text, question) == -1
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("not bad", "outcome"),  # litotes: a denied complaint is mild praise
+        ("неплохо", "outcome"),
+        ("претензий нет", "outcome"),
+        ("претензий к работе нет", None),
+        ("никаких претензий", None),
+        ("без задержек", "speed"),
+        ("no complaints", None),
+        ("Couldn't be more polite", "politeness"),
+        ("Долго ждать не пришлось", "speed"),  # relief: the complaint did not happen
+        ("проблему решили быстро", "outcome"),  # the trouble named is what got done
+        ("всё супер 👍", "outcome"),
+        ("спасибо)", None),  # one ")" is a smile in Russian chat
+        ("5/5", None),
+        ("Корректность на пятёрку", "politeness"),
+        ("No, all great", None),
+    ],
+)
+def test_praise(text: str, question: str | None) -> None:
+    assert sign(text, question) == 1
+
+
+@pytest.mark.parametrize(
+    "text", ["нормально", "ok", "ни быстро, ни долго", "Скорее нормально, чем нет", "-", ""]
+)
+def test_neutral(text: str) -> None:
+    assert sign(text, "speed") == 0
+
+
+def test_bare_no_to_the_closing_comment_is_not_a_complaint() -> None:
+    assert sign("нет", "outcome") == -1
+    assert sign("нет", "comment") == 0
+
+
+def test_question_decides_how_much_a_topical_cue_weighs() -> None:
+    on, off = rules.read("долго", "speed"), rules.read("долго", "outcome")
+    assert on.negative > off.negative > 0
+    assert on.on_topic_negative > 0 and off.on_topic_negative == 0
+    # With no question (a tweet, a free comment), a complaint about time is a complaint.
+    assert rules.read("долго", None).negative == on.negative
+
+
+def test_contrast_weighs_what_follows_but() -> None:
+    result = rules.read("вежливо, но ничего не решили", "outcome")
+    assert result.negative > result.positive
+
+
+def test_sarcasm_is_flagged_and_quoted() -> None:
+    result = rules.read("ну спасибо, опять сорвали сроки", "speed")
+    assert result.sarcasm
+    assert result.evidence(-1) == ["спасибо", "сорвали сроки"]
+
+
+def test_quoted_praise_alone_is_sarcasm() -> None:
+    result = rules.read("«оперативно» ответили через неделю", "speed")
+    assert result.sarcasm and sign("«оперативно» ответили через неделю", "speed") == -1
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("Честно говоря, НЕ доволен. Сорвали сроки!", ["НЕ доволен", "Сорвали сроки"]),
+        ("not very polite :(", ["not very polite", ":("]),
+        ("не сказал бы, что доволен", ["не сказал бы, что доволен"]),
+        ("Отвечали сухо и по шаблону", ["сухо", "шаблону"]),
+    ],
+)
+def test_evidence_quotes_the_original_words(text: str, evidence: list[str]) -> None:
+    assert quotes(text, "politeness") == evidence
+
+
+def test_evidence_is_bounded() -> None:
+    result = rules.read("Долго, плохо, грубо. " * 500, "speed")
+    evidence = result.evidence(-1)
+    assert 0 < len(evidence) <= 10 and all(len(e) <= 80 for e in evidence)
+
+
+def test_features_have_fixed_names_and_are_bounded() -> None:
+    feats = rules.read("плохо " * 3000, "outcome").features()
+    assert len(feats) == len(rules.FEATURE_NAMES)
+    assert all(0.0 <= f < 12 for f in feats)
+
+
+def test_every_lexicon_entry_matches_itself() -> None:
+    """A pattern that its own text does not match (a wrong lemma, a typo) is dead weight."""
+    dead = []
+    for group in lexicon.GROUPS:
+        for pattern in group.patterns.split(","):
+            text = pattern.strip().replace("*", "")
+            found = rules._Reader(text, None).cue_at(0)
+            if found is None or found.end != len(text.split()):
+                dead.append(pattern.strip())
+    assert dead == []
