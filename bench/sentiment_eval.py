@@ -16,18 +16,17 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import resource  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections import defaultdict  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import json
+import resource
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from bench.install_size import added_size  # noqa: E402
-from bench.metrics import (  # noqa: E402
+from bench.install_size import added_size
+from bench.metrics import (
     LABELS,
     Row,
     confusion,
@@ -35,8 +34,8 @@ from bench.metrics import (  # noqa: E402
     load_jsonl,
     neg_scores,
 )
-from surveys.model import Sentiment  # noqa: E402
-from surveys.sentiment import KNOWN_ANALYSERS, SentimentAnalyser, make_analyser  # noqa: E402
+from surveys.model import Sentiment
+from surveys.sentiment import KNOWN_ANALYSERS, SentimentAnalyser, make_analyser
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench/data/sentiment_eval.jsonl"
@@ -67,7 +66,7 @@ def pin_one_core() -> str:
 
 def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def score_all(
@@ -154,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = load_jsonl(args.eval)
     rss0 = rss_mb()
     t0 = time.perf_counter()
-    analyser = make_analyser(args.analyser, model_dir=args.model_dir, url=args.url, model=args.model)
+    options = {"model_dir": args.model_dir, "url": args.url, "model": args.model}
+    analyser = make_analyser(args.analyser, **options)
     load_s = time.perf_counter() - t0
     rss_loaded = rss_mb()
     analyser.analyse("warm-up", "outcome")
@@ -174,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{percentile(wall, 0.5) * 1e3:.1f} ms, p99 {percentile(wall, 0.99) * 1e3:.1f} ms, "
         f"max {max(wall) * 1e3:.1f} ms (CPU time p50 {percentile(cpu, 0.5) * 1e3:.1f} ms, "
         f"p99 {percentile(cpu, 0.99) * 1e3:.1f} ms)",
-        f"  batched (32): {rate:.1f} answers/s",
+        f"  batched (32): {rate:.1f} answers/s" if rate == rate else "  batched: no batch API",
         f"  install size added: {size.total_mb:.0f} MB ({size.describe()})",
     ]
     print("\n".join(lines))

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot import sentiment_cli
 from bot.settings import Settings, SettingsError, load_settings
 from surveys.model import Language
 
@@ -60,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", choices=[lang.value for lang in Language], help="language of the demo"
     )
 
+    sentiment_cli.add_parser(commands)
+
     commands.add_parser(
         "migrate",
         help="bring the database schema up to date",
@@ -76,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"candor: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     logging.basicConfig(
-        level=settings.log_level if args.command != "demo" else logging.WARNING,
+        level=settings.log_level if args.command in ("run", "migrate") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -84,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
+    if args.command == "sentiment":
+        return sentiment_cli.run(args, settings)
     try:
         return asyncio.run(_dispatch(args, settings))
     except KeyboardInterrupt:
@@ -102,6 +107,16 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await engine.dispose()
         return 0
+    if args.command == "rescore":
+        from bot.app import App
+
+        app = await App.create(settings, {})
+        try:
+            return await sentiment_cli.run_async(
+                args, settings, on_became_negative=app.service.alert_rescored
+            )
+        finally:
+            await app.close()
     if args.command == "demo":
         from bot.console.demo import run_demo
 

@@ -549,6 +549,22 @@ class SurveyService:
         await uow.outbox.enqueue(message)
         return alert
 
+    async def alert_rescored(self, answer_ids: list[int]) -> int:
+        """Alerts for answers a re-scoring found negative; still one per answer at most."""
+        created = 0
+        async with self.uow() as uow:
+            for answer_id in answer_ids:
+                answer = await uow.answers.get(answer_id)
+                conv = await uow.conversations.get(answer.conversation_id) if answer else None
+                contact = await uow.contacts.get(conv.contact_id) if conv else None
+                if answer is None or conv is None or contact is None:
+                    continue
+                account, round_ = await self._round_of(uow, conv)
+                if await self._maybe_alert(uow, answer, account, contact, round_) is not None:
+                    created += 1
+            await uow.commit()
+        return created
+
     @staticmethod
     async def alert_details(uow: UnitOfWork, alert: Alert) -> AlertDetails:
         answer = await uow.answers.get(alert.answer_id)

@@ -83,3 +83,22 @@ async def test_conversation_alert_carries_every_answers_evidence(
     [alert] = messenger.to("olga")
     assert alert.payload["alert"]["evidence"] == ["cue:meh", "cue:slowish", "cue:bit dry"]
     assert alert.payload["alert"]["question_key"] == "politeness"  # hung on the last answer
+
+
+async def test_rescored_answers_that_became_negative_alert_once(
+    uow: SqlUnitOfWorkFactory, clock: FakeClock, world: World
+) -> None:
+    service = service_with(uow, clock, mild_conversation=False)
+    round_id = await run_conversation(service, world, ["great"])
+    async with uow() as u:
+        [conv] = [
+            c for c in await u.conversations.for_round(round_id) if c.contact_id == world.anna.id
+        ]
+        [answer] = await u.answers.for_conversations([conv.id])
+        # An upgraded analyser reads it as clearly negative.
+        answer.sentiment = Sentiment(SentimentLabel.NEGATIVE, 0.9, ["cue"], "new/2")
+        await u.answers.update(answer)
+        await u.commit()
+    assert await service.alert_rescored([answer.id]) == 1
+    assert await service.alert_rescored([answer.id, 999_999]) == 0  # no duplicate, no crash
+    assert len(await service.alerts_for_round(round_id)) == 1

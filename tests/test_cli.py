@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -197,3 +198,19 @@ def test_env_example_lists_every_setting_with_a_comment() -> None:
         **{k: v for k, v in values.items() if v and not k.startswith("CANDOR_")}
     )
     assert settings.database_url.startswith("sqlite+aiosqlite")
+
+
+def test_sentiment_command_scores_text_and_jsonl(tmp_path: Path) -> None:
+    one = candor(
+        "sentiment", "--question", "speed", "отвечали очень долго, не доволен", cwd=tmp_path
+    )
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.startswith("negative") and "не доволен" in one.stdout
+    many = candor(
+        "sentiment", "--jsonl", "--question", "outcome", cwd=tmp_path,
+        stdin="Great result, thank you\nnot happy at all\n",
+    )  # fmt: skip
+    assert many.returncode == 0, many.stderr
+    rows = [json.loads(line) for line in many.stdout.splitlines()]
+    assert [r["label"] for r in rows] == ["positive", "negative"]
+    assert all(r["question"] == "outcome" and "evidence" in r and "score" in r for r in rows)

@@ -68,14 +68,29 @@ class DefaultAnalyser:
         if len(qs) != len(texts):
             raise ValueError("texts and questions differ in length")
         found = [rules.read(t, q) for t, q in zip(texts, qs, strict=True)]
+        proba: list[np.ndarray | None] = [None] * len(texts)
         # An answer of only punctuation ("-", "?") says nothing; e5 would guess.
         idx = [i for i, r in enumerate(found) if r.content]
-        proba: list[np.ndarray | None] = [None] * len(texts)
-        if idx:
-            emb = self.embedder.embed([found[i].text for i in idx]).astype(np.float64)
-            feats = np.array([found[i].features() for i in idx], dtype=np.float64)
-            for row, p in zip(idx, self.head.proba(emb, feats, [qs[i] for i in idx]), strict=True):
-                proba[row] = p
+        if not idx:
+            return found, proba
+        feats = np.array([found[i].features() for i in idx], dtype=np.float64)
+        q_idx = [qs[i] for i in idx]
+        by_rules = self.head.rules_proba(feats, q_idx)
+        sure = by_rules.max(axis=1) >= self.head.skip_confidence
+        for k in np.flatnonzero(sure):
+            proba[idx[k]] = by_rules[k]
+        rest = np.flatnonzero(~sure)
+        if len(rest):
+            emb = self.embedder.embed([found[idx[k]].text for k in rest]).astype(np.float64)
+            full = self.head.proba(emb, feats[rest], [q_idx[k] for k in rest])
+            for k, p in zip(rest, full, strict=True):
+                proba[idx[k]] = p
+        floor = self.head.complaint_floor
+        if floor is not None:
+            for i in idx:
+                p = proba[i]
+                if p is not None and found[i].on_topic_complaint:
+                    proba[i] = head_module.raise_negative(p, floor)
         return found, proba
 
     def _verdict(self, found: rules.RuleResult, p: np.ndarray) -> Sentiment:

@@ -92,7 +92,8 @@ GROUPS: tuple[Group, ...] = (
         "тактично, тактичный, внимательно, внимательный, заботливый, терпеливо, терпеливый, "
         "приятно, приятный, отзывчивый, деликатно, деликатный, уважительно, уважительный, "
         "человечно, культурно, культурный, "
-        "polite, politely, courteous, friendly, kind, respectful, patient, attentive, pleasant, "
+        "polite, politely, courteous, friendly, very kind, so kind, were kind, was kind, "
+        "kindness, respectful, patient, attentive, pleasant, "
         "caring, warm, considerate, cordial, nice people, supportive",
         POLITE,
     ),
@@ -127,7 +128,7 @@ GROUPS: tuple[Group, ...] = (
         "обычно, стандартно, ровно, без изменение, по наш вина, наш вина, не по ваш вина, "
         "сложно сказать, трудно сказать, сложно оценить, трудно оценить, сложно сравнивать, "
         "оценивать некорректно, некорректно оценивать, рано судить, ни да ни нет, сложно судить, "
-        "трудно судить, чем нет, вопрос нет, "
+        "трудно судить, чем нет, вопрос нет, в рамках ожидание, "
         "ok, okay, fine, average, acceptable, alright, tolerable, as expected, as usual, "
         "standard, normal, our fault, not your fault, on our side, hard to say, hard to judge, "
         "hard to compare, not fair to judge, too early, no strong feelings, than not",
@@ -171,7 +172,7 @@ GROUPS: tuple[Group, ...] = (
     Group(
         -1.0,
         "долго, долгий, долговато, медленно, медленный, медленновато, задерживать, опоздать, "
-        "ждать, дождаться, прождать, ожидание, затянуть, затягивать, тянуть, тянуться, "
+        "ждать, дождаться, прождать, долгий ожидание, затянуть, затягивать, тянуть, тянуться, "
         "тормозить, вечность, нескоро, не сразу, не вовремя, пробуксовка, буксовать, "
         "застрять, стоять на место, затягиваться, растянуть, растягивать, "
         "slow, slowly, slower, later than, wait, waited, waiting, too long, took long, "

@@ -43,7 +43,7 @@ DANGLING = _words("не нет неа никак никакой not no never nop
 NEITHER = _words("ни neither nor")  # "ни быстро, ни долго": neither way
 INTENSIFIERS = _words(
     """очень слишком совсем крайне абсолютно полностью весьма сильно реально жутко дико
-    невероятно максимально супер особенно настолько так вообще просто прям прямо
+    невероятно максимально супер особенно особо настолько так вообще просто прям прямо
     very really so too extremely totally absolutely super incredibly completely utterly
     truly highly quite such"""
 )
@@ -53,7 +53,7 @@ SOFTENERS = _words(
 )
 # Words that may stand between a negator and its cue without ending its reach.
 FILLERS = _words(
-    """был была было были быть бы же уж то это все всё всегда особо и
+    """был была было были быть бы же уж то это все всё всегда и
     be been was were is are am the a an that so it its as quite very all more"""
 )
 # "не сказал бы, что …", "I wouldn't say …": the negation reaches across "что"/"that".
@@ -96,6 +96,19 @@ FORCED_PHRASES = (
 )  # fmt: skip
 RATING_RE = re.compile(r"(?<![\d/])(\d{1,2}(?:[.,]5)?)\s*(?:/|из|out of)\s*(5|10)(?![\d/])")
 TYPO_MIN_LEN = 5
+# "мы сами затянули с ТЗ", "our fault": the client blames itself, not the team.
+SELF_BLAME = _words("сами ourselves")
+SELF_BLAME_PHRASES = (("по", "нашей", "вине"), ("наша", "вина"), ("our", "fault"),
+                      ("on", "our", "side"), ("с", "нашей", "стороны"))  # fmt: skip
+# Words that say which aspect a clause is about: praise in "…, но результат отличный" is
+# about the result, so it counts for less when the question was about speed.
+TOPICS = {
+    "outcome": _words("результат качество решение продукт итог result results quality outcome "
+                      "solution product deliverable"),
+    "speed": _words("скорость срок темп speed pace timing deadline deadlines"),
+    "politeness": _words("общение вежливость тон коммуникация communication tone manners "
+                         "attitude politeness"),
+}  # fmt: skip
 
 
 class Cue(NamedTuple):
@@ -124,6 +137,7 @@ class Hit:
     kind: str = "cue"  # cue, negated, emoji, wish, sarcasm, dangling, neutral, forced, rating
     clause: int = 0
     role: str = ""
+    general: bool = False  # praise not tied to a question: the clause's topic may narrow it
 
 
 FEATURE_NAMES = (
@@ -150,6 +164,12 @@ class RuleResult:
     @property
     def on_topic_negative(self) -> float:
         return -sum(h.weight for h in self.hits if h.weight < 0 and h.on_topic)
+
+    @property
+    def on_topic_complaint(self) -> bool:
+        """A complaint about the very thing asked ("долго" to speed), and no praise of it."""
+        complaint = any(h.on_topic and h.weight <= -0.7 for h in self.hits)
+        return complaint and not any(h.on_topic and h.weight > 0 for h in self.hits)
 
     def features(self) -> list[float]:
         """What the trained head sees of the rules; log1p keeps a wall of cues bounded."""
@@ -263,6 +283,7 @@ class _Clause:
     double: bool = False  # "не без": negation of a negation
     boost: float = 1.0
     nu: bool = False  # opened by "ну"/"oh": praise in it may be sarcasm
+    neg_boosted: bool = False  # "не очень": an intensifier after the negator
     fresh: bool = True
 
 
@@ -288,6 +309,10 @@ class _Reader:
         self.praise: list[tuple[Hit, bool]] = []  # (hit, marked by "ну"/quotes): sarcasm?
         self.forced: dict[int, int] = {}  # clause → position of "пришлось" in it
         self.relieved: set[int] = set()  # clauses under "не пришлось": complaints undone
+        self.topics: dict[int, set[str]] = {}  # clause → aspects it names
+        self.sentence = 0
+        self.sentence_of: dict[int, int] = {}  # clause → sentence
+        self.self_blame: set[int] = set()  # sentences where the client blames itself
 
     def run(self) -> RuleResult:
         i = 0
@@ -393,8 +418,13 @@ class _Reader:
             and self.q != "comment"  # "нет" to "anything else?" is not a complaint
             and not self.in_quotes  # "умеет сказать «нет»"
         ):
-            weight = -1.0 if toks[c.neg_at].norm == "никакой" else -0.75 if c.neg_gap else -0.5
-            self._hit(weight, c.neg_at, i, kind="dangling")
+            if c.neg_boosted:
+                # "не очень", "not really": a hedged answer to the question that was asked.
+                on_topic = self.q in QUESTIONS
+                self._hit(-0.75, c.neg_at, i, kind="hedge", on_topic=on_topic)
+            else:
+                strong = c.neg_gap or toks[c.neg_at].norm == "никакой"
+                self._hit(-0.75 if strong else -0.5, c.neg_at, i, kind="dangling")
 
     def _boundary(self, tok: Token) -> None:
         if self.c.litotes and self.c.neg_at is not None and tok.text == ",":
@@ -418,6 +448,7 @@ class _Reader:
             self.after_contrast = True
         elif tok.kind is Kind.PUNCT and tok.text[0] in SENTENCE_END:
             self.after_contrast = self.wish = False
+            self.sentence += 1
         self.c = _Clause(index=self.c.index + 1)
 
     # -- words -------------------------------------------------------------------------------
@@ -425,6 +456,13 @@ class _Reader:
     def _word(self, i: int) -> int:
         c, tok = self.c, self.tokens[i]
         norm = tok.norm
+        keys = _keys(norm)
+        self.sentence_of[c.index] = self.sentence
+        if norm in SELF_BLAME or self.phrase_at(i, SELF_BLAME_PHRASES):
+            self.self_blame.add(self.sentence)
+        for topic, words in TOPICS.items():
+            if words & keys:
+                self.topics.setdefault(c.index, set()).add(topic)
         if k := self.phrase_at(i, SARCASM_PHRASES):
             self._hit(-1.0, i, i + k, kind="sarcasm")
             self.result.sarcasm = True
@@ -459,7 +497,7 @@ class _Reader:
             elif c.neg_at is None or norm in NEITHER:
                 c.neg_at, c.neg_gap, c.neg_only_fill = i, 0, True
         elif norm in INTENSIFIERS:
-            c.boost = 1.5
+            c.boost, c.neg_boosted = 1.5, c.neg_at is not None
         elif norm in SOFTENERS:
             c.boost = 0.5
         elif c.neg_at is not None and (SAY & _keys(norm) or (norm == "то" and self._chtoby(i))):
@@ -508,7 +546,9 @@ class _Reader:
             c.fresh = False
             return end  # "работает" says little; only "не работает" counts
         weight *= factor * (1.3 if tok.shouted else 1.0) * (1.25 if self.after_contrast else 1.0)
+        general = not cue.scope and kind == "cue" and weight > 0
         hit = self._hit(weight, start, end, on_topic=on_topic, kind=kind, role=cue.role)
+        hit.general = general
         if weight == 0:
             hit.kind = "neutral"
         if kind == "cue" and cue.weight >= 0.75:
@@ -580,6 +620,7 @@ class _Reader:
 
     def _settle_clauses(self) -> None:
         hits = self.result.hits
+        self._neither_way()
         fixed = {h.clause for h in hits if h.role == "fix" and h.weight > 0}
         kept = []
         for h in hits:
@@ -589,8 +630,24 @@ class _Reader:
                 continue  # "пришлось доделывать самим": done, but not by them
             if h.clause in self.relieved and h.weight < 0 and h.kind in ("cue", "negated"):
                 h.weight, h.kind = -0.6 * h.weight, "negated"  # "долго ждать не пришлось"
+            if self.sentence_of.get(h.clause) in self.self_blame and h.weight < 0:
+                h.weight, h.kind, h.on_topic = 0.0, "neutral", False  # "мы сами затянули"
+            topics = self.topics.get(h.clause, set())
+            if h.general and self.q in QUESTIONS and len(topics) == 1 and self.q not in topics:
+                h.weight *= OFF_TOPIC  # "(долго,) но результат отличный" answering "speed"
             kept.append(h)
         hits[:] = kept
+
+    def _neither_way(self) -> None:
+        """ "Not quick, not long", "не быстро и не долго": two denials that cancel out."""
+        by_sentence: dict[int, list[Hit]] = {}
+        for h in self.result.hits:
+            if h.kind == "negated":
+                by_sentence.setdefault(self.sentence_of.get(h.clause, 0), []).append(h)
+        for denied in by_sentence.values():
+            if any(h.weight > 0 for h in denied) and any(h.weight < 0 for h in denied):
+                for h in denied:
+                    h.weight, h.kind, h.on_topic = 0.0, "neutral", False
 
 
 def read(text: str, question: str | None = None) -> RuleResult:
