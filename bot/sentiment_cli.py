@@ -84,7 +84,7 @@ async def run_async(
     *,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
-    on_became_negative: Callable[[list[int]], Awaitable[None]] | None = None,
+    on_became_negative: Callable[[list[int]], Awaitable[object]] | None = None,
 ) -> int:
     """The same from inside an event loop; ``on_became_negative`` may raise their alerts."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
