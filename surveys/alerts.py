@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from surveys.model import (
     Account,
@@ -83,6 +84,20 @@ def owner_address(owner: Staff, prefer: Address | None) -> Address | None:
         return same
     addresses = owner.addresses()
     return addresses[0] if addresses else None
+
+
+def staff_notice(person: Staff, text: str, key: str, now: datetime) -> OutgoingMessage | None:
+    """A one-off notice for a staff member at their first address; None if they have none."""
+    to = owner_address(person, None)
+    if to is None:
+        return None
+    return OutgoingMessage(
+        recipient=to,
+        kind="staff_notice",
+        payload={"text": text, "lang": person.language.value},
+        idempotency_key=key,
+        next_attempt_at=now,
+    )
 
 
 def alert_fields(

@@ -9,16 +9,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 
+from surveys.alerts import staff_notice
 from surveys.model import (
     Address,
     ContactStatus,
     ConversationStatus,
     Invite,
     Language,
-    OutgoingMessage,
     Staff,
     StaffRole,
 )
@@ -146,18 +146,15 @@ class Onboarding:
                     await uow.staff.get(account.owner_id) if account and account.owner_id else None
                 )
                 for person in [owner] if owner else await _admins(uow):
-                    await _tell_staff(
-                        uow,
-                        person,
-                        t(
-                            "opt_out_notice",
-                            person.language,
-                            contact=contact.name,
-                            account=account.name if account else "?",
-                        ),
-                        f"optout:{contact.id}:{now.isoformat()}:{person.id}",
-                        now,
+                    text = t(
+                        "opt_out_notice",
+                        person.language,
+                        contact=contact.name,
+                        account=account.name if account else "?",
                     )
+                    key = f"optout:{contact.id}:{now.isoformat()}:{person.id}"
+                    if notice := staff_notice(person, text, key, now):
+                        await uow.outbox.enqueue(notice)
             await uow.commit()
         return t("opted_out", contact.language)
 
@@ -191,18 +188,3 @@ class Onboarding:
 
 async def _admins(uow: UnitOfWork) -> list[Staff]:
     return [s for s in await uow.staff.list() if s.role in (StaffRole.ADMIN, StaffRole.MANAGER)]
-
-
-async def _tell_staff(uow: UnitOfWork, person: Staff, text: str, key: str, now: datetime) -> None:
-    addresses = person.addresses()
-    if not addresses:
-        return
-    await uow.outbox.enqueue(
-        OutgoingMessage(
-            recipient=addresses[0],
-            kind="staff_notice",
-            payload={"text": text, "lang": person.language.value},
-            idempotency_key=key,
-            next_attempt_at=now,
-        )
-    )

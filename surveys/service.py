@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from surveys import conversation as machine
-from surveys.alerts import AlertPolicy, alert_message, owner_address
+from surveys.alerts import AlertPolicy, alert_message, owner_address, staff_notice
 from surveys.conversation import ContactEvent, ConversationContext, EventKind, Reply, Step
 from surveys.model import (
     Account,
@@ -438,9 +438,6 @@ class SurveyService:
                 account = await uow.accounts.get(contact.account_id)
                 assert account is not None
                 for staff in await self._people_to_tell(uow, account):
-                    to = owner_address(staff, None)
-                    if to is None:
-                        continue
                     text = t(
                         "delivery_failed",
                         staff.language,
@@ -449,15 +446,9 @@ class SurveyService:
                         channel=message.recipient.channel.value,
                         reason=str(error),
                     )
-                    await uow.outbox.enqueue(
-                        OutgoingMessage(
-                            recipient=to,
-                            kind="staff_notice",
-                            payload={"text": text, "lang": staff.language.value},
-                            idempotency_key=f"unreachable:{message.id}:{staff.id}",
-                            next_attempt_at=self.clock.now(),
-                        )
-                    )
+                    key = f"unreachable:{message.id}:{staff.id}"
+                    if notice := staff_notice(staff, text, key, self.clock.now()):
+                        await uow.outbox.enqueue(notice)
             await uow.commit()
 
     @staticmethod
