@@ -123,6 +123,12 @@ CATALOG: dict[str, dict[Language, str]] = {
 }
 
 
+def language_of(code: str | None, default: Language) -> Language:
+    """A platform's language or locale code ("ru", "en-US") as one we speak, else ``default``."""
+    short = (code or "").split("-")[0].lower()
+    return Language(short) if short in (Language.RU.value, Language.EN.value) else default
+
+
 def t(key: str, lang: Language | str, **params: object) -> str:
     """The text for ``key`` in ``lang`` (English when the language is unknown)."""
     try:

@@ -11,6 +11,9 @@ from surveys.model import Address, Channel, Language
 from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands
+from surveys.texts import language_of
+
+__all__ = ["SlackContext", "language_of", "unescape", "user_id_of"]
 
 _USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -41,8 +44,3 @@ def user_id_of(ref: str) -> str | None:
 def unescape(text: str) -> str:
     """Slack sends a user's `&`, `<`, `>` as entities; the stored answer is what they typed."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def language_of(locale: str | None, default: Language) -> Language:
-    short = (locale or "").split("-")[0].lower()
-    return Language(short) if short in ("ru", "en") else default

@@ -10,6 +10,9 @@ from surveys.model import Address, Channel, Language
 from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands
+from surveys.texts import language_of
+
+__all__ = ["TelegramContext", "language_of"]
 
 
 @dataclass
@@ -35,12 +38,3 @@ class TelegramContext:
         """Answer through the outbox, like every other message, and wake the worker."""
         await self.service.notify(self.address(chat_id), text, lang, f"tg:{key}", pre=pre)
         self.wake_delivery()
-
-
-def language_of(code: str | None, default: Language) -> Language:
-    """The Telegram client's interface language, when it is one we speak."""
-    if code:
-        short = code.split("-")[0].lower()
-        if short in (Language.RU.value, Language.EN.value):
-            return Language(short)
-    return default
