@@ -6,11 +6,12 @@ chat.postMessage ("special") about one message per second per channel.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from aiolimiter import AsyncLimiter
+
+from bot.keyed_limiter import KeyedLimiter
 
 PER_MINUTE = {"tier2": 20, "tier3": 50, "tier4": 100}
 METHOD_TIERS = {
@@ -31,15 +32,7 @@ class SlackLimiter:
             method: AsyncLimiter(PER_MINUTE[tier] * scale, 60)
             for method, tier in METHOD_TIERS.items()
         }
-        self._channels: OrderedDict[str, AsyncLimiter] = OrderedDict()
-        self._max_channels = channels
-
-    def _channel(self, channel: str) -> AsyncLimiter:
-        limiter = self._channels.pop(channel, None) or AsyncLimiter(1, 1 / self.scale)
-        self._channels[channel] = limiter
-        while len(self._channels) > self._max_channels:
-            self._channels.popitem(last=False)
-        return limiter
+        self._channels = KeyedLimiter(scale, channels)  # ~1 message/s per channel, scaled
 
     @asynccontextmanager
     async def slot(self, method: str, channel: str | None = None) -> AsyncIterator[None]:
@@ -47,5 +40,5 @@ class SlackLimiter:
             if method in self._methods:
                 await stack.enter_async_context(self._methods[method])
             if method == "chat.postMessage" and channel:
-                await stack.enter_async_context(self._channel(channel))
+                await stack.enter_async_context(self._channels.bucket(channel))
             yield
