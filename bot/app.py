@@ -20,11 +20,24 @@ from surveys.alerts import AlertPolicy
 from surveys.model import Channel
 from surveys.onboarding import Onboarding
 from surveys.ports import Clock, Messenger, SystemClock
-from surveys.sentiment import make_analyser
+from surveys.sentiment import SentimentAnalyser, make_analyser
 from surveys.service import SurveyPolicy, SurveyService
 from surveys.staff import StaffCommands
 
 log = logging.getLogger(__name__)
+
+
+def analyser_from_settings(settings: Settings, name: str | None = None) -> SentimentAnalyser:
+    """The analyser the settings select, with the options that backend needs."""
+    key = settings.sentiment_openai_api_key
+    return make_analyser(
+        name or settings.sentiment_analyser,
+        model_dir=settings.sentiment_hf_model_dir,
+        url=settings.sentiment_openai_url,
+        model=settings.sentiment_openai_model,
+        api_key=key.get_secret_value() if key else None,
+        timeout=settings.sentiment_openai_timeout,
+    )
 
 
 def survey_policy(settings: Settings) -> SurveyPolicy:
@@ -70,7 +83,7 @@ class App:
         uow = SqlUnitOfWorkFactory(session_factory(engine))
         clock = clock or SystemClock()
         service = SurveyService(
-            uow, clock, make_analyser(settings.sentiment_analyser), survey_policy(settings)
+            uow, clock, analyser_from_settings(settings), survey_policy(settings)
         )
         onboarding = Onboarding(uow, clock, settings.company_name, settings.default_language)
         commands = StaffCommands(uow, clock, service, onboarding)

@@ -9,10 +9,11 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TextIO
 
+from bot.app import analyser_from_settings
 from bot.settings import Settings
 from surveys.model import Sentiment
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS
-from surveys.sentiment import KNOWN_ANALYSERS, SentimentAnalyser, make_analyser
+from surveys.sentiment import KNOWN_ANALYSERS, SentimentAnalyser
 
 EXIT_USAGE = 2
 EXIT_ANALYSER = 3
@@ -47,19 +48,6 @@ def add_parser(subparsers: Any) -> None:
     rescore.add_argument("--analyser", choices=KNOWN_ANALYSERS)
     rescore.add_argument("--force", action="store_true", help="re-score every answer")
     rescore.add_argument("--dry-run", action="store_true", help="report, write nothing")
-
-
-def analyser_from_settings(settings: Settings, name: str | None = None) -> SentimentAnalyser:
-    """The analyser the settings select, with the options that backend needs."""
-    key = settings.sentiment_openai_api_key
-    return make_analyser(
-        name or settings.sentiment_analyser,
-        model_dir=settings.sentiment_hf_model_dir,
-        url=settings.sentiment_openai_url,
-        model=settings.sentiment_openai_model,
-        api_key=key.get_secret_value() if key else None,
-        timeout=settings.sentiment_openai_timeout,
-    )
 
 
 def run(

@@ -192,6 +192,19 @@ class Settings(BaseSettings):
         return url + "/"  # slack_sdk appends method names to it
 
     @model_validator(mode="after")
+    def _analyser_complete(self) -> Settings:
+        # Found at start-up, not on the first answer a client sends.
+        if self.sentiment_analyser == "hf" and not self.sentiment_hf_model_dir:
+            raise ValueError(
+                "CANDOR_SENTIMENT_HF_MODEL_DIR is required when CANDOR_SENTIMENT_ANALYSER=hf"
+            )
+        if self.sentiment_analyser == "openai" and not self.sentiment_openai_url:
+            raise ValueError(
+                "CANDOR_SENTIMENT_OPENAI_URL is required when CANDOR_SENTIMENT_ANALYSER=openai"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _slack_complete(self) -> Settings:
         if not self.slack_bot_token:
             return self

@@ -159,6 +159,13 @@ def receive(
     return Step(nxt, replies=[_notice(conv, "declined")])
 
 
+def answer_key(conv: Conversation) -> str:
+    """The question a text from the contact now answers (COMMENT_KEY once past them all)."""
+    if conv.status.is_open or conv.status is ConversationStatus.EXPIRED:
+        return conv.current_question or COMMENT_KEY
+    return COMMENT_KEY
+
+
 def _receive_text(
     conv: Conversation, event: ContactEvent, ctx: ConversationContext, now: datetime
 ) -> Step:
@@ -168,21 +175,20 @@ def _receive_text(
     notices = [_notice(conv, "truncated", limit=MAX_ANSWER_CHARS)] if truncated else []
 
     if conv.status.is_open:
-        answer = NewAnswer(conv.current_question or COMMENT_KEY, text, truncated=truncated)
+        answer = NewAnswer(answer_key(conv), text, truncated=truncated)
         nxt, reply = _advance(conv, ctx, now)
         return Step(nxt, answers=[answer], replies=[*notices, reply])
 
     if conv.status is ConversationStatus.EXPIRED:
         # A late answer is still the contact's word on the question they were at: keep it.
-        key = conv.current_question
         nxt = conv
-        if key is not None:
+        if conv.current_question is not None:
             nxt = replace(conv, question_index=conv.question_index + 1)
-        answer = NewAnswer(key or COMMENT_KEY, text, late=True, truncated=truncated)
+        answer = NewAnswer(answer_key(conv), text, late=True, truncated=truncated)
         return Step(nxt, answers=[answer], replies=[*notices, _notice(conv, "late_kept")])
 
     # Completed or declined: whatever else they write is a comment worth keeping.
-    answer = NewAnswer(COMMENT_KEY, text, truncated=truncated)
+    answer = NewAnswer(answer_key(conv), text, truncated=truncated)
     return Step(conv, answers=[answer], replies=[*notices, _notice(conv, "comment_kept")])
 
 

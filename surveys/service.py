@@ -6,6 +6,7 @@ the state change, so a crash either keeps both or neither.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from surveys.model import (
     Language,
     OutgoingMessage,
     Round,
+    Sentiment,
     Staff,
     StaffRole,
 )
@@ -50,6 +52,8 @@ log = logging.getLogger(__name__)
 _RANK = {AlertStatus.OPEN: 0, AlertStatus.ACKNOWLEDGED: 1, AlertStatus.RESOLVED: 2}
 INBOUND_MEMORY = timedelta(days=30)
 T = TypeVar("T")
+# Answers scored before the transaction that stores them, by (text, question).
+Scores = dict[tuple[str, str], Sentiment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +179,34 @@ class SurveyService:
 
     async def handle_event(self, sender: Address, event: ContactEvent) -> None:
         """A contact wrote, pressed a button or sent something else."""
-        await self._retrying(lambda: self._handle_event(sender, event))
+        scores = await self._prescore(sender, event)
+        await self._retrying(lambda: self._handle_event(sender, event, scores))
 
-    async def _handle_event(self, sender: Address, event: ContactEvent) -> None:
+    async def _prescore(self, sender: Address, event: ContactEvent) -> Scores:
+        """Score a text answer before the transaction that stores it.
+
+        An analyser may take a while (an embedding, or a remote endpoint up to its timeout):
+        it runs in a worker thread, so neither the event loop nor a database transaction
+        waits for it. Should the conversation move on meanwhile, the answer is scored
+        again inside the transaction (see _persist).
+        """
+        if event.kind is not EventKind.TEXT:
+            return {}
+        text, _ = machine.bound_text(event.text)
+        if not text:
+            return {}
+        async with self.uow() as uow:
+            contact = await uow.contacts.by_address(sender)
+            conv = await uow.conversations.current_for_contact(contact.id) if contact else None
+        if conv is None:
+            return {}
+        key = machine.answer_key(conv)
+        return {(text, key): await self._score(text, key)}
+
+    async def _score(self, text: str, question: str) -> Sentiment:
+        return await asyncio.to_thread(self.analyser.analyse, text, question)
+
+    async def _handle_event(self, sender: Address, event: ContactEvent, scores: Scores) -> None:
         async with self.uow() as uow:
             # A platform may deliver the same update twice (webhook retries, reconnects):
             # the second time, nothing happens — not an answer, not a skip, not a reply.
@@ -201,7 +230,9 @@ class SurveyService:
             account, round_ = await self._round_of(uow, conv)
             now = self.clock.now()
             step = machine.receive(conv, event, self._context(account, contact, round_, conv), now)
-            await self._persist(uow, conv, step, account, contact, round_, event.message_id, now)
+            await self._persist(
+                uow, conv, step, account, contact, round_, event.message_id, now, scores
+            )
             await uow.commit()
 
     async def handle_edit(self, sender: Address, message_id: str, text: str) -> None:
@@ -220,6 +251,7 @@ class SurveyService:
         new_text, truncated = machine.bound_text(text)
         if not new_text or new_text == answer.text:
             return
+        sentiment = await self._score(new_text, answer.question_key)
         now = self.clock.now()
         async with self.uow() as uow:
             conv = await uow.conversations.get(answer.conversation_id)
@@ -231,7 +263,7 @@ class SurveyService:
                 truncated=truncated,
                 edited_at=now,
                 history=[*answer.history, {"text": answer.text, "replaced_at": now.isoformat()}],
-                sentiment=self.analyser.analyse(new_text, answer.question_key),
+                sentiment=sentiment,
             )
             await uow.answers.update(updated)
             existing = await uow.alerts.for_answer(answer.id)
@@ -602,6 +634,7 @@ class SurveyService:
         round_: Round,
         source_message_id: str | None,
         now: datetime,
+        scores: Scores | None = None,
     ) -> None:
         # Saving always bumps the version, which makes the reply keys below unique per step
         # yet identical when the same step is retried after a conflict.
@@ -617,7 +650,8 @@ class SurveyService:
                     source_message_id=source_message_id,
                     late=new.late,
                     truncated=new.truncated,
-                    sentiment=self.analyser.analyse(new.text, new.question_key),
+                    sentiment=(scores or {}).get((new.text, new.question_key))
+                    or self.analyser.analyse(new.text, new.question_key),
                 )
             )
             await self._maybe_alert(uow, answer, account, contact, round_)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
@@ -20,6 +23,7 @@ from surveys.model import (
     ConversationStatus,
     Language,
     Schedule,
+    Sentiment,
     SentimentLabel,
 )
 from surveys.sentiment import make_analyser
@@ -717,3 +721,63 @@ async def test_contact_without_a_survey_is_told_each_time_even_without_message_i
     await service.handle_event(world.anna_at, text("Hello again", "h1"))
     await delivery.run_once()
     assert messenger.texts("anna")[3:] == [t("no_conversation", Language.EN)]
+
+
+class CountingUnitOfWork:
+    """The real unit of work, counting how many are open at any moment."""
+
+    def __init__(self, inner: SqlUnitOfWorkFactory) -> None:
+        self.inner = inner
+        self.open = 0
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[object]:
+        async with self.inner() as unit:
+            self.open += 1
+            try:
+                yield unit
+            finally:
+                self.open -= 1
+
+
+class WatchingAnalyser:
+    """Baseline verdicts, noting for each call the thread and the open units of work."""
+
+    name, version = "watching", "1"
+
+    def __init__(self, uow: CountingUnitOfWork) -> None:
+        self.uow = uow
+        self.calls: list[tuple[str, str | None, bool, int]] = []
+        self.inner = make_analyser("baseline")
+
+    def analyse(self, text: str, question: str | None = None) -> Sentiment:
+        on_loop_thread = threading.current_thread() is threading.main_thread()
+        self.calls.append((text, question, on_loop_thread, self.uow.open))
+        return self.inner.analyse(text, question)
+
+
+async def test_answers_are_scored_off_the_event_loop_outside_any_transaction(
+    uow: SqlUnitOfWorkFactory, clock: FakeClock, world: World
+) -> None:
+    # A slow analyser (a remote endpoint up to its timeout) must hold neither the event loop
+    # nor a database transaction: the answer is scored before the transaction that stores it.
+    counting = CountingUnitOfWork(uow)
+    analyser = WatchingAnalyser(counting)
+    service = SurveyService(counting, clock, analyser, POLICY)  # type: ignore[arg-type]
+    await service.open_round(world.account.id, ROUND, "Sprint 14")
+    await service.handle_event(world.anna_at, text("Too slow, honestly", "a1"))
+    await service.handle_event(world.anna_at, text("polite enough", "a2"))
+    await service.handle_edit(world.anna_at, "a1", "Too slow, and nobody answered")
+
+    assert [(c[0], c[1]) for c in analyser.calls] == [
+        ("Too slow, honestly", "outcome"),
+        ("polite enough", "speed"),
+        ("Too slow, and nobody answered", "outcome"),
+    ]
+    assert all(not on_loop and open_units == 0 for _, _, on_loop, open_units in analyser.calls)
+    stored = await answers_of(uow, world.anna)
+    baseline = make_analyser("baseline")
+    assert [(a.text, a.question_key, a.sentiment) for a in stored] == [
+        (t, q, baseline.analyse(t, q))
+        for t, q in [("Too slow, and nobody answered", "outcome"), ("polite enough", "speed")]
+    ]

@@ -8,8 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot import sentiment_cli
+from bot.app import App, analyser_from_settings
 from bot.settings import Settings
 from storage import migrate
 from storage.db import create_engine, session_factory
@@ -96,9 +98,34 @@ def test_analyser_from_settings_passes_backend_options() -> None:
         sentiment_openai_api_key="secret",
         sentiment_openai_timeout=2.5,
     )
-    analyser = sentiment_cli.analyser_from_settings(s)
+    analyser = analyser_from_settings(s)
     assert isinstance(analyser, OpenAIAnalyser)
     assert (analyser.model, analyser.timeout) == ("local-llm", 2.5)
+
+
+async def test_the_bot_runs_the_analyser_the_settings_configure(tmp_path: Path) -> None:
+    # `candor run` builds its analyser with the backend's options, as `candor sentiment` does.
+    s = settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/candor.db",
+        sentiment_analyser="openai",
+        sentiment_openai_url="http://127.0.0.1:9/v1",
+        sentiment_openai_model="local-llm",
+    )
+    app = await App.create(s, {})
+    try:
+        assert isinstance(app.service.analyser, OpenAIAnalyser)
+        assert app.service.analyser.model == "local-llm"
+    finally:
+        await app.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("name", "missing"),
+    [("openai", "CANDOR_SENTIMENT_OPENAI_URL"), ("hf", "CANDOR_SENTIMENT_HF_MODEL_DIR")],
+)
+def test_a_backend_without_its_setting_is_a_config_error(name: str, missing: str) -> None:
+    with pytest.raises(ValidationError, match=missing):
+        settings(sentiment_analyser=name)
 
 
 async def test_rescore_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
