@@ -62,7 +62,9 @@ class Settings(BaseSettings):
     reminder_after: Annotated[timedelta, NoDecode] = timedelta(days=2)
     expire_after: Annotated[timedelta, NoDecode] = timedelta(days=7)
     send_hour: int = Field(10, ge=0, le=23)
-    alert_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    # At or below the default analyser's own negative threshold, so every answer it reads as
+    # negative pages the owner; raise it to page only on confident verdicts.
+    alert_threshold: float = Field(0.3, ge=0.0, le=1.0)
     sentiment_analyser: str = "baseline"
     # Optional backends (extras): a local Hugging Face text-classification model directory,
     # or an OpenAI-compatible chat endpoint asked for a JSON verdict.

@@ -54,7 +54,7 @@ def status_line(status: AlertStatus, by: str, lang: Language) -> str | None:
 @dataclass(frozen=True, slots=True)
 class AlertPolicy:
     # A negative verdict below this confidence is recorded but does not page the owner.
-    threshold: float = 0.5
+    threshold: float = 0.3
     # A conversation whose answers are each mildly negative (negative, below the threshold)
     # raises one alert when it ends: three lukewarm complaints are a pattern.
     mild_conversation: bool = True

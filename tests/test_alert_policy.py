@@ -102,3 +102,17 @@ async def test_rescored_answers_that_became_negative_alert_once(
     assert await service.alert_rescored([answer.id]) == 1
     assert await service.alert_rescored([answer.id, 999_999]) == 0  # no duplicate, no crash
     assert len(await service.alerts_for_round(round_id)) == 1
+
+
+def test_by_default_every_negative_verdict_of_the_default_analyser_alerts() -> None:
+    # The default analyser labels an answer negative from P(negative) >= its trained
+    # threshold (chosen for recall); a higher default alert threshold would silently drop
+    # the milder complaints it catches.
+    from bot.settings import Settings
+    from surveys.sentiment import head
+
+    default_threshold = Settings(_env_file=None).alert_threshold  # type: ignore[call-arg]
+    assert default_threshold == AlertPolicy().threshold
+    assert default_threshold <= head.load().negative_threshold
+    mild = Sentiment(SentimentLabel.NEGATIVE, head.load().negative_threshold, [], "default/x")
+    assert AlertPolicy(threshold=default_threshold).raises_alert(mild)
