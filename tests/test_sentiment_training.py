@@ -1,5 +1,5 @@
-"""The training tool, end to end on the small hand-written set (needs scikit-learn, a dev-only
-tool dependency: skipped where it is not installed)."""
+"""The training tool, end to end on the small hand-written set (needs numpy and scikit-learn,
+the `train` extra, never needed at run time: skipped where they are not installed)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import random
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("numpy", reason="the training tool needs the `train` extra")
 
 from bench.metrics import load_jsonl
 from surveys.sentiment import head as head_module

@@ -330,10 +330,7 @@ def train(
     floor = choose_floor(p, y, scored, complaint, log)
     if floor is not None:
         p = np.array(
-            [
-                hm.raise_negative(q, floor) if f else q
-                for q, f in zip(p, complaint, strict=True)
-            ]
+            [hm.raise_negative(q, floor) if f else q for q, f in zip(p, complaint, strict=True)]
         )
     gold = [LABELS[i] for i in y[scored]]
     threshold = choose_threshold(p[scored, 0], gold)

@@ -88,9 +88,7 @@ class Embedder:
 
     def drift(self, reference: Sequence[Sequence[float]]) -> float:
         """Lowest cosine between today's embeddings of PROBE and those the head was trained on."""
-        return min(
-            cosine(now, ref) for now, ref in zip(self.embed(PROBE), reference, strict=True)
-        )
+        return min(cosine(now, ref) for now, ref in zip(self.embed(PROBE), reference, strict=True))
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:

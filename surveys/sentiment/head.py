@@ -83,9 +83,7 @@ class Head:
     meta: dict[str, Any] = field(default_factory=dict)  # training facts, for MODEL.md
     # Per question slot (None for none or "comment"), per label: shared + slot embedding
     # weights, then the rule weights and the question's own weight. Derived from w.
-    _embedding_w: dict[str | None, tuple[array, ...]] = field(
-        init=False, repr=False, compare=False
-    )
+    _embedding_w: dict[str | None, tuple[array, ...]] = field(init=False, repr=False, compare=False)
     _rule_w: tuple[Row, ...] = field(init=False, repr=False, compare=False)
     _question_w: dict[str, Row] = field(init=False, repr=False, compare=False)
 
@@ -111,10 +109,7 @@ class Head:
         object.__setattr__(
             self,
             "_question_w",
-            {
-                q: tuple(row[rules_at + n_rules + k] for row in self.w)
-                for q, k in _SLOT_OF.items()
-            },
+            {q: tuple(row[rules_at + n_rules + k] for row in self.w) for q, k in _SLOT_OF.items()},
         )
 
     def rules_proba(self, rule_features: Sequence[float], question: str | None) -> list[float]:
