@@ -400,7 +400,9 @@ static struct PyModuleDef e5module = {
  * compiled for baseline x86-64, so that it can run on such a CPU to say so. */
 #if defined(__AVX2__) && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define E5_CHECK_CPU 1
+#if !defined(__clang__)
 __attribute__((target("arch=x86-64")))
+#endif
 #endif
 PyMODINIT_FUNC PyInit__e5(void) {
 #ifdef E5_CHECK_CPU
