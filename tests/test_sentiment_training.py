@@ -52,3 +52,17 @@ def test_train_writes_a_head_the_analyser_loads(tmp_path: Path) -> None:
     assert loaded.negative_threshold == trained.head.negative_threshold
     assert set(trained.report) >= {"rules", "embedding_only", "head", "C", "skip_confidence"}
     assert (tmp_path / "cache.npz").exists()
+
+
+def test_every_training_gets_its_own_version() -> None:
+    # `candor rescore` skips answers already scored by this analyser version: two heads
+    # trained the same day must not share one, or an upgrade would leave answers unscored.
+    from dataclasses import replace
+
+    shipped = head_module.load()
+    version = train_sentiment.weights_version(shipped)
+    assert version == train_sentiment.weights_version(replace(shipped, version="other"))
+    nudged = replace(shipped, b=[shipped.b[0] + 0.01, *shipped.b[1:]])
+    assert train_sentiment.weights_version(nudged) != version
+    day, digest = version.split("-")
+    assert len(day) == 8 and day.isdigit() and len(digest) == 8

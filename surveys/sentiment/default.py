@@ -23,7 +23,7 @@ _CLAUSE_RE = re.compile(r"[^.!?;…\n]+|[.!?;…\n]+")
 _LEXICAL_WORD_RE = re.compile(r"\w+")
 MAX_EVIDENCE = 10
 MAX_EVIDENCE_CHARS = 80
-CODE_VERSION = "1"
+CODE_VERSION = "2"  # bump when the code reads answers differently (rules, embedding window)
 
 
 class DefaultAnalyser:
