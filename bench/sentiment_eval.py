@@ -34,6 +34,7 @@ from bench.metrics import (
     load_jsonl,
     neg_scores,
 )
+from bot.settings import Settings
 from surveys.model import Sentiment
 from surveys.sentiment import KNOWN_ANALYSERS, SentimentAnalyser, make_analyser
 
@@ -145,7 +146,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model-dir", help="for --analyser hf")
     parser.add_argument("--url", help="for --analyser openai")
     parser.add_argument("--model", help="for --analyser openai")
-    parser.add_argument("--threshold", type=float, default=0.5, help="alert threshold")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=Settings.model_fields["alert_threshold"].default,
+        help="alert threshold (default: CANDOR_ALERT_THRESHOLD's default)",
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin to one core")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     # At or below the default analyser's own negative threshold, so every answer it reads as
     # negative pages the owner; raise it to page only on confident verdicts.
     alert_threshold: float = Field(0.3, ge=0.0, le=1.0)
-    sentiment_analyser: str = "baseline"
+    sentiment_analyser: str = "default"
     # Optional backends (extras): a local Hugging Face text-classification model directory,
     # or an OpenAI-compatible chat endpoint asked for a JSON verdict.
     sentiment_hf_model_dir: str | None = None
