@@ -327,13 +327,11 @@ def train(
         p = np.array(
             [hm.raise_negative(q, floor) if f else q for q, f in zip(p, complaint, strict=True)]
         )
-    threshold = NEGATIVE_THRESHOLD
 
     # The alternatives, for the record: the rules alone and the embedding alone.
     emb_only = hm.softmax(oof_logits(emb, y, sw, c, fold_idx))
-    report = _report(exs, y, scored, emb_only, p, threshold, log)
-    report.update(C=c, temperature=round(temperature, 3))
-    report["skip_confidence"] = skip
+    report = _report(exs, y, scored, emb_only, p, NEGATIVE_THRESHOLD, log)
+    report.update(C=c, temperature=round(temperature, 3), skip_confidence=skip)
     report["complaint_floor"] = floor
     report["skipped_share"] = round(float((p_rules.max(axis=1) >= skip)[scored].mean()), 3)
     report["seconds"] = round(time.perf_counter() - started)
@@ -346,7 +344,7 @@ def train(
         skip_confidence=skip,
         complaint_floor=floor,
         temperature=temperature,
-        negative_threshold=threshold,
+        negative_threshold=NEGATIVE_THRESHOLD,
         lexical=lexical_weights(exs),
         probe=[list(v) for v in embedder.embed(PROBE)],
         meta={

@@ -91,7 +91,7 @@ class DefaultAnalyser:
         return found, proba
 
     def _verdict(self, found: rules.RuleResult, p: Sequence[float]) -> Sentiment:
-        # The negative threshold is set in training for recall: a missed complaint costs more.
+        # Negative below an even chance: training sets the threshold from the cost of a miss.
         k = 0 if p[0] >= self.head.negative_threshold else (1 if p[1] >= p[2] else 2)
         label = _LABELS[k]
         evidence = found.evidence(_SIGN[label], MAX_EVIDENCE, MAX_EVIDENCE_CHARS)

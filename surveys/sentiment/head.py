@@ -6,8 +6,9 @@ One multinomial logistic regression over
 * the same embedding once more per question asked (so "долго" can mean more for speed),
 * the rule layer's features (explicit cues read in context) and the question itself.
 
-A temperature fitted on out-of-fold predictions calibrates the probabilities, and the
-negative threshold is chosen on them for recall (a missed complaint costs more).
+A temperature fitted on out-of-fold predictions calibrates the probabilities; the label is
+negative from P(negative) >= ``negative_threshold``, 1/3 when a missed complaint counts as
+twice a false alarm (see tools/train_sentiment.py).
 
 The embedding costs ~1.2 ms per token on one core, so a second, tiny regression over the
 rule features alone answers first: where it is at least ``skip_confidence`` sure (explicit
@@ -45,7 +46,8 @@ DEFAULT_PATH = Path(__file__).with_name("model") / "head.json"
 FORMAT = 2
 
 Row = tuple[float, ...]
-_SLOT_OF = {q: k for k, q in enumerate((*QUESTION_SLOTS, "comment"))}
+# No question (None) has no slot of its own.
+_SLOT_OF: dict[str | None, int] = {q: k for k, q in enumerate((*QUESTION_SLOTS, "comment"))}
 
 
 class HeadError(ValueError):
@@ -85,7 +87,7 @@ class Head:
     # weights, then the rule weights and the question's own weight. Derived from w.
     _embedding_w: dict[str | None, tuple[array, ...]] = field(init=False, repr=False, compare=False)
     _rule_w: tuple[Row, ...] = field(init=False, repr=False, compare=False)
-    _question_w: dict[str, Row] = field(init=False, repr=False, compare=False)
+    _question_w: dict[str | None, Row] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("w", "rules_w"):
@@ -115,7 +117,7 @@ class Head:
     def rules_proba(self, rule_features: Sequence[float], question: str | None) -> list[float]:
         """P(negative, neutral, positive) of the rules-only model for one answer."""
         n = len(FEATURE_NAMES)
-        slot = _SLOT_OF.get(question) if question is not None else None
+        slot = _SLOT_OF.get(question)
         logits = []
         for row, bias in zip(self.rules_w, self.rules_b, strict=True):
             z = bias + _dot(row[:n], rule_features)
@@ -129,7 +131,7 @@ class Head:
     ) -> list[float]:
         """The head's raw scores for one answer (before the temperature)."""
         slot = question if question in QUESTION_SLOTS else None
-        question_w = self._question_w.get(question) if question is not None else None
+        question_w = self._question_w.get(question)
         out = []
         for k, bias in enumerate(self.b):
             z = bias + _dot(self._embedding_w[slot][k], embedding)
