@@ -196,14 +196,14 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _analyser_complete(self) -> Settings:
         # Found at start-up, not on the first answer a client sends.
-        if self.sentiment_analyser == "hf" and not self.sentiment_hf_model_dir:
-            raise ValueError(
-                "CANDOR_SENTIMENT_HF_MODEL_DIR is required when CANDOR_SENTIMENT_ANALYSER=hf"
-            )
-        if self.sentiment_analyser == "openai" and not self.sentiment_openai_url:
-            raise ValueError(
-                "CANDOR_SENTIMENT_OPENAI_URL is required when CANDOR_SENTIMENT_ANALYSER=openai"
-            )
+        from surveys.sentiment import missing_option
+
+        name = self.sentiment_analyser
+        missing = missing_option(
+            name, model_dir=self.sentiment_hf_model_dir, url=self.sentiment_openai_url
+        )
+        if missing:
+            raise ValueError(f"{missing} is required when CANDOR_SENTIMENT_ANALYSER={name}")
         return self
 
     @model_validator(mode="after")

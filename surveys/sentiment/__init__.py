@@ -18,6 +18,17 @@ from surveys.sentiment.baseline import BaselineAnalyser
 KNOWN_ANALYSERS: tuple[str, ...] = ("default", "baseline", "hf", "openai")
 
 
+def missing_option(
+    name: str, *, model_dir: str | Path | None = None, url: str | None = None
+) -> str | None:
+    """The setting analyser ``name`` needs and was not given, if any."""
+    if name == "hf" and not model_dir:
+        return "CANDOR_SENTIMENT_HF_MODEL_DIR"
+    if name == "openai" and not url:
+        return "CANDOR_SENTIMENT_OPENAI_URL"
+    return None
+
+
 def make_analyser(
     name: str = "default",
     *,
@@ -28,6 +39,8 @@ def make_analyser(
     timeout: float = 10.0,
 ) -> SentimentAnalyser:
     """The analyser called ``name``; the options come from settings and matter to one each."""
+    if missing := missing_option(name, model_dir=model_dir, url=url):
+        raise ValueError(f"the {name} analyser needs {missing}")
     if name == "baseline":
         return BaselineAnalyser()
     if name == "default":
@@ -37,19 +50,23 @@ def make_analyser(
     if name == "hf":
         from surveys.sentiment.hf import HFAnalyser
 
-        if not model_dir:
-            raise ValueError("the hf analyser needs CANDOR_SENTIMENT_HF_MODEL_DIR")
+        assert model_dir
         return HFAnalyser(model_dir)
     if name == "openai":
         from surveys.sentiment.default import DefaultAnalyser
         from surveys.sentiment.llm import OpenAIAnalyser
 
-        if not url:
-            raise ValueError("the openai analyser needs CANDOR_SENTIMENT_OPENAI_URL")
+        assert url
         return OpenAIAnalyser(
             url, model or "gpt-4o-mini", DefaultAnalyser(), api_key=api_key, timeout=timeout
         )
     raise ValueError(f"unknown sentiment analyser {name!r}; known: {', '.join(KNOWN_ANALYSERS)}")
 
 
-__all__ = ["KNOWN_ANALYSERS", "BaselineAnalyser", "SentimentAnalyser", "make_analyser"]
+__all__ = [
+    "KNOWN_ANALYSERS",
+    "BaselineAnalyser",
+    "SentimentAnalyser",
+    "make_analyser",
+    "missing_option",
+]
