@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bot.slack.context import unescape
-from bot.slack.listeners.commands import ROLES, USAGE
+from bot.slack.listeners.commands import USAGE
+from surveys.commands import TABLE
 from surveys.model import Address, Alert, AlertStatus, Channel, ContactStatus, StaffRole
 from tests.fakes.slack_api import (
     app_home_opened_event,
@@ -374,7 +375,7 @@ async def test_a_stranger_gets_only_the_staff_only_line(slack: SlackHarness) -> 
     assert len(await alerts(slack)) == 1
     lookups = len(slack.api.calls_to("users.lookupByEmail"))
 
-    assert set(EXAMPLE_ARGS) == set(ROLES) == set(USAGE)
+    assert set(EXAMPLE_ARGS) == set(TABLE) == set(USAGE)
     seen = []
     for name, args in EXAMPLE_ARGS.items():
         for user in (STRANGER, ANNA):  # a contact is not staff either

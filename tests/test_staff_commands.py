@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text as sql
 
-from bot.telegram.routers.staff import COMMANDS
 from storage.repositories import SqlUnitOfWorkFactory
+from surveys.commands import TABLE
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import (
     Account,
@@ -140,14 +140,14 @@ async def negative_alert(service: SurveyService, account_id: int, at: Address, n
 
 
 @pytest.mark.parametrize("lang", [EN, RU])
-@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("command", sorted(TABLE))
 async def test_non_staff_is_refused_every_command_and_learns_nothing(
     commands: StaffCommands, team: Team, command: str, lang: Language
 ) -> None:
     stranger = Address(Channel.TELEGRAM, "31337")
     actor = await commands.actor(stranger)
     assert actor is None
-    roles, _ = COMMANDS[command]
+    roles = TABLE[command].roles
 
     with pytest.raises(StaffError) as caught:
         StaffCommands.require(actor, roles, lang)
@@ -170,7 +170,7 @@ async def test_actor_is_found_by_any_of_their_addresses(
     "command", ["account_add", "owner", "tier", "invite", "schedule", "round", "staff_add"]
 )
 async def test_owner_cannot_run_writer_commands(team: Team, command: str) -> None:
-    roles, _ = COMMANDS[command]
+    roles = TABLE[command].roles
     with pytest.raises(StaffError) as caught:
         StaffCommands.require(team.olga, roles, EN)
     assert str(caught.value) == say("not_allowed", EN, role="owner")
@@ -185,7 +185,7 @@ async def test_role_refusal_speaks_the_actors_language(team: Team) -> None:
 
 
 async def test_staff_add_is_for_admins_only_in_the_command_table(team: Team) -> None:
-    roles, _ = COMMANDS["staff_add"]
+    roles = TABLE["staff_add"].roles
     assert StaffCommands.require(team.admin, roles, EN) is team.admin
     with pytest.raises(StaffError, match=r"\(manager\)"):
         StaffCommands.require(team.max, roles, EN)
@@ -193,7 +193,7 @@ async def test_staff_add_is_for_admins_only_in_the_command_table(team: Team) -> 
 
 @pytest.mark.parametrize("command", ["accounts", "contacts", "status", "alerts", "report"])
 async def test_owner_may_run_reader_commands(team: Team, command: str) -> None:
-    roles, _ = COMMANDS[command]
+    roles = TABLE[command].roles
     assert roles == READERS
     assert StaffCommands.require(team.olga, roles, EN) is team.olga
 

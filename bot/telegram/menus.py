@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
+from surveys.commands import TABLE
 from surveys.model import Language, Staff
 
 CLIENT_COMMANDS = {
@@ -13,21 +14,7 @@ CLIENT_COMMANDS = {
     "stop": ("Stop receiving surveys", "Отписаться от опросов"),
     "help": ("Help", "Помощь"),
 }
-STAFF_COMMANDS = {
-    "accounts": ("List accounts", "Список аккаунтов"),
-    "account_add": ("Add an account", "Добавить аккаунт"),
-    "owner": ("Set an account's owner", "Назначить владельца"),
-    "tier": ("Set an account's tier", "Задать уровень"),
-    "invite": ("Invite a contact", "Пригласить контакт"),
-    "contacts": ("List an account's contacts", "Контакты аккаунта"),
-    "schedule": ("Set or clear a schedule", "Задать или снять расписание"),
-    "round": ("Start a round now", "Начать опрос сейчас"),
-    "status": ("Round status", "Статус опроса"),
-    "alerts": ("Open alerts", "Открытые алерты"),
-    "report": ("Summary report", "Сводный отчёт"),
-    "staff": ("List staff", "Сотрудники"),
-    "staff_add": ("Add staff (admins)", "Добавить сотрудника (админ)"),
-}
+STAFF_COMMANDS = {name: command.summary for name, command in TABLE.items()}
 
 
 def _commands(table: dict[str, tuple[str, str]], lang: Language) -> list[BotCommand]:

@@ -1,0 +1,124 @@
+"""One staff-command table, run by both adapters: every entry of `surveys.commands.TABLE` is
+offered, refused, explained and listed the same way on Telegram and on Slack, through the real
+aiogram and slack-bolt stacks against the fake servers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.slack.context import unescape
+from bot.slack.listeners.commands import PLATFORM as SLACK
+from bot.telegram.menus import STAFF_COMMANDS
+from bot.telegram.routers.staff import PLATFORM as TELEGRAM
+from surveys.commands import TABLE, Platform
+from surveys.model import Language, StaffRole
+from surveys.staff import READERS, say
+from tests.fakes.slack_api import slash_command
+from tests.slack_harness import SLACK_ADMIN, SlackHarness
+from tests.telegram_harness import ADMIN_ID, TelegramHarness
+
+EN, RU = Language.EN, Language.RU
+WITH_ARGS = sorted(name for name, c in TABLE.items() if c.args[0])
+WRITER_ONLY = sorted(name for name, c in TABLE.items() if StaffRole.OWNER not in c.roles)
+
+
+@dataclass
+class Chat:
+    """Staff commands typed on one platform, whatever its syntax."""
+
+    platform: Platform
+    harness: Any
+    admin: str
+    stranger: str
+    owner: str  # how the owner is named in `staff_add`
+    n: int = 0
+
+    async def ask(self, words: str, user: str | None = None) -> str:
+        """`words` is the command without its prefix; the text of the whole reply."""
+        user = user or self.admin
+        if isinstance(self.harness, TelegramHarness):
+            tg, chat = self.harness, int(user)
+            before = len(tg.api.sent_to(chat))
+            await tg.process(tg.api.text_message(chat, f"/{words}", user_id=chat))
+            return "\n".join(str(m["text"]) for m in tg.api.sent_to(chat)[before:])
+        slack: SlackHarness = self.harness
+        self.n += 1
+        rid = f"t{self.n}"
+        channel = slack.api.dm_channel_of(user)
+        url = slack.api.response_url(rid)
+        status, _ = await slack.post(
+            slash_command("/candor", words, user, channel, response_url=url)
+        )
+        assert status == 200
+        [reply] = slack.api.responses_to(rid)
+        return unescape(str(reply["text"]))
+
+
+@pytest.fixture(params=["telegram", "slack"])
+def chat(request: pytest.FixtureRequest) -> Chat:
+    if request.param == "telegram":
+        tg = request.getfixturevalue("tg")
+        return Chat(TELEGRAM, tg, str(ADMIN_ID), "6666", "7003")
+    slack = request.getfixturevalue("slack")
+    return Chat(SLACK, slack, SLACK_ADMIN, "USTRANGER", "<@UOLGA|olga>")
+
+
+def owner_id(chat: Chat) -> str:
+    return "7003" if chat.platform is TELEGRAM else "UOLGA"
+
+
+# --- the table itself ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_every_command_has_both_languages_and_a_usage_per_platform(name: str) -> None:
+    command = TABLE[name]
+    assert command.name == name and command.roles
+    assert all(command.summary) and len(command.summary) == 2
+    for platform, prefix in ((TELEGRAM, "/"), (SLACK, "/candor ")):
+        for lang in (EN, RU):
+            usage = command.usage(platform, lang)
+            assert usage.startswith(f"{prefix}{name}")
+            assert "{" not in usage  # every platform slot was filled
+
+
+def test_telegram_menu_is_the_table_in_order() -> None:
+    assert list(STAFF_COMMANDS) == list(TABLE)
+    assert STAFF_COMMANDS["round"] == TABLE["round"].summary
+
+
+# --- both adapters run it ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+async def test_a_stranger_is_refused_every_command_on_both_platforms(chat: Chat, name: str) -> None:
+    assert await chat.ask(name, chat.stranger) == say("staff_only", EN)
+
+
+@pytest.mark.parametrize("name", WITH_ARGS)
+async def test_a_command_without_its_arguments_answers_the_tables_usage(
+    chat: Chat, name: str
+) -> None:
+    assert await chat.ask(name) == TABLE[name].usage(chat.platform, EN)
+
+
+@pytest.mark.parametrize("name", WRITER_ONLY)
+async def test_an_owner_is_refused_writer_commands_on_both_platforms(chat: Chat, name: str) -> None:
+    assert "added as owner" in await chat.ask(f"staff_add owner {chat.owner} Olga Owner")
+    assert await chat.ask(name, owner_id(chat)) == say("not_allowed", EN, role="owner")
+
+
+async def test_staff_help_lists_the_table_in_each_platforms_syntax(chat: Chat) -> None:
+    admin_help = await chat.ask("help")
+    for command in TABLE.values():
+        assert command.usage(chat.platform, EN) in admin_help
+    other = SLACK if chat.platform is TELEGRAM else TELEGRAM
+    assert TABLE["staff_add"].usage(other, EN) not in admin_help
+
+    await chat.ask(f"staff_add owner {chat.owner} Olga Owner")
+    owner_help = await chat.ask("help", owner_id(chat))
+    for command in TABLE.values():
+        assert (command.usage(chat.platform, EN) in owner_help) == (command.roles == READERS)
