@@ -24,8 +24,11 @@ from surveys.staff import (
     say,
     split_period,
 )
+from surveys.texts import t
 
 LEVELS = ("stakeholder", "user")
+# What anyone may type, staff or not (the contact's self-service), on every platform.
+CLIENT_COMMANDS = ("start", "stop", "lang", "help", "skip", "later", "decline")
 
 
 class Usage(Exception):
@@ -355,8 +358,8 @@ async def run(
 def staff_help(actor: Staff, platform: Platform) -> list[str]:
     """The commands this person's role may run, in their language and the platform's syntax."""
     lang = actor.language
-    lines = ["Staff commands:" if lang is Language.EN else "Команды сотрудника:"]
+    lines = [t("staff_help_head", lang)]
     for command in TABLE.values():
         if actor.role in command.roles:
             lines.append(f"{command.usage(platform, lang)} — {command.describe(lang)}")
-    return lines
+    return [*lines, "", t("round_levels", lang)]

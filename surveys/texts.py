@@ -218,6 +218,18 @@ CATALOG.update(
             Language.EN: "Hello, {name}! You are client service staff here. /help lists your commands.",
             Language.RU: "Здравствуйте, {name}! Вы сотрудник клиентского сервиса. /help — список команд.",
         },
+        "unknown_command": {
+            Language.EN: "Unknown command {command}.",
+            Language.RU: "Неизвестная команда {command}.",
+        },
+        "staff_help_head": {
+            Language.EN: "Staff commands:",
+            Language.RU: "Команды сотрудника:",
+        },
+        "round_levels": {
+            Language.EN: "Rounds ask stakeholders (people who decide on the work); contacts invited as user are not asked — a census of users is a separate feature.",
+            Language.RU: "Опросы задают вопросы stakeholder-контактам (тем, кто принимает решения по работе); контакты уровня user не опрашиваются — опрос пользователей будет отдельной функцией.",
+        },
         "button_stale": {
             Language.EN: "This button belongs to an earlier question.",
             Language.RU: "Эта кнопка относится к предыдущему вопросу.",

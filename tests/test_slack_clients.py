@@ -565,7 +565,8 @@ async def test_stop_opts_out_tells_the_owner_and_start_brings_the_contact_back(
     assert first is not None and first.status.is_open
 
     assert await command_text(slack, "stop", ANNA) == (
-        "You will not receive feedback surveys any more. Send /start to come back at any time."
+        "You will not receive feedback surveys any more."
+        " Send /candor start to come back at any time."
     )
     contact = await contact_at(slack, ANNA)
     assert contact is not None and contact.status is ContactStatus.OPTED_OUT
@@ -727,3 +728,56 @@ async def test_a_restart_mid_round_continues_at_the_right_question(
             assert [s.slack_user_id for s in await uow.staff.list()] == [SLACK_ADMIN]
     finally:
         await second.stop()
+
+
+# --- /candor skip, later, decline (typed instead of pressed) -----------------------------------
+
+
+async def typed(slack: SlackHarness, user: str, text: str) -> list[dict[str, Any]]:
+    """`/candor <text>` as ``user``; what was posted to its response_url (nothing: the
+    answer comes in the DM, as for the buttons)."""
+    rid = Ids.next()
+    status, _ = await slack.post(
+        slash_command(
+            "/candor", text, user, slack.api.dm_channel_of(user),
+            response_url=slack.api.response_url(rid),
+        )
+    )  # fmt: skip
+    assert status == 200
+    await slack.deliver()
+    return slack.api.responses_to(rid)
+
+
+async def test_typed_skip_later_and_decline_act_on_the_current_question(
+    slack: SlackHarness,
+) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    assert slack.dm_texts(ANNA)[-1].startswith(Q1_EN)
+
+    assert await typed(slack, ANNA, "skip") == []
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "speed"
+    assert slack.dm_texts(ANNA)[-2:] == ["Skipped.", Q2_EN]
+
+    assert await typed(slack, ANNA, "later") == []
+    assert slack.dm_texts(ANNA)[-1] == (
+        "No problem, I will remind you later. You can also just answer any time."
+    )
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "speed"
+
+    assert await typed(slack, ANNA, "decline") == []
+    assert slack.dm_texts(ANNA)[-1].startswith("Understood, we will not ask you again")
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.status.value == "declined"  # the round is over for Anna
+    # What she writes next is not taken as the speed answer.
+    await write(slack, ANNA, "Quite slow actually")
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None
+    async with slack.app.uow() as uow:
+        rounds = await uow.rounds.for_account(contact.account_id)
+        convs = await uow.conversations.for_round(rounds[-1].id)
+        stored = await uow.answers.for_conversations([c.id for c in convs])
+        assert [c.status.value for c in convs] == ["declined"]
+    assert [a.question_key for a in stored if a.question_key == "speed"] == []

@@ -126,7 +126,7 @@ def actions_of(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) -> None:
     api = slack.api
-    assert await say(slack, "accounts") == "No accounts yet. Add one: /account_add <name>"
+    assert await say(slack, "accounts") == "No accounts yet. Add one: /candor account_add <name>"
     assert await say(slack, "account_add Globex gold en Europe/Moscow") == (
         "Account «Globex» added (#1, tier gold, en, Europe/Moscow)."
     )
@@ -141,9 +141,9 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
     assert await say(slack, f"owner Globex <@{SLACK_ADMIN}|admin>") == (
         f"Owner of «Globex» is now Admin {SLACK_ADMIN}."
     )
-    assert await say(slack, "owner Globex nobody") == "No staff member «nobody». See /staff."
+    assert await say(slack, "owner Globex nobody") == "No staff member «nobody». See /candor staff."
     assert await say(slack, "tier Globex platinum") == "Tier of «Globex» is now platinum."
-    assert await say(slack, "tier Nowhere gold") == "No account «Nowhere». See /accounts."
+    assert await say(slack, "tier Nowhere gold") == "No account «Nowhere». See /candor accounts."
 
     rows = await table(slack, "accounts")
     assert rows[0].split() == ["id", "account", "tier", "owner", "active", "schedule"]
@@ -158,7 +158,7 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
         "Slack: users_not_found (nobody@client.example)"
     )
     assert await say(slack, "contacts Initech Corp") == (
-        "«Initech Corp» has no contacts yet. Invite one: /invite"
+        "«Initech Corp» has no contacts yet. Invite one: /candor invite"
     )
     assert await say(slack, "contacts Globex") == "Globex"
     contacts = await table(slack, "contacts #1")
@@ -293,7 +293,9 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
     assert await say(slack, "report all 2026-13") == (
         "Period must look like 2026, 2026-11, 2026-Q3 or 2026-H1."
     )
-    assert await say(slack, "report Initech 2026-11") == "No account «Initech». See /accounts."
+    assert (
+        await say(slack, "report Initech 2026-11") == "No account «Initech». See /candor accounts."
+    )
 
 
 async def test_round_due_opens_the_rounds_schedules_are_due_for(slack: SlackHarness) -> None:
@@ -341,8 +343,14 @@ async def test_bad_arguments_give_the_commands_usage(slack: SlackHarness, text: 
         assert await u.contacts.for_account(1) == []
 
 
-async def test_an_unknown_subcommand_gets_the_help(slack: SlackHarness) -> None:
-    assert await say(slack, "frobnicate") == await say(slack, "help")
+async def test_an_unknown_subcommand_is_named_and_gets_the_help(slack: SlackHarness) -> None:
+    staff_help = await say(slack, "help")
+    assert await say(slack, "frobnicate") == f"Unknown command /candor frobnicate.\n{staff_help}"
+    assert await say(slack, "") == staff_help  # an empty /candor is a request for help
+    client_help = await say(slack, "help", STRANGER)
+    assert await say(slack, "frobnicate", STRANGER) == (
+        f"Unknown command /candor frobnicate.\n{client_help}"
+    )
 
 
 # --- who may not --------------------------------------------------------------------------
@@ -402,7 +410,8 @@ async def test_help_differs_for_staff_and_everyone_else(slack: SlackHarness) -> 
     stranger_help = await say(slack, "help", STRANGER)
     assert staff_help != stranger_help
     assert stranger_help.startswith("I collect feedback for client service.")
-    assert staff_help.startswith(stranger_help)
+    assert staff_help.startswith("Staff commands:")
+    assert "Just answer the questions" not in staff_help  # the client's text is not for staff
     for usage in USAGE.values():
         assert usage in staff_help
         assert usage not in stranger_help
@@ -442,8 +451,10 @@ async def test_an_owner_sees_only_their_own_accounts(slack: SlackHarness) -> Non
     rows = await table(slack, "accounts", OLGA)
     assert len(rows) == 3 and "Globex" in rows[2]  # head, rule, Globex Corp
     assert await say(slack, f"contacts {ACCOUNT}", OLGA) == ACCOUNT
-    assert await say(slack, "contacts Initech", OLGA) == "No account «Initech». See /accounts."
-    assert await say(slack, "status #2", OLGA) == "No account «#2». See /accounts."
+    assert (
+        await say(slack, "contacts Initech", OLGA) == "No account «Initech». See /candor accounts."
+    )
+    assert await say(slack, "status #2", OLGA) == "No account «#2». See /candor accounts."
     assert "invited 1" in await say(slack, f"status {ACCOUNT}", OLGA)
     assert (await table(slack, "report all", OLGA))[0] == f"{ACCOUNT} — 2026-11-02"
     refused = "Your role (owner) cannot do this; ask a manager or an admin."

@@ -7,9 +7,11 @@ brackets, so escaping `&`, `<` and `>` makes a client's text show exactly as typ
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from surveys.alerts import ALERT_LABELS
+from surveys.commands import CLIENT_COMMANDS, TABLE
 from surveys.model import AlertStatus, Language, OutgoingMessage
 from surveys.texts import t
 
@@ -19,6 +21,17 @@ TEXT_LIMIT = 40_000  # the top-level fallback text
 SURVEY_ACTIONS = ("skip", "later", "decline")
 ALERT_ACTIONS = {AlertStatus.OPEN: ("ack", "resolve"), AlertStatus.ACKNOWLEDGED: ("resolve",)}
 Block = dict[str, Any]
+
+
+# Our texts name commands the Telegram way (`/accounts`); on Slack they are `/candor accounts`.
+_COMMAND = re.compile(
+    r"(?<![\w/.])/(" + "|".join(sorted([*TABLE, *CLIENT_COMMANDS], key=len, reverse=True)) + r")\b"
+)
+
+
+def slack_commands(text: str) -> str:
+    """Our own text with every command written as Slack's `/candor <command>`."""
+    return _COMMAND.sub(r"/candor \1", text)
 
 
 def escape(text: str) -> str:
@@ -142,7 +155,9 @@ def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
         fallback = f"{ALERT_LABELS[lang][0]}: {fields['account']} · {fields['contact']}"
         return [(escape(fallback), alert_blocks(fields, lang, AlertStatus.OPEN))]
     text = str(message.payload.get("text", "")) or " "
-    sections = text_sections(text, code=bool(message.payload.get("pre")))
+    pre = bool(message.payload.get("pre"))
+    text = text if pre else slack_commands(text)
+    sections = text_sections(text, code=pre)
     actions = survey_actions(message)
     room = MAX_BLOCKS - (1 if actions else 0)
     batches = [sections[i : i + room] for i in range(0, len(sections), room)] or [[]]

@@ -9,10 +9,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import MAX_BLOCKS, escape, text_sections
+from bot.slack.blocks import MAX_BLOCKS, escape, slack_commands, text_sections
 from bot.slack.context import SlackContext, language_of, unescape, user_id_of
 from surveys import commands as table
-from surveys.commands import LEVELS, Invitee, Usage
+from surveys.commands import CLIENT_COMMANDS, LEVELS, Invitee, Usage
+from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Address, Channel, Language, Staff
 from surveys.staff import Output, StaffError
 from surveys.texts import t
@@ -22,7 +23,7 @@ _SYNTAX = {
     "other": ("telegram:<id>", "telegram:<id>"),
     "invitee": ('<e-mail or @user> ["<name>"]', '<e-mail или @user> ["<имя>"]'),
 }
-SELF_SERVICE = {"stop", "start", "lang", "help"}
+TYPED_BUTTONS = {"skip": EventKind.SKIP, "later": EventKind.LATER, "decline": EventKind.DECLINE}
 
 
 class SlackPlatform:
@@ -79,10 +80,10 @@ async def _slack_user(client: AsyncWebClient, ref: str) -> tuple[str, str, str |
 def output_blocks(output: Output) -> tuple[str, list[dict[str, Any]]]:
     blocks: list[dict[str, Any]] = []
     if output.lines:
-        blocks += text_sections("\n".join(output.lines))
+        blocks += text_sections(slack_commands("\n".join(output.lines)))
     if output.table:
         blocks += text_sections(output.table, code=True)
-    fallback = "\n".join(output.lines) or (output.table or "")
+    fallback = slack_commands("\n".join(output.lines)) or (output.table or "")
     return escape(fallback)[:3000] or " ", blocks[:MAX_BLOCKS]
 
 
@@ -104,9 +105,11 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             words = []
         name = words[0].lower() if words else "help"
         args = words[1:]
-        if name in SELF_SERVICE or name not in table.TABLE:
-            text = await _self_service(ctx, me, name, args, actor, lang)
-            await respond(text=text, response_type="ephemeral")
+        if name in CLIENT_COMMANDS or name not in table.TABLE:
+            trigger = str(command.get("trigger_id") or "")
+            text = await _self_service(ctx, me, name, args, actor, lang, trigger)
+            if text is not None:
+                await respond(text=escape(slack_commands(text)), response_type="ephemeral")
             return
         output = await table.run(ctx.commands, actor, lang, name, args, SlackPlatform(client))
         text, blocks = output_blocks(output)
@@ -115,8 +118,15 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
 
 
 async def _self_service(
-    ctx: SlackContext, me: Address, name: str, args: list[str], actor: Staff | None, lang: Language
-) -> str:
+    ctx: SlackContext,
+    me: Address,
+    name: str,
+    args: list[str],
+    actor: Staff | None,
+    lang: Language,
+    trigger: str,
+) -> str | None:
+    """A contact's own commands, help, and the answer to a command we do not know."""
     if name == "stop":
         return await ctx.onboarding.opt_out(me) or t("unknown_user", lang)
     if name == "start":
@@ -124,9 +134,20 @@ async def _self_service(
     if name == "lang":
         wanted = args[0].lower() if args else ""
         if wanted not in ("ru", "en"):
-            return t("language_choose", lang).replace("/lang", "/candor lang")
+            return t("language_choose", lang)
         return await ctx.onboarding.set_language(me, Language(wanted)) or t("unknown_user", lang)
-    help_text = t("client_help", lang).replace("/", "/candor ")
-    if actor is not None:
-        help_text += "\n\n" + "\n".join(table.staff_help(actor, PLATFORM))
-    return help_text
+    if name in TYPED_BUTTONS:
+        # Exactly what the button under the current question does; the answer comes as a DM.
+        event = ContactEvent(TYPED_BUTTONS[name], message_id=f"cmd:{trigger}")
+        await ctx.service.handle_event(me, event)
+        ctx.wake_delivery()
+        return None
+    unknown = [] if name == "help" else [t("unknown_command", lang, command=f"/candor {name}")]
+    return "\n".join([*unknown, *help_lines(actor, lang)])
+
+
+def help_lines(actor: Staff | None, lang: Language) -> list[str]:
+    """Staff get their commands; everyone else, the contact's help."""
+    if actor is None:
+        return [t("client_help", lang)]
+    return table.staff_help(actor, PLATFORM)

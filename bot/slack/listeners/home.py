@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import escape, mrkdwn
+from bot.slack.blocks import escape, mrkdwn, slack_commands
 from bot.slack.context import SlackContext
 from surveys.model import AlertStatus, Language, Staff
 from surveys.questions import question_label
@@ -35,7 +35,7 @@ async def home_blocks(
         {"type": "header", "text": {"type": "plain_text", "text": title}}
     ]
     if actor is None:
-        text = t("client_help", lang).replace("/", "/candor ")
+        text = slack_commands(t("client_help", lang))
         return [*blocks, {"type": "section", "text": mrkdwn(escape(text))}]
     service = ctx.service
     async with service.uow() as uow:

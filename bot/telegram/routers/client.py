@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.telegram.callbacks import SurveyAction
 from bot.telegram.context import TelegramContext, language_of
+from bot.telegram.routers.staff import answer_help
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Language
 from surveys.texts import t
@@ -85,10 +86,7 @@ async def text_answer(message: Message, candor: TelegramContext) -> None:
     text = message.text or ""
     if text.startswith("/"):
         # Staff commands are handled before this router; anything else here is a typo.
-        lang = _lang(message, candor)
-        await candor.reply(
-            message.chat.id, t("client_help", lang), lang, f"help:{message_key(message)}"
-        )
+        await answer_help(message, candor, unknown=text.split()[0].split("@")[0][:64])
         return
     event = ContactEvent(EventKind.TEXT, text, message_key(message))
     await candor.service.handle_event(candor.address(message.chat.id), event)

@@ -82,13 +82,18 @@ async def staff_command(
 
 
 async def help_command(message: Message, candor: TelegramContext) -> None:
+    await answer_help(message, candor, unknown=None)
+
+
+async def answer_help(message: Message, candor: TelegramContext, unknown: str | None) -> None:
+    """Staff get their commands, everyone else the contact's help; an unknown command is
+    named first."""
     user = message.from_user
     assert user is not None
     actor = await candor.commands.actor(Address(Channel.TELEGRAM, str(user.id)))
     lang = actor.language if actor else language_of(user.language_code, candor.default_language)
-    lines = [t("client_help", lang)]
-    if actor is not None:
-        lines += ["", *table.staff_help(actor, PLATFORM)]
+    lines = [t("unknown_command", lang, command=unknown)] if unknown else []
+    lines += table.staff_help(actor, PLATFORM) if actor else [t("client_help", lang)]
     await candor.reply(
         message.chat.id, "\n".join(lines), lang, f"help:{message.chat.id}:{message.message_id}"
     )
