@@ -319,15 +319,18 @@ class SurveyService:
         *,
         kind: str = "notice",
         pre: bool = False,
+        table: str | None = None,
     ) -> None:
-        """Record a one-off message for ``to`` (a reply to a command, a welcome, ...)."""
+        """Record a one-off message for ``to`` (a reply to a command, a welcome, ...);
+        ``table``, if any, follows the text as a monospace block in the same message."""
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(to)
             await uow.outbox.enqueue(
                 OutgoingMessage(
                     recipient=to,
                     kind=kind,
-                    payload={"text": text, "lang": lang.value, "pre": pre},
+                    payload={"text": text, "lang": lang.value, "pre": pre}
+                    | ({"table": table} if table else {}),
                     idempotency_key=key,
                     contact_id=contact.id if contact else None,
                     next_attempt_at=self.clock.now(),

@@ -32,6 +32,7 @@ from surveys.questions import question_label
 from surveys.reports import render_table
 from surveys.schedules import describe, latest_due_period, next_due_at, validate_cron
 from surveys.service import SurveyService
+from surveys.texts import count
 
 WRITERS = frozenset({StaffRole.ADMIN, StaffRole.MANAGER})
 READERS = frozenset({StaffRole.ADMIN, StaffRole.MANAGER, StaffRole.OWNER})
@@ -91,12 +92,24 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "schedule_none": ("«{account}» had no schedule.", "У «{account}» не было расписания."),
     "bad_schedule": (
-        "Schedule must be one of: sprint <weeks> <YYYY-MM-DD> · quarterly · half-yearly · cron <5 fields> · manual. {reason}",
-        "Расписание: sprint <недель> <ГГГГ-ММ-ДД> · quarterly · half-yearly · cron <5 полей> · manual. {reason}",
+        "Schedule must be one of: sprint <weeks> <YYYY-MM-DD> · quarterly · half-yearly · cron <5 fields> · manual · off. {reason}",
+        "Расписание: sprint <недель> <ГГГГ-ММ-ДД> · quarterly · half-yearly · cron <5 полей> · manual · off. {reason}",
     ),
     "round_opened": (
-        "Round «{title}» opened for «{account}»: {n} contacts invited.",
-        "Опрос «{title}» открыт для «{account}»: приглашено контактов: {n}.",
+        "Round «{title}» opened for «{account}»: {n} invited.",
+        "Опрос «{title}» открыт для «{account}»: приглашения отправлены — {n}.",
+    ),
+    "round_level": (
+        "Rounds ask stakeholders only.",
+        "Опросы проводятся только среди stakeholder-контактов.",
+    ),
+    "round_users_left": (
+        "Not asked, at the user level: {n} (a census of users is separate).",
+        "Не опрошены контакты уровня user: {n} (опрос пользователей — отдельная функция).",
+    ),
+    "contacts_head": (
+        "Contacts of «{account}». Rounds ask stakeholders only; the user level is not asked.",
+        "Контакты «{account}». Опросы — только для stakeholder-контактов; уровень user не опрашивается.",
     ),
     "round_exists": (
         "Round «{title}» for «{account}» is already open.",
@@ -469,7 +482,7 @@ class StaffCommands:
             for c in contacts
         ]
         head = ["id", "name", "level", "lang", "status", "channel"]
-        return Output([account.name], table=_table(head, rows))
+        return Output([say("contacts_head", lang, account=account.name)], table=_table(head, rows))
 
     # --- schedules and rounds -------------------------------------------------------------
 
@@ -492,7 +505,8 @@ class StaffCommands:
                     replace(schedule, created_at=None), now, account.timezone, self._hour
                 )
             except ValueError as exc:
-                raise StaffError(say("bad_schedule", lang, reason=str(exc)).strip()) from None
+                reason = _sentence(str(exc))
+                raise StaffError(say("bad_schedule", lang, reason=reason).strip()) from None
             schedule.last_period_key = current.key if current else None
             saved = await uow.schedules.set(schedule)
             await uow.commit()
@@ -517,10 +531,23 @@ class StaffCommands:
             return Output(opened or [say("no_due", lang)])
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang)
+            users = sum(
+                c.level is ContactLevel.USER and c.status is ContactStatus.ACTIVE
+                for c in await uow.contacts.for_account(account.id)
+            )
         result = await self.service.open_round_now(account.id)
-        key = "round_opened" if result.created else "round_exists"
-        text = say(key, lang, title=result.round.title, account=account.name, n=result.invited)
-        return Output([text])
+        if not result.created:
+            return Output(
+                [say("round_exists", lang, title=result.round.title, account=account.name)]
+            )
+        invited = count(result.invited, "contact", lang)
+        lines = [
+            say("round_opened", lang, title=result.round.title, account=account.name, n=invited),
+            say("round_level", lang),
+        ]
+        if users:
+            lines.append(say("round_users_left", lang, n=count(users, "contact", lang)))
+        return Output(lines)
 
     async def status(self, actor: Staff, account_ref: str) -> Output:
         self.require(actor, READERS, actor.language)
@@ -747,6 +774,15 @@ def _check_timezone(tz: str, lang: Language) -> None:
 
 def _local(moment: datetime, tz: str) -> str:
     return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _sentence(text: str) -> str:
+    """A reason as a sentence: capital letter, full stop ("" stays "")."""
+    text = text.strip()
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _clip(text: str, width: int) -> str:

@@ -123,6 +123,33 @@ CATALOG: dict[str, dict[Language, str]] = {
 }
 
 
+# Countable words: (one, other) in English; (one, few, many) in Russian.
+PLURALS: dict[str, dict[Language, tuple[str, ...]]] = {
+    "contact": {
+        Language.EN: ("contact", "contacts"),
+        Language.RU: ("контакт", "контакта", "контактов"),
+    },
+}
+
+
+def plural_index(n: int, lang: Language) -> int:
+    """Which plural form ``n`` takes (CLDR rules for integers: English has two forms,
+    Russian three — 1, 21, 101 «контакт»; 2-4, 22-24 «контакта»; 0, 5-20, 25 «контактов»)."""
+    n = abs(n)
+    if lang is Language.EN:
+        return 0 if n == 1 else 1
+    if n % 10 == 1 and n % 100 != 11:
+        return 0
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return 1
+    return 2
+
+
+def count(n: int, word: str, lang: Language) -> str:
+    """``n`` with ``word`` in the right form: "1 contact", "5 контактов"."""
+    return f"{n} {PLURALS[word][lang][plural_index(n, lang)]}"
+
+
 def language_of(code: str | None, default: Language) -> Language:
     """A platform's language or locale code ("ru", "en-US") as one we speak, else ``default``."""
     short = (code or "").split("-")[0].lower()

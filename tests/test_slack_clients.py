@@ -324,7 +324,10 @@ async def test_the_same_slack_user_cannot_be_invited_twice(slack: SlackHarness) 
 async def test_a_full_round_with_buttons_files_and_an_edit(slack: SlackHarness) -> None:
     api = slack.api
     await join(slack, ANNA, "Anna Smith")
-    assert await open_round(slack) == "Round «2026-11-02» opened for «Globex»: 1 contacts invited."
+    assert (
+        await open_round(slack) == "Round «2026-11-02» opened for «Globex»: 1 contact invited."
+        "\nRounds ask stakeholders only."
+    )
 
     # The invitation, then question 1 as Block Kit with its three buttons.
     invite, q1 = slack.dm(ANNA)
@@ -590,7 +593,7 @@ async def test_stop_opts_out_tells_the_owner_and_start_brings_the_contact_back(
     assert contact is not None and contact.status is ContactStatus.ACTIVE
 
     slack.clock.advance(timedelta(days=1))
-    assert "1 contacts invited" in await open_round(slack)
+    assert "1 contact invited" in await open_round(slack)
     assert slack.dm_texts(ANNA)[-1].startswith(Q1_EN)
     latest = await conversation_of(slack, ANNA)
     assert latest is not None and latest.id != first.id and latest.status.is_open

@@ -136,7 +136,7 @@ async def test_a_429_is_retried_exactly_after_retry_after(slack: SlackHarness) -
     )
     start = slack.clock.now()
 
-    assert "1 contacts invited" in await say(slack, "round Globex")
+    assert "1 contact invited" in await say(slack, "round Globex")
 
     assert posts_to(slack, ANNA) == 1 and slack.dm(ANNA) == []
     [refused] = [c for c in slack.api.calls_to("chat.postMessage") if c.status == 429]
@@ -185,7 +185,7 @@ async def test_a_contact_slack_refuses_for_good_becomes_unreachable_and_staff_ar
     api.fail_next(method, error=error, channel=target, times=100)
 
     # The round's invitation and first question are both pending for Anna; the first fails.
-    assert "1 contacts invited" in await say(slack, "round Globex")
+    assert "1 contact invited" in await say(slack, "round Globex")
 
     def attempts() -> int:
         calls = api.calls_to(method)
@@ -521,7 +521,7 @@ async def _both_platforms_one_round(tg: TelegramHarness, slack: SlackHarness) ->
 
     # One round invites both: one DM on each platform.
     assert await tg_say(tg, "/round Globex") == [
-        "Round «2026-11-02» opened for «Globex»: 2 contacts invited."
+        "Round «2026-11-02» opened for «Globex»: 2 contacts invited.\nRounds ask stakeholders only."
     ]
     tom_invite, tom_q1 = tg.texts(TG_TOM)[1:]
     assert tom_invite.startswith("Hello, Tom Telegram!")

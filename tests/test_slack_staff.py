@@ -160,7 +160,9 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
     assert await say(slack, "contacts Initech Corp") == (
         "«Initech Corp» has no contacts yet. Invite one: /candor invite"
     )
-    assert await say(slack, "contacts Globex") == "Globex"
+    assert await say(slack, "contacts Globex") == (
+        "Contacts of «Globex». Rounds ask stakeholders only; the user level is not asked."
+    )
     contacts = await table(slack, "contacts #1")
     assert contacts[0].split() == ["id", "name", "level", "lang", "status", "channel"]
     assert contacts[2].split() == ["#1", "Anna", "Smith", "user", "ru", "active", "slack"]
@@ -249,7 +251,7 @@ async def test_a_bad_schedule_spec_explains_the_forms(slack: SlackHarness, spec:
     reply = await say(slack, f"schedule Globex {spec}")
     assert reply.startswith(
         "Schedule must be one of: sprint <weeks> <YYYY-MM-DD> · quarterly · half-yearly"
-        " · cron <5 fields> · manual."
+        " · cron <5 fields> · manual · off."
     )
     assert (await table(slack, "accounts"))[2].endswith("none")  # nothing was set
 
@@ -261,7 +263,8 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
     assert await say(slack, "round due") == "No account is due for a round now."
 
     assert await say(slack, f"round {ACCOUNT}") == (
-        f"Round «2026-11-02» opened for «{ACCOUNT}»: 1 contacts invited."
+        f"Round «2026-11-02» opened for «{ACCOUNT}»: 1 contact invited."
+        "\nRounds ask stakeholders only."
     )
     assert slack.dm_texts(ANNA)[-1].startswith("Question 1 of 3")
     assert await say(slack, f"round {ACCOUNT}") == (
@@ -450,7 +453,9 @@ async def test_an_owner_sees_only_their_own_accounts(slack: SlackHarness) -> Non
 
     rows = await table(slack, "accounts", OLGA)
     assert len(rows) == 3 and "Globex" in rows[2]  # head, rule, Globex Corp
-    assert await say(slack, f"contacts {ACCOUNT}", OLGA) == ACCOUNT
+    assert await say(slack, f"contacts {ACCOUNT}", OLGA) == (
+        f"Contacts of «{ACCOUNT}». Rounds ask stakeholders only; the user level is not asked."
+    )
     assert (
         await say(slack, "contacts Initech", OLGA) == "No account «Initech». See /candor accounts."
     )

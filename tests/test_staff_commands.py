@@ -635,13 +635,19 @@ async def test_start_round_opens_once_per_day(
     first = await commands.start_round(team.admin, "Globex")
     second = await commands.start_round(team.admin, "globex")
 
-    assert first.lines == [say("round_opened", EN, title="2026-11-02", account="Globex", n=2)]
+    assert first.lines[:2] == [
+        "Round «2026-11-02» opened for «Globex»: 2 contacts invited.",
+        "Rounds ask stakeholders only.",
+    ]
     assert second.lines == [say("round_exists", EN, title="2026-11-02", account="Globex")]
     assert await round_keys(uow, team.globex.id) == ["manual-2026-11-02"]
 
     clock.advance(timedelta(days=1))
     third = await commands.start_round(team.max, "Globex")
-    assert third.lines == [say("round_opened", RU, title="2026-11-03", account="Globex", n=2)]
+    assert (
+        third.lines[0]
+        == "Опрос «2026-11-03» открыт для «Globex»: приглашения отправлены — 2 контакта."
+    )
     assert await round_keys(uow, team.globex.id) == ["manual-2026-11-02", "manual-2026-11-03"]
 
 

@@ -261,7 +261,7 @@ async def test_a_full_round_with_buttons_media_edits_and_a_late_comment(
 ) -> None:
     api = tg.api
     await onboard(tg, ANNA, "Anna Smith")
-    assert "1 contacts invited" in await open_round(tg)
+    assert "1 contact invited" in await open_round(tg)
 
     # The invitation, then question 1 with its three buttons.
     *_, invite, q1 = api.sent_to(ANNA)
@@ -470,7 +470,7 @@ async def test_stop_opts_out_tells_the_owner_and_start_brings_the_contact_back(
     assert contact is not None and contact.status is ContactStatus.ACTIVE
 
     tg.clock.advance(timedelta(days=1))
-    assert "1 contacts invited" in await open_round(tg)
+    assert "1 contact invited" in await open_round(tg)
     assert tg.texts(ANNA)[-1].startswith(Q1_EN)
     latest = await conversation_of(tg, ANNA)
     assert latest is not None and latest.id != first.id and latest.status.is_open

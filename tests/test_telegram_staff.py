@@ -117,17 +117,25 @@ async def test_admin_manages_accounts_contacts_and_staff(tg: TelegramHarness) ->
     assert await say(tg, '/contacts "Initech Corp"') == [
         "«Initech Corp» has no contacts yet. Invite one: /invite"
     ]
-    contacts = await say_full(tg, "/contacts Globex")
-    assert contacts[0]["text"] == "Globex" and is_pre(contacts[1])
-    assert contacts[1]["text"].splitlines()[2].split() == [
+    # One message: the account and which level rounds ask, the table under them in <pre>.
+    [contacts] = await say_full(tg, "/contacts Globex")
+    head, *rows = contacts["text"].split("\n")
+    assert (
+        head == "Contacts of «Globex». Rounds ask stakeholders only; the user level is not asked."
+    )
+    table_length = len("\n".join(rows).encode("utf-16-le")) // 2
+    assert contacts["entities"] == [
+        {"type": "pre", "offset": len(head) + 1, "length": table_length}
+    ]
+    assert rows[2].split() == [
         "#1", "Anna", "Smith", "user", "ru", "invited", "—"
     ]  # fmt: skip
 
     # The link is the one the contact opens: it binds their chat.
     welcome = await say(tg, f"/start {link[1]}", ANNA)
     assert len(welcome) == 1 and welcome[0].startswith("Добро пожаловать, Anna Smith!")
-    contacts = await say_full(tg, "/contacts #1")
-    assert contacts[1]["text"].splitlines()[2].split() == [
+    [contacts] = await say_full(tg, "/contacts #1")
+    assert contacts["text"].splitlines()[3].split() == [
         "#1", "Anna", "Smith", "user", "ru", "active", "telegram"
     ]  # fmt: skip
     assert (await say_full(tg, "/accounts"))[0]["text"].splitlines()[2].split()[-2] == "1/1"
@@ -176,7 +184,7 @@ async def test_a_bad_schedule_spec_explains_the_forms(tg: TelegramHarness, spec:
     [reply] = await say(tg, f"/schedule Globex {spec}")
     assert reply.startswith(
         "Schedule must be one of: sprint <weeks> <YYYY-MM-DD> · quarterly · half-yearly"
-        " · cron <5 fields> · manual."
+        " · cron <5 fields> · manual · off."
     )
     # Nothing was set.
     assert (await say_full(tg, "/accounts"))[0]["text"].splitlines()[2].endswith("none")
@@ -189,7 +197,7 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: Telegra
     assert await say(tg, "/round due") == ["No account is due for a round now."]
 
     assert await say(tg, "/round Globex") == [
-        "Round «2026-11-02» opened for «Globex»: 1 contacts invited."
+        "Round «2026-11-02» opened for «Globex»: 1 contact invited.\nRounds ask stakeholders only."
     ]
     assert "Question 1 of 3" in tg.texts(ANNA)[-1]
     assert await say(tg, "/round Globex") == ["Round «2026-11-02» for «Globex» is already open."]
@@ -276,7 +284,7 @@ async def test_an_owner_sees_only_their_own_accounts(tg: TelegramHarness) -> Non
     assert is_pre(accounts)
     assert "Globex" in accounts["text"] and "Initech" not in accounts["text"]
     assert len(accounts["text"].splitlines()) == 3  # head, rule, Globex
-    assert (await say(tg, "/contacts Globex", OLGA))[0] == "Globex"
+    assert (await say(tg, "/contacts Globex", OLGA))[0].startswith("Contacts of «Globex».")
     assert await say(tg, "/contacts Initech", OLGA) == ["No account «Initech». See /accounts."]
     assert await say(tg, "/status #2", OLGA) == ["No account «#2». See /accounts."]
     assert "invited 1" in (await say(tg, "/status Globex", OLGA))[0]

@@ -158,6 +158,8 @@ def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
     pre = bool(message.payload.get("pre"))
     text = text if pre else slack_commands(text)
     sections = text_sections(text, code=pre)
+    if table := message.payload.get("table"):
+        sections += text_sections(str(table), code=True)
     actions = survey_actions(message)
     room = MAX_BLOCKS - (1 if actions else 0)
     batches = [sections[i : i + room] for i in range(0, len(sections), room)] or [[]]

@@ -33,8 +33,17 @@ class TelegramContext:
         return f"https://t.me/{self.bot_username}?start={token}"
 
     async def reply(
-        self, chat_id: int, text: str, lang: Language, key: str, *, pre: bool = False
+        self,
+        chat_id: int,
+        text: str,
+        lang: Language,
+        key: str,
+        *,
+        pre: bool = False,
+        table: str | None = None,
     ) -> None:
         """Answer through the outbox, like every other message, and wake the worker."""
-        await self.service.notify(self.address(chat_id), text, lang, f"tg:{key}", pre=pre)
+        await self.service.notify(
+            self.address(chat_id), text, lang, f"tg:{key}", pre=pre, table=table
+        )
         self.wake_delivery()

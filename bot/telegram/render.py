@@ -132,8 +132,19 @@ def render(
         fields = message.payload["alert"]
         return [(alert_html(fields, lang), alert_keyboard(int(fields["alert_id"]), lang, signer))]
     text = str(message.payload.get("text", "")) or "…"
+    if table := message.payload.get("table"):
+        return _text_and_table(text, str(table))
     pre = bool(message.payload.get("pre"))
     parts = split_text(text)  # tags and escapes do not count towards Telegram's limit
     wrapped = [f"<pre>{escape(p)}</pre>" if pre else escape(p) for p in parts]
     keyboard = survey_keyboard(message)
     return [(w, keyboard if i == len(wrapped) - 1 else None) for i, w in enumerate(wrapped)]
+
+
+def _text_and_table(text: str, table: str) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """Words with a monospace table under them: one message when it fits, else in pieces."""
+    if tg_len(f"{text}\n{table}") <= TELEGRAM_TEXT_LIMIT:
+        return [(f"{escape(text)}\n<pre>{escape(table)}</pre>", None)]
+    return [(escape(p), None) for p in split_text(text)] + [
+        (f"<pre>{escape(p)}</pre>", None) for p in split_text(table)
+    ]

@@ -105,9 +105,9 @@ async def send_output(
     lines = list(output.lines)
     if output.link_token:
         lines.append(ctx.invite_link(output.link_token))
-    if lines:
-        await ctx.reply(chat_id, "\n".join(lines), lang, f"{key}:text")
-    if output.table:
+    if lines:  # one message: the words, then the table under them
+        await ctx.reply(chat_id, "\n".join(lines), lang, f"{key}:text", table=output.table)
+    elif output.table:
         await ctx.reply(chat_id, output.table, lang, f"{key}:table", pre=True)
 
 
