@@ -265,6 +265,39 @@ class StaffCommands:
         async with self.uow() as uow:
             return await uow.staff.by_address(address)
 
+    async def ensure_admin(
+        self, address: Address, language: Language, display_name: str | None = None
+    ) -> None:
+        """A bootstrap admin from the settings exists, named as their platform shows them
+        (or a placeholder until the platform tells us)."""
+        async with self.uow() as uow:
+            person = await uow.staff.by_address(address)
+            if person is None:
+                person = Staff(
+                    0,
+                    _display(display_name) or placeholder_name(address),
+                    StaffRole.ADMIN,
+                    language,
+                )
+                _set_address(person, address)
+                await uow.staff.add(person)
+            elif display_name and person.name == placeholder_name(address):
+                await uow.staff.update(replace(person, name=_display(display_name) or person.name))
+            await uow.commit()
+
+    async def adopt_display_name(self, address: Address, display_name: str) -> None:
+        """A bootstrap admin still called by the placeholder takes the name the platform
+        shows (Telegram tells it only when the person writes)."""
+        name = _display(display_name)
+        if not name:
+            return
+        async with self.uow() as uow:
+            person = await uow.staff.by_address(address)
+            if person is None or person.name != placeholder_name(address):
+                return
+            await uow.staff.update(replace(person, name=name))
+            await uow.commit()
+
     @staticmethod
     def require(actor: Staff | None, roles: frozenset[StaffRole], lang: Language) -> Staff:
         if actor is None:
@@ -459,12 +492,7 @@ class StaffCommands:
                 raise StaffError(
                     say("staff_exists", lang, name=holder.name, role=holder.role.value)
                 )
-            if address.channel.value == "telegram":
-                person.telegram_user_id = int(address.address)
-            elif address.channel.value == "slack":
-                person.slack_user_id = address.address
-            else:
-                person.console_name = address.address
+            _set_address(person, address)
             await uow.staff.update(person)
             await uow.commit()
         return Output([say("staff_linked", lang, name=person.name, address=address.address)])
@@ -669,12 +697,7 @@ class StaffCommands:
                     say("staff_exists", lang, name=existing.name, role=existing.role.value)
                 )
             person = Staff(0, name, staff_role, language or lang)
-            if address.channel.value == "telegram":
-                person.telegram_user_id = int(address.address)
-            elif address.channel.value == "slack":
-                person.slack_user_id = address.address
-            else:
-                person.console_name = address.address
+            _set_address(person, address)
             added = await uow.staff.add(person)
             await uow.commit()
         return Output(
@@ -737,6 +760,24 @@ class StaffCommands:
                 if matches(person):
                     return person
         raise StaffError(say("no_staff", lang, ref=_clip(ref, 60)))
+
+
+def placeholder_name(address: Address) -> str:
+    """What a bootstrap admin is called until their platform tells us their name."""
+    return f"Admin {address.address}"
+
+
+def _display(name: str | None) -> str:
+    return " ".join((name or "").split())[:MAX_NAME]
+
+
+def _set_address(person: Staff, address: Address) -> None:
+    if address.channel.value == "telegram":
+        person.telegram_user_id = int(address.address)
+    elif address.channel.value == "slack":
+        person.slack_user_id = address.address
+    else:
+        person.console_name = address.address
 
 
 def may_see(actor: Staff, account: Account) -> bool:

@@ -19,6 +19,7 @@ MAX = 7002  # a manager, added with /staff_add
 OLGA = 7003  # an owner, added with /staff_add
 STRANGER = 6666  # nobody: not staff, not a contact
 
+ADMIN_NAME = "Ada Admin"
 STAFF_ONLY = "This command is only for client service staff."
 INVITE_LINK = re.compile(r"https://t\.me/candor_test_bot\?start=([\w-]+)")
 NEGATIVE = "Terrible result, not happy at all"
@@ -36,6 +37,8 @@ async def say_full(
     tg: TelegramHarness, text: str, user: int = ADMIN_ID, **kw: Any
 ) -> list[dict[str, Any]]:
     before = len(tg.api.sent_to(user))
+    if user == ADMIN_ID:  # the bootstrap admin, as Telegram names them
+        kw.setdefault("first_name", ADMIN_NAME)
     await tg.process(tg.api.text_message(user, text, user_id=user, **kw))
     return tg.api.sent_to(user)[before:]
 
@@ -96,7 +99,7 @@ async def test_admin_manages_accounts_contacts_and_staff(tg: TelegramHarness) ->
     assert await say(tg, '/account_add "Initech Corp"') == [
         "Account «Initech Corp» added (#2, tier standard, en, UTC)."
     ]
-    assert await say(tg, f"/owner Globex {ADMIN_ID}") == ["Owner of «Globex» is now Admin 9001."]
+    assert await say(tg, f"/owner Globex {ADMIN_ID}") == ["Owner of «Globex» is now Ada Admin."]
     assert await say(tg, "/owner Globex nobody") == ["No staff member «nobody». See /staff."]
     assert await say(tg, "/tier Globex platinum") == ["Tier of «Globex» is now platinum."]
     assert await say(tg, "/tier Nowhere gold") == ["No account «Nowhere». See /accounts."]
@@ -105,7 +108,7 @@ async def test_admin_manages_accounts_contacts_and_staff(tg: TelegramHarness) ->
     assert len(table) == 1 and is_pre(table[0])
     rows = table[0]["text"].splitlines()
     assert rows[0].split() == ["id", "account", "tier", "owner", "active", "schedule"]
-    assert rows[2].split() == ["#1", "Globex", "platinum", "Admin", "9001", "0/0", "none"]
+    assert rows[2].split() == ["#1", "Globex", "platinum", "Ada", "Admin", "0/0", "none"]
     assert rows[3].split() == ["#2", "Initech", "Corp", "standard", "—", "0/0", "none"]
 
     invite = await say(tg, '/invite Globex "Anna Smith" user ru')
@@ -142,7 +145,7 @@ async def test_admin_manages_accounts_contacts_and_staff(tg: TelegramHarness) ->
 
     staff = await say_full(tg, "/staff")
     assert len(staff) == 1 and is_pre(staff[0])
-    assert staff[0]["text"].splitlines()[2].split() == ["#1", "Admin", "9001", "admin", "9001", "—"]
+    assert staff[0]["text"].splitlines()[2].split() == ["#1", "Ada", "Admin", "admin", "9001", "—"]
 
 
 @pytest.mark.parametrize(
@@ -327,12 +330,12 @@ async def test_a_stranger_learns_nothing_from_any_staff_command(tg: TelegramHarn
         "Эта команда доступна только сотрудникам клиентского сервиса."
     ]
     everything = "\n".join(tg.texts(STRANGER))
-    for secret in ("Globex", "Anna", "Smith", "Admin 9001", "Terrible", "#1", "9001", "t.me"):
+    for secret in ("Globex", "Anna", "Smith", ADMIN_NAME, "Terrible", "#1", "9001", "t.me"):
         assert secret not in everything
     # Nothing changed on their behalf.
     async with tg.app.uow() as u:
         assert [a.name for a in await u.accounts.list()] == ["Globex"]
-        assert [s.name for s in await u.staff.list()] == ["Admin 9001"]
+        assert [s.name for s in await u.staff.list()] == [ADMIN_NAME]
         assert len(await u.contacts.for_account(1)) == 1
         assert len(await u.rounds.for_account(1)) == 1
     scopes = [c.params.get("scope") for c in tg.api.calls_to("setMyCommands")]

@@ -12,6 +12,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
@@ -20,7 +21,7 @@ from bot.slack.context import SlackContext
 from bot.slack.limiter import SlackLimiter
 from bot.slack.listeners import register
 from bot.slack.messenger import SlackMessenger
-from surveys.model import Address, Channel, Staff, StaffRole
+from surveys.model import Address, Channel
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "x-slack-signature"
@@ -100,15 +101,26 @@ class SlackTransport:
             await self.client.apps_connections_open(
                 app_token=self.settings.slack_app_token.get_secret_value()
             )
-        async with app.uow() as uow:
-            for user_id in self.settings.admin_slack_ids:
-                address = Address(Channel.SLACK, user_id)
-                if await uow.staff.by_address(address) is None:
-                    await uow.staff.add(
-                        Staff(0, f"Admin {user_id}", StaffRole.ADMIN,
-                              self.settings.default_language, slack_user_id=user_id)
-                    )  # fmt: skip
-            await uow.commit()
+        for user_id in self.settings.admin_slack_ids:
+            await app.commands.ensure_admin(
+                Address(Channel.SLACK, user_id),
+                self.settings.default_language,
+                await self._display_name(user_id),
+            )
+
+    async def _display_name(self, user_id: str) -> str | None:
+        """The name Slack shows for a user (users.info), or None if Slack will not say."""
+        try:
+            found = await self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("users.info for bootstrap admin %s: %s", user_id, exc.response.get("error"))
+            return None
+        user = found.get("user") or {}
+        profile = user.get("profile") or {}
+        return (
+            profile.get("real_name") or user.get("real_name") or profile.get("display_name")
+            or user.get("name")
+        )  # fmt: skip
 
     def web_app(self) -> web.Application:
         """Events API, interactivity and slash commands on one signed endpoint."""

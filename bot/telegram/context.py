@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.telegram.callbacks import Signer
 from surveys.model import Address, Channel, Language
@@ -24,6 +24,8 @@ class TelegramContext:
     default_language: Language
     wake_delivery: Callable[[], None]
     bot_username: str = ""
+    # Bootstrap admins whose Telegram name we have not seen yet (see routers.staff.names).
+    unnamed_admins: set[int] = field(default_factory=set)
 
     @staticmethod
     def address(chat_id: int) -> Address:

@@ -20,7 +20,7 @@ from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.menus import set_default_menus, set_staff_menu
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.routers import alerts, client, groups, staff
-from surveys.model import Address, Channel, Staff, StaffRole
+from surveys.model import Address, Channel
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class TelegramTransport:
             signer=self.signer,
             default_language=self.settings.default_language,
             wake_delivery=app.delivery.wake.set,
+            unnamed_admins=set(self.settings.admin_telegram_ids),
         )
         dispatcher = Dispatcher(candor=self.context)
         # Order matters: groups first (nobody is surveyed there), then staff commands, then
@@ -78,21 +79,13 @@ class TelegramTransport:
         me = await self.bot.get_me()
         self.context.bot_username = me.username or ""
         await set_default_menus(self.bot)
+        # Telegram tells a person's name only when they write: until then, a placeholder.
+        for user_id in self.settings.admin_telegram_ids:
+            await app.commands.ensure_admin(
+                Address(Channel.TELEGRAM, str(user_id)), self.settings.default_language
+            )
         async with app.uow() as uow:
-            for user_id in self.settings.admin_telegram_ids:
-                address = Address(Channel.TELEGRAM, str(user_id))
-                if await uow.staff.by_address(address) is None:
-                    await uow.staff.add(
-                        Staff(
-                            0,
-                            f"Admin {user_id}",
-                            StaffRole.ADMIN,
-                            self.settings.default_language,
-                            telegram_user_id=user_id,
-                        )
-                    )
             people = await uow.staff.list()
-            await uow.commit()
         for person in people:
             await set_staff_menu(self.bot, person)
 

@@ -7,10 +7,12 @@ deep link, and answers are sent as text or a monospace block.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import Message, TelegramObject
 
 from bot.telegram.context import TelegramContext, language_of
 from bot.telegram.menus import set_staff_menu
@@ -111,9 +113,26 @@ async def send_output(
         await ctx.reply(chat_id, output.table, lang, f"{key}:table", pre=True)
 
 
+async def names(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    event: TelegramObject,
+    data: dict[str, Any],
+) -> Any:
+    """A bootstrap admin is named from their Telegram first and last name when they first
+    write (the settings hold only their id)."""
+    candor: TelegramContext | None = data.get("candor")
+    user = getattr(event, "from_user", None)
+    if candor is not None and user is not None and user.id in candor.unnamed_admins:
+        candor.unnamed_admins.discard(user.id)
+        address = Address(Channel.TELEGRAM, str(user.id))
+        await candor.commands.adopt_display_name(address, user.full_name)
+    return await handler(event, data)
+
+
 def create_router() -> Router:
     """A fresh router: aiogram lets a router belong to one dispatcher only."""
     router = Router(name="staff")
+    router.message.outer_middleware(names)
     router.message.filter(F.chat.type == "private")
     router.message.register(staff_command, Command(*table.TABLE))
     router.message.register(help_command, Command("help"))
