@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from surveys.alert_view import parse_alert_id, show_alert
 from surveys.model import Address, Channel, Language, Staff, StaffRole
 from surveys.staff import (
     ADMINS,
@@ -177,6 +178,11 @@ async def _alerts(call: Call) -> Output:
     return await call.commands.open_alerts(call.actor)
 
 
+async def _alert(call: Call) -> Output:
+    args = call.need(1)
+    return await show_alert(call.commands, call.actor, parse_alert_id(args[0]))
+
+
 async def _report(call: Call) -> Output:
     call.need(1)
     return await call.commands.report(call.actor, *split_period(call.args))
@@ -297,6 +303,13 @@ TABLE: dict[str, StaffCommand] = {
             _status,
         ),
         _command("alerts", READERS, ("", ""), ("Open alerts", "Открытые алерты"), _alerts),
+        _command(
+            "alert",
+            READERS,
+            ("<alert id>", "<номер алерта>"),
+            ("One alert with the full answer", "Алерт с полным ответом"),
+            _alert,
+        ),
         _command(
             "report",
             READERS,

@@ -181,6 +181,7 @@ class Output:
     lines: list[str] = field(default_factory=list)
     table: str | None = None
     link_token: str | None = None  # an invite token the adapter turns into a link
+    verbatim: str | None = None  # a client's own words, after the lines: escaped, never reworded
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from surveys.ports import DeliveryError
 from surveys.sentiment import make_analyser
 from surveys.service import SurveyPolicy, SurveyService
 
-pytest_plugins = ["tests.telegram_harness", "tests.slack_harness"]
+pytest_plugins = ["tests.telegram_harness", "tests.slack_harness", "tests.staff_chat"]
 
 # The PostgreSQL server this machine kind runs; .ci/run starts it where it is not running.
 PG_URL = os.environ.get("CANDOR_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")

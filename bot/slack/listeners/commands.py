@@ -81,6 +81,8 @@ def output_blocks(output: Output) -> tuple[str, list[dict[str, Any]]]:
     blocks: list[dict[str, Any]] = []
     if output.lines:
         blocks += text_sections(slack_commands("\n".join(output.lines)))
+    if output.verbatim is not None:  # a client's words: escaped, but never reworded
+        blocks += text_sections(output.verbatim)
     if output.table:
         blocks += text_sections(output.table, code=True)
     fallback = slack_commands("\n".join(output.lines)) or (output.table or "")

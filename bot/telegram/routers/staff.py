@@ -107,6 +107,8 @@ async def send_output(
     lines = list(output.lines)
     if output.link_token:
         lines.append(ctx.invite_link(output.link_token))
+    if output.verbatim is not None:
+        lines.append(output.verbatim)  # escaped and split to Telegram's limit when rendered
     if lines:  # one message: the words, then the table under them
         await ctx.reply(chat_id, "\n".join(lines), lang, f"{key}:text", table=output.table)
     elif output.table:
