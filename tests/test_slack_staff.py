@@ -369,6 +369,7 @@ EXAMPLE_ARGS = {
     "round": "Globex",
     "status": "Globex",
     "alerts": "",
+    "alert": "1",
     "report": "all",
     "staff": "",
     "staff_add": f"admin <@{STRANGER}|me> Eve",
