@@ -33,7 +33,7 @@ CLIENT_COMMANDS = ("start", "stop", "lang", "help", "skip", "later", "decline")
 
 
 class Usage(Exception):
-    """The arguments do not fit the command; the adapter answers with its usage line."""
+    """The arguments do not fit the command: `run` answers with its usage line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,22 +220,14 @@ def other_platform(ref: str) -> Address | None:
     return None
 
 
-def _command(
-    name: str,
-    roles: frozenset[StaffRole],
-    args: tuple[str, str],
-    summary: tuple[str, str],
-    run: Run,
-) -> StaffCommand:
-    return StaffCommand(name, roles, args, summary, run)
-
-
 # In menu and help order.
 TABLE: dict[str, StaffCommand] = {
     c.name: c
     for c in [
-        _command("accounts", READERS, ("", ""), ("List accounts", "Список аккаунтов"), _accounts),
-        _command(
+        StaffCommand(
+            "accounts", READERS, ("", ""), ("List accounts", "Список аккаунтов"), _accounts
+        ),
+        StaffCommand(
             "account_add",
             WRITERS,
             (
@@ -245,21 +237,21 @@ TABLE: dict[str, StaffCommand] = {
             ("Add an account", "Добавить аккаунт"),
             _account_add,
         ),
-        _command(
+        StaffCommand(
             "owner",
             WRITERS,
             ("<account> <staff id, name or {person}>", "<аккаунт> <id, имя или {person}>"),
             ("Set an account's owner", "Назначить владельца"),
             _owner,
         ),
-        _command(
+        StaffCommand(
             "tier",
             WRITERS,
             ("<account> <tier>", "<аккаунт> <уровень>"),
             ("Set an account's tier", "Задать уровень"),
             _tier,
         ),
-        _command(
+        StaffCommand(
             "invite",
             WRITERS,
             (
@@ -269,14 +261,14 @@ TABLE: dict[str, StaffCommand] = {
             ("Invite a contact", "Пригласить контакт"),
             _invite,
         ),
-        _command(
+        StaffCommand(
             "contacts",
             READERS,
             ("<account>", "<аккаунт>"),
             ("List an account's contacts", "Контакты аккаунта"),
             _contacts,
         ),
-        _command(
+        StaffCommand(
             "schedule",
             WRITERS,
             (
@@ -288,29 +280,29 @@ TABLE: dict[str, StaffCommand] = {
             ("Set or clear a schedule", "Задать или снять расписание"),
             _schedule,
         ),
-        _command(
+        StaffCommand(
             "round",
             WRITERS,
             ("<account> | due", "<аккаунт> | due"),
             ("Start a round now", "Начать опрос сейчас"),
             _round,
         ),
-        _command(
+        StaffCommand(
             "status",
             READERS,
             ("<account>", "<аккаунт>"),
             ("Round status", "Статус опроса"),
             _status,
         ),
-        _command("alerts", READERS, ("", ""), ("Open alerts", "Открытые алерты"), _alerts),
-        _command(
+        StaffCommand("alerts", READERS, ("", ""), ("Open alerts", "Открытые алерты"), _alerts),
+        StaffCommand(
             "alert",
             READERS,
             ("<alert id>", "<номер алерта>"),
             ("One alert with the full answer", "Алерт с полным ответом"),
             _alert,
         ),
-        _command(
+        StaffCommand(
             "report",
             READERS,
             (
@@ -320,15 +312,15 @@ TABLE: dict[str, StaffCommand] = {
             ("Summary report", "Сводный отчёт"),
             _report,
         ),
-        _command("staff", WRITERS, ("", ""), ("List staff", "Сотрудники"), _staff),
-        _command(
+        StaffCommand("staff", WRITERS, ("", ""), ("List staff", "Сотрудники"), _staff),
+        StaffCommand(
             "staff_add",
             ADMINS,
             ("<admin|manager|owner> {person} <name>", "<admin|manager|owner> {person} <имя>"),
             ("Add staff (admins)", "Добавить сотрудника (админ)"),
             _staff_add,
         ),
-        _command(
+        StaffCommand(
             "staff_link",
             ADMINS,
             (
