@@ -63,6 +63,8 @@ def _staff(row: StaffRow) -> Staff:
         telegram_user_id=row.telegram_user_id,
         slack_user_id=row.slack_user_id,
         console_name=row.console_name,
+        timezone=row.timezone,
+        digest=row.digest,
     )
 
 
@@ -74,6 +76,8 @@ def _staff_values(staff: Staff) -> dict[str, Any]:
         "telegram_user_id": staff.telegram_user_id,
         "slack_user_id": staff.slack_user_id,
         "console_name": staff.console_name,
+        "timezone": staff.timezone,
+        "digest": staff.digest,
     }
 
 
@@ -662,6 +666,7 @@ class SqlOutboxRepository(_Repo):
             attempts=0,
             next_attempt_at=message.next_attempt_at,
             contact_id=message.contact_id,
+            attachment=message.attachment,
         )
         inserted = await self._inserted_unless_duplicate(row)
         return _outgoing(inserted) if inserted is not None else None
@@ -785,6 +790,18 @@ class SqlOutboxRepository(_Repo):
         if status is not None:
             query = query.where(OutboxRow.status == status)
         return [_outgoing(r) for r in await self.session.scalars(query)]
+
+    async def attachment(self, message_id: int) -> bytes | None:
+        data = await self.session.scalar(
+            select(OutboxRow.attachment).where(OutboxRow.id == message_id)
+        )
+        return bytes(data) if data is not None else None
+
+    async def has_key(self, idempotency_key: str) -> bool:
+        found = await self.session.scalar(
+            select(OutboxRow.id).where(OutboxRow.idempotency_key == idempotency_key)
+        )
+        return found is not None
 
 
 def _invite(row: InviteRow) -> Invite:

@@ -20,6 +20,7 @@ from surveys.model import (
     Contact,
     ContactStatus,
     Conversation,
+    Document,
     Invite,
     OutgoingMessage,
     Round,
@@ -68,6 +69,10 @@ class Messenger(Protocol):
 
     async def send(self, message: OutgoingMessage) -> str | None:
         """Deliver ``message``; return the platform's message id, raise DeliveryError."""
+        ...
+
+    async def send_file(self, recipient: Address, document: Document, caption: str) -> str | None:
+        """Deliver a file with a short caption; PermanentDeliveryError when it is too big."""
         ...
 
 
@@ -196,6 +201,11 @@ class OutboxRepository(Protocol):
         ...
 
     async def list(self, status: str | None = None) -> list[OutgoingMessage]: ...
+    async def attachment(self, message_id: int) -> bytes | None:
+        """The file stored with a message (kind "file"), or None."""
+        ...
+
+    async def has_key(self, idempotency_key: str) -> bool: ...
 
 
 class InviteRepository(Protocol):
