@@ -733,6 +733,7 @@ class SqlOutboxRepository(_Repo):
             platform_message_id=platform_id,
             sent_at=now,
             last_error=None,
+            attachment=None,  # a delivered file's bytes are not kept in the outbox
         )
 
     async def mark_retry(self, message_id: int, error: str, at: datetime) -> None:

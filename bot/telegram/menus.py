@@ -24,7 +24,9 @@ STAFF_COMMANDS = {
     "round": ("Start a round now", "Начать опрос сейчас"),
     "status": ("Round status", "Статус опроса"),
     "alerts": ("Open alerts", "Открытые алерты"),
-    "report": ("Summary report", "Сводный отчёт"),
+    "report": ("Summary report; xlsx or csv for a file", "Сводный отчёт; xlsx или csv — файлом"),
+    "trend": ("Trend chart", "График динамики"),
+    "digest": ("Weekly digest on/off", "Еженедельная сводка вкл/выкл"),
     "staff": ("List staff", "Сотрудники"),
     "staff_add": ("Add staff (admins)", "Добавить сотрудника (админ)"),
 }

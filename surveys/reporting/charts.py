@@ -75,7 +75,7 @@ def portfolio_chart(latest: Sequence[RoundData], lang: Language) -> bytes:
         scored.append((m.overall_negative or 0.0, data.account.name, m))
     scored.sort(key=lambda s: (-s[0], s[1].casefold()))
     shown = scored[:PORTFOLIO_ROWS]
-    height = 2.2 + 0.42 * max(1, len(shown))
+    height = max(4.0, 1.8 + 0.42 * len(shown))
     figure = Figure(figsize=(6, height), layout="constrained")
     axes = figure.subplots()
     axes.set_title(L("chart.portfolio", lang), fontsize=12, wrap=True)

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.blocks import MAX_BLOCKS, escape, text_sections
 from bot.slack.context import SlackContext, language_of, unescape, user_id_of
 from surveys.model import Address, Channel, Language, Staff, StaffRole
+from surveys.reporting.files import parse_report_args
 from surveys.staff import (
     ADMINS,
     READERS,
@@ -39,7 +40,11 @@ USAGE = {
     "round": "/candor round <account> | due",
     "status": "/candor status <account>",
     "alerts": "/candor alerts",
-    "report": "/candor report <account>|all [2026 | 2026-11 | 2026-Q3 | 2026-H1]",
+    "report": (
+        "/candor report <account>|all [2026 | 2026-11 | 2026-Q3 | 2026-H1] [xlsx | csv | csv;]"
+    ),
+    "trend": "/candor trend <account>|all [period]",
+    "digest": "/candor digest on [time zone] | off",
     "staff": "/candor staff",
     "staff_add": "/candor staff_add <admin|manager|owner> <@user> <name>",
     "staff_link": "/candor staff_link <staff id or name> <@user | telegram:<id>>",
@@ -130,7 +135,15 @@ async def run_staff(
         return await commands.open_alerts(actor)
     if name == "report":
         _need(args, 1)
+        if parse_report_args(args) is not None:  # the file goes to the person's DM
+            to = actor.address_on(Channel.SLACK)
+            return await commands.reports.report_command(actor, to, args)
         return await commands.report(actor, *split_period(args))
+    if name == "trend":
+        _need(args, 1)
+        return await commands.reports.trend_command(actor, actor.address_on(Channel.SLACK), args)
+    if name == "digest":
+        return await commands.digest.command(actor, args)
     if name == "staff":
         return await commands.list_staff(actor)
     if name == "staff_add":
@@ -158,6 +171,7 @@ ROLES: dict[str, frozenset[StaffRole]] = {
     "accounts": READERS, "account_add": WRITERS, "owner": WRITERS, "tier": WRITERS,
     "invite": WRITERS, "contacts": READERS, "schedule": WRITERS, "round": WRITERS,
     "status": READERS, "alerts": READERS, "report": READERS, "staff": WRITERS,
+    "trend": READERS, "digest": READERS,
     "staff_add": ADMINS, "staff_link": ADMINS,
 }  # fmt: skip
 assert set(ROLES) == set(USAGE)

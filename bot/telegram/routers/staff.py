@@ -12,6 +12,7 @@ from aiogram.types import Message
 from bot.telegram.context import TelegramContext, language_of
 from bot.telegram.menus import STAFF_COMMANDS, set_staff_menu
 from surveys.model import Address, Channel, Language, Staff, StaffRole
+from surveys.reporting.files import parse_report_args
 from surveys.staff import (
     READERS,
     WRITERS,
@@ -38,7 +39,9 @@ USAGE = {
     "round": "/round <account> | due",
     "status": "/status <account>",
     "alerts": "/alerts",
-    "report": "/report <account>|all [2026 | 2026-11 | 2026-Q3 | 2026-H1]",
+    "report": "/report <account>|all [2026 | 2026-11 | 2026-Q3 | 2026-H1] [xlsx | csv | csv;]",
+    "trend": "/trend <account>|all [period]",
+    "digest": "/digest on [time zone] | off",
     "staff": "/staff",
     "staff_add": "/staff_add <admin|manager|owner> <telegram user id> <name>",
 }
@@ -121,9 +124,26 @@ async def _alerts(c: StaffCommands, actor: Staff, args: list[str], *_: object) -
     return await c.open_alerts(actor)
 
 
-async def _report(c: StaffCommands, actor: Staff, args: list[str], *_: object) -> Output:
+async def _report(
+    c: StaffCommands, actor: Staff, args: list[str], m: Message, ctx: TelegramContext, _b: Bot
+) -> Output:
     _need(args, 1)
+    if parse_report_args(args) is not None:  # a trailing xlsx / csv asks for the file
+        to, key = ctx.address(m.chat.id), f"tg:file:{m.chat.id}:{m.message_id}"
+        return await c.reports.report_command(actor, to, args, key)
     return await c.report(actor, *split_period(args))
+
+
+async def _trend(
+    c: StaffCommands, actor: Staff, args: list[str], m: Message, ctx: TelegramContext, _b: Bot
+) -> Output:
+    _need(args, 1)
+    to, key = ctx.address(m.chat.id), f"tg:file:{m.chat.id}:{m.message_id}"
+    return await c.reports.trend_command(actor, to, args, key)
+
+
+async def _digest(c: StaffCommands, actor: Staff, args: list[str], *_: object) -> Output:
+    return await c.digest.command(actor, args)
 
 
 async def _staff(c: StaffCommands, actor: Staff, args: list[str], *_: object) -> Output:
@@ -157,6 +177,8 @@ COMMANDS: dict[str, tuple[frozenset[StaffRole], Handler]] = {
     "status": (READERS, _status),
     "alerts": (READERS, _alerts),
     "report": (READERS, _report),
+    "trend": (READERS, _trend),
+    "digest": (READERS, _digest),
     "staff": (WRITERS, _staff),
     "staff_add": (frozenset({StaffRole.ADMIN}), _staff_add),
 }
