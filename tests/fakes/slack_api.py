@@ -1130,14 +1130,15 @@ class FakeSlackAPI:
         for item in params["files"]:
             if not isinstance(item, dict) or item.get("id") not in self.uploads:
                 raise _SlackError("file_not_found")
-            # Documented: `length` is the file's size in bytes; Slack checks it on completion.
+            # `length` is documented as the file's size in bytes: a client declaring another
+            # size is a bug, flagged here (Slack's exact error for it is not documented).
             declared, got = self._declared_lengths.get(item["id"]), len(self.uploads[item["id"]])
             if declared != got:
                 self.violations.append(
                     f"files.completeUploadExternal: {item['id']} declared {declared} bytes, "
                     f"uploaded {got}"
                 )
-                raise _SlackError("file_upload_size_mismatch")
+                raise _SlackError("invalid_arguments")
             files.append(
                 {"id": item["id"], "title": item.get("title", ""), "user": self.bot_user_id}
             )
