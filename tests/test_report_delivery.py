@@ -156,3 +156,18 @@ async def test_slack_trend_chart_and_refusals(slack: SlackHarness) -> None:
     await slack.deliver()
     assert refusal.startswith("The file is 0.0 MB, over the")
     assert len(slack.api.calls_to("files.getUploadURLExternal")) == 1  # only the chart's
+
+
+async def test_telegram_weekly_digest_comes_with_the_tick_once(tg: TelegramHarness) -> None:
+    await tg_globex(tg)  # the clock stands at Monday 09:00 UTC, the default digest hour
+
+    for _ in range(2):  # a second tick the same week sends nothing more
+        await tg.app.tick()
+        await tg.deliver()
+
+    digests = [t for t in tg.texts(ADMIN_ID) if t.startswith("Candor weekly digest")]
+    assert len(digests) == 1 and "Portfolio: 1 accounts." in digests[0]
+    assert await say(tg, "/digest off") == ["The weekly digest is off."]
+    async with tg.app.uow() as u:
+        admin = await u.staff.by_address(Address(Channel.TELEGRAM, str(ADMIN_ID)))
+    assert admin is not None and admin.digest is False
