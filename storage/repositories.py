@@ -742,7 +742,9 @@ class SqlOutboxRepository(_Repo):
         )
 
     async def mark_failed(self, message_id: int, error: str) -> None:
-        await self._set(message_id, status=OutboxStatus.FAILED, last_error=error[:2000])
+        await self._set(
+            message_id, status=OutboxStatus.FAILED, last_error=error[:2000], attachment=None
+        )
 
     async def mark_uncertain(self, message_id: int, error: str) -> None:
         await self._set(message_id, status=OutboxStatus.UNCERTAIN, last_error=error[:2000])

@@ -358,6 +358,8 @@ EXAMPLE_ARGS = {
     "status": "Globex",
     "alerts": "",
     "report": "all",
+    "trend": "Globex",
+    "digest": "off",
     "staff": "",
     "staff_add": f"admin <@{STRANGER}|me> Eve",
     "staff_link": f"1 <@{STRANGER}|me>",

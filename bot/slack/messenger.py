@@ -6,7 +6,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import render
+from bot.slack.blocks import escape, render
 from bot.slack.limiter import SlackLimiter
 from surveys.model import Address, Channel, Document, OutgoingMessage
 from surveys.ports import PermanentDeliveryError, TransientDeliveryError
@@ -102,7 +102,7 @@ class SlackMessenger:
                     content=document.data,
                     filename=document.filename,
                     title=document.filename,
-                    initial_comment=caption,
+                    initial_comment=escape(caption),  # names we did not write: no mentions
                 )
         except SlackApiError as exc:
             raise classify(exc) from exc

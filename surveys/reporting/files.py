@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from surveys.model import (
     Account,
@@ -99,7 +100,7 @@ class ReportFiles:
         return account, [account]
 
     @staticmethod
-    def _window(period: str | None, lang: Language) -> tuple | None:
+    def _window(period: str | None, lang: Language) -> tuple[datetime, datetime] | None:
         try:
             return period_range(period) if period else None
         except ValueError:
