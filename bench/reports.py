@@ -1,12 +1,12 @@
 """Report benchmark: XLSX, CSV and charts for one big account and a 200-account portfolio.
 
-    python -m bench.reports            # both cases, each in its own process (peak RSS)
-    python -m bench.reports --case account
+    python -m bench.reports                   # every case, each in its own process (peak RSS)
+    python -m bench.reports --case account    # one case: account, portfolio or db
 
-Data is synthetic and built in memory (the report rows storage would hand over), so the
-figures are for building the files and pictures; reading the rows from the database is
-not included. Peak memory is the process's maximum resident set size, interpreter,
-matplotlib and the data included.
+Cases "account" and "portfolio" build synthetic report rows in memory, so their figures
+are for the files and pictures alone; case "db" stores the 50 × 1,000 account in a fresh
+SQLite file and times reading it back through the repositories too. Peak memory is the
+process's maximum resident set size, interpreter, matplotlib and the data included.
 """
 
 from __future__ import annotations
@@ -84,11 +84,101 @@ def timed(label: str, fn, *args):  # type: ignore[no-untyped-def]
     return result, took
 
 
+async def _seed_and_collect(rounds_n: int, contacts_n: int) -> None:
+    """Store one account's rounds in a fresh SQLite file, then time reading them back."""
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import insert
+
+    from storage import migrate
+    from storage.db import create_engine, session_factory
+    from storage.models import (
+        AccountRow,
+        AlertRow,
+        AnswerRow,
+        ContactRow,
+        ConversationRow,
+        RoundRow,
+        StaffRow,
+    )
+    from storage.repositories import SqlUnitOfWorkFactory
+    from surveys.reporting.data import collect
+
+    rnd = random.Random(14)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
+        await migrate.upgrade(engine)
+        start = time.perf_counter()
+        async with engine.begin() as conn:
+            await conn.execute(insert(StaffRow), [{"id": 1, "name": "Olga", "role": "owner"}])
+            await conn.execute(
+                insert(AccountRow),
+                [{"id": 1, "name": "Globex", "owner_id": 1, "timezone": "Europe/Moscow"}],
+            )
+            await conn.execute(insert(ContactRow), [
+                {"id": c + 1, "account_id": 1, "name": f"Contact {c:04d}", "status": "active",
+                 "level": "stakeholder" if c % 5 == 0 else "user"}
+                for c in range(contacts_n)
+            ])  # fmt: skip
+            conv_id = answer_id = 0
+            for r in range(rounds_n):
+                opened = T0 + timedelta(weeks=2 * r)
+                await conn.execute(insert(RoundRow), [
+                    {"id": r + 1, "account_id": 1, "period_key": f"{opened:%Y-%m-%d}",
+                     "title": f"Sprint {r + 1}", "audience": "all", "opened_at": opened}
+                ])  # fmt: skip
+                conversations, answers, alerts = [], [], []
+                for c in range(contacts_n):
+                    conv_id += 1
+                    conversations.append(
+                        {"id": conv_id, "round_id": r + 1, "contact_id": c + 1,
+                         "status": "completed", "question_keys": list(QUESTION_KEYS),
+                         "language": "en", "invited_at": opened, "last_activity_at": opened,
+                         "expires_at": opened + timedelta(days=7)}
+                    )  # fmt: skip
+                    if rnd.random() >= 0.8:
+                        continue
+                    for key in QUESTION_KEYS:
+                        answer_id += 1
+                        i = rnd.randrange(len(PHRASES))
+                        answers.append(
+                            {"id": answer_id, "conversation_id": conv_id, "question_key": key,
+                             "text": PHRASES[i], "received_at": opened,
+                             "sentiment_label": LABELS[i].value,
+                             "sentiment_score": rnd.random(),
+                             "sentiment_evidence": ["slow"], "analyser": "bench/1"}
+                        )  # fmt: skip
+                        if LABELS[i] is SentimentLabel.NEGATIVE and rnd.random() < 0.5:
+                            alerts.append({"answer_id": answer_id, "account_id": 1,
+                                           "status": "open", "created_at": opened})  # fmt: skip
+                await conn.execute(insert(ConversationRow), conversations)
+                await conn.execute(insert(AnswerRow), answers)
+                if alerts:
+                    await conn.execute(insert(AlertRow), alerts)
+        print(f"  seed SQLite ({answer_id} answers)  {time.perf_counter() - start:6.2f} s")
+        uow = SqlUnitOfWorkFactory(session_factory(engine))
+        start = time.perf_counter()
+        async with uow() as u:
+            account = await u.accounts.get(1)
+            assert account is not None
+            rounds = await collect(u, [account])
+        took = time.perf_counter() - start
+        print(f"  {'read rows back (collect)':<28} {took:6.2f} s, {len(rounds)} rounds")
+        summary, _ = timed("summary lines", summary_lines, rounds)
+        timed("xlsx (51 sheets)", xlsx.build_xlsx, rounds, summary, Language.RU)
+        await engine.dispose()
+
+
 def run_case(case: str) -> None:
     rnd = random.Random(14)
     lang = Language.RU
     start = time.perf_counter()
-    if case == "account":
+    if case == "db":
+        import asyncio
+
+        asyncio.run(_seed_and_collect(50, 1000))
+    elif case == "account":
         account = Account(1, "Globex", 1, timezone="Europe/Moscow")
         rounds, _ = timed("build 50 × 1,000 rows", make_rounds, account, 50, 1000, rnd)
         summary, _ = timed("summary lines", summary_lines, rounds)
@@ -115,12 +205,12 @@ def run_case(case: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", choices=("account", "portfolio"))
+    parser.add_argument("--case", choices=("account", "portfolio", "db"))
     args = parser.parse_args()
     if args.case:
         run_case(args.case)
         return
-    for case in ("account", "portfolio"):
+    for case in ("account", "portfolio", "db"):
         print(f"{case}:", flush=True)
         subprocess.run([sys.executable, "-m", "bench.reports", "--case", case], check=True)
 
