@@ -300,6 +300,8 @@ EXAMPLE_ARGS = {
     "status": "Globex",
     "alerts": "",
     "report": "all",
+    "trend": "Globex",
+    "digest": "off",
     "staff": "",
     "staff_add": f"admin {STRANGER} Eve",
 }
