@@ -49,7 +49,12 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
-from surveys.ports import ConcurrentUpdateError, UnitOfWork
+from surveys.ports import (
+    ConcurrentUpdateError,
+    ReportAnswer,
+    ReportConversation,
+    UnitOfWork,
+)
 
 # --- mappers: rows <-> domain objects -----------------------------------------------------
 
@@ -862,6 +867,63 @@ class SqlInboundRepository(_Repo):
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+class SqlReportRepository(_Repo):
+    async def conversations(self, account_id: int) -> list[ReportConversation]:
+        rows = await self.session.execute(
+            select(
+                ConversationRow.id,
+                ConversationRow.round_id,
+                ConversationRow.contact_id,
+                ConversationRow.status,
+            )
+            .join(RoundRow, RoundRow.id == ConversationRow.round_id)
+            .where(RoundRow.account_id == account_id)
+            .order_by(ConversationRow.id)
+        )
+        return [
+            ReportConversation(r.id, r.round_id, r.contact_id, ConversationStatus(r.status))
+            for r in rows
+        ]
+
+    async def answers(self, account_id: int) -> list[ReportAnswer]:
+        # Columns, not entities: a 50-round account has ~150 000 answers, and reports need
+        # neither the identity map nor an answer's edit history.
+        rows = await self.session.execute(
+            select(
+                AnswerRow.conversation_id,
+                AnswerRow.question_key,
+                AnswerRow.text,
+                AnswerRow.received_at,
+                AnswerRow.edited_at,
+                AnswerRow.sentiment_label,
+                AnswerRow.sentiment_score,
+                AnswerRow.sentiment_evidence,
+                AlertRow.status,
+                AlertRow.notes,
+            )
+            .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
+            .join(RoundRow, RoundRow.id == ConversationRow.round_id)
+            .outerjoin(AlertRow, AlertRow.answer_id == AnswerRow.id)
+            .where(RoundRow.account_id == account_id)
+            .order_by(AnswerRow.id)
+        )
+        return [
+            ReportAnswer(
+                conversation_id=r[0],
+                question_key=r[1],
+                text=r[2],
+                received_at=r[3],
+                edited=r[4] is not None,
+                label=SentimentLabel(r[5]) if r[5] else None,
+                score=r[6],
+                evidence=[str(e) for e in (r[7] or [])],
+                alert_status=AlertStatus(r[8]) if r[8] else None,
+                alert_notes=list(r[9] or []),
+            )
+            for r in rows
+        ]
+
+
 class SqlUnitOfWork(UnitOfWork):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -876,6 +938,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.outbox = SqlOutboxRepository(session)
         self.inbound = SqlInboundRepository(session)
         self.invites = SqlInviteRepository(session)
+        self.reports = SqlReportRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

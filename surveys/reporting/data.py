@@ -12,14 +12,13 @@ from datetime import datetime
 
 from surveys.model import (
     Account,
-    Alert,
     AlertStatus,
     ContactLevel,
     ConversationStatus,
     Round,
     SentimentLabel,
 )
-from surveys.ports import UnitOfWork
+from surveys.ports import ReportAnswer, UnitOfWork
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS
 
 OPEN_ALERTS = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
@@ -145,9 +144,8 @@ def summary_lines(rounds: Sequence[RoundData]) -> list[SummaryLine]:
     return lines
 
 
-def _note(alert: Alert) -> str:
-    notes = [str(n["note"]) for n in alert.notes if n.get("note")]
-    return "; ".join(notes)
+def _note(notes: Sequence[dict[str, object]]) -> str:
+    return "; ".join(str(n["note"]) for n in notes if n.get("note"))
 
 
 async def collect(uow: UnitOfWork, accounts: Sequence[Account]) -> list[RoundData]:
@@ -155,44 +153,47 @@ async def collect(uow: UnitOfWork, accounts: Sequence[Account]) -> list[RoundDat
     out: list[RoundData] = []
     for account in accounts:
         contacts = {c.id: c for c in await uow.contacts.for_account(account.id)}
-        for round_ in sorted(await uow.rounds.for_account(account.id), key=lambda r: r.opened_at):
-            conversations = await uow.conversations.for_round(round_.id)
-            answers = await uow.answers.for_conversations([c.id for c in conversations])
-            alerts = {a.answer_id: a for a in await uow.alerts.for_round(round_.id)}
-            by_conv: dict[int, list] = {}
-            for answer in answers:
-                by_conv.setdefault(answer.conversation_id, []).append(answer)
-            rows: list[ContactRow] = []
-            for conv in conversations:
-                contact = contacts.get(conv.contact_id)
-                if contact is None:
-                    continue
-                row = ContactRow(contact.name, contact.level, conv.status)
-                for answer in sorted(by_conv.get(conv.id, []), key=lambda a: a.received_at):
-                    sentiment = answer.sentiment
-                    alert = alerts.get(answer.id)
-                    cell = AnswerCell(
-                        text=answer.text,
-                        label=sentiment.label if sentiment else None,
-                        score=sentiment.score if sentiment else None,
-                        evidence=", ".join(sentiment.evidence) if sentiment else "",
-                        edited=answer.edited_at is not None,
-                        answered_at=answer.received_at,
-                        alert=AlertInfo(alert.status, _note(alert)) if alert else None,
-                    )
-                    key = answer.question_key
-                    key = key if key in QUESTION_KEYS else COMMENT_KEY
-                    if key == COMMENT_KEY and key in row.answers:  # several comments: one cell
-                        prev = row.answers[key]
-                        cell = AnswerCell(
-                            f"{prev.text}\n{cell.text}", prev.label, prev.score, prev.evidence,
-                            prev.edited or cell.edited, prev.answered_at, prev.alert or cell.alert,
-                        )  # fmt: skip
-                    row.answers[key] = cell
-                rows.append(row)
+        rounds = sorted(await uow.rounds.for_account(account.id), key=lambda r: r.opened_at)
+        by_conv: dict[int, list[ReportAnswer]] = {}
+        for answer in await uow.reports.answers(account.id):  # in the order they arrived
+            by_conv.setdefault(answer.conversation_id, []).append(answer)
+        by_round: dict[int, list[ContactRow]] = {r.id: [] for r in rounds}
+        for conv in await uow.reports.conversations(account.id):
+            contact = contacts.get(conv.contact_id)
+            if contact is None or conv.round_id not in by_round:
+                continue
+            row = ContactRow(contact.name, contact.level, conv.status)
+            for answer in by_conv.get(conv.id, []):
+                _put(row, answer)
+            by_round[conv.round_id].append(row)
+        for round_ in rounds:
+            rows = by_round[round_.id]
             rows.sort(key=lambda r: (r.level.value, r.contact.casefold()))
             out.append(RoundData(account, round_, rows))
     return out
+
+
+def _put(row: ContactRow, answer: ReportAnswer) -> None:
+    alert = (
+        AlertInfo(answer.alert_status, _note(answer.alert_notes)) if answer.alert_status else None
+    )
+    cell = AnswerCell(
+        text=answer.text,
+        label=answer.label,
+        score=answer.score,
+        evidence=", ".join(answer.evidence),
+        edited=answer.edited,
+        answered_at=answer.received_at,
+        alert=alert,
+    )
+    key = answer.question_key if answer.question_key in QUESTION_KEYS else COMMENT_KEY
+    previous = row.answers.get(key)
+    if key == COMMENT_KEY and previous is not None:  # several comments: one cell
+        cell = AnswerCell(
+            f"{previous.text}\n{cell.text}", previous.label, previous.score, previous.evidence,
+            previous.edited or cell.edited, previous.answered_at, previous.alert or cell.alert,
+        )  # fmt: skip
+    row.answers[key] = cell
 
 
 def in_window(data: RoundData, window: tuple[datetime, datetime] | None) -> bool:
