@@ -84,7 +84,7 @@ def timed(label: str, fn, *args):  # type: ignore[no-untyped-def]
     return result, took
 
 
-async def _seed_and_collect(rounds_n: int, contacts_n: int) -> None:
+async def _seed_and_collect(rounds_n: int, contacts_n: int, tmpdir: str | None) -> None:
     """Store one account's rounds in a fresh SQLite file, then time reading them back."""
     import tempfile
     from pathlib import Path
@@ -166,23 +166,23 @@ async def _seed_and_collect(rounds_n: int, contacts_n: int) -> None:
         took = time.perf_counter() - start
         print(f"  {'read rows back (collect)':<28} {took:6.2f} s, {len(rounds)} rounds")
         summary, _ = timed("summary lines", summary_lines, rounds)
-        timed("xlsx (51 sheets)", xlsx.build_xlsx, rounds, summary, Language.RU)
+        timed("xlsx (51 sheets)", xlsx.build_xlsx, rounds, summary, Language.RU, tmpdir)
         await engine.dispose()
 
 
-def run_case(case: str) -> None:
+def run_case(case: str, tmpdir: str | None = None) -> None:
     rnd = random.Random(14)
     lang = Language.RU
     start = time.perf_counter()
     if case == "db":
         import asyncio
 
-        asyncio.run(_seed_and_collect(50, 1000))
+        asyncio.run(_seed_and_collect(50, 1000, tmpdir))
     elif case == "account":
         account = Account(1, "Globex", 1, timezone="Europe/Moscow")
         rounds, _ = timed("build 50 × 1,000 rows", make_rounds, account, 50, 1000, rnd)
         summary, _ = timed("summary lines", summary_lines, rounds)
-        timed("xlsx (51 sheets)", xlsx.build_xlsx, rounds, summary, lang)
+        timed("xlsx (51 sheets)", xlsx.build_xlsx, rounds, summary, lang, tmpdir)
         timed("csv (all answers)", tabular.build_csv, rounds, lang, ";")
         timed("trend chart", charts.account_chart, account, rounds, lang)
     else:
@@ -195,8 +195,8 @@ def run_case(case: str) -> None:
         latest_key = rounds[-1].round.period_key
         latest = [d for d in rounds if d.round.period_key == latest_key]
         shown = [s for s in summary if s.round.period_key == latest_key]
-        timed("xlsx, latest period (201 sh.)", xlsx.build_xlsx, latest, shown, lang)
-        timed("xlsx, all history (1,201 sh.)", xlsx.build_xlsx, rounds, summary, lang)
+        timed("xlsx, latest period (201 sh.)", xlsx.build_xlsx, latest, shown, lang, tmpdir)
+        timed("xlsx, all history (1,201 sh.)", xlsx.build_xlsx, rounds, summary, lang, tmpdir)
         timed("portfolio chart", charts.portfolio_chart, latest, lang)
     total = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
@@ -206,13 +206,16 @@ def run_case(case: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", choices=("account", "portfolio", "db"))
+    parser.add_argument("--tmpdir", help="where XLSX rows spool (CANDOR_REPORT_TMPDIR)")
     args = parser.parse_args()
     if args.case:
-        run_case(args.case)
+        run_case(args.case, args.tmpdir)
         return
+    extra = ["--tmpdir", args.tmpdir] if args.tmpdir else []
     for case in ("account", "portfolio", "db"):
         print(f"{case}:", flush=True)
-        subprocess.run([sys.executable, "-m", "bench.reports", "--case", case], check=True)
+        command = [sys.executable, "-m", "bench.reports", "--case", case, *extra]
+        subprocess.run(command, check=True)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,7 @@ class App:
         commands = StaffCommands(uow, clock, service, onboarding)
         commands.digest.policy = DigestPolicy(settings.digest_weekday, settings.digest_hour)
         commands.reports.max_file_bytes = int(settings.report_max_file_mb * 1024 * 1024)
+        commands.reports.tmpdir = settings.report_tmpdir
         delivery = DeliveryWorker(
             uow, messengers, service, clock, max_attempts=settings.delivery_max_attempts
         )

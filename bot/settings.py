@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     # Largest report file sent in chat (MB); the platforms' own caps (Telegram 50 MB,
     # Slack 1 GB) apply regardless. Bigger reports: `candor report` on the server.
     report_max_file_mb: float = Field(50.0, gt=0, le=1024)
+    # Where big XLSX reports spool their rows while being built (one temporary file per
+    # sheet); empty: the system's temporary directory. A RAM disk such as /dev/shm is
+    # 2-3x faster for workbooks with hundreds of sheets.
+    report_tmpdir: str | None = None
     delivery_poll_seconds: float = Field(1.0, gt=0, le=60)
     delivery_max_attempts: int = Field(10, ge=1, le=100)
     log_level: str = "INFO"

@@ -83,10 +83,12 @@ class ReportFiles:
         clock: Clock,
         *,
         max_file_bytes: int | None = None,
+        tmpdir: str | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.max_file_bytes = max_file_bytes  # the deployment's own cap, under the platform's
+        self.tmpdir = tmpdir  # where XLSX rows are spooled; None: the system's temp dir
 
     # --- building -------------------------------------------------------------------------
 
@@ -131,7 +133,9 @@ class ReportFiles:
             return Document(f"{name}.csv", tabular.MIME, data)
         summary = [s for s in summary_lines(rounds) if window is None or (
             window[0] <= s.round.opened_at < window[1])]  # fmt: skip
-        return Document(f"{name}.xlsx", xlsx.MIME, xlsx.build_xlsx(shown, summary, lang))
+        return Document(
+            f"{name}.xlsx", xlsx.MIME, xlsx.build_xlsx(shown, summary, lang, self.tmpdir)
+        )
 
     async def chart(
         self, actor: Staff | None, ref: str, period: str | None, lang: Language

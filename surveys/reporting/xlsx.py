@@ -77,19 +77,24 @@ def _fit(header: str, values: Sequence[str], wrap_at: int = _MAX_WIDTH) -> float
 
 
 def build_xlsx(
-    rounds: Sequence[RoundData], summary: Sequence[SummaryLine], lang: Language
+    rounds: Sequence[RoundData],
+    summary: Sequence[SummaryLine],
+    lang: Language,
+    tmpdir: str | None = None,
 ) -> bytes:
+    """``tmpdir``: where rows are spooled (one temporary file per sheet); None is the
+    system's temporary directory. A RAM disk (/dev/shm) makes many-sheet books much faster."""
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        out,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "in_memory": False,  # constant_memory streams rows through temporary files
-        },
-    )
+    options: dict[str, Any] = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "in_memory": False,  # constant_memory streams rows through temporary files
+    }
+    if tmpdir:
+        options["tmpdir"] = tmpdir
+    book = xlsxwriter.Workbook(out, options)
     fmt = _Formats(book)
     _summary_sheet(book.add_worksheet(L("sheet.summary", lang)[:31]), summary, lang, fmt)
     names: set[str] = {L("sheet.summary", lang).casefold()}
