@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from surveys.model import (
     Account,
     AlertStatus,
+    Channel,
     Language,
     OutgoingMessage,
     Staff,
@@ -26,6 +27,8 @@ from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reporting.data import RoundData, collect, measure
 from surveys.staff import READERS, Output, StaffCommands, StaffError, may_see
 
+# A person reachable on several platforms gets the digest on the first of these.
+_PREFERRED = (Channel.TELEGRAM, Channel.SLACK, Channel.CONSOLE)
 QUIET_AFTER = timedelta(days=28)  # no answer for this long: the account is "quiet"
 MAX_LINES = 10  # per section; the rest are counted
 
@@ -118,7 +121,7 @@ class WeeklyDigest:
             if not person.digest or person.role not in READERS:
                 continue
             week = self.due_week(person, now)
-            to = next(iter(person.addresses()), None)
+            to = next(filter(None, map(person.address_on, _PREFERRED)), None)
             if week is None or to is None:
                 continue
             key = f"digest:{person.id}:{week}"

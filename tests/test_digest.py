@@ -142,3 +142,20 @@ async def test_two_processes_at_the_same_tick_record_one_digest_each(
 
     assert sum(counts) == 2  # the outbox's unique key lets only one of each through
     assert all(len(v) == 1 for v in (await digests(uow)).values())
+
+
+async def test_a_person_on_several_platforms_gets_it_on_a_chat_platform(
+    uow: SqlUnitOfWorkFactory, world: World, clock: FakeClock
+) -> None:
+    async with uow() as u:
+        olga = await u.staff.get(world.owner.id)
+        assert olga is not None and olga.console_name == "olga"
+        olga.telegram_user_id = 7003
+        await u.staff.update(olga)
+        await u.commit()
+
+    await digest(uow, clock).run_due()
+
+    sent = await digests(uow)
+    assert [m.recipient.channel.value for m in sent["7003"]] == ["telegram"]
+    assert "olga" not in sent
