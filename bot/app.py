@@ -17,6 +17,7 @@ from storage import migrate
 from storage.db import create_engine, session_factory
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.alerts import AlertPolicy
+from surveys.digest import DigestPolicy
 from surveys.model import Channel
 from surveys.onboarding import Onboarding
 from surveys.ports import Clock, Messenger, SystemClock
@@ -87,6 +88,9 @@ class App:
         )
         onboarding = Onboarding(uow, clock, settings.company_name, settings.default_language)
         commands = StaffCommands(uow, clock, service, onboarding)
+        commands.digest.policy = DigestPolicy(settings.digest_weekday, settings.digest_hour)
+        commands.reports.max_file_bytes = int(settings.report_max_file_mb * 1024 * 1024)
+        commands.reports.tmpdir = settings.report_tmpdir
         delivery = DeliveryWorker(
             uow, messengers, service, clock, max_attempts=settings.delivery_max_attempts
         )
@@ -133,6 +137,14 @@ class App:
         except Exception:
             log.exception("scheduled tick failed; the next one retries")
             return
+        try:
+            digests = await self.commands.digest.run_due()
+        except Exception:
+            log.exception("weekly digest failed; the next tick retries")
+            digests = 0
+        if digests:
+            log.info("tick: %d weekly digests recorded", digests)
+            self.delivery.wake.set()
         if report.reminders or report.expired or report.rounds_opened:
             log.info(
                 "tick: %d reminders, %d expired, rounds opened: %s",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from surveys.model import Channel, OutgoingMessage
+from surveys.model import Channel, Document, OutgoingMessage
 from surveys.ports import (
     Clock,
     Messenger,
@@ -119,7 +119,10 @@ class DeliveryWorker:
         try:
             # Bounded well inside the lease, so a live worker never looks dead.
             async with asyncio.timeout(self.lease.total_seconds() / 2):
-                platform_id = await messenger.send(message)
+                if message.kind == "file":
+                    platform_id = await self._send_file(messenger, message)
+                else:
+                    platform_id = await messenger.send(message)
         except TransientDeliveryError as exc:
             return await self._retry_or_fail(message, exc)
         except PermanentDeliveryError as exc:
@@ -136,6 +139,17 @@ class DeliveryWorker:
             await uow.outbox.mark_sent(message.id, platform_id, self.clock.now())  # type: ignore[arg-type]
             await uow.commit()
         return "sent"
+
+    async def _send_file(self, messenger: Messenger, message: OutgoingMessage) -> str | None:
+        """A recorded file: its bytes are loaded only now, not with the list of due messages."""
+        assert message.id is not None
+        async with self.uow() as uow:
+            data = await uow.outbox.attachment(message.id)
+        if data is None:
+            raise PermanentDeliveryError("the file's bytes are missing", recipient_gone=False)
+        payload = message.payload
+        document = Document(str(payload["filename"]), str(payload["mime"]), data)
+        return await messenger.send_file(message.recipient, document, str(payload["caption"]))
 
     async def _retry_or_fail(self, message: OutgoingMessage, exc: TransientDeliveryError) -> str:
         assert message.id is not None

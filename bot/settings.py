@@ -77,6 +77,17 @@ class Settings(BaseSettings):
     # below the alert threshold) raises one alert for the conversation.
     alert_on_mild_conversation: bool = True
     tick_seconds: int = Field(60, ge=1, le=3600)
+    # Weekly digest to staff: ISO weekday (1 Monday … 7 Sunday) and local hour, in each
+    # person's own time zone (`/digest on <zone>`), else CANDOR_TIMEZONE.
+    digest_weekday: int = Field(1, ge=1, le=7)
+    digest_hour: int = Field(9, ge=0, le=23)
+    # Largest report file sent in chat (MB); the platforms' own caps (Telegram 50 MB,
+    # Slack 1 GB) apply regardless. Bigger reports: `candor report` on the server.
+    report_max_file_mb: float = Field(50.0, gt=0, le=1024)
+    # Where big XLSX reports spool their rows while being built (one temporary file per
+    # sheet); empty: the system's temporary directory. A RAM disk such as /dev/shm is
+    # 2-3x faster for workbooks with hundreds of sheets.
+    report_tmpdir: str | None = None
     delivery_poll_seconds: float = Field(1.0, gt=0, le=60)
     delivery_max_attempts: int = Field(10, ge=1, le=100)
     log_level: str = "INFO"

@@ -15,11 +15,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -81,6 +83,8 @@ class StaffRow(Base):
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     slack_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     console_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -235,6 +239,8 @@ class OutboxRow(Base):
     platform_message_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # A file's bytes (reports, charts); deferred so listing due messages never loads them.
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class InboundEventRow(Base):

@@ -49,7 +49,12 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
-from surveys.ports import ConcurrentUpdateError, UnitOfWork
+from surveys.ports import (
+    ConcurrentUpdateError,
+    ReportAnswer,
+    ReportConversation,
+    UnitOfWork,
+)
 
 # --- mappers: rows <-> domain objects -----------------------------------------------------
 
@@ -63,6 +68,8 @@ def _staff(row: StaffRow) -> Staff:
         telegram_user_id=row.telegram_user_id,
         slack_user_id=row.slack_user_id,
         console_name=row.console_name,
+        timezone=row.timezone,
+        digest=row.digest,
     )
 
 
@@ -74,6 +81,8 @@ def _staff_values(staff: Staff) -> dict[str, Any]:
         "telegram_user_id": staff.telegram_user_id,
         "slack_user_id": staff.slack_user_id,
         "console_name": staff.console_name,
+        "timezone": staff.timezone,
+        "digest": staff.digest,
     }
 
 
@@ -662,6 +671,7 @@ class SqlOutboxRepository(_Repo):
             attempts=0,
             next_attempt_at=message.next_attempt_at,
             contact_id=message.contact_id,
+            attachment=message.attachment,
         )
         inserted = await self._inserted_unless_duplicate(row)
         return _outgoing(inserted) if inserted is not None else None
@@ -728,6 +738,7 @@ class SqlOutboxRepository(_Repo):
             platform_message_id=platform_id,
             sent_at=now,
             last_error=None,
+            attachment=None,  # a delivered file's bytes are not kept in the outbox
         )
 
     async def mark_retry(self, message_id: int, error: str, at: datetime) -> None:
@@ -736,7 +747,9 @@ class SqlOutboxRepository(_Repo):
         )
 
     async def mark_failed(self, message_id: int, error: str) -> None:
-        await self._set(message_id, status=OutboxStatus.FAILED, last_error=error[:2000])
+        await self._set(
+            message_id, status=OutboxStatus.FAILED, last_error=error[:2000], attachment=None
+        )
 
     async def mark_uncertain(self, message_id: int, error: str) -> None:
         await self._set(message_id, status=OutboxStatus.UNCERTAIN, last_error=error[:2000])
@@ -785,6 +798,18 @@ class SqlOutboxRepository(_Repo):
         if status is not None:
             query = query.where(OutboxRow.status == status)
         return [_outgoing(r) for r in await self.session.scalars(query)]
+
+    async def attachment(self, message_id: int) -> bytes | None:
+        data = await self.session.scalar(
+            select(OutboxRow.attachment).where(OutboxRow.id == message_id)
+        )
+        return bytes(data) if data is not None else None
+
+    async def has_key(self, idempotency_key: str) -> bool:
+        found = await self.session.scalar(
+            select(OutboxRow.id).where(OutboxRow.idempotency_key == idempotency_key)
+        )
+        return found is not None
 
 
 def _invite(row: InviteRow) -> Invite:
@@ -842,6 +867,63 @@ class SqlInboundRepository(_Repo):
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+class SqlReportRepository(_Repo):
+    async def conversations(self, account_id: int) -> list[ReportConversation]:
+        rows = await self.session.execute(
+            select(
+                ConversationRow.id,
+                ConversationRow.round_id,
+                ConversationRow.contact_id,
+                ConversationRow.status,
+            )
+            .join(RoundRow, RoundRow.id == ConversationRow.round_id)
+            .where(RoundRow.account_id == account_id)
+            .order_by(ConversationRow.id)
+        )
+        return [
+            ReportConversation(r.id, r.round_id, r.contact_id, ConversationStatus(r.status))
+            for r in rows
+        ]
+
+    async def answers(self, account_id: int) -> list[ReportAnswer]:
+        # Columns, not entities: a 50-round account has ~150 000 answers, and reports need
+        # neither the identity map nor an answer's edit history.
+        rows = await self.session.execute(
+            select(
+                AnswerRow.conversation_id,
+                AnswerRow.question_key,
+                AnswerRow.text,
+                AnswerRow.received_at,
+                AnswerRow.edited_at,
+                AnswerRow.sentiment_label,
+                AnswerRow.sentiment_score,
+                AnswerRow.sentiment_evidence,
+                AlertRow.status,
+                AlertRow.notes,
+            )
+            .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
+            .join(RoundRow, RoundRow.id == ConversationRow.round_id)
+            .outerjoin(AlertRow, AlertRow.answer_id == AnswerRow.id)
+            .where(RoundRow.account_id == account_id)
+            .order_by(AnswerRow.id)
+        )
+        return [
+            ReportAnswer(
+                conversation_id=r[0],
+                question_key=r[1],
+                text=r[2],
+                received_at=r[3],
+                edited=r[4] is not None,
+                label=SentimentLabel(r[5]) if r[5] else None,
+                score=r[6],
+                evidence=[str(e) for e in (r[7] or [])],
+                alert_status=AlertStatus(r[8]) if r[8] else None,
+                alert_notes=list(r[9] or []),
+            )
+            for r in rows
+        ]
+
+
 class SqlUnitOfWork(UnitOfWork):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -856,6 +938,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.outbox = SqlOutboxRepository(session)
         self.inbound = SqlInboundRepository(session)
         self.invites = SqlInviteRepository(session)
+        self.reports = SqlReportRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from surveys.alert_view import parse_alert_id, show_alert
 from surveys.model import Address, Channel, Language, Staff, StaffRole
+from surveys.reporting.files import parse_report_args
 from surveys.staff import (
     ADMINS,
     READERS,
@@ -78,6 +79,9 @@ class Call:
     actor: Staff
     args: list[str]
     platform: Platform
+    # What identifies this request on its platform (a chat message), so a redelivered
+    # command records its file once; None where the platform gives nothing to key on.
+    request_key: str | None = None
 
     def need(self, at_least: int) -> list[str]:
         if len(self.args) < at_least:
@@ -185,7 +189,22 @@ async def _alert(call: Call) -> Output:
 
 async def _report(call: Call) -> Output:
     call.need(1)
+    if parse_report_args(call.args) is not None:  # a trailing xlsx / csv asks for the file
+        to = call.actor.address_on(call.platform.channel)
+        return await call.commands.reports.report_command(
+            call.actor, to, call.args, call.request_key
+        )
     return await call.commands.report(call.actor, *split_period(call.args))
+
+
+async def _trend(call: Call) -> Output:
+    call.need(1)
+    to = call.actor.address_on(call.platform.channel)
+    return await call.commands.reports.trend_command(call.actor, to, call.args, call.request_key)
+
+
+async def _digest(call: Call) -> Output:
+    return await call.commands.digest.command(call.actor, call.args)
 
 
 async def _staff(call: Call) -> Output:
@@ -306,11 +325,25 @@ TABLE: dict[str, StaffCommand] = {
             "report",
             READERS,
             (
-                "<account>|all [2026 | 2026-11 | 2026-Q3 | 2026-H1]",
-                "<аккаунт>|all [2026 | 2026-11 | 2026-Q3 | 2026-H1]",
+                "<account>|all [2026 | 2026-11 | 2026-Q3 | 2026-H1] [xlsx | csv | csv;]",
+                "<аккаунт>|all [2026 | 2026-11 | 2026-Q3 | 2026-H1] [xlsx | csv | csv;]",
             ),
-            ("Summary report", "Сводный отчёт"),
+            ("Summary report; xlsx or csv for a file", "Сводный отчёт; xlsx или csv — файлом"),
             _report,
+        ),
+        StaffCommand(
+            "trend",
+            READERS,
+            ("<account>|all [period]", "<аккаунт>|all [период]"),
+            ("Trend chart", "График динамики"),
+            _trend,
+        ),
+        StaffCommand(
+            "digest",
+            READERS,
+            ("on [time zone] | off", "on [часовой пояс] | off"),
+            ("Weekly digest on/off", "Еженедельная сводка вкл/выкл"),
+            _digest,
         ),
         StaffCommand("staff", WRITERS, ("", ""), ("List staff", "Сотрудники"), _staff),
         StaffCommand(
@@ -344,6 +377,7 @@ async def run(
     name: str,
     words: list[str] | None,
     platform: Platform,
+    request_key: str | None = None,
 ) -> Output:
     """Check the role, then run `name` with the words after it (None: the text could not be
     split into words, e.g. unbalanced quotes). Refusals and bad arguments come back as text,
@@ -353,7 +387,7 @@ async def run(
         staff = StaffCommands.require(actor, command.roles, lang)
         if words is None:
             raise Usage
-        return await command.run(Call(commands, staff, words, platform))
+        return await command.run(Call(commands, staff, words, platform, request_key))
     except StaffError as exc:
         return Output([str(exc)])
     except (Usage, ValueError):

@@ -96,6 +96,8 @@ class Staff:
     telegram_user_id: int | None = None
     slack_user_id: str | None = None
     console_name: str | None = None
+    timezone: str | None = None  # None: the deployment's default time zone
+    digest: bool = True  # the weekly digest; each person may turn it off for themself
 
     def address_on(self, channel: Channel) -> Address | None:
         if channel is Channel.TELEGRAM and self.telegram_user_id is not None:
@@ -222,6 +224,15 @@ class Alert:
     notes: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file to hand to a person: a report, a chart."""
+
+    filename: str
+    mime: str
+    data: bytes
+
+
 @dataclass(slots=True)
 class OutgoingMessage:
     """A message to send, as stored in the outbox: recorded first, delivered later."""
@@ -236,6 +247,8 @@ class OutgoingMessage:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     contact_id: int | None = None
+    # A file's bytes (kind "file"): stored beside the message, loaded only to deliver it.
+    attachment: bytes | None = None
 
 
 @dataclass(slots=True)

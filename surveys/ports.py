@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from surveys.model import (
     Account,
@@ -20,10 +21,13 @@ from surveys.model import (
     Contact,
     ContactStatus,
     Conversation,
+    ConversationStatus,
+    Document,
     Invite,
     OutgoingMessage,
     Round,
     Schedule,
+    SentimentLabel,
     Staff,
 )
 
@@ -68,6 +72,10 @@ class Messenger(Protocol):
 
     async def send(self, message: OutgoingMessage) -> str | None:
         """Deliver ``message``; return the platform's message id, raise DeliveryError."""
+        ...
+
+    async def send_file(self, recipient: Address, document: Document, caption: str) -> str | None:
+        """Deliver a file with a short caption; PermanentDeliveryError when it is too big."""
         ...
 
 
@@ -196,6 +204,11 @@ class OutboxRepository(Protocol):
         ...
 
     async def list(self, status: str | None = None) -> list[OutgoingMessage]: ...
+    async def attachment(self, message_id: int) -> bytes | None:
+        """The file stored with a message (kind "file"), or None."""
+        ...
+
+    async def has_key(self, idempotency_key: str) -> bool: ...
 
 
 class InviteRepository(Protocol):
@@ -215,6 +228,37 @@ class InboundRepository(Protocol):
     async def forget_before(self, moment: datetime) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ReportConversation:
+    id: int
+    round_id: int
+    contact_id: int
+    status: ConversationStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ReportAnswer:
+    """An answer with its sentiment and alert, as reports read it (no history, no ORM)."""
+
+    conversation_id: int
+    question_key: str
+    text: str
+    received_at: datetime
+    edited: bool
+    label: SentimentLabel | None
+    score: float | None
+    evidence: list[str]
+    alert_status: AlertStatus | None
+    alert_notes: list[dict[str, Any]]
+
+
+class ReportRepository(Protocol):
+    """Read-only, whole-account reads for reports: one query each, not one per round."""
+
+    async def conversations(self, account_id: int) -> list[ReportConversation]: ...
+    async def answers(self, account_id: int) -> list[ReportAnswer]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories; nothing is written until commit()."""
 
@@ -229,6 +273,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     inbound: InboundRepository
     invites: InviteRepository
+    reports: ReportRepository
 
     async def commit(self) -> None: ...
 

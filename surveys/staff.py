@@ -259,6 +259,13 @@ class StaffCommands:
         self.clock = clock
         self.service = service
         self.onboarding = onboarding
+        # Files, charts and the weekly digest live in modules of their own; imported here
+        # because they use this module's texts and account lookup.
+        from surveys.digest import WeeklyDigest
+        from surveys.reporting.files import ReportFiles
+
+        self.reports = ReportFiles(uow, clock)
+        self.digest = WeeklyDigest(uow, clock, default_timezone=service.policy.default_timezone)
 
     # --- who is asking --------------------------------------------------------------------
 
@@ -734,16 +741,7 @@ class StaffCommands:
     async def _account(
         self, uow: UnitOfWork, ref: str, lang: Language, actor: Staff | None = None
     ) -> Account:
-        ref = ref.strip()
-        account = None
-        if ref.lstrip("#").isdigit():
-            account = await uow.accounts.get(int(ref.lstrip("#")))
-        if account is None:
-            account = await uow.accounts.by_name(ref)
-        # An owner asking about someone else's account hears the same as for a missing one.
-        if account is None or (actor is not None and not may_see(actor, account)):
-            raise StaffError(say("no_account", lang, ref=_clip(ref, 60)))
-        return account
+        return await find_account(uow, ref, lang, actor)
 
     async def _staff(self, uow: UnitOfWork, ref: str, lang: Language) -> Staff:
         ref = ref.strip().lstrip("@")
@@ -779,6 +777,22 @@ def _set_address(person: Staff, address: Address) -> None:
         person.slack_user_id = address.address
     else:
         person.console_name = address.address
+
+
+async def find_account(
+    uow: UnitOfWork, ref: str, lang: Language, actor: Staff | None = None
+) -> Account:
+    """An account by #id or name; with ``actor``, only one they may see."""
+    ref = ref.strip()
+    account = None
+    if ref.lstrip("#").isdigit():
+        account = await uow.accounts.get(int(ref.lstrip("#")))
+    if account is None:
+        account = await uow.accounts.by_name(ref)
+    # An owner asking about someone else's account hears the same as for a missing one.
+    if account is None or (actor is not None and not may_see(actor, account)):
+        raise StaffError(say("no_account", lang, ref=_clip(ref, 60)))
+    return account
 
 
 def may_see(actor: Staff, account: Account) -> bool:

@@ -23,6 +23,7 @@ from surveys.model import (
     Contact,
     ContactLevel,
     ContactStatus,
+    Document,
     Language,
     OutgoingMessage,
     Staff,
@@ -122,12 +123,19 @@ class RecordingMessenger:
         self.channel = channel
         self.sent: list[OutgoingMessage] = []
         self.failures: list[DeliveryError] = []  # raised, in order, before succeeding
+        self.files: list[tuple[Address, Document, str]] = []  # send_file's arguments
 
     async def send(self, message: OutgoingMessage) -> str | None:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append(message)
         return f"m{len(self.sent)}"
+
+    async def send_file(self, recipient: Address, document: Document, caption: str) -> str | None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.files.append((recipient, document, caption))
+        return f"f{len(self.files)}"
 
     def to(self, address: str) -> list[OutgoingMessage]:
         return [m for m in self.sent if m.recipient.address == address]

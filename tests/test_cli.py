@@ -99,7 +99,7 @@ def test_run_without_platform_token_explains_and_exits_2(tmp_path: Path) -> None
     assert "candor run --console" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["migrate"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["migrate"], ["report"]])
 def test_help_on_each_command(tmp_path: Path, command: list[str]) -> None:
     result = candor(*command, "--help", cwd=tmp_path)
     assert result.returncode == 0
@@ -214,3 +214,37 @@ def test_sentiment_command_scores_text_and_jsonl(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in many.stdout.splitlines()]
     assert [r["label"] for r in rows] == ["positive", "negative"]
     assert all(r["question"] == "outcome" and "evidence" in r and "score" in r for r in rows)
+
+
+def test_report_writes_xlsx_csv_and_charts_after_a_demo_round(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    import openpyxl
+    from matplotlib.image import imread
+
+    answers = "Great result\nToo slow, you missed deadlines and I am not happy\nPolite\n"
+    assert candor("demo", "--lang", "en", cwd=tmp_path, stdin=answers).returncode == 0
+    account = "Northwind Logistics (demo)"
+
+    xlsx = candor("report", account, "--lang", "ru", "-o", "sla.xlsx", cwd=tmp_path)
+    assert xlsx.returncode == 0, xlsx.stderr
+    assert xlsx.stdout.startswith("sla.xlsx (")
+    book = openpyxl.load_workbook(tmp_path / "sla.xlsx")
+    assert book.sheetnames[0] == "Сводка" and len(book.sheetnames) == 2
+
+    semi = candor("report", "all", "--format", "csv", "--delimiter", ";", cwd=tmp_path)
+    assert semi.returncode == 0, semi.stderr
+    written = next(tmp_path.glob("candor-all-all.csv")).read_bytes()
+    rows = list(csv.reader(io.StringIO(written.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Account" and any("Too slow" in r[7] for r in rows[1:])
+
+    chart = candor("report", account, "--chart", "-o", "trend.png", cwd=tmp_path)
+    assert chart.returncode == 0, chart.stderr
+    assert imread(tmp_path / "trend.png").shape[:2] == (1125, 900)
+
+    missing = candor("report", "Nowhere", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "candor report: No account «Nowhere». See /accounts."
+    bad = candor("report", "all", "2026-13", cwd=tmp_path)
+    assert bad.returncode == 1 and "Period must look like" in bad.stderr

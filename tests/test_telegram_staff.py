@@ -313,6 +313,8 @@ EXAMPLE_ARGS = {
     "alerts": "",
     "alert": "1",
     "report": "all",
+    "trend": "Globex",
+    "digest": "off",
     "staff": "",
     "staff_add": f"admin {STRANGER} Eve",
     "staff_link": f"1 {STRANGER}",

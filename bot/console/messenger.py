@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import TextIO
 
-from surveys.model import Channel, Language, OutgoingMessage
+from surveys.model import Address, Channel, Document, Language, OutgoingMessage
 from surveys.texts import t
 
 
@@ -30,4 +30,11 @@ class ConsoleMessenger:
         self.out.write("\n".join(lines) + "\n\n")
         self.out.flush()
         self.sent.append(message)
+        return f"console-{next(self._ids)}"
+
+    async def send_file(self, recipient: Address, document: Document, caption: str) -> str | None:
+        who = self.names.get(recipient.address, recipient.address)
+        size = f"{len(document.data) / 1024:.0f} KB"
+        self.out.write(f"── → {who} ──\n{caption}\n[{document.filename}, {size}]\n\n")
+        self.out.flush()
         return f"console-{next(self._ids)}"

@@ -21,6 +21,8 @@ METHOD_TIERS = {
     "views.publish": "tier4",
     "chat.update": "tier3",
     "chat.postEphemeral": "tier4",
+    "files.getUploadURLExternal": "tier4",
+    "files.completeUploadExternal": "tier4",
 }
 
 

@@ -6,11 +6,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import render
+from bot.slack.blocks import escape, render
 from bot.slack.limiter import SlackLimiter
-from surveys.model import Channel, OutgoingMessage
+from surveys.model import Address, Channel, Document, OutgoingMessage
 from surveys.ports import PermanentDeliveryError, TransientDeliveryError
 
+FILE_LIMIT = 1024 * 1024 * 1024  # Slack takes files up to 1 GB
 # The person cannot be reached at this address any more: only a manager can fix that.
 RECIPIENT_GONE = frozenset(
     {
@@ -80,3 +81,32 @@ class SlackMessenger:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientDeliveryError(f"network: {exc!r}") from exc
         return sent
+
+    async def send_file(self, recipient: Address, document: Document, caption: str) -> str | None:
+        """Slack's upload flow (files.upload is retired): files.getUploadURLExternal, the
+        bytes to the returned URL, then files.completeUploadExternal shares it in the DM."""
+        size = len(document.data)
+        if size > FILE_LIMIT:
+            raise PermanentDeliveryError(
+                f"{document.filename} is {size} bytes; Slack takes {FILE_LIMIT}",
+                recipient_gone=False,
+            )
+        try:
+            channel = await self.dm_channel(recipient.address)
+            async with (
+                self.limiter.slot("files.getUploadURLExternal"),
+                self.limiter.slot("files.completeUploadExternal"),
+            ):
+                response = await self.client.files_upload_v2(
+                    channel=channel,
+                    content=document.data,
+                    filename=document.filename,
+                    title=document.filename,
+                    initial_comment=escape(caption),  # names we did not write: no mentions
+                )
+        except SlackApiError as exc:
+            raise classify(exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientDeliveryError(f"network: {exc!r}") from exc
+        files = response.get("files") or [{}]
+        return str(files[0].get("id") or "") or None

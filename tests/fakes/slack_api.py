@@ -547,6 +547,7 @@ class FakeSlackAPI:
         self.warnings: list[str] = []  # legal but discouraged, e.g. blocks without fallback text
         self.responses: list[JsonDict] = []  # bodies posted to response_url(...)
         self.uploads: dict[str, bytes] = {}  # file ID -> bytes posted to its upload_url
+        self._declared_lengths: dict[str, int] = {}  # file ID -> getUploadURLExternal's length
         self._response_ids: list[str] = []
         self.socket_acks: list[JsonDict] = []  # what the app answered each envelope with
         self.socket_connections = 0  # websockets ever opened (a reconnect makes it 2)
@@ -1121,6 +1122,7 @@ class FakeSlackAPI:
     def _get_upload_url(self, params: JsonDict) -> JsonDict:
         file_id = f"F{next(self._ids):08d}"
         self.uploads[file_id] = b""
+        self._declared_lengths[file_id] = int(params["length"])
         return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
 
     def _complete_upload(self, params: JsonDict) -> JsonDict:
@@ -1128,6 +1130,15 @@ class FakeSlackAPI:
         for item in params["files"]:
             if not isinstance(item, dict) or item.get("id") not in self.uploads:
                 raise _SlackError("file_not_found")
+            # `length` is documented as the file's size in bytes: a client declaring another
+            # size is a bug, flagged here (Slack's exact error for it is not documented).
+            declared, got = self._declared_lengths.get(item["id"]), len(self.uploads[item["id"]])
+            if declared != got:
+                self.violations.append(
+                    f"files.completeUploadExternal: {item['id']} declared {declared} bytes, "
+                    f"uploaded {got}"
+                )
+                raise _SlackError("invalid_arguments")
             files.append(
                 {"id": item["id"], "title": item.get("title", ""), "user": self.bot_user_id}
             )

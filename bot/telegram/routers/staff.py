@@ -77,6 +77,7 @@ async def staff_command(
         command.command.lower(),
         words,
         TelegramPlatform(candor, bot),
+        f"tg:file:{message.chat.id}:{message.message_id}",
     )
     await send_output(
         candor, message.chat.id, output, lang, f"cmd:{message.chat.id}:{message.message_id}"

@@ -1,0 +1,260 @@
+"""The weekly digest: each owner hears about their accounts, managers and admins the portfolio.
+
+Exactly one per person per ISO week, across restarts and processes: the outbox's unique
+idempotency key ``digest:<staff id>:<ISO year>-W<week>`` (in the person's time zone) is the
+record that it went. It goes out at the first tick on or after the configured weekday and
+hour in the person's time zone, so a process that was down at that hour catches up later
+the same week.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from surveys.model import (
+    Account,
+    AlertStatus,
+    Channel,
+    Language,
+    OutgoingMessage,
+    Staff,
+    StaffRole,
+)
+from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from surveys.reporting.data import RoundData, collect, measure
+from surveys.staff import READERS, Output, StaffCommands, StaffError, may_see
+
+# A person reachable on several platforms gets the digest on the first of these.
+_PREFERRED = (Channel.TELEGRAM, Channel.SLACK, Channel.CONSOLE)
+QUIET_AFTER = timedelta(days=28)  # no answer for this long: the account is "quiet"
+MAX_LINES = 10  # per section; the rest are counted
+
+# key -> (English, Russian)
+_T: dict[str, tuple[str, str]] = {
+    "title": ("Candor weekly digest, week {week}", "Candor: сводка за неделю {week}"),
+    "scope_owner": ("Your accounts: {n}.", "Ваши аккаунты: {n}."),
+    "scope_all": ("Portfolio: {n} accounts.", "Портфель: аккаунтов {n}."),
+    "alerts": (
+        "Alerts: {open} open, {ack} in progress.",
+        "Алерты: открыто {open}, в работе {ack}.",
+    ),
+    "alert_line": ("  #{id} [{status}] {account}", "  #{id} [{status}] {account}"),
+    "rounds": ("Rounds in progress:", "Идут опросы:"),
+    "round_line": (
+        "  {account} — {title}: {responded}/{invited} ({rate:.0%})",
+        "  {account} — {title}: {responded}/{invited} ({rate:.0%})",
+    ),
+    "no_rounds": ("No rounds in progress.", "Опросов сейчас нет."),
+    "quiet": ("Quiet for 4+ weeks: {names}.", "Без ответов 4+ недели: {names}."),
+    "week": (
+        "Since last week: {answers} answers, {negative} negative, {new} new alerts,"
+        " {resolved} resolved.",
+        "За неделю: ответов {answers}, негативных {negative}, новых алертов {new},"
+        " закрыто {resolved}.",
+    ),
+    "more": ("  … and {n} more", "  … и ещё {n}"),
+    "off_hint": ("Turn this off: /digest off", "Отключить: /digest off"),
+    "set_on": (
+        "The weekly digest is on ({tz}).",
+        "Еженедельная сводка включена ({tz}).",
+    ),
+    "set_off": ("The weekly digest is off.", "Еженедельная сводка выключена."),
+    "usage": ("digest on [time zone] | off", "digest on [часовой пояс] | off"),
+    "bad_tz": ("Unknown time zone «{tz}».", "Неизвестный часовой пояс «{tz}»."),
+}
+
+
+def _say(key: str, lang: Language, /, **params: object) -> str:
+    en, ru = _T[key]
+    text = ru if lang is Language.RU else en
+    return text.format(**params) if params else text
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPolicy:
+    weekday: int = 1  # ISO: Monday 1 … Sunday 7
+    hour: int = 9  # local hour in the person's time zone
+
+
+def week_key(local: datetime) -> str:
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+class WeeklyDigest:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        default_timezone: str = "UTC",
+        policy: DigestPolicy | None = None,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.default_timezone = default_timezone
+        self.policy = policy or DigestPolicy()
+
+    def _zone(self, person: Staff) -> ZoneInfo:
+        try:
+            return ZoneInfo(person.timezone or self.default_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def due_week(self, person: Staff, now: datetime) -> str | None:
+        """The ISO week whose digest ``person`` is due now, or None before the day and hour."""
+        local = now.astimezone(self._zone(person))
+        due = (local.isoweekday(), local.hour) >= (self.policy.weekday, self.policy.hour)
+        return week_key(local) if due else None
+
+    async def run_due(self) -> int:
+        """Record every digest due now; returns how many were recorded."""
+        now = self.clock.now()
+        recorded = 0
+        async with self.uow() as uow:
+            people = await uow.staff.list()
+            rounds: list[RoundData] | None = None
+        for person in people:
+            if not person.digest or person.role not in READERS:
+                continue
+            week = self.due_week(person, now)
+            to = next(filter(None, map(person.address_on, _PREFERRED)), None)
+            if week is None or to is None:
+                continue
+            key = f"digest:{person.id}:{week}"
+            async with self.uow() as uow:
+                if await uow.outbox.has_key(key):
+                    continue
+                if rounds is None:  # gathered once per tick, only when someone is due
+                    rounds = await collect(uow, await uow.accounts.list())
+                text = await self.compose(uow, person, rounds, now, week)
+                # Unique key: a second process racing here stores nothing.
+                stored = await uow.outbox.enqueue(
+                    OutgoingMessage(
+                        recipient=to,
+                        kind="notice",
+                        payload={"text": text, "lang": person.language.value, "pre": False},
+                        idempotency_key=key,
+                        next_attempt_at=now,
+                    )
+                )
+                await uow.commit()
+            recorded += stored is not None
+        return recorded
+
+    async def compose(
+        self,
+        uow: UnitOfWork,
+        person: Staff,
+        rounds: Sequence[RoundData],
+        now: datetime,
+        week: str,
+    ) -> str:
+        lang = person.language
+        accounts = [a for a in await uow.accounts.list() if may_see(person, a)]
+        ids = {a.id for a in accounts}
+        mine = [d for d in rounds if d.account.id in ids]
+        names = {a.id: a.name for a in accounts}
+        scope = "scope_owner" if person.role is StaffRole.OWNER else "scope_all"
+        lines = [_say("title", lang, week=week), _say(scope, lang, n=len(accounts)), ""]
+
+        alerts = [a for a in await uow.alerts.list() if a.account_id in ids]
+        unresolved = [a for a in alerts if a.status is not AlertStatus.RESOLVED]
+        lines.append(
+            _say(
+                "alerts",
+                lang,
+                open=sum(a.status is AlertStatus.OPEN for a in unresolved),
+                ack=sum(a.status is AlertStatus.ACKNOWLEDGED for a in unresolved),
+            )
+        )
+        for alert in unresolved[:MAX_LINES]:
+            lines.append(
+                _say("alert_line", lang, id=alert.id, status=alert.status.value,
+                     account=names[alert.account_id])
+            )  # fmt: skip
+        if len(unresolved) > MAX_LINES:
+            lines.append(_say("more", lang, n=len(unresolved) - MAX_LINES))
+
+        running = [d for d in mine if any(r.status.is_open for r in d.rows)]
+        lines.append("")
+        lines.append(_say("rounds", lang) if running else _say("no_rounds", lang))
+        for data in running[:MAX_LINES]:
+            m = measure(data.rows)
+            lines.append(
+                _say("round_line", lang, account=data.account.name, title=data.round.title,
+                     responded=m.responded, invited=m.population, rate=m.response_rate)
+            )  # fmt: skip
+        if len(running) > MAX_LINES:
+            lines.append(_say("more", lang, n=len(running) - MAX_LINES))
+
+        quiet = self._quiet(accounts, mine, now)
+        if quiet:
+            shown = ", ".join(quiet[:MAX_LINES])
+            extra = f" (+{len(quiet) - MAX_LINES})" if len(quiet) > MAX_LINES else ""
+            lines += ["", _say("quiet", lang, names=shown + extra)]
+
+        since = now - timedelta(days=7)
+        cells = [c for d in mine for r in d.rows for c in r.answers.values()]
+        fresh = [c for c in cells if c.answered_at >= since]
+        resolved = sum(
+            1
+            for a in alerts
+            for note in a.notes
+            if note.get("status") == AlertStatus.RESOLVED.value
+            and str(note.get("at", "")) >= since.isoformat()
+        )
+        lines += [
+            "",
+            _say(
+                "week",
+                lang,
+                answers=len(fresh),
+                negative=sum(c.label is not None and c.label.value == "negative" for c in fresh),
+                new=sum(a.created_at >= since for a in alerts),
+                resolved=resolved,
+            ),
+            "",
+            _say("off_hint", lang),
+        ]
+        return "\n".join(lines)
+
+    @staticmethod
+    def _quiet(
+        accounts: Sequence[Account], rounds: Sequence[RoundData], now: datetime
+    ) -> list[str]:
+        last: dict[int, datetime] = {}
+        for data in rounds:
+            times = [c.answered_at for r in data.rows for c in r.answers.values()]
+            if times:
+                latest = max(times)
+                last[data.account.id] = max(latest, last.get(data.account.id, latest))
+        return [a.name for a in accounts if a.id not in last or now - last[a.id] > QUIET_AFTER]
+
+    # --- the person's own switch ----------------------------------------------------------
+
+    async def command(self, actor: Staff, args: Sequence[str]) -> Output:
+        """`digest on [time zone]` / `digest off`: for the person asking, nobody else."""
+        lang = actor.language
+        StaffCommands.require(actor, READERS, lang)
+        word = args[0].lower() if args else ""
+        if word not in ("on", "off"):
+            raise StaffError(_say("usage", lang))
+        async with self.uow() as uow:
+            person = await uow.staff.get(actor.id)
+            assert person is not None
+            person.digest = word == "on"
+            if word == "on" and len(args) > 1:
+                try:
+                    ZoneInfo(args[1])
+                except (ZoneInfoNotFoundError, ValueError):
+                    raise StaffError(_say("bad_tz", lang, tz=args[1][:60])) from None
+                person.timezone = args[1]
+            await uow.staff.update(person)
+            await uow.commit()
+        if not person.digest:
+            return Output([_say("set_off", lang)])
+        return Output([_say("set_on", lang, tz=person.timezone or self.default_timezone)])

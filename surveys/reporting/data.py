@@ -1,0 +1,200 @@
+"""What a report is made of, gathered from storage into plain rows, and its measures.
+
+Everything here is computed from domain objects, so the XLSX, the CSV, the charts and the
+weekly digest all count the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from surveys.model import (
+    Account,
+    AlertStatus,
+    ContactLevel,
+    ConversationStatus,
+    Round,
+    SentimentLabel,
+)
+from surveys.ports import ReportAnswer, UnitOfWork
+from surveys.questions import COMMENT_KEY, QUESTION_KEYS
+
+OPEN_ALERTS = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
+
+
+@dataclass(frozen=True, slots=True)
+class AlertInfo:
+    """An alert as a report shows it. A disposition (issue: alert outcomes) joins here."""
+
+    status: AlertStatus
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCell:
+    text: str
+    label: SentimentLabel | None
+    score: float | None
+    evidence: str
+    edited: bool
+    answered_at: datetime
+    alert: AlertInfo | None = None
+
+
+@dataclass(slots=True)
+class ContactRow:
+    contact: str
+    level: ContactLevel
+    status: ConversationStatus
+    answers: dict[str, AnswerCell] = field(default_factory=dict)  # question key -> answer
+
+    @property
+    def responded(self) -> bool:
+        return bool(self.answers)
+
+
+@dataclass(slots=True)
+class RoundData:
+    account: Account
+    round: Round
+    rows: list[ContactRow]
+
+
+@dataclass(frozen=True, slots=True)
+class Measures:
+    population: int
+    responded: int
+    negative_share: dict[str, float | None]  # question -> share of its answers; None: none
+    open_alerts: int
+    resolved_alerts: int
+
+    @property
+    def response_rate(self) -> float:
+        return self.responded / self.population if self.population else 0.0
+
+    @property
+    def overall_negative(self) -> float | None:
+        shares = [s for s in self.negative_share.values() if s is not None]
+        return sum(shares) / len(shares) if shares else None
+
+
+def measure(rows: Iterable[ContactRow]) -> Measures:
+    population = responded = open_alerts = resolved = 0
+    negatives = dict.fromkeys(QUESTION_KEYS, 0)
+    answered = dict.fromkeys(QUESTION_KEYS, 0)
+    for row in rows:
+        population += 1
+        responded += row.responded
+        for key, cell in row.answers.items():
+            if key in answered:
+                answered[key] += 1
+                negatives[key] += cell.label is SentimentLabel.NEGATIVE
+            if cell.alert is not None:
+                if cell.alert.status in OPEN_ALERTS:
+                    open_alerts += 1
+                else:
+                    resolved += 1
+    shares = {k: (negatives[k] / answered[k] if answered[k] else None) for k in QUESTION_KEYS}
+    return Measures(population, responded, shares, open_alerts, resolved)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryLine:
+    """One row of the summary sheet: an account's round at one level (None: all levels)."""
+
+    account: Account
+    round: Round
+    level: ContactLevel | None
+    measures: Measures
+    previous: Measures | None  # the same level in the account's previous round
+
+    @property
+    def delta_rate(self) -> float | None:
+        return self.measures.response_rate - self.previous.response_rate if self.previous else None
+
+    @property
+    def delta_negative(self) -> float | None:
+        now = self.measures.overall_negative
+        before = self.previous.overall_negative if self.previous else None
+        return now - before if now is not None and before is not None else None
+
+
+LEVELS: tuple[ContactLevel, ...] = (ContactLevel.STAKEHOLDER, ContactLevel.USER)
+
+
+def summary_lines(rounds: Sequence[RoundData]) -> list[SummaryLine]:
+    """Per round and level, with the change since the account's previous round.
+
+    ``rounds`` must hold every round of each account in order, so "previous" is right even
+    when only some are shown; the caller filters afterwards.
+    """
+    lines: list[SummaryLine] = []
+    last: dict[tuple[int, ContactLevel], Measures] = {}
+    for data in rounds:
+        for level in LEVELS:
+            rows = [r for r in data.rows if r.level is level]
+            if not rows:
+                continue
+            now = measure(rows)
+            key = (data.account.id, level)
+            lines.append(SummaryLine(data.account, data.round, level, now, last.get(key)))
+            last[key] = now
+    return lines
+
+
+def _note(notes: Sequence[dict[str, object]]) -> str:
+    return "; ".join(str(n["note"]) for n in notes if n.get("note"))
+
+
+async def collect(uow: UnitOfWork, accounts: Sequence[Account]) -> list[RoundData]:
+    """Every round of ``accounts``, oldest first per account, as report rows."""
+    out: list[RoundData] = []
+    for account in accounts:
+        contacts = {c.id: c for c in await uow.contacts.for_account(account.id)}
+        rounds = sorted(await uow.rounds.for_account(account.id), key=lambda r: r.opened_at)
+        by_conv: dict[int, list[ReportAnswer]] = {}
+        for answer in await uow.reports.answers(account.id):  # in the order they arrived
+            by_conv.setdefault(answer.conversation_id, []).append(answer)
+        by_round: dict[int, list[ContactRow]] = {r.id: [] for r in rounds}
+        for conv in await uow.reports.conversations(account.id):
+            contact = contacts.get(conv.contact_id)
+            if contact is None or conv.round_id not in by_round:
+                continue
+            row = ContactRow(contact.name, contact.level, conv.status)
+            for answer in by_conv.get(conv.id, []):
+                _put(row, answer)
+            by_round[conv.round_id].append(row)
+        for round_ in rounds:
+            rows = by_round[round_.id]
+            rows.sort(key=lambda r: (r.level.value, r.contact.casefold()))
+            out.append(RoundData(account, round_, rows))
+    return out
+
+
+def _put(row: ContactRow, answer: ReportAnswer) -> None:
+    alert = (
+        AlertInfo(answer.alert_status, _note(answer.alert_notes)) if answer.alert_status else None
+    )
+    cell = AnswerCell(
+        text=answer.text,
+        label=answer.label,
+        score=answer.score,
+        evidence=", ".join(answer.evidence),
+        edited=answer.edited,
+        answered_at=answer.received_at,
+        alert=alert,
+    )
+    key = answer.question_key if answer.question_key in QUESTION_KEYS else COMMENT_KEY
+    previous = row.answers.get(key)
+    if key == COMMENT_KEY and previous is not None:  # several comments: one cell
+        cell = AnswerCell(
+            f"{previous.text}\n{cell.text}", previous.label, previous.score, previous.evidence,
+            previous.edited or cell.edited, previous.answered_at, previous.alert or cell.alert,
+        )  # fmt: skip
+    row.answers[key] = cell
+
+
+def in_window(data: RoundData, window: tuple[datetime, datetime] | None) -> bool:
+    return window is None or window[0] <= data.round.opened_at < window[1]

@@ -1,0 +1,161 @@
+"""The weekly digest: once per person per ISO week, in their time zone, their own accounts,
+and a switch each person turns for themself; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from storage.repositories import SqlUnitOfWorkFactory
+from surveys.conversation import ContactEvent, EventKind
+from surveys.digest import DigestPolicy, WeeklyDigest
+from surveys.model import Account, Language, OutgoingMessage, Staff, StaffRole
+from surveys.service import SurveyService
+from surveys.staff import StaffError
+from tests.conftest import T0, FakeClock, World
+
+MONDAY_9 = DigestPolicy(weekday=1, hour=9)  # T0 is Monday 2026-11-02 09:00 UTC
+
+
+def digest(uow: SqlUnitOfWorkFactory, clock: FakeClock) -> WeeklyDigest:
+    return WeeklyDigest(uow, clock, default_timezone="UTC", policy=MONDAY_9)
+
+
+async def digests(uow: SqlUnitOfWorkFactory) -> dict[str, list[OutgoingMessage]]:
+    async with uow() as u:
+        found: dict[str, list[OutgoingMessage]] = {}
+        for m in await u.outbox.list():
+            if m.idempotency_key.startswith("digest:"):
+                found.setdefault(m.recipient.address, []).append(m)
+        return found
+
+
+@pytest.fixture
+async def initech(uow: SqlUnitOfWorkFactory) -> Account:
+    """A second account, owned by someone other than Olga."""
+    async with uow() as u:
+        oscar = await u.staff.add(Staff(0, "Oscar", StaffRole.OWNER, Language.EN))
+        account = await u.accounts.add(Account(0, "Initech", oscar.id))
+        await u.commit()
+    return account
+
+
+async def test_one_digest_per_person_per_week_across_processes(
+    uow: SqlUnitOfWorkFactory, world: World, clock: FakeClock
+) -> None:
+    clock.set(T0 - timedelta(minutes=1))  # Monday 08:59: not yet
+    assert await digest(uow, clock).run_due() == 0
+
+    clock.set(T0)
+    assert await digest(uow, clock).run_due() == 2  # Olga and Max
+    clock.advance(timedelta(hours=5))
+    assert await digest(uow, clock).run_due() == 0  # a restart: a new instance, same week
+    clock.advance(timedelta(days=3))
+    assert await digest(uow, clock).run_due() == 0  # later the same week
+
+    sent = await digests(uow)
+    assert sorted(sent) == ["max", "olga"] and all(len(v) == 1 for v in sent.values())
+    assert sent["olga"][0].idempotency_key == f"digest:{world.owner.id}:2026-W45"
+
+    clock.set(T0 + timedelta(days=7))
+    assert await digest(uow, clock).run_due() == 2  # next week: the next one
+
+
+async def test_a_process_that_was_down_at_the_hour_catches_up_the_same_week(
+    uow: SqlUnitOfWorkFactory, world: World, clock: FakeClock
+) -> None:
+    clock.set(T0 + timedelta(days=2, hours=3))  # Wednesday
+    assert await digest(uow, clock).run_due() == 2
+    clock.set(T0 - timedelta(days=1))  # Sunday before: the week before, already past its day
+    assert await digest(uow, clock).run_due() == 2  # W44 was never sent; its own key
+
+
+async def test_the_hour_is_the_persons_own_time_zone(
+    uow: SqlUnitOfWorkFactory, world: World, clock: FakeClock
+) -> None:
+    await digest(uow, clock).command(world.owner, ["on", "Asia/Tokyo"])
+    clock.set(T0 - timedelta(hours=9))  # Monday 00:00 UTC is 09:00 in Tokyo
+
+    assert await digest(uow, clock).run_due() == 1
+    assert list(await digests(uow)) == ["olga"]
+
+
+async def test_owners_hear_about_their_accounts_managers_about_the_portfolio(
+    uow: SqlUnitOfWorkFactory,
+    world: World,
+    initech: Account,
+    service: SurveyService,
+    clock: FakeClock,
+) -> None:
+    clock.set(T0 - timedelta(days=2))
+    opened = await service.open_round(world.account.id, "sprint-1", "Sprint 1")
+    await service.handle_event(
+        world.anna_at, ContactEvent(EventKind.TEXT, "Terrible result, awful", "a1")
+    )
+    clock.set(T0)
+    await digest(uow, clock).run_due()
+
+    sent = await digests(uow)
+    olga = str(sent["olga"][0].payload["text"])
+    assert "Your accounts: 1." in olga and "Initech" not in olga
+    assert "Alerts: 1 open, 0 in progress." in olga
+    assert "Globex — Sprint 1: 1/2 (50%)" in olga
+    assert "Since last week: 1 answers, 1 negative, 1 new alerts, 0 resolved." in olga
+    assert "/digest off" in olga
+    max_ = str(sent["max"][0].payload["text"])  # Max reads Russian and sees everything
+    assert "Портфель: аккаунтов 2." in max_ and "Без ответов 4+ недели: Initech." in max_
+    assert sent["max"][0].payload["lang"] == "ru"
+    assert opened.round.id
+
+
+async def test_a_person_turns_their_own_digest_off_and_on(
+    uow: SqlUnitOfWorkFactory, world: World, clock: FakeClock
+) -> None:
+    weekly = digest(uow, clock)
+    out = await weekly.command(world.owner, ["off"])
+    assert out.lines == ["The weekly digest is off."]
+
+    assert await weekly.run_due() == 1
+    assert list(await digests(uow)) == ["max"]
+
+    on = await weekly.command(world.owner, ["on"])
+    assert on.lines == ["The weekly digest is on (UTC)."]
+    assert await weekly.run_due() == 1  # Olga's, this week
+    for bad in ([], ["maybe"]):
+        with pytest.raises(StaffError, match="digest on"):
+            await weekly.command(world.owner, bad)
+    with pytest.raises(StaffError, match="Unknown time zone «Mars/Base»"):
+        await weekly.command(world.owner, ["on", "Mars/Base"])
+    async with uow() as u:
+        stored = await u.staff.get(world.owner.id)
+    assert stored is not None and stored.digest and stored.timezone is None
+
+
+async def test_two_processes_at_the_same_tick_record_one_digest_each(
+    uow: SqlUnitOfWorkFactory, world: World, clock: FakeClock
+) -> None:
+    first, second = digest(uow, clock), digest(uow, clock)
+
+    counts = await asyncio.gather(first.run_due(), second.run_due())
+
+    assert sum(counts) == 2  # the outbox's unique key lets only one of each through
+    assert all(len(v) == 1 for v in (await digests(uow)).values())
+
+
+async def test_a_person_on_several_platforms_gets_it_on_a_chat_platform(
+    uow: SqlUnitOfWorkFactory, world: World, clock: FakeClock
+) -> None:
+    async with uow() as u:
+        olga = await u.staff.get(world.owner.id)
+        assert olga is not None and olga.console_name == "olga"
+        olga.telegram_user_id = 7003
+        await u.staff.update(olga)
+        await u.commit()
+
+    await digest(uow, clock).run_due()
+
+    sent = await digests(uow)
+    assert [m.recipient.channel.value for m in sent["7003"]] == ["telegram"]
+    assert "olga" not in sent
