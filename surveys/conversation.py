@@ -37,6 +37,8 @@ class ContactEvent:
     message_id: str | None = None
     # For NON_TEXT: what it was ("sticker", "voice", ...), for logs only.
     media: str | None = None
+    # When the contact wrote it, by the platform's clock: which question had reached them.
+    written_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

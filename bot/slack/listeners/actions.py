@@ -14,7 +14,7 @@ from bot.slack.context import SlackContext, language_of
 from surveys.alerts import alert_fields, status_line
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import AlertStatus
-from surveys.staff import StaffError, say
+from surveys.staff import StaffError
 from surveys.texts import t
 
 SURVEY = {
@@ -42,8 +42,11 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         current = await ctx.service.is_current_question(ctx.address(user), conversation, question)
         if not current:
             # An old button, or a value that was never ours: nothing changes.
+            staff = await ctx.commands.actor(ctx.address(user))
             await respond(
-                text=t("button_stale", lang), response_type="ephemeral", replace_original=False
+                text=t("button_not_for_staff" if staff else "button_stale", lang),
+                response_type="ephemeral",
+                replace_original=False,
             )
             return
         event = ContactEvent(
@@ -71,7 +74,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         actor = await ctx.commands.actor(ctx.address(user))
         if actor is None:
             await respond(
-                text=say("staff_only", lang), response_type="ephemeral", replace_original=False
+                text=t("alert_button_staff_only", lang),
+                response_type="ephemeral",
+                replace_original=False,
             )
             return
         try:

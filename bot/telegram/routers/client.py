@@ -90,14 +90,16 @@ async def text_answer(message: Message, candor: TelegramContext) -> None:
             message.chat.id, t("client_help", lang), lang, f"help:{message_key(message)}"
         )
         return
-    event = ContactEvent(EventKind.TEXT, text, message_key(message))
+    event = ContactEvent(EventKind.TEXT, text, message_key(message), written_at=message.date)
     await candor.service.handle_event(candor.address(message.chat.id), event)
     candor.wake_delivery()
 
 
 async def captioned_media(message: Message, candor: TelegramContext) -> None:
     # A photo or file with words under it: the words are the answer, so they are kept.
-    event = ContactEvent(EventKind.TEXT, message.caption or "", message_key(message))
+    event = ContactEvent(
+        EventKind.TEXT, message.caption or "", message_key(message), written_at=message.date
+    )
     await candor.service.handle_event(candor.address(message.chat.id), event)
     candor.wake_delivery()
 
@@ -130,7 +132,8 @@ async def survey_button(
     )
     if not current:
         # An old button, or one that was never ours: it changes nothing.
-        await query.answer(t("button_stale", lang))
+        staff = await candor.commands.actor(chat)
+        await query.answer(t("button_not_for_staff" if staff else "button_stale", lang))
         return
     assert event_kind is not None
     await candor.service.handle_event(chat, ContactEvent(event_kind, message_id=f"cb:{query.id}"))
