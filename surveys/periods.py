@@ -7,7 +7,6 @@ work of a period: "the work in November 2026", "Sprint 14", "the work in Q3 2026
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from surveys.model import Language
 
@@ -26,11 +25,6 @@ _DAY = re.compile(r"^(?:manual|cron)-(\d{4})-(\d{2})-\d{2}")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _HALF = re.compile(r"^(\d{4})-H([12])$")
 _SPRINT = re.compile(r"^sprint-(\d+)$")
-
-
-def manual_title(now: datetime) -> str:
-    """A manual round's stored title: the month it asks about, for staff listings."""
-    return f"{_MONTHS_EN[now.month - 1]} {now.year}"
 
 
 def period_phrase(period_key: str, title: str, lang: Language) -> str:

@@ -39,7 +39,7 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
-from surveys.periods import manual_title, period_phrase
+from surveys.periods import period_phrase
 from surveys.ports import (
     Clock,
     ConcurrentUpdateError,
@@ -116,8 +116,9 @@ class SurveyService:
 
     async def open_round_now(self, account_id: int) -> RoundOpened:
         """A manual round: at most one per account per day, however often it is asked for."""
-        now = self.clock.now()
-        return await self.open_round(account_id, f"manual-{now:%Y-%m-%d}", manual_title(now))
+        # Staff know it by its day; clients read it as a period (surveys.periods).
+        today = self.clock.now().strftime("%Y-%m-%d")
+        return await self.open_round(account_id, f"manual-{today}", today)
 
     async def _open_round(
         self, uow: UnitOfWork, account_id: int, period_key: str, title: str, audience: str

@@ -143,6 +143,10 @@ CATALOG: dict[str, dict[Language, str]] = {
         Language.EN: "the Slack conversation is archived",
         Language.RU: "разговор в Slack архивирован",
     },
+    "reason.not_in_channel": {
+        Language.EN: "the bot is not in this Slack conversation",
+        Language.RU: "бота нет в этом разговоре Slack",
+    },
     "reason.blocked": {
         Language.EN: "they blocked the bot",
         Language.RU: "бот заблокирован",
@@ -340,5 +344,13 @@ CATALOG.update(
             Language.RU: "недоступен с {since}: алерты получают менеджеры и администраторы",
         },
         "staff_reachable": {Language.EN: "yes", Language.RU: "да"},
+        "invite_slack_failed": {
+            Language.EN: "Cannot invite {ref}: {reason}.",
+            Language.RU: "Не удалось пригласить {ref}: {reason}.",
+        },
+        "invite_slack_unusable": {
+            Language.EN: "Cannot invite {ref}: this Slack account is deactivated or a bot.",
+            Language.RU: "Не удалось пригласить {ref}: эта учётная запись Slack отключена или это бот.",
+        },
     }
 )

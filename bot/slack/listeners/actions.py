@@ -52,16 +52,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         event = ContactEvent(
             SURVEY[action["action_id"]], message_id=f"act:{action.get('action_ts')}"
         )
+        # A skipped or declined question loses its buttons through the outbox (chat.update),
+        # like an answered or re-asked one.
         await ctx.service.handle_event(ctx.address(user), event)
         ctx.wake_delivery()
-        message = body.get("message") or {}
-        channel = (body.get("channel") or {}).get("id")
-        if channel and message.get("ts"):
-            # The question was dealt with: its buttons go, so they cannot be pressed twice.
-            blocks = [b for b in message.get("blocks", []) if b.get("block_id") != "survey"]
-            await client.chat_update(
-                channel=channel, ts=message["ts"], text=message.get("text") or " ", blocks=blocks
-            )
 
     @app.action(re.compile(r"^alert_(ack|resolve)$"))
     async def on_alert_button(

@@ -23,7 +23,7 @@ from surveys.staff import (
     say,
     split_period,
 )
-from surveys.texts import t
+from surveys.texts import failure_reason, t
 
 USAGE = {
     "accounts": "/candor accounts",
@@ -56,7 +56,9 @@ def _need(args: list[str], n: int) -> None:
         raise Usage
 
 
-async def _slack_user(client: AsyncWebClient, ref: str) -> tuple[str, str, str | None]:
+async def _slack_user(
+    client: AsyncWebClient, ref: str, lang: Language
+) -> tuple[str, str, str | None]:
     """(user id, display name, e-mail) for an e-mail address or a mention; Usage if neither."""
     try:
         # A plain address, or the <mailto:a@b|a@b> link Slack makes of one when escaping.
@@ -69,10 +71,12 @@ async def _slack_user(client: AsyncWebClient, ref: str) -> tuple[str, str, str |
         else:
             raise Usage
     except SlackApiError as exc:
-        raise StaffError(f"Slack: {exc.response.get('error', 'error')} ({ref})") from None
+        error = str(exc.response.get("error") or "error")
+        reason = failure_reason(error, f"Slack: {error}", lang)
+        raise StaffError(t("invite_slack_failed", lang, ref=ref, reason=reason)) from None
     user = found["user"]
     if user.get("deleted") or user.get("is_bot"):
-        raise StaffError(f"Slack: {ref} is deactivated or a bot")
+        raise StaffError(t("invite_slack_unusable", lang, ref=ref))
     profile = user.get("profile") or {}
     name = profile.get("real_name") or user.get("real_name") or user.get("name") or user["id"]
     return str(user["id"]), str(name), profile.get("email")
@@ -104,7 +108,7 @@ async def run_staff(
     if name == "invite":
         _need(args, 2)
         commands.require(actor, WRITERS, actor.language)
-        user_id, found_name, email = await _slack_user(client, args[1])
+        user_id, found_name, email = await _slack_user(client, args[1], actor.language)
         rest = args[2:]
         contact_name = (
             rest.pop(0) if rest and rest[0].lower() not in ("stakeholder", "user") else found_name

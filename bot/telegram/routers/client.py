@@ -136,12 +136,11 @@ async def survey_button(
         await query.answer(t("button_not_for_staff" if staff else "button_stale", lang))
         return
     assert event_kind is not None
+    # A skipped or declined question loses its buttons through the outbox, after whatever
+    # was sent before it, like an answered or re-asked one.
     await candor.service.handle_event(chat, ContactEvent(event_kind, message_id=f"cb:{query.id}"))
     candor.wake_delivery()
     await query.answer()
-    if query.message is not None and isinstance(query.message, Message):
-        # The question has been dealt with: its buttons go, so they cannot be pressed twice.
-        await query.message.edit_reply_markup(reply_markup=None)
 
 
 async def unknown_button(query: CallbackQuery, candor: TelegramContext) -> None:
