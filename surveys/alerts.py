@@ -108,14 +108,16 @@ def staff_notice(person: Staff, text: str, key: str, now: datetime) -> OutgoingM
 QUESTION_SHOWN_CHARS = 90
 
 
-def question_as_asked(key: str, lang: Language, account: Account) -> str:
+def question_as_asked(
+    key: str, lang: Language, account: Account, limit: int = QUESTION_SHOWN_CHARS
+) -> str:
     """The question as the client saw it (the account's wording), shortened for an alert."""
     if key not in QUESTION_KEYS:
         return t("label.comment_shown", lang)
     text = " ".join(question_text(key, lang, account.question_overrides).split())
-    if len(text) <= QUESTION_SHOWN_CHARS:
+    if len(text) <= limit:
         return text
-    return text[: QUESTION_SHOWN_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def alert_fields(

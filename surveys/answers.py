@@ -4,13 +4,14 @@ A contact answers what they can see. Two quick messages ("The result is good." a
 later, "Also the docs were great.") both answer question 1 when question 2 had not reached
 them yet; so does the rest of an answer that was too long for one message. Whether a question
 had reached them is read from the outbox: the question's message is recorded there, with the
-time the platform took it.
+platform's id of the delivered message, which orders it among the contact's own messages.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from surveys.model import (
     Answer,
@@ -23,9 +24,6 @@ from surveys.model import (
 )
 from surveys.ports import UnitOfWork
 
-# Telegram dates a message in whole seconds: a message dated one second or more before the
-# question went out was certainly written before the contact could see it.
-DATE_GRAIN = timedelta(seconds=1)
 # A question's message, and the closing thank-you: each marks the moment the contact moved on.
 MARKER_KINDS = ("question", "thanks")
 # A continuation may grow an answer past one message's bound, up to this many characters.
@@ -35,13 +33,26 @@ NOT_DELIVERED = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED
 EDITABLE = frozenset({Channel.TELEGRAM, Channel.SLACK})
 
 
-def delivered_before(marker: OutgoingMessage, written_at: datetime) -> bool:
-    """Whether ``marker`` had reached the contact when they wrote at ``written_at``."""
+def chat_position(channel: Channel, platform_id: str | None) -> Decimal | None:
+    """Where a delivered message sits in its chat, comparable with ContactEvent.position:
+    Telegram numbers a private chat's messages from both sides in one sequence; Slack's ts
+    ("channel:1700000000.000200" as we store it) only grows within a conversation."""
+    if not platform_id:
+        return None
+    raw = platform_id.rsplit(":", 1)[-1] if channel is Channel.SLACK else platform_id
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        return None
+
+
+def seen_before(marker: OutgoingMessage, position: Decimal) -> bool:
+    """Whether ``marker`` had reached the contact before they wrote the message at
+    ``position``. One not delivered yet (or never) had not."""
     if marker.status in NOT_DELIVERED:
         return False
-    if marker.sent_at is None:
-        return True  # delivered at an unknown time (uncertain): assume they saw it
-    return written_at + DATE_GRAIN > marker.sent_at
+    sent_at = chat_position(marker.recipient.channel, marker.platform_message_id)
+    return sent_at is None or position > sent_at
 
 
 async def messages_of(
@@ -58,16 +69,17 @@ async def messages_of(
 
 
 async def earlier_question(
-    uow: UnitOfWork, contact: Contact, conv: Conversation, written_at: datetime | None
+    uow: UnitOfWork, contact: Contact, conv: Conversation, position: Decimal | None
 ) -> str | None:
-    """The question a message written at ``written_at`` answers, when that is not the one the
-    conversation is at now (the next one had not reached the contact yet); else None."""
-    if written_at is None or conv.question_index == 0:
+    """The question a message at ``position`` in the chat answers, when that is not the one
+    the conversation is at now (the next one had not reached the contact yet); else None.
+    Events without a position (the console, tests of the domain) answer the current one."""
+    if position is None or conv.question_index == 0:
         return None
     if not (conv.status.is_open or conv.status is ConversationStatus.COMPLETED):
         return None
     markers = await messages_of(uow, contact, conv, MARKER_KINDS)
-    if not markers or delivered_before(markers[-1], written_at):
+    if not markers or seen_before(markers[-1], position):
         return None
     return conv.question_keys[conv.question_index - 1]
 

@@ -243,7 +243,7 @@ class SurveyService:
             account, round_ = await self._round_of(uow, conv)
             now = self.clock.now()
             if event.kind is EventKind.TEXT and (
-                key := await answering.earlier_question(uow, contact, conv, event.written_at)
+                key := await answering.earlier_question(uow, contact, conv, event.position)
             ):
                 await self._add_to_answer(uow, conv, key, event, account, contact, round_)
                 await uow.commit()

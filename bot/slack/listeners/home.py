@@ -62,7 +62,7 @@ async def home_blocks(
             d = await service.alert_details(uow, alert)
             answer = " ".join(d.answer.text.split())
             answer = answer if len(answer) <= 150 else answer[:149] + "…"
-            question = question_as_asked(d.answer.question_key, lang, d.account)
+            question = question_as_asked(d.answer.question_key, lang, d.account, 50)
             state = alert.status.value if still_negative(alert) else _CLEARED[lang]
             alert_lines.append(
                 f"*#{alert.id}* [{state}] {escape(d.account.name)} · "
@@ -75,7 +75,7 @@ async def home_blocks(
             rounds = await uow.rounds.for_account(account.id)
             if rounds:
                 latest.append((account, rounds[-1]))
-    head = alerts_head.format(n=len(open_alerts))
+    head = alerts_head.format(n=len(open_alerts)) if open_alerts else alerts_head.split(":")[0]
     blocks.append({"type": "section", "text": mrkdwn(f"*{head}*")})
     blocks += [{"type": "section", "text": mrkdwn(line)} for line in alert_lines] or [
         {"type": "context", "elements": [mrkdwn(no_alerts)]}

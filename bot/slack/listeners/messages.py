@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -15,11 +15,11 @@ IGNORED_SUBTYPES = frozenset(
 )
 
 
-def written_at(ts: object) -> datetime | None:
-    """When the message was written: Slack's ts is seconds since the epoch, to microseconds."""
+def position(ts: object) -> Decimal | None:
+    """Where the message sits in the conversation: Slack's ts, exact (never a float)."""
     try:
-        return datetime.fromtimestamp(float(str(ts)), UTC)
-    except (TypeError, ValueError, OverflowError):
+        return Decimal(str(ts))
+    except InvalidOperation:
         return None
 
 
@@ -51,7 +51,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             contact_event = ContactEvent(EventKind.NON_TEXT, message_id=message_id, media="file")
         else:
             contact_event = ContactEvent(
-                EventKind.TEXT, text, message_id, written_at=written_at(event.get("ts"))
+                EventKind.TEXT, text, message_id, position=position(event.get("ts"))
             )
         await ctx.service.handle_event(ctx.address(user), contact_event)
         ctx.wake_delivery()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
@@ -23,6 +25,11 @@ NON_TEXT = (
 
 def message_key(message: Message) -> str:
     return f"{message.chat.id}:{message.message_id}"
+
+
+def position(message: Message) -> Decimal:
+    """Where the message sits in the chat: a private chat numbers both sides' messages."""
+    return Decimal(message.message_id)
 
 
 def _lang(message: Message, ctx: TelegramContext) -> Language:
@@ -90,7 +97,7 @@ async def text_answer(message: Message, candor: TelegramContext) -> None:
             message.chat.id, t("client_help", lang), lang, f"help:{message_key(message)}"
         )
         return
-    event = ContactEvent(EventKind.TEXT, text, message_key(message), written_at=message.date)
+    event = ContactEvent(EventKind.TEXT, text, message_key(message), position=position(message))
     await candor.service.handle_event(candor.address(message.chat.id), event)
     candor.wake_delivery()
 
@@ -98,7 +105,7 @@ async def text_answer(message: Message, candor: TelegramContext) -> None:
 async def captioned_media(message: Message, candor: TelegramContext) -> None:
     # A photo or file with words under it: the words are the answer, so they are kept.
     event = ContactEvent(
-        EventKind.TEXT, message.caption or "", message_key(message), written_at=message.date
+        EventKind.TEXT, message.caption or "", message_key(message), position=position(message)
     )
     await candor.service.handle_event(candor.address(message.chat.id), event)
     candor.wake_delivery()
