@@ -86,7 +86,7 @@ async def earlier_question(
 
 def joined(previous: Answer, addition: str) -> tuple[str, bool]:
     """The previous answer with ``addition`` after it, within MAX_JOINED_CHARS."""
-    text = f"{previous.text}\n{addition}"
+    text = f"{previous.text.rstrip()}\n{addition}"
     if len(text) > MAX_JOINED_CHARS:
         return text[:MAX_JOINED_CHARS], True
     return text, previous.truncated

@@ -79,12 +79,10 @@ CATALOG: dict[str, dict[Language, str]] = {
     },
     "truncated": {
         Language.EN: (
-            "Your answer was longer than {limit} characters; the first {limit} are kept. "
-            "Anything you write before the next question reaches you is added to this answer."
+            "Your answer was longer than {limit} characters; the first {limit} are kept."
         ),
         Language.RU: (
-            "Ответ длиннее {limit} символов; сохранены первые {limit}. "
-            "Всё, что вы напишете до следующего вопроса, добавится к этому ответу."
+            "Ответ длиннее {limit} символов; сохранены первые {limit}."
         ),
     },
     "empty_answer": {
@@ -340,8 +338,8 @@ CATALOG.update(
             Language.RU: "Клиент исправил этот ответ; он больше не звучит негативно.",
         },
         "staff_unreachable": {
-            Language.EN: "unreachable since {since}: alerts go to managers and admins",
-            Language.RU: "недоступен с {since}: алерты получают менеджеры и администраторы",
+            Language.EN: "to managers since {since}",
+            Language.RU: "менеджерам с {since}",
         },
         "staff_reachable": {Language.EN: "yes", Language.RU: "да"},
         "invite_slack_failed": {
