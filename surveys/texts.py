@@ -141,6 +141,10 @@ CATALOG: dict[str, dict[Language, str]] = {
         Language.EN: "the Slack conversation is archived",
         Language.RU: "разговор в Slack архивирован",
     },
+    "reason.user_not_visible": {
+        Language.EN: "this Slack user is not visible to the bot",
+        Language.RU: "боту не виден этот пользователь Slack",
+    },
     "reason.not_in_channel": {
         Language.EN: "the bot is not in this Slack conversation",
         Language.RU: "бота нет в этом разговоре Slack",
