@@ -313,6 +313,9 @@ class SurveyService:
         text, _ = machine.bound_text(event.text)
         if not text:
             return
+        # Saved though unchanged: the version check makes two quick messages handled at once
+        # retry one after the other instead of both rewriting the same answer.
+        await uow.conversations.save(replace(conv, last_activity_at=now))
         mine = [a for a in await uow.answers.for_conversations([conv.id]) if a.question_key == key]
         if mine:
             before = mine[-1]
