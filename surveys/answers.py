@@ -78,8 +78,15 @@ async def earlier_question(
         return None
     if not (conv.status.is_open or conv.status is ConversationStatus.COMPLETED):
         return None
-    markers = await messages_of(uow, contact, conv, MARKER_KINDS)
-    if not markers or seen_before(markers[-1], position):
+    current = conv.current_question
+    markers = [
+        m
+        for m in await messages_of(uow, contact, conv, MARKER_KINDS)
+        if (m.kind == "question" and m.payload.get("question_key") == current)
+        or (current is None and m.kind == "thanks")
+    ]
+    # Any copy counts: a question the reminder re-sends was seen if its first copy was.
+    if not markers or any(seen_before(m, position) for m in markers):
         return None
     return conv.question_keys[conv.question_index - 1]
 

@@ -262,6 +262,8 @@ class SurveyService:
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(sender)
             answer = await uow.answers.by_source(contact.id, message_id) if contact else None
+        if contact is not None and contact.status is ContactStatus.OPTED_OUT:
+            answer = None  # an opted-out contact's edit is a new message: not kept, not read
         if contact is None or answer is None:
             # Not an answer we know (e.g. an edit of a message sent before the round):
             # treat the new text as a fresh message rather than lose it.

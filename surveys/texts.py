@@ -78,12 +78,8 @@ CATALOG: dict[str, dict[Language, str]] = {
         Language.RU: "Извините, я понимаю только текст. Пожалуйста, напишите ответ словами.",
     },
     "truncated": {
-        Language.EN: (
-            "Your answer was longer than {limit} characters; the first {limit} are kept."
-        ),
-        Language.RU: (
-            "Ответ длиннее {limit} символов; сохранены первые {limit}."
-        ),
+        Language.EN: "Your answer was longer than {limit} characters; the first {limit} are kept.",
+        Language.RU: "Ответ длиннее {limit} символов; сохранены первые {limit}.",
     },
     "empty_answer": {
         Language.EN: "The message is empty. Please type your answer, or /skip.",

@@ -318,3 +318,20 @@ async def test_staff_pressing_a_client_question_button_are_told_what_it_is(
     )
     after = await conversation_of(tg, ANNA)
     assert after == conv
+
+
+async def test_an_answer_to_a_question_the_reminder_is_re_sending_still_answers_it(
+    tg: TelegramHarness,
+) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    await say(tg, ANNA, "Good result")
+    tg.clock.advance(timedelta(days=2, minutes=1))
+    await tg.app.service.tick()  # question 2 again, not delivered yet
+
+    await tg.process(tg.api.text_message(ANNA, "Fast enough"), deliver=False)
+
+    assert [(a.question_key, a.text) for a in await answers_of(tg, ANNA)] == [
+        ("outcome", "Good result"),
+        ("speed", "Fast enough"),
+    ]
