@@ -515,7 +515,8 @@ class SurveyService:
         assert message.id is not None
         async with self.uow() as uow:
             await uow.outbox.mark_failed(message.id, str(error))
-            if message.kind in ("alert", "alert_update") and error.recipient_gone:
+            if message.contact_id is None and error.recipient_gone:
+                # A staff member's message (an alert, a notice): they are the one gone.
                 await self.alert_desk.recipient_gone(uow, message, error)
             contact = await uow.contacts.get(message.contact_id) if message.contact_id else None
             if contact is not None and error.recipient_gone:
