@@ -245,7 +245,7 @@ class SurveyService:
             if event.kind is EventKind.TEXT and (
                 key := await answering.earlier_question(uow, contact, conv, event.position)
             ):
-                await self._add_to_answer(uow, conv, key, event, account, contact, round_)
+                await self._add_to_answer(uow, sender, conv, key, event, account, contact, round_)
                 await uow.commit()
                 return
             step = machine.receive(conv, event, self._context(account, contact, round_, conv), now)
@@ -306,8 +306,8 @@ class SurveyService:
             await self._maybe_alert(uow, after, account, contact, round_)
 
     async def _add_to_answer(
-        self, uow: UnitOfWork, conv: Conversation, key: str, event: ContactEvent,
-        account: Account, contact: Contact, round_: Round,
+        self, uow: UnitOfWork, sender: Address, conv: Conversation, key: str,
+        event: ContactEvent, account: Account, contact: Contact, round_: Round,
     ) -> None:  # fmt: skip
         """A message written before the contact could see the question the conversation is at
         now: it belongs with their answer to the question they could see."""
@@ -334,8 +334,7 @@ class SurveyService:
             )  # fmt: skip
             await self._maybe_alert(uow, added, account, contact, round_)
         n = conv.question_keys.index(key) + 1
-        in_key = self._event_key("added", contact.reachable_at or Address(Channel.CONSOLE, "-"),
-                                 event.message_id)  # fmt: skip
+        in_key = self._event_key("added", sender, event.message_id)
         await self._notice(uow, contact, "added_to_answer", in_key, n=n)
 
     async def _notice_stranger(self, uow: UnitOfWork, sender: Address, event: ContactEvent) -> None:
