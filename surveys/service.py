@@ -683,10 +683,16 @@ class SurveyService:
         """The conversation's questions sent so far lose their buttons (their answer, skip,
         a re-asked copy or the end of the conversation came)."""
         sent = await answering.messages_of(uow, contact, conv, ("question",))
+        # Looked up rather than left to the unique key: a refused insert is an error line in
+        # PostgreSQL's log, and most questions here lost their buttons steps ago.
+        retired = {
+            m.idempotency_key for m in await uow.outbox.for_contact(contact.id, "retire_buttons")
+        }
         for question in sent:
             if question.recipient.channel not in answering.EDITABLE:
                 continue
-            await uow.outbox.enqueue(answering.retire_buttons(question, self.clock.now()))
+            if answering.retire_key(question) not in retired:
+                await uow.outbox.enqueue(answering.retire_buttons(question, self.clock.now()))
 
     async def _enqueue_replies(
         self, uow: UnitOfWork, contact: Contact, conv: Conversation, replies: list[Reply], key: str
