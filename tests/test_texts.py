@@ -134,3 +134,37 @@ def test_text_without_words(text: str, wordy: bool) -> None:
 def test_a_round_is_named_as_a_period(key: str, title: str, en: str, ru: str) -> None:
     assert period_phrase(key, title, Language.EN) == en
     assert period_phrase(key, title, Language.RU) == ru
+
+
+def language_tables() -> list[tuple[str, dict[object, object]]]:
+    """Every module-level table keyed by language in surveys/ and bot/ (alert labels, App
+    Home headings, ...): texts kept outside the catalogue must be complete too."""
+    import importlib
+    import pkgutil
+
+    import bot
+    import surveys
+
+    tables = []
+    for package in (surveys, bot):
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if info.name.endswith("__main__"):
+                continue
+            try:
+                module = importlib.import_module(info.name)
+            except ImportError:  # an optional backend's dependency is not installed
+                continue
+            for name, value in vars(module).items():
+                keyed = isinstance(value, dict) and value
+                if keyed and all(isinstance(k, Language) for k in value):
+                    tables.append((f"{info.name}.{name}", value))
+    return tables
+
+
+def test_texts_outside_the_catalogue_exist_in_both_languages() -> None:
+    tables = language_tables()
+    assert any(name.endswith("ALERT_LABELS") for name, _ in tables)
+    for name, table in tables:
+        assert set(table) == set(Language), name
+        for text in table.values():
+            assert text, name
