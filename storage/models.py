@@ -82,6 +82,7 @@ class StaffRow(Base):
     slack_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     console_name: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    unreachable_since: Mapped[datetime | None] = mapped_column()
 
 
 class AccountRow(Base):

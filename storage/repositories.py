@@ -63,6 +63,7 @@ def _staff(row: StaffRow) -> Staff:
         telegram_user_id=row.telegram_user_id,
         slack_user_id=row.slack_user_id,
         console_name=row.console_name,
+        unreachable_since=row.unreachable_since,
     )
 
 
@@ -74,6 +75,7 @@ def _staff_values(staff: Staff) -> dict[str, Any]:
         "telegram_user_id": staff.telegram_user_id,
         "slack_user_id": staff.slack_user_id,
         "console_name": staff.console_name,
+        "unreachable_since": staff.unreachable_since,
     }
 
 
@@ -249,6 +251,8 @@ def _outgoing(row: OutboxRow) -> OutgoingMessage:
         next_attempt_at=row.next_attempt_at,
         last_error=row.last_error,
         contact_id=row.contact_id,
+        platform_message_id=row.platform_message_id,
+        sent_at=row.sent_at,
     )
 
 
@@ -785,6 +789,20 @@ class SqlOutboxRepository(_Repo):
         if status is not None:
             query = query.where(OutboxRow.status == status)
         return [_outgoing(r) for r in await self.session.scalars(query)]
+
+    async def by_key(self, idempotency_key: str) -> OutgoingMessage | None:
+        row = await self.session.scalar(
+            select(OutboxRow).where(OutboxRow.idempotency_key == idempotency_key)
+        )
+        return _outgoing(row) if row is not None else None
+
+    async def for_contact(self, contact_id: int, kind: str) -> list[OutgoingMessage]:
+        rows = await self.session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.contact_id == contact_id, OutboxRow.kind == kind)
+            .order_by(OutboxRow.id)
+        )
+        return [_outgoing(r) for r in rows]
 
 
 def _invite(row: InviteRow) -> Invite:

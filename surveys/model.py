@@ -96,6 +96,9 @@ class Staff:
     telegram_user_id: int | None = None
     slack_user_id: str | None = None
     console_name: str | None = None
+    # Set when a platform refused this person's alerts for good (e.g. they blocked the bot):
+    # their alerts go to managers and admins until they write to the bot again.
+    unreachable_since: datetime | None = None
 
     def address_on(self, channel: Channel) -> Address | None:
         if channel is Channel.TELEGRAM and self.telegram_user_id is not None:
@@ -236,6 +239,9 @@ class OutgoingMessage:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     contact_id: int | None = None
+    # Filled in once delivered: the platform's id of the (last) message, and when.
+    platform_message_id: str | None = None
+    sent_at: datetime | None = None
 
 
 @dataclass(slots=True)

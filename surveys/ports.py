@@ -55,10 +55,14 @@ class TransientDeliveryError(DeliveryError):
 class PermanentDeliveryError(DeliveryError):
     """Retrying will not help: bot blocked, user deactivated, chat not found."""
 
-    def __init__(self, reason: str, *, recipient_gone: bool = True) -> None:
+    def __init__(
+        self, reason: str, *, recipient_gone: bool = True, code: str | None = None
+    ) -> None:
         super().__init__(reason)
         # True when the person can no longer be reached at this address at all.
         self.recipient_gone = recipient_gone
+        # The platform's own error name ("user_not_found", "blocked"), put into words for staff.
+        self.code = code
 
 
 class Messenger(Protocol):
@@ -196,6 +200,10 @@ class OutboxRepository(Protocol):
         ...
 
     async def list(self, status: str | None = None) -> list[OutgoingMessage]: ...
+    async def by_key(self, idempotency_key: str) -> OutgoingMessage | None: ...
+    async def for_contact(self, contact_id: int, kind: str) -> list[OutgoingMessage]:
+        """The contact's messages of one kind, oldest first."""
+        ...
 
 
 class InviteRepository(Protocol):

@@ -6,7 +6,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import render
+from bot.slack.blocks import render, render_update
 from bot.slack.limiter import SlackLimiter
 from surveys.model import Channel, OutgoingMessage
 from surveys.ports import PermanentDeliveryError, TransientDeliveryError
@@ -44,7 +44,7 @@ def classify(exc: SlackApiError) -> Exception:
     if status >= 500 or error in TRANSIENT:
         return TransientDeliveryError(f"slack: {error or status}")
     return PermanentDeliveryError(
-        f"slack: {error or status}", recipient_gone=error in RECIPIENT_GONE
+        f"slack: {error or status}", recipient_gone=error in RECIPIENT_GONE, code=error or None
     )
 
 
@@ -66,6 +66,8 @@ class SlackMessenger:
         return self._dm_channels[user_id]
 
     async def send(self, message: OutgoingMessage) -> str | None:
+        if message.payload.get("target_id"):
+            return await self._update(message)
         sent: str | None = None
         try:
             channel = await self.dm_channel(message.recipient.address)
@@ -80,3 +82,20 @@ class SlackMessenger:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientDeliveryError(f"network: {exc!r}") from exc
         return sent
+
+    async def _update(self, message: OutgoingMessage) -> str:
+        """chat.update on a message already delivered (its id is "channel:ts")."""
+        target = str(message.payload["target_id"])
+        channel, _, ts = target.partition(":")
+        text, blocks = render_update(message)
+        try:
+            async with self.limiter.slot("chat.update", channel):
+                await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            error = classify(exc)
+            if isinstance(error, PermanentDeliveryError) and not error.recipient_gone:
+                return target  # e.g. message_not_found, cant_update_message: nothing to change
+            raise error from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientDeliveryError(f"network: {exc!r}") from exc
+        return target
