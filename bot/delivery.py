@@ -115,6 +115,8 @@ class DeliveryWorker:
             await uow.commit()
         if message is None:
             return None  # another worker took it
+        if not await self._resolve_edit_target(message):
+            return "sent"
         messenger = self.messengers[message.recipient.channel]
         try:
             # Bounded well inside the lease, so a live worker never looks dead.
@@ -150,6 +152,22 @@ class DeliveryWorker:
         payload = message.payload
         document = Document(str(payload["filename"]), str(payload["mime"]), data)
         return await messenger.send_file(message.recipient, document, str(payload["caption"]))
+
+    async def _resolve_edit_target(self, message: OutgoingMessage) -> bool:
+        """An edit names the message it changes by idempotency key; give it that message's
+        platform id. False (and settled) when there is nothing to change: the target never
+        arrived. A recipient's messages go in order, so the target is settled by now."""
+        target_key = message.payload.get("target")
+        if not target_key:
+            return True
+        async with self.uow() as uow:
+            target = await uow.outbox.by_key(str(target_key))
+            if target is not None and target.platform_message_id:
+                message.payload["target_id"] = target.platform_message_id
+                return True
+            await uow.outbox.mark_sent(message.id, None, self.clock.now())  # type: ignore[arg-type]
+            await uow.commit()
+        return False
 
     async def _retry_or_fail(self, message: OutgoingMessage, exc: TransientDeliveryError) -> str:
         assert message.id is not None

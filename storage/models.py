@@ -86,6 +86,7 @@ class StaffRow(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    unreachable_since: Mapped[datetime | None] = mapped_column()
 
 
 class AccountRow(Base):

@@ -70,6 +70,7 @@ def _staff(row: StaffRow) -> Staff:
         console_name=row.console_name,
         timezone=row.timezone,
         digest=row.digest,
+        unreachable_since=row.unreachable_since,
     )
 
 
@@ -83,6 +84,7 @@ def _staff_values(staff: Staff) -> dict[str, Any]:
         "console_name": staff.console_name,
         "timezone": staff.timezone,
         "digest": staff.digest,
+        "unreachable_since": staff.unreachable_since,
     }
 
 
@@ -258,6 +260,8 @@ def _outgoing(row: OutboxRow) -> OutgoingMessage:
         next_attempt_at=row.next_attempt_at,
         last_error=row.last_error,
         contact_id=row.contact_id,
+        platform_message_id=row.platform_message_id,
+        sent_at=row.sent_at,
     )
 
 
@@ -810,6 +814,20 @@ class SqlOutboxRepository(_Repo):
             select(OutboxRow.id).where(OutboxRow.idempotency_key == idempotency_key)
         )
         return found is not None
+
+    async def by_key(self, idempotency_key: str) -> OutgoingMessage | None:
+        row = await self.session.scalar(
+            select(OutboxRow).where(OutboxRow.idempotency_key == idempotency_key)
+        )
+        return _outgoing(row) if row is not None else None
+
+    async def for_contact(self, contact_id: int, kind: str) -> list[OutgoingMessage]:
+        rows = await self.session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.contact_id == contact_id, OutboxRow.kind == kind)
+            .order_by(OutboxRow.id)
+        )
+        return [_outgoing(r) for r in rows]
 
 
 def _invite(row: InviteRow) -> Invite:

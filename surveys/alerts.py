@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from surveys.evidence import clean_evidence
 from surveys.model import (
     Account,
     Address,
@@ -19,7 +20,7 @@ from surveys.model import (
     SentimentLabel,
     Staff,
 )
-from surveys.questions import question_label
+from surveys.questions import QUESTION_KEYS, question_text
 from surveys.texts import t
 
 # How an alert introduces itself and its fields, on every platform.
@@ -58,6 +59,10 @@ class AlertPolicy:
     # A conversation whose answers are each mildly negative (negative, below the threshold)
     # raises one alert when it ends: three lukewarm complaints are a pattern.
     mild_conversation: bool = True
+    # What one contact can raise in one round: separate alerts, and further negative
+    # comments folded into their conversation's comment alert (each edits the owner's message).
+    max_per_conversation: int = 5
+    max_grouped_comments: int = 10
 
     def raises_alert(self, sentiment: Sentiment | None) -> bool:
         return (
@@ -100,6 +105,21 @@ def staff_notice(person: Staff, text: str, key: str, now: datetime) -> OutgoingM
     )
 
 
+QUESTION_SHOWN_CHARS = 90
+
+
+def question_as_asked(
+    key: str, lang: Language, account: Account, limit: int = QUESTION_SHOWN_CHARS
+) -> str:
+    """The question as the client saw it (the account's wording), shortened for an alert."""
+    if key not in QUESTION_KEYS:
+        return t("label.comment_shown", lang)
+    text = " ".join(question_text(key, lang, account.question_overrides).split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def alert_fields(
     alert: Alert,
     *,
@@ -117,9 +137,9 @@ def alert_fields(
         "contact": contact.name,
         "round": round_.title,
         "question_key": answer.question_key,
-        "question": question_label(answer.question_key, lang),
+        "question": question_as_asked(answer.question_key, lang, account),
         "answer": answer.text,
-        "evidence": list(evidence),
+        "evidence": clean_evidence(answer.text, list(evidence)),
         "score": answer.sentiment.score if answer.sentiment else None,
         "lang": lang.value,
         "status": alert.status.value,
@@ -138,7 +158,6 @@ def alert_message(
 ) -> OutgoingMessage:
     """The owner's alert, in the owner's language."""
     lang = owner.language
-    evidence = answer.sentiment.evidence if answer.sentiment else []
     fields = alert_fields(
         alert, account=account, contact=contact, round_=round_, answer=answer, lang=lang
     )
@@ -150,7 +169,7 @@ def alert_message(
         round=round_.title,
         question=fields["question"],
         answer=answer.text,
-        evidence=", ".join(f"«{e}»" for e in evidence) or t("no_evidence", lang),
+        evidence=", ".join(f"«{e}»" for e in fields["evidence"]) or t("no_evidence", lang),
     )
     return OutgoingMessage(
         recipient=to,

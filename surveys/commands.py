@@ -204,6 +204,8 @@ async def _trend(call: Call) -> Output:
 
 
 async def _digest(call: Call) -> Output:
+    if not call.args or call.args[0].lower() not in ("on", "off"):
+        raise Usage
     return await call.commands.digest.command(call.actor, call.args)
 
 

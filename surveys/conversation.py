@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from surveys.model import Conversation, ConversationStatus
@@ -37,6 +38,9 @@ class ContactEvent:
     message_id: str | None = None
     # For NON_TEXT: what it was ("sticker", "voice", ...), for logs only.
     media: str | None = None
+    # Where the message sits in the chat (Telegram's message_id, Slack's ts): later messages,
+    # the bot's and the contact's alike, sit further on. Tells which question they had seen.
+    position: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

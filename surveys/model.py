@@ -98,6 +98,9 @@ class Staff:
     console_name: str | None = None
     timezone: str | None = None  # None: the deployment's default time zone
     digest: bool = True  # the weekly digest; each person may turn it off for themself
+    # Set when a platform refused this person's alerts for good (e.g. they blocked the bot):
+    # their alerts go to managers and admins until they write to the bot again.
+    unreachable_since: datetime | None = None
 
     def address_on(self, channel: Channel) -> Address | None:
         if channel is Channel.TELEGRAM and self.telegram_user_id is not None:
@@ -249,6 +252,9 @@ class OutgoingMessage:
     contact_id: int | None = None
     # A file's bytes (kind "file"): stored beside the message, loaded only to deliver it.
     attachment: bytes | None = None
+    # Filled in once delivered: the platform's id of the (last) message, and when.
+    platform_message_id: str | None = None
+    sent_at: datetime | None = None
 
 
 @dataclass(slots=True)

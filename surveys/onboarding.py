@@ -100,9 +100,10 @@ class Onboarding:
             if contact.reachable_at == chat and invite.used_at is not None:
                 # Reopening one's own link is a /start from a known chat: like come_back, it
                 # opts back in, so "welcome back, you will receive surveys again" holds.
-                if contact.status in (ContactStatus.OPTED_OUT, ContactStatus.UNREACHABLE):
-                    await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
-                    await uow.commit()
+                if contact.status not in (ContactStatus.OPTED_OUT, ContactStatus.UNREACHABLE):
+                    return RedeemResult(RedeemStatus.ALREADY_BOUND, lang, t("already_active", lang))
+                await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
+                await uow.commit()
                 return RedeemResult(RedeemStatus.ALREADY_BOUND, lang, t("welcome_back", lang))
             if invite.used_at is not None:
                 return RedeemResult(RedeemStatus.USED, lang, t("invite_used", lang))
@@ -164,9 +165,11 @@ class Onboarding:
             contact = await uow.contacts.by_address(chat)
             if contact is None:
                 return None
-            if contact.status in (ContactStatus.OPTED_OUT, ContactStatus.UNREACHABLE):
-                await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
-                await uow.commit()
+            if contact.status not in (ContactStatus.OPTED_OUT, ContactStatus.UNREACHABLE):
+                # They never left: there is nothing to come back from.
+                return t("already_active", contact.language)
+            await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
+            await uow.commit()
         return t("welcome_back", contact.language)
 
     async def set_language(self, chat: Address, lang: Language) -> str | None:

@@ -59,10 +59,14 @@ class TransientDeliveryError(DeliveryError):
 class PermanentDeliveryError(DeliveryError):
     """Retrying will not help: bot blocked, user deactivated, chat not found."""
 
-    def __init__(self, reason: str, *, recipient_gone: bool = True) -> None:
+    def __init__(
+        self, reason: str, *, recipient_gone: bool = True, code: str | None = None
+    ) -> None:
         super().__init__(reason)
         # True when the person can no longer be reached at this address at all.
         self.recipient_gone = recipient_gone
+        # The platform's own error name ("user_not_found", "blocked"), put into words for staff.
+        self.code = code
 
 
 class Messenger(Protocol):
@@ -209,6 +213,10 @@ class OutboxRepository(Protocol):
         ...
 
     async def has_key(self, idempotency_key: str) -> bool: ...
+    async def by_key(self, idempotency_key: str) -> OutgoingMessage | None: ...
+    async def for_contact(self, contact_id: int, kind: str) -> list[OutgoingMessage]:
+        """The contact's messages of one kind, oldest first."""
+        ...
 
 
 class InviteRepository(Protocol):

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from surveys import answers as answering
 from surveys import conversation as machine
-from surveys.alerts import AlertPolicy, alert_message, owner_address, staff_notice
+from surveys import evidence
+from surveys.alert_desk import AlertDesk, AlertDetails, alert_details
+from surveys.alerts import AlertPolicy, staff_notice
 from surveys.conversation import ContactEvent, ConversationContext, EventKind, Reply, Step
 from surveys.model import (
     Account,
@@ -23,6 +26,7 @@ from surveys.model import (
     AlertStatus,
     Answer,
     CadenceKind,
+    Channel,
     Contact,
     ContactLevel,
     ContactStatus,
@@ -35,6 +39,7 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
+from surveys.periods import period_phrase
 from surveys.ports import (
     Clock,
     ConcurrentUpdateError,
@@ -46,7 +51,7 @@ from surveys.questions import QUESTION_KEYS, question_text
 from surveys.reports import RoundSummary, summary_row
 from surveys.schedules import latest_due_period
 from surveys.sentiment import SentimentAnalyser
-from surveys.texts import t
+from surveys.texts import channel_name, failure_reason, t
 
 log = logging.getLogger(__name__)
 _RANK = {AlertStatus.OPEN: 0, AlertStatus.ACKNOWLEDGED: 1, AlertStatus.RESOLVED: 2}
@@ -74,13 +79,7 @@ class RoundOpened:
     invited: int
 
 
-@dataclass(frozen=True, slots=True)
-class AlertDetails:
-    alert: Alert
-    answer: Answer
-    contact: Contact
-    account: Account
-    round: Round
+__all__ = ["AlertDetails", "RoundOpened", "SurveyPolicy", "SurveyService", "TickReport"]
 
 
 @dataclass(slots=True)
@@ -102,6 +101,7 @@ class SurveyService:
         self.clock = clock
         self.analyser = analyser
         self.policy = policy or SurveyPolicy()
+        self.alert_desk = AlertDesk(clock, self.policy.alerts)
 
     # --- rounds ---------------------------------------------------------------------------
 
@@ -116,6 +116,7 @@ class SurveyService:
 
     async def open_round_now(self, account_id: int) -> RoundOpened:
         """A manual round: at most one per account per day, however often it is asked for."""
+        # Staff know it by its day; clients read it as a period (surveys.periods).
         today = self.clock.now().strftime("%Y-%m-%d")
         return await self.open_round(account_id, f"manual-{today}", today)
 
@@ -197,14 +198,19 @@ class SurveyService:
             return {}
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(sender)
-            conv = await uow.conversations.current_for_contact(contact.id) if contact else None
+            if contact is None or contact.status is ContactStatus.OPTED_OUT:
+                return {}  # an opted-out contact's words are neither kept nor read
+            conv = await uow.conversations.current_for_contact(contact.id)
         if conv is None:
             return {}
         key = machine.answer_key(conv)
         return {(text, key): await self._score(text, key)}
 
     async def _score(self, text: str, question: str) -> Sentiment:
-        return await asyncio.to_thread(self.analyser.analyse, text, question)
+        return await asyncio.to_thread(self._score_now, text, question)
+
+    def _score_now(self, text: str, question: str) -> Sentiment:
+        return evidence.checked(text, self.analyser.analyse(text, question))
 
     async def _handle_event(self, sender: Address, event: ContactEvent, scores: Scores) -> None:
         async with self.uow() as uow:
@@ -219,6 +225,13 @@ class SurveyService:
                 await self._notice_stranger(uow, sender, event)
                 await uow.commit()
                 return
+            if contact.status is ContactStatus.OPTED_OUT:
+                await self._notice(
+                    uow, contact, "opted_out_ignored",
+                    self._event_key("in", sender, event.message_id), start=_start_command(contact),
+                )  # fmt: skip
+                await uow.commit()
+                return
             await self._mark_reachable(uow, contact)
             conv = await uow.conversations.current_for_contact(contact.id)
             if conv is None:
@@ -229,6 +242,12 @@ class SurveyService:
                 return
             account, round_ = await self._round_of(uow, conv)
             now = self.clock.now()
+            if event.kind is EventKind.TEXT and (
+                key := await answering.earlier_question(uow, contact, conv, event.position)
+            ):
+                await self._add_to_answer(uow, sender, conv, key, event, account, contact, round_)
+                await uow.commit()
+                return
             step = machine.receive(conv, event, self._context(account, contact, round_, conv), now)
             await self._persist(
                 uow, conv, step, account, contact, round_, event.message_id, now, scores
@@ -243,6 +262,8 @@ class SurveyService:
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(sender)
             answer = await uow.answers.by_source(contact.id, message_id) if contact else None
+        if contact is not None and contact.status is ContactStatus.OPTED_OUT:
+            answer = None  # an opted-out contact's edit is a new message: not kept, not read
         if contact is None or answer is None:
             # Not an answer we know (e.g. an edit of a message sent before the round):
             # treat the new text as a fresh message rather than lose it.
@@ -257,22 +278,10 @@ class SurveyService:
             conv = await uow.conversations.get(answer.conversation_id)
             assert conv is not None
             account, round_ = await self._round_of(uow, conv)
-            updated = replace(
-                answer,
-                text=new_text,
-                truncated=truncated,
-                edited_at=now,
-                history=[*answer.history, {"text": answer.text, "replaced_at": now.isoformat()}],
-                sentiment=sentiment,
+            updated = answering.with_new_text(
+                answer, new_text, now, truncated=truncated, edited_at=now, sentiment=sentiment
             )
-            await uow.answers.update(updated)
-            existing = await uow.alerts.for_answer(answer.id)
-            if existing is not None:
-                # The owner reads the alert with the answer as it is now, and what it was.
-                note = {"edited_at": now.isoformat(), "previous_text": answer.text}
-                await uow.alerts.set_status(existing.id, existing.status, note, now)
-            else:
-                await self._maybe_alert(uow, updated, account, contact, round_)
+            await self._store_changed_answer(uow, answer, updated, account, contact, round_)
             notices = ["edit_kept", *(["truncated"] if truncated else [])]
             for key in notices:
                 await self._notice(
@@ -283,6 +292,50 @@ class SurveyService:
                     limit=machine.MAX_ANSWER_CHARS,
                 )
             await uow.commit()
+
+    async def _store_changed_answer(
+        self, uow: UnitOfWork, before: Answer, after: Answer, account: Account, contact: Contact,
+        round_: Round,
+    ) -> None:  # fmt: skip
+        """Store an answer's new text; its alert is re-read and its messages updated."""
+        await uow.answers.update(after)
+        existing = await uow.alerts.for_answer(before.id)
+        if existing is not None:
+            await self.alert_desk.answer_changed(uow, existing, before, after)
+        else:
+            await self._maybe_alert(uow, after, account, contact, round_)
+
+    async def _add_to_answer(
+        self, uow: UnitOfWork, sender: Address, conv: Conversation, key: str,
+        event: ContactEvent, account: Account, contact: Contact, round_: Round,
+    ) -> None:  # fmt: skip
+        """A message written before the contact could see the question the conversation is at
+        now: it belongs with their answer to the question they could see."""
+        now = self.clock.now()
+        text, _ = machine.bound_text(event.text)
+        if not text:
+            return
+        # Saved though unchanged: the version check makes two quick messages handled at once
+        # retry one after the other instead of both rewriting the same answer.
+        await uow.conversations.save(replace(conv, last_activity_at=now))
+        mine = [a for a in await uow.answers.for_conversations([conv.id]) if a.question_key == key]
+        if mine:
+            before = mine[-1]
+            joined, truncated = answering.joined(before, text)
+            after = answering.with_new_text(
+                before, joined, now, truncated=truncated,
+                sentiment=await self._score(joined, key),
+            )  # fmt: skip
+            await self._store_changed_answer(uow, before, after, account, contact, round_)
+        else:  # they had skipped it, then wrote after all
+            added = await uow.answers.add(
+                Answer(0, conv.id, key, text, now, source_message_id=event.message_id,
+                       sentiment=await self._score(text, key))
+            )  # fmt: skip
+            await self._maybe_alert(uow, added, account, contact, round_)
+        n = conv.question_keys.index(key) + 1
+        in_key = self._event_key("added", sender, event.message_id)
+        await self._notice(uow, contact, "added_to_answer", in_key, n=n)
 
     async def _notice_stranger(self, uow: UnitOfWork, sender: Address, event: ContactEvent) -> None:
         staff = await uow.staff.by_address(sender)
@@ -464,6 +517,9 @@ class SurveyService:
         assert message.id is not None
         async with self.uow() as uow:
             await uow.outbox.mark_failed(message.id, str(error))
+            if message.contact_id is None and error.recipient_gone:
+                # A staff member's message (an alert, a notice): they are the one gone.
+                await self.alert_desk.recipient_gone(uow, message, error)
             contact = await uow.contacts.get(message.contact_id) if message.contact_id else None
             if contact is not None and error.recipient_gone:
                 await uow.contacts.set_status(contact.id, ContactStatus.UNREACHABLE)
@@ -478,8 +534,8 @@ class SurveyService:
                         staff.language,
                         contact=contact.name,
                         account=account.name,
-                        channel=message.recipient.channel.value,
-                        reason=str(error),
+                        channel=channel_name(message.recipient.channel.value, staff.language),
+                        reason=failure_reason(error.code, str(error), staff.language),
                     )
                     key = f"unreachable:{message.id}:{staff.id}"
                     if notice := staff_notice(staff, text, key, self.clock.now()):
@@ -524,10 +580,11 @@ class SurveyService:
         if not answers or not policy.mildly_negative_throughout([a.sentiment for a in answers]):
             return
         last = answers[-1]
-        evidence = [e for a in answers for e in (a.sentiment.evidence if a.sentiment else [])]
+        found = [e for a in answers for e in (a.sentiment.evidence if a.sentiment else [])]
         assert last.sentiment is not None
         # The alert hangs on the last answer; its message carries every answer's evidence.
-        summary = replace(last, sentiment=replace(last.sentiment, evidence=evidence[:10]))
+        found = evidence.clean_evidence(" ".join(a.text for a in answers), found)
+        summary = replace(last, sentiment=replace(last.sentiment, evidence=found))
         await self._maybe_alert(uow, summary, account, contact, round_, force=True)
 
     async def _maybe_alert(
@@ -540,40 +597,7 @@ class SurveyService:
         *,
         force: bool = False,
     ) -> Alert | None:
-        if not force and not self.policy.alerts.raises_alert(answer.sentiment):
-            return None
-        alert = await uow.alerts.add_once(
-            Alert(
-                id=0,
-                answer_id=answer.id,
-                account_id=account.id,
-                owner_id=account.owner_id,
-                status=AlertStatus.OPEN,
-                created_at=self.clock.now(),
-            )
-        )
-        if alert is None:  # this answer already has its one alert
-            return None
-        owner = await uow.staff.get(account.owner_id) if account.owner_id else None
-        if owner is None:
-            log.warning("alert %s: account %s has no owner to tell", alert.id, account.id)
-            return alert
-        to = owner_address(owner, contact.reachable_at)
-        if to is None:
-            log.warning("alert %s: owner %s has no address on any platform", alert.id, owner.id)
-            return alert
-        message = alert_message(
-            alert,
-            account=account,
-            contact=contact,
-            round_=round_,
-            answer=answer,
-            owner=owner,
-            to=to,
-        )
-        message.next_attempt_at = self.clock.now()
-        await uow.outbox.enqueue(message)
-        return alert
+        return await self.alert_desk.raise_for(uow, answer, account, contact, round_, force=force)
 
     async def alert_rescored(self, answer_ids: list[int]) -> int:
         """Alerts for answers a re-scoring found negative; still one per answer at most."""
@@ -593,15 +617,7 @@ class SurveyService:
 
     @staticmethod
     async def alert_details(uow: UnitOfWork, alert: Alert) -> AlertDetails:
-        answer = await uow.answers.get(alert.answer_id)
-        assert answer is not None
-        conv = await uow.conversations.get(answer.conversation_id)
-        assert conv is not None
-        contact = await uow.contacts.get(conv.contact_id)
-        round_ = await uow.rounds.get(conv.round_id)
-        account = await uow.accounts.get(alert.account_id)
-        assert contact is not None and round_ is not None and account is not None
-        return AlertDetails(alert, answer, contact, account, round_)
+        return await alert_details(uow, alert)
 
     async def alerts_for_round(self, round_id: int) -> list[Alert]:
         async with self.uow() as uow:
@@ -654,15 +670,32 @@ class SurveyService:
                     late=new.late,
                     truncated=new.truncated,
                     sentiment=(scores or {}).get((new.text, new.question_key))
-                    or self.analyser.analyse(new.text, new.question_key),
+                    or self._score_now(new.text, new.question_key),
                 )
             )
             await self._maybe_alert(uow, answer, account, contact, round_)
         if before.status.is_open and not step.conversation.status.is_open:
             await self._maybe_alert_conversation(uow, before.id, account, contact, round_)
+        if _moves_on(before, step):
+            await self._retire_buttons(uow, contact, before)
         await self._enqueue_replies(
             uow, contact, before, step.replies, f"conv:{before.id}:v{before.version}"
         )
+
+    async def _retire_buttons(self, uow: UnitOfWork, contact: Contact, conv: Conversation) -> None:
+        """The conversation's questions sent so far lose their buttons (their answer, skip,
+        a re-asked copy or the end of the conversation came)."""
+        sent = await answering.messages_of(uow, contact, conv, ("question",))
+        # Looked up rather than left to the unique key: a refused insert is an error line in
+        # PostgreSQL's log, and most questions here lost their buttons steps ago.
+        retired = {
+            m.idempotency_key for m in await uow.outbox.for_contact(contact.id, "retire_buttons")
+        }
+        for question in sent:
+            if question.recipient.channel not in answering.EDITABLE:
+                continue
+            if answering.retire_key(question) not in retired:
+                await uow.outbox.enqueue(answering.retire_buttons(question, self.clock.now()))
 
     async def _enqueue_replies(
         self, uow: UnitOfWork, contact: Contact, conv: Conversation, replies: list[Reply], key: str
@@ -725,7 +758,7 @@ class SurveyService:
             },
             contact_name=contact.name,
             company=self.policy.company,
-            round_title=round_.title,
+            round_title=period_phrase(round_.period_key, round_.title, conv.language),
             reminder_delay=self.policy.reminder_delay,
         )
 
@@ -740,3 +773,18 @@ class SurveyService:
                     raise
                 log.info("concurrent update, retrying (%d/%d)", attempt, attempts)
         raise AssertionError("unreachable")
+
+
+def _moves_on(before: Conversation, step: Step) -> bool:
+    """Whether a step answers, skips, re-asks or ends the question the contact was shown."""
+    after = step.conversation
+    return (
+        after.question_index != before.question_index
+        or after.status != before.status
+        or any(reply.kind == "question" for reply in step.replies)
+    )
+
+
+def _start_command(contact: Contact) -> str:
+    # Slack has one slash command; its subcommands stand for Telegram's commands.
+    return "/candor start" if contact.channel is Channel.SLACK else "/start"

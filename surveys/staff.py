@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from surveys.alert_desk import staff_came_back
 from surveys.model import (
     Account,
     Address,
@@ -32,7 +33,7 @@ from surveys.questions import question_label
 from surveys.reports import render_table
 from surveys.schedules import describe, latest_due_period, next_due_at, validate_cron
 from surveys.service import SurveyService
-from surveys.texts import count
+from surveys.texts import count, t
 
 WRITERS = frozenset({StaffRole.ADMIN, StaffRole.MANAGER})
 READERS = frozenset({StaffRole.ADMIN, StaffRole.MANAGER, StaffRole.OWNER})
@@ -271,7 +272,11 @@ class StaffCommands:
 
     async def actor(self, address: Address) -> Staff | None:
         async with self.uow() as uow:
-            return await uow.staff.by_address(address)
+            person = await uow.staff.by_address(address)
+            if person is not None and person.unreachable_since is not None:
+                person = await staff_came_back(uow, person, address)
+                await uow.commit()
+            return person
 
     async def ensure_admin(
         self, address: Address, language: Language, display_name: str | None = None
@@ -723,10 +728,12 @@ class StaffCommands:
                 p.role.value,
                 str(p.telegram_user_id or "—"),
                 p.slack_user_id or "—",
+                _reachability(p, actor.language),
             ]
             for p in people
         ]
-        return Output(table=_table(["id", "name", "role", "telegram", "slack"], rows))
+        headers = ["id", "name", "role", "telegram", "slack", "alerts"]
+        return Output(table=_table(headers, rows))
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -854,3 +861,10 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
         return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
     return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _reachability(person: Staff, lang: Language) -> str:
+    """Whether alerts reach this person, or go past them to managers and admins."""
+    if person.unreachable_since is None:
+        return t("staff_reachable", lang)
+    return t("staff_unreachable", lang, since=f"{person.unreachable_since:%Y-%m-%d}")

@@ -16,7 +16,7 @@ CATALOG: dict[str, dict[Language, str]] = {
         ),
         Language.RU: (
             "Здравствуйте, {name}! Это служба клиентского сервиса {company}. Нам важен ваш "
-            "честный отзыв о периоде «{round}». Всего {count} коротких вопроса; отвечайте своими "
+            "честный отзыв о {round}. Всего {count} коротких вопроса; отвечайте своими "
             "словами. Ответы получает клиентский сервис, а не команда проекта.\n"
             "Кнопки под каждым вопросом позволяют пропустить его, ответить позже или отказаться от опроса."
         ),
@@ -78,14 +78,8 @@ CATALOG: dict[str, dict[Language, str]] = {
         Language.RU: "Извините, я понимаю только текст. Пожалуйста, напишите ответ словами.",
     },
     "truncated": {
-        Language.EN: (
-            "Your answer was longer than {limit} characters; the first {limit} are kept. "
-            "You can send the rest as another message."
-        ),
-        Language.RU: (
-            "Ответ длиннее {limit} символов; сохранены первые {limit}. "
-            "Остальное можно отправить следующим сообщением."
-        ),
+        Language.EN: "Your answer was longer than {limit} characters; the first {limit} are kept.",
+        Language.RU: "Ответ длиннее {limit} символов; сохранены первые {limit}.",
     },
     "empty_answer": {
         Language.EN: "The message is empty. Please type your answer, or /skip.",
@@ -115,10 +109,65 @@ CATALOG: dict[str, dict[Language, str]] = {
         Language.EN: "Could not reach {contact} ({account}) on {channel}: {reason}. They are marked unreachable.",
         Language.RU: "Не удалось связаться с {contact} ({account}) через {channel}: {reason}. Контакт помечен как недоступный.",
     },
+    "reason.user_not_found": {
+        Language.EN: "this Slack user no longer exists",
+        Language.RU: "такого пользователя Slack больше нет",
+    },
+    "reason.users_not_found": {
+        Language.EN: "no Slack user has this e-mail",
+        Language.RU: "в Slack нет пользователя с таким адресом",
+    },
+    "reason.account_inactive": {
+        Language.EN: "this Slack account has been deactivated",
+        Language.RU: "эта учётная запись Slack отключена",
+    },
+    "reason.user_disabled": {
+        Language.EN: "this Slack account has been deactivated",
+        Language.RU: "эта учётная запись Slack отключена",
+    },
+    "reason.cannot_dm_bot": {
+        Language.EN: "this Slack user is a bot and cannot be written to",
+        Language.RU: "это бот Slack, ему нельзя написать",
+    },
+    "reason.channel_not_found": {
+        Language.EN: "the Slack conversation no longer exists",
+        Language.RU: "этого разговора в Slack больше нет",
+    },
+    "reason.is_archived": {
+        Language.EN: "the Slack conversation is archived",
+        Language.RU: "разговор в Slack архивирован",
+    },
+    "reason.user_not_visible": {
+        Language.EN: "this Slack user is not visible to the bot",
+        Language.RU: "боту не виден этот пользователь Slack",
+    },
+    "reason.not_in_channel": {
+        Language.EN: "the bot is not in this Slack conversation",
+        Language.RU: "бота нет в этом разговоре Slack",
+    },
+    "reason.blocked": {
+        Language.EN: "they blocked the bot",
+        Language.RU: "бот заблокирован",
+    },
+    "reason.deactivated": {
+        Language.EN: "their Telegram account has been deleted",
+        Language.RU: "учётная запись Telegram удалена",
+    },
+    "reason.chat_not_found": {
+        Language.EN: "this Telegram chat no longer exists",
+        Language.RU: "этого чата в Telegram больше нет",
+    },
+    "channel.telegram": {Language.EN: "Telegram", Language.RU: "Telegram"},
+    "channel.slack": {Language.EN: "Slack", Language.RU: "Slack"},
+    "channel.console": {Language.EN: "the console", Language.RU: "консоль"},
     "label.outcome": {Language.EN: "outcome", Language.RU: "результат"},
     "label.speed": {Language.EN: "speed", Language.RU: "скорость"},
     "label.politeness": {Language.EN: "politeness", Language.RU: "вежливость"},
     "label.comment": {Language.EN: "comment", Language.RU: "комментарий"},
+    "label.comment_shown": {
+        Language.EN: "(a comment after the questions)",
+        Language.RU: "(комментарий после вопросов)",
+    },
     "no_evidence": {Language.EN: "overall tone", Language.RU: "общий тон"},
 }
 
@@ -148,6 +197,17 @@ def plural_index(n: int, lang: Language) -> int:
 def count(n: int, word: str, lang: Language) -> str:
     """``n`` with ``word`` in the right form: "1 contact", "5 контактов"."""
     return f"{n} {PLURALS[word][lang][plural_index(n, lang)]}"
+
+
+def failure_reason(code: str | None, raw: str, lang: Language) -> str:
+    """A platform's refusal in words ("this Slack user no longer exists"), else as given."""
+    key = f"reason.{code}"
+    return t(key, lang) if code and key in CATALOG else raw
+
+
+def channel_name(channel: str, lang: Language) -> str:
+    key = f"channel.{channel}"
+    return t(key, lang) if key in CATALOG else channel
 
 
 def language_of(code: str | None, default: Language) -> Language:
@@ -269,6 +329,65 @@ CATALOG.update(
         "button_forged": {
             Language.EN: "This button is not valid.",
             Language.RU: "Эта кнопка недействительна.",
+        },
+    }
+)
+
+# Conversation defects (issue 10): quick second messages, opt-out, alerts kept true.
+CATALOG.update(
+    {
+        "added_to_answer": {
+            Language.EN: "Added to your answer to question {n}.",
+            Language.RU: "Добавлено к вашему ответу на вопрос {n}.",
+        },
+        "opted_out_ignored": {
+            Language.EN: "You have opted out of feedback surveys, so this message is not kept. Send {start} to take part again.",
+            Language.RU: "Вы отписались от опросов, поэтому это сообщение не сохранено. Чтобы снова участвовать, отправьте {start}.",
+        },
+        "already_active": {
+            Language.EN: "You are connected to client service. We will write here when it is time for a short feedback survey.",
+            Language.RU: "Вы подключены к клиентскому сервису. Мы напишем сюда, когда придёт время короткого опроса.",
+        },
+        "button_not_for_staff": {
+            Language.EN: "This button answers a client's survey question; it does nothing for staff.",
+            Language.RU: "Эта кнопка — для ответа клиента на вопрос опроса; сотрудникам она ничего не делает.",
+        },
+        "alert_button_staff_only": {
+            Language.EN: "Only client service staff can acknowledge or resolve alerts.",
+            Language.RU: "Принимать и закрывать алерты могут только сотрудники клиентского сервиса.",
+        },
+        "alert_forwarded": {
+            Language.EN: "An alert for {account} could not reach its owner {owner}, so it comes to you.",
+            Language.RU: "Алерт по аккаунту {account} не удалось доставить владельцу ({owner}), поэтому он пришёл вам.",
+        },
+        "alert_no_owner": {
+            Language.EN: "An alert for {account}, which has no owner to receive it, so it comes to you.",
+            Language.RU: "Алерт по аккаунту {account}: у аккаунта нет владельца, поэтому алерт пришёл вам.",
+        },
+        "alert_more_comments": {
+            Language.EN: "Updated: {n} negative comments from this client in this round.",
+            Language.RU: "Обновлено: негативных комментариев клиента в этом опросе — {n}.",
+        },
+        "alert_edited": {
+            Language.EN: "The client edited this answer; it still reads as negative.",
+            Language.RU: "Клиент исправил этот ответ; он по-прежнему звучит негативно.",
+        },
+        "alert_cleared": {
+            Language.EN: "The client edited this answer; it no longer reads as negative.",
+            Language.RU: "Клиент исправил этот ответ; он больше не звучит негативно.",
+        },
+        "staff_unreachable": {
+            Language.EN: "to managers since {since}",
+            Language.RU: "менеджерам с {since}",
+        },
+        "staff_reachable": {Language.EN: "yes", Language.RU: "да"},
+        "invite_slack_failed": {
+            Language.EN: "Cannot invite {ref}: {reason}.",
+            Language.RU: "Не удалось пригласить {ref}: {reason}.",
+        },
+        "invite_slack_unusable": {
+            Language.EN: "Cannot invite {ref}: this Slack account is deactivated or a bot.",
+            Language.RU: "Не удалось пригласить {ref}: эта учётная запись Slack отключена или это бот.",
         },
     }
 )

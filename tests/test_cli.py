@@ -133,7 +133,8 @@ def test_demo_with_piped_answers_prints_alert_and_summary(tmp_path: Path) -> Non
     assert "Olga Petrova, account owner" in out
     assert "Negative feedback from Northwind Logistics (demo)" in out
     assert "Answer: Too slow, you missed deadlines and I am not happy" in out
-    assert "Question: speed" in out and "Why flagged:" in out
+    # The question as the client saw it, not an internal key.
+    assert "Question: How do you find the speed of our work" in out and "Why flagged:" in out
     assert "Alerts sent to the account owner in this round: 1" in out
     # The sticker got a polite request for text and was not taken as an answer.
     assert "I can only read text" in out
@@ -150,7 +151,7 @@ def test_demo_in_russian_and_replayable_on_the_same_database(tmp_path: Path) -> 
     first = candor("demo", "--lang", "ru", cwd=tmp_path, stdin=answers)
     assert first.returncode == 0, first.stderr
     assert "Негативный отзыв: Северный ветер (демо)" in first.stdout
-    assert "Вопрос: вежливость" in first.stdout
+    assert "Вопрос: Было ли общение с нами вежливым и корректным?" in first.stdout
     assert "Алертов владельцу аккаунта в этом опросе: 1" in first.stdout
     assert "Сводка опроса" in first.stdout
     second = candor("demo", "--lang", "ru", cwd=tmp_path, stdin="Хорошо\n/decline\n")

@@ -132,7 +132,7 @@ async def test_same_chat_reopening_its_used_link_is_already_bound(
     again = await onboarding.redeem(token, TG_777, None)
 
     assert again.status is RedeemStatus.ALREADY_BOUND
-    assert again.text == t("welcome_back", Language.EN)
+    assert again.text == t("already_active", Language.EN)
     bound = await contact_now(uow, contact.id)
     assert bound.reachable_at == TG_777 and bound.status is ContactStatus.ACTIVE
 

@@ -150,7 +150,10 @@ async def test_slack_trend_chart_and_refusals(slack: SlackHarness) -> None:
     png = slack.api.uploads[complete.params["files"][0]["id"]]
     assert imread(io.BytesIO(png)).shape[:2] == (1125, 900)
 
-    assert await slack_say(slack, "report Nowhere csv") == "No account «Nowhere». See /accounts."
+    assert (
+        await slack_say(slack, "report Nowhere csv")
+        == "No account «Nowhere». See /candor accounts."
+    )
     slack.app.commands.reports.max_file_bytes = 1000
     refusal = await slack_say(slack, f"report {ACCOUNT} xlsx")
     await slack.deliver()

@@ -93,6 +93,14 @@ async def write(slack: SlackHarness, user: str, text: str) -> None:
     assert status == 200
 
 
+IN_WORDS = {
+    "user_not_found": "this Slack user no longer exists",
+    "account_inactive": "this Slack account has been deactivated",
+    "cannot_dm_bot": "this Slack user is a bot and cannot be written to",
+    "not_in_channel": "the bot is not in this Slack conversation",
+}
+
+
 async def globex_with_anna(slack: SlackHarness) -> None:
     """Globex, owned by the admin, with Anna found by e-mail."""
     assert "added" in await say(slack, "account_add Globex gold en Europe/Moscow")
@@ -202,8 +210,9 @@ async def test_a_contact_slack_refuses_for_good_becomes_unreachable_and_staff_ar
     assert mine["question"].status is OutboxStatus.FAILED
     assert "unreachable" in (mine["question"].last_error or "")
 
+    # Said in words: "this Slack user no longer exists", not "slack: user_not_found".
     told = (
-        f"Could not reach Anna Smith (Globex) on slack: slack: {error}. "
+        f"Could not reach Anna Smith (Globex) on Slack: {IN_WORDS[error]}. "
         "They are marked unreachable."
     )
     for staff in (SLACK_ADMIN, MAX):  # the owner and the manager, each by DM

@@ -29,6 +29,7 @@ OLGA = "UOLGA"  # an owner, added with staff_add
 STRANGER = "USTRANGER"  # nobody: not staff, not a contact
 
 STAFF_ONLY = "This command is only for client service staff."
+ALERT_STAFF_ONLY = "Only client service staff can acknowledge or resolve alerts."
 NEGATIVE = "Terrible result, not happy at all"
 
 
@@ -155,7 +156,7 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
         "Anna Smith (user, ru) added to «Globex» and will be surveyed in the next round."
     )
     assert await say(slack, "invite Globex nobody@client.example") == (
-        "Slack: users_not_found (nobody@client.example)"
+        "Cannot invite nobody@client.example: no Slack user has this e-mail."
     )
     assert await say(slack, "contacts Initech Corp") == (
         "«Initech Corp» has no contacts yet. Invite one: /candor invite"
@@ -169,8 +170,8 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
     assert (await table(slack, "accounts"))[2].split()[-2] == "1/1"
 
     staff = await table(slack, "staff")
-    assert staff[0].split() == ["id", "name", "role", "telegram", "slack"]
-    assert staff[2].split() == ["#1", "Admin", SLACK_ADMIN, "admin", "—", SLACK_ADMIN]
+    assert staff[0].split() == ["id", "name", "role", "telegram", "slack", "alerts"]
+    assert staff[2].split() == ["#1", "Admin", SLACK_ADMIN, "admin", "—", SLACK_ADMIN, "yes"]
 
     assert await say(slack, f"staff_add owner <@{OLGA}|olga> Olga Owner") == (
         "Olga Owner added as owner (#2)."
@@ -200,6 +201,7 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
         "owner",
         "12345",
         OLGA,
+        "yes",
     ]
     assert await say(slack, f'staff_link "Olga Owner" <@{MAX}|max>') == (
         f"Olga Owner is now also reachable as {MAX}."
@@ -498,8 +500,8 @@ async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackH
     blocks = await open_home(slack, SLACK_ADMIN)
     assert texts_in(blocks) == [
         "Candor",
-        "*Open alerts*",
-        f"*#1* [open] {ACCOUNT} · Anna Smith · outcome: "
+        "*Open alerts: 1*",
+        f"*#1* [open] {ACCOUNT} · Anna Smith · Are you satisfied with the result, and was the…: "
         "Terrible result &amp; &lt;!channel&gt; not happy",
         "*Current rounds*",
         f"{ACCOUNT} — 2026-11-02: 1/1 (100%)",
@@ -590,6 +592,13 @@ async def press(
     return slack.api.responses_to(rid)
 
 
+def alert_updates(api: Any, user: str) -> list[Any]:
+    """chat.update calls on ``user``'s DM (questions losing their buttons are elsewhere)."""
+    return [
+        c for c in api.calls_to("chat.update") if c.params["channel"] == api.dm_channel_of(user)
+    ]
+
+
 def context_lines(message: dict[str, Any]) -> list[str]:
     return [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
 
@@ -599,7 +608,7 @@ async def test_owner_acknowledges_then_resolves_an_alert(slack: SlackHarness) ->
     alert = await negative_alert(slack)
 
     assert await press(slack, OLGA, alert, "alert_ack", "1") == []
-    [update] = api.calls_to("chat.update")
+    [update] = alert_updates(api, OLGA)
     assert update.params["channel"] == api.dm_channel_of(OLGA)
     assert update.params["ts"] == alert["ts"]
     [acked] = slack.dm(OLGA)
@@ -623,7 +632,7 @@ async def test_owner_acknowledges_then_resolves_an_alert(slack: SlackHarness) ->
     assert [n["status"] for n in stored.notes if "status" in n] == ["acknowledged", "resolved"]
     assert await say(slack, "alerts") == "No open alerts."
     assert await say(slack, "alerts", OLGA) == "No open alerts."
-    assert len(api.calls_to("chat.update")) == 2
+    assert len(alert_updates(api, OLGA)) == 2
 
     # A stale Acknowledge (from the first rendering, still showing both buttons): alerts only
     # move forward, so nothing changes, and the message stays as it is now.
@@ -641,9 +650,9 @@ async def test_a_non_staff_presser_changes_nothing(slack: SlackHarness) -> None:
         for action in ("alert_ack", "alert_resolve"):
             responses = await press(slack, user, alert, action, "1")
             assert responses == [
-                {"text": STAFF_ONLY, "response_type": "ephemeral", "replace_original": False}
+                {"text": ALERT_STAFF_ONLY, "response_type": "ephemeral", "replace_original": False}
             ]
-    assert api.calls_to("chat.update") == []
+    assert alert_updates(api, OLGA) == []
     assert slack.dm(OLGA) == [alert]
     [stored] = await alerts(slack)
     assert stored.status is AlertStatus.OPEN and stored.notes == []
@@ -669,7 +678,7 @@ async def test_forged_and_foreign_alert_buttons_change_nothing(slack: SlackHarne
     assert [r["text"] for r in responses] == ["No alert #1."]
     assert all(r["response_type"] == "ephemeral" for r in api.responses[-6:])
 
-    assert api.calls_to("chat.update") == []
+    assert alert_updates(api, OLGA) == []
     assert slack.dm(OLGA) == [alert]
     [stored] = await alerts(slack)
     assert stored.status is AlertStatus.OPEN and stored.notes == []

@@ -987,7 +987,7 @@ async def test_list_staff_shows_every_person(commands: StaffCommands, team: Team
 
     assert out.table is not None
     lines = out.table.split("\n")
-    assert lines[0].split() == ["id", "name", "role", "telegram", "slack"]
+    assert lines[0].split() == ["id", "name", "role", "telegram", "slack", "alerts"]
     body = "\n".join(lines[2:])
     for name, role in [
         ("Olga Owner", "owner"),

@@ -131,8 +131,8 @@ async def test_a_blocked_contact_becomes_unreachable_and_staff_are_told(
     for staff_chat in (ADMIN_ID, MAX):  # the owner and the manager
         told = [t for t in tg.texts(staff_chat) if t.startswith("Could not reach")]
         assert told == [
-            "Could not reach Anna Smith (Globex) on telegram: Forbidden: bot was blocked by the "
-            "user. They are marked unreachable."
+            "Could not reach Anna Smith (Globex) on Telegram: they blocked the bot. "
+            "They are marked unreachable."
         ], staff_chat
 
     # Later deliveries leave the chat alone: no retries, no reminder, no closing notice.

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import string
+from pathlib import Path
 
 import pytest
 
+from bot.slack.messenger import RECIPIENT_GONE
+from surveys.evidence import clean_evidence, has_words
 from surveys.model import Language
+from surveys.periods import period_phrase
 from surveys.questions import QUESTION_KEYS, question_text, validate_overrides
 from surveys.texts import CATALOG, t
 
@@ -50,3 +55,116 @@ def test_bad_overrides_are_rejected(overrides: dict[str, dict[str, str]]) -> Non
 
 def test_three_questions_in_order() -> None:
     assert QUESTION_KEYS == ("outcome", "speed", "politeness")
+
+
+# --- every text the code asks for exists ----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+# Calls whose literal string arguments name catalogue keys.
+KEYED_CALLS = {"t": (0,), "_notice": (1, 2), "update_messages": (2,)}
+
+
+def _looks_like_key(value: object) -> bool:
+    return isinstance(value, str) and value.replace("_", "").replace(".", "").isalnum()
+
+
+def catalogue_keys_in_code() -> set[tuple[str, str]]:
+    """(file, key) for every literal key the code passes to t() and the notice helpers."""
+    found: set[tuple[str, str]] = set()
+    for path in [*ROOT.glob("surveys/**/*.py"), *ROOT.glob("bot/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            for i in KEYED_CALLS.get(str(name), ()):
+                arg = node.args[i] if i < len(node.args) else None
+                if isinstance(arg, ast.Constant) and _looks_like_key(arg.value):
+                    found.add((path.name, str(arg.value)))
+    return found
+
+
+def test_every_text_the_code_asks_for_is_in_the_catalogue_in_both_languages() -> None:
+    used = catalogue_keys_in_code()
+    assert len(used) > 40  # the scan does find the code's texts
+    missing = sorted((f, k) for f, k in used if k not in CATALOG)
+    assert missing == []
+    for _, key in used:
+        assert set(CATALOG[key]) == set(Language), key
+
+
+@pytest.mark.parametrize("error", sorted(RECIPIENT_GONE))
+def test_every_slack_refusal_is_said_in_words(error: str) -> None:
+    assert f"reason.{error}" in CATALOG
+
+
+# --- evidence and period names ---------------------------------------------------------------
+
+
+def test_evidence_is_each_phrase_once_never_a_cut_copy_or_markup() -> None:
+    text = "Ничего не работает. ничего не работает! <b>bad</b>"
+    evidence = ["ничего не работает", "ничего не работае", "Ничего не работает", "<b>bad</b>"]
+    assert clean_evidence(text, evidence) == ["ничего не работает"]
+
+
+def test_the_whole_long_message_is_not_evidence() -> None:
+    text = "we waited and waited for the release and nobody told us anything about it"
+    assert clean_evidence(text, [text, "nobody told us"]) == ["nobody told us"]
+
+
+@pytest.mark.parametrize(
+    ("text", "wordy"),
+    [("x" * 10_000, False), ("<b></b><script></script>", False), ("!!! 123 ???", False),
+     ("ok", True), ("Всё плохо", True)],
+)  # fmt: skip
+def test_text_without_words(text: str, wordy: bool) -> None:
+    assert has_words(text) is wordy
+
+
+@pytest.mark.parametrize(
+    ("key", "title", "en", "ru"),
+    [
+        ("manual-2026-11-29", "2026-11-29", "the work in November 2026",
+         "нашей работе в ноябре 2026 года"),
+        ("sprint-14", "Sprint 14", "Sprint 14", "спринте 14"),
+        ("2026-Q3", "2026-Q3", "the work in Q3 2026", "нашей работе в 3-м квартале 2026 года"),
+        ("2026-H1", "2026-H1", "the work in the first half of 2026",
+         "нашей работе в первом полугодии 2026 года"),
+    ],
+)  # fmt: skip
+def test_a_round_is_named_as_a_period(key: str, title: str, en: str, ru: str) -> None:
+    assert period_phrase(key, title, Language.EN) == en
+    assert period_phrase(key, title, Language.RU) == ru
+
+
+def language_tables() -> list[tuple[str, dict[object, object]]]:
+    """Every module-level table keyed by language in surveys/ and bot/ (alert labels, App
+    Home headings, ...): texts kept outside the catalogue must be complete too."""
+    import importlib
+    import pkgutil
+
+    import bot
+    import surveys
+
+    tables = []
+    for package in (surveys, bot):
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if info.name.endswith("__main__"):
+                continue
+            try:
+                module = importlib.import_module(info.name)
+            except ImportError:  # an optional backend's dependency is not installed
+                continue
+            for name, value in vars(module).items():
+                keyed = isinstance(value, dict) and value
+                if keyed and all(isinstance(k, Language) for k in value):
+                    tables.append((f"{info.name}.{name}", value))
+    return tables
+
+
+def test_texts_outside_the_catalogue_exist_in_both_languages() -> None:
+    tables = language_tables()
+    assert any(name.endswith("ALERT_LABELS") for name, _ in tables)
+    for name, table in tables:
+        assert set(table) == set(Language), name
+        for text in table.values():
+            assert text, name

@@ -147,6 +147,20 @@ def alert_blocks(
     return blocks
 
 
+def render_update(message: OutgoingMessage) -> tuple[str, list[Block]]:
+    """A delivered message as it should read now: an alert's current state, or a question
+    without its buttons (the last part, which is the one that carried them)."""
+    lang = Language(message.payload.get("lang", "en"))
+    if message.kind == "alert_update":
+        fields = message.payload["alert"]
+        status = AlertStatus(str(fields.get("status", AlertStatus.OPEN.value)))
+        fallback = f"{ALERT_LABELS[lang][0]}: {fields['account']} · {fields['contact']}"
+        return escape(fallback), alert_blocks(
+            fields, lang, status, message.payload.get("status_line")
+        )
+    return render(message)[-1]
+
+
 def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
     """One outgoing message as Slack messages: (fallback text, blocks), in order."""
     lang = Language(message.payload.get("lang", "en"))

@@ -6,7 +6,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import escape, render
+from bot.slack.blocks import escape, render, render_update
 from bot.slack.limiter import SlackLimiter
 from surveys.model import Address, Channel, Document, OutgoingMessage
 from surveys.ports import PermanentDeliveryError, TransientDeliveryError
@@ -45,7 +45,7 @@ def classify(exc: SlackApiError) -> Exception:
     if status >= 500 or error in TRANSIENT:
         return TransientDeliveryError(f"slack: {error or status}")
     return PermanentDeliveryError(
-        f"slack: {error or status}", recipient_gone=error in RECIPIENT_GONE
+        f"slack: {error or status}", recipient_gone=error in RECIPIENT_GONE, code=error or None
     )
 
 
@@ -67,6 +67,8 @@ class SlackMessenger:
         return self._dm_channels[user_id]
 
     async def send(self, message: OutgoingMessage) -> str | None:
+        if message.payload.get("target_id"):
+            return await self._update(message)
         sent: str | None = None
         try:
             channel = await self.dm_channel(message.recipient.address)
@@ -110,3 +112,20 @@ class SlackMessenger:
             raise TransientDeliveryError(f"network: {exc!r}") from exc
         files = response.get("files") or [{}]
         return str(files[0].get("id") or "") or None
+
+    async def _update(self, message: OutgoingMessage) -> str:
+        """chat.update on a message already delivered (its id is "channel:ts")."""
+        target = str(message.payload["target_id"])
+        channel, _, ts = target.partition(":")
+        text, blocks = render_update(message)
+        try:
+            async with self.limiter.slot("chat.update", channel):
+                await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            error = classify(exc)
+            if isinstance(error, PermanentDeliveryError) and not error.recipient_gone:
+                return target  # e.g. message_not_found, cant_update_message: nothing to change
+            raise error from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientDeliveryError(f"network: {exc!r}") from exc
+        return target

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from aiogram import Bot
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
-    TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
 )
 from aiogram.types import BufferedInputFile, Message
 
 from bot.telegram.callbacks import Signer
 from bot.telegram.limiter import TelegramLimiter
-from bot.telegram.render import render
+from bot.telegram.render import render, render_alert_update
 from surveys.model import Address, Channel, Document, OutgoingMessage
 from surveys.ports import PermanentDeliveryError, TransientDeliveryError
 
@@ -39,6 +34,8 @@ class TelegramMessenger:
 
     async def send(self, message: OutgoingMessage) -> str | None:
         chat_id = _chat_id(message.recipient)
+        if message.payload.get("target_id"):
+            return await self._edit(chat_id, message)
         sent_id: str | None = None
         for text, keyboard in render(message, self.signer):
             async with self.limiter.slot(chat_id):
@@ -46,7 +43,7 @@ class TelegramMessenger:
         return sent_id
 
     async def _send_one(self, chat_id: int, text: str, keyboard: object) -> str:
-        with _translated():
+        try:
             sent = await self.bot.send_message(
                 chat_id,
                 text,
@@ -54,6 +51,8 @@ class TelegramMessenger:
                 reply_markup=keyboard,  # type: ignore[arg-type]
                 link_preview_options=None,
             )
+        except TelegramAPIError as exc:
+            raise delivery_error(exc) from exc
         return str(sent.message_id)
 
     async def send_file(self, recipient: Address, document: Document, caption: str) -> str | None:
@@ -68,13 +67,41 @@ class TelegramMessenger:
         upload = BufferedInputFile(document.data, filename=document.filename)
         caption = caption[:CAPTION_LIMIT]  # plain text: no parse_mode, nothing to escape
         sent: Message
-        async with self.limiter.slot(chat_id):
-            with _translated():
+        try:
+            async with self.limiter.slot(chat_id):
                 if document.mime == "image/png" and size <= PHOTO_LIMIT:
                     sent = await self.bot.send_photo(chat_id, upload, caption=caption)
                 else:
                     sent = await self.bot.send_document(chat_id, upload, caption=caption)
+        except TelegramAPIError as exc:
+            raise delivery_error(exc) from exc
         return str(sent.message_id)
+
+    async def _edit(self, chat_id: int, message: OutgoingMessage) -> str:
+        """Change a message already delivered: take a question's buttons away, or show an
+        alert as it is now."""
+        target = int(message.payload["target_id"])
+        try:
+            async with self.limiter.slot(chat_id):
+                if message.kind == "alert_update":
+                    text, keyboard = render_alert_update(message, self.signer)
+                    await self.bot.edit_message_text(
+                        text, chat_id=chat_id, message_id=target, parse_mode="HTML",
+                        reply_markup=keyboard,
+                    )  # fmt: skip
+                else:
+                    await self.bot.edit_message_reply_markup(
+                        chat_id=chat_id, message_id=target, reply_markup=None
+                    )
+        except TelegramBadRequest as exc:
+            # Already as wanted ("message is not modified"), or gone / too old to edit:
+            # there is nothing left to change, which is not a failure.
+            if not _is_gone(exc):
+                return str(target)
+            raise delivery_error(exc) from exc
+        except TelegramAPIError as exc:
+            raise delivery_error(exc) from exc
+        return str(target)
 
 
 def _chat_id(recipient: Address) -> int:
@@ -84,21 +111,24 @@ def _chat_id(recipient: Address) -> int:
         raise PermanentDeliveryError(f"not a Telegram chat id: {recipient.address!r}") from None
 
 
-@contextmanager
-def _translated() -> Iterator[None]:
-    """aiogram's errors as the delivery worker's transient or permanent failures."""
-    try:
-        yield
-    except TelegramRetryAfter as exc:
-        raise TransientDeliveryError(exc.message, retry_after=exc.retry_after) from exc
-    except TelegramForbiddenError as exc:
+def _is_gone(exc: TelegramAPIError) -> bool:
+    text = exc.message.lower()
+    return "chat not found" in text or "user not found" in text
+
+
+def delivery_error(exc: TelegramAPIError) -> Exception:
+    """An aiogram error as the delivery worker's transient or permanent failure."""
+    if isinstance(exc, TelegramRetryAfter):
+        return TransientDeliveryError(exc.message, retry_after=exc.retry_after)
+    if isinstance(exc, TelegramForbiddenError):
         # Blocked by the user, or the user is deactivated: only they can undo it.
-        raise PermanentDeliveryError(exc.message) from exc
-    except (TelegramNotFound, TelegramBadRequest) as exc:
-        gone = "chat not found" in exc.message.lower() or "user not found" in exc.message.lower()
-        raise PermanentDeliveryError(exc.message, recipient_gone=gone) from exc
-    except TelegramUnauthorizedError as exc:
-        # A revoked token fails every message alike; retrying lets a fixed token catch up.
-        raise TransientDeliveryError(exc.message) from exc
-    except (TelegramNetworkError, TelegramServerError) as exc:
-        raise TransientDeliveryError(exc.message) from exc
+        code = "deactivated" if "deactivated" in exc.message.lower() else "blocked"
+        return PermanentDeliveryError(exc.message, code=code)
+    if isinstance(exc, TelegramNotFound | TelegramBadRequest):
+        gone = _is_gone(exc)
+        return PermanentDeliveryError(
+            exc.message, recipient_gone=gone, code="chat_not_found" if gone else None
+        )
+    # A revoked token fails every message alike; retrying lets a fixed token catch up.
+    # Network trouble and Telegram's 5xx are worth another try as well.
+    return TransientDeliveryError(exc.message)

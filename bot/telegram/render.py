@@ -123,6 +123,17 @@ def _visible(html_text: str) -> str:
     return html.unescape(_TAG.sub("", html_text))
 
 
+def render_alert_update(
+    message: OutgoingMessage, signer: Signer
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """An alert as it is now (its answer edited, more comments, no longer negative)."""
+    lang = Language(message.payload.get("lang", "en"))
+    fields = message.payload["alert"]
+    status = AlertStatus(str(fields.get("status", AlertStatus.OPEN.value)))
+    text = alert_html(fields, lang, message.payload.get("status_line"))
+    return text, alert_keyboard(int(fields["alert_id"]), lang, signer, status)
+
+
 def render(
     message: OutgoingMessage, signer: Signer
 ) -> list[tuple[str, InlineKeyboardMarkup | None]]:

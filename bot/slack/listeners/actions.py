@@ -14,7 +14,7 @@ from bot.slack.context import SlackContext, language_of
 from surveys.alerts import alert_fields, status_line
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import AlertStatus
-from surveys.staff import StaffError, say
+from surveys.staff import StaffError
 from surveys.texts import t
 
 SURVEY = {
@@ -42,23 +42,20 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         current = await ctx.service.is_current_question(ctx.address(user), conversation, question)
         if not current:
             # An old button, or a value that was never ours: nothing changes.
+            staff = await ctx.commands.actor(ctx.address(user))
             await respond(
-                text=t("button_stale", lang), response_type="ephemeral", replace_original=False
+                text=t("button_not_for_staff" if staff else "button_stale", lang),
+                response_type="ephemeral",
+                replace_original=False,
             )
             return
         event = ContactEvent(
             SURVEY[action["action_id"]], message_id=f"act:{action.get('action_ts')}"
         )
+        # A skipped or declined question loses its buttons through the outbox (chat.update),
+        # like an answered or re-asked one.
         await ctx.service.handle_event(ctx.address(user), event)
         ctx.wake_delivery()
-        message = body.get("message") or {}
-        channel = (body.get("channel") or {}).get("id")
-        if channel and message.get("ts"):
-            # The question was dealt with: its buttons go, so they cannot be pressed twice.
-            blocks = [b for b in message.get("blocks", []) if b.get("block_id") != "survey"]
-            await client.chat_update(
-                channel=channel, ts=message["ts"], text=message.get("text") or " ", blocks=blocks
-            )
 
     @app.action(re.compile(r"^alert_(ack|resolve)$"))
     async def on_alert_button(
@@ -71,7 +68,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         actor = await ctx.commands.actor(ctx.address(user))
         if actor is None:
             await respond(
-                text=say("staff_only", lang), response_type="ephemeral", replace_original=False
+                text=t("alert_button_staff_only", lang),
+                response_type="ephemeral",
+                replace_original=False,
             )
             return
         try:

@@ -16,7 +16,7 @@ from surveys.commands import CLIENT_COMMANDS, LEVELS, Invitee, Usage
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Address, Channel, Language, Staff
 from surveys.staff import Output, StaffError
-from surveys.texts import t
+from surveys.texts import failure_reason, t
 
 _SYNTAX = {
     "person": ("<@user>", "<@user>"),
@@ -42,7 +42,7 @@ class SlackPlatform:
 
     async def invitee(self, args: list[str], lang: Language) -> tuple[Invitee, list[str]]:
         assert self.client is not None
-        user_id, found_name, email = await _slack_user(self.client, args[0])
+        user_id, found_name, email = await _slack_user(self.client, args[0], lang)
         rest = args[1:]
         name = rest.pop(0) if rest and rest[0].lower() not in LEVELS else found_name
         return Invitee(name, Address(Channel.SLACK, user_id), email), rest
@@ -55,7 +55,9 @@ PLATFORM = SlackPlatform()  # for usage and help texts, which need no client
 USAGE = {name: command.usage(PLATFORM, Language.EN) for name, command in table.TABLE.items()}
 
 
-async def _slack_user(client: AsyncWebClient, ref: str) -> tuple[str, str, str | None]:
+async def _slack_user(
+    client: AsyncWebClient, ref: str, lang: Language
+) -> tuple[str, str, str | None]:
     """(user id, display name, e-mail) for an e-mail address or a mention; Usage if neither."""
     try:
         # A plain address, or the <mailto:a@b|a@b> link Slack makes of one when escaping.
@@ -68,10 +70,12 @@ async def _slack_user(client: AsyncWebClient, ref: str) -> tuple[str, str, str |
         else:
             raise Usage
     except SlackApiError as exc:
-        raise StaffError(f"Slack: {exc.response.get('error', 'error')} ({ref})") from None
+        error = str(exc.response.get("error") or "error")
+        reason = failure_reason(error, f"Slack: {error}", lang)
+        raise StaffError(t("invite_slack_failed", lang, ref=ref, reason=reason)) from None
     user = found["user"]
     if user.get("deleted") or user.get("is_bot"):
-        raise StaffError(f"Slack: {ref} is deactivated or a bot")
+        raise StaffError(t("invite_slack_unusable", lang, ref=ref))
     profile = user.get("profile") or {}
     name = profile.get("real_name") or user.get("real_name") or user.get("name") or user["id"]
     return str(user["id"]), str(name), profile.get("email")

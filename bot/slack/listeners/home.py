@@ -9,22 +9,34 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import escape, mrkdwn, slack_commands
 from bot.slack.context import SlackContext
+from surveys.alert_desk import still_negative
+from surveys.alerts import question_as_asked
 from surveys.model import AlertStatus, Language, Staff
-from surveys.questions import question_label
 from surveys.staff import may_see
 from surveys.texts import t
 
 MAX_ITEMS = 20  # per section; the view holds at most 100 blocks
 _HEAD = {
-    Language.EN: ("Candor", "Open alerts", "No open alerts.", "Current rounds", "No rounds yet."),
+    Language.EN: (
+        "Candor",
+        "Open alerts: {n}",
+        "No open alerts.",
+        "Current rounds",
+        "No rounds yet.",
+    ),
     Language.RU: (
         "Candor",
-        "Открытые алерты",
+        "Открытые алерты: {n}",
         "Открытых алертов нет.",
         "Текущие опросы",
         "Опросов пока нет.",
     ),
 }
+_MORE = {
+    Language.EN: "…and {n} more, older: `/candor alerts` lists them all.",
+    Language.RU: "…и ещё {n}, более старые: `/candor alerts` покажет все.",
+}
+_CLEARED = {Language.EN: "no longer negative", Language.RU: "больше не негативный"}
 
 
 async def home_blocks(
@@ -40,26 +52,31 @@ async def home_blocks(
     service = ctx.service
     async with service.uow() as uow:
         visible = {a.id: a for a in await uow.accounts.list() if may_see(actor, a)}
-        alerts = [
-            a for a in await uow.alerts.list()
+        # Newest first: the alert that came in a minute ago matters most.
+        open_alerts = [
+            a for a in reversed(await uow.alerts.list())
             if a.status is not AlertStatus.RESOLVED and a.account_id in visible
-        ][:MAX_ITEMS]  # fmt: skip
+        ]  # fmt: skip
         alert_lines = []
-        for alert in alerts:
+        for alert in open_alerts[:MAX_ITEMS]:
             d = await service.alert_details(uow, alert)
             answer = " ".join(d.answer.text.split())
             answer = answer if len(answer) <= 150 else answer[:149] + "…"
-            question = question_label(d.answer.question_key, lang)
+            question = question_as_asked(d.answer.question_key, lang, d.account, 50)
+            state = alert.status.value if still_negative(alert) else _CLEARED[lang]
             alert_lines.append(
-                f"*#{alert.id}* [{alert.status.value}] {escape(d.account.name)} · "
+                f"*#{alert.id}* [{state}] {escape(d.account.name)} · "
                 f"{escape(d.contact.name)} · {escape(question)}: {escape(answer)}"
             )
+        if len(open_alerts) > MAX_ITEMS:
+            alert_lines.append(_MORE[lang].format(n=len(open_alerts) - MAX_ITEMS))
         latest = []
         for account in list(visible.values())[:MAX_ITEMS]:
             rounds = await uow.rounds.for_account(account.id)
             if rounds:
                 latest.append((account, rounds[-1]))
-    blocks.append({"type": "section", "text": mrkdwn(f"*{alerts_head}*")})
+    head = alerts_head.format(n=len(open_alerts)) if open_alerts else alerts_head.split(":")[0]
+    blocks.append({"type": "section", "text": mrkdwn(f"*{head}*")})
     blocks += [{"type": "section", "text": mrkdwn(line)} for line in alert_lines] or [
         {"type": "context", "elements": [mrkdwn(no_alerts)]}
     ]

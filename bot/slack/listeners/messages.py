@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -12,6 +13,14 @@ from surveys.conversation import ContactEvent, EventKind
 IGNORED_SUBTYPES = frozenset(
     {"message_deleted", "bot_message", "channel_join", "channel_leave", "message_replied"}
 )
+
+
+def position(ts: object) -> Decimal | None:
+    """Where the message sits in the conversation: Slack's ts, exact (never a float)."""
+    try:
+        return Decimal(str(ts))
+    except InvalidOperation:
+        return None
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
@@ -41,6 +50,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             # A file without words carries no answer; words sent with a file are the answer.
             contact_event = ContactEvent(EventKind.NON_TEXT, message_id=message_id, media="file")
         else:
-            contact_event = ContactEvent(EventKind.TEXT, text, message_id)
+            contact_event = ContactEvent(
+                EventKind.TEXT, text, message_id, position=position(event.get("ts"))
+            )
         await ctx.service.handle_event(ctx.address(user), contact_event)
         ctx.wake_delivery()

@@ -13,7 +13,7 @@ from bot.telegram.context import TelegramContext, language_of
 from bot.telegram.render import alert_html, alert_keyboard
 from surveys.alerts import alert_fields, status_line
 from surveys.model import Address, AlertStatus, Channel
-from surveys.staff import StaffError, say
+from surveys.staff import StaffError
 from surveys.texts import t
 
 ACTIONS = {"ack": AlertStatus.ACKNOWLEDGED, "resolve": AlertStatus.RESOLVED}
@@ -31,7 +31,7 @@ async def alert_button(
         return
     actor = await candor.commands.actor(Address(Channel.TELEGRAM, str(query.from_user.id)))
     if actor is None:
-        await query.answer(say("staff_only", lang), show_alert=True)
+        await query.answer(t("alert_button_staff_only", lang), show_alert=True)
         return
     try:
         alert = await candor.commands.set_alert(actor, callback_data.alert, status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
@@ -24,6 +26,11 @@ NON_TEXT = (
 
 def message_key(message: Message) -> str:
     return f"{message.chat.id}:{message.message_id}"
+
+
+def position(message: Message) -> Decimal:
+    """Where the message sits in the chat: a private chat numbers both sides' messages."""
+    return Decimal(message.message_id)
 
 
 def _lang(message: Message, ctx: TelegramContext) -> Language:
@@ -88,14 +95,16 @@ async def text_answer(message: Message, candor: TelegramContext) -> None:
         # Staff commands are handled before this router; anything else here is a typo.
         await answer_help(message, candor, unknown=text.split()[0].split("@")[0][:64])
         return
-    event = ContactEvent(EventKind.TEXT, text, message_key(message))
+    event = ContactEvent(EventKind.TEXT, text, message_key(message), position=position(message))
     await candor.service.handle_event(candor.address(message.chat.id), event)
     candor.wake_delivery()
 
 
 async def captioned_media(message: Message, candor: TelegramContext) -> None:
     # A photo or file with words under it: the words are the answer, so they are kept.
-    event = ContactEvent(EventKind.TEXT, message.caption or "", message_key(message))
+    event = ContactEvent(
+        EventKind.TEXT, message.caption or "", message_key(message), position=position(message)
+    )
     await candor.service.handle_event(candor.address(message.chat.id), event)
     candor.wake_delivery()
 
@@ -128,15 +137,15 @@ async def survey_button(
     )
     if not current:
         # An old button, or one that was never ours: it changes nothing.
-        await query.answer(t("button_stale", lang))
+        staff = await candor.commands.actor(chat)
+        await query.answer(t("button_not_for_staff" if staff else "button_stale", lang))
         return
     assert event_kind is not None
+    # A skipped or declined question loses its buttons through the outbox, after whatever
+    # was sent before it, like an answered or re-asked one.
     await candor.service.handle_event(chat, ContactEvent(event_kind, message_id=f"cb:{query.id}"))
     candor.wake_delivery()
     await query.answer()
-    if query.message is not None and isinstance(query.message, Message):
-        # The question has been dealt with: its buttons go, so they cannot be pressed twice.
-        await query.message.edit_reply_markup(reply_markup=None)
 
 
 async def unknown_button(query: CallbackQuery, candor: TelegramContext) -> None:

@@ -1,0 +1,284 @@
+"""Raising alerts and keeping the messages about them true, inside the caller's transaction.
+
+- One conversation's negative comments make one alert; each further comment is added to it
+  and the owner's message is updated in place, up to a cap, so a client cannot flood anyone.
+- An alert whose answer is edited is re-read: one no longer negative is marked so (never
+  deleted) and the owner's message says it.
+- An owner the platform refuses for good (they blocked the bot) is marked unreachable and
+  their alerts go to managers and admins until they use the bot again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from surveys.alerts import AlertPolicy, alert_fields, alert_message, owner_address, staff_notice
+from surveys.answers import EDITABLE
+from surveys.model import (
+    Account,
+    Address,
+    Alert,
+    AlertStatus,
+    Answer,
+    Channel,
+    Contact,
+    OutgoingMessage,
+    Round,
+    Staff,
+    StaffRole,
+)
+from surveys.ports import Clock, PermanentDeliveryError, UnitOfWork
+from surveys.questions import COMMENT_KEY
+from surveys.texts import failure_reason, t
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDetails:
+    alert: Alert
+    answer: Answer  # for a comment alert: every grouped comment, one after another
+    contact: Contact
+    account: Account
+    round: Round
+
+
+def grouped_comment_ids(alert: Alert) -> list[int]:
+    return [int(n["comment"]) for n in alert.notes if "comment" in n]
+
+
+def still_negative(alert: Alert) -> bool:
+    """False once an edit made the alert's answer read as not negative any more."""
+    verdicts = [n["negative"] for n in alert.notes if "negative" in n]
+    return bool(verdicts[-1]) if verdicts else True
+
+
+async def alert_details(uow: UnitOfWork, alert: Alert) -> AlertDetails:
+    answer = await uow.answers.get(alert.answer_id)
+    assert answer is not None
+    conv = await uow.conversations.get(answer.conversation_id)
+    assert conv is not None
+    contact = await uow.contacts.get(conv.contact_id)
+    round_ = await uow.rounds.get(conv.round_id)
+    account = await uow.accounts.get(alert.account_id)
+    assert contact is not None and round_ is not None and account is not None
+    grouped = grouped_comment_ids(alert)
+    if grouped:
+        more = [a for a in await uow.answers.for_conversations([conv.id]) if a.id in grouped]
+        texts = [answer.text, *(a.text for a in more)]
+        evidence = [
+            e for a in [answer, *more] for e in (a.sentiment.evidence if a.sentiment else [])
+        ]
+        sentiment = replace(answer.sentiment, evidence=evidence) if answer.sentiment else None
+        answer = replace(answer, text="\n\n".join(texts), sentiment=sentiment)
+    return AlertDetails(alert, answer, contact, account, round_)
+
+
+class AlertDesk:
+    def __init__(self, clock: Clock, policy: AlertPolicy) -> None:
+        self.clock = clock
+        self.policy = policy
+
+    # --- raising --------------------------------------------------------------------------
+
+    async def raise_for(
+        self, uow: UnitOfWork, answer: Answer, account: Account, contact: Contact, round_: Round,
+        *, force: bool = False,
+    ) -> Alert | None:  # fmt: skip
+        """An alert for ``answer`` when it reads negative; None when none was raised."""
+        if not force and not self.policy.raises_alert(answer.sentiment):
+            return None
+        mine = await self._conversation_alerts(uow, answer.conversation_id, round_.id)
+        if answer.question_key == COMMENT_KEY:
+            group = next(
+                (
+                    a
+                    for a, key in mine
+                    if key == COMMENT_KEY and a.status is not AlertStatus.RESOLVED
+                ),
+                None,
+            )
+            if group is not None:
+                await self._add_comment(uow, group, answer)
+                return None
+        if len(mine) >= self.policy.max_per_conversation:
+            log.info("conversation %s reached its cap of alerts", answer.conversation_id)
+            return None
+        alert = await uow.alerts.add_once(
+            Alert(0, answer.id, account.id, account.owner_id, AlertStatus.OPEN, self.clock.now())
+        )
+        if alert is None:  # this answer already has its one alert
+            return None
+        await self._send(uow, alert, account, contact, round_, answer)
+        return alert
+
+    async def _conversation_alerts(
+        self, uow: UnitOfWork, conversation_id: int, round_id: int
+    ) -> list[tuple[Alert, str]]:
+        keys = {
+            a.id: a.question_key for a in await uow.answers.for_conversations([conversation_id])
+        }
+        return [
+            (a, keys[a.answer_id])
+            for a in await uow.alerts.for_round(round_id)
+            if a.answer_id in keys
+        ]
+
+    async def _add_comment(self, uow: UnitOfWork, alert: Alert, answer: Answer) -> None:
+        grouped = grouped_comment_ids(alert)
+        if answer.id in grouped or len(grouped) >= self.policy.max_grouped_comments:
+            return  # the comment is stored with the conversation all the same
+        now = self.clock.now()
+        note = {"comment": answer.id, "at": now.isoformat()}
+        updated = await uow.alerts.set_status(alert.id, alert.status, note, now)
+        if updated is not None:
+            await self.update_messages(uow, updated, "alert_more_comments", n=len(grouped) + 2)
+
+    async def _send(
+        self, uow: UnitOfWork, alert: Alert, account: Account, contact: Contact, round_: Round,
+        answer: Answer,
+    ) -> None:  # fmt: skip
+        owner = await uow.staff.get(account.owner_id) if account.owner_id else None
+        to = owner_address(owner, contact.reachable_at) if owner else None
+        if owner is None or to is None or owner.unreachable_since is not None:
+            await self._forward(uow, alert, owner)
+            return
+        message = alert_message(
+            alert, account=account, contact=contact, round_=round_, answer=answer, owner=owner,
+            to=to,
+        )  # fmt: skip
+        message.next_attempt_at = self.clock.now()
+        await uow.outbox.enqueue(message)
+
+    async def _forward(self, uow: UnitOfWork, alert: Alert, owner: Staff | None) -> None:
+        """The alert for the managers and admins, with a line on why it came to them."""
+        details = await alert_details(uow, alert)
+        now = self.clock.now()
+        skip = owner.id if owner is not None else None
+        people = [
+            s
+            for s in await uow.staff.list()
+            if s.role in (StaffRole.MANAGER, StaffRole.ADMIN)
+            and s.id != skip
+            and s.unreachable_since is None
+        ]
+        if not people:
+            log.warning("alert %s reaches nobody: no owner, manager or admin to tell", alert.id)
+        for person in people:
+            to = owner_address(person, details.contact.reachable_at)
+            if to is None:
+                continue
+            why = (
+                t(
+                    "alert_forwarded",
+                    person.language,
+                    owner=owner.name,
+                    account=details.account.name,
+                )
+                if owner is not None
+                else t("alert_no_owner", person.language, account=details.account.name)
+            )
+            if notice := staff_notice(person, why, f"alert:{alert.id}:why:{person.id}", now):
+                notice.recipient = to
+                await uow.outbox.enqueue(notice)
+            message = alert_message(
+                alert, account=details.account, contact=details.contact, round_=details.round,
+                answer=details.answer, owner=person, to=to,
+            )  # fmt: skip
+            message.idempotency_key = forward_key(alert.id, person.id)
+            message.next_attempt_at = now
+            await uow.outbox.enqueue(message)
+
+    # --- keeping messages true ------------------------------------------------------------
+
+    async def answer_changed(
+        self, uow: UnitOfWork, alert: Alert, before: Answer, after: Answer
+    ) -> None:
+        """The client edited an alerted answer: note it, re-read it, update the messages."""
+        now = self.clock.now()
+        negative = self.policy.raises_alert(after.sentiment)
+        note = {"edited_at": now.isoformat(), "previous_text": before.text, "negative": negative}
+        updated = await uow.alerts.set_status(alert.id, alert.status, note, now)
+        if updated is not None:
+            await self.update_messages(
+                uow, updated, "alert_edited" if negative else "alert_cleared"
+            )
+
+    async def update_messages(
+        self, uow: UnitOfWork, alert: Alert, line_key: str, **params: object
+    ) -> None:
+        """Edit every delivered message about ``alert`` to show it as it is now."""
+        details = await alert_details(uow, alert)
+        now = self.clock.now()
+        for original, reader in await self._messages_about(uow, alert):
+            if original.recipient.channel not in EDITABLE:
+                continue
+            fields = alert_fields(
+                alert, account=details.account, contact=details.contact, round_=details.round,
+                answer=details.answer, lang=reader.language,
+            )  # fmt: skip
+            payload: dict[str, Any] = {
+                "lang": reader.language.value,
+                "alert": fields,
+                "target": original.idempotency_key,
+                "status_line": t(line_key, reader.language, **params),
+            }
+            await uow.outbox.enqueue(
+                OutgoingMessage(
+                    recipient=original.recipient,
+                    kind="alert_update",
+                    payload=payload,
+                    idempotency_key=f"update:{original.idempotency_key}:{len(alert.notes)}",
+                    next_attempt_at=now,
+                )
+            )
+
+    async def _messages_about(
+        self, uow: UnitOfWork, alert: Alert
+    ) -> list[tuple[OutgoingMessage, Staff]]:
+        found: list[tuple[OutgoingMessage, Staff]] = []
+        people = {s.id: s for s in await uow.staff.list()}
+        owner = people.get(alert.owner_id) if alert.owner_id else None
+        if owner is not None:
+            for channel in Channel:
+                if message := await uow.outbox.by_key(f"alert:{alert.id}:{channel.value}"):
+                    found.append((message, owner))
+        for person in people.values():
+            if message := await uow.outbox.by_key(forward_key(alert.id, person.id)):
+                found.append((message, person))
+        return found
+
+    # --- unreachable owners ---------------------------------------------------------------
+
+    async def recipient_gone(
+        self, uow: UnitOfWork, message: OutgoingMessage, error: PermanentDeliveryError
+    ) -> None:
+        """A staff member's alert was refused for good: mark them, pass the alert on."""
+        person = await uow.staff.by_address(message.recipient)
+        if person is None:
+            return
+        if person.unreachable_since is None:
+            await uow.staff.update(replace(person, unreachable_since=self.clock.now()))
+            reason = failure_reason(error.code, str(error), person.language)
+            log.warning(
+                "staff %s cannot be reached on %s (%s); alerts go to managers and admins",
+                person.id, message.recipient.channel.value, reason,
+            )  # fmt: skip
+        alert = await uow.alerts.get(int(message.payload.get("alert", {}).get("alert_id", 0)))
+        if alert is not None and message.kind == "alert":
+            await self._forward(uow, alert, replace(person, unreachable_since=self.clock.now()))
+
+
+def forward_key(alert_id: int, staff_id: int) -> str:
+    return f"alert:{alert_id}:fwd:{staff_id}"
+
+
+async def staff_came_back(uow: UnitOfWork, person: Staff, at: Address) -> Staff:
+    """Someone marked unreachable used the bot again: their alerts come to them again."""
+    if person.unreachable_since is None or at not in person.addresses():
+        return person
+    back = replace(person, unreachable_since=None)
+    await uow.staff.update(back)
+    return back

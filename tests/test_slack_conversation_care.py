@@ -1,0 +1,298 @@
+"""Issue 10 on Slack, end to end through slack-bolt and the fake Web API: a message answers
+the question the client could see, opt-out is respected, alerts stay true and reach someone,
+one question has one live keyboard, App Home shows the newest alerts, and the texts say what
+they mean.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from surveys.alert_desk import still_negative
+from surveys.model import Alert, AlertStatus, Answer
+from tests.fakes.slack_api import app_home_opened_event, message_changed_event, message_event
+from tests.slack_harness import SLACK_ADMIN, SlackHarness
+from tests.test_slack_clients import (
+    ANNA,
+    actions_of,
+    answers_of,
+    command_text,
+    conversation_of,
+    join,
+    open_round,
+    press,
+    questions,
+    write,
+)
+
+MAX = "UMAX"  # a manager
+NEGATIVE = "The result is bad, nothing works"
+
+
+async def all_alerts(slack: SlackHarness) -> list[Alert]:
+    async with slack.app.uow() as uow:
+        return await uow.alerts.list()
+
+
+def alert_messages(slack: SlackHarness, user: str) -> list[dict[str, Any]]:
+    return [m for m in slack.dm(user) if str(m.get("text", "")).startswith("Negative feedback")]
+
+
+def all_text(message: dict[str, Any]) -> str:
+    return json.dumps(message.get("blocks", []), ensure_ascii=False)
+
+
+def updates_in(slack: SlackHarness, user: str) -> list[Any]:
+    channel = slack.api.dm_channel_of(user)
+    return [c for c in slack.api.calls_to("chat.update") if c.params["channel"] == channel]
+
+
+def headers(slack: SlackHarness, user: str) -> list[str]:
+    return [str(m["text"]).split("\n")[0] for m in questions(slack, user)]
+
+
+async def answered_all(slack: SlackHarness, user: str) -> None:
+    for text in ("Good result", "Fast enough", "Always polite"):
+        await write(slack, user, text)
+
+
+# --- 1, 2: what a message answers ------------------------------------------------------------
+
+
+async def test_quick_messages_stay_with_the_question_the_client_could_see(
+    slack: SlackHarness,
+) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    channel = slack.api.dm_channel_of(ANNA)
+
+    # Both handled before question 2 went out.
+    await slack.post(message_event(ANNA, channel, "The result is good."), deliver=False)
+    await slack.post(message_event(ANNA, channel, "Also the docs were great."), deliver=False)
+    # Written before question 2 went out (its ts sits between questions 1 and 2), handled
+    # after question 2 was delivered.
+    [q1] = questions(slack, ANNA)
+    written = Decimal(str(q1["ts"])) + Decimal("0.000001")
+    late = message_event(ANNA, channel, "And the demo.", ts=f"{written:.6f}")
+    await slack.deliver()
+    await slack.post(late)
+
+    [outcome] = await answers_of(slack, ANNA)
+    assert outcome.question_key == "outcome"
+    assert outcome.text == "The result is good.\nAlso the docs were great.\nAnd the demo."
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "speed"
+    assert headers(slack, ANNA) == ["Question 1 of 3", "Question 2 of 3"]
+    assert slack.dm_texts(ANNA)[-1] == "Added to your answer to question 1."
+
+    await write(slack, ANNA, "Fast enough")
+    assert (await answers_of(slack, ANNA))[-1].question_key == "speed"
+
+
+async def test_the_rest_of_a_cut_answer_stays_with_it(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    channel = slack.api.dm_channel_of(ANNA)
+
+    await slack.post(message_event(ANNA, channel, "word " * 900), deliver=False)
+    await slack.post(message_event(ANNA, channel, "And that is all."), deliver=False)
+    await slack.deliver()
+
+    [outcome] = await answers_of(slack, ANNA)
+    assert outcome.truncated and outcome.text.endswith("word\nAnd that is all.")
+    assert headers(slack, ANNA) == ["Question 1 of 3", "Question 2 of 3"]
+    assert "Your answer was longer than 4000 characters; the first 4000 are kept." in (
+        slack.dm_texts(ANNA)
+    )
+
+
+# --- 3: opt-out ------------------------------------------------------------------------------
+
+
+async def test_after_stop_nothing_is_stored_or_scored(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    await command_text(slack, "stop", ANNA)
+    admin_messages = len(slack.dm(SLACK_ADMIN))
+
+    await write(slack, ANNA, "hello again? " + NEGATIVE)
+
+    assert slack.dm_texts(ANNA)[-1] == (
+        "You have opted out of feedback surveys, so this message is not kept. "
+        "Send /candor start to take part again."
+    )
+    assert await answers_of(slack, ANNA) == []
+    assert await all_alerts(slack) == []
+    assert len(slack.dm(SLACK_ADMIN)) == admin_messages
+
+
+# --- 6: an owner Slack refuses ---------------------------------------------------------------
+
+
+async def test_alerts_an_owner_cannot_receive_go_to_managers_and_the_staff_list_says_so(
+    slack: SlackHarness,
+) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    slack.api.add_user(MAX, "max@acme.example", "Max Manager")
+    assert "added as manager" in await command_text(slack, f"staff_add manager <@{MAX}|max> Max")
+    await open_round(slack)
+    owner_dm = slack.api.dm_channel_of(SLACK_ADMIN)
+    slack.api.fail_next("chat.postMessage", error="account_inactive", channel=owner_dm, times=5)
+
+    await write(slack, ANNA, NEGATIVE)
+    await slack.deliver()
+
+    assert alert_messages(slack, SLACK_ADMIN) == []
+    assert any("could not reach its owner" in t for t in slack.dm_texts(MAX))
+    [forwarded] = alert_messages(slack, MAX)
+    assert NEGATIVE in all_text(forwarded)
+    staff = await command_text(slack, "staff", MAX)
+    assert "to managers since 2026-11-02" in staff
+
+
+# --- 7: a flood of comments ------------------------------------------------------------------
+
+
+async def test_a_conversations_comments_make_one_alert_updated_in_place(
+    slack: SlackHarness,
+) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    await answered_all(slack, ANNA)
+
+    for i in range(13):
+        await write(slack, ANNA, f"Terrible, nothing works again ({i})")
+
+    assert len(await all_alerts(slack)) == 1
+    [message] = alert_messages(slack, SLACK_ADMIN)  # one message, updated in place
+    assert len(updates_in(slack, SLACK_ADMIN)) == 10  # the cap
+    text = all_text(message)
+    assert "(0)" in text and "(10)" in text and "(11)" not in text
+    assert "Updated: 11 negative comments from this client in this round." in text
+
+
+# --- 8: an edited answer ---------------------------------------------------------------------
+
+
+async def test_an_answer_edited_to_fine_marks_its_alert_and_updates_the_owners_message(
+    slack: SlackHarness,
+) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    ts = await write(slack, ANNA, NEGATIVE)
+    [before] = alert_messages(slack, SLACK_ADMIN)
+    assert "Are you satisfied with the result" in all_text(before)
+    assert "*Question:*\\noutcome" not in all_text(before)
+
+    await slack.post(
+        message_changed_event(
+            ANNA, slack.api.dm_channel_of(ANNA), "Actually the outcome was fine", ts,
+            previous_text=NEGATIVE,
+        )
+    )  # fmt: skip
+
+    [alert] = await all_alerts(slack)
+    assert alert.status is AlertStatus.OPEN and not still_negative(alert)
+    [update] = updates_in(slack, SLACK_ADMIN)
+    assert update.params["ts"] == before["ts"]
+    [now] = alert_messages(slack, SLACK_ADMIN)
+    assert "Actually the outcome was fine" in all_text(now)
+    assert "no longer reads as negative" in all_text(now)
+
+
+# --- 9: evidence -----------------------------------------------------------------------------
+
+
+async def test_wordless_text_is_no_complaint(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    await answered_all(slack, ANNA)
+
+    await write(slack, ANNA, "x" * 10_000)
+    await write(slack, ANNA, "!!! ??? 12345 ---")
+
+    assert await all_alerts(slack) == []
+    assert alert_messages(slack, SLACK_ADMIN) == []
+
+
+# --- 11: App Home ----------------------------------------------------------------------------
+
+
+async def test_app_home_shows_the_newest_open_alerts_with_the_count(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None
+    async with slack.app.uow() as uow:
+        for i in range(25):
+            answer = await uow.answers.add(
+                Answer(0, conv.id, "comment", f"complaint number {i}", slack.clock.now())
+            )
+            await uow.alerts.add_once(
+                Alert(0, answer.id, 1, 1, AlertStatus.OPEN, slack.clock.now())
+            )
+        await uow.commit()
+
+    await slack.post(app_home_opened_event(SLACK_ADMIN))
+    view = slack.api.home_view_of(SLACK_ADMIN)
+    assert view is not None
+    texts = [json.dumps(b, ensure_ascii=False) for b in view["blocks"]]
+    body = "\n".join(texts)
+    assert "Open alerts: 25" in body
+    assert body.index("complaint number 24") < body.index("complaint number 23")
+    assert "complaint number 4" not in body  # the oldest five are behind the pointer
+    assert "…and 5 more, older: `/candor alerts` lists them all." in body
+
+
+# --- 12: one live keyboard -------------------------------------------------------------------
+
+
+async def test_a_reminder_takes_the_buttons_off_the_question_it_asks_again(
+    slack: SlackHarness,
+) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+
+    slack.clock.advance(timedelta(days=2, minutes=1))
+    await slack.app.service.tick()
+    await slack.deliver()
+
+    first, again = questions(slack, ANNA)
+    assert first["text"] == again["text"]
+    assert actions_of(first) == []
+    assert len(actions_of(again)) == 3
+
+
+# --- texts -----------------------------------------------------------------------------------
+
+
+async def test_start_from_an_active_contact_is_not_a_welcome_back(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+
+    reply = await command_text(slack, "start", ANNA)
+
+    assert reply == (
+        "You are connected to client service. We will write here when it is time for a short "
+        "feedback survey."
+    )
+
+
+async def test_staff_pressing_a_client_question_button_are_told_what_it_is(
+    slack: SlackHarness,
+) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    [q1] = questions(slack, ANNA)
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None
+    value = json.dumps({"c": conv.id, "q": "outcome"})
+
+    responses = await press(slack, SLACK_ADMIN, q1, "survey_skip", value)
+
+    assert [r["text"] for r in responses] == [
+        "This button answers a client's survey question; it does nothing for staff."
+    ]
+    assert await conversation_of(slack, ANNA) == conv

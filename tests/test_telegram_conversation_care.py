@@ -1,0 +1,337 @@
+"""Issue 10 on Telegram, end to end through aiogram and the fake Bot API: a message answers
+the question the client could see, opt-out is respected, alerts stay true and reach someone,
+one question has one live keyboard, and the texts say what they mean.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.telegram.callbacks import SurveyAction
+from surveys.alert_desk import still_negative
+from surveys.model import Alert
+from tests.telegram_harness import ADMIN_ID, TelegramHarness
+from tests.test_telegram_clients import (
+    ANNA,
+    BORIS,
+    OWNER_ID,
+    admin_says,
+    answers_of,
+    buttons,
+    conversation_of,
+    last_callback_answer,
+    onboard,
+    open_round,
+    press,
+    questions,
+    say,
+)
+
+NEGATIVE = "The result is bad, nothing works"
+ADDED = "Added to your answer to question 1."
+
+
+async def all_alerts(tg: TelegramHarness) -> list[Alert]:
+    async with tg.app.uow() as uow:
+        return await uow.alerts.list()
+
+
+def alert_texts(tg: TelegramHarness, chat: int) -> list[str]:
+    return [t for t in tg.texts(chat) if t.startswith("⚠️ Negative feedback")]
+
+
+def headers(tg: TelegramHarness, chat: int) -> list[str]:
+    return [str(m["text"]).split("\n")[0] for m in questions(tg, chat)]
+
+
+async def answered_all(tg: TelegramHarness, chat: int) -> None:
+    for text in ("Good result", "Fast enough", "Always polite"):
+        await say(tg, chat, text)
+
+
+# --- 1, 2: what a message answers ------------------------------------------------------------
+
+
+async def test_a_quick_second_message_stays_with_the_question_the_client_could_see(
+    tg: TelegramHarness,
+) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+
+    await tg.process(tg.api.text_message(ANNA, "The result is good."), deliver=False)
+    # Written before question 2 reached Anna, handled after it went out.
+    second = tg.api.text_message(ANNA, "Also the docs you wrote were great.")
+    await tg.deliver()
+    await tg.process(second)
+
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.question_key == "outcome"
+    assert outcome.text == "The result is good.\nAlso the docs you wrote were great."
+    conv = await conversation_of(tg, ANNA)
+    assert conv is not None and conv.current_question == "speed"
+    assert headers(tg, ANNA) == ["Question 1 of 3", "Question 2 of 3"]
+    assert tg.texts(ANNA)[-1] == ADDED
+
+    # Written after question 2 arrived: the answer to question 2.
+    await say(tg, ANNA, "Fast enough")
+    assert [(a.question_key, a.text) for a in await answers_of(tg, ANNA)][-1] == (
+        "speed",
+        "Fast enough",
+    )
+
+
+async def test_the_rest_of_a_cut_answer_stays_with_it(tg: TelegramHarness) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+
+    await tg.process(tg.api.text_message(ANNA, "word " * 900), deliver=False)
+    await tg.process(tg.api.text_message(ANNA, "And that is all."), deliver=False)
+    await tg.deliver()
+
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.question_key == "outcome" and outcome.truncated
+    assert outcome.text.endswith("word\nAnd that is all.")
+    assert headers(tg, ANNA) == ["Question 1 of 3", "Question 2 of 3"]
+    # The notice no longer invites "the rest as another message".
+    cut = next(t for t in tg.texts(ANNA) if t.startswith("Your answer was longer"))
+    assert cut == "Your answer was longer than 4000 characters; the first 4000 are kept."
+
+
+# --- 3: opt-out ------------------------------------------------------------------------------
+
+
+async def test_after_stop_nothing_is_stored_or_scored(tg: TelegramHarness) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    await say(tg, ANNA, "/stop")
+    owner_messages = len(tg.api.sent_to(OWNER_ID))
+
+    await say(tg, ANNA, "hello again? " + NEGATIVE)
+
+    assert tg.texts(ANNA)[-1] == (
+        "You have opted out of feedback surveys, so this message is not kept. "
+        "Send /start to take part again."
+    )
+    assert await answers_of(tg, ANNA) == []
+    assert await all_alerts(tg) == []
+    assert len(tg.api.sent_to(OWNER_ID)) == owner_messages
+
+
+# --- 6: an owner who blocked the bot ---------------------------------------------------------
+
+
+async def test_alerts_an_owner_cannot_receive_go_to_admins_and_the_staff_list_says_so(
+    tg: TelegramHarness,
+) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    tg.api.fail_next(
+        "sendMessage",
+        error_code=403,
+        description="Forbidden: bot was blocked by the user",
+        chat_id=OWNER_ID,
+        times=100,
+    )
+
+    await say(tg, ANNA, NEGATIVE)
+    await tg.deliver()  # the forwarded copies were recorded when the owner's copy failed
+
+    assert tg.texts(OWNER_ID) == []
+    assert "An alert for Globex could not reach its owner Olga Owner, so it comes to you." in (
+        tg.texts(ADMIN_ID)
+    )
+    [forwarded] = alert_texts(tg, ADMIN_ID)
+    assert NEGATIVE in forwarded
+    staff = await admin_says(tg, "/staff")
+    olga = next(line for line in staff.splitlines() if "Olga" in line)
+    # The "alerts" column: not to her, to the managers and admins.
+    assert olga.split()[-4:] == ["to", "managers", "since", "2026-11-02"]
+
+    # The next alert goes to the admin straight away; nothing more is tried on the owner.
+    tries = len(tg.api.calls_to("sendMessage"))
+    await say(tg, ANNA, "Slow, you missed every deadline, terrible")
+    assert len(alert_texts(tg, ADMIN_ID)) == 2
+    to_owner = [
+        c for c in tg.api.calls_to("sendMessage")[tries:] if c.params["chat_id"] == OWNER_ID
+    ]
+    assert to_owner == []
+
+
+async def test_an_owner_who_uses_the_bot_again_gets_alerts_again(tg: TelegramHarness) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    tg.api.fail_next(
+        "sendMessage", error_code=403, description="Forbidden: bot was blocked by the user",
+        chat_id=OWNER_ID,
+    )  # fmt: skip
+    await say(tg, ANNA, NEGATIVE)
+    await tg.deliver()
+    assert len(alert_texts(tg, ADMIN_ID)) == 1
+
+    await tg.process(tg.api.text_message(OWNER_ID, "/alerts", user_id=OWNER_ID))
+    staff = await admin_says(tg, "/staff")
+    assert "managers since" not in staff
+    await say(tg, ANNA, "Slow, you missed every deadline, terrible")
+    assert len(alert_texts(tg, OWNER_ID)) == 1
+
+
+# --- 7: a flood of comments ------------------------------------------------------------------
+
+
+async def test_a_conversations_comments_make_one_alert_updated_in_place(
+    tg: TelegramHarness,
+) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    await answered_all(tg, ANNA)
+
+    for i in range(15):
+        await say(tg, ANNA, f"Terrible, nothing works again ({i})")
+
+    [alert] = await all_alerts(tg)
+    [message] = alert_texts(tg, OWNER_ID)  # one message, edited in place
+    edits = [c for c in tg.api.calls_to("editMessageText") if c.params["chat_id"] == OWNER_ID]
+    assert len(edits) == 10  # the cap: later comments are stored, not paged
+    assert all(c.status == 200 for c in edits)
+    assert "(0)" in message and "(10)" in message and "(11)" not in message
+    assert "Updated: 11 negative comments from this client in this round." in message
+    comments = [a for a in await answers_of(tg, ANNA) if a.question_key == "comment"]
+    assert len(comments) == 15
+    assert len(alert.notes) == 10
+
+
+# --- 8: an edited answer ---------------------------------------------------------------------
+
+
+async def test_an_answer_edited_to_fine_marks_its_alert_and_updates_the_owners_message(
+    tg: TelegramHarness,
+) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    answer_id = await say(tg, ANNA, NEGATIVE)
+    [alert_text] = alert_texts(tg, OWNER_ID)
+    # The question as Anna saw it, not the internal key.
+    assert "Question: Are you satisfied with the result, and was the solution adequate" in (
+        alert_text
+    )
+
+    await tg.process(
+        tg.api.edited_message(ANNA, "Actually the outcome was fine", message_id=answer_id)
+    )
+
+    [alert] = await all_alerts(tg)  # kept, not deleted
+    assert not still_negative(alert)
+    [edit] = tg.api.calls_to("editMessageText")
+    assert edit.status == 200 and edit.params["chat_id"] == OWNER_ID
+    [now] = alert_texts(tg, OWNER_ID)
+    assert "Actually the outcome was fine" in now
+    assert "The client edited this answer; it no longer reads as negative." in now
+
+
+# --- 9: evidence -----------------------------------------------------------------------------
+
+
+async def test_wordless_text_is_no_complaint_and_markup_is_never_evidence(
+    tg: TelegramHarness,
+) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    await answered_all(tg, ANNA)
+
+    await say(tg, ANNA, "x" * 4000)
+    assert await all_alerts(tg) == []
+
+    await say(tg, ANNA, "<b>html</b> and <script>alert(1)</script>")
+    for text in alert_texts(tg, OWNER_ID):
+        why = text.split("Why flagged:")[1]
+        assert "<" not in why and "xxx" not in why
+
+
+async def test_evidence_quotes_a_phrase_once(tg: TelegramHarness) -> None:
+    await onboard(tg, ANNA, "Анна", lang="ru")
+    await open_round(tg)
+
+    await say(tg, ANNA, "Ничего не работает. ничего не работает!")
+
+    [text] = alert_texts(tg, OWNER_ID)
+    assert text.split("Why flagged:")[1].strip() == "«Ничего не работает»"
+
+
+# --- 12: one live keyboard -------------------------------------------------------------------
+
+
+async def test_a_reminder_takes_the_buttons_off_the_question_it_asks_again(
+    tg: TelegramHarness,
+) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+
+    tg.clock.advance(timedelta(days=2, minutes=1))
+    await tg.app.service.tick()
+    await tg.deliver()
+
+    first, again = questions(tg, ANNA)
+    assert first["text"] == again["text"]
+    assert buttons(first) == []
+    assert [b["text"] for b in buttons(again)] == ["Skip", "Later", "Decline"]
+
+
+# --- texts -----------------------------------------------------------------------------------
+
+
+async def test_a_manual_round_is_named_as_a_period(tg: TelegramHarness) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await onboard(tg, BORIS, "Борис", lang="ru")
+    await open_round(tg)
+
+    invite_en = next(t for t in tg.texts(ANNA) if t.startswith("Hello, Anna"))
+    assert "your honest feedback on the work in November 2026." in invite_en
+    invite_ru = next(t for t in tg.texts(BORIS) if t.startswith("Здравствуйте, Борис"))
+    assert "честный отзыв о нашей работе в ноябре 2026 года." in invite_ru
+
+
+async def test_start_from_an_active_contact_is_not_a_welcome_back(tg: TelegramHarness) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+
+    await say(tg, ANNA, "/start")
+
+    assert tg.texts(ANNA)[-1] == (
+        "You are connected to client service. We will write here when it is time for a short "
+        "feedback survey."
+    )
+
+
+async def test_staff_pressing_a_client_question_button_are_told_what_it_is(
+    tg: TelegramHarness,
+) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    conv = await conversation_of(tg, ANNA)
+    assert conv is not None
+    await admin_says(tg, "/alerts")  # a bot message in the admin's chat to press on
+    data = SurveyAction(action="skip", conversation=conv.id, question="outcome").pack()
+
+    await press(tg, ADMIN_ID, tg.api.sent_to(ADMIN_ID)[-1], data)
+
+    assert last_callback_answer(tg.api)["text"] == (
+        "This button answers a client's survey question; it does nothing for staff."
+    )
+    after = await conversation_of(tg, ANNA)
+    assert after == conv
+
+
+async def test_an_answer_to_a_question_the_reminder_is_re_sending_still_answers_it(
+    tg: TelegramHarness,
+) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    await say(tg, ANNA, "Good result")
+    tg.clock.advance(timedelta(days=2, minutes=1))
+    await tg.app.service.tick()  # question 2 again, not delivered yet
+
+    await tg.process(tg.api.text_message(ANNA, "Fast enough"), deliver=False)
+
+    assert [(a.question_key, a.text) for a in await answers_of(tg, ANNA)] == [
+        ("outcome", "Good result"),
+        ("speed", "Fast enough"),
+    ]
