@@ -32,9 +32,13 @@ class Transport(Protocol):
 def build_transports(settings: Settings) -> dict[Channel, Transport]:
     transports: dict[Channel, Transport] = {}
     if settings.telegram_bot_token:
+        from bot.telegram.limiter import TelegramLimiter
         from bot.telegram.transport import TelegramTransport, make_bot
 
-        transports[Channel.TELEGRAM] = TelegramTransport(make_bot(settings), settings)
+        limiter = TelegramLimiter(per_second=settings.telegram_rate)
+        transports[Channel.TELEGRAM] = TelegramTransport(
+            make_bot(settings), settings, limiter=limiter
+        )
     if settings.slack_bot_token:
         from bot.slack.transport import SlackTransport, make_client
 
