@@ -119,8 +119,9 @@ class App:
             concurrency=settings.delivery_concurrency,
         )  # fmt: skip
         inbox = Inbox(
-            InboxStore(sessions, engine.dialect.name), clock, workers=settings.inbox_concurrency
-        )
+            InboxStore(sessions, engine.dialect.name), clock,
+            workers=settings.inbox_concurrency, lease=settings.inbox_lease,
+        )  # fmt: skip
         leadership = Leadership(engine)
         return cls(
             settings, engine, uow, clock, service, onboarding, commands, delivery, inbox,

@@ -141,7 +141,7 @@ class Inbox:
                 if loop.time() >= next_requeue:
                     with contextlib.suppress(Exception):
                         await self.store.requeue_stale(self.clock.now())
-                    next_requeue = loop.time() + 30
+                    next_requeue = loop.time() + min(30.0, self.lease.total_seconds() / 2)
                 self.wake.clear()
                 free = self.workers - len(running)
                 claimed: list[StoredUpdate] = []

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, ge=2, le=200)
     # Inbound updates handled at once; 0 = half the pool (each holds one connection).
     inbox_workers: int = Field(0, ge=0, le=200)
+    # An update a process took but did not finish (it died) is handled again after this.
+    inbox_lease: Annotated[timedelta, NoDecode] = timedelta(seconds=60)
     # Outbox messages in flight at once (to distinct recipients) in the delivering process.
     delivery_concurrency: int = Field(4, ge=1, le=50)
     # Telegram's overall send limit (messages per second for the whole bot, however many
@@ -136,7 +138,7 @@ class Settings(BaseSettings):
     slack_port: int = Field(3000, ge=1, le=65535)
     slack_path: str = "/slack/events"
 
-    @field_validator("reminder_after", "expire_after", mode="before")
+    @field_validator("reminder_after", "expire_after", "inbox_lease", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         duration = parse_duration(value)

@@ -272,7 +272,7 @@ class SlackTransport:
                 stopping.cancel()
                 await handler.close_async()
             return
-        runner = web.AppRunner(self.web_app())
+        runner = web.AppRunner(self.web_app(), shutdown_timeout=2.0)
         await runner.setup()
         site = web.TCPSite(runner, self.settings.slack_host, self.settings.slack_port)
         await site.start()
