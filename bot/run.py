@@ -96,7 +96,7 @@ async def run_platforms(settings: Settings) -> int:
 async def _start_ops(app: App) -> web.AppRunner:
     from bot.ops import ops_app
 
-    runner = web.AppRunner(ops_app(app), shutdown_timeout=1.0)
+    runner = web.AppRunner(ops_app(app), shutdown_timeout=1.0, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, app.settings.ops_host, app.settings.ops_port).start()
     log.info("ops endpoints on %s:%s", app.settings.ops_host, app.settings.ops_port)

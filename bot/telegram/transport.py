@@ -230,7 +230,7 @@ class TelegramTransport:
         secret = self.settings.telegram_webhook_secret
         assert secret is not None
         web_app = self.webhook_app()
-        runner = web.AppRunner(web_app, shutdown_timeout=2.0)
+        runner = web.AppRunner(web_app, shutdown_timeout=2.0, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.settings.webhook_host, self.settings.webhook_port)
         await site.start()
