@@ -149,6 +149,15 @@ class Candor:
                         return
                 await asyncio.sleep(0.1)
 
+    async def leads(self) -> bool:
+        """Whether this process delivers the outbox (its /metrics says so)."""
+        with contextlib.suppress(aiohttp.ClientError, OSError):
+            async with aiohttp.ClientSession() as session, session.get(
+                f"http://127.0.0.1:{self.port}/metrics"
+            ) as response:
+                return "candor_delivery_leader 1.0" in await response.text()
+        return False
+
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
@@ -172,6 +181,7 @@ def candor_env(api: FakeTelegramAPI, url: str, **extra: str) -> dict[str, str]:
         CANDOR_DATABASE_URL=url,
         CANDOR_DELIVERY_POLL_SECONDS="0.2",
         CANDOR_INBOX_LEASE="4s",
+        CANDOR_DELIVERY_LEASE="6s",
         CANDOR_LOG_LEVEL="WARNING",
         # Cheap and deterministic: the figures are about moving answers, not reading them.
         CANDOR_SENTIMENT_ANALYSER="baseline",

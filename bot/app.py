@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from surveys.service import SurveyPolicy, SurveyService
 from surveys.staff import StaffCommands
 
 log = logging.getLogger(__name__)
+HANDOVER_PAUSE = 1.1  # seconds: Telegram's and Slack's per-chat gap, and a little more
 
 
 def analyser_from_settings(settings: Settings, name: str | None = None) -> SentimentAnalyser:
@@ -116,7 +118,7 @@ class App:
         commands = StaffCommands(uow, clock, service, onboarding)
         delivery = DeliveryWorker(
             uow, messengers, service, clock, max_attempts=settings.delivery_max_attempts,
-            concurrency=settings.delivery_concurrency,
+            concurrency=settings.delivery_concurrency, lease=settings.delivery_lease,
         )  # fmt: skip
         inbox = Inbox(
             InboxStore(sessions, engine.dialect.name), clock,
@@ -156,6 +158,10 @@ class App:
             await ticker
 
     async def _deliver(self, end: asyncio.Event) -> None:
+        # A process taking over from one that just died waits out the per-chat gap first:
+        # the dead one may have sent to a chat a moment ago.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(end.wait(), HANDOVER_PAUSE)
         await self.delivery.run_forever(self.settings.delivery_poll_seconds, end)
 
     async def _want_tick(self) -> None:

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     inbox_lease: Annotated[timedelta, NoDecode] = timedelta(seconds=60)
     # Outbox messages in flight at once (to distinct recipients) in the delivering process.
     delivery_concurrency: int = Field(4, ge=1, le=50)
+    # A message being sent is leased this long; one whose sender died is then marked
+    # uncertain (never resent). A send taking over half of it counts as uncertain too.
+    delivery_lease: Annotated[timedelta, NoDecode] = timedelta(minutes=2)
     # Telegram's overall send limit (messages per second for the whole bot, however many
     # processes); a little under Telegram's ~30/s so network jitter never bursts past it.
     telegram_rate: float = Field(29.0, gt=0, le=1000)
@@ -138,7 +141,8 @@ class Settings(BaseSettings):
     slack_port: int = Field(3000, ge=1, le=65535)
     slack_path: str = "/slack/events"
 
-    @field_validator("reminder_after", "expire_after", "inbox_lease", mode="before")
+    @field_validator("reminder_after", "expire_after", "inbox_lease", "delivery_lease",
+                     mode="before")  # fmt: skip
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         duration = parse_duration(value)

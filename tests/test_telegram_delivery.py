@@ -288,8 +288,8 @@ async def test_the_limiter_keeps_per_chat_and_overall_budgets() -> None:
     chat_a, chat_b = 101, 202
     async with limiter.slot(chat_a):
         pass
-    assert not limiter._chat(chat_a).has_capacity()
-    assert limiter._chat(chat_b).has_capacity()
+    assert not limiter.chat_has_capacity(chat_a)
+    assert limiter.chat_has_capacity(chat_b)
     # Sends are spaced evenly, never a burst: the next one waits for 1/rate.
     assert not limiter.overall.has_capacity()
     loop = asyncio.get_running_loop()
@@ -298,7 +298,7 @@ async def test_the_limiter_keeps_per_chat_and_overall_budgets() -> None:
         async with limiter.slot(chat):
             pass
     assert loop.time() - started >= 20 / 100 * 0.95
-    assert limiter._chat(chat_b).has_capacity()  # B still has its own budget
+    assert limiter.chat_has_capacity(chat_b)  # B still has its own budget
 
 
 # --- webhook ------------------------------------------------------------------------------

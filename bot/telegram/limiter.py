@@ -21,10 +21,10 @@ class TelegramLimiter:
         self.overall = AsyncLimiter(1, 1 / per_second)
         self._chats = KeyedLimiter(per_chat_per_second, chats)
 
-    def _chat(self, chat_id: int) -> AsyncLimiter:
-        return self._chats.bucket(chat_id)
+    def chat_has_capacity(self, chat_id: int) -> bool:
+        return self._chats.has_capacity(chat_id)
 
     @asynccontextmanager
     async def slot(self, chat_id: int) -> AsyncIterator[None]:
-        async with self._chat(chat_id), self.overall:
+        async with self._chats.slot(chat_id), self.overall:
             yield
