@@ -28,6 +28,7 @@ from surveys.ports import Clock
 log = logging.getLogger(__name__)
 
 Processor = Callable[[dict[str, Any]], Awaitable[None]]
+BURST_QUIET = 0.2  # seconds without a new update before every worker handles again
 
 
 class PoisonUpdate(Exception):
@@ -106,6 +107,7 @@ class Inbox:
         self.writer = InboxWriter(store, clock)
         self.processors: dict[str, Processor] = {}
         self.wake = asyncio.Event()
+        self._last_record = 0.0
 
     def register(self, channel: str, processor: Processor) -> None:
         self.processors[channel] = processor
@@ -114,8 +116,14 @@ class Inbox:
         """Store updates durably (the caller acknowledges them to the platform only after)."""
         for update in updates:
             metrics.UPDATES_RECEIVED.labels(update.channel).inc()
+        self._last_record = asyncio.get_running_loop().time()
         await self.writer.record(updates)
         self.wake.set()
+
+    def _slots(self, loop_time: float) -> int:
+        """Storing comes first: while updates are streaming in, one worker handles (so a
+        burst is acknowledged at full speed and still makes progress); then all of them."""
+        return 1 if loop_time - self._last_record < BURST_QUIET else self.workers
 
     async def _claim(self, limit: int) -> list[StoredUpdate]:
         now = self.clock.now()
@@ -143,7 +151,7 @@ class Inbox:
                         await self.store.requeue_stale(self.clock.now())
                     next_requeue = loop.time() + min(30.0, self.lease.total_seconds() / 2)
                 self.wake.clear()
-                free = self.workers - len(running)
+                free = self._slots(loop.time()) - len(running)
                 claimed: list[StoredUpdate] = []
                 if free > 0:
                     try:
@@ -154,12 +162,14 @@ class Inbox:
                     task = asyncio.create_task(self._handle(update))
                     running[task] = update
                     task.add_done_callback(lambda t: (running.pop(t, None), self.wake.set()))
-                if claimed and len(running) < self.workers:
+                if claimed and len(running) < self._slots(loop.time()):
                     continue  # more may be waiting
                 waiters = {asyncio.ensure_future(self.wake.wait()),
                            asyncio.ensure_future(stop.wait())}  # fmt: skip
-                await asyncio.wait(waiters, timeout=poll_seconds,
-                                   return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                # Woken by a new update, a finished one, or stop; and soon after a burst
+                # ends, when every worker may take one again.
+                timeout = BURST_QUIET if free <= 0 < self.workers - len(running) else poll_seconds
+                await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
                 for waiter in waiters:
                     waiter.cancel()
         finally:

@@ -38,15 +38,16 @@ CHANNEL = Channel.TELEGRAM.value
 POLL_TIMEOUT = 25  # seconds a getUpdates long poll may wait for an update
 
 
-def parse_update(body: bytes) -> dict[str, Any] | None:
-    """A webhook body as a JSON object with an integer update_id, or None."""
+def parse_update(body: bytes) -> tuple[dict[str, Any], str] | None:
+    """A webhook body as a JSON object with an integer update_id (and its text), or None."""
     try:
-        update = json.loads(body.decode("utf-8"))
+        text = body.decode("utf-8")
+        update = json.loads(text)
     except (UnicodeDecodeError, ValueError):
         return None
     if not isinstance(update, dict) or type(update.get("update_id")) is not int:
         return None
-    return update
+    return update, text
 
 
 def update_key(update: Any) -> str:
@@ -72,8 +73,11 @@ def update_sender(update: Any) -> str:
     return f"update:{update_key(update)}"
 
 
-def new_update(update: Any) -> NewUpdate:
-    return NewUpdate(CHANNEL, update_key(update), update_sender(update), to_json(update))
+def new_update(update: Any, raw: str | None = None) -> NewUpdate:
+    """``raw``: the JSON text it came as, when known — kept as is (JSON escapes every
+    control character, so any text that decoded is storable)."""
+    payload = raw if raw is not None else to_json(update)
+    return NewUpdate(CHANNEL, update_key(update), update_sender(update), payload)
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -268,13 +272,14 @@ class TelegramTransport:
                 log.warning("Telegram webhook: refused a request without the secret token")
                 return web.Response(status=401, text="unauthorized")
             body = await request.read()
-            update = parse_update(body)
-            if update is None:
+            parsed = parse_update(body)
+            if parsed is None:
                 metrics.REQUESTS_REFUSED.labels(CHANNEL, "malformed").inc()
                 log.warning("Telegram webhook: refused a malformed body (%d bytes)", len(body))
                 return web.Response(status=400, text="not an update")
+            update, text = parsed
             try:
-                await inbox.record([new_update(update)])
+                await inbox.record([new_update(update, text)])
             except Exception as exc:
                 log.error("Telegram webhook: update %s not stored: %s", update["update_id"], exc)
                 return web.Response(status=503, text="try again")
