@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from bot import metrics
 from bot.delivery import Backoff
@@ -28,6 +28,7 @@ from surveys.ports import Clock
 log = logging.getLogger(__name__)
 
 Processor = Callable[[dict[str, Any]], Awaitable[None]]
+T = TypeVar("T")
 BURST_QUIET = 0.2  # seconds without a new update before every worker handles again
 
 
@@ -40,26 +41,28 @@ def to_json(payload: Any) -> str:
     return json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
 
 
-class InboxWriter:
-    """Group commit: one transaction for every update that arrived while the last one ran."""
+class GroupCommit(Generic[T]):
+    """One transaction for every item that arrived while the last one ran.
 
-    def __init__(self, store: InboxStore, clock: Clock, *, max_batch: int = 500) -> None:
-        self.store = store
-        self.clock = clock
-        # Below asyncpg's 32,767 bind parameters per statement (8 per row).
+    ``submit`` returns once its items are committed (or raises what committing raised)."""
+
+    def __init__(
+        self, commit: Callable[[list[T]], Awaitable[None]], *, max_batch: int = 500
+    ) -> None:
+        self.commit = commit
+        # Below asyncpg's 32,767 bind parameters per statement (8 per inbox row).
         self.max_batch = max_batch
-        self._queue: asyncio.Queue[tuple[NewUpdate, asyncio.Future[None]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[T, asyncio.Future[None]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
-    async def record(self, updates: Sequence[NewUpdate]) -> None:
-        """Returns once every update is durably stored; raises if storing failed."""
+    async def submit(self, items: Sequence[T]) -> None:
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="inbox-writer")
+            self._task = asyncio.create_task(self._run(), name="group-commit")
         loop = asyncio.get_running_loop()
         futures = []
-        for update in updates:
+        for item in items:
             future: asyncio.Future[None] = loop.create_future()
-            self._queue.put_nowait((update, future))
+            self._queue.put_nowait((item, future))
             futures.append(future)
         await asyncio.gather(*futures)
 
@@ -69,14 +72,13 @@ class InboxWriter:
             while len(batch) < self.max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                await self.store.record([u for u, _ in batch], self.clock.now())
+                await self.commit([item for item, _ in batch])
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for update, future in batch:
-                metrics.UPDATES_STORED.labels(update.channel).inc()
+            for _, future in batch:
                 if not future.done():
                     future.set_result(None)
 
@@ -104,10 +106,20 @@ class Inbox:
         self.max_attempts = max_attempts
         self.lease = lease
         self.backoff = backoff or Backoff(base=1.0, cap=300.0)
-        self.writer = InboxWriter(store, clock)
+        self.writer: GroupCommit[NewUpdate] = GroupCommit(self._store)
+        # Settling is batched too: one UPDATE for every update that finished meanwhile.
+        self.settler: GroupCommit[int] = GroupCommit(self._settle)
         self.processors: dict[str, Processor] = {}
         self.wake = asyncio.Event()
         self._last_record = 0.0
+
+    async def _store(self, updates: list[NewUpdate]) -> None:
+        await self.store.record(updates, self.clock.now())
+        for update in updates:
+            metrics.UPDATES_STORED.labels(update.channel).inc()
+
+    async def _settle(self, update_ids: list[int]) -> None:
+        await self.store.mark_done_many(update_ids, self.clock.now())
 
     def register(self, channel: str, processor: Processor) -> None:
         self.processors[channel] = processor
@@ -117,7 +129,7 @@ class Inbox:
         for update in updates:
             metrics.UPDATES_RECEIVED.labels(update.channel).inc()
         self._last_record = asyncio.get_running_loop().time()
-        await self.writer.record(updates)
+        await self.writer.submit(updates)
         self.wake.set()
 
     def _slots(self, loop_time: float) -> int:
@@ -206,7 +218,7 @@ class Inbox:
         except Exception as exc:
             await self._retry_or_fail(update, exc)
             return
-        await self.store.mark_done(update.id, self.clock.now())
+        await self.settler.submit([update.id])
 
     async def _retry_or_fail(self, update: StoredUpdate, exc: Exception) -> None:
         reason = f"{type(exc).__name__}: {exc}"
@@ -227,3 +239,4 @@ class Inbox:
 
     async def close(self) -> None:
         await self.writer.close()
+        await self.settler.close()

@@ -138,6 +138,16 @@ class InboxStore:
             update_id, status=InboxStatus.DONE.value, processed_at=now, last_error=None
         )
 
+    async def mark_done_many(self, update_ids: Sequence[int], now: datetime) -> None:
+        async with self.sessions() as session:
+            await session.execute(
+                update(InboxRow)
+                .where(InboxRow.id.in_(update_ids))
+                .values(status=InboxStatus.DONE.value, processed_at=now, last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+
     async def mark_retry(self, update_id: int, error: str, at: datetime) -> None:
         await self._set(
             update_id,
