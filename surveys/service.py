@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from surveys import conversation as machine
 from surveys.alerts import AlertPolicy, alert_message, owner_address, staff_notice
+from surveys.cleaning import clean_text
 from surveys.conversation import ContactEvent, ConversationContext, EventKind, Reply, Step
 from surveys.model import (
     Account,
@@ -179,8 +180,13 @@ class SurveyService:
 
     async def handle_event(self, sender: Address, event: ContactEvent) -> None:
         """A contact wrote, pressed a button or sent something else."""
+        text, cleaned = clean_text(event.text)
+        if cleaned:
+            log.info("text from %s:%s had unstorable characters; cleaned",
+                     sender.channel.value, sender.address)  # fmt: skip
+            event = replace(event, text=text)
         scores = await self._prescore(sender, event)
-        await self._retrying(lambda: self._handle_event(sender, event, scores))
+        await self._retrying(lambda: self._handle_event(sender, event, scores, cleaned))
 
     async def _prescore(self, sender: Address, event: ContactEvent) -> Scores:
         """Score a text answer before the transaction that stores it.
@@ -206,7 +212,9 @@ class SurveyService:
     async def _score(self, text: str, question: str) -> Sentiment:
         return await asyncio.to_thread(self.analyser.analyse, text, question)
 
-    async def _handle_event(self, sender: Address, event: ContactEvent, scores: Scores) -> None:
+    async def _handle_event(
+        self, sender: Address, event: ContactEvent, scores: Scores, cleaned: bool = False
+    ) -> None:
         async with self.uow() as uow:
             # A platform may deliver the same update twice (webhook retries, reconnects):
             # the second time, nothing happens — not an answer, not a skip, not a reply.
@@ -231,15 +239,19 @@ class SurveyService:
             now = self.clock.now()
             step = machine.receive(conv, event, self._context(account, contact, round_, conv), now)
             await self._persist(
-                uow, conv, step, account, contact, round_, event.message_id, now, scores
-            )
+                uow, conv, step, account, contact, round_, event.message_id, now, scores,
+                cleaned=cleaned,
+            )  # fmt: skip
             await uow.commit()
 
     async def handle_edit(self, sender: Address, message_id: str, text: str) -> None:
         """A contact edited an earlier message: replace the stored answer, keep history."""
-        await self._retrying(lambda: self._handle_edit(sender, message_id, text))
+        text, cleaned = clean_text(text)
+        await self._retrying(lambda: self._handle_edit(sender, message_id, text, cleaned))
 
-    async def _handle_edit(self, sender: Address, message_id: str, text: str) -> None:
+    async def _handle_edit(
+        self, sender: Address, message_id: str, text: str, cleaned: bool = False
+    ) -> None:
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(sender)
             answer = await uow.answers.by_source(contact.id, message_id) if contact else None
@@ -261,6 +273,7 @@ class SurveyService:
                 answer,
                 text=new_text,
                 truncated=truncated,
+                cleaned=cleaned,
                 edited_at=now,
                 history=[*answer.history, {"text": answer.text, "replaced_at": now.isoformat()}],
                 sentiment=sentiment,
@@ -638,6 +651,8 @@ class SurveyService:
         source_message_id: str | None,
         now: datetime,
         scores: Scores | None = None,
+        *,
+        cleaned: bool = False,
     ) -> None:
         # Saving always bumps the version, which makes the reply keys below unique per step
         # yet identical when the same step is retried after a conflict.
@@ -653,6 +668,7 @@ class SurveyService:
                     source_message_id=source_message_id,
                     late=new.late,
                     truncated=new.truncated,
+                    cleaned=cleaned,
                     sentiment=(scores or {}).get((new.text, new.question_key))
                     or self.analyser.analyse(new.text, new.question_key),
                 )
