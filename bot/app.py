@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,14 +12,18 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import metrics
 from bot.delivery import DeliveryWorker
+from bot.inbox import Inbox
+from bot.leader import Leadership
 from bot.settings import Settings
 from storage import migrate
 from storage.db import create_engine, session_factory
+from storage.inbox import InboxStore
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.alerts import AlertPolicy
 from surveys.digest import DigestPolicy
-from surveys.model import Channel
+from surveys.model import Channel, Sentiment
 from surveys.onboarding import Onboarding
 from surveys.ports import Clock, Messenger, SystemClock
 from surveys.sentiment import SentimentAnalyser, make_analyser
@@ -26,6 +31,7 @@ from surveys.service import SurveyPolicy, SurveyService
 from surveys.staff import StaffCommands
 
 log = logging.getLogger(__name__)
+HANDOVER_PAUSE = 1.1  # seconds: Telegram's and Slack's per-chat gap, and a little more
 
 
 def analyser_from_settings(settings: Settings, name: str | None = None) -> SentimentAnalyser:
@@ -39,6 +45,20 @@ def analyser_from_settings(settings: Settings, name: str | None = None) -> Senti
         api_key=key.get_secret_value() if key else None,
         timeout=settings.sentiment_openai_timeout,
     )
+
+
+class TimedAnalyser:
+    """Records each scoring's duration for /metrics; otherwise the analyser itself."""
+
+    def __init__(self, inner: SentimentAnalyser) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def analyse(self, text: str, question: str) -> Sentiment:
+        with metrics.SENTIMENT_LATENCY.time():
+            return self.inner.analyse(text, question)
 
 
 def survey_policy(settings: Settings) -> SurveyPolicy:
@@ -66,6 +86,8 @@ class App:
     onboarding: Onboarding
     commands: StaffCommands
     delivery: DeliveryWorker
+    inbox: Inbox
+    leadership: Leadership
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     tick_wanted: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -78,23 +100,39 @@ class App:
         *,
         run_migrations: bool = True,
     ) -> App:
-        engine = create_engine(settings.database_url)
+        # A handler never waits on the pool until it times out: everything that holds a
+        # connection is bounded to fit in it (inbox workers, one inbox writer, delivery,
+        # the leadership lock, the tick); the overflow is headroom for staff commands.
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_pool_size // 2,
+        )
         if run_migrations:
             await migrate.upgrade(engine)
-        uow = SqlUnitOfWorkFactory(session_factory(engine))
+        sessions = session_factory(engine)
+        uow = SqlUnitOfWorkFactory(sessions)
         clock = clock or SystemClock()
-        service = SurveyService(
-            uow, clock, analyser_from_settings(settings), survey_policy(settings)
-        )
+        analyser = TimedAnalyser(analyser_from_settings(settings))
+        service = SurveyService(uow, clock, analyser, survey_policy(settings))  # type: ignore[arg-type]
         onboarding = Onboarding(uow, clock, settings.company_name, settings.default_language)
         commands = StaffCommands(uow, clock, service, onboarding)
         commands.digest.policy = DigestPolicy(settings.digest_weekday, settings.digest_hour)
         commands.reports.max_file_bytes = int(settings.report_max_file_mb * 1024 * 1024)
         commands.reports.tmpdir = settings.report_tmpdir
         delivery = DeliveryWorker(
-            uow, messengers, service, clock, max_attempts=settings.delivery_max_attempts
-        )
-        return cls(settings, engine, uow, clock, service, onboarding, commands, delivery)
+            uow, messengers, service, clock, max_attempts=settings.delivery_max_attempts,
+            concurrency=settings.delivery_concurrency, lease=settings.delivery_lease,
+        )  # fmt: skip
+        inbox = Inbox(
+            InboxStore(sessions, engine.dialect.name), clock,
+            workers=settings.inbox_concurrency, lease=settings.inbox_lease,
+        )  # fmt: skip
+        leadership = Leadership(engine)
+        return cls(
+            settings, engine, uow, clock, service, onboarding, commands, delivery, inbox,
+            leadership,
+        )  # fmt: skip
 
     async def run(self) -> None:
         """Scheduler and delivery until stop() is called."""
@@ -112,13 +150,23 @@ class App:
         )
         scheduler.start()
         ticker = asyncio.create_task(self._tick_loop())
+        handling = asyncio.create_task(self.inbox.run_forever(self.stop_event))
         try:
-            await self.delivery.run_forever(self.settings.delivery_poll_seconds, self.stop_event)
+            await self.leadership.run(self._deliver, self.stop_event)
+            await handling
         finally:
+            handling.cancel()
             scheduler.shutdown(wait=False)
             self.stop_event.set()
             self.tick_wanted.set()
             await ticker
+
+    async def _deliver(self, end: asyncio.Event) -> None:
+        # A process taking over from one that just died waits out the per-chat gap first:
+        # the dead one may have sent to a chat a moment ago.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(end.wait(), HANDOVER_PAUSE)
+        await self.delivery.run_forever(self.settings.delivery_poll_seconds, end)
 
     async def _want_tick(self) -> None:
         self.tick_wanted.set()
@@ -158,4 +206,5 @@ class App:
         self.stop_event.set()
 
     async def close(self) -> None:
+        await self.inbox.close()
         await self.engine.dispose()

@@ -4,8 +4,8 @@ Delivery guarantee: *at most once* per recorded message. A message is claimed (s
 "sending", committed) before the platform call and settled right after it. If the process
 dies between the two, the message stays "sending" until its lease runs out and is then
 marked "uncertain" — never resent, because Telegram and Slack offer no way to ask whether
-it arrived. Messages are claimed one at a time, so a crash leaves at most one message per
-worker uncertain; the conversation's reminder re-asks its question later.
+it arrived. At most ``concurrency`` messages are in flight, so a crash leaves at most that
+many uncertain; the conversation's reminder re-asks its question later.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot import metrics
 from surveys.model import Channel, Document, OutgoingMessage
 from surveys.ports import (
     Clock,
@@ -62,6 +63,7 @@ class DeliveryWorker:
         lease: timedelta = timedelta(minutes=2),
         max_attempts: int = 10,
         backoff: Backoff | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.uow = uow
         self.messengers = dict(messengers)
@@ -71,6 +73,9 @@ class DeliveryWorker:
         self.lease = lease
         self.max_attempts = max_attempts
         self.backoff = backoff or Backoff()
+        # Sends in flight at once (distinct recipients: each has one head at a time). More
+        # than one keeps the platform's rate limit, not a round trip, the bottleneck.
+        self.concurrency = max(1, concurrency)
         self.wake = asyncio.Event()
 
     async def recover(self) -> int:
@@ -87,25 +92,50 @@ class DeliveryWorker:
             )
         return len(stale)
 
-    async def run_once(self) -> DeliveryStats:
-        """Deliver every message that is due now; returns what happened."""
+    async def run_once(self, stop: asyncio.Event | None = None) -> DeliveryStats:
+        """Deliver every message that is due now (until ``stop``); returns what happened."""
         stats = DeliveryStats(uncertain=await self.recover())
-        while True:
+        while stop is None or not stop.is_set():
             async with self.uow() as uow:
                 heads = await uow.outbox.due_heads(
                     self.clock.now(), self.batch, list(self.messengers)
                 )
             if not heads:
                 return stats
-            progressed = False
-            for head in heads:
-                outcome = await self._deliver(head)
-                if outcome is None:
-                    continue
-                progressed = True
-                setattr(stats, outcome, getattr(stats, outcome) + 1)
-            if not progressed:
+            outcomes = await self._deliver_all(heads, stop)
+            for outcome in outcomes:
+                if outcome is not None:
+                    setattr(stats, outcome, getattr(stats, outcome) + 1)
+            if not any(outcomes):
                 return stats
+        return stats
+
+    async def _deliver_all(
+        self, heads: list[OutgoingMessage], stop: asyncio.Event | None
+    ) -> list[str | None]:
+        if self.concurrency == 1:
+            outcomes: list[str | None] = []
+            for head in heads:
+                if stop is not None and stop.is_set():
+                    break  # shutting down: claim nothing new
+                outcomes.append(await self._deliver(head))
+            return outcomes
+        slots = asyncio.Semaphore(self.concurrency)
+        tasks = []
+
+        async def one(head: OutgoingMessage) -> str | None:
+            try:
+                return await self._deliver(head)
+            finally:
+                slots.release()
+
+        for head in heads:
+            await slots.acquire()
+            if stop is not None and stop.is_set():
+                slots.release()
+                break
+            tasks.append(asyncio.create_task(one(head)))
+        return list(await asyncio.gather(*tasks))
 
     async def _deliver(self, head: OutgoingMessage) -> str | None:
         assert head.id is not None
@@ -117,7 +147,9 @@ class DeliveryWorker:
             return None  # another worker took it
         if not await self._resolve_edit_target(message):
             return "sent"
-        messenger = self.messengers[message.recipient.channel]
+        channel = message.recipient.channel
+        messenger = self.messengers[channel]
+        started = asyncio.get_running_loop().time()
         try:
             # Bounded well inside the lease, so a live worker never looks dead.
             async with asyncio.timeout(self.lease.total_seconds() / 2):
@@ -126,17 +158,32 @@ class DeliveryWorker:
                 else:
                     platform_id = await messenger.send(message)
         except TransientDeliveryError as exc:
+            outcome = "429" if exc.retry_after is not None else "5xx"
+            metrics.SENDS.labels(channel.value, outcome).inc()
             return await self._retry_or_fail(message, exc)
         except PermanentDeliveryError as exc:
+            metrics.SENDS.labels(channel.value, "permanent").inc()
             log.warning("message %s refused for good: %s", message.id, exc)
             await self.service.record_permanent_failure(message, exc)
             return "failed"
+        except asyncio.CancelledError:
+            # Shutdown cut the call short: it may have reached the platform.
+            metrics.SENDS.labels(channel.value, "uncertain").inc()
+            async with self.uow() as uow:
+                await uow.outbox.mark_uncertain(message.id, "stopped while sending")  # type: ignore[arg-type]
+                await uow.commit()
+            raise
         except TimeoutError:
+            metrics.SENDS.labels(channel.value, "uncertain").inc()
             # The request may have reached the platform: do not risk a duplicate.
             async with self.uow() as uow:
                 await uow.outbox.mark_uncertain(message.id, "timed out while sending")  # type: ignore[arg-type]
                 await uow.commit()
             return "uncertain"
+        metrics.SENDS.labels(channel.value, "ok").inc()
+        metrics.SEND_LATENCY.labels(channel.value).observe(
+            asyncio.get_running_loop().time() - started
+        )
         async with self.uow() as uow:
             await uow.outbox.mark_sent(message.id, platform_id, self.clock.now())  # type: ignore[arg-type]
             await uow.commit()
@@ -198,7 +245,7 @@ class DeliveryWorker:
         """Deliver until ``stop`` is set; wakes early when a handler records a message."""
         while not stop.is_set():
             try:
-                await self.run_once()
+                await self.run_once(stop)
             except Exception:  # a bad message or a lost connection must not stop delivery
                 log.exception("delivery pass failed; will retry")
             self.wake.clear()

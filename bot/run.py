@@ -10,6 +10,7 @@ import sys
 from typing import Protocol
 
 from aiogram.exceptions import TelegramUnauthorizedError
+from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
 from bot.app import App
@@ -18,6 +19,10 @@ from surveys.model import Channel
 from surveys.ports import Messenger
 
 log = logging.getLogger(__name__)
+# SIGTERM to exit: container runtimes kill after 10 s. Whatever is still running then —
+# a send to a platform that does not answer, a handler — is cut short (an update is handled
+# again after a restart; a cut send is "uncertain", never resent).
+SHUTDOWN_SECONDS = 7.0
 
 
 class Transport(Protocol):
@@ -32,9 +37,13 @@ class Transport(Protocol):
 def build_transports(settings: Settings) -> dict[Channel, Transport]:
     transports: dict[Channel, Transport] = {}
     if settings.telegram_bot_token:
+        from bot.telegram.limiter import TelegramLimiter
         from bot.telegram.transport import TelegramTransport, make_bot
 
-        transports[Channel.TELEGRAM] = TelegramTransport(make_bot(settings), settings)
+        limiter = TelegramLimiter(per_second=settings.telegram_rate)
+        transports[Channel.TELEGRAM] = TelegramTransport(
+            make_bot(settings), settings, limiter=limiter
+        )
     if settings.slack_bot_token:
         from bot.slack.transport import SlackTransport, make_client
 
@@ -61,16 +70,37 @@ async def run_platforms(settings: Settings) -> int:
                       file=sys.stderr)  # fmt: skip
                 return 2
         log.info("running: %s", ", ".join(c.value for c in transports))
+        ops = await _start_ops(app) if settings.ops_port else None
         worker = asyncio.create_task(app.run())
-        await asyncio.gather(*(t.serve(app.stop_event) for t in transports.values()))
+        serving = asyncio.gather(*(t.serve(app.stop_event) for t in transports.values()))
+        stopping = asyncio.ensure_future(app.stop_event.wait())
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
         app.stop()
-        await worker
+        loop.remove_signal_handler(signal.SIGTERM)  # a second SIGTERM kills, as usual
+        try:
+            async with asyncio.timeout(SHUTDOWN_SECONDS):
+                await asyncio.gather(serving, worker)
+        except TimeoutError:
+            log.warning("shutdown: work still running after %.0fs was cut short", SHUTDOWN_SECONDS)
+        if ops is not None:
+            await ops.cleanup()
     finally:
         for transport in transports.values():
             with contextlib.suppress(Exception):
                 await transport.close()
         await app.close()
     return 0
+
+
+async def _start_ops(app: App) -> web.AppRunner:
+    from bot.ops import ops_app
+
+    runner = web.AppRunner(ops_app(app), shutdown_timeout=1.0, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, app.settings.ops_host, app.settings.ops_port).start()
+    log.info("ops endpoints on %s:%s", app.settings.ops_host, app.settings.ops_port)
+    return runner
 
 
 def _slack_error(exc: Exception) -> str:

@@ -90,6 +90,24 @@ class Settings(BaseSettings):
     report_tmpdir: str | None = None
     delivery_poll_seconds: float = Field(1.0, gt=0, le=60)
     delivery_max_attempts: int = Field(10, ge=1, le=100)
+    # Database connections per process (PostgreSQL pool; SQLite too). Everything that uses
+    # the database is bounded to fit: inbox workers, the inbox writer (one), delivery.
+    db_pool_size: int = Field(10, ge=2, le=200)
+    # Inbound updates handled at once; 0 = half the pool (each holds one connection).
+    inbox_workers: int = Field(0, ge=0, le=200)
+    # An update a process took but did not finish (it died) is handled again after this.
+    inbox_lease: Annotated[timedelta, NoDecode] = timedelta(seconds=60)
+    # Outbox messages in flight at once (to distinct recipients) in the delivering process.
+    delivery_concurrency: int = Field(4, ge=1, le=50)
+    # A message being sent is leased this long; one whose sender died is then marked
+    # uncertain (never resent). A send taking over half of it counts as uncertain too.
+    delivery_lease: Annotated[timedelta, NoDecode] = timedelta(minutes=2)
+    # Telegram's overall send limit (messages per second for the whole bot, however many
+    # processes); a little under Telegram's ~30/s so network jitter never bursts past it.
+    telegram_rate: float = Field(29.0, gt=0, le=1000)
+    # Operator endpoints /healthz, /readyz and /metrics (Prometheus); off unless a port is set.
+    ops_host: str = "127.0.0.1"
+    ops_port: int | None = Field(None, ge=1, le=65535)
     log_level: str = "INFO"
     admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     admin_slack_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -134,13 +152,19 @@ class Settings(BaseSettings):
     slack_port: int = Field(3000, ge=1, le=65535)
     slack_path: str = "/slack/events"
 
-    @field_validator("reminder_after", "expire_after", mode="before")
+    @field_validator("reminder_after", "expire_after", "inbox_lease", "delivery_lease",
+                     mode="before")  # fmt: skip
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         duration = parse_duration(value)
         if duration <= timedelta(0):
             raise ValueError("must be longer than zero")
         return duration
+
+    @field_validator("ops_port", mode="before")
+    @classmethod
+    def _optional_port(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
     @classmethod
@@ -279,6 +303,10 @@ class Settings(BaseSettings):
                 "(a reminder after expiry would never be sent)"
             )
         return self
+
+    @property
+    def inbox_concurrency(self) -> int:
+        return self.inbox_workers or max(1, self.db_pool_size // 2)
 
     @property
     def has_platform(self) -> bool:

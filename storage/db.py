@@ -17,6 +17,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         connect_args = kwargs.pop("connect_args", {})
         # Writers wait for each other instead of failing with "database is locked".
         connect_args.setdefault("timeout", 30)
+        if parsed.database in (None, "", ":memory:"):
+            # One shared in-memory connection (StaticPool): there is no pool to size.
+            kwargs.pop("pool_size", None)
+            kwargs.pop("max_overflow", None)
         engine = create_async_engine(url, connect_args=connect_args, **kwargs)
         _tune_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
         return engine

@@ -39,6 +39,13 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         )
 
 
+def head_revision() -> str | None:
+    """The newest migration this code knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
 def _run(connection: object, action: str, revision: str) -> None:
     config = alembic_config(str(connection.engine.url))
     config.attributes["connection"] = connection

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -191,6 +192,8 @@ class AnswerRow(Base):
     history: Mapped[list[Any]] = mapped_column(default=list)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Characters the database cannot store (NUL, lone surrogates) were replaced.
+    cleaned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sentiment_label: Mapped[str | None] = mapped_column(String(20))
     sentiment_score: Mapped[float | None] = mapped_column(Float)
     sentiment_evidence: Mapped[list[Any] | None] = mapped_column()
@@ -255,6 +258,36 @@ class InboundEventRow(Base):
     address: Mapped[str] = mapped_column(String(128))
     event_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class InboxRow(Base):
+    """An inbound platform update, recorded before the platform is told it arrived.
+
+    The mirror of the outbox: workers claim pending rows, hand them to the platform's
+    dispatcher and settle them; a row that keeps failing is set aside as ``failed``.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        # Unique: a redelivered update (webhook retry, two processes) is recorded once.
+        UniqueConstraint("channel", "update_key"),
+        Index("ix_inbox_status_next", "status", "next_attempt_at"),
+        # Each sender's updates are handled in order: the head per sender is claimable.
+        Index("ix_inbox_sender", "channel", "sender", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    update_key: Mapped[str] = mapped_column(String(128))
+    sender: Mapped[str] = mapped_column(String(128))
+    # The update as the platform sent it, JSON with non-ASCII escaped: any text survives.
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column()
+    processed_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class InviteRow(Base):

@@ -215,6 +215,7 @@ def _answer(row: AnswerRow) -> Answer:
         late=row.late,
         truncated=row.truncated,
         sentiment=sentiment,
+        cleaned=row.cleaned,
     )
 
 
@@ -229,6 +230,7 @@ def _answer_values(answer: Answer) -> dict[str, Any]:
         "history": list(answer.history),
         "late": answer.late,
         "truncated": answer.truncated,
+        "cleaned": answer.cleaned,
         "sentiment_label": s.label.value if s else None,
         "sentiment_score": s.score if s else None,
         "sentiment_evidence": list(s.evidence) if s else None,

@@ -214,6 +214,8 @@ class Answer:
     late: bool = False
     truncated: bool = False
     sentiment: Sentiment | None = None
+    # Characters no database can store (NUL, lone surrogates) were replaced on arrival.
+    cleaned: bool = False
 
 
 @dataclass(slots=True)

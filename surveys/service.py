@@ -18,6 +18,7 @@ from surveys import conversation as machine
 from surveys import evidence
 from surveys.alert_desk import AlertDesk, AlertDetails, alert_details
 from surveys.alerts import AlertPolicy, staff_notice
+from surveys.cleaning import clean_text
 from surveys.conversation import ContactEvent, ConversationContext, EventKind, Reply, Step
 from surveys.model import (
     Account,
@@ -180,8 +181,13 @@ class SurveyService:
 
     async def handle_event(self, sender: Address, event: ContactEvent) -> None:
         """A contact wrote, pressed a button or sent something else."""
+        text, cleaned = clean_text(event.text)
+        if cleaned:
+            log.info("text from %s:%s had unstorable characters; cleaned",
+                     sender.channel.value, sender.address)  # fmt: skip
+            event = replace(event, text=text)
         scores = await self._prescore(sender, event)
-        await self._retrying(lambda: self._handle_event(sender, event, scores))
+        await self._retrying(lambda: self._handle_event(sender, event, scores, cleaned))
 
     async def _prescore(self, sender: Address, event: ContactEvent) -> Scores:
         """Score a text answer before the transaction that stores it.
@@ -212,7 +218,9 @@ class SurveyService:
     def _score_now(self, text: str, question: str) -> Sentiment:
         return evidence.checked(text, self.analyser.analyse(text, question))
 
-    async def _handle_event(self, sender: Address, event: ContactEvent, scores: Scores) -> None:
+    async def _handle_event(
+        self, sender: Address, event: ContactEvent, scores: Scores, cleaned: bool = False
+    ) -> None:
         async with self.uow() as uow:
             # A platform may deliver the same update twice (webhook retries, reconnects):
             # the second time, nothing happens — not an answer, not a skip, not a reply.
@@ -250,15 +258,19 @@ class SurveyService:
                 return
             step = machine.receive(conv, event, self._context(account, contact, round_, conv), now)
             await self._persist(
-                uow, conv, step, account, contact, round_, event.message_id, now, scores
-            )
+                uow, conv, step, account, contact, round_, event.message_id, now, scores,
+                cleaned=cleaned,
+            )  # fmt: skip
             await uow.commit()
 
     async def handle_edit(self, sender: Address, message_id: str, text: str) -> None:
         """A contact edited an earlier message: replace the stored answer, keep history."""
-        await self._retrying(lambda: self._handle_edit(sender, message_id, text))
+        text, cleaned = clean_text(text)
+        await self._retrying(lambda: self._handle_edit(sender, message_id, text, cleaned))
 
-    async def _handle_edit(self, sender: Address, message_id: str, text: str) -> None:
+    async def _handle_edit(
+        self, sender: Address, message_id: str, text: str, cleaned: bool = False
+    ) -> None:
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(sender)
             answer = await uow.answers.by_source(contact.id, message_id) if contact else None
@@ -279,7 +291,13 @@ class SurveyService:
             assert conv is not None
             account, round_ = await self._round_of(uow, conv)
             updated = answering.with_new_text(
-                answer, new_text, now, truncated=truncated, edited_at=now, sentiment=sentiment
+                answer,
+                new_text,
+                now,
+                truncated=truncated,
+                cleaned=cleaned,
+                edited_at=now,
+                sentiment=sentiment,
             )
             await self._store_changed_answer(uow, answer, updated, account, contact, round_)
             notices = ["edit_kept", *(["truncated"] if truncated else [])]
@@ -654,6 +672,8 @@ class SurveyService:
         source_message_id: str | None,
         now: datetime,
         scores: Scores | None = None,
+        *,
+        cleaned: bool = False,
     ) -> None:
         # Saving always bumps the version, which makes the reply keys below unique per step
         # yet identical when the same step is retried after a conflict.
@@ -669,6 +689,7 @@ class SurveyService:
                     source_message_id=source_message_id,
                     late=new.late,
                     truncated=new.truncated,
+                    cleaned=cleaned,
                     sentiment=(scores or {}).get((new.text, new.question_key))
                     or self._score_now(new.text, new.question_key),
                 )

@@ -77,6 +77,8 @@ class SlackHarness:
             headers={"Content-Type": content_type, **signed, **(headers or {})},
         )
         text = await response.text()
+        # An event is answered once stored; the inbox workers handle it.
+        await self.app.inbox.run_once()
         if deliver:
             await self.deliver()
         return response.status, text

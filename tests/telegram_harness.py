@@ -64,8 +64,10 @@ class TelegramHarness:
         await self.app.close()
 
     async def process(self, update: dict[str, Any], *, deliver: bool = True) -> None:
-        """Push one update, wait until the bot has handled it, then deliver the outbox."""
+        """Push one update, wait until the bot has stored and handled it, then deliver."""
         await self.api.wait_confirmed(self.api.push_update(update))
+        # Confirmed means stored in the inbox; handling it is the inbox workers' part.
+        await self.app.inbox.run_once()
         if deliver:
             await self.deliver()
 

@@ -165,6 +165,10 @@ async def test_commands_answers_and_buttons_over_the_socket(socket_slack: Socket
     event = socket_payload(message_event(ANNA, dm, "Great result, we are satisfied"))
     ack = await api.socket_send("events_api", event)
     assert set(ack) == {"envelope_id"}
+    # Acknowledged once stored in the inbox; an inbox worker then handles it.
+    [stored] = await app.inbox.store.list()
+    assert stored.status == "pending" and stored.update_key == event["event_id"]
+    assert await app.inbox.run_once() == 1
     answers = await slack.answers_of(ANNA)
     assert [(a.question_key, a.text) for a in answers] == [
         ("outcome", "Great result, we are satisfied")

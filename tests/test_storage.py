@@ -54,6 +54,7 @@ TABLES = {
     "outbox",
     "inbound_events",
     "invites",
+    "inbox",
 }
 
 

@@ -42,5 +42,5 @@ class SlackLimiter:
             if method in self._methods:
                 await stack.enter_async_context(self._methods[method])
             if method == "chat.postMessage" and channel:
-                await stack.enter_async_context(self._channels.bucket(channel))
+                await stack.enter_async_context(self._channels.slot(channel))
             yield

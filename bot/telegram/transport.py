@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.types import Update
 from aiohttp import web
+from pydantic import ValidationError
 
+from bot import metrics
 from bot.app import App
+from bot.inbox import Inbox, PoisonUpdate, to_json
 from bot.settings import Settings
 from bot.telegram.callbacks import Signer
 from bot.telegram.context import TelegramContext
@@ -20,9 +29,55 @@ from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.menus import set_default_menus, set_staff_menu
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.routers import alerts, client, groups, staff
+from storage.inbox import NewUpdate
 from surveys.model import Address, Channel
 
 log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+CHANNEL = Channel.TELEGRAM.value
+POLL_TIMEOUT = 25  # seconds a getUpdates long poll may wait for an update
+
+
+def parse_update(body: bytes) -> tuple[dict[str, Any], str] | None:
+    """A webhook body as a JSON object with an integer update_id (and its text), or None."""
+    try:
+        text = body.decode("utf-8")
+        update = json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(update, dict) or type(update.get("update_id")) is not int:
+        return None
+    return update, text
+
+
+def update_key(update: Any) -> str:
+    if isinstance(update, dict) and type(update.get("update_id")) is int:
+        return str(update["update_id"])
+    # No id to go by (Telegram always sends one): keyed by content, still kept.
+    return "noid:" + hashlib.sha256(to_json(update).encode()).hexdigest()[:40]
+
+
+def update_sender(update: Any) -> str:
+    """Whose update this is: a chat's updates are handled in the order they arrived."""
+    if isinstance(update, dict):
+        for kind, body in update.items():
+            if kind == "update_id" or not isinstance(body, dict):
+                continue
+            for holder in (body, body.get("message")):
+                chat = holder.get("chat") if isinstance(holder, dict) else None
+                if isinstance(chat, dict) and "id" in chat:
+                    return f"chat:{chat['id']}"
+            sender = body.get("from") or body.get("user")
+            if isinstance(sender, dict) and "id" in sender:
+                return f"user:{sender['id']}"
+    return f"update:{update_key(update)}"
+
+
+def new_update(update: Any, raw: str | None = None) -> NewUpdate:
+    """``raw``: the JSON text it came as, when known — kept as is (JSON escapes every
+    control character, so any text that decoded is storable)."""
+    payload = raw if raw is not None else to_json(update)
+    return NewUpdate(CHANNEL, update_key(update), update_sender(update), payload)
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -50,6 +105,7 @@ class TelegramTransport:
         self.handle_as_tasks = handle_as_tasks
         self.dispatcher: Dispatcher | None = None
         self.context: TelegramContext | None = None
+        self.inbox: Inbox | None = None
 
     def attach(self, app: App) -> Dispatcher:
         self.context = TelegramContext(
@@ -71,7 +127,21 @@ class TelegramTransport:
             client.create_router(),
         )
         self.dispatcher = dispatcher
+        self.inbox = app.inbox
+        app.inbox.register(CHANNEL, self.handle)
         return dispatcher
+
+    async def handle(self, raw: dict[str, Any]) -> None:
+        """Hand one stored update to aiogram; one it cannot read is set aside."""
+        assert self.dispatcher is not None
+        try:
+            update = Update.model_validate(raw, context={"bot": self.bot})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3]
+            )
+            raise PoisonUpdate(f"not a Bot API update ({problems})") from None
+        await self.dispatcher.feed_update(self.bot, update)
 
     async def prepare(self, app: App) -> None:
         """Learn our username, set command menus, make sure the bootstrap admins exist."""
@@ -96,30 +166,68 @@ class TelegramTransport:
             await self._serve_polling(stop)
 
     async def _serve_polling(self, stop: asyncio.Event) -> None:
-        assert self.dispatcher is not None
+        """Long polling that acknowledges (moves the offset past) only stored updates.
+
+        getUpdates is read as raw JSON, not as aiogram's Update models, so one malformed
+        update cannot make the whole batch unreadable: each is stored as it came and set
+        aside (if need be) when it is handled."""
+        assert self.dispatcher is not None and self.inbox is not None
         await self.bot.delete_webhook(drop_pending_updates=False)
-        polling = asyncio.create_task(
-            self.dispatcher.start_polling(
-                self.bot,
-                handle_signals=False,
-                close_bot_session=False,
-                handle_as_tasks=self.handle_as_tasks,
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
-            )
-        )
-        stopper = asyncio.create_task(stop.wait())
-        await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if not polling.done():
-            await self.dispatcher.stop_polling()
-            await polling
-        stopper.cancel()
+        allowed = self.dispatcher.resolve_used_update_types()
+        offset: int | None = None
+        pause = 1.0
+        while not stop.is_set():
+            fetch = asyncio.create_task(self._get_updates(offset, allowed))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not fetch.done():  # stop requested: nothing fetched is lost (not confirmed)
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await fetch
+                return
+            try:
+                batch = fetch.result()
+                if batch:
+                    await self.inbox.record([new_update(u) for u in batch])
+            except Exception as exc:
+                log.warning("Telegram getUpdates failed, retrying in %.0fs: %s", pause, exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), pause)
+                pause = min(pause * 2, 30.0)
+                continue
+            pause = 1.0
+            ids = [u["update_id"] for u in batch if type(u.get("update_id")) is int]
+            if ids:
+                offset = max(ids) + 1
+
+    async def _get_updates(self, offset: int | None, allowed: list[str]) -> list[dict[str, Any]]:
+        session = await self.bot.session.create_session()
+        url = self.bot.session.api.api_url(token=self.bot.token, method="getUpdates")
+        params: dict[str, Any] = {"timeout": POLL_TIMEOUT, "allowed_updates": allowed}
+        if offset is not None:
+            params["offset"] = offset
+        timeout = aiohttp.ClientTimeout(total=POLL_TIMEOUT + 15)
+        async with session.post(url, json=params, timeout=timeout) as response:
+            body = await response.read()
+        try:
+            reply = json.loads(body)
+        except ValueError:
+            raise RuntimeError(f"HTTP {response.status}, not JSON") from None
+        if not isinstance(reply, dict) or not reply.get("ok"):
+            description = reply.get("description") if isinstance(reply, dict) else None
+            raise RuntimeError(f"HTTP {response.status}: {description or 'no description'}")
+        result = reply.get("result")
+        if not isinstance(result, list):
+            raise RuntimeError("getUpdates result is not a list")
+        return [u if isinstance(u, dict) else {"value": u} for u in result]
 
     async def _serve_webhook(self, stop: asyncio.Event) -> None:
         assert self.dispatcher is not None and self.settings.telegram_webhook_url
         secret = self.settings.telegram_webhook_secret
         assert secret is not None
         web_app = self.webhook_app()
-        runner = web.AppRunner(web_app)
+        runner = web.AppRunner(web_app, shutdown_timeout=2.0, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.settings.webhook_host, self.settings.webhook_port)
         await site.start()
@@ -139,17 +247,40 @@ class TelegramTransport:
             await runner.cleanup()
 
     def webhook_app(self) -> web.Application:
-        """The aiohttp app that takes Telegram's webhook calls; requests without the
-        secret-token header Telegram was given are refused (aiogram answers 401)."""
-        assert self.dispatcher is not None and self.settings.telegram_webhook_url
+        """The aiohttp app that takes Telegram's webhook calls.
+
+        A request without the secret-token header Telegram was given is refused (401); a
+        body that is not an update is refused (400); an update is answered 200 only once
+        it is stored in the inbox (503 if it could not be, so Telegram sends it again)."""
+        assert self.settings.telegram_webhook_url
         secret = self.settings.telegram_webhook_secret
-        assert secret is not None
+        assert secret is not None and self.inbox is not None
+        inbox = self.inbox
+        expected = secret.get_secret_value().encode()
+
+        async def receive(request: web.Request) -> web.Response:
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not hmac.compare_digest(given, expected):
+                metrics.REQUESTS_REFUSED.labels(CHANNEL, "secret").inc()
+                log.warning("Telegram webhook: refused a request without the secret token")
+                return web.Response(status=401, text="unauthorized")
+            body = await request.read()
+            parsed = parse_update(body)
+            if parsed is None:
+                metrics.REQUESTS_REFUSED.labels(CHANNEL, "malformed").inc()
+                log.warning("Telegram webhook: refused a malformed body (%d bytes)", len(body))
+                return web.Response(status=400, text="not an update")
+            update, text = parsed
+            try:
+                await inbox.record([new_update(update, text)])
+            except Exception as exc:
+                log.error("Telegram webhook: update %s not stored: %s", update["update_id"], exc)
+                return web.Response(status=503, text="try again")
+            return web.Response(status=200)
+
         web_app = web.Application()
         path = urlsplit(self.settings.telegram_webhook_url).path or "/"
-        SimpleRequestHandler(
-            dispatcher=self.dispatcher, bot=self.bot, secret_token=secret.get_secret_value()
-        ).register(web_app, path=path)
-        setup_application(web_app, self.dispatcher, bot=self.bot)
+        web_app.router.add_post(path, receive)
         return web_app
 
     async def close(self) -> None:

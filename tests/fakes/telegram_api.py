@@ -629,6 +629,7 @@ class ApiCall:
     status: int
     response: JsonDict
     files: dict[str, bytes] = field(default_factory=dict)  # uploaded multipart file parts
+    at: float = 0.0  # time.monotonic() when answered: pacing is measured from these
 
 
 @dataclass
@@ -1247,7 +1248,7 @@ class FakeTelegramAPI:
     def _answer(
         self, method: str, params: JsonDict, files: dict[str, bytes], status: int, body: JsonDict
     ) -> web.Response:
-        self.calls.append(ApiCall(method, params, status, body, files))
+        self.calls.append(ApiCall(method, params, status, body, files, time.monotonic()))
         self._wake()
         return web.json_response(body, status=status)
 

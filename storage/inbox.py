@@ -1,0 +1,198 @@
+"""The inbox table: inbound platform updates, recorded before they are acknowledged.
+
+Not a domain repository: only the platform edge (bot/inbox.py) records and replays raw
+updates; the domain sees them as the events the platform's dispatcher turns them into.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import InboxRow
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    # Set aside: malformed, or kept failing; one log line says why, the rest go on.
+    FAILED = "failed"
+
+
+UNSETTLED = (InboxStatus.PENDING.value, InboxStatus.PROCESSING.value)
+
+
+@dataclass(frozen=True, slots=True)
+class NewUpdate:
+    channel: str
+    update_key: str
+    sender: str
+    payload: str  # JSON text
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpdate:
+    id: int
+    channel: str
+    update_key: str
+    payload: str
+    attempts: int
+
+
+class InboxStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
+        self.sessions = sessions
+        self._insert = pg_insert if dialect == "postgresql" else sqlite_insert
+
+    async def record(self, updates: Sequence[NewUpdate], now: datetime) -> None:
+        """Store every update in one transaction; one seen before is kept as it was."""
+        if not updates:
+            return
+        rows = [
+            {
+                "channel": u.channel,
+                "update_key": u.update_key[:128],
+                "sender": u.sender[:128],
+                "payload": u.payload,
+                "status": InboxStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "received_at": now,
+            }
+            for u in updates
+        ]
+        statement = self._insert(InboxRow).values(rows)
+        statement = statement.on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        async with self.sessions() as session:
+            await session.execute(statement)
+            await session.commit()
+
+    async def claim(
+        self, now: datetime, lease_until: datetime, limit: int, channels: Sequence[str]
+    ) -> list[StoredUpdate]:
+        """Claim up to ``limit`` due updates, at most one per sender (a sender's updates are
+        handled in the order they arrived). Several processes may claim at once: the
+        compare-and-set on the status gives each update to one of them."""
+        heads = (
+            select(func.min(InboxRow.id).label("head_id"))
+            .where(InboxRow.status.in_(UNSETTLED), InboxRow.channel.in_(channels))
+            .group_by(InboxRow.channel, InboxRow.sender)
+            .subquery()
+        )
+        async with self.sessions() as session:
+            ids = list(
+                await session.scalars(
+                    select(InboxRow.id)
+                    .join(heads, heads.c.head_id == InboxRow.id)
+                    .where(
+                        InboxRow.status == InboxStatus.PENDING.value,
+                        InboxRow.next_attempt_at <= now,
+                    )
+                    .order_by(InboxRow.id)
+                    .limit(limit)
+                )
+            )
+            if not ids:
+                return []
+            result = await session.execute(
+                update(InboxRow)
+                .where(InboxRow.id.in_(ids), InboxRow.status == InboxStatus.PENDING.value)
+                .values(
+                    status=InboxStatus.PROCESSING.value,
+                    attempts=InboxRow.attempts + 1,
+                    next_attempt_at=lease_until,
+                )
+                .returning(
+                    InboxRow.id,
+                    InboxRow.channel,
+                    InboxRow.update_key,
+                    InboxRow.payload,
+                    InboxRow.attempts,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            claimed = [StoredUpdate(*row) for row in result.all()]
+            await session.commit()
+        return sorted(claimed, key=lambda u: u.id)
+
+    async def _set(self, update_id: int, **values: object) -> None:
+        async with self.sessions() as session:
+            await session.execute(
+                update(InboxRow)
+                .where(InboxRow.id == update_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+
+    async def mark_done(self, update_id: int, now: datetime) -> None:
+        await self._set(
+            update_id, status=InboxStatus.DONE.value, processed_at=now, last_error=None
+        )
+
+    async def mark_done_many(self, update_ids: Sequence[int], now: datetime) -> None:
+        async with self.sessions() as session:
+            await session.execute(
+                update(InboxRow)
+                .where(InboxRow.id.in_(update_ids))
+                .values(status=InboxStatus.DONE.value, processed_at=now, last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+
+    async def mark_retry(self, update_id: int, error: str, at: datetime) -> None:
+        await self._set(
+            update_id,
+            status=InboxStatus.PENDING.value,
+            last_error=error[:2000],
+            next_attempt_at=at,
+        )
+
+    async def release(self, update_id: int, now: datetime) -> None:
+        """Give an update back unprocessed (shutdown): handled again, later or elsewhere."""
+        await self._set(update_id, status=InboxStatus.PENDING.value, next_attempt_at=now)
+
+    async def mark_failed(self, update_id: int, error: str, now: datetime) -> None:
+        await self._set(
+            update_id, status=InboxStatus.FAILED.value, last_error=error[:2000], processed_at=now
+        )
+
+    async def requeue_stale(self, now: datetime) -> int:
+        """Updates a dead process left 'processing' past their lease go back to pending.
+
+        Safe because handling is idempotent: the domain de-duplicates inbound events by
+        their platform id in the transaction that stores their effect."""
+        async with self.sessions() as session:
+            result = await session.execute(
+                update(InboxRow)
+                .where(
+                    InboxRow.status == InboxStatus.PROCESSING.value,
+                    InboxRow.next_attempt_at < now,
+                )
+                .values(status=InboxStatus.PENDING.value, next_attempt_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def depth(self) -> dict[str, int]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(InboxRow.status, func.count()).group_by(InboxRow.status)
+            )
+            return {str(status): int(count) for status, count in rows.all()}
+
+    async def list(self, channel: str | None = None) -> list[InboxRow]:
+        async with self.sessions() as session:
+            query = select(InboxRow).order_by(InboxRow.id)
+            if channel:
+                query = query.where(InboxRow.channel == channel)
+            return list(await session.scalars(query))
