@@ -17,6 +17,7 @@ from storage import migrate
 from storage.db import create_engine, session_factory
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.alerts import AlertPolicy
+from surveys.escalation import EscalationPolicy
 from surveys.model import Channel
 from surveys.onboarding import Onboarding
 from surveys.ports import Clock, Messenger, SystemClock
@@ -51,6 +52,14 @@ def survey_policy(settings: Settings) -> SurveyPolicy:
         alerts=AlertPolicy(
             threshold=settings.alert_threshold,
             mild_conversation=settings.alert_on_mild_conversation,
+            relapse_rounds=settings.relapse_rounds,
+        ),
+        followup_window=settings.followup_window,
+        escalation=EscalationPolicy(
+            ack_after=settings.escalate_ack_after,
+            resolve_after=settings.escalate_resolve_after,
+            priority_tiers=frozenset(settings.escalate_priority_tiers),
+            priority_factor=settings.escalate_priority_factor,
         ),
     )
 
@@ -133,12 +142,16 @@ class App:
         except Exception:
             log.exception("scheduled tick failed; the next one retries")
             return
-        if report.reminders or report.expired or report.rounds_opened:
+        busy = report.escalations or report.followups_unanswered
+        if report.reminders or report.expired or report.rounds_opened or busy:
             log.info(
-                "tick: %d reminders, %d expired, rounds opened: %s",
+                "tick: %d reminders, %d expired, rounds opened: %s; %d escalations, "
+                "%d follow-ups unanswered",
                 report.reminders,
                 report.expired,
                 ", ".join(report.rounds_opened) or "none",
+                report.escalations,
+                report.followups_unanswered,
             )
             self.delivery.wake.set()
 

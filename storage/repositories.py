@@ -617,6 +617,20 @@ class SqlAlertRepository(_Repo):
         row = await self.session.get(AlertRow, alert_id)
         return _alert(row) if row else None
 
+    async def lock(self, alert_id: int) -> Alert | None:
+        row = await self._locked(alert_id)
+        return _alert(row) if row else None
+
+    async def _locked(self, alert_id: int) -> AlertRow | None:
+        if not _storable_id(alert_id):
+            return None
+        return await self.session.scalar(
+            select(AlertRow)
+            .where(AlertRow.id == alert_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
     async def for_answer(self, answer_id: int) -> Alert | None:
         row = await self.session.scalar(select(AlertRow).where(AlertRow.answer_id == answer_id))
         return _alert(row) if row else None
@@ -632,10 +646,18 @@ class SqlAlertRepository(_Repo):
         return [_alert(r) for r in rows]
 
     async def set_status(
-        self, alert_id: int, status: AlertStatus, note: dict[str, object] | None, now: datetime
+        self,
+        alert_id: int,
+        status: AlertStatus,
+        note: dict[str, object] | None,
+        now: datetime,
+        *,
+        expect: AlertStatus | None = None,
     ) -> Alert | None:
-        row = await self.session.get(AlertRow, alert_id)
-        if row is None:
+        # The row is locked (PostgreSQL) and re-read, so two processes appending notes or
+        # resolving at once go one after the other and the second sees the first's change.
+        row = await self._locked(alert_id)
+        if row is None or (expect is not None and row.status != expect.value):
             return None
         row.status = status.value
         row.updated_at = now
@@ -793,6 +815,21 @@ class SqlOutboxRepository(_Repo):
     async def by_key(self, idempotency_key: str) -> OutgoingMessage | None:
         row = await self.session.scalar(
             select(OutboxRow).where(OutboxRow.idempotency_key == idempotency_key)
+        )
+        return _outgoing(row) if row is not None else None
+
+    async def by_platform_id(
+        self, recipient: Address, platform_message_id: str
+    ) -> OutgoingMessage | None:
+        row = await self.session.scalar(
+            select(OutboxRow)
+            .where(
+                OutboxRow.channel == recipient.channel.value,
+                OutboxRow.address == recipient.address,
+                OutboxRow.platform_message_id == platform_message_id,
+            )
+            .order_by(OutboxRow.id.desc())
+            .limit(1)
         )
         return _outgoing(row) if row is not None else None
 

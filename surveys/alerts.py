@@ -63,6 +63,9 @@ class AlertPolicy:
     # comments folded into their conversation's comment alert (each edits the owner's message).
     max_per_conversation: int = 5
     max_grouped_comments: int = 10
+    # A negative answer on a question whose alert was resolved within this many earlier
+    # rounds of the account is a relapse (0: never).
+    relapse_rounds: int = 3
 
     def raises_alert(self, sentiment: Sentiment | None) -> bool:
         return (
@@ -143,7 +146,17 @@ def alert_fields(
         "score": answer.sentiment.score if answer.sentiment else None,
         "lang": lang.value,
         "status": alert.status.value,
-    }
+    } | ({"relapse": relapse_line(alert, lang)} if relapse_line(alert, lang) else {})
+
+
+def relapse_line(alert: Alert, lang: Language) -> str | None:
+    """ "Relapse: alert #3 on this question was resolved (fixed: …)" — or None."""
+    marks = [n for n in alert.notes if n.get("kind") == "relapse"]
+    if not marks:
+        return None
+    mark = marks[-1]
+    how = t(f"disposition.{mark['disposition']}", lang) if mark.get("disposition") else "—"
+    return t("alert_relapse", lang, id=mark["of"], how=how, note=mark.get("note") or "—")
 
 
 def alert_message(
@@ -171,9 +184,16 @@ def alert_message(
         answer=answer.text,
         evidence=", ".join(f"«{e}»" for e in fields["evidence"]) or t("no_evidence", lang),
     )
+    if fields.get("relapse"):
+        text = f"{fields['relapse']}\n{text}"
     return OutgoingMessage(
         recipient=to,
         kind="alert",
-        payload={"text": text, "lang": lang.value, "alert": fields, "buttons": ["ack", "resolve"]},
+        payload={
+            "text": text,
+            "lang": lang.value,
+            "alert": fields,
+            "buttons": ["ack", "followup", "resolve"],
+        },
         idempotency_key=f"alert:{alert.id}:{to.channel.value}",
     )

@@ -63,6 +63,15 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class Disposition(StrEnum):
+    """How an alert ended. NOT_US keeps the answer but leaves it out of the negative share."""
+
+    FIXED = "fixed"
+    EXPLAINED = "explained"
+    NOT_US = "not_us"
+    WONT_FIX = "wont_fix"
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

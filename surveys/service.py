@@ -19,6 +19,8 @@ from surveys import evidence
 from surveys.alert_desk import AlertDesk, AlertDetails, alert_details
 from surveys.alerts import AlertPolicy, staff_notice
 from surveys.conversation import ContactEvent, ConversationContext, EventKind, Reply, Step
+from surveys.escalation import EscalationPolicy, Escalations
+from surveys.followup_replies import expire_due, take_reply
 from surveys.model import (
     Account,
     Address,
@@ -70,6 +72,8 @@ class SurveyPolicy:
     default_language: Language = Language.EN
     default_timezone: str = "UTC"
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
+    followup_window: timedelta = timedelta(days=3)
+    escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,8 @@ class TickReport:
     reminders: int = 0
     expired: int = 0
     rounds_opened: list[str] = field(default_factory=list)
+    escalations: int = 0
+    followups_unanswered: int = 0
 
 
 class SurveyService:
@@ -234,6 +240,12 @@ class SurveyService:
                 return
             await self._mark_reachable(uow, contact)
             conv = await uow.conversations.current_for_contact(contact.id)
+            if event.kind is EventKind.TEXT:
+                # The latest thing the contact was asked takes the message (surveys.followups).
+                survey_at = conv.last_activity_at if conv and conv.status.is_open else None
+                if await take_reply(uow, contact, event.text, self.clock.now(), survey_at):
+                    await uow.commit()
+                    return
             if conv is None:
                 key = "no_conversation" if event.kind is not EventKind.NON_TEXT else "text_please"
                 in_key = self._event_key("in", sender, event.message_id)
@@ -415,6 +427,10 @@ class SurveyService:
             lambda uow, now: uow.conversations.due_reminders(now, batch), self._remind_one
         )
         report.rounds_opened = await self.open_due_rounds()
+        report.escalations = await Escalations(
+            self.uow, self.clock, self.policy.escalation
+        ).run_due()
+        report.followups_unanswered = await expire_due(self.uow, self.clock)
         async with self.uow() as uow:
             # Redeliveries come within minutes; a month of event ids is plenty.
             await uow.inbound.forget_before(self.clock.now() - INBOUND_MEMORY)

@@ -12,14 +12,17 @@ from typing import Any
 
 from surveys.alerts import ALERT_LABELS
 from surveys.commands import CLIENT_COMMANDS, TABLE
-from surveys.model import AlertStatus, Language, OutgoingMessage
+from surveys.model import AlertStatus, Disposition, Language, OutgoingMessage
 from surveys.texts import t
 
 SECTION_LIMIT = 3000  # characters in one section's text object
 MAX_BLOCKS = 50  # blocks in one message
 TEXT_LIMIT = 40_000  # the top-level fallback text
 SURVEY_ACTIONS = ("skip", "later", "decline")
-ALERT_ACTIONS = {AlertStatus.OPEN: ("ack", "resolve"), AlertStatus.ACKNOWLEDGED: ("resolve",)}
+ALERT_ACTIONS = {
+    AlertStatus.OPEN: ("ack", "followup", "resolve"),
+    AlertStatus.ACKNOWLEDGED: ("followup", "resolve"),
+}
 Block = dict[str, Any]
 
 
@@ -120,6 +123,8 @@ def alert_blocks(
             ],
         },
     ]
+    if fields.get("relapse"):
+        blocks.insert(1, {"type": "section", "text": mrkdwn(f"*{escape(str(fields['relapse']))}*")})
     # The answer itself; a long one spans several sections, each within Slack's limit.
     blocks.append({"type": "context", "elements": [mrkdwn(f"*{answer}:*")]})
     blocks.extend(text_sections(str(fields["answer"])))
@@ -145,6 +150,18 @@ def alert_blocks(
             }
         )
     return blocks
+
+
+def disposition_actions(alert_id: int, lang: Language) -> Block:
+    """How did it end? One button per disposition; the note is asked for next."""
+    return {
+        "type": "actions",
+        "block_id": "disposition",
+        "elements": [
+            button(t(f"disposition.{d.value}", lang), f"alert_d_{d.value}", str(alert_id), None)
+            for d in Disposition
+        ],
+    }
 
 
 def render_update(message: OutgoingMessage) -> tuple[str, list[Block]]:
