@@ -52,6 +52,17 @@ def status_line(status: AlertStatus, by: str, lang: Language) -> str | None:
     return template.format(by=by) if template else None
 
 
+def state_line(alert: Alert, by: str, lang: Language) -> str | None:
+    """The line for an alert as it stands: a resolution with how it ended and its note,
+    else who acknowledged or resolved it."""
+    done = [n for n in alert.notes if n.get("status") == "resolved" and n.get("disposition")]
+    if alert.status is AlertStatus.RESOLVED and done:
+        how = t(f"disposition.{done[-1]['disposition']}", lang)
+        return t("alert_resolved_line", lang, by=done[-1].get("by", by), how=how,
+                 note=done[-1].get("note", ""))  # fmt: skip
+    return status_line(alert.status, by, lang)
+
+
 @dataclass(frozen=True, slots=True)
 class AlertPolicy:
     # A negative verdict below this confidence is recorded but does not page the owner.

@@ -167,10 +167,13 @@ async def test_no_reply_within_the_window_and_a_late_reply(tg: TelegramHarness) 
     await tg.app.tick()  # a second tick (or process) tells nobody twice
     await tg.deliver()
     told = [m["text"] for m in tg.api.sent_to(OLGA)]
-    assert told.count(
-        "Anna Smith has not replied to your question on alert #1. "
-        "A later reply will still reach you."
-    ) == 1
+    assert (
+        told.count(
+            "Anna Smith has not replied to your question on alert #1. "
+            "A later reply will still reach you."
+        )
+        == 1
+    )
     await say(tg, "Sorry, I was away: the login page", ANNA)
     assert tg.api.sent_to(OLGA)[-1]["text"] == (
         "A late reply from Anna Smith, after the follow-up window (alert #1):\n"

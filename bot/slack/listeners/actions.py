@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.blocks import alert_blocks, disposition_actions, escape, mrkdwn, slack_commands
 from bot.slack.context import SlackContext, language_of
 from surveys import commands
-from surveys.alerts import alert_fields, status_line
+from surveys.alerts import alert_fields, state_line
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import AlertStatus, Disposition
 from surveys.staff import StaffError
@@ -141,7 +141,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             alert, account=details.account, contact=details.contact, round_=details.round,
             answer=details.answer, lang=actor.language,
         )  # fmt: skip
-        line = status_line(alert.status, actor.name, actor.language)
+        line = state_line(alert, actor.name, actor.language)
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id")
         if channel and message.get("ts"):

@@ -15,7 +15,7 @@ from bot.telegram.context import TelegramContext, language_of
 from bot.telegram.render import alert_html, alert_keyboard, disposition_keyboard
 from bot.telegram.routers.staff import send_output
 from surveys import commands
-from surveys.alerts import alert_fields, status_line
+from surveys.alerts import alert_fields, state_line
 from surveys.model import Address, AlertStatus, Channel, Disposition, Staff
 from surveys.staff import StaffError
 from surveys.texts import t
@@ -58,12 +58,12 @@ async def alert_button(
         answer=details.answer,
         lang=actor.language,
     )
-    await query.answer(status_line(alert.status, actor.name, actor.language) or "")
+    await query.answer(state_line(alert, actor.name, actor.language) or "")
     if isinstance(query.message, Message):
         with contextlib.suppress(TelegramBadRequest):  # "message is not modified": nothing to do
             await query.message.edit_text(
                 alert_html(
-                    fields, actor.language, status_line(alert.status, actor.name, actor.language)
+                    fields, actor.language, state_line(alert, actor.name, actor.language)
                 ),
                 parse_mode="HTML",
                 reply_markup=alert_keyboard(alert.id, actor.language, candor.signer, alert.status),
