@@ -14,6 +14,7 @@ from typing import Protocol
 
 from surveys.alert_view import parse_alert_id, show_alert
 from surveys.followups import FollowUpPolicy, FollowUps, visible_alert
+from surveys.health import show_health
 from surveys.model import Address, Channel, Language, Staff, StaffRole
 from surveys.resolution import Resolutions, awaiting_note, parse_disposition
 from surveys.staff import (
@@ -226,6 +227,10 @@ async def _resolve(call: Call) -> Output:
     )
 
 
+async def _health(call: Call) -> Output:
+    return await show_health(call.commands, call.actor, call.rest(0))
+
+
 async def _report(call: Call) -> Output:
     call.need(1)
     return await call.commands.report(call.actor, *split_period(call.args))
@@ -361,6 +366,13 @@ TABLE: dict[str, StaffCommand] = {
             ),
             ("Resolve an alert with how it ended", "Закрыть алерт с итогом"),
             _resolve,
+        ),
+        StaffCommand(
+            "health",
+            READERS,
+            ("[account]", "[аккаунт]"),
+            ("Account health, riskiest first", "Здоровье аккаунтов, самые рискованные первыми"),
+            _health,
         ),
         StaffCommand(
             "report",

@@ -509,3 +509,30 @@ CATALOG.update(
         },
     }
 )
+
+CATALOG.update(
+    {
+        "health_head": {Language.EN: "«{account}» ({tier})", Language.RU: "«{account}» ({tier})"},
+        "health_no_rounds": {Language.EN: "No rounds yet.", Language.RU: "Опросов ещё не было."},
+        "health_rate": {
+            Language.EN: "{round}: responded {responded}/{invited} ({rate}){trend}",
+            Language.RU: "{round}: ответили {responded}/{invited} ({rate}){trend}",
+        },
+        "health_negative": {
+            Language.EN: "Negative share: {shares}{trend}",
+            Language.RU: "Доля негатива: {shares}{trend}",
+        },
+        "health_alerts": {
+            Language.EN: "Alerts: open {open} · escalated {escalated} · relapses {relapsed} · not about us {not_us}",
+            Language.RU: "Алерты: открыты {open} · эскалированы {escalated} · рецидивы {relapsed} · не про нас {not_us}",
+        },
+        "health_trend": {
+            Language.EN: ", {arrow} from {before} the round before",
+            Language.RU: ", {arrow} по сравнению с {before} в прошлом опросе",
+        },
+        "health_nothing": {
+            Language.EN: "No accounts to show.",
+            Language.RU: "Нет аккаунтов для показа.",
+        },
+    }
+)

@@ -142,6 +142,8 @@ async def test_several_processes_escalate_once(
         await other.dispose()
     async with service.uow() as u:
         [alert] = await u.alerts.list()
-        reminders = [m for m in await u.outbox.list() if m.idempotency_key.startswith("escalation:")]
+        reminders = [
+            m for m in await u.outbox.list() if m.idempotency_key.startswith("escalation:")
+        ]
     assert [n["level"] for n in alert.notes if n.get("kind") == "escalation"] == ["reminder"]
     assert [m.recipient.address for m in reminders] == ["olga"]

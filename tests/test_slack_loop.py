@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from surveys.model import AlertStatus
-from tests.fakes.slack_api import message_event
+from tests.fakes.slack_api import app_home_opened_event, message_event
 from tests.slack_harness import SlackHarness
 from tests.test_slack_staff import (
     ANNA,
@@ -77,6 +77,15 @@ async def test_full_loop_in_the_alert_thread(slack: SlackHarness) -> None:
     assert context_lines(resolved)[-1] == (
         "_Resolved by Olga Owner: explained to the client — Walked them through the release plan_"
     )
+
+    health = await say(slack, "health", OLGA)
+    assert "Alerts: open 0 · escalated 0 · relapses 0 · not about us 0" in health
+    assert "Negative share: outcome 100% · speed 0% · politeness —" in health
+    # App Home shows the same.
+    await slack.post(app_home_opened_event(OLGA))
+    home = slack.api.calls_to("views.publish")[-1].params["view"]["blocks"]
+    assert any("Account health" in str(b) for b in home)
+    assert any("relapses 0" in str(b) for b in home)
 
     shown = await say(slack, "alert 1", OLGA)
     assert f"Olga Owner asked the client: «{QUESTION}»" in shown

@@ -118,6 +118,14 @@ async def test_full_loop_follow_up_reply_resolution_and_timeline(tg: TelegramHar
     [shown] = await say(tg, "/alert 1", OLGA)
     timeline = shown["text"] if isinstance(shown, dict) else shown
     assert "Timeline (UTC):" in timeline
+    # Health: "not about us" keeps the answer but leaves it out of the negative share.
+    [health] = await say(tg, "/health Globex", OLGA)
+    assert health.split("\n") == [
+        "«Globex» (gold)",
+        f"{tg.clock.now():%Y-%m-%d}: responded 1/1 (100%)",
+        "Negative share: outcome — · speed 0% · politeness —",
+        "Alerts: open 0 · escalated 0 · relapses 0 · not about us 1",
+    ]
     for line in (
         "2026-11-02 09:00 · alert raised",
         f"Olga Owner asked the client: «{QUESTION}»",

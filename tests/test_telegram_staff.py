@@ -317,6 +317,7 @@ EXAMPLE_ARGS = {
     "alert": "1",
     "followup": "1 What went wrong?",
     "resolve": "1 fixed Patched",
+    "health": "Globex",
     "report": "all",
     "staff": "",
     "staff_add": f"admin {STRANGER} Eve",

@@ -62,9 +62,7 @@ async def alert_button(
     if isinstance(query.message, Message):
         with contextlib.suppress(TelegramBadRequest):  # "message is not modified": nothing to do
             await query.message.edit_text(
-                alert_html(
-                    fields, actor.language, state_line(alert, actor.name, actor.language)
-                ),
+                alert_html(fields, actor.language, state_line(alert, actor.name, actor.language)),
                 parse_mode="HTML",
                 reply_markup=alert_keyboard(alert.id, actor.language, candor.signer, alert.status),
             )
