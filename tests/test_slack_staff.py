@@ -494,6 +494,9 @@ async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackH
         "No open alerts.",
         "*Current rounds*",
         "No rounds yet.",
+        "*Account health, riskiest first*",
+        "«Globex Corp» (gold)\nNo rounds yet.",
+        "«Initech» (standard)\nNo rounds yet.",
     ]
 
     await say(slack, f"round {ACCOUNT}")
@@ -506,6 +509,11 @@ async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackH
         "Terrible result &amp; &lt;!channel&gt; not happy",
         "*Current rounds*",
         f"{ACCOUNT} — 2026-11-02: 1/1 (100%)",
+        "*Account health, riskiest first*",
+        f"«{ACCOUNT}» (gold)\n2026-11-02: responded 1/1 (100%)\n"
+        "Negative share: outcome 100% · speed — · politeness —\n"
+        "Alerts: open 1 · escalated 0 · relapses 0 · not about us 0",
+        "«Initech» (standard)\nNo rounds yet.",
     ]
     assert block_problems(blocks, limit=100) == []
     [publish, *_] = slack.api.calls_to("views.publish")

@@ -139,7 +139,9 @@ async def test_follow_up_refusals(tg: TelegramHarness) -> None:
     await negative_alert(tg)
     # Empty, too long, unknown alert, someone else's alert: refused, nothing sent to Anna.
     anna_before = len(tg.api.sent_to(ANNA))
-    assert (await say(tg, "/followup 1", OLGA))[0].startswith("Usage") or True
+    assert await say(tg, "/followup 1", OLGA) == [
+        "The question is empty: write what you want to ask the client."
+    ]
     assert await say(tg, '/followup 1 "   "', OLGA) == [
         "The question is empty: write what you want to ask the client."
     ]
@@ -200,4 +202,41 @@ async def test_two_people_resolving_at_once_one_wins(tg: TelegramHarness) -> Non
     assert await say(tg, "/resolve 1 maybe whatever", OLGA) == [
         "How did it end: fixed, explained, not_us or wont_fix."
     ]
-    assert await say(tg, "/resolve 1 fixed", ADMIN_ID) != []
+    assert await say(tg, "/resolve 1 fixed", ADMIN_ID) == [
+        "A resolution needs a short note: what was done or found."
+    ]
+
+
+async def test_a_relapse_says_so_links_the_earlier_alert_and_reaches_managers(
+    tg: TelegramHarness,
+) -> None:
+    await negative_alert(tg)
+    await say(tg, f"/staff_add manager {MAX} Max Manager")
+    assert await say(tg, "/resolve 1 fixed Patched the login page", OLGA) == [
+        "Alert #1 resolved: fixed."
+    ]
+    max_before = len(tg.api.sent_to(MAX))
+    tg.clock.advance(timedelta(days=14))
+    await say(tg, "/round Globex")  # the next round: the same question goes badly again
+    await say(tg, "Terrible result again, the same login bug", ANNA)
+    relapse = tg.api.sent_to(OLGA)[-1]
+    assert relapse["text"].split("\n")[1] == (
+        "Relapse: alert #1 on this question was resolved (fixed: Patched the login page)"
+    )
+    [to_max] = tg.api.sent_to(MAX)[max_before:]
+    assert "Relapse: alert #1" in to_max["text"] and "Anna Smith" in to_max["text"]
+    [_, second] = await alerts(tg)
+    assert [n["of"] for n in second.notes if n.get("kind") == "relapse"] == [1]
+    [health] = await say(tg, "/health Globex", OLGA)
+    assert "relapses 1" in health
+    [shown] = await say(tg, "/alert 2", OLGA)
+    assert "relapse of alert #1 (fixed: Patched the login page)" in shown
+
+
+async def test_not_about_us_is_no_relapse(tg: TelegramHarness) -> None:
+    await negative_alert(tg)
+    await say(tg, "/resolve 1 not_us Another vendor's system", OLGA)
+    tg.clock.advance(timedelta(days=14))
+    await say(tg, "/round Globex")
+    await say(tg, "Terrible result again", ANNA)
+    assert "Relapse" not in tg.api.sent_to(OLGA)[-1]["text"]
