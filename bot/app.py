@@ -23,6 +23,7 @@ from surveys.onboarding import Onboarding
 from surveys.ports import Clock, Messenger, SystemClock
 from surveys.sentiment import SentimentAnalyser, make_analyser
 from surveys.service import SurveyPolicy, SurveyService
+from surveys.silence import SilencePolicy
 from surveys.staff import StaffCommands
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,11 @@ def survey_policy(settings: Settings) -> SurveyPolicy:
             resolve_after=settings.escalate_resolve_after,
             priority_tiers=frozenset(settings.escalate_priority_tiers),
             priority_factor=settings.escalate_priority_factor,
+        ),
+        silence=SilencePolicy(
+            rounds=settings.silence_rounds,
+            rate=settings.silence_rate,
+            history=settings.silence_history,
         ),
     )
 
@@ -142,16 +148,17 @@ class App:
         except Exception:
             log.exception("scheduled tick failed; the next one retries")
             return
-        busy = report.escalations or report.followups_unanswered
+        busy = report.escalations or report.followups_unanswered or report.silences
         if report.reminders or report.expired or report.rounds_opened or busy:
             log.info(
                 "tick: %d reminders, %d expired, rounds opened: %s; %d escalations, "
-                "%d follow-ups unanswered",
+                "%d follow-ups unanswered, %d silence alerts",
                 report.reminders,
                 report.expired,
                 ", ".join(report.rounds_opened) or "none",
                 report.escalations,
                 report.followups_unanswered,
+                report.silences,
             )
             self.delivery.wake.set()
 

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     # A negative answer on a question whose alert was resolved within this many earlier
     # rounds of the account is marked a relapse and goes to the managers too (0: off).
     relapse_rounds: int = Field(3, ge=0, le=50)
+    # Silence: a contact who let this many consecutive rounds expire or declined them
+    # raises a silence alert (0: off); so does an account whose latest closed round's
+    # response rate is under CANDOR_SILENCE_RATE (0: off) or under half the average of its
+    # previous CANDOR_SILENCE_HISTORY rounds.
+    silence_rounds: int = Field(3, ge=0, le=50)
+    silence_rate: float = Field(0.3, ge=0.0, le=1.0)
+    silence_history: int = Field(3, ge=1, le=50)
     tick_seconds: int = Field(60, ge=1, le=3600)
     delivery_poll_seconds: float = Field(1.0, gt=0, le=60)
     delivery_max_attempts: int = Field(10, ge=1, le=100)

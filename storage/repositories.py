@@ -230,12 +230,15 @@ def _answer_values(answer: Answer) -> dict[str, Any]:
 def _alert(row: AlertRow) -> Alert:
     return Alert(
         id=row.id,
-        answer_id=row.answer_id,
+        answer_id=row.answer_id or 0,
         account_id=row.account_id,
         owner_id=row.owner_id,
         status=AlertStatus(row.status),
         created_at=row.created_at,
         notes=list(row.notes or []),
+        kind=row.kind,
+        contact_id=row.contact_id,
+        streak_key=row.streak_key,
     )
 
 
@@ -600,13 +603,16 @@ class SqlAnswerRepository(_Repo):
 class SqlAlertRepository(_Repo):
     async def add_once(self, alert: Alert) -> Alert | None:
         row = AlertRow(
-            answer_id=alert.answer_id,
+            answer_id=alert.answer_id or None,
             account_id=alert.account_id,
             owner_id=alert.owner_id,
             status=alert.status.value,
             created_at=alert.created_at,
             updated_at=alert.created_at,
             notes=list(alert.notes),
+            kind=alert.kind,
+            contact_id=alert.contact_id,
+            streak_key=alert.streak_key,
         )
         inserted = await self._inserted_unless_duplicate(row)
         return _alert(inserted) if inserted is not None else None
@@ -630,6 +636,12 @@ class SqlAlertRepository(_Repo):
             .with_for_update()
             .execution_options(populate_existing=True)
         )
+
+    async def silences(self) -> list[Alert]:
+        rows = await self.session.scalars(
+            select(AlertRow).where(AlertRow.kind == "silence").order_by(AlertRow.id)
+        )
+        return [_alert(r) for r in rows]
 
     async def for_answer(self, answer_id: int) -> Alert | None:
         row = await self.session.scalar(select(AlertRow).where(AlertRow.answer_id == answer_id))

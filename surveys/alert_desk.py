@@ -24,6 +24,8 @@ from surveys.model import (
     Answer,
     Channel,
     Contact,
+    ContactLevel,
+    ContactStatus,
     Disposition,
     Language,
     OutgoingMessage,
@@ -32,7 +34,7 @@ from surveys.model import (
     StaffRole,
 )
 from surveys.ports import Clock, PermanentDeliveryError, UnitOfWork
-from surveys.questions import COMMENT_KEY
+from surveys.questions import COMMENT_KEY, SILENCE_KEY
 from surveys.texts import failure_reason, t
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,26 @@ def still_negative(alert: Alert) -> bool:
     return bool(verdicts[-1]) if verdicts else True
 
 
+async def _silence_details(uow: UnitOfWork, alert: Alert) -> AlertDetails:
+    """A silence alert has no answer: it shows what the silence is, in the account's
+    language, for the account's latest round (and the silent contact, if one)."""
+    from surveys.silence import describe
+
+    account = await uow.accounts.get(alert.account_id)
+    assert account is not None
+    rounds = await uow.rounds.for_account(account.id)
+    contact = await uow.contacts.get(alert.contact_id) if alert.contact_id else None
+    if contact is None:  # the account as a whole went quiet: nobody to name
+        contact = Contact(0, account.id, "—", ContactLevel.STAKEHOLDER, account.language,
+                          ContactStatus.ACTIVE)  # fmt: skip
+    text = describe(alert, account.language)
+    answer = Answer(0, 0, SILENCE_KEY, text, alert.created_at)
+    return AlertDetails(alert, answer, contact, account, rounds[-1])
+
+
 async def alert_details(uow: UnitOfWork, alert: Alert) -> AlertDetails:
+    if alert.kind == "silence":
+        return await _silence_details(uow, alert)
     answer = await uow.answers.get(alert.answer_id)
     assert answer is not None
     conv = await uow.conversations.get(answer.conversation_id)
@@ -247,6 +268,11 @@ class AlertDesk:
             message.idempotency_key = forward_key(alert.id, person.id)
             message.next_attempt_at = now
             await uow.outbox.enqueue(message)
+
+    async def send_existing(self, uow: UnitOfWork, alert: Alert) -> None:
+        """Send an alert raised without an answer (silence) the way any alert goes."""
+        d = await alert_details(uow, alert)
+        await self._send(uow, alert, d.account, d.contact, d.round, d.answer)
 
     # --- keeping messages true ------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from surveys.model import Alert, Language, Staff
-from surveys.questions import COMMENT_KEY, question_text
+from surveys.questions import COMMENT_KEY, SILENCE_KEY, question_text
 from surveys.service import AlertDetails
 from surveys.staff import READERS, Output, StaffCommands, StaffError, may_see, say
 from surveys.texts import t
@@ -174,11 +174,12 @@ def _answer_head(d: AlertDetails, lang: Language) -> str:
 def _lines(alert: Alert, d: AlertDetails, seen_in: Language, lang: Language) -> list[str]:
     answer = d.answer
     key = answer.question_key
-    question = (
-        _l("comment", lang)
-        if key == COMMENT_KEY
-        else question_text(key, seen_in, d.account.question_overrides)
-    )
+    if key == SILENCE_KEY:
+        question = t("label.silence", lang)
+    elif key == COMMENT_KEY:
+        question = _l("comment", lang)
+    else:
+        question = question_text(key, seen_in, d.account.question_overrides)
     lines = [
         _l("head", lang, id=alert.id, status=_status(alert.status.value, lang)),
         _l("account", lang, v=d.account.name),

@@ -20,7 +20,7 @@ from surveys.model import (
     SentimentLabel,
     Staff,
 )
-from surveys.questions import QUESTION_KEYS, question_text
+from surveys.questions import QUESTION_KEYS, SILENCE_KEY, question_text
 from surveys.texts import t
 
 # How an alert introduces itself and its fields, on every platform.
@@ -126,6 +126,8 @@ def question_as_asked(
     key: str, lang: Language, account: Account, limit: int = QUESTION_SHOWN_CHARS
 ) -> str:
     """The question as the client saw it (the account's wording), shortened for an alert."""
+    if key == SILENCE_KEY:
+        return t("label.silence", lang)
     if key not in QUESTION_KEYS:
         return t("label.comment_shown", lang)
     text = " ".join(question_text(key, lang, account.question_overrides).split())
@@ -145,6 +147,11 @@ def alert_fields(
 ) -> dict[str, object]:
     """What an alert shows, as separate fields so each platform can escape the client's text."""
     evidence = answer.sentiment.evidence if answer.sentiment else []
+    if alert.kind == "silence":
+        from surveys.silence import describe
+
+        answer = Answer(answer.id, answer.conversation_id, SILENCE_KEY, describe(alert, lang),
+                        answer.received_at)  # fmt: skip
     return {
         "alert_id": alert.id,
         "account": account.name,
@@ -157,6 +164,7 @@ def alert_fields(
         "score": answer.sentiment.score if answer.sentiment else None,
         "lang": lang.value,
         "status": alert.status.value,
+        "kind": alert.kind,
     } | ({"relapse": relapse_line(alert, lang)} if relapse_line(alert, lang) else {})
 
 
@@ -192,7 +200,7 @@ def alert_message(
         contact=contact.name,
         round=round_.title,
         question=fields["question"],
-        answer=answer.text,
+        answer=fields["answer"],
         evidence=", ".join(f"«{e}»" for e in fields["evidence"]) or t("no_evidence", lang),
     )
     if fields.get("relapse"):

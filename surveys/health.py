@@ -45,12 +45,13 @@ class AccountHealth:
     escalated: int = 0
     relapsed: int = 0
     not_us: int = 0
+    silent: int = 0
     alerts: list[Alert] = field(default_factory=list)
 
     @property
     def risk(self) -> float:
         """Higher is worse: unhandled alerts first, then unhappy and quiet clients."""
-        score = 3.0 * self.escalated + 3.0 * self.relapsed + 2.0 * self.open
+        score = 3.0 * (self.escalated + self.relapsed + self.silent) + 2.0 * self.open
         if self.latest is not None:
             score += 10 * self.latest.share() + 5 * (1 - self.latest.rate)
         return score
@@ -67,6 +68,11 @@ async def account_health(uow: UnitOfWork, account: Account) -> AccountHealth:
                 health.escalated += bool(escalated_levels(alert))
             health.relapsed += any(n.get("kind") == "relapse" for n in alert.notes)
             health.not_us += not_about_us(alert)
+    for alert in await uow.alerts.silences():
+        if alert.account_id == account.id and alert.status is not AlertStatus.RESOLVED:
+            health.silent += 1
+            health.open += 1
+            health.escalated += bool(escalated_levels(alert))
     excluded = {a.answer_id for a in health.alerts if not_about_us(a)}
     summaries = [await _round_health(uow, r.id, r.title, excluded) for r in rounds[-2:]]
     if summaries:
@@ -121,7 +127,7 @@ def health_lines(h: AccountHealth, staff: Staff) -> list[str]:
     )  # fmt: skip
     alerts = t(
         "health_alerts", lang, open=h.open, escalated=h.escalated, relapsed=h.relapsed,
-        not_us=h.not_us,
+        not_us=h.not_us, silent=h.silent,
     )  # fmt: skip
     return [head, rate, negative, alerts]
 

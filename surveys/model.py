@@ -226,12 +226,15 @@ class Answer:
 @dataclass(slots=True)
 class Alert:
     id: int
-    answer_id: int
+    answer_id: int  # 0 for a silence alert: it stands for answers that did not come
     account_id: int
     owner_id: int | None
     status: AlertStatus
     created_at: datetime
     notes: list[dict[str, Any]] = field(default_factory=list)
+    kind: str = "answer"  # or "silence"
+    contact_id: int | None = None  # a silent contact (None: the account's response rate)
+    streak_key: str | None = None  # the streak of silence a silence alert stands for
 
 
 @dataclass(slots=True)

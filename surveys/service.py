@@ -53,6 +53,7 @@ from surveys.questions import QUESTION_KEYS, question_text
 from surveys.reports import RoundSummary, summary_row
 from surveys.schedules import latest_due_period
 from surveys.sentiment import SentimentAnalyser
+from surveys.silence import SilencePolicy, Silences, cleared_by_reply
 from surveys.texts import channel_name, failure_reason, t
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class SurveyPolicy:
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
     followup_window: timedelta = timedelta(days=3)
     escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
+    silence: SilencePolicy = field(default_factory=SilencePolicy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,7 @@ class TickReport:
     expired: int = 0
     rounds_opened: list[str] = field(default_factory=list)
     escalations: int = 0
+    silences: int = 0
     followups_unanswered: int = 0
 
 
@@ -241,6 +244,7 @@ class SurveyService:
             await self._mark_reachable(uow, contact)
             conv = await uow.conversations.current_for_contact(contact.id)
             if event.kind is EventKind.TEXT:
+                await cleared_by_reply(uow, self.alert_desk, contact, self.clock.now())
                 # The latest thing the contact was asked takes the message (surveys.followups).
                 survey_at = conv.last_activity_at if conv and conv.status.is_open else None
                 if await take_reply(uow, contact, event.text, self.clock.now(), survey_at):
@@ -431,6 +435,9 @@ class SurveyService:
             self.uow, self.clock, self.policy.escalation
         ).run_due()
         report.followups_unanswered = await expire_due(self.uow, self.clock)
+        report.silences = await Silences(
+            self.uow, self.clock, self.policy.silence, self.alert_desk
+        ).run_due()
         async with self.uow() as uow:
             # Redeliveries come within minutes; a month of event ids is plenty.
             await uow.inbound.forget_before(self.clock.now() - INBOUND_MEMORY)

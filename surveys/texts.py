@@ -523,8 +523,8 @@ CATALOG.update(
             Language.RU: "Доля негатива: {shares}{trend}",
         },
         "health_alerts": {
-            Language.EN: "Alerts: open {open} · escalated {escalated} · relapses {relapsed} · not about us {not_us}",
-            Language.RU: "Алерты: открыты {open} · эскалированы {escalated} · рецидивы {relapsed} · не про нас {not_us}",
+            Language.EN: "Alerts: open {open} · escalated {escalated} · relapses {relapsed} · silence {silent} · not about us {not_us}",
+            Language.RU: "Алерты: открыты {open} · эскалированы {escalated} · рецидивы {relapsed} · молчание {silent} · не про нас {not_us}",
         },
         "health_trend": {
             Language.EN: ", {arrow} from {before} the round before",
@@ -533,6 +533,25 @@ CATALOG.update(
         "health_nothing": {
             Language.EN: "No accounts to show.",
             Language.RU: "Нет аккаунтов для показа.",
+        },
+    }
+)
+
+CATALOG.update(
+    {
+        "label.silence": {Language.EN: "silence", Language.RU: "молчание"},
+        "silence_head": {Language.EN: "Silence", Language.RU: "Клиент молчит"},
+        "silence_contact": {
+            Language.EN: "{contact} let the last {n} rounds expire or declined them, without a word.",
+            Language.RU: "{contact}: последние {n} опроса истекли или были отклонены, ни одного ответа.",
+        },
+        "silence_account": {
+            Language.EN: "The response rate fell to {rate} in {round} (earlier rounds: {average} on average).",
+            Language.RU: "Доля ответивших упала до {rate} в опросе {round} (раньше в среднем {average}).",
+        },
+        "silence_cleared": {
+            Language.EN: "{contact} replied; the silence is over.",
+            Language.RU: "{contact} ответил(а); молчание прервано.",
         },
     }
 )

@@ -79,7 +79,7 @@ async def test_full_loop_in_the_alert_thread(slack: SlackHarness) -> None:
     )
 
     health = await say(slack, "health", OLGA)
-    assert "Alerts: open 0 · escalated 0 · relapses 0 · not about us 0" in health
+    assert "Alerts: open 0 · escalated 0 · relapses 0 · silence 0 · not about us 0" in health
     assert "Negative share: outcome 100% · speed 0% · politeness —" in health
     # App Home shows the same.
     await slack.post(app_home_opened_event(OLGA))

@@ -512,7 +512,7 @@ async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackH
         "*Account health, riskiest first*",
         f"«{ACCOUNT}» (gold)\n2026-11-02: responded 1/1 (100%)\n"
         "Negative share: outcome 100% · speed — · politeness —\n"
-        "Alerts: open 1 · escalated 0 · relapses 0 · not about us 0",
+        "Alerts: open 1 · escalated 0 · relapses 0 · silence 0 · not about us 0",
         "«Initech» (standard)\nNo rounds yet.",
     ]
     assert block_problems(blocks, limit=100) == []

@@ -124,7 +124,7 @@ async def test_full_loop_follow_up_reply_resolution_and_timeline(tg: TelegramHar
         "«Globex» (gold)",
         f"{tg.clock.now():%Y-%m-%d}: responded 1/1 (100%)",
         "Negative share: outcome — · speed 0% · politeness —",
-        "Alerts: open 0 · escalated 0 · relapses 0 · not about us 1",
+        "Alerts: open 0 · escalated 0 · relapses 0 · silence 0 · not about us 1",
     ]
     for line in (
         "2026-11-02 09:00 · alert raised",
@@ -240,3 +240,42 @@ async def test_not_about_us_is_no_relapse(tg: TelegramHarness) -> None:
     await say(tg, "/round Globex")
     await say(tg, "Terrible result again", ANNA)
     assert "Relapse" not in tg.api.sent_to(OLGA)[-1]["text"]
+
+
+async def test_silence_alerts_once_per_streak_and_a_reply_clears_the_contacts(
+    tg: TelegramHarness,
+) -> None:
+    await say(tg, f"/staff_add owner {OLGA} Olga Owner")
+    await globex_with_anna(tg, owner=OLGA)
+    for day in range(3):  # three rounds, each declined without a word
+        await say(tg, "/round Globex")
+        await say(tg, "/decline", ANNA)
+        await tg.app.tick()
+        await tg.app.tick()  # a second tick (or process) raises nothing twice
+        await tg.deliver()
+        if day == 0:  # one contact, no answer: the account's response rate is 0%
+            [account_silence] = tg.api.sent_to(OLGA)
+            assert account_silence["text"].startswith("⚠️ Silence")
+            assert "The response rate fell to 0% in " in account_silence["text"]
+        tg.clock.advance(timedelta(days=1))
+    silences = [m for m in tg.api.sent_to(OLGA) if m["text"].startswith("⚠️ Silence")]
+    assert len(silences) == 2  # the account's streak once, then Anna's once
+    assert (
+        "Anna Smith let the last 3 rounds expire or declined them, without a word."
+        in (silences[1]["text"])
+    )
+    assert [b["text"] for b in buttons(silences[1])] == [
+        "Acknowledge", "Ask the client", "Resolve",
+    ]  # fmt: skip
+    [health] = await say(tg, "/health Globex", OLGA)
+    assert "silence 2" in health
+
+    # Anna writes again: her silence is over, and the alert message says so.
+    await say(tg, "Sorry, we were busy; all good", ANNA)
+    stored = {a.id: a for a in await alerts(tg)}
+    assert stored[2].status is AlertStatus.RESOLVED
+    assert stored[1].status is AlertStatus.OPEN  # the account's rate needs a round to recover
+    cleared = next(m for m in tg.api.sent_to(OLGA) if m["message_id"] == silences[1]["message_id"])
+    assert cleared["text"].endswith("Anna Smith replied; the silence is over.")
+    [shown] = await say(tg, "/alert 2", OLGA)
+    assert "Anna Smith let the last 3 rounds expire" in shown

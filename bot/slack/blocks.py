@@ -110,6 +110,8 @@ def alert_blocks(
     fields: dict[str, Any], lang: Language, status: AlertStatus, status_line: str | None = None
 ) -> list[Block]:
     head, account, contact, round_, question, answer, why = ALERT_LABELS[lang]
+    if fields.get("kind") == "silence":
+        head = t("silence_head", lang)
     evidence = ", ".join(f"«{e}»" for e in fields.get("evidence") or []) or t("no_evidence", lang)
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"⚠️ {head}"[:150]}},

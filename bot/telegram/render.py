@@ -112,6 +112,9 @@ def alert_html(fields: dict[str, Any], lang: Language, status_line: str | None =
     head, account, contact, round_, question, answer, why = ALERT_LABELS[lang]
     evidence = ", ".join(f"«{e}»" for e in fields.get("evidence") or []) or t("no_evidence", lang)
 
+    if fields.get("kind") == "silence":
+        head = t("silence_head", lang)
+
     def build(answer_text: str) -> str:
         lines = [
             f"<b>⚠️ {head}</b>",
