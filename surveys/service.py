@@ -244,10 +244,12 @@ class SurveyService:
             await self._mark_reachable(uow, contact)
             conv = await uow.conversations.current_for_contact(contact.id)
             if event.kind is EventKind.TEXT:
-                await cleared_by_reply(uow, self.alert_desk, contact, self.clock.now())
                 # The latest thing the contact was asked takes the message (surveys.followups).
                 survey_at = conv.last_activity_at if conv and conv.status.is_open else None
-                if await take_reply(uow, contact, event.text, self.clock.now(), survey_at):
+                taken = await take_reply(uow, contact, event.text, self.clock.now(), survey_at)
+                # After the reply is routed: a follow-up on a silence alert gets its answer.
+                await cleared_by_reply(uow, self.alert_desk, contact, self.clock.now())
+                if taken:
                     await uow.commit()
                     return
             if conv is None:

@@ -2,7 +2,10 @@
 
 - A contact whose last ``rounds`` conversations all expired or were declined;
 - an account whose latest closed round's response rate is under ``rate``, or under half the
-  average of the rounds before it.
+  average of the rounds before it (from its second closed round on: a fall needs a before).
+
+Contacts who opted out or are unreachable raise no silence of their own: they told us, or
+the owner was told already.
 
 One alert per streak (the streak's first round names it, a unique key in storage), with the
 same lifecycle as any alert: acknowledge, follow up, resolve, escalation. A contact's reply
@@ -20,6 +23,7 @@ from surveys.model import (
     Alert,
     AlertStatus,
     Contact,
+    ContactStatus,
     Conversation,
     ConversationStatus,
     Language,
@@ -84,8 +88,12 @@ class Silences:
         contacts = {c.id: c for c in await uow.contacts.for_account(account.id)}
         if self.policy.rounds > 0:
             for contact in contacts.values():
+                # Opted out or unreachable: they told us, or the owner was told already.
+                if contact.status in (ContactStatus.OPTED_OUT, ContactStatus.UNREACHABLE):
+                    continue
                 raised += await self._contact_streak(uow, account, contact, closed)
-        if self.policy.rate > 0:
+        # A rate can only fall once there is a round before it.
+        if self.policy.rate > 0 and len(closed) >= 2:
             raised += await self._account_rate(uow, account, closed)
         return raised
 

@@ -122,3 +122,31 @@ async def test_two_people_resolving_at_once_one_wins_the_other_is_told(
     assert len(resolutions) == 1
     winner = resolutions[0]["by"]
     assert "was already resolved by " + winner in str(lost[0]) or "уже закрыт" in str(lost[0])
+
+
+async def test_a_follow_up_on_a_silence_alert_gets_its_reply_and_the_reply_ends_the_silence(
+    service: SurveyService, world: World, clock: FakeClock
+) -> None:
+    for quarter in ("2026-Q2", "2026-Q3", "2026-Q4"):
+        await service.open_round(world.account.id, quarter, quarter)
+        await service.handle_event(
+            world.anna_at, ContactEvent(EventKind.DECLINE, "", f"d{quarter}")
+        )
+        for i, text in enumerate(("Great", "Fast", "Polite")):
+            await service.handle_event(
+                world.boris_at, ContactEvent(EventKind.TEXT, text, f"{quarter}{i}")
+            )
+        clock.advance(timedelta(days=1))
+    report = await service.tick()
+    assert report.silences == 1  # Anna's streak; Boris answers, so the account is not silent
+    assert (await service.tick()).silences == 0
+    async with service.uow() as u:
+        [silence] = await u.alerts.silences()
+    assert silence.contact_id == world.anna.id and silence.answer_id == 0
+    await follow_ups(service, clock).ask(world.owner, silence.id, "Is everything all right?")
+    await service.handle_event(world.anna_at, ContactEvent(EventKind.TEXT, "Just busy", "r1"))
+    async with service.uow() as u:
+        alert = await u.alerts.get(silence.id)
+    assert alert is not None and alert.status is AlertStatus.RESOLVED
+    assert [n["text"] for n in alert.notes if n.get("kind") == "reply"] == ["Just busy"]
+    assert [n.get("cleared") for n in alert.notes if n.get("status") == "resolved"] == ["reply"]

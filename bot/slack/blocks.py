@@ -173,7 +173,8 @@ def render_update(message: OutgoingMessage) -> tuple[str, list[Block]]:
     if message.kind == "alert_update":
         fields = message.payload["alert"]
         status = AlertStatus(str(fields.get("status", AlertStatus.OPEN.value)))
-        fallback = f"{ALERT_LABELS[lang][0]}: {fields['account']} · {fields['contact']}"
+        head = t("silence_head", lang) if fields.get("kind") == "silence" else ALERT_LABELS[lang][0]
+        fallback = f"{head}: {fields['account']} · {fields['contact']}"
         return escape(fallback), alert_blocks(
             fields, lang, status, message.payload.get("status_line")
         )
@@ -185,7 +186,8 @@ def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
     lang = Language(message.payload.get("lang", "en"))
     if message.kind == "alert":
         fields = message.payload["alert"]
-        fallback = f"{ALERT_LABELS[lang][0]}: {fields['account']} · {fields['contact']}"
+        head = t("silence_head", lang) if fields.get("kind") == "silence" else ALERT_LABELS[lang][0]
+        fallback = f"{head}: {fields['account']} · {fields['contact']}"
         return [(escape(fallback), alert_blocks(fields, lang, AlertStatus.OPEN))]
     text = str(message.payload.get("text", "")) or " "
     pre = bool(message.payload.get("pre"))
