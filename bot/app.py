@@ -23,11 +23,13 @@ from storage.inbox import InboxStore
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.alerts import AlertPolicy
 from surveys.digest import DigestPolicy
+from surveys.escalation import EscalationPolicy
 from surveys.model import Channel, Sentiment
 from surveys.onboarding import Onboarding
 from surveys.ports import Clock, Messenger, SystemClock
 from surveys.sentiment import SentimentAnalyser, make_analyser
 from surveys.service import SurveyPolicy, SurveyService
+from surveys.silence import SilencePolicy
 from surveys.staff import StaffCommands
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,19 @@ def survey_policy(settings: Settings) -> SurveyPolicy:
         alerts=AlertPolicy(
             threshold=settings.alert_threshold,
             mild_conversation=settings.alert_on_mild_conversation,
+            relapse_rounds=settings.relapse_rounds,
+        ),
+        followup_window=settings.followup_window,
+        escalation=EscalationPolicy(
+            ack_after=settings.escalate_ack_after,
+            resolve_after=settings.escalate_resolve_after,
+            priority_tiers=frozenset(settings.escalate_priority_tiers),
+            priority_factor=settings.escalate_priority_factor,
+        ),
+        silence=SilencePolicy(
+            rounds=settings.silence_rounds,
+            rate=settings.silence_rate,
+            history=settings.silence_history,
         ),
     )
 
@@ -193,12 +208,17 @@ class App:
         if digests:
             log.info("tick: %d weekly digests recorded", digests)
             self.delivery.wake.set()
-        if report.reminders or report.expired or report.rounds_opened:
+        busy = report.escalations or report.followups_unanswered or report.silences
+        if report.reminders or report.expired or report.rounds_opened or busy:
             log.info(
-                "tick: %d reminders, %d expired, rounds opened: %s",
+                "tick: %d reminders, %d expired, rounds opened: %s; %d escalations, "
+                "%d follow-ups unanswered, %d silence alerts",
                 report.reminders,
                 report.expired,
                 ", ".join(report.rounds_opened) or "none",
+                report.escalations,
+                report.followups_unanswered,
+                report.silences,
             )
             self.delivery.wake.set()
 

@@ -76,6 +76,29 @@ class Settings(BaseSettings):
     # Whether a conversation whose answers are each mildly negative (negative, but each
     # below the alert threshold) raises one alert for the conversation.
     alert_on_mild_conversation: bool = True
+    # Closing the loop (issue 12). How long a follow-up question waits for the client's
+    # reply before its asker is told there was none.
+    followup_window: Annotated[timedelta, NoDecode] = timedelta(days=3)
+    # Escalation: an alert not acknowledged within this time reminds its owner once, and
+    # after twice this time goes to the managers; one acknowledged but not resolved within
+    # CANDOR_ESCALATE_RESOLVE_AFTER goes to the managers too.
+    escalate_ack_after: Annotated[timedelta, NoDecode] = timedelta(hours=24)
+    escalate_resolve_after: Annotated[timedelta, NoDecode] = timedelta(days=7)
+    # Accounts of these tiers (comma-separated) get the times above multiplied by this factor.
+    escalate_priority_tiers: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["gold", "platinum"]
+    )
+    escalate_priority_factor: float = Field(0.25, gt=0.0, le=1.0)
+    # A negative answer on a question whose alert was resolved within this many earlier
+    # rounds of the account is marked a relapse and goes to the managers too (0: off).
+    relapse_rounds: int = Field(3, ge=0, le=50)
+    # Silence: a contact who let this many consecutive rounds expire or declined them
+    # raises a silence alert (0: off); so does an account whose latest closed round's
+    # response rate is under CANDOR_SILENCE_RATE (0: off) or under half the average of its
+    # previous CANDOR_SILENCE_HISTORY rounds.
+    silence_rounds: int = Field(3, ge=0, le=50)
+    silence_rate: float = Field(0.3, ge=0.0, le=1.0)
+    silence_history: int = Field(3, ge=1, le=50)
     tick_seconds: int = Field(60, ge=1, le=3600)
     # Weekly digest to staff: ISO weekday (1 Monday … 7 Sunday) and local hour, in each
     # person's own time zone (`/digest on <zone>`), else CANDOR_TIMEZONE.
@@ -152,8 +175,17 @@ class Settings(BaseSettings):
     slack_port: int = Field(3000, ge=1, le=65535)
     slack_path: str = "/slack/events"
 
-    @field_validator("reminder_after", "expire_after", "inbox_lease", "delivery_lease",
-                     mode="before")  # fmt: skip
+    @field_validator("escalate_priority_tiers", mode="before")
+    @classmethod
+    def _tiers(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [p.strip().lower() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator(
+        "reminder_after", "expire_after", "followup_window", "escalate_ack_after",
+        "escalate_resolve_after", "inbox_lease", "delivery_lease", mode="before",
+    )  # fmt: skip
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         duration = parse_duration(value)

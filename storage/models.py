@@ -205,9 +205,14 @@ class AlertRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Unique: exactly one alert per answer, however often the answer is edited or re-scored.
-    answer_id: Mapped[int] = mapped_column(
+    # None for a silence alert, which stands for answers that did not come.
+    answer_id: Mapped[int | None] = mapped_column(
         ForeignKey("answers.id", ondelete="CASCADE"), unique=True
     )
+    kind: Mapped[str] = mapped_column(String(20), default="answer", server_default="answer")
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    # Unique: one silence alert per streak of silence, however many ticks or processes see it.
+    streak_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )

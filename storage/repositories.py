@@ -241,12 +241,15 @@ def _answer_values(answer: Answer) -> dict[str, Any]:
 def _alert(row: AlertRow) -> Alert:
     return Alert(
         id=row.id,
-        answer_id=row.answer_id,
+        answer_id=row.answer_id or 0,
         account_id=row.account_id,
         owner_id=row.owner_id,
         status=AlertStatus(row.status),
         created_at=row.created_at,
         notes=list(row.notes or []),
+        kind=row.kind,
+        contact_id=row.contact_id,
+        streak_key=row.streak_key,
     )
 
 
@@ -611,13 +614,16 @@ class SqlAnswerRepository(_Repo):
 class SqlAlertRepository(_Repo):
     async def add_once(self, alert: Alert) -> Alert | None:
         row = AlertRow(
-            answer_id=alert.answer_id,
+            answer_id=alert.answer_id or None,
             account_id=alert.account_id,
             owner_id=alert.owner_id,
             status=alert.status.value,
             created_at=alert.created_at,
             updated_at=alert.created_at,
             notes=list(alert.notes),
+            kind=alert.kind,
+            contact_id=alert.contact_id,
+            streak_key=alert.streak_key,
         )
         inserted = await self._inserted_unless_duplicate(row)
         return _alert(inserted) if inserted is not None else None
@@ -627,6 +633,26 @@ class SqlAlertRepository(_Repo):
             return None
         row = await self.session.get(AlertRow, alert_id)
         return _alert(row) if row else None
+
+    async def lock(self, alert_id: int) -> Alert | None:
+        row = await self._locked(alert_id)
+        return _alert(row) if row else None
+
+    async def _locked(self, alert_id: int) -> AlertRow | None:
+        if not _storable_id(alert_id):
+            return None
+        return await self.session.scalar(
+            select(AlertRow)
+            .where(AlertRow.id == alert_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    async def silences(self) -> list[Alert]:
+        rows = await self.session.scalars(
+            select(AlertRow).where(AlertRow.kind == "silence").order_by(AlertRow.id)
+        )
+        return [_alert(r) for r in rows]
 
     async def for_answer(self, answer_id: int) -> Alert | None:
         row = await self.session.scalar(select(AlertRow).where(AlertRow.answer_id == answer_id))
@@ -643,10 +669,18 @@ class SqlAlertRepository(_Repo):
         return [_alert(r) for r in rows]
 
     async def set_status(
-        self, alert_id: int, status: AlertStatus, note: dict[str, object] | None, now: datetime
+        self,
+        alert_id: int,
+        status: AlertStatus,
+        note: dict[str, object] | None,
+        now: datetime,
+        *,
+        expect: AlertStatus | None = None,
     ) -> Alert | None:
-        row = await self.session.get(AlertRow, alert_id)
-        if row is None:
+        # The row is locked (PostgreSQL) and re-read, so two processes appending notes or
+        # resolving at once go one after the other and the second sees the first's change.
+        row = await self._locked(alert_id)
+        if row is None or (expect is not None and row.status != expect.value):
             return None
         row.status = status.value
         row.updated_at = now
@@ -820,6 +854,21 @@ class SqlOutboxRepository(_Repo):
     async def by_key(self, idempotency_key: str) -> OutgoingMessage | None:
         row = await self.session.scalar(
             select(OutboxRow).where(OutboxRow.idempotency_key == idempotency_key)
+        )
+        return _outgoing(row) if row is not None else None
+
+    async def by_platform_id(
+        self, recipient: Address, platform_message_id: str
+    ) -> OutgoingMessage | None:
+        row = await self.session.scalar(
+            select(OutboxRow)
+            .where(
+                OutboxRow.channel == recipient.channel.value,
+                OutboxRow.address == recipient.address,
+                OutboxRow.platform_message_id == platform_message_id,
+            )
+            .order_by(OutboxRow.id.desc())
+            .limit(1)
         )
         return _outgoing(row) if row is not None else None
 

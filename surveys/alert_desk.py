@@ -24,13 +24,17 @@ from surveys.model import (
     Answer,
     Channel,
     Contact,
+    ContactLevel,
+    ContactStatus,
+    Disposition,
+    Language,
     OutgoingMessage,
     Round,
     Staff,
     StaffRole,
 )
 from surveys.ports import Clock, PermanentDeliveryError, UnitOfWork
-from surveys.questions import COMMENT_KEY
+from surveys.questions import COMMENT_KEY, SILENCE_KEY
 from surveys.texts import failure_reason, t
 
 log = logging.getLogger(__name__)
@@ -55,7 +59,26 @@ def still_negative(alert: Alert) -> bool:
     return bool(verdicts[-1]) if verdicts else True
 
 
+async def _silence_details(uow: UnitOfWork, alert: Alert) -> AlertDetails:
+    """A silence alert has no answer: it shows what the silence is, in the account's
+    language, for the account's latest round (and the silent contact, if one)."""
+    from surveys.silence import describe
+
+    account = await uow.accounts.get(alert.account_id)
+    assert account is not None
+    rounds = await uow.rounds.for_account(account.id)
+    contact = await uow.contacts.get(alert.contact_id) if alert.contact_id else None
+    if contact is None:  # the account as a whole went quiet: nobody to name
+        contact = Contact(0, account.id, "—", ContactLevel.STAKEHOLDER, account.language,
+                          ContactStatus.ACTIVE)  # fmt: skip
+    text = describe(alert, account.language)
+    answer = Answer(0, 0, SILENCE_KEY, text, alert.created_at)
+    return AlertDetails(alert, answer, contact, account, rounds[-1])
+
+
 async def alert_details(uow: UnitOfWork, alert: Alert) -> AlertDetails:
+    if alert.kind == "silence":
+        return await _silence_details(uow, alert)
     answer = await uow.answers.get(alert.answer_id)
     assert answer is not None
     conv = await uow.conversations.get(answer.conversation_id)
@@ -111,8 +134,63 @@ class AlertDesk:
         )
         if alert is None:  # this answer already has its one alert
             return None
+        earlier = await self._relapse_of(uow, alert, answer, account, round_)
+        if earlier is not None:
+            alert = await self._mark_relapse(uow, alert, earlier)
         await self._send(uow, alert, account, contact, round_, answer)
+        if earlier is not None:
+            await self._to_managers(uow, alert, account)
         return alert
+
+    # --- relapse --------------------------------------------------------------------------
+
+    async def _relapse_of(
+        self, uow: UnitOfWork, alert: Alert, answer: Answer, account: Account, round_: Round
+    ) -> Alert | None:
+        """The latest alert on the same question of this account, resolved in one of the
+        last ``relapse_rounds`` rounds (a "temporary improvement" sliding back)."""
+        if self.policy.relapse_rounds <= 0 or answer.question_key == COMMENT_KEY:
+            return None
+        rounds = [r for r in await uow.rounds.for_account(account.id) if r.id != round_.id]
+        found: Alert | None = None
+        for earlier_round in rounds[-self.policy.relapse_rounds :]:
+            for other in await uow.alerts.for_round(earlier_round.id):
+                if other.id == alert.id or other.status is not AlertStatus.RESOLVED:
+                    continue
+                done = [n for n in other.notes if n.get("status") == "resolved"]
+                if done and done[-1].get("disposition") == Disposition.NOT_US.value:
+                    continue  # not our problem then, so not ours sliding back now
+                earlier_answer = await uow.answers.get(other.answer_id)
+                if earlier_answer and earlier_answer.question_key == answer.question_key:
+                    found = other
+        return found
+
+    async def _mark_relapse(self, uow: UnitOfWork, alert: Alert, earlier: Alert) -> Alert:
+        done = [n for n in earlier.notes if n.get("status") == "resolved"][-1]
+        note = {
+            "kind": "relapse", "of": earlier.id, "note": done.get("note", ""),
+            "disposition": done.get("disposition"), "at": self.clock.now().isoformat(),
+        }  # fmt: skip
+        marked = await uow.alerts.set_status(alert.id, alert.status, note, self.clock.now())
+        return marked or alert
+
+    async def _to_managers(self, uow: UnitOfWork, alert: Alert, account: Account) -> None:
+        """A relapse goes to the managers as well as the owner."""
+        details = await alert_details(uow, alert)
+        now = self.clock.now()
+        for person in await uow.staff.list():
+            if person.role is not StaffRole.MANAGER or person.id == account.owner_id:
+                continue
+            to = owner_address(person, details.contact.reachable_at)
+            if to is None or person.unreachable_since is not None:
+                continue
+            message = alert_message(
+                alert, account=details.account, contact=details.contact, round_=details.round,
+                answer=details.answer, owner=person, to=to,
+            )  # fmt: skip
+            message.idempotency_key = forward_key(alert.id, person.id)
+            message.next_attempt_at = now
+            await uow.outbox.enqueue(message)
 
     async def _conversation_alerts(
         self, uow: UnitOfWork, conversation_id: int, round_id: int
@@ -191,6 +269,11 @@ class AlertDesk:
             message.next_attempt_at = now
             await uow.outbox.enqueue(message)
 
+    async def send_existing(self, uow: UnitOfWork, alert: Alert) -> None:
+        """Send an alert raised without an answer (silence) the way any alert goes."""
+        d = await alert_details(uow, alert)
+        await self._send(uow, alert, d.account, d.contact, d.round, d.answer)
+
     # --- keeping messages true ------------------------------------------------------------
 
     async def answer_changed(
@@ -223,7 +306,7 @@ class AlertDesk:
                 "lang": reader.language.value,
                 "alert": fields,
                 "target": original.idempotency_key,
-                "status_line": t(line_key, reader.language, **params),
+                "status_line": t(line_key, reader.language, **_in(reader.language, params)),
             }
             await uow.outbox.enqueue(
                 OutgoingMessage(
@@ -269,6 +352,14 @@ class AlertDesk:
         alert = await uow.alerts.get(int(message.payload.get("alert", {}).get("alert_id", 0)))
         if alert is not None and message.kind == "alert":
             await self._forward(uow, alert, replace(person, unreachable_since=self.clock.now()))
+
+
+def _in(lang: Language, params: dict[str, object]) -> dict[str, object]:
+    """Parameters in the reader's words (a disposition is named in their language)."""
+    return {
+        k: t(f"disposition.{v.value}", lang) if isinstance(v, Disposition) else v
+        for k, v in params.items()
+    }
 
 
 def forward_key(alert_id: int, staff_id: int) -> str:

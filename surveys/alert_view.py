@@ -1,12 +1,17 @@
 """`/alert <id>`: one alert read in full — the answer exactly as the client wrote it, the
-question as they saw it, and where the alert stands. (A whole timeline grows from here.)"""
+question as they saw it, and its whole timeline — edits, who acknowledged, every follow-up
+both ways, escalations, relapse, the resolution — in the reader's time zone."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from surveys.model import Alert, Language, Staff
-from surveys.questions import COMMENT_KEY, question_text
+from surveys.questions import COMMENT_KEY, SILENCE_KEY, question_text
 from surveys.service import AlertDetails
 from surveys.staff import READERS, Output, StaffCommands, StaffError, may_see, say
+from surveys.texts import t
 
 # (English, Russian)
 _LABELS: dict[str, tuple[str, str]] = {
@@ -26,6 +31,45 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Сообщение клиента было длиннее; сохранено это.",
     ),
     "by": ("{status}: {by}, {at}", "{status}: {by}, {at}"),
+    "timeline": ("Timeline ({tz}):", "Хронология ({tz}):"),
+    "t_raised": ("{at} · alert raised", "{at} · алерт создан"),
+    "t_status": ("{at} · {status} by {by}", "{at} · {status}: {by}"),
+    "t_resolved": (
+        "{at} · resolved by {by}: {how} — {note}",
+        "{at} · закрыт ({by}): {how} — {note}",
+    ),
+    "t_edited": (
+        "{at} · the client edited the answer; before: «{before}»",
+        "{at} · клиент исправил ответ; было: «{before}»",
+    ),
+    "t_cleared": ("{at} · it no longer reads as negative", "{at} · больше не звучит негативно"),
+    "t_comment": (
+        "{at} · another negative comment added",
+        "{at} · добавлен ещё один негативный комментарий",
+    ),
+    "t_followup": (
+        "{at} · {by} asked the client: «{text}»",
+        "{at} · {by} спросил(а) клиента: «{text}»",
+    ),
+    "t_reply": ("{at} · the client replied: «{text}»", "{at} · клиент ответил: «{text}»"),
+    "t_reply_late": (
+        "{at} · the client replied after the window: «{text}»",
+        "{at} · клиент ответил после окна ожидания: «{text}»",
+    ),
+    "t_no_reply": ("{at} · no reply within the window", "{at} · ответа в срок нет"),
+    "t_escalation.reminder": ("{at} · owner reminded", "{at} · напоминание владельцу"),
+    "t_escalation.managers": (
+        "{at} · escalated to managers: not acknowledged",
+        "{at} · эскалация менеджерам: не принят",
+    ),
+    "t_escalation.unresolved": (
+        "{at} · escalated to managers: acknowledged, not resolved",
+        "{at} · эскалация менеджерам: принят, но не закрыт",
+    ),
+    "t_relapse": (
+        "{at} · relapse of alert #{of} ({how}: {note})",
+        "{at} · рецидив алерта #{of} ({how}: {note})",
+    ),
 }
 _STATUS = {
     "open": ("open", "открыт"),
@@ -64,17 +108,78 @@ async def show_alert(commands: StaffCommands, actor: Staff, alert_id: int) -> Ou
         detail = await commands.service.alert_details(uow, alert)
         conv = await uow.conversations.get(detail.answer.conversation_id)
     seen_in = conv.language if conv else detail.contact.language
-    return Output(_lines(alert, detail, seen_in, lang), verbatim=detail.answer.text)
+    lines = _lines(alert, detail, seen_in, lang)
+    timeline = timeline_lines(alert, lang, commands.service.policy.default_timezone)
+    return Output(
+        [*lines, "", *timeline, "", _answer_head(detail, lang)], verbatim=detail.answer.text
+    )
+
+
+def timeline_lines(alert: Alert, lang: Language, tz: str) -> list[str]:
+    """Every step of the alert, oldest first, with times in ``tz``."""
+    zone = ZoneInfo(tz)
+
+    def at(value: object) -> str:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return "?"
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    out = [_l("timeline", lang, tz=tz), _l("t_raised", lang, at=at(alert.created_at.isoformat()))]
+    for note in alert.notes:
+        kind, when = note.get("kind"), at(note.get("at") or note.get("edited_at"))
+        status = note.get("status")
+        if status == "resolved" and note.get("disposition"):
+            how = t(f"disposition.{note['disposition']}", lang)
+            out.append(_l("t_resolved", lang, at=when, by=note.get("by", "?"), how=how,
+                          note=note.get("note", "")))  # fmt: skip
+        elif status:
+            out.append(_l("t_status", lang, at=when, status=_status(status, lang),
+                          by=note.get("by", "?")))  # fmt: skip
+        elif "edited_at" in note:
+            out.append(_l("t_edited", lang, at=when, before=_clip(note.get("previous_text", ""))))
+            if note.get("negative") is False:
+                out.append(_l("t_cleared", lang, at=when))
+        elif "comment" in note:
+            out.append(_l("t_comment", lang, at=when))
+        elif kind == "followup":
+            out.append(_l("t_followup", lang, at=when, by=note.get("by", "?"),
+                          text=_clip(note.get("text", ""))))  # fmt: skip
+        elif kind == "reply":
+            key = "t_reply_late" if note.get("late") else "t_reply"
+            out.append(_l(key, lang, at=when, text=_clip(note.get("text", ""))))
+        elif kind == "followup_expired":
+            out.append(_l("t_no_reply", lang, at=when))
+        elif kind == "escalation":
+            out.append(_l(f"t_escalation.{note.get('level')}", lang, at=when))
+        elif kind == "relapse":
+            how = t(f"disposition.{note['disposition']}", lang) if note.get("disposition") else "—"
+            out.append(_l("t_relapse", lang, at=when, of=note.get("of"), how=how,
+                          note=note.get("note") or "—"))  # fmt: skip
+    return out
+
+
+def _clip(text: object, width: int = 500) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _answer_head(d: AlertDetails, lang: Language) -> str:
+    if d.answer.edited_at:
+        return _l("edited", lang, at=d.answer.edited_at.strftime("%Y-%m-%d %H:%M UTC"))
+    return _l("answer", lang)
 
 
 def _lines(alert: Alert, d: AlertDetails, seen_in: Language, lang: Language) -> list[str]:
     answer = d.answer
     key = answer.question_key
-    question = (
-        _l("comment", lang)
-        if key == COMMENT_KEY
-        else question_text(key, seen_in, d.account.question_overrides)
-    )
+    if key == SILENCE_KEY:
+        question = t("label.silence", lang)
+    elif key == COMMENT_KEY:
+        question = _l("comment", lang)
+    else:
+        question = question_text(key, seen_in, d.account.question_overrides)
     lines = [
         _l("head", lang, id=alert.id, status=_status(alert.status.value, lang)),
         _l("account", lang, v=d.account.name),
@@ -82,14 +187,6 @@ def _lines(alert: Alert, d: AlertDetails, seen_in: Language, lang: Language) -> 
         _l("round", lang, v=d.round.title),
         _l("question", lang, v=question),
     ]
-    for note in alert.notes:
-        at = str(note.get("at", ""))[:16].replace("T", " ")
-        by = _status(str(note.get("status", "")), lang)
-        lines.append(_l("by", lang, status=by, by=note.get("by", "?"), at=at))
     if answer.truncated:
         lines.append(_l("truncated", lang))
-    if answer.edited_at:
-        lines.append(_l("edited", lang, at=answer.edited_at.strftime("%Y-%m-%d %H:%M UTC")))
-    else:
-        lines.append(_l("answer", lang))
     return lines  # the answer itself follows as the output's verbatim text

@@ -20,7 +20,7 @@ from surveys.model import (
     SentimentLabel,
     Staff,
 )
-from surveys.questions import QUESTION_KEYS, question_text
+from surveys.questions import QUESTION_KEYS, SILENCE_KEY, question_text
 from surveys.texts import t
 
 # How an alert introduces itself and its fields, on every platform.
@@ -52,6 +52,17 @@ def status_line(status: AlertStatus, by: str, lang: Language) -> str | None:
     return template.format(by=by) if template else None
 
 
+def state_line(alert: Alert, by: str, lang: Language) -> str | None:
+    """The line for an alert as it stands: a resolution with how it ended and its note,
+    else who acknowledged or resolved it."""
+    done = [n for n in alert.notes if n.get("status") == "resolved" and n.get("disposition")]
+    if alert.status is AlertStatus.RESOLVED and done:
+        how = t(f"disposition.{done[-1]['disposition']}", lang)
+        return t("alert_resolved_line", lang, by=done[-1].get("by", by), how=how,
+                 note=done[-1].get("note", ""))  # fmt: skip
+    return status_line(alert.status, by, lang)
+
+
 @dataclass(frozen=True, slots=True)
 class AlertPolicy:
     # A negative verdict below this confidence is recorded but does not page the owner.
@@ -63,6 +74,9 @@ class AlertPolicy:
     # comments folded into their conversation's comment alert (each edits the owner's message).
     max_per_conversation: int = 5
     max_grouped_comments: int = 10
+    # A negative answer on a question whose alert was resolved within this many earlier
+    # rounds of the account is a relapse (0: never).
+    relapse_rounds: int = 3
 
     def raises_alert(self, sentiment: Sentiment | None) -> bool:
         return (
@@ -112,6 +126,8 @@ def question_as_asked(
     key: str, lang: Language, account: Account, limit: int = QUESTION_SHOWN_CHARS
 ) -> str:
     """The question as the client saw it (the account's wording), shortened for an alert."""
+    if key == SILENCE_KEY:
+        return t("label.silence", lang)
     if key not in QUESTION_KEYS:
         return t("label.comment_shown", lang)
     text = " ".join(question_text(key, lang, account.question_overrides).split())
@@ -131,6 +147,11 @@ def alert_fields(
 ) -> dict[str, object]:
     """What an alert shows, as separate fields so each platform can escape the client's text."""
     evidence = answer.sentiment.evidence if answer.sentiment else []
+    if alert.kind == "silence":
+        from surveys.silence import describe
+
+        answer = Answer(answer.id, answer.conversation_id, SILENCE_KEY, describe(alert, lang),
+                        answer.received_at)  # fmt: skip
     return {
         "alert_id": alert.id,
         "account": account.name,
@@ -143,7 +164,18 @@ def alert_fields(
         "score": answer.sentiment.score if answer.sentiment else None,
         "lang": lang.value,
         "status": alert.status.value,
-    }
+        "kind": alert.kind,
+    } | ({"relapse": relapse_line(alert, lang)} if relapse_line(alert, lang) else {})
+
+
+def relapse_line(alert: Alert, lang: Language) -> str | None:
+    """ "Relapse: alert #3 on this question was resolved (fixed: …)" — or None."""
+    marks = [n for n in alert.notes if n.get("kind") == "relapse"]
+    if not marks:
+        return None
+    mark = marks[-1]
+    how = t(f"disposition.{mark['disposition']}", lang) if mark.get("disposition") else "—"
+    return t("alert_relapse", lang, id=mark["of"], how=how, note=mark.get("note") or "—")
 
 
 def alert_message(
@@ -168,12 +200,19 @@ def alert_message(
         contact=contact.name,
         round=round_.title,
         question=fields["question"],
-        answer=answer.text,
+        answer=fields["answer"],
         evidence=", ".join(f"«{e}»" for e in fields["evidence"]) or t("no_evidence", lang),
     )
+    if fields.get("relapse"):
+        text = f"{fields['relapse']}\n{text}"
     return OutgoingMessage(
         recipient=to,
         kind="alert",
-        payload={"text": text, "lang": lang.value, "alert": fields, "buttons": ["ack", "resolve"]},
+        payload={
+            "text": text,
+            "lang": lang.value,
+            "alert": fields,
+            "buttons": ["ack", "followup", "resolve"],
+        },
         idempotency_key=f"alert:{alert.id}:{to.channel.value}",
     )

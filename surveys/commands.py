@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from surveys.alert_view import parse_alert_id, show_alert
+from surveys.followups import FollowUpPolicy, FollowUps, visible_alert
+from surveys.health import show_health
 from surveys.model import Address, Channel, Language, Staff, StaffRole
 from surveys.reporting.files import parse_report_args
+from surveys.resolution import Resolutions, awaiting_note, parse_disposition
 from surveys.staff import (
     ADMINS,
     READERS,
@@ -187,6 +190,51 @@ async def _alert(call: Call) -> Output:
     return await show_alert(call.commands, call.actor, parse_alert_id(args[0]))
 
 
+def follow_ups(commands: StaffCommands) -> FollowUps:
+    policy = commands.service.policy
+    return FollowUps(
+        commands.uow, commands.clock, FollowUpPolicy(policy.followup_window, policy.company)
+    )
+
+
+def resolutions(commands: StaffCommands) -> Resolutions:
+    return Resolutions(commands.uow, commands.clock, commands.service.alert_desk)
+
+
+async def reply_to_alert(commands: StaffCommands, actor: Staff, alert_id: int, text: str) -> Output:
+    """A staff member's reply to an alert message (Telegram reply, Slack thread): the note
+    of a resolution they chose a disposition for, else a follow-up question to the client."""
+    try:
+        async with commands.uow() as uow:
+            alert = await visible_alert(uow, actor, alert_id)
+        chosen = awaiting_note(alert, actor)
+        if chosen is not None:
+            return await resolutions(commands).resolve(actor, alert_id, chosen, text)
+        return await follow_ups(commands).ask(actor, alert_id, text)
+    except StaffError as exc:
+        return Output([str(exc)])
+
+
+async def _followup(call: Call) -> Output:
+    args = call.need(1)
+    return await follow_ups(call.commands).ask(call.actor, parse_alert_id(args[0]), call.rest(1))
+
+
+async def _resolve(call: Call) -> Output:
+    args = call.need(2)
+    try:
+        disposition = parse_disposition(args[1])
+    except ValueError:
+        raise StaffError(t("bad_disposition", call.actor.language)) from None
+    return await resolutions(call.commands).resolve(
+        call.actor, parse_alert_id(args[0]), disposition, call.rest(2)
+    )
+
+
+async def _health(call: Call) -> Output:
+    return await show_health(call.commands, call.actor, call.rest(0))
+
+
 async def _report(call: Call) -> Output:
     call.need(1)
     if parse_report_args(call.args) is not None:  # a trailing xlsx / csv asks for the file
@@ -322,6 +370,30 @@ TABLE: dict[str, StaffCommand] = {
             ("<alert id>", "<номер алерта>"),
             ("One alert with the full answer", "Алерт с полным ответом"),
             _alert,
+        ),
+        StaffCommand(
+            "followup",
+            READERS,
+            ("<alert id> <question for the client>", "<номер алерта> <вопрос клиенту>"),
+            ("Ask the client about an alert", "Уточнить у клиента по алерту"),
+            _followup,
+        ),
+        StaffCommand(
+            "resolve",
+            READERS,
+            (
+                "<alert id> fixed|explained|not_us|wont_fix <note>",
+                "<номер алерта> fixed|explained|not_us|wont_fix <заметка>",
+            ),
+            ("Resolve an alert with how it ended", "Закрыть алерт с итогом"),
+            _resolve,
+        ),
+        StaffCommand(
+            "health",
+            READERS,
+            ("[account]", "[аккаунт]"),
+            ("Account health, riskiest first", "Здоровье аккаунтов, самые рискованные первыми"),
+            _health,
         ),
         StaffCommand(
             "report",

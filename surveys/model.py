@@ -63,6 +63,15 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class Disposition(StrEnum):
+    """How an alert ended. NOT_US keeps the answer but leaves it out of the negative share."""
+
+    FIXED = "fixed"
+    EXPLAINED = "explained"
+    NOT_US = "not_us"
+    WONT_FIX = "wont_fix"
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
@@ -221,12 +230,15 @@ class Answer:
 @dataclass(slots=True)
 class Alert:
     id: int
-    answer_id: int
+    answer_id: int  # 0 for a silence alert: it stands for answers that did not come
     account_id: int
     owner_id: int | None
     status: AlertStatus
     created_at: datetime
     notes: list[dict[str, Any]] = field(default_factory=list)
+    kind: str = "answer"  # or "silence"
+    contact_id: int | None = None  # a silent contact (None: the account's response rate)
+    streak_key: str | None = None  # the streak of silence a silence alert stands for
 
 
 @dataclass(frozen=True, slots=True)

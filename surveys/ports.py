@@ -167,10 +167,26 @@ class AlertRepository(Protocol):
 
     async def get(self, alert_id: int) -> Alert | None: ...
     async def for_answer(self, answer_id: int) -> Alert | None: ...
+    async def silences(self) -> list[Alert]: ...
     async def for_round(self, round_id: int) -> list[Alert]: ...
     async def set_status(
-        self, alert_id: int, status: AlertStatus, note: dict[str, object] | None, now: datetime
-    ) -> Alert | None: ...
+        self,
+        alert_id: int,
+        status: AlertStatus,
+        note: dict[str, object] | None,
+        now: datetime,
+        *,
+        expect: AlertStatus | None = None,
+    ) -> Alert | None:
+        """Set the status and append ``note``; None if there is no such alert, or when
+        ``expect`` is given and the alert is no longer in it (someone got there first).
+        Serialised per alert across processes."""
+        ...
+
+    async def lock(self, alert_id: int) -> Alert | None:
+        """The alert, re-read and locked until the transaction ends (once-only work)."""
+        ...
+
     async def list(self, status: AlertStatus | None = None) -> list[Alert]: ...
 
 
@@ -216,6 +232,12 @@ class OutboxRepository(Protocol):
     async def by_key(self, idempotency_key: str) -> OutgoingMessage | None: ...
     async def for_contact(self, contact_id: int, kind: str) -> list[OutgoingMessage]:
         """The contact's messages of one kind, oldest first."""
+        ...
+
+    async def by_platform_id(
+        self, recipient: Address, platform_message_id: str
+    ) -> OutgoingMessage | None:
+        """The message delivered to ``recipient`` as this platform message (a reply target)."""
         ...
 
 

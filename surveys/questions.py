@@ -10,6 +10,8 @@ from surveys.texts import t
 QUESTION_KEYS: tuple[str, ...] = ("outcome", "speed", "politeness")
 # Free text that arrives after the last question is kept under this key.
 COMMENT_KEY = "comment"
+# What a silence alert stands on: answers that did not come.
+SILENCE_KEY = "silence"
 
 
 def question_text(
@@ -23,7 +25,7 @@ def question_text(
 
 
 def question_label(key: str, lang: Language) -> str:
-    return t(f"label.{key}", lang) if key in (*QUESTION_KEYS, COMMENT_KEY) else key
+    return t(f"label.{key}", lang) if key in (*QUESTION_KEYS, COMMENT_KEY, SILENCE_KEY) else key
 
 
 def validate_overrides(overrides: Mapping[str, Mapping[str, str]]) -> None:

@@ -20,6 +20,8 @@ from surveys.alert_desk import AlertDesk, AlertDetails, alert_details
 from surveys.alerts import AlertPolicy, staff_notice
 from surveys.cleaning import clean_text
 from surveys.conversation import ContactEvent, ConversationContext, EventKind, Reply, Step
+from surveys.escalation import EscalationPolicy, Escalations
+from surveys.followup_replies import expire_due, take_reply
 from surveys.model import (
     Account,
     Address,
@@ -52,6 +54,7 @@ from surveys.questions import QUESTION_KEYS, question_text
 from surveys.reports import RoundSummary, summary_row
 from surveys.schedules import latest_due_period
 from surveys.sentiment import SentimentAnalyser
+from surveys.silence import SilencePolicy, Silences, cleared_by_reply
 from surveys.texts import channel_name, failure_reason, t
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,9 @@ class SurveyPolicy:
     default_language: Language = Language.EN
     default_timezone: str = "UTC"
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
+    followup_window: timedelta = timedelta(days=3)
+    escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
+    silence: SilencePolicy = field(default_factory=SilencePolicy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +94,9 @@ class TickReport:
     reminders: int = 0
     expired: int = 0
     rounds_opened: list[str] = field(default_factory=list)
+    escalations: int = 0
+    silences: int = 0
+    followups_unanswered: int = 0
 
 
 class SurveyService:
@@ -242,6 +251,15 @@ class SurveyService:
                 return
             await self._mark_reachable(uow, contact)
             conv = await uow.conversations.current_for_contact(contact.id)
+            if event.kind is EventKind.TEXT:
+                # The latest thing the contact was asked takes the message (surveys.followups).
+                survey_at = conv.last_activity_at if conv and conv.status.is_open else None
+                taken = await take_reply(uow, contact, event.text, self.clock.now(), survey_at)
+                # After the reply is routed: a follow-up on a silence alert gets its answer.
+                await cleared_by_reply(uow, self.alert_desk, contact, self.clock.now())
+                if taken:
+                    await uow.commit()
+                    return
             if conv is None:
                 key = "no_conversation" if event.kind is not EventKind.NON_TEXT else "text_please"
                 in_key = self._event_key("in", sender, event.message_id)
@@ -433,6 +451,13 @@ class SurveyService:
             lambda uow, now: uow.conversations.due_reminders(now, batch), self._remind_one
         )
         report.rounds_opened = await self.open_due_rounds()
+        report.escalations = await Escalations(
+            self.uow, self.clock, self.policy.escalation
+        ).run_due()
+        report.followups_unanswered = await expire_due(self.uow, self.clock)
+        report.silences = await Silences(
+            self.uow, self.clock, self.policy.silence, self.alert_desk
+        ).run_due()
         async with self.uow() as uow:
             # Redeliveries come within minutes; a month of event ids is plenty.
             await uow.inbound.forget_before(self.clock.now() - INBOUND_MEMORY)

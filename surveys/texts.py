@@ -391,3 +391,167 @@ CATALOG.update(
         },
     }
 )
+
+# Closing the loop (issue 12): follow-ups, resolutions, escalation, relapse, health.
+CATALOG.update(
+    {
+        "button.followup": {Language.EN: "Ask the client", Language.RU: "Спросить клиента"},
+        "followup_to_contact": {
+            Language.EN: "The client service team of {company} has a question about your feedback:\n\n{text}\n\nJust reply here; your answer goes to client service.",
+            Language.RU: "У клиентского сервиса {company} есть вопрос по вашему отзыву:\n\n{text}\n\nПросто ответьте здесь; ответ получит клиентский сервис.",
+        },
+        "followup_prompt": {
+            Language.EN: "Alert #{id}: reply to this message with your question for {contact}. Candor sends it in the name of client service.",
+            Language.RU: "Алерт #{id}: ответьте на это сообщение вопросом для {contact}. Candor отправит его от имени клиентского сервиса.",
+        },
+        "followup_prompt_slack": {
+            Language.EN: "Alert #{id}: write your question for {contact} in this alert's thread, or use /followup {id} <question>. Candor sends it in the name of client service.",
+            Language.RU: "Алерт #{id}: напишите вопрос для {contact} в ветке этого алерта или командой /followup {id} <вопрос>. Candor отправит его от имени клиентского сервиса.",
+        },
+        "followup_sent": {
+            Language.EN: "Your question is on its way to {contact} (alert #{id}). Their reply will come here; if there is none within {days} days, you will be told.",
+            Language.RU: "Вопрос отправлен: {contact} (алерт #{id}). Ответ придёт сюда; если его не будет {days} дн., вам сообщат.",
+        },
+        "followup_empty": {
+            Language.EN: "The question is empty: write what you want to ask the client.",
+            Language.RU: "Вопрос пустой: напишите, что вы хотите спросить у клиента.",
+        },
+        "followup_too_long": {
+            Language.EN: "The question is too long ({got} characters; at most {n}). Please shorten it.",
+            Language.RU: "Вопрос слишком длинный ({got} символов; не больше {n}). Сократите его, пожалуйста.",
+        },
+        "followup_resolved": {
+            Language.EN: "Alert #{id} is resolved; follow-ups are for open alerts.",
+            Language.RU: "Алерт #{id} уже решён; уточнения возможны только по открытым алертам.",
+        },
+        "followup_opted_out": {
+            Language.EN: "Nothing was sent: {contact} opted out of client service messages.",
+            Language.RU: "Ничего не отправлено: {contact} отказался(лась) от сообщений клиентского сервиса.",
+        },
+        "followup_unreachable": {
+            Language.EN: "Nothing was sent: {contact} cannot be reached (the platform refused our last message).",
+            Language.RU: "Ничего не отправлено: с {contact} нет связи (платформа отклонила наше последнее сообщение).",
+        },
+        "followup_no_address": {
+            Language.EN: "Nothing was sent: {contact} has not connected a chat yet.",
+            Language.RU: "Ничего не отправлено: {contact} ещё не подключил(а) чат.",
+        },
+        "followup_reply": {
+            Language.EN: "Reply from {contact} to your question (alert #{id}):",
+            Language.RU: "Ответ {contact} на ваш вопрос (алерт #{id}):",
+        },
+        "followup_reply_late": {
+            Language.EN: "A late reply from {contact}, after the follow-up window (alert #{id}):",
+            Language.RU: "Поздний ответ {contact}, после окна ожидания (алерт #{id}):",
+        },
+        "followup_no_reply": {
+            Language.EN: "{contact} has not replied to your question on alert #{id}. A later reply will still reach you.",
+            Language.RU: "{contact} не ответил(а) на ваш вопрос по алерту #{id}. Если ответ придёт позже, вы его получите.",
+        },
+        "followup_thanks": {
+            Language.EN: "Thank you, your reply is passed to client service.",
+            Language.RU: "Спасибо, ваш ответ передан клиентскому сервису.",
+        },
+        "followup_thanks_survey": {
+            Language.EN: "Thank you, your reply is passed to client service. The survey question above still waits for your answer.",
+            Language.RU: "Спасибо, ваш ответ передан клиентскому сервису. Вопрос опроса выше по-прежнему ждёт ответа.",
+        },
+        "disposition.fixed": {Language.EN: "fixed", Language.RU: "исправлено"},
+        "disposition.explained": {
+            Language.EN: "explained to the client",
+            Language.RU: "объяснили клиенту",
+        },
+        "disposition.not_us": {Language.EN: "not about us", Language.RU: "не про нас"},
+        "disposition.wont_fix": {Language.EN: "won't fix", Language.RU: "не будем исправлять"},
+        "bad_disposition": {
+            Language.EN: "How did it end: fixed, explained, not_us or wont_fix.",
+            Language.RU: "Чем закончилось: fixed, explained, not_us или wont_fix.",
+        },
+        "resolve_note_please": {
+            Language.EN: "Alert #{id}, {how}: reply to the alert with a short note to resolve it.",
+            Language.RU: "Алерт #{id}, {how}: ответьте на алерт короткой заметкой, чтобы закрыть его.",
+        },
+        "resolve_note_empty": {
+            Language.EN: "A resolution needs a short note: what was done or found.",
+            Language.RU: "Для закрытия нужна короткая заметка: что сделано или выяснено.",
+        },
+        "resolve_note_too_long": {
+            Language.EN: "The note is too long; at most {n} characters.",
+            Language.RU: "Заметка слишком длинная; не больше {n} символов.",
+        },
+        "resolved_done": {
+            Language.EN: "Alert #{id} resolved: {how}.",
+            Language.RU: "Алерт #{id} закрыт: {how}.",
+        },
+        "already_resolved": {
+            Language.EN: "Alert #{id} was already resolved by {by} ({how}).",
+            Language.RU: "Алерт #{id} уже закрыт: {by} ({how}).",
+        },
+        "alert_resolved_line": {
+            Language.EN: "Resolved by {by}: {how} — {note}",
+            Language.RU: "Решено ({by}): {how} — {note}",
+        },
+        "escalation_reminder": {
+            Language.EN: "Reminder: alert #{id} ({account}, {contact}) has waited {hours} h without being acknowledged.",
+            Language.RU: "Напоминание: алерт #{id} ({account}, {contact}) ждёт {hours} ч и ещё не принят.",
+        },
+        "escalation_managers": {
+            Language.EN: "Escalated: alert #{id} ({account}, {contact}) was not acknowledged by its owner {owner} within {hours} h.",
+            Language.RU: "Эскалация: алерт #{id} ({account}, {contact}) не принят владельцем ({owner}) за {hours} ч.",
+        },
+        "escalation_unresolved": {
+            Language.EN: "Escalated: alert #{id} ({account}, {contact}) was acknowledged but is not resolved after {hours} h (owner {owner}).",
+            Language.RU: "Эскалация: алерт #{id} ({account}, {contact}) принят, но не закрыт за {hours} ч (владелец {owner}).",
+        },
+        "alert_relapse": {
+            Language.EN: "Relapse: alert #{id} on this question was resolved ({how}: {note})",
+            Language.RU: "Рецидив: алерт #{id} по этому вопросу был закрыт ({how}: {note})",
+        },
+    }
+)
+
+CATALOG.update(
+    {
+        "health_head": {Language.EN: "«{account}» ({tier})", Language.RU: "«{account}» ({tier})"},
+        "health_no_rounds": {Language.EN: "No rounds yet.", Language.RU: "Опросов ещё не было."},
+        "health_rate": {
+            Language.EN: "{round}: responded {responded}/{invited} ({rate}){trend}",
+            Language.RU: "{round}: ответили {responded}/{invited} ({rate}){trend}",
+        },
+        "health_negative": {
+            Language.EN: "Negative share: {shares}{trend}",
+            Language.RU: "Доля негатива: {shares}{trend}",
+        },
+        "health_alerts": {
+            Language.EN: "Alerts: open {open} · escalated {escalated} · relapses {relapsed} · silence {silent} · not about us {not_us}",
+            Language.RU: "Алерты: открыты {open} · эскалированы {escalated} · рецидивы {relapsed} · молчание {silent} · не про нас {not_us}",
+        },
+        "health_trend": {
+            Language.EN: ", {arrow} from {before} the round before",
+            Language.RU: ", {arrow} по сравнению с {before} в прошлом опросе",
+        },
+        "health_nothing": {
+            Language.EN: "No accounts to show.",
+            Language.RU: "Нет аккаунтов для показа.",
+        },
+    }
+)
+
+CATALOG.update(
+    {
+        "label.silence": {Language.EN: "silence", Language.RU: "молчание"},
+        "silence_head": {Language.EN: "Silence", Language.RU: "Клиент молчит"},
+        "silence_contact": {
+            Language.EN: "{contact} let the last {n} rounds expire or declined them, without a word.",
+            Language.RU: "{contact}: последние {n} опроса истекли или были отклонены, ни одного ответа.",
+        },
+        "silence_account": {
+            Language.EN: "The response rate fell to {rate} in {round} (earlier rounds: {average} on average).",
+            Language.RU: "Доля ответивших упала до {rate} в опросе {round} (раньше в среднем {average}).",
+        },
+        "silence_cleared": {
+            Language.EN: "{contact} replied; the silence is over.",
+            Language.RU: "{contact} ответил(а); молчание прервано.",
+        },
+    }
+)

@@ -144,6 +144,15 @@ def test_demo_with_piped_answers_prints_alert_and_summary(tmp_path: Path) -> Non
     assert "completed" in table_row
     assert "[+] Great result" in table_row and "[-] Too slow" in table_row
     assert "[+] Always polite" in table_row
+    # Closing the loop: one follow-up exchange (the reply scripted once input ends) and a
+    # resolution, then the alert's timeline.
+    assert "The client service team of Acme" in out or "has a question about your feedback" in out
+    assert "Could you tell us which part of the result disappointed you?" in out
+    assert "Reply from Anna Smith to your question (alert #1):" in out
+    assert "It was the reporting module; the rest is fine." in out
+    assert "Alert #1 resolved: explained to the client." in out
+    assert "Olga Petrova asked the client: «Could you tell us" in out
+    assert "the client replied: «It was the reporting module" in out
 
 
 def test_demo_in_russian_and_replayable_on_the_same_database(tmp_path: Path) -> None:

@@ -526,7 +526,11 @@ async def test_mentions_in_an_answer_are_stored_literally_and_never_ping(
         for obj in [block.get("text"), *block.get("fields", []), *block.get("elements", [])]:
             if isinstance(obj, dict) and obj.get("type") == "mrkdwn":
                 assert obj.get("verbatim") is True
-    assert [e["text"]["text"] for e in actions_of(alert_dm)] == ["Acknowledge", "Resolve"]
+    assert [e["text"]["text"] for e in actions_of(alert_dm)] == [
+        "Acknowledge",
+        "Ask the client",
+        "Resolve",
+    ]
 
 
 async def test_a_contact_name_with_a_mention_reaches_the_owner_escaped(

@@ -321,6 +321,7 @@ async def test_a_4000_character_answer_in_an_alert_stays_within_block_kit_limits
     assert "".join(unescape(p) for p in parts) == answer
     assert [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]] == [
         "alert_ack",
+        "alert_followup",
         "alert_resolve",
     ]
 
@@ -552,7 +553,7 @@ async def _both_platforms_one_round(tg: TelegramHarness, slack: SlackHarness) ->
     assert "Tom Telegram" in tg_alert["text"] and "Terrible speed" in tg_alert["text"]
     assert "Anna" not in tg_alert["text"]
     tg_buttons = [b["text"] for row in tg_alert["reply_markup"]["inline_keyboard"] for b in row]
-    assert tg_buttons == ["Acknowledge", "Resolve"]
+    assert tg_buttons == ["Acknowledge", "Ask the client", "Resolve"]
     assert slack.dm(OLGA) == []
 
     await write(slack, ANNA, NEGATIVE)

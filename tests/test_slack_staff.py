@@ -372,6 +372,9 @@ EXAMPLE_ARGS = {
     "status": "Globex",
     "alerts": "",
     "alert": "1",
+    "followup": "1 What went wrong?",
+    "resolve": "1 fixed Patched",
+    "health": "Globex",
     "report": "all",
     "trend": "Globex",
     "digest": "off",
@@ -493,6 +496,9 @@ async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackH
         "No open alerts.",
         "*Current rounds*",
         "No rounds yet.",
+        "*Account health, riskiest first*",
+        "«Globex Corp» (gold)\nNo rounds yet.",
+        "«Initech» (standard)\nNo rounds yet.",
     ]
 
     await say(slack, f"round {ACCOUNT}")
@@ -505,6 +511,11 @@ async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackH
         "Terrible result &amp; &lt;!channel&gt; not happy",
         "*Current rounds*",
         f"{ACCOUNT} — 2026-11-02: 1/1 (100%)",
+        "*Account health, riskiest first*",
+        f"«{ACCOUNT}» (gold)\n2026-11-02: responded 1/1 (100%)\n"
+        "Negative share: outcome 100% · speed — · politeness —\n"
+        "Alerts: open 1 · escalated 0 · relapses 0 · silence 0 · not about us 0",
+        "«Initech» (standard)\nNo rounds yet.",
     ]
     assert block_problems(blocks, limit=100) == []
     [publish, *_] = slack.api.calls_to("views.publish")
@@ -559,6 +570,7 @@ async def negative_alert(slack: SlackHarness) -> dict[str, Any]:
     assert NEGATIVE in flat and "*Contact:*\nAnna Smith" in flat
     assert [(b["text"]["text"], b["action_id"], b["value"]) for b in actions_of(alert)] == [
         ("Acknowledge", "alert_ack", "1"),
+        ("Ask the client", "alert_followup", "1"),
         ("Resolve", "alert_resolve", "1"),
     ]
     assert slack.dm(SLACK_ADMIN) == []  # nobody else was paged
@@ -615,16 +627,24 @@ async def test_owner_acknowledges_then_resolves_an_alert(slack: SlackHarness) ->
     assert acked["ts"] == alert["ts"]
     assert block_problems(acked["blocks"]) == []
     assert context_lines(acked)[-1] == "_Acknowledged by Olga Owner_"
-    assert [b["action_id"] for b in actions_of(acked)] == ["alert_resolve"]
+    assert [b["action_id"] for b in actions_of(acked)] == ["alert_followup", "alert_resolve"]
     assert NEGATIVE in "\n".join(texts_in(acked["blocks"]))
     assert [a.status for a in await alerts(slack)] == [AlertStatus.ACKNOWLEDGED]
     assert await say(slack, "alerts") == (
         f"#1 [acknowledged] {ACCOUNT} · Anna Smith · outcome: {NEGATIVE}"
     )
 
-    assert await press(slack, OLGA, acked, "alert_resolve", "1") == []
+    # Resolve asks how it ended (tests/test_slack_loop.py); /candor resolve does it at once.
+    [choices] = await press(slack, OLGA, acked, "alert_resolve", "1")
+    assert [e["action_id"] for b in choices["blocks"] if b["type"] == "actions"
+            for e in b["elements"]] == [
+        "alert_d_fixed", "alert_d_explained", "alert_d_not_us", "alert_d_wont_fix"
+    ]  # fmt: skip
+    assert await say(slack, "resolve 1 fixed Patched the page", OLGA) == (
+        "Alert #1 resolved: fixed."
+    )
     [resolved] = slack.dm(OLGA)
-    assert context_lines(resolved)[-1] == "_Resolved by Olga Owner_"
+    assert context_lines(resolved)[-1] == "_Resolved by Olga Owner: fixed — Patched the page_"
     assert "Acknowledged" not in "\n".join(texts_in(resolved["blocks"]))
     assert actions_of(resolved) == []
     [stored] = await alerts(slack)
@@ -692,6 +712,10 @@ async def test_an_alert_in_russian_for_a_russian_owner(slack: SlackHarness) -> N
     await write(slack, ANNA, NEGATIVE)
     [alert] = slack.dm(OLGA)
     assert alert["blocks"][0]["text"]["text"] == "⚠️ Негативный отзыв"
-    assert [b["text"]["text"] for b in actions_of(alert)] == ["Принято", "Решено"]
+    assert [b["text"]["text"] for b in actions_of(alert)] == [
+        "Принято",
+        "Спросить клиента",
+        "Решено",
+    ]
     await press(slack, OLGA, alert, "alert_ack", "1")
     assert context_lines(slack.dm(OLGA)[0])[-1] == "_Принято: Ольга_"

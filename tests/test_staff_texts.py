@@ -111,15 +111,19 @@ async def test_alert_shows_the_question_as_seen_and_the_whole_answer(chat: Chat)
         assert all(len(m["text"]) <= 4096 for m in sent)
     else:
         reply = await chat.ask("alert #1")
-    head = reply.split("\n")[:6]
+    head = reply.split("\n")[:9]
     assert head == [
         "Alert #1 · open",
         "Account: Globex",
         "Contact: Anna Smith",
         "Round: 2026-11-02",
         "Question: Are you satisfied with the result, and was the solution adequate to your needs?",
-        "Answer, in full:",
+        "",
+        "Timeline (UTC):",
+        "2026-11-02 09:00 · alert raised",
+        "",
     ]
+    assert "Answer, in full:" in reply
     # Every character the client wrote, markup shown literally (escaped, not interpreted).
     assert long_answer.strip() in reply.replace("\n", "")
 

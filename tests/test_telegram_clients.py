@@ -436,7 +436,7 @@ async def test_html_in_an_answer_and_a_name_reaches_the_owner_as_literal_text(
         for e in alert_dm["entities"]
     )
     assert any(e["type"] == "bold" for e in alert_dm["entities"])
-    assert [b["text"] for b in buttons(alert_dm)] == ["Acknowledge", "Resolve"]
+    assert [b["text"] for b in buttons(alert_dm)] == ["Acknowledge", "Ask the client", "Resolve"]
 
 
 # --- /stop, /start, /lang --------------------------------------------------------------------

@@ -263,7 +263,7 @@ async def test_an_alert_with_a_huge_answer_is_shortened_into_one_message(
     quote = next(e for e in sent["entities"] if e["type"] == "blockquote")
     assert quote["length"] > 3000  # most of the answer made it
     buttons = sent["reply_markup"]["inline_keyboard"][0]
-    assert [b["text"] for b in buttons] == ["Acknowledge", "Resolve"]
+    assert [b["text"] for b in buttons] == ["Acknowledge", "Ask the client", "Resolve"]
     assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
 
 

@@ -315,6 +315,9 @@ EXAMPLE_ARGS = {
     "status": "Globex",
     "alerts": "",
     "alert": "1",
+    "followup": "1 What went wrong?",
+    "resolve": "1 fixed Patched",
+    "health": "Globex",
     "report": "all",
     "trend": "Globex",
     "digest": "off",
@@ -423,7 +426,7 @@ async def negative_alert(tg: TelegramHarness) -> dict[str, Any]:
     assert len([c for c in tg.api.calls_to("sendMessage") if c.params["chat_id"] == OLGA]) == 1
     alert = sent[0]
     assert NEGATIVE in alert["text"] and "Anna Smith" in alert["text"]
-    assert [b["text"] for b in buttons(alert)] == ["Acknowledge", "Resolve"]
+    assert [b["text"] for b in buttons(alert)] == ["Acknowledge", "Ask the client", "Resolve"]
     assert tg.api.sent_to(ADMIN_ID)[-1]["text"] != alert["text"]  # nobody else was paged
     [stored] = await alerts(tg)
     assert stored.status is AlertStatus.OPEN
@@ -446,7 +449,7 @@ async def press(
 
 async def test_owner_acknowledges_then_resolves_an_alert(tg: TelegramHarness) -> None:
     alert = await negative_alert(tg)
-    ack, resolve = (b["callback_data"] for b in buttons(alert))
+    ack, _ask, resolve = (b["callback_data"] for b in buttons(alert))
     assert all(len(d.encode()) <= 64 for d in (ack, resolve))
 
     answer = await press(tg, OLGA, alert, ack, OLGA)
@@ -455,16 +458,20 @@ async def test_owner_acknowledges_then_resolves_an_alert(tg: TelegramHarness) ->
     assert edited["message_id"] == alert["message_id"]
     assert edited["text"].endswith("Acknowledged by Olga Owner")
     assert NEGATIVE in edited["text"]
-    assert [b["text"] for b in buttons(edited)] == ["Resolve"]
+    assert [b["text"] for b in buttons(edited)] == ["Ask the client", "Resolve"]
     assert [a.status for a in await alerts(tg)] == [AlertStatus.ACKNOWLEDGED]
     assert await say(tg, "/alerts") == [
         f"#1 [acknowledged] Globex · Anna Smith · outcome: {NEGATIVE}"
     ]
 
-    answer = await press(tg, OLGA, edited, buttons(edited)[0]["callback_data"], OLGA)
-    assert answer.get("text") == "Resolved by Olga Owner"
-    [resolved] = tg.api.sent_to(OLGA)
-    assert resolved["text"].endswith("Resolved by Olga Owner")
+    # Resolve asks how it ended, then for a note (tests/test_telegram_loop.py); /resolve
+    # does both at once.
+    answer = await press(tg, OLGA, edited, buttons(edited)[1]["callback_data"], OLGA)
+    [choosing] = tg.api.sent_to(OLGA)
+    assert len(buttons(choosing)) == 4
+    assert await say(tg, "/resolve 1 fixed Patched the page", OLGA) == ["Alert #1 resolved: fixed."]
+    resolved = tg.api.sent_to(OLGA)[0]  # the alert message, edited in place
+    assert resolved["text"].endswith("Resolved by Olga Owner: fixed — Patched the page")
     assert "Acknowledged" not in resolved["text"]
     assert "reply_markup" not in resolved
     [stored] = await alerts(tg)
@@ -485,7 +492,7 @@ def tamper(data: str) -> str:
 
 async def test_a_tampered_signature_changes_nothing(tg: TelegramHarness) -> None:
     alert = await negative_alert(tg)
-    ack, resolve = (b["callback_data"] for b in buttons(alert))
+    ack, _ask, resolve = (b["callback_data"] for b in buttons(alert))
     for data in (tamper(ack), tamper(resolve), ack.replace(":1:", ":2:"), "a:delete:1:xxxx"):
         assert data != ack and len(data.encode()) <= 64
         answer = await press(tg, OLGA, alert, data, OLGA)
@@ -498,7 +505,7 @@ async def test_a_tampered_signature_changes_nothing(tg: TelegramHarness) -> None
 
 async def test_a_non_staff_presser_changes_nothing(tg: TelegramHarness) -> None:
     alert = await negative_alert(tg)
-    ack, resolve = (b["callback_data"] for b in buttons(alert))
+    ack, _ask, resolve = (b["callback_data"] for b in buttons(alert))
     [hello] = await say_full(tg, "/start", STRANGER)  # a bot message of their own to press on
     for data in (ack, resolve):
         answer = await press(tg, STRANGER, hello, data, STRANGER)

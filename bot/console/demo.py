@@ -13,6 +13,8 @@ from typing import TextIO
 from bot.app import App
 from bot.console.messenger import ConsoleMessenger
 from bot.settings import Settings
+from surveys import commands
+from surveys.alert_view import show_alert
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import (
     Account,
@@ -21,6 +23,7 @@ from surveys.model import (
     Contact,
     ContactLevel,
     ContactStatus,
+    Disposition,
     Language,
     Staff,
     StaffRole,
@@ -160,6 +163,7 @@ async def run_demo(
                     last_answer_id = message_id
             await app.delivery.run_once()
         await _print_outcome(app, opened.round.id, stdout, lang)
+        await _close_the_loop(app, cast, opened.round.id, stdin, stdout, lang, interactive)
         return 0
     finally:
         await app.close()
@@ -181,3 +185,60 @@ async def _print_outcome(app: App, round_id: int, stdout: TextIO, lang: Language
     stdout.write("=" * 60 + "\n")
     stdout.write(heading[0].format(n=len(alerts)) + "\n\n")
     stdout.write(f"{heading[1]}\n{render_table(summary, lang)}\n")
+
+
+_LOOP = {
+    Language.EN: (
+        "Closing the loop: {owner} asks you a follow-up question through Candor.",
+        "Could you tell us which part of the result disappointed you?",
+        "It was the reporting module; the rest is fine.",
+        "Explained the reporting module's release plan on a call; the client agreed.",
+        "{owner} resolves the alert. Its timeline (/alert {id}):",
+    ),
+    Language.RU: (
+        "Закрываем цикл: {owner} задаёт вам уточняющий вопрос через Candor.",
+        "Подскажите, какая часть результата вас разочаровала?",
+        "Модуль отчётов; остальное в порядке.",
+        "Обсудили по звонку план выпуска модуля отчётов; клиент согласен.",
+        "{owner} закрывает алерт. Его хронология (/alert {id}):",
+    ),
+}
+
+
+async def _close_the_loop(
+    app: App, cast: DemoCast, round_id: int, stdin: TextIO, stdout: TextIO, lang: Language,
+    interactive: bool,
+) -> None:  # fmt: skip
+    """One follow-up exchange and a resolution on the round's first alert, as the owner
+    would do them from the alert (see surveys.followups and surveys.resolution)."""
+    alerts = await app.service.alerts_for_round(round_id)
+    if not alerts:
+        return
+    intro, question, scripted_reply, note, outro = _LOOP[lang]
+    alert_id = alerts[0].id
+    stdout.write("\n" + intro.format(owner=cast.owner.name) + "\n\n")
+    async with app.uow() as uow:
+        owner = await uow.staff.get(cast.owner.id)
+    assert owner is not None
+    output = await commands.follow_ups(app.commands).ask(owner, alert_id, question)
+    await app.delivery.run_once()
+    stdout.write("\n".join(output.lines) + "\n\n")
+    if interactive:
+        stdout.write("you> ")
+        stdout.flush()
+    reply = stdin.readline().strip() or scripted_reply
+    if not interactive:
+        stdout.write(f"you> {reply}\n")
+    await app.service.handle_event(
+        Address(Channel.CONSOLE, CLIENT),
+        ContactEvent(EventKind.TEXT, reply, f"loop-{alert_id}"),
+    )
+    await app.delivery.run_once()
+    done = await commands.resolutions(app.commands).resolve(
+        owner, alert_id, Disposition.EXPLAINED, note
+    )
+    stdout.write("\n".join(done.lines) + "\n\n" + outro.format(owner=owner.name, id=alert_id))
+    shown = await show_alert(app.commands, owner, alert_id)
+    start = shown.lines.index("") + 1  # the timeline sits between two blank lines
+    timeline = shown.lines[start : shown.lines.index("", start)]
+    stdout.write("\n" + "\n".join(timeline) + "\n")

@@ -12,14 +12,17 @@ from typing import Any
 
 from surveys.alerts import ALERT_LABELS
 from surveys.commands import CLIENT_COMMANDS, TABLE
-from surveys.model import AlertStatus, Language, OutgoingMessage
+from surveys.model import AlertStatus, Disposition, Language, OutgoingMessage
 from surveys.texts import t
 
 SECTION_LIMIT = 3000  # characters in one section's text object
 MAX_BLOCKS = 50  # blocks in one message
 TEXT_LIMIT = 40_000  # the top-level fallback text
 SURVEY_ACTIONS = ("skip", "later", "decline")
-ALERT_ACTIONS = {AlertStatus.OPEN: ("ack", "resolve"), AlertStatus.ACKNOWLEDGED: ("resolve",)}
+ALERT_ACTIONS = {
+    AlertStatus.OPEN: ("ack", "followup", "resolve"),
+    AlertStatus.ACKNOWLEDGED: ("followup", "resolve"),
+}
 Block = dict[str, Any]
 
 
@@ -107,6 +110,8 @@ def alert_blocks(
     fields: dict[str, Any], lang: Language, status: AlertStatus, status_line: str | None = None
 ) -> list[Block]:
     head, account, contact, round_, question, answer, why = ALERT_LABELS[lang]
+    if fields.get("kind") == "silence":
+        head = t("silence_head", lang)
     evidence = ", ".join(f"«{e}»" for e in fields.get("evidence") or []) or t("no_evidence", lang)
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"⚠️ {head}"[:150]}},
@@ -120,6 +125,8 @@ def alert_blocks(
             ],
         },
     ]
+    if fields.get("relapse"):
+        blocks.insert(1, {"type": "section", "text": mrkdwn(f"*{escape(str(fields['relapse']))}*")})
     # The answer itself; a long one spans several sections, each within Slack's limit.
     blocks.append({"type": "context", "elements": [mrkdwn(f"*{answer}:*")]})
     blocks.extend(text_sections(str(fields["answer"])))
@@ -147,6 +154,18 @@ def alert_blocks(
     return blocks
 
 
+def disposition_actions(alert_id: int, lang: Language) -> Block:
+    """How did it end? One button per disposition; the note is asked for next."""
+    return {
+        "type": "actions",
+        "block_id": "disposition",
+        "elements": [
+            button(t(f"disposition.{d.value}", lang), f"alert_d_{d.value}", str(alert_id), None)
+            for d in Disposition
+        ],
+    }
+
+
 def render_update(message: OutgoingMessage) -> tuple[str, list[Block]]:
     """A delivered message as it should read now: an alert's current state, or a question
     without its buttons (the last part, which is the one that carried them)."""
@@ -154,7 +173,8 @@ def render_update(message: OutgoingMessage) -> tuple[str, list[Block]]:
     if message.kind == "alert_update":
         fields = message.payload["alert"]
         status = AlertStatus(str(fields.get("status", AlertStatus.OPEN.value)))
-        fallback = f"{ALERT_LABELS[lang][0]}: {fields['account']} · {fields['contact']}"
+        head = t("silence_head", lang) if fields.get("kind") == "silence" else ALERT_LABELS[lang][0]
+        fallback = f"{head}: {fields['account']} · {fields['contact']}"
         return escape(fallback), alert_blocks(
             fields, lang, status, message.payload.get("status_line")
         )
@@ -166,7 +186,8 @@ def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
     lang = Language(message.payload.get("lang", "en"))
     if message.kind == "alert":
         fields = message.payload["alert"]
-        fallback = f"{ALERT_LABELS[lang][0]}: {fields['account']} · {fields['contact']}"
+        head = t("silence_head", lang) if fields.get("kind") == "silence" else ALERT_LABELS[lang][0]
+        fallback = f"{head}: {fields['account']} · {fields['contact']}"
         return [(escape(fallback), alert_blocks(fields, lang, AlertStatus.OPEN))]
     text = str(message.payload.get("text", "")) or " "
     pre = bool(message.payload.get("pre"))

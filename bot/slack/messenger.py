@@ -72,11 +72,15 @@ class SlackMessenger:
         sent: str | None = None
         try:
             channel = await self.dm_channel(message.recipient.address)
+            # In the thread of the alert it is about (a follow-up's reply, an escalation).
+            target, _, thread = str(message.payload.get("reply_to") or "").partition(":")
+            thread_ts = thread if thread and target == channel else None
             for text, blocks in render(message):
                 async with self.limiter.slot("chat.postMessage", channel):
                     response = await self.client.chat_postMessage(
-                        channel=channel, text=text, blocks=blocks, unfurl_links=False
-                    )
+                        channel=channel, text=text, blocks=blocks, unfurl_links=False,
+                        thread_ts=thread_ts,
+                    )  # fmt: skip
                 sent = f"{response['channel']}:{response['ts']}"
         except SlackApiError as exc:
             raise classify(exc) from exc

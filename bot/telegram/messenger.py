@@ -10,7 +10,7 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, ForceReply, Message, ReplyParameters
 
 from bot.telegram.callbacks import Signer
 from bot.telegram.limiter import TelegramLimiter
@@ -37,12 +37,24 @@ class TelegramMessenger:
         if message.payload.get("target_id"):
             return await self._edit(chat_id, message)
         sent_id: str | None = None
+        # Under the alert it is about (a follow-up's reply, an escalation), where one exists.
+        reply_to = message.payload.get("reply_to")
         for text, keyboard in render(message, self.signer):
+            if keyboard is None and message.payload.get("force_reply"):
+                keyboard = ForceReply(force_reply=True)
             async with self.limiter.slot(chat_id):
-                sent_id = await self._send_one(chat_id, text, keyboard)
+                sent_id = await self._send_one(chat_id, text, keyboard, reply_to)
+            reply_to = None
         return sent_id
 
-    async def _send_one(self, chat_id: int, text: str, keyboard: object) -> str:
+    async def _send_one(
+        self, chat_id: int, text: str, keyboard: object, reply_to: object = None
+    ) -> str:
+        replying = (
+            ReplyParameters(message_id=int(str(reply_to)), allow_sending_without_reply=True)
+            if reply_to and str(reply_to).isdigit()
+            else None
+        )
         try:
             sent = await self.bot.send_message(
                 chat_id,
@@ -50,6 +62,7 @@ class TelegramMessenger:
                 parse_mode="HTML",
                 reply_markup=keyboard,  # type: ignore[arg-type]
                 link_preview_options=None,
+                reply_parameters=replying,
             )
         except TelegramAPIError as exc:
             raise delivery_error(exc) from exc

@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram.callbacks import Signer, SurveyAction
 from surveys.alerts import ALERT_LABELS
-from surveys.model import AlertStatus, Language, OutgoingMessage
+from surveys.model import AlertStatus, Disposition, Language, OutgoingMessage
 from surveys.texts import t
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -80,7 +80,10 @@ def survey_keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
 def alert_keyboard(
     alert_id: int, lang: Language, signer: Signer, status: AlertStatus = AlertStatus.OPEN
 ) -> InlineKeyboardMarkup | None:
-    actions = {AlertStatus.OPEN: ["ack", "resolve"], AlertStatus.ACKNOWLEDGED: ["resolve"]}
+    actions = {
+        AlertStatus.OPEN: ["ack", "followup", "resolve"],
+        AlertStatus.ACKNOWLEDGED: ["followup", "resolve"],
+    }
     row = [
         InlineKeyboardButton(
             text=t(f"button.{a}", lang), callback_data=signer.alert_button(a, alert_id)
@@ -90,10 +93,27 @@ def alert_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
 
 
+def disposition_keyboard(alert_id: int, lang: Language, signer: Signer) -> InlineKeyboardMarkup:
+    """Resolve pressed: how did it end? (The note is asked for next.)"""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(f"disposition.{d.value}", lang),
+                callback_data=signer.alert_button(f"d_{d.value}", alert_id),
+            )
+        ]
+        for d in Disposition
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 def alert_html(fields: dict[str, Any], lang: Language, status_line: str | None = None) -> str:
     """The owner's alert. The client's answer is escaped and shortened to fit one message."""
     head, account, contact, round_, question, answer, why = ALERT_LABELS[lang]
     evidence = ", ".join(f"«{e}»" for e in fields.get("evidence") or []) or t("no_evidence", lang)
+
+    if fields.get("kind") == "silence":
+        head = t("silence_head", lang)
 
     def build(answer_text: str) -> str:
         lines = [
@@ -106,6 +126,8 @@ def alert_html(fields: dict[str, Any], lang: Language, status_line: str | None =
             f"<blockquote>{escape(answer_text)}</blockquote>",
             f"<b>{why}:</b> {escape(evidence)}",
         ]
+        if fields.get("relapse"):
+            lines.insert(1, f"<b>{escape(str(fields['relapse']))}</b>")
         if status_line:
             lines.append(f"\n<i>{escape(status_line)}</i>")
         return "\n".join(lines)

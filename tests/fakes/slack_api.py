@@ -1292,10 +1292,11 @@ def message_event(
     channel_type: str = "im",
     team_id: str = DEFAULT_TEAM_ID,
     api_app_id: str = DEFAULT_APP_ID,
+    thread_ts: str | None = None,
 ) -> Payload:
-    """A person's message (message.im by default)."""
+    """A person's message (message.im by default); in a thread when ``thread_ts`` is given."""
     ts = ts or _clock.ts()
-    event = {
+    event: JsonDict = {
         "type": "message",
         "user": user,
         "text": text,
@@ -1307,6 +1308,8 @@ def message_event(
         "client_msg_id": str(uuid.uuid4()),
         "blocks": _rich_text(text),
     }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
     return event_callback(event, team_id=team_id, api_app_id=api_app_id)
 
 

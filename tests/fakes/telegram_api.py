@@ -1310,6 +1310,12 @@ class FakeTelegramAPI:
             "date": int(time.time()),
             **{k: v for k, v in content.items() if v},
         }
+        replied = (params.get("reply_parameters") or {}).get("message_id")
+        if replied is not None and (target := self._sent.get(key, {}).get(replied)):
+            # As Telegram does: the message it answers, without that one's own reply.
+            message["reply_to_message"] = {
+                k: v for k, v in target.items() if k not in ("reply_to_message", "reply_markup")
+            }
         stored = copy.deepcopy(message)
         if params.get("reply_markup"):
             stored["reply_markup"] = params["reply_markup"]

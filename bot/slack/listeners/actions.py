@@ -9,11 +9,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import alert_blocks
+from bot.slack.blocks import alert_blocks, disposition_actions, escape, mrkdwn, slack_commands
 from bot.slack.context import SlackContext, language_of
-from surveys.alerts import alert_fields, status_line
+from surveys import commands
+from surveys.alerts import alert_fields, state_line
 from surveys.conversation import ContactEvent, EventKind
-from surveys.model import AlertStatus
+from surveys.model import AlertStatus, Disposition
 from surveys.staff import StaffError
 from surveys.texts import t
 
@@ -22,7 +23,7 @@ SURVEY = {
     "survey_later": EventKind.LATER,
     "survey_decline": EventKind.DECLINE,
 }
-ALERT = {"alert_ack": AlertStatus.ACKNOWLEDGED, "alert_resolve": AlertStatus.RESOLVED}
+ALERT = {"alert_ack": AlertStatus.ACKNOWLEDGED}
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
@@ -57,7 +58,55 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         await ctx.service.handle_event(ctx.address(user), event)
         ctx.wake_delivery()
 
-    @app.action(re.compile(r"^alert_(ack|resolve)$"))
+    @app.action(re.compile(r"^alert_(followup|resolve|d_[a-z_]+)$"))
+    async def on_alert_words(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        """Ask the client / Resolve / how it ended: answered just to the presser; the words
+        themselves come as a reply in the alert's thread (or by command)."""
+        await ack()
+        user = body["user"]["id"]
+        lang = language_of(body["user"].get("locale"), ctx.default_language)
+        actor = await ctx.commands.actor(ctx.address(user))
+        if actor is None:
+            await respond(
+                text=t("alert_button_staff_only", lang),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        name = str(action["action_id"]).removeprefix("alert_")
+        try:
+            alert_id = int(action.get("value") or "")
+            followups = commands.follow_ups(ctx.commands)
+            contact = await followups.contact_name(actor, alert_id)  # StaffError if not theirs
+            if name == "followup":
+                text = t("followup_prompt_slack", actor.language, id=alert_id, contact=contact)
+                blocks = None
+            elif name == "resolve":
+                text = t("bad_disposition", actor.language)
+                blocks = [
+                    {"type": "section", "text": mrkdwn(escape(text))},
+                    disposition_actions(alert_id, actor.language),
+                ]
+            else:
+                disposition = Disposition(name.removeprefix("d_"))
+                output = await commands.resolutions(ctx.commands).choose(
+                    actor, alert_id, disposition
+                )
+                text, blocks = "\n".join(output.lines), None
+        except ValueError:
+            text, blocks = t("button_forged", actor.language), None
+        except StaffError as exc:
+            text, blocks = str(exc), None
+        await respond(
+            text=escape(slack_commands(text)),
+            blocks=blocks,
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    @app.action("alert_ack")
     async def on_alert_button(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
         respond: AsyncRespond,
@@ -92,7 +141,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             alert, account=details.account, contact=details.contact, round_=details.round,
             answer=details.answer, lang=actor.language,
         )  # fmt: skip
-        line = status_line(alert.status, actor.name, actor.language)
+        line = state_line(alert, actor.name, actor.language)
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id")
         if channel and message.get("ts"):

@@ -11,6 +11,7 @@ from bot.slack.blocks import escape, mrkdwn, slack_commands
 from bot.slack.context import SlackContext
 from surveys.alert_desk import still_negative
 from surveys.alerts import question_as_asked
+from surveys.health import account_health, health_lines
 from surveys.model import AlertStatus, Language, Staff
 from surveys.staff import may_see
 from surveys.texts import t
@@ -36,6 +37,7 @@ _MORE = {
     Language.EN: "…and {n} more, older: `/candor alerts` lists them all.",
     Language.RU: "…и ещё {n}, более старые: `/candor alerts` покажет все.",
 }
+_HEALTH = {Language.EN: "Account health, riskiest first", Language.RU: "Здоровье аккаунтов"}
 _CLEARED = {Language.EN: "no longer negative", Language.RU: "больше не негативный"}
 
 
@@ -92,6 +94,17 @@ async def home_blocks(
     blocks += [{"type": "section", "text": mrkdwn(line)} for line in round_lines] or [
         {"type": "context", "elements": [mrkdwn(no_rounds)]}
     ]
+    # The same as `/candor health`: every visible account, riskiest first.
+    async with service.uow() as uow:
+        healths = [await account_health(uow, a) for a in list(visible.values())[:MAX_ITEMS]]
+    if healths:
+        healths.sort(key=lambda h: h.risk, reverse=True)
+        blocks.append({"type": "divider"})
+        blocks.append({"type": "section", "text": mrkdwn(f"*{_HEALTH[lang]}*")})
+        blocks += [
+            {"type": "section", "text": mrkdwn(escape("\n".join(health_lines(h, actor))))}
+            for h in healths
+        ]
     return blocks
 
 

@@ -1,0 +1,150 @@
+"""Account health: `/health [account]` and Slack's App Home.
+
+For one account: the latest round's response rate and negative share per question, with the
+change since the round before; open, escalated and relapsed alerts. Answers whose alert was
+resolved as "not about us" are kept but left out of the negative share. Without an account:
+every account the reader may see, riskiest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from surveys.escalation import escalated_levels
+from surveys.model import Account, Alert, AlertStatus, SentimentLabel, Staff
+from surveys.ports import UnitOfWork
+from surveys.questions import QUESTION_KEYS, question_label
+from surveys.resolution import not_about_us
+from surveys.staff import READERS, Output, StaffCommands, may_see
+from surveys.texts import t
+
+
+@dataclass(slots=True)
+class RoundHealth:
+    title: str
+    invited: int
+    responded: int
+    negative: dict[str, tuple[int, int]]  # question -> (negative answers, answers)
+
+    @property
+    def rate(self) -> float:
+        return self.responded / self.invited if self.invited else 0.0
+
+    def share(self, key: str | None = None) -> float:
+        pairs = [self.negative[key]] if key else list(self.negative.values())
+        answered = sum(n for _, n in pairs)
+        return sum(neg for neg, _ in pairs) / answered if answered else 0.0
+
+
+@dataclass(slots=True)
+class AccountHealth:
+    account: Account
+    latest: RoundHealth | None = None
+    previous: RoundHealth | None = None
+    open: int = 0
+    escalated: int = 0
+    relapsed: int = 0
+    not_us: int = 0
+    silent: int = 0
+    alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def risk(self) -> float:
+        """Higher is worse: unhandled alerts first, then unhappy and quiet clients."""
+        score = 3.0 * (self.escalated + self.relapsed + self.silent) + 2.0 * self.open
+        if self.latest is not None:
+            score += 10 * self.latest.share() + 5 * (1 - self.latest.rate)
+        return score
+
+
+async def account_health(uow: UnitOfWork, account: Account) -> AccountHealth:
+    health = AccountHealth(account)
+    rounds = await uow.rounds.for_account(account.id)
+    for round_ in rounds:
+        for alert in await uow.alerts.for_round(round_.id):
+            health.alerts.append(alert)
+            if alert.status is not AlertStatus.RESOLVED:
+                health.open += 1
+                health.escalated += bool(escalated_levels(alert))
+            health.relapsed += any(n.get("kind") == "relapse" for n in alert.notes)
+            health.not_us += not_about_us(alert)
+    for alert in await uow.alerts.silences():
+        if alert.account_id == account.id and alert.status is not AlertStatus.RESOLVED:
+            health.silent += 1
+            health.open += 1
+            health.escalated += bool(escalated_levels(alert))
+    excluded = {a.answer_id for a in health.alerts if not_about_us(a)}
+    summaries = [await _round_health(uow, r.id, r.title, excluded) for r in rounds[-2:]]
+    if summaries:
+        health.latest = summaries[-1]
+        health.previous = summaries[0] if len(summaries) == 2 else None
+    return health
+
+
+async def _round_health(
+    uow: UnitOfWork, round_id: int, title: str, excluded: set[int]
+) -> RoundHealth:
+    convs = await uow.conversations.for_round(round_id)
+    answers = await uow.answers.for_conversations([c.id for c in convs])
+    negative: dict[str, tuple[int, int]] = {}
+    for key in QUESTION_KEYS:
+        mine = [a for a in answers if a.question_key == key and a.id not in excluded]
+        bad = sum(1 for a in mine if a.sentiment and a.sentiment.label is SentimentLabel.NEGATIVE)
+        negative[key] = (bad, len(mine))
+    responded = len({a.conversation_id for a in answers})
+    return RoundHealth(title, len(convs), responded, negative)
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _trend(now: float, before: float | None, lang: object) -> str:
+    if before is None:
+        return ""
+    arrow = "↑" if now > before + 1e-9 else "↓" if now < before - 1e-9 else "="
+    return t("health_trend", lang, arrow=arrow, before=_pct(before))  # type: ignore[arg-type]
+
+
+def health_lines(h: AccountHealth, staff: Staff) -> list[str]:
+    lang = staff.language
+    head = t("health_head", lang, account=h.account.name, tier=h.account.tier)
+    if h.latest is None:
+        return [head, t("health_no_rounds", lang)]
+    latest, previous = h.latest, h.previous
+    rate = t(
+        "health_rate", lang, round=latest.title, responded=latest.responded,
+        invited=latest.invited, rate=_pct(latest.rate),
+        trend=_trend(latest.rate, previous.rate if previous else None, lang),
+    )  # fmt: skip
+    shares = " · ".join(
+        f"{question_label(k, lang)} {_pct(latest.share(k)) if latest.negative[k][1] else '—'}"
+        for k in QUESTION_KEYS
+    )
+    negative = t(
+        "health_negative", lang, shares=shares,
+        trend=_trend(latest.share(), previous.share() if previous else None, lang),
+    )  # fmt: skip
+    alerts = t(
+        "health_alerts", lang, open=h.open, escalated=h.escalated, relapsed=h.relapsed,
+        not_us=h.not_us, silent=h.silent,
+    )  # fmt: skip
+    return [head, rate, negative, alerts]
+
+
+async def show_health(commands: StaffCommands, actor: Staff, account_ref: str) -> Output:
+    commands.require(actor, READERS, actor.language)
+    async with commands.uow() as uow:
+        if account_ref.strip():
+            # An owner naming someone else's account hears the same as for a missing one.
+            accounts = [await commands._account(uow, account_ref, actor.language, actor)]
+        else:
+            accounts = [a for a in await uow.accounts.list() if may_see(actor, a)]
+        found = [await account_health(uow, a) for a in accounts]
+    if not found:
+        return Output([t("health_nothing", actor.language)])
+    found.sort(key=lambda h: h.risk, reverse=True)
+    lines: list[str] = []
+    for h in found:
+        lines += [*health_lines(h, actor), ""]
+    return Output(lines[:-1])

@@ -1,0 +1,111 @@
+"""Closing the loop on Slack, through the real slack-bolt stack and the fake Web API:
+negative answer → alert → follow-up in the alert's thread → the client's reply back in that
+thread → resolution with a disposition and a note → timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from surveys.model import AlertStatus
+from tests.fakes.slack_api import app_home_opened_event, message_event
+from tests.slack_harness import SlackHarness
+from tests.test_slack_staff import (
+    ANNA,
+    MAX,
+    OLGA,
+    STRANGER,
+    alerts,
+    context_lines,
+    negative_alert,
+    press,
+    say,
+    write,
+)
+
+QUESTION = "Which part of the result worries you most?"
+REPLY = "The login page, it breaks every week"
+
+
+async def in_thread(slack: SlackHarness, user: str, thread: dict[str, Any], text: str) -> None:
+    channel = slack.api.dm_channel_of(user)
+    status, _ = await slack.post(message_event(user, channel, text, thread_ts=str(thread["ts"])))
+    assert status == 200
+
+
+def thread_of(slack: SlackHarness, user: str, ts: str) -> list[str]:
+    return [str(m["text"]) for m in slack.dm(user) if m.get("thread_ts") == ts]
+
+
+async def test_full_loop_in_the_alert_thread(slack: SlackHarness) -> None:
+    alert = await negative_alert(slack)
+    ts = str(alert["ts"])
+
+    [prompt] = await press(slack, OLGA, alert, "alert_followup", "1")
+    assert prompt["response_type"] == "ephemeral"
+    assert prompt["text"].startswith("Alert #1: write your question for Anna Smith in this")
+
+    anna_before = len(slack.dm(ANNA))
+    await in_thread(slack, OLGA, alert, QUESTION)
+    [asked] = slack.dm(ANNA)[anna_before:]
+    assert asked["text"].startswith("The client service team of Acme IT has a question")
+    assert QUESTION in asked["text"] and "Olga" not in asked["text"]
+    assert thread_of(slack, OLGA, ts)[-1].startswith("Your question is on its way to Anna Smith")
+
+    # Anna is mid-survey, but the follow-up was asked last: her next message is the reply.
+    await write(slack, ANNA, REPLY)
+    assert thread_of(slack, OLGA, ts)[-1] == (
+        f"Reply from Anna Smith to your question (alert #1):\n{REPLY}"
+    )
+    await write(slack, ANNA, "Speed is fine")  # ...and this one answers the survey
+    async with slack.app.uow() as u:
+        conv = await u.conversations.current_for_contact(1)
+        assert conv is not None
+        answers = await u.answers.for_conversations([conv.id])
+    assert [a.text for a in answers][1:] == ["Speed is fine"]
+
+    [choices] = await press(slack, OLGA, alert, "alert_resolve", "1")
+    assert choices["text"] == "How did it end: fixed, explained, not_us or wont_fix."
+    [ask_note] = await press(slack, OLGA, alert, "alert_d_explained", "1")
+    assert ask_note["text"] == (
+        "Alert #1, explained to the client: reply to the alert with a short note to resolve it."
+    )
+    await in_thread(slack, OLGA, alert, "Walked them through the release plan")
+    assert thread_of(slack, OLGA, ts)[-1] == "Alert #1 resolved: explained to the client."
+    [stored] = await alerts(slack)
+    assert stored.status is AlertStatus.RESOLVED
+    resolved = next(m for m in slack.dm(OLGA) if m["ts"] == ts)
+    assert context_lines(resolved)[-1] == (
+        "_Resolved by Olga Owner: explained to the client — Walked them through the release plan_"
+    )
+
+    health = await say(slack, "health", OLGA)
+    assert "Alerts: open 0 · escalated 0 · relapses 0 · silence 0 · not about us 0" in health
+    assert "Negative share: outcome 100% · speed 0% · politeness —" in health
+    # App Home shows the same.
+    await slack.post(app_home_opened_event(OLGA))
+    home = slack.api.calls_to("views.publish")[-1].params["view"]["blocks"]
+    assert any("Account health" in str(b) for b in home)
+    assert any("relapses 0" in str(b) for b in home)
+
+    shown = await say(slack, "alert 1", OLGA)
+    assert f"Olga Owner asked the client: «{QUESTION}»" in shown
+    assert f"the client replied: «{REPLY}»" in shown
+    assert "resolved by Olga Owner: explained to the client" in shown
+
+
+async def test_who_may_not_follow_up_or_resolve(slack: SlackHarness) -> None:
+    alert = await negative_alert(slack)
+    anna_before = len(slack.dm(ANNA))
+    await say(slack, f"staff_add owner <@{MAX}|max> Max Other")
+    assert await say(slack, "followup 1 Hello?", MAX) == "No alert #1."
+    assert await say(slack, "resolve 1 fixed Done", MAX) == "No alert #1."
+    assert await say(slack, "followup 1 Hello?", STRANGER) == (
+        "This command is only for client service staff."
+    )
+    [refused] = await press(slack, MAX, alert, "alert_d_fixed", "1")
+    assert refused["text"] == "No alert #1."
+    # A stranger writing in a thread is just a stranger writing: nothing reaches Anna.
+    await in_thread(slack, STRANGER, alert, "Hello Anna")
+    assert slack.dm(ANNA)[anna_before:] == []
+    [stored] = await alerts(slack)
+    assert stored.status is AlertStatus.OPEN and stored.notes == []
