@@ -82,7 +82,8 @@ class Settings(BaseSettings):
     # Database connections per process (PostgreSQL pool; SQLite too). Everything that uses
     # the database is bounded to fit: inbox workers, the inbox writer (one), delivery.
     db_pool_size: int = Field(10, ge=2, le=200)
-    # Inbound updates handled at once; 0 = half the pool (each holds one connection).
+    # Inbound updates handled at once; 0 = half the pool on PostgreSQL (each holds one
+    # connection), one on SQLite (it has one writer at a time anyway).
     inbox_workers: int = Field(0, ge=0, le=200)
     # An update a process took but did not finish (it died) is handled again after this.
     inbox_lease: Annotated[timedelta, NoDecode] = timedelta(seconds=60)
@@ -295,7 +296,9 @@ class Settings(BaseSettings):
 
     @property
     def inbox_concurrency(self) -> int:
-        return self.inbox_workers or max(1, self.db_pool_size // 2)
+        if self.inbox_workers:
+            return self.inbox_workers
+        return 1 if self.database_url.startswith("sqlite") else max(1, self.db_pool_size // 2)
 
     @property
     def has_platform(self) -> bool:
