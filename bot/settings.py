@@ -88,13 +88,13 @@ class Settings(BaseSettings):
     # An update a process took but did not finish (it died) is handled again after this.
     inbox_lease: Annotated[timedelta, NoDecode] = timedelta(seconds=60)
     # Outbox messages in flight at once (to distinct recipients) in the delivering process.
-    delivery_concurrency: int = Field(4, ge=1, le=50)
+    delivery_concurrency: int = Field(8, ge=1, le=50)
     # A message being sent is leased this long; one whose sender died is then marked
     # uncertain (never resent). A send taking over half of it counts as uncertain too.
     delivery_lease: Annotated[timedelta, NoDecode] = timedelta(minutes=2)
-    # Telegram's overall send limit (messages per second for the whole bot, however many
-    # processes); a little under Telegram's ~30/s so network jitter never bursts past it.
-    telegram_rate: float = Field(29.0, gt=0, le=1000)
+    # Telegram's overall send limit: messages per second for the whole bot, however many
+    # processes (only one delivers), and the most in any one-second window.
+    telegram_rate: float = Field(30.0, ge=1, le=1000)
     # Operator endpoints /healthz, /readyz and /metrics (Prometheus); off unless a port is set.
     ops_host: str = "127.0.0.1"
     ops_port: int | None = Field(None, ge=1, le=65535)
