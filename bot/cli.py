@@ -90,21 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # a line per update
     if args.command == "sentiment":
         return sentiment_cli.run(args, settings)
-    if args.command == "run":
-        _fast_event_loop()
     try:
         return asyncio.run(_dispatch(args, settings))
     except KeyboardInterrupt:
         return 130
-
-
-def _fast_event_loop() -> None:
-    """uvloop where it is installed (Linux, macOS): about twice the requests per core."""
-    try:
-        import uvloop
-    except ImportError:
-        return
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
