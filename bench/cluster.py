@@ -245,9 +245,11 @@ async def post_burst(
     burst = Burst(first_sent=time.monotonic())
     slots = asyncio.Semaphore(in_flight)
     connector = aiohttp.TCPConnector(limit=in_flight)
+    # Telegram gives a webhook about a minute; an unanswered request is sent again.
+    timeout = aiohttp.ClientTimeout(total=60)
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
 
         async def one(i: int, update: dict[str, Any]) -> None:
             async with slots:
@@ -265,7 +267,7 @@ async def post_burst(
                                     on_ack(len(burst.acknowledged))
                                 return
                             burst.refused += 1
-                    except (aiohttp.ClientError, OSError):
+                    except (aiohttp.ClientError, OSError, TimeoutError):
                         burst.refused += 1
                     await asyncio.sleep(0.05)
 
@@ -285,7 +287,7 @@ async def wait_inbox_settled(url: str, seconds: float = 300) -> dict[str, int]:
                     depth = {str(s): int(n) for s, n in rows.all()}
                 if not depth.get("pending") and not depth.get("processing"):
                     return depth
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(1.0)  # a reader takes SQLite's write lock too
     finally:
         await engine.dispose()
 

@@ -50,7 +50,9 @@ async def burst(db: str, processes: int, answers: int, in_flight: int) -> dict[s
     async with FakeTelegramAPI() as fake, database(db, tmp) as url:
         fake.max_poll_wait = 0.5
         chats = await seed(url, answers, invitations_sent=True)
-        procs = [webhook_candor(i, fake, url, tmp) for i in range(processes)]
+        # Leases long enough that a slow moment under load is not taken for a dead process.
+        leases = {"CANDOR_INBOX_LEASE": "60s", "CANDOR_DELIVERY_LEASE": "60s"}
+        procs = [webhook_candor(i, fake, url, tmp, **leases) for i in range(processes)]
         for proc in procs:
             await proc.start()
         stop = asyncio.Event()

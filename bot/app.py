@@ -117,11 +117,12 @@ class App:
     ) -> App:
         # A handler never waits on the pool until it times out: everything that holds a
         # connection is bounded to fit in it (inbox workers, one inbox writer, delivery,
-        # the leadership lock, the tick); the overflow is headroom for staff commands.
+        # the leadership lock, the tick; each holds one only for a statement or a short
+        # transaction, never across a platform call); the overflow is headroom.
         engine = create_engine(
             settings.database_url,
             pool_size=settings.db_pool_size,
-            max_overflow=settings.db_pool_size // 2,
+            max_overflow=settings.db_pool_size,
         )
         if run_migrations:
             await migrate.upgrade(engine)

@@ -88,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # a line per update
     if args.command == "sentiment":
         return sentiment_cli.run(args, settings)
     try:

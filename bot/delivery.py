@@ -93,49 +93,55 @@ class DeliveryWorker:
         return len(stale)
 
     async def run_once(self, stop: asyncio.Event | None = None) -> DeliveryStats:
-        """Deliver every message that is due now (until ``stop``); returns what happened."""
+        """Deliver every message that is due now (until ``stop``); returns what happened.
+
+        A pipeline, not batches: whenever a send finishes, the next due message whose
+        recipient may receive now takes its place, so the platform's rate limit — not a
+        slow recipient or the end of a batch — is what paces delivery."""
         stats = DeliveryStats(uncertain=await self.recover())
-        while stop is None or not stop.is_set():
-            async with self.uow() as uow:
-                heads = await uow.outbox.due_heads(
-                    self.clock.now(), self.batch, list(self.messengers)
+        running: dict[asyncio.Task[str | None], int] = {}
+        queue: list[OutgoingMessage] = []
+        try:
+            while stop is None or not stop.is_set():
+                free = self.concurrency - len(running)
+                if free > 0 and not any(self._ready(m) for m in queue):
+                    queue = [m for m in await self._due() if m.id not in running.values()]
+                    if not queue and not running:
+                        break  # nothing is due
+                ready = [m for m in queue if self._ready(m)][: max(0, free)]
+                for message in ready:
+                    queue.remove(message)
+                    running[asyncio.create_task(self._deliver(message))] = message.id or 0
+                if not running:
+                    await asyncio.sleep(0.05)  # every due recipient is inside its gap
+                    continue
+                waiting_for_gap = bool(queue) and len(running) < self.concurrency
+                done, _ = await asyncio.wait(
+                    set(running),
+                    timeout=0.05 if waiting_for_gap else None,
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
-            if not heads:
-                return stats
-            outcomes = await self._deliver_all(heads, stop)
-            for outcome in outcomes:
-                if outcome is not None:
-                    setattr(stats, outcome, getattr(stats, outcome) + 1)
-            if not any(outcomes):
-                return stats
+                for task in done:
+                    del running[task]
+                    outcome = task.result()
+                    if outcome is not None:
+                        setattr(stats, outcome, getattr(stats, outcome) + 1)
+        finally:
+            if running:  # shutting down: the sends in flight finish (or are cut short)
+                for task in asyncio.as_completed(set(running)):
+                    outcome = await task
+                    if outcome is not None:
+                        setattr(stats, outcome, getattr(stats, outcome) + 1)
         return stats
 
-    async def _deliver_all(
-        self, heads: list[OutgoingMessage], stop: asyncio.Event | None
-    ) -> list[str | None]:
-        if self.concurrency == 1:
-            outcomes: list[str | None] = []
-            for head in heads:
-                if stop is not None and stop.is_set():
-                    break  # shutting down: claim nothing new
-                outcomes.append(await self._deliver(head))
-            return outcomes
-        slots = asyncio.Semaphore(self.concurrency)
-        tasks = []
+    async def _due(self) -> list[OutgoingMessage]:
+        async with self.uow() as uow:
+            return await uow.outbox.due_heads(self.clock.now(), self.batch, list(self.messengers))
 
-        async def one(head: OutgoingMessage) -> str | None:
-            try:
-                return await self._deliver(head)
-            finally:
-                slots.release()
-
-        for head in heads:
-            await slots.acquire()
-            if stop is not None and stop.is_set():
-                slots.release()
-                break
-            tasks.append(asyncio.create_task(one(head)))
-        return list(await asyncio.gather(*tasks))
+    def _ready(self, message: OutgoingMessage) -> bool:
+        """Whether the recipient's per-chat gap is over (a messenger that keeps one says)."""
+        ready = getattr(self.messengers.get(message.recipient.channel), "ready", None)
+        return True if ready is None else bool(ready(message.recipient.address))
 
     async def _deliver(self, head: OutgoingMessage) -> str | None:
         assert head.id is not None

@@ -198,6 +198,17 @@ class Inbox:
                             await self.store.release(update.id, self.clock.now())
 
     async def _handle(self, update: StoredUpdate) -> None:
+        try:
+            await self._handle_one(update)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # Settling failed (the database is away): the lease runs out, and the update
+            # is handled again — harmless, handling is idempotent.
+            log.warning("inbox: %s update %s not settled: %s", update.channel,
+                        update.update_key, exc)  # fmt: skip
+
+    async def _handle_one(self, update: StoredUpdate) -> None:
         processor = self.processors[update.channel]
         try:
             try:

@@ -9,7 +9,8 @@ are forgotten; a forgotten key's last send is older than any gap worth keeping).
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+import contextlib
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 
@@ -45,3 +46,38 @@ class KeyedLimiter:
                     old_lock = self._locks.get(old)
                     if old_lock is not None and not old_lock.locked():
                         del self._locks[old]
+
+
+class WindowLimiter:
+    """At most ``count`` calls in any window of ``period`` seconds *as the platform sees
+    them*: a call may start only while fewer than ``count`` calls are in flight or ended
+    within the last ``period``. A call reaches the platform between its start and its end,
+    so network delays cannot squeeze ``count + 1`` arrivals into one window."""
+
+    def __init__(self, count: int, period: float = 1.0) -> None:
+        self.count = max(1, count)
+        self.period = period
+        self._ends: deque[float] = deque()
+        self._in_flight = 0
+        self._changed = asyncio.Event()
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            while self._ends and self._ends[0] <= now - self.period:
+                self._ends.popleft()
+            if len(self._ends) + self._in_flight < self.count:
+                break
+            self._changed.clear()
+            wait = self._ends[0] + self.period - now if self._ends else None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), wait)
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._ends.append(loop.time())
+            self._changed.set()

@@ -116,18 +116,19 @@ class Settings(BaseSettings):
     # Database connections per process (PostgreSQL pool; SQLite too). Everything that uses
     # the database is bounded to fit: inbox workers, the inbox writer (one), delivery.
     db_pool_size: int = Field(10, ge=2, le=200)
-    # Inbound updates handled at once; 0 = half the pool (each holds one connection).
+    # Inbound updates handled at once; 0 = half the pool on PostgreSQL (each holds one
+    # connection), one on SQLite (it has one writer at a time anyway).
     inbox_workers: int = Field(0, ge=0, le=200)
     # An update a process took but did not finish (it died) is handled again after this.
     inbox_lease: Annotated[timedelta, NoDecode] = timedelta(seconds=60)
     # Outbox messages in flight at once (to distinct recipients) in the delivering process.
-    delivery_concurrency: int = Field(4, ge=1, le=50)
+    delivery_concurrency: int = Field(8, ge=1, le=50)
     # A message being sent is leased this long; one whose sender died is then marked
     # uncertain (never resent). A send taking over half of it counts as uncertain too.
     delivery_lease: Annotated[timedelta, NoDecode] = timedelta(minutes=2)
-    # Telegram's overall send limit (messages per second for the whole bot, however many
-    # processes); a little under Telegram's ~30/s so network jitter never bursts past it.
-    telegram_rate: float = Field(29.0, gt=0, le=1000)
+    # Telegram's overall send limit: messages per second for the whole bot, however many
+    # processes (only one delivers), and the most in any one-second window.
+    telegram_rate: float = Field(30.0, ge=1, le=1000)
     # Operator endpoints /healthz, /readyz and /metrics (Prometheus); off unless a port is set.
     ops_host: str = "127.0.0.1"
     ops_port: int | None = Field(None, ge=1, le=65535)
@@ -338,7 +339,9 @@ class Settings(BaseSettings):
 
     @property
     def inbox_concurrency(self) -> int:
-        return self.inbox_workers or max(1, self.db_pool_size // 2)
+        if self.inbox_workers:
+            return self.inbox_workers
+        return 1 if self.database_url.startswith("sqlite") else max(1, self.db_pool_size // 2)
 
     @property
     def has_platform(self) -> bool:

@@ -149,7 +149,8 @@ async def test_the_same_updates_posted_to_two_processes_are_handled_once(
 async def test_delivery_survives_kill_9_and_platform_faults_sending_nothing_twice(
     db: tuple[str, str], fake: FakeTelegramAPI, tmp_path: Path
 ) -> None:
-    """A round's fan-out with 429s (retry_after), a run of 5xx, and the delivering process
+    """A round's fan-out with 429s (retry_after), a run of 5xx, connection resets, and the
+    delivering process
     killed half-way: every message arrives at most once, and all but the ones in flight at
     the kill arrive; no more than 30 sends in any second, none to one chat within 0.95 s."""
     kind, url = db
@@ -169,6 +170,7 @@ async def test_delivery_survives_kill_9_and_platform_faults_sending_nothing_twic
             while len([c for c in fake.calls_to("sendMessage") if c.status == 200]) < 40:
                 await asyncio.sleep(0.05)
         fake.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=5)
+        fake.reset_next("sendMessage", times=3)  # and three connection resets
         # Kill whichever process is delivering; another takes over (or, alone, it restarts).
         [leader] = [p for p in procs if await p.leads()]
         leader.kill()
@@ -184,7 +186,7 @@ async def test_delivery_survives_kill_9_and_platform_faults_sending_nothing_twic
         assert result.sent_but_not_recorded == 0
         assert result.outbox.get("failed", 0) == 0
         # At most the messages in flight when the process died are uncertain.
-        assert result.outbox.get("uncertain", 0) <= 4
+        assert result.outbox.get("uncertain", 0) <= 8
         assert result.outbox["sent"] + result.outbox.get("uncertain", 0) == contacts * 2
         most, gap, _, _ = send_pacing(fake)
         assert most <= 30 and gap >= 0.95, (most, gap)

@@ -291,14 +291,13 @@ async def test_the_limiter_keeps_per_chat_and_overall_budgets() -> None:
         pass
     assert not limiter.chat_has_capacity(chat_a)
     assert limiter.chat_has_capacity(chat_b)
-    # Sends are spaced evenly, never a burst: the next one waits for 1/rate.
-    assert not limiter.overall.has_capacity()
+    # Sends are spread at the rate (a bucket of three absorbs a late wake-up, no more).
     loop = asyncio.get_running_loop()
     started = loop.time()
     for chat in range(1000, 1020):  # each to its own chat: only the overall budget paces
         async with limiter.slot(chat):
             pass
-    assert loop.time() - started >= 20 / 100 * 0.95
+    assert loop.time() - started >= (20 - 3) / 100 * 0.95
     assert limiter.chat_has_capacity(chat_b)  # B still has its own budget
 
 

@@ -1,9 +1,10 @@
 """Telegram's sending limits, enforced before each call rather than learned from 429s.
 
-About 30 messages a second overall and one a second per chat (Telegram's FAQ for bots);
-aiolimiter's leaky buckets keep us under both. Each bucket holds one message: sends are
-spaced evenly (1/rate apart) instead of a full second's worth going out at once, which
-would let two seconds' worth fall into one one-second window.
+About 30 messages a second overall and one a second per chat (Telegram's FAQ for bots).
+Overall: an aiolimiter leaky bucket spreads sends at the rate (holding three, so a late
+wake-up is caught up rather than lost), and a sliding window counted on the platform's side
+(from each send's end) makes sure no one-second window ever holds more than the rate.
+Per chat: one send at a time, at least a second after the previous one ended.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from contextlib import asynccontextmanager
 
 from aiolimiter import AsyncLimiter
 
-from bot.keyed_limiter import KeyedLimiter
+from bot.keyed_limiter import KeyedLimiter, WindowLimiter
 
 
 class TelegramLimiter:
     def __init__(self, per_second: float = 30, per_chat_per_second: float = 1, chats: int = 10_000):
-        self.overall = AsyncLimiter(1, 1 / per_second)
+        self.overall = AsyncLimiter(3, 3 / per_second)
+        self.window = WindowLimiter(int(per_second), 1.0)
         self._chats = KeyedLimiter(per_chat_per_second, chats)
 
     def chat_has_capacity(self, chat_id: int) -> bool:
@@ -26,5 +28,5 @@ class TelegramLimiter:
 
     @asynccontextmanager
     async def slot(self, chat_id: int) -> AsyncIterator[None]:
-        async with self._chats.slot(chat_id), self.overall:
+        async with self._chats.slot(chat_id), self.window.slot(), self.overall:
             yield

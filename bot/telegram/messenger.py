@@ -32,6 +32,13 @@ class TelegramMessenger:
         self.signer = signer
         self.limiter = limiter or TelegramLimiter()
 
+    def ready(self, address: str) -> bool:
+        """Whether a message to this chat may go now (its per-chat gap is over)."""
+        try:
+            return self.limiter.chat_has_capacity(int(address))
+        except ValueError:
+            return True
+
     async def send(self, message: OutgoingMessage) -> str | None:
         chat_id = _chat_id(message.recipient)
         if message.payload.get("target_id"):

@@ -677,6 +677,7 @@ class FakeTelegramAPI:
         self.bot_username = bot_username
         self.validator = SpecValidator(load_spec())
         self.calls: list[ApiCall] = []
+        self._resets: dict[str, int] = {}
         self.violations: list[str] = []
         self.max_poll_wait = 1.0  # caps getUpdates' timeout so tests never idle for long
         self._runner: web.AppRunner | None = None
@@ -783,6 +784,10 @@ class FakeTelegramAPI:
         """Answer the next ``times`` valid calls of ``method`` (to ``chat_id``) with an error."""
         key = None if chat_id is None else _chat_key(chat_id)
         self._failures.append(_Failure(method, error_code, description, retry_after, times, key))
+
+    def reset_next(self, method: str, *, times: int = 1) -> None:
+        """Drop the connection of the next ``times`` valid calls of ``method`` unanswered."""
+        self._resets[method.lower()] = self._resets.get(method.lower(), 0) + times
 
     def _take_failure(self, method: str, params: JsonDict) -> JsonDict | None:
         for failure in self._failures:
@@ -1205,6 +1210,12 @@ class FakeTelegramAPI:
         if problems:
             body = self._violation(name, *problems)
             return self._answer(name, decoded, files, 400, body)
+        if self._resets.get(name.lower(), 0) > 0:
+            # The connection drops before the request is handled: nothing happened here.
+            self._resets[name.lower()] -= 1
+            assert request.transport is not None
+            request.transport.close()
+            raise ConnectionResetError("connection reset by the fake")
         injected = self._take_failure(name, decoded)
         if injected is not None:
             return self._answer(name, decoded, files, int(injected["error_code"]), injected)
