@@ -42,6 +42,12 @@ from tools import head_matrix as hm
 Matrix = npt.NDArray[np.float64]
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = ROOT / "surveys/sentiment/data/train.jsonl"
+# Public human-labelled text (DATA.md): tweets, comments and sentences nobody here wrote.
+PUBLIC = tuple(sorted((ROOT / "surveys/sentiment/data/public").glob("*.jsonl")))
+# Weight of a public text against an in-domain answer: enough to teach the head real human
+# wording (and that a plain statement is no complaint), little enough that our own answers,
+# with the question they reply to, still set the decision.
+PUBLIC_WEIGHT = 0.35
 C_GRID = (1.0, 3.0, 10.0, 30.0)
 RULES_C = 1.0  # the rules-only model has a dozen inputs: little to regularise
 SKIP_LOSS = 0.03
@@ -135,7 +141,13 @@ def noisy(text: str, rng: random.Random) -> str:
     return " ".join(words) or text
 
 
-def examples(rows: Sequence[Row], augment: bool, seed: int) -> list[Example]:
+def examples(
+    rows: Sequence[Row],
+    augment: bool,
+    seed: int,
+    public: Sequence[Row] = (),
+    public_weight: float = PUBLIC_WEIGHT,
+) -> list[Example]:
     rng = random.Random(seed)
     out = [Example(r, g, True) for g, r in enumerate(rows)]
     if augment:
@@ -145,6 +157,11 @@ def examples(rows: Sequence[Row], augment: bool, seed: int) -> list[Example]:
                 out.append(Example(replace(r, text=variant), g, False))
     # The same answers with no question asked, so the shared weights stand on their own.
     out += [Example(replace(e.row, question=None), e.group, False, 0.5) for e in list(out)]
+    # Public texts answer no question; they are not scored with our answers (see _report).
+    out += [
+        Example(replace(r, question=None), len(rows) + g, False, public_weight)
+        for g, r in enumerate(public)
+    ]
     return out
 
 
@@ -194,10 +211,11 @@ def choose_c(
     scored: npt.NDArray[np.bool_],
     folds: list[npt.NDArray[np.int64]],
     log: Callable[[str], None],
+    c_grid: Sequence[float] = C_GRID,
 ) -> tuple[float, Matrix]:
     """One-standard-error rule on out-of-fold log-loss; returns C and its OOF logits."""
     results = []
-    for c in C_GRID:
+    for c in c_grid:
         oof = oof_logits(x, y, sw, c, folds)
         losses = log_loss(hm.softmax(oof[scored]), y[scored])
         se = losses.std() / np.sqrt(len(losses))
@@ -295,13 +313,19 @@ def train(
     seed: int = 13,
     version: str | None = None,
     cache: Path | None = None,
+    public: Sequence[Row] = (),
+    public_weight: float = PUBLIC_WEIGHT,
+    c_grid: Sequence[float] = C_GRID,
     log: Callable[[str], None] = print,
 ) -> Trained:
     started = time.perf_counter()
-    exs = examples(rows, augment, seed)
+    exs = examples(rows, augment, seed, public, public_weight)
     y = _labels(exs)
     labels = Counter(r.label for r in rows)
-    log(f"{len(rows)} answers, {len(exs)} rows with copies; labels {dict(labels)}")
+    log(
+        f"{len(rows)} answers + {len(public)} public texts, {len(exs)} rows with copies; "
+        f"labels {dict(labels)}"
+    )
     emb = EmbeddingCache(embedder, cache).embed([e.row.text for e in exs])
     feats = np.array([rules.read(e.row.text, e.row.question).features() for e in exs])
     questions = [e.row.question for e in exs]
@@ -311,7 +335,7 @@ def train(
     fold_idx = group_folds([e.group for e in exs], folds, seed)
 
     log("head:")
-    c, oof = choose_c(x, y, sw, scored, fold_idx, log)
+    c, oof = choose_c(x, y, sw, scored, fold_idx, log, c_grid)
     temperature = fit_temperature(oof[scored], y[scored])
     p_full = hm.softmax(oof / temperature)
     w, b = fit_softmax(x, y, c, sw)
@@ -353,6 +377,9 @@ def train(
                 "labels": dict(labels),
                 "langs": dict(Counter(r.lang for r in rows)),
                 "rows_with_copies": len(exs),
+                "public_texts": len(public),
+                "public_labels": dict(Counter(r.label for r in public)),
+                "public_weight": public_weight if public else 0.0,
             },
             "engine": embedder.engine,
             "cv": report,
@@ -414,6 +441,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--no-augment", action="store_true", help="no noisy copies")
+    parser.add_argument(
+        "--public", type=Path, nargs="*", default=list(PUBLIC),
+        help="public human-labelled JSONL files trained on with --public-weight",
+    )  # fmt: skip
+    parser.add_argument("--public-weight", type=float, default=PUBLIC_WEIGHT)
+    parser.add_argument("--c-grid", type=float, nargs="+", default=list(C_GRID))
     parser.add_argument("--version", help="head version (default: today's date)")
     parser.add_argument(
         "--cache",
@@ -422,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     rows = load_jsonl(args.train)
+    public = [r for path in args.public for r in load_jsonl(path)]
     cache = Path(args.cache) if args.cache else None
     trained = train(
         rows,
@@ -431,6 +465,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         version=args.version,
         cache=cache,
+        public=public,
+        public_weight=args.public_weight,
+        c_grid=args.c_grid,
     )
     trained.head.save(args.out)
     print(f"wrote {args.out} (version {trained.head.version})")
