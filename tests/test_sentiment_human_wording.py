@@ -7,6 +7,8 @@ sees (an alert or not).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from surveys.model import SentimentLabel
@@ -134,3 +136,18 @@ def test_a_plain_imperative_is_not_a_warning() -> None:
     # Only the denied imperative warns; "обращайтесь" on its own is an invitation.
     assert rules.read("если что, обращайтесь").negative == 0
     assert rules.read("спасибо, будем обращаться ещё").negative == 0
+
+
+def test_a_text_without_a_complaint_cue_needs_the_higher_bar(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from surveys.sentiment import head as head_module
+
+    strict = replace(head_module.load(), no_cue_threshold=0.999)
+    path = tmp_path / "head.json"
+    strict.save(path)
+    analyser = DefaultAnalyser(model_path=path)
+    assert analyser.analyse("Релиз опять перенесли, ждём вторую неделю", "speed").label is NEG
+    # No cue at all: whatever the embedding says, below 0.999 it is no alert.
+    assert analyser.analyse("Когда будет следующий релиз?", None).label is not NEG
+    assert head_module.load(path).no_cue_threshold == 0.999

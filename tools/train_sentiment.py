@@ -279,6 +279,31 @@ def choose_floor(
     return round(share, 3) if n >= 10 and share > 0.5 else None
 
 
+def choose_no_cue_threshold(
+    p: Matrix,
+    y: npt.NDArray[np.int64],
+    sw: Matrix,
+    rows: npt.NDArray[np.bool_],
+    no_cue: npt.NDArray[np.bool_],
+    log: Callable[[str], None],
+) -> float | None:
+    """The bar for texts with no complaint cue: the lowest out-of-fold cost (MISS_COST per
+    missed complaint, 1 per false alarm, sample weights) over the answers as written and the
+    public texts. None when the usual threshold is as good."""
+    sel = rows & no_cue
+    neg, w, q = y[sel] == 0, sw[sel], p[sel, 0]
+
+    def cost(t: float) -> float:
+        flagged = q >= t
+        return float((w * (MISS_COST * (neg & ~flagged) + (~neg & flagged))).sum())
+
+    grid = [NEGATIVE_THRESHOLD, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]
+    costs = {t: cost(t) for t in grid}
+    log("  no-cue threshold, OOF cost: " + ", ".join(f"{t}: {c:.0f}" for t, c in costs.items()))
+    best = min(grid, key=lambda t: costs[t])
+    return None if best == NEGATIVE_THRESHOLD else best
+
+
 def fit_temperature(logits: Matrix, y: npt.NDArray[np.int64]) -> float:
     grid = np.exp(np.linspace(np.log(0.5), np.log(3.0), 60))
     losses = [log_loss(hm.softmax(logits / t), y).mean() for t in grid]
@@ -352,11 +377,19 @@ def train(
             [hm.raise_negative(q, floor) if f else q for q, f in zip(p, complaint, strict=True)]
         )
 
+    no_cue = np.array([not rules.read(e.row.text, e.row.question).negative for e in exs])
+    public_rows = np.array([e.group >= len(rows) for e in exs])
+    no_cue_threshold = choose_no_cue_threshold(p, y, sw, scored | public_rows, no_cue, log)
+    thresholds = np.where(no_cue & (no_cue_threshold is not None), no_cue_threshold or 0.0,
+                          NEGATIVE_THRESHOLD)  # fmt: skip
+
     # The alternatives, for the record: the rules alone and the embedding alone.
     emb_only = hm.softmax(oof_logits(emb, y, sw, c, fold_idx))
-    report = _report(exs, y, scored, emb_only, p, NEGATIVE_THRESHOLD, log)
+    report = _report(exs, y, scored, emb_only, p, thresholds, log)
+    report["public_head"] = _public_report(y, public_rows, p, thresholds, log)
     report.update(C=c, temperature=round(temperature, 3), skip_confidence=skip)
     report["complaint_floor"] = floor
+    report["no_cue_threshold"] = no_cue_threshold
     report["skipped_share"] = round(float((p_rules.max(axis=1) >= skip)[scored].mean()), 3)
     report["seconds"] = round(time.perf_counter() - started)
     head = head_module.Head(
@@ -369,6 +402,7 @@ def train(
         complaint_floor=floor,
         temperature=temperature,
         negative_threshold=NEGATIVE_THRESHOLD,
+        no_cue_threshold=no_cue_threshold,
         lexical=lexical_weights(exs),
         probe=[list(v) for v in embedder.embed(PROBE)],
         meta={
@@ -398,13 +432,45 @@ def weights_version(head: head_module.Head) -> str:
     return f"{datetime.now(UTC):%Y%m%d}-{digest}"
 
 
+def _decide(p: Matrix, thresholds: npt.NDArray[np.float64]) -> list[str]:
+    return [
+        "negative" if q[0] >= t else LABELS[1 + int(q[2] > q[1])]
+        for q, t in zip(p, thresholds, strict=True)
+    ]
+
+
+def _public_report(
+    y: npt.NDArray[np.int64],
+    public: npt.NDArray[np.bool_],
+    p: Matrix,
+    thresholds: npt.NDArray[np.float64],
+    log: Callable[[str], None],
+) -> dict[str, float]:
+    """Out-of-fold scores of the head on the public training texts (no question asked)."""
+    if not public.any():
+        return {}
+    gold = [LABELS[i] for i in y[public]]
+    pred = _decide(p[public], thresholds[public])
+    s = neg_scores(gold, pred)
+    neutral = [q == "negative" for g, q in zip(gold, pred, strict=True) if g == "neutral"]
+    flagged = sum(neutral) / max(1, len(neutral))
+    log(f"OOF public texts   P={s.precision:.3f} R={s.recall:.3f} macroF1={s.macro_f1:.3f} "
+        f"neutral flagged {flagged:.3f}")  # fmt: skip
+    return {
+        "neg_precision": round(s.precision, 3),
+        "neg_recall": round(s.recall, 3),
+        "neg_vs_rest_macro_f1": round(s.macro_f1, 3),
+        "neutral_flagged": round(flagged, 3),
+    }
+
+
 def _report(
     exs: Sequence[Example],
     y: npt.NDArray[np.int64],
     scored: npt.NDArray[np.bool_],
     emb_only: Matrix,
     p: Matrix,
-    threshold: float,
+    thresholds: npt.NDArray[np.float64],
     log: Callable[[str], None],
 ) -> dict[str, object]:
     """Out-of-fold scores on the answers as written: rules alone, embedding alone, the head."""
@@ -415,10 +481,8 @@ def _report(
             sign, _ = rules.verdict(rules.read(e.row.text, e.row.question))
             rule_pred.append(LABELS[1 + sign])
     emb_pred = [LABELS[int(i)] for i in emb_only[scored].argmax(axis=1)]
-    head_pred = [
-        "negative" if q[0] >= threshold else LABELS[1 + int(q[2] > q[1])] for q in p[scored]
-    ]
-    out: dict[str, object] = {"negative_threshold": threshold}
+    head_pred = _decide(p[scored], thresholds[scored])
+    out: dict[str, object] = {"negative_threshold": NEGATIVE_THRESHOLD}
     for name, pred in (("rules", rule_pred), ("embedding_only", emb_pred), ("head", head_pred)):
         s = neg_scores(gold, pred)
         out[name] = {

@@ -205,11 +205,24 @@ GROUPS: tuple[Group, ...] = (
         "уже месяц",
         SPEED,
     ),
+    # What clients of a service complain about without a feeling word: money taken, service
+    # cut, a price raised, a line that never answers.
+    Group(
+        -0.75,
+        "списать, списывать, списание, снять деньги, подорожать, подорожание, повысить цена, "
+        "поднять цена, повысить тариф, поднять тариф, отключить, отключать, отключиться, "
+        "отключение, отсутствие, заблокировать, блокировать, навязать, вернуть деньги, "
+        "charged, overcharged, overcharging, hidden fee*, price hike, disconnected, "
+        "cut off, cancelled, canceled, blocked, hung up, stranded, lost my, never arrived, "
+        "never received, never got",
+    ),
     # Said plainly they say nothing; denied, a complaint ("нет связи", "без ответа").
     Group(
         0.0,
-        "ответ, реакция, связь, интернет, сеть, доступ, деньги, "
-        "response, feedback, signal, service, connection, internet, access, refund",
+        "ответ, реакция, связь, интернет, сеть, доступ, деньги, дозвониться, ловить, "
+        "lte, 3g, 4g, "
+        "response, feedback, signal, service, connection, internet, access, refund, "
+        "get through",
         negated=-1.0,
     ),
     # Questions and polite requests are no complaint by themselves.
