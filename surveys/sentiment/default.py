@@ -24,6 +24,7 @@ _LEXICAL_WORD_RE = re.compile(r"\w+")
 MAX_EVIDENCE = 10
 MAX_EVIDENCE_CHARS = 80
 CODE_VERSION = "3"  # bump when the code reads answers differently (rules, embedding window)
+ALARM_FLOOR = 0.5  # P(negative) at least this when the rules see an alarm (RuleResult.alarm)
 
 
 class DefaultAnalyser:
@@ -84,10 +85,13 @@ class DefaultAnalyser:
             for i, emb in zip(rest, embeddings, strict=True):
                 proba[i] = self.head.proba(emb, feats[i], qs[i])
         floor = self.head.complaint_floor
-        if floor is not None:
-            for i, p in enumerate(proba):
-                if p is not None and found[i].on_topic_complaint:
-                    proba[i] = head_module.raise_negative(p, floor)
+        for i, p in enumerate(proba):
+            if p is not None and floor is not None and found[i].on_topic_complaint:
+                proba[i] = p = head_module.raise_negative(p, floor)
+            if p is not None and found[i].alarm:
+                # Sarcasm, a warning, an insult, a wait with nothing good said: the embedding
+                # reads these as praise or small talk on human wording; the rules do not.
+                proba[i] = head_module.raise_negative(p, ALARM_FLOOR)
         return found, proba
 
     def _verdict(self, found: rules.RuleResult, p: Sequence[float]) -> Sentiment:

@@ -196,6 +196,7 @@ GROUPS: tuple[Group, ...] = (
         "on hold, hold for, still waiting, still no, still not, still havent, still hasnt, "
         "still dont, still doesnt, still cant, still broken, still down, "
         "до сих пор, все еще не, всё ещё не",
+        negated=-1.0,
     ),
     Group(
         -1.0,

@@ -76,10 +76,10 @@ SARCASM_PHRASES = (
 INTERJECTIONS = _words("ну oh wow ох ой")
 # "thanks to you I lost a day", "благодаря вам потеряли день": thanks for a harm is sarcasm;
 # with no harm named it is plain thanks ("благодаря вам всё заработало").
-CAUSAL_THANKS = (("thanks", "to", "you"), ("thanks", "to", "your"), ("thank", "you", "for"),
-                 ("благодаря", "вам"), ("благодаря", "вашему"), ("благодаря", "вашей"),
-                 ("благодаря", "вашим"), ("спасибо", "вам", "за"), ("спасибо", "за"),
-                 ("thanks", "for"))  # fmt: skip
+# ("thanks for the help, sorry about the mess" is sincere: only "thanks to you" counts.)
+CAUSAL_THANKS = (("thanks", "to", "you"), ("thanks", "to", "your"), ("благодаря", "вам"),
+                 ("благодаря", "вашему"), ("благодаря", "вашей"), ("благодаря", "вашим"),
+                 ("благодаря", "вашим"))  # fmt: skip
 # "лучше бы сразу сделали нормально", "should have just fixed it": what they should have done.
 COUNTERFACTUAL = (("лучше", "бы"), ("надо", "было"), ("нужно", "было"), ("следовало", "бы"),
                   ("следовало",), ("могли", "бы"), ("should", "have"), ("shouldve",),
@@ -131,9 +131,12 @@ class Cue(NamedTuple):
 
     @property
     def role(self) -> str:
-        """ "fix": getting the job done; "trouble": a complaint noun; "latent": says little."""
+        """ "fix": getting the job done; "trouble": a complaint noun; "latent": says little
+        unless denied; "alarm": a complaint whatever surrounds it."""
         if self.weight == 0 and self.negated is not None:
             return "latent"
+        if self.weight < 0 and self.negated == -1.0:
+            return "alarm"  # a warning, an insult, a wait: a complaint under any negation
         if self.negated == -1.0:
             return "fix"
         return "trouble" if self.weight < 0 and (self.negated or 0) > 0 else ""
@@ -145,7 +148,8 @@ class Hit:
     start: int  # character span in the cleaned text
     end: int
     on_topic: bool = False  # a cue scoped to the question that was asked
-    kind: str = "cue"  # cue, negated, emoji, wish, sarcasm, dangling, neutral, forced, rating
+    kind: str = "cue"  # cue, negated, emoji, wish, sarcasm, dangling, neutral, forced, rating,
+    # muted (a smile beside a complaint)
     clause: int = 0
     role: str = ""
     general: bool = False  # praise not tied to a question: the clause's topic may narrow it
@@ -181,6 +185,19 @@ class RuleResult:
         """A complaint about the very thing asked ("долго" to speed), and no praise of it."""
         complaint = any(h.on_topic and h.weight <= -0.7 for h in self.hits)
         return complaint and not any(h.on_topic and h.weight > 0 for h in self.hits)
+
+    @property
+    def alarm(self) -> bool:
+        """A complaint the embedding tends to misread and nothing on the other side: sarcasm,
+        a warning, an insult, a wait, a denied service ("не работает", "no signal"), what
+        should have been done, a smile beside a complaint."""
+        if self.positive > 0:
+            return False
+        return self.sarcasm or any(
+            (h.weight < 0 and (h.role in ("alarm", "latent") or h.kind == "sarcasm"))
+            or h.kind == "muted"
+            for h in self.hits
+        )
 
     def features(self) -> list[float]:
         """What the trained head sees of the rules; log1p keeps a wall of cues bounded."""
@@ -489,7 +506,7 @@ class _Reader:
             c.fresh = False
             return i + k
         if k := self.phrase_at(i, COUNTERFACTUAL):
-            self._hit(-0.75, i, i + k, kind="wish")
+            self._hit(-0.75, i, i + k, kind="wish", role="alarm")
             self.counterfactual, c.fresh = True, False
             return i + k
         if c.fresh and norm in INTERJECTIONS:
@@ -635,7 +652,7 @@ class _Reader:
         if any(h.weight <= -0.5 and h.kind != "emoji" for h in hits):
             for h in hits:
                 if h.kind == "emoji" and h.weight > 0:
-                    h.weight, h.kind = 0.0, "neutral"  # "лучше бы сразу сделали нормально :)"
+                    h.weight, h.kind = 0.0, "muted"  # "лучше бы сразу сделали нормально :)"
         if self.repeat and complaint:
             for hit in hits:
                 if hit.weight < 0:
