@@ -151,3 +151,18 @@ def test_a_text_without_a_complaint_cue_needs_the_higher_bar(tmp_path: Path) -> 
     # No cue at all: whatever the embedding says, below 0.999 it is no alert.
     assert analyser.analyse("Когда будет следующий релиз?", None).label is not NEG
     assert head_module.load(path).no_cue_threshold == 0.999
+
+
+@pytest.mark.parametrize(
+    "text", [*SARCASM, *NEGATED_WARNINGS, *PROFANITY, "до сих пор нет ответа", "on hold again"]
+)
+def test_alarms_are_what_the_rules_read_as_a_plain_complaint(text: str) -> None:
+    assert rules.read(text).alarm
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Спасибо, всё работает", "не работает только экспорт, остальное отлично", "Is it down?"],
+)
+def test_no_alarm_when_something_good_is_said_or_nothing_is_wrong(text: str) -> None:
+    assert not rules.read(text).alarm
