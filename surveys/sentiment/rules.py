@@ -78,7 +78,7 @@ INTERJECTIONS = _words("ну oh wow ох ой")
 # with no harm named it is plain thanks ("благодаря вам всё заработало").
 # ("thanks for the help, sorry about the mess" is sincere: only "thanks to you" counts.)
 CAUSAL_THANKS = (("thanks", "to", "you"), ("thanks", "to", "your"), ("благодаря", "вам"),
-                 ("благодаря", "вашему"), ("благодаря", "вашей"), ("благодаря", "вашим"),
+                 ("благодаря", "вашему"), ("благодаря", "вашей"),
                  ("благодаря", "вашим"))  # fmt: skip
 # "лучше бы сразу сделали нормально", "should have just fixed it": what they should have done.
 COUNTERFACTUAL = (("лучше", "бы"), ("надо", "было"), ("нужно", "было"), ("следовало", "бы"),
