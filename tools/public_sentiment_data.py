@@ -25,6 +25,7 @@ import random
 import re
 import subprocess
 import sys
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +44,18 @@ GO_POS = {
 }  # fmt: skip
 GO_NEUTRAL = {"neutral", "curiosity"}
 CEDR_LABELS = ("joy", "sadness", "surprise", "fear", "anger")
+
+
+IN_DOMAIN_EVAL = (
+    ROOT / "bench/data/sentiment_eval.jsonl",
+    ROOT / "bench/data/sentiment_eval_authors.jsonl",
+)
+
+
+def _key(text: str) -> str:
+    """Texts compared as DATA.md's checks do: NFKC, lower case, ё→е, letters and digits."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
+    return "".join(c for c in text if c.isalnum()) or text
 
 
 def show(repo: Path, path: str) -> str:
@@ -151,28 +164,37 @@ def main(argv: list[str] | None = None) -> int:
     go = args.mirror / "searayeah+ru-goemotions/repo"
     coll = args.mirror / "searayeah+russian-sentiment-emotion-datasets/repo"
 
-    # Redistributable (Apache-2.0 / MIT): training from one split, development from another.
-    write(
-        TRAIN_DIR / "goemotions.jsonl",
-        sample(goemotions(go, "validation"), None, args.seed, "goemotions-validation"),
-    )
-    write(TRAIN_DIR / "cedr.jsonl", sample(cedr(coll, "train"), None, args.seed, "cedr-main-train"))
+    # Redistributable (Apache-2.0 / MIT): development from one split, training from another.
     go_dev = sample(goemotions(go, "test"), None, args.seed, "goemotions-test")
-    write(DEV_DIR / "goemotions_en_dev.jsonl", [r for r in go_dev if r["lang"] == "en"][:1500])
-    write(
-        DEV_DIR / "cedr_ru_dev.jsonl", sample(cedr(coll, "test"), 1500, args.seed, "cedr-main-test")
-    )
+    dev = {
+        DEV_DIR / "goemotions_en_dev.jsonl": [r for r in go_dev if r["lang"] == "en"][:1500],
+        DEV_DIR / "cedr_ru_dev.jsonl": sample(
+            cedr(coll, "test"), 1500, args.seed, "cedr-main-test"
+        ),
+    }
     # No licence stated: measurement only, outside the repository.
     for domain in ("telecoms", "banks"):
         items = sentirueval_2015(coll, domain, "train")
-        write(
-            args.dev_out / f"sre2015_{domain}_dev.jsonl",
-            sample(items, 1500, args.seed, f"sentirueval-2015-{domain}-train"),
+        dev[args.dev_out / f"sre2015_{domain}_dev.jsonl"] = sample(
+            items, 1500, args.seed, f"sentirueval-2015-{domain}-train"
         )
-    write(
-        args.dev_out / "rusentiment_dev.jsonl",
-        sample(rusentiment(coll), 1500, args.seed, "rusentiment-random-posts"),
+    dev[args.dev_out / "rusentiment_dev.jsonl"] = sample(
+        rusentiment(coll), 1500, args.seed, "rusentiment-random-posts"
     )
+    for path, rows in dev.items():
+        write(path, rows)
+    # No training text may coincide with a text we measure on ("Yes", "Да", "I like it").
+    measured = {_key(str(r["text"])) for rows in dev.values() for r in rows}
+    for path in IN_DOMAIN_EVAL:
+        measured |= {_key(json.loads(line)["text"]) for line in path.open(encoding="utf-8")}
+    training = {
+        "goemotions.jsonl": sample(
+            goemotions(go, "validation"), None, args.seed, "goemotions-validation"
+        ),
+        "cedr.jsonl": sample(cedr(coll, "train"), None, args.seed, "cedr-main-train"),
+    }
+    for name, rows in training.items():
+        write(TRAIN_DIR / name, [r for r in rows if _key(str(r["text"])) not in measured])
     return 0
 
 
