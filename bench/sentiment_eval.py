@@ -1,11 +1,18 @@
-"""Sentiment benchmark: quality on the eval set, and cost on one core.
+"""Sentiment benchmark: quality on each evaluation set, and cost on one core.
 
     .venv/bin/python -m bench.sentiment_eval [--analyser default|baseline|hf|openai]
+        [--eval FILE ...] [--dev-dir DIR]
 
-Pins itself to one core (CPU 0) and one OpenMP thread before any engine loads, then prints
-negative precision/recall, negative-vs-rest macro-F1 (overall, per language, per question),
-the confusion matrix, calibration, answers/second, p50/p99 latency, load time, memory and
-the install size the backend adds. The eval set is never used for training or tuning.
+Pins itself to one core (CPU 0) and one OpenMP thread before any engine loads, then prints,
+for each set: negative precision/recall, negative-vs-rest macro-F1 and the share of neutral
+texts flagged negative (overall, per language, per question), the confusion matrix and
+calibration; then, on the first set, answers/second, p50/p99 latency, load time, memory and
+the install size the backend adds.
+
+The sets: our two in-domain evaluation sets, the public human-written development sets in
+bench/data/public/, and any JSONL in --dev-dir (public sets whose licence does not let the
+project ship them; tools/public_sentiment_data.py builds them). None is trained or tuned on
+(the public development sets come from other splits or sources than the training texts).
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ from surveys.sentiment import KNOWN_ANALYSERS, SentimentAnalyser, make_analyser
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench/data/sentiment_eval.jsonl"
+EVAL_AUTHORS = ROOT / "bench/data/sentiment_eval_authors.jsonl"
+PUBLIC_DEV = tuple(sorted((ROOT / "bench/data/public").glob("*.jsonl")))
+DEV_DIR = Path(os.environ.get("CANDOR_SENTIMENT_DEV_DIR", "/work/cache11/dev"))
 # What each backend brings on top of the rest of the project, by distribution name; the
 # default analyser's own files (e5 weights, compiled engine, head) are measured as installed.
 BACKEND_DISTS = {
@@ -95,15 +105,22 @@ def batch_rate(analyser: SentimentAnalyser, rows: Sequence[Row], size: int = 32)
     return len(rows) / (time.perf_counter() - t0)
 
 
+def neutral_flagged(gold: Sequence[str], pred: Sequence[str]) -> float:
+    """Share of neutral texts read as negative: the false alarms an owner would get."""
+    flags = [p == "negative" for g, p in zip(gold, pred, strict=True) if g == "neutral"]
+    return sum(flags) / len(flags) if flags else float("nan")
+
+
 def table(title: str, groups: dict[str, tuple[list[str], list[str]]]) -> list[str]:
     lines = [
-        f"{title:<14} {'n':>5} {'negP':>6} {'negR':>6} {'negF1':>6} {'macroF1':>8} {'acc3':>6}"
+        f"{title:<14} {'n':>5} {'negP':>6} {'negR':>6} {'negF1':>6} {'macroF1':>8} {'acc3':>6} "
+        f"{'neu→neg':>8}"
     ]
     for key, (gold, pred) in groups.items():
         s = neg_scores(gold, pred)
         lines.append(
             f"{key:<14} {s.n:>5} {s.precision:>6.3f} {s.recall:>6.3f} {s.f1_negative:>6.3f} "
-            f"{s.macro_f1:>8.3f} {s.accuracy3:>6.3f}"
+            f"{s.macro_f1:>8.3f} {s.accuracy3:>6.3f} {neutral_flagged(gold, pred):>8.3f}"
         )
     return lines
 
@@ -119,7 +136,8 @@ def report(rows: Sequence[Row], results: Sequence[Sentiment], threshold: float) 
             groups[key][1].append(p)
     out = table("ALL", {"all": (gold, pred)})
     out += ["", *table("by language", dict(sorted(by_lang.items())))]
-    out += ["", *table("by question", dict(sorted(by_q.items())))]
+    if len(by_q) > 1:
+        out += ["", *table("by question", dict(sorted(by_q.items())))]
     m = confusion(gold, pred)
     out += ["", "confusion (rows gold, columns predicted)"]
     out.append(f"{'':>10}" + "".join(f"{label:>10}" for label in LABELS))
@@ -139,9 +157,41 @@ def report(rows: Sequence[Row], results: Sequence[Sentiment], threshold: float) 
     return out
 
 
+def eval_sets(chosen: Sequence[Path] | None, dev_dir: Path | None) -> list[Path]:
+    if chosen:
+        return list(chosen)
+    local = sorted(dev_dir.glob("*.jsonl")) if dev_dir and dev_dir.is_dir() else []
+    return [EVAL, EVAL_AUTHORS, *PUBLIC_DEV, *local]
+
+
+def summary(name: str, rows: Sequence[Row], results: Sequence[Sentiment]) -> dict[str, object]:
+    gold = [r.label for r in rows]
+    pred = [x.label.value for x in results]
+    s = neg_scores(gold, pred)
+    out: dict[str, object] = {
+        "set": name,
+        "n": len(rows),
+        "neg_precision": round(s.precision, 3),
+        "neg_recall": round(s.recall, 3),
+        "neg_vs_rest_macro_f1": round(s.macro_f1, 3),
+        "neutral_flagged": round(neutral_flagged(gold, pred), 3),
+        "accuracy3": round(s.accuracy3, 3),
+    }
+    for lang in sorted({r.lang for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r.lang == lang]
+        g, p = [gold[i] for i in idx], [pred[i] for i in idx]
+        out[f"macro_f1_{lang or '?'}"] = round(neg_scores(g, p).macro_f1, 3)
+        out[f"neutral_flagged_{lang or '?'}"] = round(neutral_flagged(g, p), 3)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Sentiment benchmark on the eval set.")
-    parser.add_argument("--eval", type=Path, default=EVAL)
+    parser = argparse.ArgumentParser(description="Sentiment benchmark on the evaluation sets.")
+    parser.add_argument("--eval", type=Path, nargs="+", help="JSONL sets (default: all)")
+    parser.add_argument(
+        "--dev-dir", type=Path, default=DEV_DIR,
+        help="also every JSONL here (default $CANDOR_SENTIMENT_DEV_DIR or /work/cache11/dev)",
+    )  # fmt: skip
     parser.add_argument("--analyser", choices=KNOWN_ANALYSERS, default="default")
     parser.add_argument("--model-dir", help="for --analyser hf")
     parser.add_argument("--url", help="for --analyser openai")
@@ -153,11 +203,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="alert threshold (default: CANDOR_ALERT_THRESHOLD's default)",
     )
     parser.add_argument("--no-pin", action="store_true", help="do not pin to one core")
+    parser.add_argument("--no-cost", action="store_true", help="quality only")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
     pinned = "not pinned" if args.no_pin else pin_one_core()
-    rows = load_jsonl(args.eval)
+    sets = eval_sets(args.eval, args.dev_dir)
     rss0 = rss_mb()
     t0 = time.perf_counter()
     options = {"model_dir": args.model_dir, "url": args.url, "model": args.model}
@@ -165,47 +216,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_s = time.perf_counter() - t0
     rss_loaded = rss_mb()
     analyser.analyse("warm-up", "outcome")
-    results, wall, cpu = score_all(analyser, rows)
-    rate = batch_rate(analyser, rows)
-    size = added_size(BACKEND_DISTS[args.analyser])
-
-    lines = [
-        f"analyser {analyser.name}/{analyser.version} on {args.eval.name}: {len(rows)} answers",
-        "",
-        *report(rows, results, args.threshold),
-        "",
-        f"cost ({pinned}, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}):",
-        f"  load {load_s:.2f} s; RSS {rss_loaded:.0f} MB after load "
-        f"(+{rss_loaded - rss0:.0f} MB), {rss_mb():.0f} MB after the run",
-        f"  one at a time: {len(rows) / sum(wall):.1f} answers/s; latency p50 "
-        f"{percentile(wall, 0.5) * 1e3:.1f} ms, p99 {percentile(wall, 0.99) * 1e3:.1f} ms, "
-        f"max {max(wall) * 1e3:.1f} ms (CPU time p50 {percentile(cpu, 0.5) * 1e3:.1f} ms, "
-        f"p99 {percentile(cpu, 0.99) * 1e3:.1f} ms)",
-        f"  batched (32): {rate:.1f} answers/s" if rate == rate else "  batched: no batch API",
-        f"  install size added: {size.total_mb:.0f} MB ({size.describe()})",
-    ]
-    print("\n".join(lines))
-    if args.json:
-        s = neg_scores([r.label for r in rows], [x.label.value for x in results])
-        args.json.write_text(
-            json.dumps(
-                {
-                    "analyser": f"{analyser.name}/{analyser.version}",
-                    "n": len(rows),
-                    "neg_precision": s.precision,
-                    "neg_recall": s.recall,
-                    "neg_vs_rest_macro_f1": s.macro_f1,
-                    "accuracy3": s.accuracy3,
-                    "load_s": load_s,
-                    "p50_ms": percentile(wall, 0.5) * 1e3,
-                    "p99_ms": percentile(wall, 0.99) * 1e3,
-                    "batch_per_s": rate,
-                    "install_mb": size.total_mb,
-                    "rss_mb": rss_loaded,
-                },
-                indent=2,
-            )
+    figures: dict[str, object] = {"analyser": f"{analyser.name}/{analyser.version}", "sets": []}
+    overview = []
+    first: tuple[list[Row], list[float], list[float]] | None = None
+    for path in sets:
+        rows = load_jsonl(path)
+        results, wall, cpu = score_all(analyser, rows)
+        first = first or (rows, wall, cpu)
+        print(f"analyser {analyser.name}/{analyser.version} on {path.name}: {len(rows)} texts")
+        print("\n".join(["", *report(rows, results, args.threshold), "", ""]))
+        summ = summary(path.name, rows, results)
+        figures["sets"].append(summ)  # type: ignore[attr-defined]
+        overview.append(summ)
+    print(
+        f"{'set':<34} {'n':>5} {'negP':>6} {'negR':>6} {'macroF1':>8} {'neu→neg':>8}  per language"
+    )
+    for o in overview:
+        langs = " ".join(
+            f"{k[9:]} {v:.3f}/{o.get('neutral_flagged_' + k[9:], float('nan')):.2f}"
+            for k, v in o.items()
+            if k.startswith("macro_f1_")
         )
+        print(
+            f"{o['set']:<34} {o['n']:>5} {o['neg_precision']:>6.3f} {o['neg_recall']:>6.3f} "
+            f"{o['neg_vs_rest_macro_f1']:>8.3f} {o['neutral_flagged']:>8.3f}  {langs}"
+        )
+    print("  (per language: macro-F1 / share of neutral texts flagged negative)")
+    if not args.no_cost and first is not None:
+        rows, wall, cpu = first
+        rate = batch_rate(analyser, rows)
+        size = added_size(BACKEND_DISTS[args.analyser])
+        lines = [
+            "",
+            f"cost on {sets[0].name} ({pinned}, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}):",
+            f"  load {load_s:.2f} s; RSS {rss_loaded:.0f} MB after load "
+            f"(+{rss_loaded - rss0:.0f} MB), {rss_mb():.0f} MB after the run",
+            f"  one at a time: {len(rows) / sum(wall):.1f} answers/s; latency p50 "
+            f"{percentile(wall, 0.5) * 1e3:.1f} ms, p99 {percentile(wall, 0.99) * 1e3:.1f} ms, "
+            f"max {max(wall) * 1e3:.1f} ms (CPU time p50 {percentile(cpu, 0.5) * 1e3:.1f} ms, "
+            f"p99 {percentile(cpu, 0.99) * 1e3:.1f} ms)",
+            f"  batched (32): {rate:.1f} answers/s" if rate == rate else "  batched: no batch API",
+            f"  install size added: {size.total_mb:.0f} MB ({size.describe()})",
+        ]
+        print("\n".join(lines))
+        figures.update(
+            load_s=load_s,
+            p50_ms=percentile(wall, 0.5) * 1e3,
+            p99_ms=percentile(wall, 0.99) * 1e3,
+            batch_per_s=rate,
+            install_mb=size.total_mb,
+            rss_mb=rss_loaded,
+        )
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
     return 0
 
 

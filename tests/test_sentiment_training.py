@@ -66,3 +66,33 @@ def test_every_training_gets_its_own_version() -> None:
     assert train_sentiment.weights_version(nudged) != version
     day, digest = version.split("-")
     assert len(day) == 8 and day.isdigit() and len(digest) == 8
+
+
+def test_no_cue_threshold_is_raised_only_when_it_lowers_the_cost() -> None:
+    import numpy as np
+
+    y = np.array([1, 1, 1, 1, 0, 0])  # four neutral texts, two complaints
+    sw = np.ones(6)
+    everything = np.ones(6, dtype=bool)
+    # No cue in any; the neutral ones look like complaints to the embedding (P 0.45).
+    over_read = np.array([[0.45, 0.5, 0.05]] * 4 + [[0.8, 0.1, 0.1]] * 2)
+    chosen = train_sentiment.choose_no_cue_threshold(
+        over_read, y, sw, everything, everything, lambda _: None
+    )
+    assert chosen is not None and 0.45 < chosen <= 0.8
+    calibrated = np.array([[0.1, 0.8, 0.1]] * 4 + [[0.4, 0.5, 0.1]] * 2)
+    kept = train_sentiment.choose_no_cue_threshold(
+        calibrated, y, sw, everything, everything, lambda _: None
+    )
+    assert kept is None
+
+
+def test_public_texts_train_with_their_weight_and_no_question() -> None:
+    from bench.metrics import Row
+
+    ours = [Row("долго", "speed", "negative", "ru")]
+    public = [Row("Is the deploy on Friday?", None, "neutral", "en")]
+    exs = train_sentiment.examples(ours, augment=False, seed=1, public=public, public_weight=0.3)
+    outside = [e for e in exs if e.row.text == "Is the deploy on Friday?"]
+    assert len(outside) == 1 and outside[0].weight == 0.3 and not outside[0].original
+    assert outside[0].row.question is None and outside[0].group not in {e.group for e in exs[:1]}

@@ -23,7 +23,8 @@ _CLAUSE_RE = re.compile(r"[^.!?;…\n]+|[.!?;…\n]+")
 _LEXICAL_WORD_RE = re.compile(r"\w+")
 MAX_EVIDENCE = 10
 MAX_EVIDENCE_CHARS = 80
-CODE_VERSION = "2"  # bump when the code reads answers differently (rules, embedding window)
+CODE_VERSION = "3"  # bump when the code reads answers differently (rules, embedding window)
+ALARM_FLOOR = 0.5  # P(negative) at least this when the rules see an alarm (RuleResult.alarm)
 
 
 class DefaultAnalyser:
@@ -84,20 +85,28 @@ class DefaultAnalyser:
             for i, emb in zip(rest, embeddings, strict=True):
                 proba[i] = self.head.proba(emb, feats[i], qs[i])
         floor = self.head.complaint_floor
-        if floor is not None:
-            for i, p in enumerate(proba):
-                if p is not None and found[i].on_topic_complaint:
-                    proba[i] = head_module.raise_negative(p, floor)
+        for i, p in enumerate(proba):
+            if p is not None and floor is not None and found[i].on_topic_complaint:
+                proba[i] = p = head_module.raise_negative(p, floor)
+            if p is not None and found[i].alarm:
+                # Sarcasm, a warning, an insult, a wait with nothing good said: the embedding
+                # reads these as praise or small talk on human wording; the rules do not.
+                proba[i] = head_module.raise_negative(p, ALARM_FLOOR)
         return found, proba
 
     def _verdict(self, found: rules.RuleResult, p: Sequence[float]) -> Sentiment:
         # Negative below an even chance: training sets the threshold from the cost of a miss.
-        k = 0 if p[0] >= self.head.negative_threshold else (1 if p[1] >= p[2] else 2)
+        k = 0 if p[0] >= self._threshold(found) else (1 if p[1] >= p[2] else 2)
         label = _LABELS[k]
         evidence = found.evidence(_SIGN[label], MAX_EVIDENCE, MAX_EVIDENCE_CHARS)
         if not evidence and label is not SentimentLabel.NEUTRAL:
             evidence = self._clause_evidence(found.text, _SIGN[label])
         return Sentiment(label, round(p[k], 3), evidence, f"{self.name}/{self.version}")
+
+    def _threshold(self, found: rules.RuleResult) -> float:
+        """A question, a plain fact or a request (no complaint cue) needs stronger evidence."""
+        no_cue = self.head.no_cue_threshold
+        return self.head.negative_threshold if no_cue is None or found.negative else no_cue
 
     def _clause_evidence(self, text: str, sign: int) -> list[str]:
         """With no cue to quote, the clause whose words lean most the way the answer was read."""

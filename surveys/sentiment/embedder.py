@@ -51,12 +51,17 @@ _CONTRAST = re.compile(
 )
 
 
+# Links and @handles carry no opinion and would fill the window of a chat message or tweet.
+_NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@\w+")
+
+
 def window(text: str, max_chars: int) -> str:
     """What of a long answer is embedded: its opening and its last contrast clause.
 
-    Without a contrast word, its opening and its close (``head_tail``).
+    Without a contrast word, its opening and its close (``head_tail``). Links and @handles
+    are dropped first, and the # of a hashtag.
     """
-    text = " ".join(text.split())
+    text = " ".join(_NOISE.sub(" ", text).replace("#", " ").split()) or " ".join(text.split())
     if len(text) <= max_chars:
         return text
     starts = [m.start() for m in _CONTRAST.finditer(text) if m.start() > 0]

@@ -8,7 +8,8 @@ One multinomial logistic regression over
 
 A temperature fitted on out-of-fold predictions calibrates the probabilities; the label is
 negative from P(negative) >= ``negative_threshold``, 1/3 when a missed complaint counts as
-twice a false alarm (see tools/train_sentiment.py).
+twice a false alarm (see tools/train_sentiment.py), or >= ``no_cue_threshold`` when the rules
+see no complaint in the text at all.
 
 The embedding costs ~1.2 ms per token on one core, so a second, tiny regression over the
 rule features alone answers first: where it is at least ``skip_confidence`` sure (explicit
@@ -80,6 +81,10 @@ class Head:
     complaint_floor: float | None = None
     temperature: float = 1.0
     negative_threshold: float = 0.5  # P(negative) at or above which the label is negative
+    # The same for a text in which the rules see no complaint at all (a question, a fact, a
+    # request): on human wording the embedding alone over-reads such texts as complaints, so
+    # training sets a higher bar from the out-of-fold cost. None: negative_threshold.
+    no_cue_threshold: float | None = None
     lexical: dict[str, float] = field(default_factory=dict)  # lemma weights, for evidence
     probe: list[list[float]] = field(default_factory=list)  # embeddings of embedder.PROBE
     meta: dict[str, Any] = field(default_factory=dict)  # training facts, for MODEL.md
@@ -163,6 +168,7 @@ class Head:
             "complaint_floor": self.complaint_floor,
             "temperature": round(self.temperature, 4),
             "negative_threshold": round(self.negative_threshold, 4),
+            "no_cue_threshold": self.no_cue_threshold,
             "lexical": {k: round(v, 3) for k, v in sorted(self.lexical.items())},
             "probe": [[round(x, 5) for x in row] for row in self.probe],
             "meta": self.meta,
@@ -185,6 +191,7 @@ class Head:
             complaint_floor=data.get("complaint_floor"),
             temperature=float(data.get("temperature", 1.0)),
             negative_threshold=float(data.get("negative_threshold", 0.5)),
+            no_cue_threshold=data.get("no_cue_threshold"),
             lexical={str(k): float(v) for k, v in data.get("lexical", {}).items()},
             probe=[[float(x) for x in row] for row in data.get("probe", [])],
             meta=dict(data.get("meta", {})),

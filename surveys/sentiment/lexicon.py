@@ -150,11 +150,89 @@ GROUPS: tuple[Group, ...] = (
         "bad, badly, terrible, terribly, awful, horrible, horrendous, poor, poorly, worst, worse, "
         "disappoint*, disappointed, disappointing, unhappy, dissatisfied, unsatisfied, hate, "
         "hated, useless, angry, annoy*, frustrat*, unacceptable, ridiculous, pathetic, mess, "
-        "messy, broken, failed, fail, failure, ignored, ignoring, unprofessional, sloppy, sucks, "
+        "messy, broken, broke, breaks, breaking, failed, fail, failure, ignored, ignoring, "
+        "unprofessional, sloppy, sucks, "
         "sucked, crap, garbage, nightmare, joke, shoddy, incompetent, let us down, let down, "
-        "left much to be desired, lost, chaos, disaster, waste, regret*, below expectations, "
+        "left much to be desired, lost, chaos, disaster, regret*, below expectations, "
         "way below, expected more, expected better, stop* work*, inappropriate, mockery, "
         "ghosted, disappeared, missed",
+    ),
+    # Warnings stay warnings when negated: "никогда не связывайтесь", "don't waste your time",
+    # "не тратьте время". Imperatives only, so a plain "мы обращались" says nothing.
+    Group(
+        0.0,
+        "связывайтесь, связываться с они, обращайтесь, ведитесь, покупайте, берите, "
+        "пользуйтесь, советую, советовать, доверяйте, "
+        "bother, buy from, use them, trust them, deal with them, go with them, fall for",
+        negated=-1.0,
+    ),
+    Group(
+        -1.0,
+        "тратить время, потратить время, трата время, тратить деньги, потратить деньги, "
+        "тратить нерв, потерять время, потерянный время, бегите, держитесь подальше, "
+        "больше никогда, никогда больше, ни ногой, ни за что, обходите стороной, "
+        "обходить стороной, "
+        "waste*, avoid, stay away, steer clear, run away, beware, never again, "
+        "lost a day, lost a week, lost hours, lost money, cost us",
+        negated=-1.0,
+    ),
+    # Profanity and insults: anger, whatever the words around them.
+    Group(
+        -1.0,
+        "пиздец, пизд*, хуйн*, хуев*, хер*, ебан*, ебуч*, заебал*, заебло, наебал*, наеб*, "
+        "бля, блять, блядь, бляд*, сука, суки, сучар*, мудак*, мудил*, долбоеб*, долбаеб*, "
+        "дебил*, идиот*, придурок, придурк*, кретин*, урод*, козел, козлы, козлина, тупой, "
+        "тупые, тупица, тупость, дурак, дураки, ублюд*, сволоч*, тварь, твари, говн*, дерьм*, "
+        "засран*, обосрать, мошенник*, жулик*, жульничество, ворюг*, воры, разводилово, "
+        "лохотрон*, кидал*, обманщик*, лжец*, врать, наврать, вранье, "
+        "fuck*, shit*, wtf, bullshit, bs, idiot*, moron*, stupid*, dumb, dumbest, clown*, "
+        "scam*, ripoff, rip-off, ripped off, thieves, thief, liars, lying, lied, damn, "
+        "pissed, piss*, screw you, screwed, jerk*, incompetence, clueless",
+        negated=-1.0,
+    ),
+    # Complaints with no feeling in them: a wait, a silence, something still missing.
+    Group(
+        -1.0,
+        "on hold, hold for, still waiting, still no, still not, still havent, still hasnt, "
+        "still dont, still doesnt, still cant, still broken, still down, "
+        "до сих пор, все еще не, всё ещё не",
+        negated=-1.0,
+    ),
+    Group(
+        -1.0,
+        "hours later, days later, weeks later, for hours, for days, for weeks, "
+        "который день, третий день, второй день, "
+        "какой день, целый день, целую неделю, уже неделя, уже месяц, уже неделю, "
+        "уже месяц",
+        SPEED,
+    ),
+    # What clients of a service complain about without a feeling word: money taken, service
+    # cut, a price raised, a line that never answers.
+    Group(
+        -0.75,
+        "списать, списывать, списание, снять деньги, подорожать, подорожание, повысить цена, "
+        "поднять цена, повысить тариф, поднять тариф, отключить, отключать, отключиться, "
+        "отключение, отсутствие, заблокировать, блокировать, навязать, вернуть деньги, "
+        "charged, overcharged, overcharging, hidden fee*, price hike, disconnected, "
+        "cut off, cancelled, canceled, blocked, hung up, stranded, lost my, never arrived, "
+        "never received, never got",
+    ),
+    # Said plainly they say nothing; denied, a complaint ("нет связи", "без ответа").
+    Group(
+        0.0,
+        "ответ, реакция, связь, интернет, сеть, доступ, деньги, дозвониться, ловить, "
+        "lte, 3g, 4g, "
+        "response, feedback, signal, service, connection, internet, access, refund, "
+        "get through",
+        negated=-1.0,
+    ),
+    # Questions and polite requests are no complaint by themselves.
+    Group(
+        0.0,
+        "подскажите, подсказать, пожалуйста, прошу, уточните, уточнить, будьте добры, "
+        "когда будет, когда ждать, где найти, где посмотреть, "
+        "please, could you, can you, would you, when will, when is, where can, how do, "
+        "is there, is it, are there, do you",
     ),
     Group(
         -0.75,

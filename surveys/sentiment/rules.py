@@ -74,6 +74,17 @@ SARCASM_PHRASES = (
     ("ага", "конечно"), ("ну", "да", "конечно"), ("ну", "конечно"),
 )  # fmt: skip
 INTERJECTIONS = _words("ну oh wow ох ой")
+# "thanks to you I lost a day", "благодаря вам потеряли день": thanks for a harm is sarcasm;
+# with no harm named it is plain thanks ("благодаря вам всё заработало").
+# ("thanks for the help, sorry about the mess" is sincere: only "thanks to you" counts.)
+CAUSAL_THANKS = (("thanks", "to", "you"), ("thanks", "to", "your"), ("благодаря", "вам"),
+                 ("благодаря", "вашему"), ("благодаря", "вашей"),
+                 ("благодаря", "вашим"))  # fmt: skip
+# "лучше бы сразу сделали нормально", "should have just fixed it": what they should have done.
+COUNTERFACTUAL = (("лучше", "бы"), ("надо", "было"), ("нужно", "было"), ("следовало", "бы"),
+                  ("следовало",), ("могли", "бы"), ("should", "have"), ("shouldve",),
+                  ("could", "have", "just"), ("wouldve", "been", "better"),
+                  ("would", "have", "been", "better"))  # fmt: skip
 # "хотелось бы побыстрее", "would like faster replies": a wish for more is a complaint.
 WISH = _words("хотеться хотелось хочется бы можно нужно надо стоит стоило следовало желательно")
 WISH_PHRASES = (
@@ -120,9 +131,12 @@ class Cue(NamedTuple):
 
     @property
     def role(self) -> str:
-        """ "fix": getting the job done; "trouble": a complaint noun; "latent": says little."""
+        """ "fix": getting the job done; "trouble": a complaint noun; "latent": says little
+        unless denied; "alarm": a complaint whatever surrounds it."""
         if self.weight == 0 and self.negated is not None:
             return "latent"
+        if self.weight < 0 and self.negated == -1.0:
+            return "alarm"  # a warning, an insult, a wait: a complaint under any negation
         if self.negated == -1.0:
             return "fix"
         return "trouble" if self.weight < 0 and (self.negated or 0) > 0 else ""
@@ -134,7 +148,8 @@ class Hit:
     start: int  # character span in the cleaned text
     end: int
     on_topic: bool = False  # a cue scoped to the question that was asked
-    kind: str = "cue"  # cue, negated, emoji, wish, sarcasm, dangling, neutral, forced, rating
+    kind: str = "cue"  # cue, negated, emoji, wish, sarcasm, dangling, neutral, forced, rating,
+    # muted (a smile beside a complaint)
     clause: int = 0
     role: str = ""
     general: bool = False  # praise not tied to a question: the clause's topic may narrow it
@@ -170,6 +185,19 @@ class RuleResult:
         """A complaint about the very thing asked ("долго" to speed), and no praise of it."""
         complaint = any(h.on_topic and h.weight <= -0.7 for h in self.hits)
         return complaint and not any(h.on_topic and h.weight > 0 for h in self.hits)
+
+    @property
+    def alarm(self) -> bool:
+        """A complaint the embedding tends to misread and nothing on the other side: sarcasm,
+        a warning, an insult, a wait, a denied service ("не работает", "no signal"), what
+        should have been done, a smile beside a complaint."""
+        if self.positive > 0:
+            return False
+        return self.sarcasm or any(
+            (h.weight < 0 and (h.role in ("alarm", "latent") or h.kind == "sarcasm"))
+            or h.kind == "muted"
+            for h in self.hits
+        )
 
     def features(self) -> list[float]:
         """What the trained head sees of the rules; log1p keeps a wall of cues bounded."""
@@ -313,6 +341,8 @@ class _Reader:
         self.sentence = 0
         self.sentence_of: dict[int, int] = {}  # clause → sentence
         self.self_blame: set[int] = set()  # sentences where the client blames itself
+        self.causal: list[tuple[int, int]] = []  # token spans of "thanks to you"
+        self.counterfactual = False  # "лучше бы": praise after it is what was missing
 
     def run(self) -> RuleResult:
         i = 0
@@ -334,6 +364,7 @@ class _Reader:
         self._ratings()
         self._sarcasm()
         self._settle_clauses()
+        self._causal_thanks()
         hits = self.result.hits
         self.result.content = bool(hits) or any(t.kind is not Kind.PUNCT for t in self.tokens)
         return self.result
@@ -447,7 +478,7 @@ class _Reader:
         if tok.norm in CONTRAST:
             self.after_contrast = True
         elif tok.kind is Kind.PUNCT and tok.text[0] in SENTENCE_END:
-            self.after_contrast = self.wish = False
+            self.after_contrast = self.wish = self.counterfactual = False
             self.sentence += 1
         self.c = _Clause(index=self.c.index + 1)
 
@@ -469,6 +500,14 @@ class _Reader:
             return i + k
         if k := self.phrase_at(i, REPEAT_PHRASES) or int(norm in REPEAT):
             self.repeat = True
+            return i + k
+        if k := self.phrase_at(i, CAUSAL_THANKS):
+            self.causal.append((i, i + k))
+            c.fresh = False
+            return i + k
+        if k := self.phrase_at(i, COUNTERFACTUAL):
+            self._hit(-0.75, i, i + k, kind="wish", role="alarm")
+            self.counterfactual, c.fresh = True, False
             return i + k
         if c.fresh and norm in INTERJECTIONS:
             c.nu = True
@@ -523,8 +562,8 @@ class _Reader:
         negated = c.neg_at is not None and c.neg_gap <= (6 if c.litotes else 3)
         if found.fused:
             weight, kind = _negated(cue, weight), "negated"
-        elif self.wish and comparative and weight >= 0 and not negated:
-            weight, kind = -0.75, "wish"  # "хотелось бы побыстрее"
+        elif ((self.wish and comparative) or self.counterfactual) and weight > 0 and not negated:
+            weight, kind = -0.75, "wish"  # "хотелось бы побыстрее", "лучше бы сразу"
         elif negated and c.neg_at is not None:
             neg = self.tokens[c.neg_at].norm
             start = c.neg_at
@@ -601,18 +640,55 @@ class _Reader:
             self.result.hits.append(Hit(weight, m.start(), m.end(), kind=kind))
 
     def _sarcasm(self) -> None:
-        """Praise beside a complaint and a marker ("опять", "ну", quotes) is sarcasm."""
+        """Praise beside a complaint and a marker ("опять", "ну", quotes, an opening "Great,",
+        "thanks to you") is sarcasm; a smile beside a complaint does not undo it."""
         hits = self.result.hits
         complaint = any(h.weight < 0 for h in hits)
         for hit, marked in self.praise:
             quoted = marked and self._quoted(hit)
-            if (complaint and (marked or self.repeat)) or quoted:
+            if (complaint and (marked or self.repeat or self._opening(hit))) or quoted:
                 hit.weight, hit.kind = -0.75, "sarcasm"
                 self.result.sarcasm = True
+        if any(h.weight <= -0.5 and h.kind != "emoji" for h in hits):
+            for h in hits:
+                if h.kind == "emoji" and h.weight > 0:
+                    h.weight, h.kind = 0.0, "muted"  # "лучше бы сразу сделали нормально :)"
         if self.repeat and complaint:
             for hit in hits:
                 if hit.weight < 0:
                     hit.weight *= 1.2  # "опять сорвали сроки" is worse than once
+
+    def _causal_thanks(self) -> None:
+        """ "thanks to you I lost a day": sarcasm when a harm follows in the same sentence."""
+        for start, end in self.causal:
+            a, b = self.tokens[start].start, self.tokens[end - 1].end
+            stop = re.search(r"[.!?…]", self.text[b:])
+            limit = b + stop.start() if stop else len(self.text)
+            harm = any(
+                h.weight <= -0.7 and h.kind != "emoji" and b <= h.start < limit
+                for h in self.result.hits
+            )
+            weight, kind = (-1.0, "sarcasm") if harm else (0.75, "cue")
+            self.result.hits.append(Hit(weight, a, b, kind=kind))
+            self.result.sarcasm |= harm
+
+    def _opening(self, hit: Hit) -> bool:
+        """ "Great, another outage": a lone praise word opening the answer, a complaint after
+        it in the same sentence and no "but" between."""
+        if self.text[: hit.start].strip(" ,.!…").lower() not in ("", "ну", "oh", "wow", "ох"):
+            return False
+        rest = self.text[hit.end :]
+        if rest[:1] not in (",", "!", "…", ".") and not rest.startswith(" -"):
+            return False
+        sentence = re.split(r"[.!?…]\s", rest[1:], maxsplit=1)[0]
+        hits_after = [
+            h for h in self.result.hits if hit.end < h.start <= hit.end + 1 + len(sentence)
+        ]
+        return (
+            not re.search(r"(?i)\b(но|однако|зато|but|however|though)\b", sentence)
+            and any(h.weight < 0 for h in hits_after)
+            and not any(h.weight > 0 for h in hits_after)
+        )
 
     def _quoted(self, hit: Hit) -> bool:
         before, after = self.text[: hit.start].rstrip(), self.text[hit.end :].lstrip()

@@ -1,0 +1,168 @@
+"""The default analyser on how real clients write (issue 11): each pattern, in both languages.
+
+Our own examples, not texts from any evaluation or development set. The rule-level tests
+check the reading the head is given; the analyser-level tests check the verdict an owner
+sees (an alert or not).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from surveys.model import SentimentLabel
+from surveys.sentiment import make_analyser, rules
+from surveys.sentiment.default import DefaultAnalyser
+
+NEG = SentimentLabel.NEGATIVE
+
+
+@pytest.fixture(scope="module")
+def analyser() -> DefaultAnalyser:
+    result = make_analyser("default")
+    assert isinstance(result, DefaultAnalyser)
+    return result
+
+
+SARCASM = [
+    "Круто, опять всё сломали",
+    "Отлично, опять ничего не работает",
+    "Спасибо, благодаря вам потеряли целый день",
+    "thanks to you I lost a day",
+    "Great, another outage",
+    "Wow, thanks for breaking the build again",
+]
+NEGATED_WARNINGS = [
+    "никогда не связывайтесь с ними",
+    "не тратьте время",
+    "не обращайтесь к ним",
+    "don't waste your time",
+    "don't bother with them",
+    "never again",
+]
+PROFANITY = [
+    "пиздец, а не поддержка",
+    "вы там идиоты все?",
+    "это говно, а не сервис",
+    "what the fuck is this",
+    "you guys are morons",
+    "shit support as usual",
+]
+EMOTIONLESS_COMPLAINTS = [
+    "ждали ответа три дня",
+    "до сих пор нет ответа",
+    "третий день без связи",
+    "I waited and waited",
+    "on hold for 1.5 hours",
+    "still no reply after a week",
+]
+SMILEY_COMPLAINTS = [
+    "лучше бы сразу сделали нормально :)",
+    "опять всё упало :)",
+    "надо было сразу тестировать)",
+    "should have just tested it first :)",
+    "still broken :)",
+]
+QUESTIONS_AND_FACTS = [
+    "Когда будет следующий релиз?",
+    "Подскажите, пожалуйста, где посмотреть счёт?",
+    "Релиз в пятницу, как договаривались.",
+    "Вчера обновили сервер.",
+    "Is the deploy on Friday?",
+    "Could you send the invoice again, please?",
+    "We moved the meeting to Tuesday.",
+    "The new version is on staging now.",
+]
+
+
+@pytest.mark.parametrize(
+    "text", SARCASM + NEGATED_WARNINGS + PROFANITY + EMOTIONLESS_COMPLAINTS + SMILEY_COMPLAINTS
+)
+@pytest.mark.parametrize("question", [None, "outcome"])
+def test_complaints_in_human_wording_raise_an_alert(
+    analyser: DefaultAnalyser, text: str, question: str | None
+) -> None:
+    assert analyser.analyse(text, question).label is NEG
+
+
+@pytest.mark.parametrize("text", QUESTIONS_AND_FACTS)
+@pytest.mark.parametrize("question", [None, "outcome", "speed"])
+def test_questions_facts_and_requests_raise_no_alert(
+    analyser: DefaultAnalyser, text: str, question: str | None
+) -> None:
+    assert analyser.analyse(text, question).label is not NEG
+
+
+@pytest.mark.parametrize("text", SARCASM)
+def test_sarcasm_is_read_as_a_complaint_not_praise(text: str) -> None:
+    found = rules.read(text)
+    assert found.sarcasm
+    assert found.positive == 0
+    assert found.evidence(-1)
+
+
+@pytest.mark.parametrize("text", NEGATED_WARNINGS + PROFANITY + EMOTIONLESS_COMPLAINTS)
+def test_rules_see_the_complaint(text: str) -> None:
+    found = rules.read(text)
+    assert rules.verdict(found)[0] == -1
+    assert found.positive == 0
+
+
+@pytest.mark.parametrize("text", SMILEY_COMPLAINTS)
+def test_a_smile_inside_a_complaint_does_not_make_it_praise(text: str) -> None:
+    found = rules.read(text)
+    assert found.negative > 0
+    assert found.positive == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "благодаря вам всё заработало",
+        "thanks to you we launched on time",
+        "Спасибо за быстрое решение проблемы",
+        "Thanks for the quick fix!",
+        "Отлично, всё работает :)",
+        "Great, thanks!",
+    ],
+)
+def test_sincere_thanks_and_smiles_stay_praise(analyser: DefaultAnalyser, text: str) -> None:
+    assert rules.read(text).sarcasm is False
+    assert analyser.analyse(text, "outcome").label is SentimentLabel.POSITIVE
+
+
+def test_a_plain_imperative_is_not_a_warning() -> None:
+    # Only the denied imperative warns; "обращайтесь" on its own is an invitation.
+    assert rules.read("если что, обращайтесь").negative == 0
+    assert rules.read("спасибо, будем обращаться ещё").negative == 0
+
+
+def test_a_text_without_a_complaint_cue_needs_the_higher_bar(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from surveys.sentiment import head as head_module
+
+    strict = replace(head_module.load(), no_cue_threshold=0.999)
+    path = tmp_path / "head.json"
+    strict.save(path)
+    analyser = DefaultAnalyser(model_path=path)
+    assert analyser.analyse("Релиз опять перенесли, ждём вторую неделю", "speed").label is NEG
+    # No cue at all: whatever the embedding says, below 0.999 it is no alert.
+    assert analyser.analyse("Когда будет следующий релиз?", None).label is not NEG
+    assert head_module.load(path).no_cue_threshold == 0.999
+
+
+@pytest.mark.parametrize(
+    "text", [*SARCASM, *NEGATED_WARNINGS, *PROFANITY, "до сих пор нет ответа", "on hold again"]
+)
+def test_alarms_are_what_the_rules_read_as_a_plain_complaint(text: str) -> None:
+    assert rules.read(text).alarm
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Спасибо, всё работает", "не работает только экспорт, остальное отлично", "Is it down?"],
+)
+def test_no_alarm_when_something_good_is_said_or_nothing_is_wrong(text: str) -> None:
+    assert not rules.read(text).alarm
