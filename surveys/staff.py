@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from surveys.alert_desk import staff_came_back
+from surveys.alerts import question_as_asked
 from surveys.model import (
     Account,
     Address,
@@ -29,7 +30,6 @@ from surveys.model import (
 )
 from surveys.onboarding import Onboarding
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from surveys.questions import question_label
 from surveys.reports import render_table
 from surveys.schedules import describe, latest_due_period, next_due_at, validate_cron
 from surveys.service import SurveyService
@@ -646,7 +646,9 @@ class StaffCommands:
                         status=alert.status.value,
                         account=visible[alert.account_id].name,
                         contact=detail.contact.name,
-                        question=question_label(detail.answer.question_key, lang),
+                        question=question_as_asked(
+                            detail.answer.question_key, lang, visible[alert.account_id], limit=48
+                        ),
                         answer=_clip(detail.answer.text, 200),
                     )
                 )

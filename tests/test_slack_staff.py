@@ -32,6 +32,9 @@ STAFF_ONLY = "This command is only for client service staff."
 ALERT_STAFF_ONLY = "Only client service staff can acknowledge or resolve alerts."
 NEGATIVE = "Terrible result, not happy at all"
 
+# The outcome question as an alert list shows it: the client's wording, shortened.
+OUTCOME_SHOWN = "Are you satisfied with the result, and was the…"
+
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -281,7 +284,9 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
         f"«{ACCOUNT}» — 2026-11-02: invited 1, responded 1 (100%), completed 0, declined 0, "
         "expired 0. Schedule: none; next: none (manual)."
     )
-    assert await say(slack, "alerts") == (f"#1 [open] {ACCOUNT} · Anna Smith · outcome: {NEGATIVE}")
+    assert await say(slack, "alerts") == (
+        f"#1 [open] {ACCOUNT} · Anna Smith · {OUTCOME_SHOWN}: {NEGATIVE}"
+    )
 
     for text in (
         f"report {ACCOUNT}",
@@ -631,7 +636,7 @@ async def test_owner_acknowledges_then_resolves_an_alert(slack: SlackHarness) ->
     assert NEGATIVE in "\n".join(texts_in(acked["blocks"]))
     assert [a.status for a in await alerts(slack)] == [AlertStatus.ACKNOWLEDGED]
     assert await say(slack, "alerts") == (
-        f"#1 [acknowledged] {ACCOUNT} · Anna Smith · outcome: {NEGATIVE}"
+        f"#1 [acknowledged] {ACCOUNT} · Anna Smith · {OUTCOME_SHOWN}: {NEGATIVE}"
     )
 
     # Resolve asks how it ended (tests/test_slack_loop.py); /candor resolve does it at once.

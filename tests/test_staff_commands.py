@@ -760,7 +760,7 @@ async def test_open_alerts_lists_a_negative_answer_as_plain_text(
             status="open",
             account="Globex",
             contact="Anna",
-            question="outcome",
+            question="Are you satisfied with the result, and was the…",
             answer=NEGATIVE,
         )
     ]

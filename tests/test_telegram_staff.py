@@ -25,6 +25,9 @@ ALERT_STAFF_ONLY = "Only client service staff can acknowledge or resolve alerts.
 INVITE_LINK = re.compile(r"https://t\.me/candor_test_bot\?start=([\w-]+)")
 NEGATIVE = "Terrible result, not happy at all"
 
+# The outcome question as an alert list shows it: the client's wording, shortened.
+OUTCOME_SHOWN = "Are you satisfied with the result, and was the…"
+
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -218,7 +221,9 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: Telegra
         "«Globex» — 2026-11-02: invited 1, responded 1 (100%), completed 0, declined 0, "
         "expired 0. Schedule: none; next: none (manual)."
     )
-    assert await say(tg, "/alerts") == [f"#1 [open] Globex · Anna Smith · outcome: {NEGATIVE}"]
+    assert await say(tg, "/alerts") == [
+        f"#1 [open] Globex · Anna Smith · {OUTCOME_SHOWN}: {NEGATIVE}"
+    ]
 
     for command in ("/report Globex", "/report all 2026-11", "/report #1 2026-Q4", "/report all"):
         report = await say_full(tg, command)
@@ -461,7 +466,7 @@ async def test_owner_acknowledges_then_resolves_an_alert(tg: TelegramHarness) ->
     assert [b["text"] for b in buttons(edited)] == ["Ask the client", "Resolve"]
     assert [a.status for a in await alerts(tg)] == [AlertStatus.ACKNOWLEDGED]
     assert await say(tg, "/alerts") == [
-        f"#1 [acknowledged] Globex · Anna Smith · outcome: {NEGATIVE}"
+        f"#1 [acknowledged] Globex · Anna Smith · {OUTCOME_SHOWN}: {NEGATIVE}"
     ]
 
     # Resolve asks how it ended, then for a note (tests/test_telegram_loop.py); /resolve
