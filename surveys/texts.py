@@ -438,11 +438,11 @@ CATALOG.update(
         },
         "followup_reply": {
             Language.EN: "Reply from {contact} to your question (alert #{id}):",
-            Language.RU: "Ответ {contact} на ваш вопрос (алерт #{id}):",
+            Language.RU: "{contact} ответил(а) на ваш вопрос (алерт #{id}):",
         },
         "followup_reply_late": {
             Language.EN: "A late reply from {contact}, after the follow-up window (alert #{id}):",
-            Language.RU: "Поздний ответ {contact}, после окна ожидания (алерт #{id}):",
+            Language.RU: "{contact} ответил(а) на ваш вопрос уже после окна ожидания (алерт #{id}):",
         },
         "followup_no_reply": {
             Language.EN: "{contact} has not replied to your question on alert #{id}. A later reply will still reach you.",

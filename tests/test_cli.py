@@ -147,12 +147,12 @@ def test_demo_with_piped_answers_prints_alert_and_summary(tmp_path: Path) -> Non
     # Closing the loop: one follow-up exchange (the reply scripted once input ends) and a
     # resolution, then the alert's timeline.
     assert "The client service team of Acme" in out or "has a question about your feedback" in out
-    assert "Could you tell us which part of the result disappointed you?" in out
+    assert "Could you tell us more about what did not go well, so we can put it right?" in out
     assert "Reply from Anna Smith to your question (alert #1):" in out
-    assert "It was the reporting module; the rest is fine." in out
+    assert "Two deliveries slipped by a week; the rest is fine." in out
     assert "Alert #1 resolved: explained to the client." in out
     assert "Olga Petrova asked the client: «Could you tell us" in out
-    assert "the client replied: «It was the reporting module" in out
+    assert "the client replied: «Two deliveries slipped by a week" in out
 
 
 def test_demo_in_russian_and_replayable_on_the_same_database(tmp_path: Path) -> None:

@@ -190,16 +190,16 @@ async def _print_outcome(app: App, round_id: int, stdout: TextIO, lang: Language
 _LOOP = {
     Language.EN: (
         "Closing the loop: {owner} asks you a follow-up question through Candor.",
-        "Could you tell us which part of the result disappointed you?",
-        "It was the reporting module; the rest is fine.",
-        "Explained the reporting module's release plan on a call; the client agreed.",
+        "Could you tell us more about what did not go well, so we can put it right?",
+        "Two deliveries slipped by a week; the rest is fine.",
+        "Agreed a weekly delivery check on a call; the client is happy with it.",
         "{owner} resolves the alert. Its timeline (/alert {id}):",
     ),
     Language.RU: (
         "Закрываем цикл: {owner} задаёт вам уточняющий вопрос через Candor.",
-        "Подскажите, какая часть результата вас разочаровала?",
-        "Модуль отчётов; остальное в порядке.",
-        "Обсудили по звонку план выпуска модуля отчётов; клиент согласен.",
+        "Расскажите, пожалуйста, подробнее, что пошло не так, — мы хотим это исправить.",
+        "Две поставки сдвинулись на неделю; остальное в порядке.",
+        "Договорились по звонку о еженедельной сверке поставок; клиента это устраивает.",
         "{owner} закрывает алерт. Его хронология (/alert {id}):",
     ),
 }
