@@ -109,7 +109,10 @@ async def show_alert(commands: StaffCommands, actor: Staff, alert_id: int) -> Ou
         conv = await uow.conversations.get(detail.answer.conversation_id)
     seen_in = conv.language if conv else detail.contact.language
     lines = _lines(alert, detail, seen_in, lang)
-    timeline = timeline_lines(alert, lang, commands.service.policy.default_timezone)
+    # The reader's own time zone (/timezone), else the deployment's.
+    timeline = timeline_lines(
+        alert, lang, actor.timezone or commands.service.policy.default_timezone
+    )
     return Output(
         [*lines, "", *timeline, "", _answer_head(detail, lang)], verbatim=detail.answer.text
     )

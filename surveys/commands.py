@@ -251,6 +251,11 @@ async def _trend(call: Call) -> Output:
     return await call.commands.reports.trend_command(call.actor, to, call.args, call.request_key)
 
 
+async def _timezone(call: Call) -> Output:
+    args = call.need(1)
+    return await call.commands.set_own_timezone(call.actor, args[0])
+
+
 async def _digest(call: Call) -> Output:
     if not call.args or call.args[0].lower() not in ("on", "off"):
         raise Usage
@@ -411,6 +416,13 @@ TABLE: dict[str, StaffCommand] = {
             ("<account>|all [period]", "<аккаунт>|all [период]"),
             ("Trend chart", "График динамики"),
             _trend,
+        ),
+        StaffCommand(
+            "timezone",
+            READERS,
+            ("<time zone, e.g. Europe/Moscow>", "<часовой пояс, например Europe/Moscow>"),
+            ("Your time zone for timelines and the digest", "Ваш часовой пояс"),
+            _timezone,
         ),
         StaffCommand(
             "digest",

@@ -131,6 +131,10 @@ _T: dict[str, tuple[str, str]] = {
         "#{id} [{status}] {account} · {contact} · {question}: {answer}",
     ),
     "no_alert": ("No alert #{id}.", "Алерт #{id} не найден."),
+    "own_tz": (
+        "Your time zone is now {tz}: alert timelines and your weekly digest use it.",
+        "Ваш часовой пояс теперь {tz}: по нему показываются хронологии алертов и еженедельная сводка.",
+    ),
     "alert_set": ("Alert #{id} is now {status} ({by}).", "Алерт #{id}: {status} ({by})."),
     "bad_period": (
         "Period must look like 2026, 2026-11, 2026-Q3 or 2026-H1.",
@@ -653,6 +657,17 @@ class StaffCommands:
                     )
                 )
         return Output(lines or [say("no_alerts", lang)])
+
+    async def set_own_timezone(self, actor: Staff, tz: str) -> Output:
+        """A staff member's own time zone (IANA name): their alert timelines and digest."""
+        self.require(actor, READERS, actor.language)
+        _check_timezone(tz, actor.language)
+        async with self.uow() as uow:
+            person = await uow.staff.get(actor.id)
+            assert person is not None
+            await uow.staff.update(replace(person, timezone=tz))
+            await uow.commit()
+        return Output([say("own_tz", actor.language, tz=tz)])
 
     async def set_alert(self, actor: Staff, alert_id: int, status: AlertStatus) -> Alert:
         """Acknowledge or resolve: the account's owner, managers and admins may."""

@@ -283,3 +283,19 @@ async def test_silence_alerts_once_per_streak_and_a_reply_clears_the_contacts(
     assert cleared["text"].endswith("Anna Smith replied; the silence is over.")
     [shown] = await say(tg, "/alert 2", OLGA)
     assert "Anna Smith let the last 3 rounds expire" in shown
+
+
+async def test_a_timeline_reads_in_the_readers_own_time_zone(tg: TelegramHarness) -> None:
+    await negative_alert(tg)
+    raised = tg.clock.now()
+    [utc] = await say(tg, "/alert 1", OLGA)
+    assert "Timeline (UTC):" in utc and f"{raised:%Y-%m-%d %H:%M} · alert raised" in utc
+    assert await say(tg, "/timezone Mars/Olympus", OLGA) == [
+        "Unknown time zone «Mars/Olympus»; use e.g. Europe/Moscow."
+    ]
+    [ok] = await say(tg, "/timezone Asia/Tokyo", OLGA)
+    assert ok.startswith("Your time zone is now Asia/Tokyo")
+    [tokyo] = await say(tg, "/alert 1", OLGA)
+    local = raised + timedelta(hours=9)  # Tokyo keeps no daylight saving
+    assert "Timeline (Asia/Tokyo):" in tokyo
+    assert f"{local:%Y-%m-%d %H:%M} · alert raised" in tokyo
