@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot import sentiment_cli
+from bot import census_cli, sentiment_cli
 from bot.settings import Settings, SettingsError, load_settings
 from surveys.model import Language
 
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sentiment_cli.add_parser(commands)
+    census_cli.add_parsers(commands)
 
     commands.add_parser(
         "migrate",
@@ -107,6 +108,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await engine.dispose()
         return 0
+    if args.command in ("import", "invites", "census"):
+        return await census_cli.run(args, settings)
     if args.command == "rescore":
         from bot.app import App
 

@@ -111,6 +111,11 @@ def _contact(row: ContactRow) -> Contact:
         channel=Channel(row.channel) if row.channel else None,
         address=row.address,
         email=row.email,
+        external_id=row.external_id,
+        telegram_username=row.telegram_username,
+        telegram_id=row.telegram_id,
+        tickets=row.tickets or 0,
+        last_ticket_at=row.last_ticket_at,
     )
 
 
@@ -123,6 +128,11 @@ def _contact_values(contact: Contact) -> dict[str, Any]:
         "channel": contact.channel.value if contact.channel else None,
         "address": contact.address,
         "email": contact.email,
+        "external_id": contact.external_id,
+        "telegram_username": contact.telegram_username,
+        "telegram_id": contact.telegram_id,
+        "tickets": contact.tickets,
+        "last_ticket_at": contact.last_ticket_at,
     }
 
 
@@ -858,6 +868,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.outbox = SqlOutboxRepository(session)
         self.inbound = SqlInboundRepository(session)
         self.invites = SqlInviteRepository(session)
+        from storage.census import SqlCensusRepository  # it builds on this module's mappers
+
+        self.census = SqlCensusRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

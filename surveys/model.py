@@ -133,6 +133,13 @@ class Contact:
     channel: Channel | None = None
     address: str | None = None
     email: str | None = None
+    # Census: the client's id for the person, Telegram hints matched when they open a census
+    # link, and tickets raised (the last one decides whether a census asks them).
+    external_id: str | None = None
+    telegram_username: str | None = None
+    telegram_id: str | None = None
+    tickets: int = 0
+    last_ticket_at: datetime | None = None
 
     @property
     def reachable_at(self) -> Address | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from surveys.model import (
     Account,
@@ -26,6 +26,9 @@ from surveys.model import (
     Schedule,
     Staff,
 )
+
+if TYPE_CHECKING:
+    from surveys.census import CensusStore
 
 
 class Clock(Protocol):
@@ -229,6 +232,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     inbound: InboundRepository
     invites: InviteRepository
+    census: CensusStore
 
     async def commit(self) -> None: ...
 
