@@ -254,8 +254,8 @@ CATALOG.update(
             Language.RU: "Команды сотрудника:",
         },
         "round_levels": {
-            Language.EN: "Rounds ask stakeholders (people who decide on the work); contacts invited as user are not asked — a census of users is a separate feature.",
-            Language.RU: "Опросы задают вопросы stakeholder-контактам (тем, кто принимает решения по работе); контакты уровня user не опрашиваются — опрос пользователей будет отдельной функцией.",
+            Language.EN: "Rounds ask stakeholders (people who decide on the work); users (people who raised tickets) are asked by a census: /round <account> census.",
+            Language.RU: "Опросы задают вопросы stakeholder-контактам (тем, кто принимает решения по работе); пользователей (тех, кто оставлял обращения) опрашивает перепись: /round <аккаунт> census.",
         },
         "button_stale": {
             Language.EN: "This button belongs to an earlier question.",

@@ -1,0 +1,93 @@
+"""The census's staff commands: `/round <account> census [period]` and
+`/census <account> [pause|resume|cancel|link|revoke]`, run from the one command table."""
+
+from __future__ import annotations
+
+from surveys.census import Census, CensusState
+from surveys.model import Address, Staff
+from surveys.staff import READERS, WRITERS, Output, StaffCommands, StaffError
+from surveys.texts import t
+
+ACTIONS = {
+    "pause": CensusState.PAUSED,
+    "resume": CensusState.RUNNING,
+    "cancel": CensusState.CANCELLED,
+}
+
+
+def census_of(commands: StaffCommands) -> Census:
+    return Census(commands.service)
+
+
+async def start_census(
+    commands: StaffCommands, actor: Staff, account_ref: str, period: str | None,
+    starter: Address | None,
+) -> Output:  # fmt: skip
+    commands.require(actor, WRITERS, actor.language)
+    lang = actor.language
+    async with commands.uow() as uow:
+        account = await commands._account(uow, account_ref, lang)
+    try:
+        round_, run, created = await census_of(commands).start(account.id, period, starter)
+    except ValueError:
+        raise StaffError(t("census_bad_period", lang)) from None
+    if not created:
+        return Output([t("census_exists", lang, title=round_.title, account=account.name)])
+    return Output(
+        [
+            t(
+                "census_started",
+                lang,
+                title=round_.title,
+                account=account.name,
+                since=run.since.date().isoformat(),
+                until=run.until.date().isoformat(),
+            )
+        ]
+    )
+
+
+async def census_command(
+    commands: StaffCommands, actor: Staff, account_ref: str, action: str | None
+) -> Output:
+    roles = READERS if action is None else WRITERS
+    commands.require(actor, roles, actor.language)
+    lang = actor.language
+    async with commands.uow() as uow:
+        account = await commands._account(uow, account_ref, lang, actor)
+    census = census_of(commands)
+    if action == "link":
+        token = await census.create_link(account.id)
+        return Output([t("census_link", lang, account=account.name, link="")], link_token=token)
+    if action == "revoke":
+        count = await census.revoke_links(account.id)
+        return Output([t("census_links_revoked", lang, account=account.name, count=count)])
+    if action is not None:
+        if action not in ACTIONS:
+            raise ValueError(action)
+        await census.set_state(account.id, ACTIONS[action])
+    found = await census.progress(account.id)
+    if found is None:
+        return Output([t("census_none", lang, account=account.name)])
+    round_, progress = found
+    return Output([progress.render(lang, account.name, round_.title)])
+
+
+async def census_status_line(commands: StaffCommands, actor: Staff, account_ref: str) -> str | None:
+    """The users' line under /status: the latest census, apart from the stakeholders' round."""
+    async with commands.uow() as uow:
+        account = await commands._account(uow, account_ref, actor.language, actor)
+    found = await census_of(commands).progress(account.id)
+    if found is None:
+        return None
+    round_, p = found
+    rate = round(100 * p.answered / p.reached) if p.reached else 0
+    return t(
+        "census_users_line",
+        actor.language,
+        title=round_.title,
+        population=p.population,
+        reached=p.reached,
+        answered=p.answered,
+        rate=rate,
+    )
