@@ -26,6 +26,7 @@ from surveys.model import (
     ContactLevel,
     ContactStatus,
     Language,
+    OutgoingMessage,
     Round,
 )
 from surveys.onboarding import RedeemResult, RedeemStatus, new_token, token_hash
@@ -248,11 +249,29 @@ class Census:
         username: str | None,
         name: str,
         hint: Language,
+        reply_key: str | None = None,
     ) -> RedeemResult:
         """Bind whoever opened the account's census link as a user-level contact.
 
         An imported row with their Telegram id or username becomes theirs; otherwise they
-        are added unlisted. A census open right now starts their conversation at once."""
+        are added unlisted. A census open right now starts their conversation at once.
+        With ``reply_key`` the answer is recorded in the outbox here, in the same
+        transaction and so before the census's first question; else the caller sends it."""
+        result = await self._open_link(payload, chat, telegram_id, username, name, hint, reply_key)
+        if reply_key and result.status is not RedeemStatus.BOUND:
+            await self.service.notify(chat, result.text, result.language, reply_key)
+        return result
+
+    async def _open_link(
+        self,
+        payload: str,
+        chat: Address,
+        telegram_id: str,
+        username: str | None,
+        name: str,
+        hint: Language,
+        reply_key: str | None,
+    ) -> RedeemResult:
         now = self.clock.now()
         lang = hint
         token = payload.removeprefix(LINK_PREFIX)
@@ -295,9 +314,14 @@ class Census:
                         telegram_id=telegram_id,
                     )
                 )
+            text = t("welcome", lang, name=contact.name, company=self.service.policy.company)
+            if reply_key:
+                await uow.outbox.enqueue(
+                    OutgoingMessage(chat, "notice", {"text": text, "lang": lang.value},
+                                    reply_key, contact_id=contact.id, next_attempt_at=now)
+                )  # fmt: skip
             started = await self._join_open_census(uow, account, contact, now)
             await uow.commit()
-        text = t("welcome", lang, name=contact.name, company=self.service.policy.company)
         log.info("census link bound contact %s of account %s (census started: %s)",
                  contact.id, account.id, started)  # fmt: skip
         return RedeemResult(RedeemStatus.BOUND, lang, text)
