@@ -15,6 +15,7 @@ violations: a well-behaved bot may meet them and must handle them.
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import json
 import os
@@ -784,6 +785,26 @@ class FakeTelegramAPI:
         key = None if chat_id is None else _chat_key(chat_id)
         self._failures.append(_Failure(method, error_code, description, retry_after, times, key))
 
+    def limit_rate(self, per_second: float) -> None:
+        """Enforce a send limit like Telegram's: a sendMessage past ``per_second`` in any
+        one-second window is answered 429 with retry_after (counted in ``rate_refusals``)."""
+        self._rate = per_second
+        self._recent_sends: collections.deque[float] = collections.deque()
+        self.rate_refusals = 0
+
+    def _over_rate(self, method: str) -> JsonDict | None:
+        if getattr(self, "_rate", None) is None or method != "sendMessage":
+            return None
+        now = time.monotonic()
+        while self._recent_sends and self._recent_sends[0] <= now - 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self._rate:
+            self.rate_refusals += 1
+            return {"ok": False, "error_code": 429, "parameters": {"retry_after": 1},
+                    "description": "Too Many Requests: retry after 1"}  # fmt: skip
+        self._recent_sends.append(now)
+        return None
+
     def _take_failure(self, method: str, params: JsonDict) -> JsonDict | None:
         for failure in self._failures:
             if failure.method.lower() != method.lower():
@@ -1205,7 +1226,7 @@ class FakeTelegramAPI:
         if problems:
             body = self._violation(name, *problems)
             return self._answer(name, decoded, files, 400, body)
-        injected = self._take_failure(name, decoded)
+        injected = self._take_failure(name, decoded) or self._over_rate(name)
         if injected is not None:
             return self._answer(name, decoded, files, int(injected["error_code"]), injected)
         try:
