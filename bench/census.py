@@ -57,12 +57,18 @@ async def seed_census(url: str, contacts: int) -> None:
         await app.close()
 
 
-async def fanout(db: str, contacts: int, rate: float) -> dict[str, object]:
+async def fanout(db: str, contacts: int, rate: float, backlog: int) -> dict[str, object]:
     tmp = Path(tempfile.mkdtemp(prefix="candor-census-"))
     async with FakeTelegramAPI() as fake, database(db, tmp) as url:
         fake.limit_rate(rate)
         await seed_census(url, contacts)
-        env = candor_env(fake, url, CANDOR_TELEGRAM_RATE=str(rate), CANDOR_DELIVERY_CONCURRENCY="8")
+        env = candor_env(
+            fake,
+            url,
+            CANDOR_TELEGRAM_RATE=str(rate),
+            CANDOR_DELIVERY_CONCURRENCY="8",
+            CANDOR_CENSUS_BACKLOG=str(backlog),
+        )
         proc = Candor(0, env, tmp, None)
         await proc.start()
         expected = 2 * contacts  # the invitation and the first question
@@ -150,13 +156,14 @@ def main() -> None:
     f = sub.add_parser("fanout")
     f.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
     f.add_argument("--contacts", type=int, default=1000)
-    f.add_argument("--rate", type=float, default=100.0)
+    f.add_argument("--rate", type=float, default=50.0)
+    f.add_argument("--backlog", type=int, default=100, help="CANDOR_CENSUS_BACKLOG")
     i = sub.add_parser("import")
     i.add_argument("--rows", type=int, default=100_000)
     i.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.what == "fanout":
-        report = asyncio.run(fanout(args.db, args.contacts, args.rate))
+        report = asyncio.run(fanout(args.db, args.contacts, args.rate, args.backlog))
     elif args.in_process:
         report = asyncio.run(import_once(args.rows))
     else:

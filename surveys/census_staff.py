@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from surveys.census import Census, CensusState
-from surveys.model import Address, Staff
+from surveys.contact_import import MAX_BYTES, ContactImport, ImportError_
+from surveys.model import Address, Language, Staff
 from surveys.staff import READERS, WRITERS, Output, StaffCommands, StaffError
 from surveys.texts import t
 
@@ -91,3 +94,32 @@ async def census_status_line(commands: StaffCommands, actor: Staff, account_ref:
         answered=p.answered,
         rate=rate,
     )
+
+
+async def import_from_chat(
+    commands: StaffCommands, actor: Staff | None, words: list[str], path: Path | None,
+    size: int | None, max_bytes: int = MAX_BYTES,
+) -> Output:  # fmt: skip
+    """A file sent to the bot with the caption `import <account> [confirm]`: a preview, or
+    (with confirm) the import. ``path`` is None until the size is known to be acceptable:
+    the adapter downloads only after this says yes (see ``import_allowed``)."""
+    staff = commands.require(actor, WRITERS, actor.language if actor else Language.EN)
+    lang = staff.language
+    if len(words) < 2 or len(words) > 3 or (len(words) == 3 and words[2].lower() != "confirm"):
+        return Output([t("import_usage", lang)])
+    if path is None or (size is not None and size > max_bytes):
+        return Output([ImportError_("import_too_big", size=f"{(size or 0) / 1e6:.1f}",
+                                    limit=f"{max_bytes / 1e6:.0f}").text(lang)])  # fmt: skip
+    write = len(words) == 3
+    try:
+        name, preview = await ContactImport(commands.uow, commands.clock, max_bytes).run(
+            words[1], path, write=write
+        )
+    except ImportError_ as exc:
+        return Output([exc.text(lang)])
+    except LookupError:
+        raise StaffError(t("import_usage", lang)) from None
+    lines = [preview.render(lang, name)]
+    if not write:
+        lines.append(t("import_confirm", lang, account=name))
+    return Output(lines)

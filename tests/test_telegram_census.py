@@ -46,3 +46,40 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
     assert "withdrawn" in tg.texts(STRANGER)[-1]
     await tg.process(api.text_message(STRANGER, "/start census_unknown", first_name="Sam"))
     assert "not valid" in tg.texts(STRANGER)[-1].lower()
+
+
+CSV = (
+    "Имя;E-mail;Telegram;Уровень;Обращений\n"
+    "Анна;anna@example.ru;@anna_s;пользователь;2\n"
+    "Борис;not-an-email;;пользователь;1\n"
+).encode("cp1251")
+
+
+async def test_a_staff_member_imports_a_file_from_chat_preview_then_confirm(
+    tg: TelegramHarness,
+) -> None:
+    api = tg.api
+    admin = {"user_id": ADMIN_ID}
+    await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+    upload = {"file_name": "people.csv", "mime_type": "text/csv", "content": CSV}
+    await tg.process(api.document_message(ADMIN_ID, caption="import Globex", **upload, **admin))
+    preview = tg.texts(ADMIN_ID)[-1]
+    assert "nothing written yet" in preview and "new 1" in preview and "invalid 1" in preview
+    assert "row 3: invalid e-mail" in preview and "import Globex confirm" in preview
+
+    await tg.process(
+        api.document_message(ADMIN_ID, caption="import Globex confirm", **upload, **admin)
+    )
+    assert "Imported into Globex: new 1" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(
+        api.document_message(ADMIN_ID, caption="import Globex confirm", **upload, **admin)
+    )
+    assert "new 0, updated 0, unchanged 1" in tg.texts(ADMIN_ID)[-1]
+
+    await tg.process(api.document_message(ADMIN_ID, caption="import", **upload, **admin))
+    assert "caption: import <account>" in tg.texts(ADMIN_ID)[-1]
+    # Not staff: the file is not even downloaded, and the answer says it is for staff.
+    downloads = len(api.calls_to("getFile"))
+    await tg.process(api.document_message(STRANGER, caption="import Globex", **upload))
+    assert "staff" in tg.texts(STRANGER)[-1].lower()
+    assert len(api.calls_to("getFile")) == downloads

@@ -699,12 +699,14 @@ class FakeTelegramAPI:
         self._file_count = 0
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._webhook: JsonDict = {}
+        self._file_content: dict[str, bytes] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
         app = web.Application(client_max_size=_MAX_UPLOAD)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -1139,8 +1141,13 @@ class FakeTelegramAPI:
         first_name: str = "Anna",
         language_code: str = "en",
         chat_type: str = "private",
+        content: bytes | None = None,
     ) -> JsonDict:
+        """A document message; with ``content`` the bot can getFile and download it."""
         document = {**self._new_file(), "file_name": file_name, "mime_type": mime_type}
+        if content is not None:
+            self._file_content[document["file_id"]] = content
+            document["file_size"] = len(content)
         return self._media_message(
             chat_id,
             {"document": document, "caption": caption},
@@ -1291,6 +1298,7 @@ class FakeTelegramAPI:
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
+            "getFile": self._get_file,
         }.get(method)
         if handler is not None:
             return handler(params)
@@ -1302,6 +1310,20 @@ class FakeTelegramAPI:
                 params, {"caption": caption, "caption_entities": entities}
             )
         return True
+
+    def _get_file(self, params: JsonDict) -> JsonDict:
+        file_id = str(params["file_id"])
+        if file_id not in self._file_content:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                "file_size": len(self._file_content[file_id]),
+                "file_path": f"documents/{file_id}"}  # fmt: skip
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["path"].removeprefix("documents/")
+        if request.match_info["token"] != self.token or file_id not in self._file_content:
+            return web.Response(status=404)
+        return web.Response(body=self._file_content[file_id])
 
     def _get_me(self, params: JsonDict) -> JsonDict:
         return {
