@@ -48,8 +48,15 @@ def add_parsers(subparsers: Any) -> None:
     export.add_argument("--account", required=True)
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
 
-    census = subparsers.add_parser("census", help="census links of an account")
-    census.add_argument("action", choices=["link", "revoke"])
+    census = subparsers.add_parser(
+        "census",
+        help="census links of an account; bind its contacts on Slack by e-mail",
+        description="link: a new account-wide census link for Telegram; revoke: withdraw "
+        "them all; slack-bind: find the account's contacts that have an e-mail but no chat "
+        "in the Slack workspace (users.lookupByEmail, within its rate tier) and bind them. "
+        "slack-bind may be stopped and run again: it carries on with those still unbound.",
+    )
+    census.add_argument("action", choices=["link", "revoke", "slack-bind"])
     census.add_argument("--account", required=True)
 
 
@@ -77,6 +84,8 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.st
         if account is None:
             print(f"candor: no account {args.account!r}", file=sys.stderr)
             return EXIT_INPUT
+        if args.command == "census" and args.action == "slack-bind":
+            return await _slack_bind(settings, uow, clock, account.id, out)
         bot = settings.telegram_bot_username.lstrip("@")
         if not bot:
             print("candor: set CANDOR_TELEGRAM_BOT_USERNAME to build t.me links", file=sys.stderr)
@@ -110,3 +119,30 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.st
         return 0
     finally:
         await engine.dispose()
+
+
+async def _slack_bind(
+    settings: Settings, uow: SqlUnitOfWorkFactory, clock: SystemClock, account_id: int,
+    out: TextIO,
+) -> int:  # fmt: skip
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.slack.directory import SlackDirectory
+    from surveys.census import BindReport
+    from surveys.model import Channel
+
+    if not settings.slack_bot_token:
+        print("candor: set SLACK_BOT_TOKEN to look people up on Slack", file=sys.stderr)
+        return EXIT_INPUT
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    census = Census(SurveyService(uow, clock, make_analyser("baseline")))  # type: ignore[arg-type]
+
+    async def progress(report: BindReport) -> None:
+        print(f"{report.tried}/{report.total} looked up: {report.bound} bound, "
+              f"{report.not_found} not in the workspace", file=out, flush=True)  # fmt: skip
+
+    report = await census.bind_by_email(account_id, SlackDirectory(client), Channel.SLACK, progress)
+    print(f"done: {report.bound} bound, {report.not_found} not in the workspace", file=out)
+    return 0

@@ -268,6 +268,33 @@ class SqlCensusRepository:
             literal("conv:") + cast(ConversationRow.id, String) + literal(":start:0")
         )
 
+    def _unbound_with_email(self, account_id: int) -> Any:
+        return and_(
+            ContactRow.account_id == account_id,
+            ContactRow.channel.is_(None),
+            ContactRow.email.is_not(None),
+            ContactRow.status != ContactStatus.OPTED_OUT.value,
+        )
+
+    async def unbound_with_email(self, account_id: int, after_id: int, limit: int) -> list[Contact]:
+        rows = await self.session.scalars(
+            select(ContactRow)
+            .where(self._unbound_with_email(account_id), ContactRow.id > after_id)
+            .order_by(ContactRow.id)
+            .limit(limit)
+        )
+        return [_contact(r) for r in rows]
+
+    async def count_unbound_with_email(self, account_id: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(ContactRow)
+                .where(self._unbound_with_email(account_id))
+            )
+            or 0
+        )
+
     async def backlog(self, round_id: int) -> int:
         """First messages of the round still waiting for delivery."""
         return int(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -22,6 +23,7 @@ from surveys.contact_import import ImportStore
 from surveys.model import (
     Account,
     Address,
+    Channel,
     Contact,
     ContactLevel,
     ContactStatus,
@@ -90,6 +92,20 @@ class CensusProgress:
                  unreachable=self.unreachable, answered=self.answered, rate=rate)  # fmt: skip
 
 
+class Directory(Protocol):
+    """A platform's member directory (Slack: users.lookupByEmail), paced by its adapter."""
+
+    async def user_by_email(self, email: str) -> str | None: ...
+
+
+@dataclass(slots=True)
+class BindReport:
+    tried: int = 0
+    bound: int = 0
+    not_found: int = 0
+    total: int = 0
+
+
 class CensusStore(ImportStore, Protocol):
     async def find_user(
         self, account_id: int, email: str | None, external_id: str | None
@@ -110,6 +126,10 @@ class CensusStore(ImportStore, Protocol):
     async def runs(self, state: CensusState) -> list[CensusRun]: ...
     async def set_state(self, run_id: int, state: CensusState) -> None: ...
     async def uninvited(self, run: CensusRun, limit: int) -> list[Contact]: ...
+    async def unbound_with_email(
+        self, account_id: int, after_id: int, limit: int
+    ) -> list[Contact]: ...
+    async def count_unbound_with_email(self, account_id: int) -> int: ...
     async def backlog(self, round_id: int) -> int: ...
     async def progress(self, run: CensusRun) -> CensusProgress: ...
 
@@ -342,6 +362,51 @@ class Census:
                 return False
         await self.service.invite(uow, account, round_, contact)
         return True
+
+    # --- Slack: binding by e-mail ----------------------------------------------------------
+
+    async def bind_by_email(
+        self,
+        account_id: int,
+        directory: Directory,
+        channel: Channel,
+        progress: Callable[[BindReport], Awaitable[None]] | None = None,
+        page: int = 50,
+    ) -> BindReport:
+        """Bind the account's contacts that have an e-mail but no chat, one lookup each.
+
+        Every binding is committed as it is found, so after a restart a new run asks only
+        for those still unbound (members not found are asked again: they may have joined)."""
+        report = BindReport()
+        after = 0
+        async with self.uow() as uow:
+            report.total = await uow.census.count_unbound_with_email(account_id)
+        while True:
+            async with self.uow() as uow:
+                batch = await uow.census.unbound_with_email(account_id, after, page)
+            if not batch:
+                break
+            for contact in batch:
+                after = contact.id
+                report.tried += 1
+                assert contact.email is not None
+                user_id = await directory.user_by_email(contact.email)
+                if user_id is None:
+                    report.not_found += 1
+                    continue
+                async with self.uow() as uow:
+                    holder = await uow.contacts.by_address(Address(channel, user_id))
+                    if holder is not None:  # already someone's contact: leave both alone
+                        report.not_found += 1
+                        continue
+                    contact.channel, contact.address = channel, user_id
+                    contact.status = ContactStatus.ACTIVE
+                    await uow.contacts.update(contact)
+                    await uow.commit()
+                report.bound += 1
+            if progress is not None:
+                await progress(report)
+        return report
 
     # --- tickets --------------------------------------------------------------------------
 
