@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--lang", choices=[lang.value for lang in Language], help="language of the demo"
     )
+    demo.add_argument(
+        "--census",
+        action="store_true",
+        help="a small census instead: the sample CSV imported, you join by the census link",
+    )
 
     sentiment_cli.add_parser(commands)
     census_cli.add_parsers(commands)
@@ -125,8 +130,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         lang = Language(args.lang) if args.lang else settings.default_language
         return await run_demo(
-            settings, sys.stdin, sys.stdout, lang=lang, interactive=sys.stdin.isatty()
-        )
+            settings, sys.stdin, sys.stdout, lang=lang, interactive=sys.stdin.isatty(),
+            census=args.census,
+        )  # fmt: skip
     # run
     if args.console:
         from bot.console.run import run_console
