@@ -149,7 +149,9 @@ def census_window(period: str | None, now: datetime) -> tuple[str, str, datetime
         until = datetime(year + (half == 2), 7 if half == 1 else 1, 1, tzinfo=UTC)
         return f"census-{year}-H{half}", f"Census {year}-H{half}", since, until
     half = 1 if now.month <= 6 else 2
-    return f"census-{now.year}-H{half}", f"Census {now.year}-H{half}", now - CENSUS_LOOKBACK, now
+    # Up to the end of today: a ticket recorded this very morning counts.
+    until = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    return f"census-{now.year}-H{half}", f"Census {now.year}-H{half}", now - CENSUS_LOOKBACK, until
 
 
 @dataclass(frozen=True, slots=True)
