@@ -134,7 +134,6 @@ class SqlCensusRepository:
                         ticket_id=ticket_id,
                         contact_id=contact_id,
                         raised_at=raised_at,
-                        recorded_at=raised_at,
                     )
                 )
                 await self.session.flush()
