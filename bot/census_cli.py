@@ -60,7 +60,8 @@ def add_parsers(subparsers: Any) -> None:
     census.add_argument("--account", required=True)
 
 
-async def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
+async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     engine = create_engine(settings.database_url)
     try:
         await migrate.upgrade(engine)
