@@ -319,8 +319,12 @@ class SqlCensusRepository:
         )
 
     async def progress(self, run: CensusRun) -> CensusProgress:
+        # Those with a ticket in the window, and anyone who joined by the census link since.
+        asked = exists().where(
+            ConversationRow.round_id == run.round_id, ConversationRow.contact_id == ContactRow.id
+        )
         population = await self.session.scalar(
-            select(func.count()).select_from(ContactRow).where(self._population(run))
+            select(func.count()).select_from(ContactRow).where(or_(self._population(run), asked))
         )
         in_round = ConversationRow.round_id == run.round_id
         invited = await self.session.scalar(

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from surveys.census import Census, CensusState
 from surveys.contact_import import MAX_BYTES, ContactImport, ImportError_
-from surveys.model import Address, Language, Staff
+from surveys.model import Address, Language, SentimentLabel, Staff
+from surveys.questions import QUESTION_KEYS
 from surveys.staff import READERS, WRITERS, Output, StaffCommands, StaffError
 from surveys.texts import t
 
@@ -73,7 +74,22 @@ async def census_command(
     if found is None:
         return Output([t("census_none", lang, account=account.name)])
     round_, progress = found
-    return Output([progress.render(lang, account.name, round_.title)])
+    lines = [progress.render(lang, account.name, round_.title)]
+    if shares := await negative_shares(commands, round_.id, lang):
+        lines.append(shares)
+    return Output(lines)
+
+
+async def negative_shares(commands: StaffCommands, round_id: int, lang: Language) -> str | None:
+    """Per question, the share of the census's answers read as negative; None before any."""
+    summary = await commands.service.round_summary(round_id)
+    parts = []
+    for key in QUESTION_KEYS:
+        labels = [r.cells[key].label for r in summary.rows if key in r.cells]
+        if labels:
+            negative = sum(label is SentimentLabel.NEGATIVE for label in labels)
+            parts.append(f"{t(f'label.{key}', lang)} {round(100 * negative / len(labels))}%")
+    return t("census_negative", lang, shares=", ".join(parts)) if parts else None
 
 
 async def census_status_line(commands: StaffCommands, actor: Staff, account_ref: str) -> str | None:
@@ -85,7 +101,7 @@ async def census_status_line(commands: StaffCommands, actor: Staff, account_ref:
         return None
     round_, p = found
     rate = round(100 * p.answered / p.reached) if p.reached else 0
-    return t(
+    line = t(
         "census_users_line",
         actor.language,
         title=round_.title,
@@ -94,6 +110,8 @@ async def census_status_line(commands: StaffCommands, actor: Staff, account_ref:
         answered=p.answered,
         rate=rate,
     )
+    shares = await negative_shares(commands, round_.id, actor.language)
+    return f"{line} {shares}" if shares else line
 
 
 async def import_from_chat(

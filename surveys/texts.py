@@ -355,6 +355,10 @@ CATALOG.update(
             Language.EN: "This link has been withdrawn. Ask your contact at the company for a new one.",
             Language.RU: "Эта ссылка отозвана. Попросите новую у вашего контакта в компании.",
         },
+        "census_negative": {
+            Language.EN: "Negative share per question: {shares}.",
+            Language.RU: "Доля негативных ответов по вопросам: {shares}.",
+        },
         "census_users_line": {
             Language.EN: "Users: {title} — population {population}, reached {reached}, answered {answered} ({rate}%).",
             Language.RU: "Пользователи: {title} — всего {population}, доставлено {reached}, ответили {answered} ({rate}%).",

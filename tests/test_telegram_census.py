@@ -39,6 +39,12 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
     assert "(sending)" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(ADMIN_ID, "/status Globex", **admin))
     assert "Users: Census" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(USER, "Terrible, nothing works and nobody answers"))
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex", **admin))
+    progress = tg.texts(ADMIN_ID)[-1]
+    assert "answered 1" in progress and "Negative share per question: outcome 100%" in progress
+    await tg.process(api.text_message(ADMIN_ID, "/status Globex", **admin))
+    assert "answered 1 (100%). Negative share per question: outcome 100%" in tg.texts(ADMIN_ID)[-1]
 
     await tg.process(api.text_message(ADMIN_ID, "/census Globex revoke", **admin))
     assert "revoked: 1" in tg.texts(ADMIN_ID)[-1]
