@@ -197,6 +197,12 @@ class App:
 
     async def tick(self) -> None:
         try:
+            censuses = await Census(self.service).open_due()
+            if censuses:
+                log.info("tick: censuses opened: %s", ", ".join(censuses))
+        except Exception:
+            log.exception("scheduled census check failed; the next tick retries")
+        try:
             report = await self.service.tick()
         except Exception:
             log.exception("scheduled tick failed; the next one retries")

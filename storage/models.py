@@ -96,6 +96,7 @@ class AccountRow(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     question_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    census_schedule: Mapped[str | None] = mapped_column(String(20))
 
 
 class ContactRow(Base):

@@ -86,6 +86,7 @@ def _account(row: AccountRow) -> Account:
         language=Language(row.language),
         timezone=row.timezone,
         question_overrides=dict(row.question_overrides or {}),
+        census_schedule=row.census_schedule,
     )
 
 
@@ -97,6 +98,7 @@ def _account_values(account: Account) -> dict[str, Any]:
         "language": account.language.value,
         "timezone": account.timezone,
         "question_overrides": account.question_overrides,
+        "census_schedule": account.census_schedule,
     }
 
 

@@ -195,6 +195,29 @@ class Census:
             await uow.commit()
         return round_, run, created
 
+    async def set_schedule(self, account_id: int, cadence: str | None) -> None:
+        """Schedule the account's census (``half_yearly``), or stop scheduling it (None)."""
+        async with self.uow() as uow:
+            account = await uow.accounts.get(account_id)
+            if account is None:
+                raise LookupError(account_id)
+            account.census_schedule = cadence
+            await uow.accounts.update(account)
+            await uow.commit()
+
+    async def open_due(self) -> list[str]:
+        """Start each scheduled census of the half year just ended, once (after downtime too)."""
+        now = self.clock.now()
+        year, half = (now.year - 1, 2) if now.month <= 6 else (now.year, 1)
+        started = []
+        async with self.uow() as uow:
+            accounts = [a for a in await uow.accounts.list() if a.census_schedule]
+        for account in accounts:
+            round_, _, created = await self.start(account.id, f"{year}-H{half}", None)
+            if created:
+                started.append(f"{account.name}: {round_.title}")
+        return started
+
     async def set_state(self, account_id: int, wanted: CensusState) -> CensusRun | None:
         """Pause, resume (RUNNING) or cancel the account's latest census; None if none."""
         async with self.uow() as uow:

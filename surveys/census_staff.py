@@ -60,6 +60,10 @@ async def census_command(
     async with commands.uow() as uow:
         account = await commands._account(uow, account_ref, lang, actor)
     census = census_of(commands)
+    if action in ("schedule", "unschedule"):
+        await census.set_schedule(account.id, "half_yearly" if action == "schedule" else None)
+        key = "census_scheduled" if action == "schedule" else "census_unscheduled"
+        return Output([t(key, lang, account=account.name)])
     if action == "link":
         token = await census.create_link(account.id)
         return Output([t("census_link", lang, account=account.name, link="")], link_token=token)

@@ -309,8 +309,8 @@ TABLE: dict[str, StaffCommand] = {
             "census",
             READERS,
             (
-                "<account> [pause|resume|cancel|link|revoke]",
-                "<аккаунт> [pause|resume|cancel|link|revoke]",
+                "<account> [pause|resume|cancel|link|revoke|schedule|unschedule]",
+                "<аккаунт> [pause|resume|cancel|link|revoke|schedule|unschedule]",
             ),
             ("Census progress and control", "Ход и управление переписью"),
             _census,

@@ -120,6 +120,8 @@ class Account:
     timezone: str = "UTC"
     # Per-account question wording: {"outcome": {"ru": "...", "en": "..."}, ...}
     question_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    # "half_yearly": a census of the users opens by itself for each past half year.
+    census_schedule: str | None = None
 
 
 @dataclass(slots=True)

@@ -355,6 +355,14 @@ CATALOG.update(
             Language.EN: "This link has been withdrawn. Ask your contact at the company for a new one.",
             Language.RU: "Эта ссылка отозвана. Попросите новую у вашего контакта в компании.",
         },
+        "census_scheduled": {
+            Language.EN: "A census of {account}'s users now opens by itself each half year (in January and July, for the half year just ended).",
+            Language.RU: "Перепись пользователей {account} теперь открывается сама каждые полгода (в январе и июле, за прошедшее полугодие).",
+        },
+        "census_unscheduled": {
+            Language.EN: "The census of {account} is no longer scheduled.",
+            Language.RU: "Перепись {account} больше не запланирована.",
+        },
         "census_negative": {
             Language.EN: "Negative share per question: {shares}.",
             Language.RU: "Доля негативных ответов по вопросам: {shares}.",

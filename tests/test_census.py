@@ -276,3 +276,20 @@ def test_census_window_reads_half_years() -> None:
     key, title, since, until = census_window("2026-h2", FakeClock().now())
     assert (key, title) == ("census-2026-H2", "Census 2026-H2")
     assert (since.year, since.month, until.year, until.month) == (2026, 7, 2027, 1)
+
+
+async def test_a_scheduled_census_opens_once_for_the_half_year_just_ended(
+    service: SurveyService, world: World, uow: SqlUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    census = Census(service)
+    assert await census.open_due() == []  # nothing scheduled
+    await census.set_schedule(world.account.id, "half_yearly")
+    year, half = (clock.now().year - 1, 2) if clock.now().month <= 6 else (clock.now().year, 1)
+    assert await census.open_due() == [f"Globex: Census {year}-H{half}"]
+    assert await census.open_due() == []  # once, however often the tick runs
+    async with uow() as u:
+        rounds = await u.rounds.for_account(world.account.id)
+    assert [r.audience for r in rounds] == ["user"]
+    await census.set_schedule(world.account.id, None)
+    clock.advance(timedelta(days=200))
+    assert await census.open_due() == []

@@ -1,4 +1,4 @@
-"""census: contacts' external ids and tickets, tickets, census links and fan-out runs
+"""census: accounts' census schedule, contacts' external ids and tickets, tickets, census links and fan-out runs
 
 Revision ID: 0007
 Revises: 0003
@@ -18,6 +18,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("census_schedule", sa.String(length=20), nullable=True))
+
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("external_id", sa.String(length=128), nullable=True))
         batch_op.add_column(sa.Column("telegram_username", sa.String(length=64), nullable=True))
@@ -98,3 +101,5 @@ def downgrade() -> None:
         batch_op.drop_column("telegram_id")
         batch_op.drop_column("telegram_username")
         batch_op.drop_column("external_id")
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_column("census_schedule")
