@@ -22,6 +22,7 @@ from storage.db import create_engine, session_factory
 from storage.inbox import InboxStore
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.alerts import AlertPolicy
+from surveys.census import Census
 from surveys.digest import DigestPolicy
 from surveys.escalation import EscalationPolicy
 from surveys.model import Channel, Sentiment
@@ -182,7 +183,26 @@ class App:
         # the dead one may have sent to a chat a moment ago.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(end.wait(), HANDOVER_PAUSE)
-        await self.delivery.run_forever(self.settings.delivery_poll_seconds, end)
+        # The census fan-out feeds the outbox only as fast as delivery drains it, so it runs
+        # beside delivery, in the one delivering process.
+        fan_out = asyncio.create_task(self._census_loop(end))
+        try:
+            await self.delivery.run_forever(self.settings.delivery_poll_seconds, end)
+        finally:
+            fan_out.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fan_out
+
+    async def _census_loop(self, end: asyncio.Event) -> None:
+        census = Census(self.service)
+        while not end.is_set():
+            try:
+                if await census.fan_out(self.settings.census_backlog):
+                    self.delivery.wake.set()
+            except Exception:
+                log.exception("census fan-out failed; the next pass retries")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(end.wait(), self.settings.delivery_poll_seconds)
 
     async def _want_tick(self) -> None:
         self.tick_wanted.set()
@@ -196,6 +216,12 @@ class App:
             await self.tick()
 
     async def tick(self) -> None:
+        try:
+            censuses = await Census(self.service).open_due()
+            if censuses:
+                log.info("tick: censuses opened: %s", ", ".join(censuses))
+        except Exception:
+            log.exception("scheduled census check failed; the next tick retries")
         try:
             report = await self.service.tick()
         except Exception:

@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot import report_cli, sentiment_cli
+from bot import census_cli, report_cli, sentiment_cli
 from bot.settings import Settings, SettingsError, load_settings
 from surveys.model import Language
 
@@ -60,9 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--lang", choices=[lang.value for lang in Language], help="language of the demo"
     )
+    demo.add_argument(
+        "--census",
+        action="store_true",
+        help="a small census instead: the sample CSV imported, you join by the census link",
+    )
 
     sentiment_cli.add_parser(commands)
     report_cli.add_parser(commands)
+    census_cli.add_parsers(commands)
 
     commands.add_parser(
         "migrate",
@@ -111,6 +117,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "report":
         return await report_cli.run(args, settings)
+    if args.command in ("import", "invites", "census"):
+        return await census_cli.run(args, settings)
     if args.command == "rescore":
         from bot.app import App
 
@@ -126,8 +134,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         lang = Language(args.lang) if args.lang else settings.default_language
         return await run_demo(
-            settings, sys.stdin, sys.stdout, lang=lang, interactive=sys.stdin.isatty()
-        )
+            settings, sys.stdin, sys.stdout, lang=lang, interactive=sys.stdin.isatty(),
+            census=args.census,
+        )  # fmt: skip
     # run
     if args.console:
         from bot.console.run import run_console

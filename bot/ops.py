@@ -1,5 +1,6 @@
 """Operator endpoints: GET /healthz (alive), /readyz (database reachable, migrations
-current) and /metrics (Prometheus text format, prometheus_client)."""
+current), /metrics (Prometheus text format, prometheus_client) and POST /tickets/<account>
+(helpdesk ticket intake, bot/ticket_intake.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
-from bot import metrics
+from bot import metrics, ticket_intake
 from bot.app import App
 from storage import migrate
 from storage.models import AlertRow, OutboxRow
@@ -52,8 +53,10 @@ def ops_app(app: App) -> web.Application:
             log.warning("metrics: database figures unavailable: %s", exc)
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    web_app = web.Application()
+    # Bodies are bounded per route (ticket intake reads at most its own limit).
+    web_app = web.Application(client_max_size=max(app.settings.ticket_max_body, 1024) + 1)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
     web_app.router.add_get("/metrics", scrape)
+    ticket_intake.add_routes(web_app, app)
     return web_app

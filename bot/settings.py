@@ -132,6 +132,18 @@ class Settings(BaseSettings):
     # Operator endpoints /healthz, /readyz and /metrics (Prometheus); off unless a port is set.
     ops_host: str = "127.0.0.1"
     ops_port: int | None = Field(None, ge=1, le=65535)
+    # Census (issue 13). Contact imports larger than this are refused before reading.
+    import_max_bytes: int = Field(16_000_000, ge=1_000, le=1_000_000_000)
+    # First census messages waiting for delivery before the fan-out queues more: pause and
+    # cancel take effect within this many messages.
+    census_backlog: int = Field(100, ge=1, le=10_000)
+    # Ticket intake on the ops server (POST /tickets): a global token for every account,
+    # and/or per-account tokens as JSON {"Account name": "token"}. No token: intake is off.
+    ticket_token: SecretStr | None = None
+    ticket_tokens: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
+    ticket_max_body: int = Field(16_384, ge=256, le=1_048_576)
+    # Telegram bot username (without @) for exported deep links when the bot is not running.
+    telegram_bot_username: str = ""
     log_level: str = "INFO"
     admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     admin_slack_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -193,6 +205,15 @@ class Settings(BaseSettings):
         if duration <= timedelta(0):
             raise ValueError("must be longer than zero")
         return duration
+
+    @field_validator("ticket_tokens", mode="before")
+    @classmethod
+    def _ticket_tokens(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            import json
+
+            return json.loads(value) if value.strip() else {}
+        return value
 
     @field_validator("ops_port", mode="before")
     @classmethod

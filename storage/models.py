@@ -101,11 +101,18 @@ class AccountRow(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     question_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    census_schedule: Mapped[str | None] = mapped_column(String(20))
 
 
 class ContactRow(Base):
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("channel", "address"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "address"),
+        # An import matches rows to contacts by external id, e-mail or Telegram name.
+        Index("ix_contacts_account_external", "account_id", "external_id"),
+        Index("ix_contacts_account_email", "account_id", "email"),
+        Index("ix_contacts_account_tg_username", "account_id", "telegram_username"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(
@@ -118,6 +125,62 @@ class ContactRow(Base):
     channel: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(String(128))
     email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Census (issue 13): the client's own id for the person, how to recognise them when they
+    # open a census link, and when they last raised a ticket (who a census asks).
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    telegram_username: Mapped[str | None] = mapped_column(String(64))
+    telegram_id: Mapped[str | None] = mapped_column(String(32))
+    tickets: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_ticket_at: Mapped[datetime | None] = mapped_column()
+
+
+class TicketRow(Base):
+    """A ticket a user raised, as a helpdesk reported it: once per (account, ticket id)."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (UniqueConstraint("account_id", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    ticket_id: Mapped[str] = mapped_column(String(200))
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    raised_at: Mapped[datetime] = mapped_column()
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CensusLinkRow(Base):
+    """An account-wide link that binds whoever opens it as a user; only a hash is stored."""
+
+    __tablename__ = "census_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class CensusRunRow(Base):
+    """A census round's fan-out: its state, who started it and the ticket window it asks."""
+
+    __tablename__ = "census_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    since: Mapped[datetime] = mapped_column()
+    until: Mapped[datetime] = mapped_column()
+    starter_channel: Mapped[str | None] = mapped_column(String(20))
+    starter_address: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

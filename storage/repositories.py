@@ -97,6 +97,7 @@ def _account(row: AccountRow) -> Account:
         language=Language(row.language),
         timezone=row.timezone,
         question_overrides=dict(row.question_overrides or {}),
+        census_schedule=row.census_schedule,
     )
 
 
@@ -108,6 +109,7 @@ def _account_values(account: Account) -> dict[str, Any]:
         "language": account.language.value,
         "timezone": account.timezone,
         "question_overrides": account.question_overrides,
+        "census_schedule": account.census_schedule,
     }
 
 
@@ -122,6 +124,11 @@ def _contact(row: ContactRow) -> Contact:
         channel=Channel(row.channel) if row.channel else None,
         address=row.address,
         email=row.email,
+        external_id=row.external_id,
+        telegram_username=row.telegram_username,
+        telegram_id=row.telegram_id,
+        tickets=row.tickets or 0,
+        last_ticket_at=row.last_ticket_at,
     )
 
 
@@ -134,6 +141,11 @@ def _contact_values(contact: Contact) -> dict[str, Any]:
         "channel": contact.channel.value if contact.channel else None,
         "address": contact.address,
         "email": contact.email,
+        "external_id": contact.external_id,
+        "telegram_username": contact.telegram_username,
+        "telegram_id": contact.telegram_id,
+        "tickets": contact.tickets,
+        "last_ticket_at": contact.last_ticket_at,
     }
 
 
@@ -1008,6 +1020,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.inbound = SqlInboundRepository(session)
         self.invites = SqlInviteRepository(session)
         self.reports = SqlReportRepository(session)
+        from storage.census import SqlCensusRepository  # it builds on this module's mappers
+
+        self.census = SqlCensusRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

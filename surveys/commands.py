@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from surveys.alert_view import parse_alert_id, show_alert
+from surveys.census_staff import census_command, census_status_line, start_census
 from surveys.followups import FollowUpPolicy, FollowUps, visible_alert
 from surveys.health import show_health
 from surveys.model import Address, Channel, Language, Staff, StaffRole
@@ -173,12 +174,29 @@ async def _schedule(call: Call) -> Output:
 
 async def _round(call: Call) -> Output:
     call.need(1)
+    if len(call.args) >= 2 and call.args[1].lower() == "census":
+        if len(call.args) > 3:
+            raise Usage
+        period = call.args[2] if len(call.args) > 2 else None
+        starter = call.actor.address_on(call.platform.channel)
+        return await start_census(call.commands, call.actor, call.args[0], period, starter)
     return await call.commands.start_round(call.actor, call.rest(0))
 
 
 async def _status(call: Call) -> Output:
     call.need(1)
-    return await call.commands.status(call.actor, call.rest(0))
+    output = await call.commands.status(call.actor, call.rest(0))
+    if users := await census_status_line(call.commands, call.actor, call.rest(0)):
+        output.lines.append(users)
+    return output
+
+
+async def _census(call: Call) -> Output:
+    args = call.need(1)
+    if len(args) > 2:
+        raise Usage
+    action = args[1].lower() if len(args) > 1 else None
+    return await census_command(call.commands, call.actor, args[0], action)
 
 
 async def _alerts(call: Call) -> Output:
@@ -357,9 +375,19 @@ TABLE: dict[str, StaffCommand] = {
         StaffCommand(
             "round",
             WRITERS,
-            ("<account> | due", "<аккаунт> | due"),
-            ("Start a round now", "Начать опрос сейчас"),
+            ("<account> [census [2026-H1]] | due", "<аккаунт> [census [2026-H1]] | due"),
+            ("Start a round now (census: the users)", "Начать опрос (census — пользователи)"),
             _round,
+        ),
+        StaffCommand(
+            "census",
+            READERS,
+            (
+                "<account> [pause|resume|cancel|link|revoke|schedule|unschedule]",
+                "<аккаунт> [pause|resume|cancel|link|revoke|schedule|unschedule]",
+            ),
+            ("Census progress and control", "Ход и управление переписью"),
+            _census,
         ),
         StaffCommand(
             "status",

@@ -134,6 +134,8 @@ class Account:
     timezone: str = "UTC"
     # Per-account question wording: {"outcome": {"ru": "...", "en": "..."}, ...}
     question_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    # "half_yearly": a census of the users opens by itself for each past half year.
+    census_schedule: str | None = None
 
 
 @dataclass(slots=True)
@@ -147,6 +149,13 @@ class Contact:
     channel: Channel | None = None
     address: str | None = None
     email: str | None = None
+    # Census: the client's id for the person, Telegram hints matched when they open a census
+    # link, and tickets raised (the last one decides whether a census asks them).
+    external_id: str | None = None
+    telegram_username: str | None = None
+    telegram_id: str | None = None
+    tickets: int = 0
+    last_ticket_at: datetime | None = None
 
     @property
     def reachable_at(self) -> Address | None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from surveys.model import (
     Account,
@@ -30,6 +30,9 @@ from surveys.model import (
     SentimentLabel,
     Staff,
 )
+
+if TYPE_CHECKING:
+    from surveys.census import CensusStore
 
 
 class Clock(Protocol):
@@ -304,6 +307,7 @@ class UnitOfWork(Protocol):
     inbound: InboundRepository
     invites: InviteRepository
     reports: ReportRepository
+    census: CensusStore
 
     async def commit(self) -> None: ...
 

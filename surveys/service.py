@@ -158,6 +158,12 @@ class SurveyService:
             level_ok and contact.status is ContactStatus.ACTIVE and contact.reachable_at is not None
         )
 
+    async def invite(
+        self, uow: UnitOfWork, account: Account, round_: Round, contact: Contact
+    ) -> None:
+        """Invite one contact to ``round_`` inside the caller's transaction (the census)."""
+        await self._invite(uow, account, round_, contact, self.clock.now())
+
     async def _invite(
         self, uow: UnitOfWork, account: Account, round_: Round, contact: Contact, now: datetime
     ) -> None:

@@ -105,8 +105,8 @@ _T: dict[str, tuple[str, str]] = {
         "Опросы проводятся только среди stakeholder-контактов.",
     ),
     "round_users_left": (
-        "Not asked, at the user level: {n} (a census of users is separate).",
-        "Не опрошены контакты уровня user: {n} (опрос пользователей — отдельная функция).",
+        "Not asked, at the user level: {n} (users are asked in a census of their own).",
+        "Не опрошены контакты уровня user: {n} (пользователей опрашивает отдельная перепись).",
     ),
     "contacts_head": (
         "Contacts of «{account}». Rounds ask stakeholders only; the user level is not asked.",
@@ -599,7 +599,8 @@ class StaffCommands:
         lang = actor.language
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang, actor)
-            rounds = await uow.rounds.for_account(account.id)
+            # Stakeholders' rounds only: a census (users) has its own line, never mixed in.
+            rounds = [r for r in await uow.rounds.for_account(account.id) if r.audience != "user"]
             schedule = await uow.schedules.for_account(account.id)
         if not rounds:
             return Output([say("no_rounds", lang, account=account.name)])

@@ -314,8 +314,8 @@ CATALOG.update(
             Language.RU: "Команды сотрудника:",
         },
         "round_levels": {
-            Language.EN: "Rounds ask stakeholders (people who decide on the work); contacts invited as user are not asked — a census of users is a separate feature.",
-            Language.RU: "Опросы задают вопросы stakeholder-контактам (тем, кто принимает решения по работе); контакты уровня user не опрашиваются — опрос пользователей будет отдельной функцией.",
+            Language.EN: "Rounds ask stakeholders (people who decide on the work); users (people who raised tickets) are asked by a census: /round <account> census.",
+            Language.RU: "Опросы задают вопросы stakeholder-контактам (тем, кто принимает решения по работе); пользователей (тех, кто оставлял обращения) опрашивает перепись: /round <аккаунт> census.",
         },
         "button_stale": {
             Language.EN: "This button belongs to an earlier question.",
@@ -552,6 +552,107 @@ CATALOG.update(
         "silence_cleared": {
             Language.EN: "{contact} replied; the silence is over.",
             Language.RU: "{contact} ответил(а); молчание прервано.",
+        },
+    }
+)
+
+# Census (issue 13): contact imports, census rounds and links.
+CATALOG.update(
+    {
+        "import_too_big": {
+            Language.EN: "The file is {size} MB; imports take up to {limit} MB. Split it into smaller files (each import only adds and updates, so parts are safe).",
+            Language.RU: "Файл весит {size} МБ; импорт принимает до {limit} МБ. Разделите его на части (импорт только добавляет и обновляет, так что части безопасны).",
+        },
+        "import_not_table": {
+            Language.EN: "This file is not a table I can read. Send a CSV or XLSX file whose first rows hold column names such as name, email, telegram, slack, level, language, external id, tickets.",
+            Language.RU: "Этот файл не похож на таблицу. Пришлите CSV или XLSX, в первой строке которого названия столбцов: имя, почта, телеграм, slack, уровень, язык, внешний id, обращения.",
+        },
+        "import_encoding": {
+            Language.EN: "I could not read this file's text (its encoding is neither UTF-8 nor Windows-1251). Save it from Excel as “CSV UTF-8” and send it again.",
+            Language.RU: "Не удалось прочитать текст файла (кодировка не UTF-8 и не Windows-1251). Сохраните его в Excel как «CSV UTF-8» и пришлите ещё раз.",
+        },
+        "import_no_column": {
+            Language.EN: "The file has no column {column}; nothing was imported.",
+            Language.RU: "В файле нет столбца {column}; ничего не импортировано.",
+        },
+        "import_preview": {
+            Language.EN: "Preview of the import into {account} (nothing written yet): new {new}, updated {updated}, unchanged {unchanged}, invalid {invalid}.",
+            Language.RU: "Предпросмотр импорта в {account} (пока ничего не записано): новых {new}, обновлённых {updated}, без изменений {unchanged}, с ошибками {invalid}.",
+        },
+        "import_done": {
+            Language.EN: "Imported into {account}: new {new}, updated {updated}, unchanged {unchanged}; {invalid} invalid rows skipped.",
+            Language.RU: "Импортировано в {account}: новых {new}, обновлённых {updated}, без изменений {unchanged}; пропущено строк с ошибками: {invalid}.",
+        },
+        "import_row": {
+            Language.EN: "row {row}: {reason}",
+            Language.RU: "строка {row}: {reason}",
+        },
+        "import_more": {
+            Language.EN: "… and {count} more invalid rows.",
+            Language.RU: "… и ещё строк с ошибками: {count}.",
+        },
+        "import_confirm": {
+            Language.EN: "To write it, send the same file again with the caption: import {account} confirm",
+            Language.RU: "Чтобы записать, пришлите тот же файл с подписью: import {account} confirm",
+        },
+        "import_usage": {
+            Language.EN: "Send a CSV or XLSX file with the caption: import <account> (a preview), or import <account> confirm (writes).",
+            Language.RU: "Пришлите CSV или XLSX с подписью: import <аккаунт> (предпросмотр) или import <аккаунт> confirm (запись).",
+        },
+        "row_no_name": {Language.EN: "no name", Language.RU: "нет имени"},
+        "row_too_long": {Language.EN: "{column} is too long", Language.RU: "слишком длинное значение в столбце {column}"},
+        "row_bad_email": {Language.EN: "invalid e-mail “{value}”", Language.RU: "неверный e-mail «{value}»"},
+        "row_bad_telegram": {Language.EN: "invalid Telegram username or id “{value}”", Language.RU: "неверное имя или id в Telegram «{value}»"},
+        "row_bad_slack": {Language.EN: "invalid Slack user id “{value}”", Language.RU: "неверный id пользователя Slack «{value}»"},
+        "row_bad_level": {Language.EN: "level “{value}” is neither stakeholder nor user", Language.RU: "уровень «{value}» — не stakeholder и не user"},
+        "row_bad_language": {Language.EN: "language “{value}” is neither ru nor en", Language.RU: "язык «{value}» — не ru и не en"},
+        "row_bad_tickets": {Language.EN: "tickets “{value}” is not a whole number", Language.RU: "число обращений «{value}» — не целое число"},
+        "row_bad_date": {Language.EN: "date “{value}” is not YYYY-MM-DD or DD.MM.YYYY", Language.RU: "дата «{value}» не в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ"},
+        "row_no_identity": {Language.EN: "no e-mail, Telegram, Slack id or external id to know the person by", Language.RU: "нет ни e-mail, ни Telegram, ни Slack id, ни внешнего id"},
+        "row_duplicate": {Language.EN: "the same person as row {first}", Language.RU: "тот же человек, что в строке {first}"},
+        "row_slack_taken": {Language.EN: "Slack user {value} is a contact of another account", Language.RU: "пользователь Slack {value} — контакт другого аккаунта"},
+        "census_progress": {
+            Language.EN: "{title} of {account} ({state}): population {population}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached).",
+            Language.RU: "{title}, {account} ({state}): всего {population}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных).",
+        },
+        "census_state.running": {Language.EN: "sending", Language.RU: "идёт рассылка"},
+        "census_state.paused": {Language.EN: "paused", Language.RU: "на паузе"},
+        "census_state.cancelled": {Language.EN: "cancelled", Language.RU: "отменена"},
+        "census_state.done": {Language.EN: "everyone reachable was asked", Language.RU: "все доступные опрошены"},
+        "census_started": {
+            Language.EN: "{title} of {account} started: it asks users with a ticket from {since} to {until}, at the platform's pace. /census {account} shows progress; /census {account} pause|resume|cancel.",
+            Language.RU: "{title}, {account}: перепись начата — пользователи с обращениями с {since} по {until}, в темпе платформы. /census {account} — ход; /census {account} pause|resume|cancel.",
+        },
+        "census_exists": {
+            Language.EN: "{title} of {account} already exists; /census {account} shows its progress.",
+            Language.RU: "{title}, {account}: уже есть; /census {account} покажет ход.",
+        },
+        "census_none": {Language.EN: "{account} has no census yet: /round {account} census", Language.RU: "У {account} ещё нет переписи: /round {account} census"},
+        "census_bad_period": {Language.EN: "A census period is a half year, like 2026-H1.", Language.RU: "Период переписи — полугодие, например 2026-H1."},
+        "census_link": {
+            Language.EN: "Census link for {account} (post it in the client's own channels; whoever opens it joins as a user): {link}",
+            Language.RU: "Ссылка переписи для {account} (разместите в каналах клиента; открывший её становится пользователем): {link}",
+        },
+        "census_links_revoked": {Language.EN: "Census links of {account} revoked: {count}.", Language.RU: "Отозвано ссылок переписи {account}: {count}."},
+        "census_link_revoked": {
+            Language.EN: "This link has been withdrawn. Ask your contact at the company for a new one.",
+            Language.RU: "Эта ссылка отозвана. Попросите новую у вашего контакта в компании.",
+        },
+        "census_scheduled": {
+            Language.EN: "A census of {account}'s users now opens by itself each half year (in January and July, for the half year just ended).",
+            Language.RU: "Перепись пользователей {account} теперь открывается сама каждые полгода (в январе и июле, за прошедшее полугодие).",
+        },
+        "census_unscheduled": {
+            Language.EN: "The census of {account} is no longer scheduled.",
+            Language.RU: "Перепись {account} больше не запланирована.",
+        },
+        "census_negative": {
+            Language.EN: "Negative share per question: {shares}.",
+            Language.RU: "Доля негативных ответов по вопросам: {shares}.",
+        },
+        "census_users_line": {
+            Language.EN: "Users: {title} — population {population}, reached {reached}, answered {answered} ({rate}%).",
+            Language.RU: "Пользователи: {title} — всего {population}, доставлено {reached}, ответили {answered} ({rate}%).",
         },
     }
 )

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot import sentiment_cli
-from bot.app import App, analyser_from_settings
+from bot.app import App, TimedAnalyser, analyser_from_settings
 from bot.settings import Settings
 from storage import migrate
 from storage.db import create_engine, session_factory
@@ -113,10 +113,11 @@ async def test_the_bot_runs_the_analyser_the_settings_configure(tmp_path: Path) 
     )
     app = await App.create(s, {})
     try:
-        # Wrapped only to time each scoring for /metrics.
-        analyser = app.service.analyser.inner  # type: ignore[attr-defined]
-        assert isinstance(analyser, OpenAIAnalyser)
-        assert analyser.model == "local-llm"
+        # The service's analyser is wrapped to time each scoring for /metrics.
+        analyser = app.service.analyser
+        assert isinstance(analyser, TimedAnalyser)
+        assert isinstance(analyser.inner, OpenAIAnalyser)
+        assert analyser.inner.model == "local-llm"
     finally:
         await app.engine.dispose()
 

@@ -374,6 +374,7 @@ EXAMPLE_ARGS = {
     "contacts": "Globex",
     "schedule": "Globex quarterly",
     "round": "Globex",
+    "census": "Globex link",
     "status": "Globex",
     "alerts": "",
     "alert": "1",

@@ -88,7 +88,7 @@ async def test_telegram_help_speaks_the_staff_members_language(tg: TelegramHarne
     await tg.process(tg.api.text_message(ADMIN_ID, "/nope", user_id=ADMIN_ID))
     [reply] = tg.api.sent_to(ADMIN_ID)[before:]
     assert reply["text"].startswith("Неизвестная команда /nope.\nКоманды сотрудника:")
-    assert "/round <аккаунт> | due" in reply["text"]
+    assert "/round <аккаунт> [census [2026-H1]] | due" in reply["text"]
 
 
 # --- /alert <id> ---------------------------------------------------------------------------
@@ -153,7 +153,7 @@ async def test_round_and_contacts_say_that_users_are_not_asked(chat: Chat) -> No
     assert reply == (
         "Round «2026-11-02» opened for «Globex»: 0 contacts invited.\n"
         "Rounds ask stakeholders only.\n"
-        "Not asked, at the user level: 1 contact (a census of users is separate)."
+        "Not asked, at the user level: 1 contact (users are asked in a census of their own)."
     )
     contacts = await chat.ask("contacts Globex")
     assert contacts.startswith(

@@ -55,6 +55,9 @@ TABLES = {
     "inbound_events",
     "invites",
     "inbox",
+    "tickets",
+    "census_links",
+    "census_runs",
 }
 
 

@@ -317,6 +317,7 @@ EXAMPLE_ARGS = {
     "contacts": "Globex",
     "schedule": "Globex quarterly",
     "round": "Globex",
+    "census": "Globex link",
     "status": "Globex",
     "alerts": "",
     "alert": "1",

@@ -8,6 +8,7 @@ recorded in the outbox, then delivered by the delivery worker to the console.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
@@ -15,6 +16,8 @@ from bot.console.messenger import ConsoleMessenger
 from bot.settings import Settings
 from surveys import commands
 from surveys.alert_view import show_alert
+from surveys.census import Census
+from surveys.contact_import import ContactImport
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import (
     Account,
@@ -120,11 +123,14 @@ async def run_demo(
     lang: Language,
     interactive: bool,
     clock: Clock | None = None,
+    census: bool = False,
 ) -> int:
     console = ConsoleMessenger(stdout)
     app = await App.create(settings, {Channel.CONSOLE: console}, clock)
     try:
         cast = await seed(app, lang)
+        if census:
+            return await _census_demo(app, cast, console, stdin, stdout, lang, interactive)
         you, owner = _ROLES[lang]
         console.names.update(
             {CLIENT: f"{you} ({cast.contact.name})", OWNER: f"{cast.owner.name}, {owner}"}
@@ -167,6 +173,57 @@ async def run_demo(
         return 0
     finally:
         await app.close()
+
+
+CENSUS_USER = "census-user"
+SAMPLE = Path(__file__).with_name("sample_census.csv")
+
+
+async def _census_demo(
+    app: App, cast: DemoCast, console: ConsoleMessenger, stdin: TextIO, stdout: TextIO,
+    lang: Language, interactive: bool,
+) -> int:  # fmt: skip
+    """A small census: the shipped sample CSV imported (preview, then written), you open the
+    account's census link as the sample's Анна (matched by her Telegram name) and answer."""
+    importer = ContactImport(app.uow, app.clock)
+    name, preview = await importer.run(cast.account.name, SAMPLE, write=False)
+    stdout.write(f"$ candor import contacts {SAMPLE.name} --dry-run\n")
+    stdout.write(preview.render(lang, name) + "\n")
+    _, done = await importer.run(cast.account.name, SAMPLE, write=True)
+    stdout.write(done.render(lang, name) + "\n\n")
+    census = Census(app.service)
+    round_, _, _ = await census.start(cast.account.id, None, None)
+    token = await census.create_link(cast.account.id)
+    me = Address(Channel.CONSOLE, CENSUS_USER)
+    console.names[CENSUS_USER] = _ROLES[lang][0]
+    stdout.write(f"/start {token[:16]}… (census link, opened as @anna_smirnova)\n")
+    await census.open_link(token, me, telegram_id="1001", username="anna_smirnova",
+                           name="Anna", hint=lang, reply_key=f"demo:{token}")  # fmt: skip
+    await census.fan_out()
+    await app.delivery.run_once()
+    async with app.uow() as uow:
+        contact = await uow.contacts.by_address(me)
+    assert contact is not None
+    sequence = 0
+    while await _still_open(app, contact.id):
+        if interactive:
+            stdout.write("you> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        sequence += 1
+        text = line.rstrip("\n")
+        await app.service.handle_event(
+            me, ContactEvent(EventKind.TEXT, text, f"census-{round_.id}-{sequence}")
+        )
+        await app.delivery.run_once()
+    found = await census.progress(cast.account.id)
+    if found is not None:
+        stdout.write("=" * 60 + "\n" + found[1].render(lang, cast.account.name, round_.title))
+        stdout.write("\n")
+    await _print_outcome(app, round_.id, stdout, lang)
+    return 0
 
 
 async def _still_open(app: App, contact_id: int) -> bool:

@@ -15,6 +15,7 @@ violations: a well-behaved bot may meet them and must handle them.
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import json
 import os
@@ -699,12 +700,14 @@ class FakeTelegramAPI:
         self._file_count = 0
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._webhook: JsonDict = {}
+        self._file_content: dict[str, bytes] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
         app = web.Application(client_max_size=_MAX_UPLOAD)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -788,6 +791,26 @@ class FakeTelegramAPI:
     def reset_next(self, method: str, *, times: int = 1) -> None:
         """Drop the connection of the next ``times`` valid calls of ``method`` unanswered."""
         self._resets[method.lower()] = self._resets.get(method.lower(), 0) + times
+
+    def limit_rate(self, per_second: float) -> None:
+        """Enforce a send limit like Telegram's: a sendMessage past ``per_second`` in any
+        one-second window is answered 429 with retry_after (counted in ``rate_refusals``)."""
+        self._rate = per_second
+        self._recent_sends: collections.deque[float] = collections.deque()
+        self.rate_refusals = 0
+
+    def _over_rate(self, method: str) -> JsonDict | None:
+        if getattr(self, "_rate", None) is None or method != "sendMessage":
+            return None
+        now = time.monotonic()
+        while self._recent_sends and self._recent_sends[0] <= now - 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self._rate:
+            self.rate_refusals += 1
+            return {"ok": False, "error_code": 429, "parameters": {"retry_after": 1},
+                    "description": "Too Many Requests: retry after 1"}  # fmt: skip
+        self._recent_sends.append(now)
+        return None
 
     def _take_failure(self, method: str, params: JsonDict) -> JsonDict | None:
         for failure in self._failures:
@@ -1123,8 +1146,13 @@ class FakeTelegramAPI:
         first_name: str = "Anna",
         language_code: str = "en",
         chat_type: str = "private",
+        content: bytes | None = None,
     ) -> JsonDict:
+        """A document message; with ``content`` the bot can getFile and download it."""
         document = {**self._new_file(), "file_name": file_name, "mime_type": mime_type}
+        if content is not None:
+            self._file_content[document["file_id"]] = content
+            document["file_size"] = len(content)
         return self._media_message(
             chat_id,
             {"document": document, "caption": caption},
@@ -1216,7 +1244,7 @@ class FakeTelegramAPI:
             assert request.transport is not None
             request.transport.close()
             raise ConnectionResetError("connection reset by the fake")
-        injected = self._take_failure(name, decoded)
+        injected = self._take_failure(name, decoded) or self._over_rate(name)
         if injected is not None:
             return self._answer(name, decoded, files, int(injected["error_code"]), injected)
         try:
@@ -1281,6 +1309,7 @@ class FakeTelegramAPI:
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
+            "getFile": self._get_file,
         }.get(method)
         if handler is not None:
             return handler(params)
@@ -1292,6 +1321,20 @@ class FakeTelegramAPI:
                 params, {"caption": caption, "caption_entities": entities}
             )
         return True
+
+    def _get_file(self, params: JsonDict) -> JsonDict:
+        file_id = str(params["file_id"])
+        if file_id not in self._file_content:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                "file_size": len(self._file_content[file_id]),
+                "file_path": f"documents/{file_id}"}  # fmt: skip
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["path"].removeprefix("documents/")
+        if request.match_info["token"] != self.token or file_id not in self._file_content:
+            return web.Response(status=404)
+        return web.Response(body=self._file_content[file_id])
 
     def _get_me(self, params: JsonDict) -> JsonDict:
         return {

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.telegram.callbacks import SurveyAction
 from bot.telegram.context import TelegramContext, language_of
 from bot.telegram.routers.staff import answer_help
+from surveys.census import LINK_PREFIX, Census
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Language
 from surveys.texts import t
@@ -42,9 +43,24 @@ def _lang(message: Message, ctx: TelegramContext) -> Language:
 async def start_with_invite(
     message: Message, command: CommandObject, candor: TelegramContext
 ) -> None:
-    result = await candor.onboarding.redeem(
-        (command.args or "").strip(), candor.address(message.chat.id), _lang(message, candor)
-    )
+    payload = (command.args or "").strip()
+    chat = candor.address(message.chat.id)
+    if payload.startswith(LINK_PREFIX) and message.from_user is not None:
+        # An account-wide census link: whoever opens it joins as a user of that account.
+        # Its answer is recorded with the binding, ahead of the census's first question.
+        user = message.from_user
+        await Census(candor.service).open_link(
+            payload,
+            chat,
+            telegram_id=str(user.id),
+            username=user.username,
+            name=user.full_name,
+            hint=_lang(message, candor),
+            reply_key=f"tg:start:{message_key(message)}",
+        )
+        candor.wake_delivery()
+        return
+    result = await candor.onboarding.redeem(payload, chat, _lang(message, candor))
     await candor.reply(
         message.chat.id, result.text, result.language, f"start:{message_key(message)}"
     )

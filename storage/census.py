@@ -1,0 +1,353 @@
+"""The census's storage: batched contact matching for imports, tickets, census links, runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    AnswerRow,
+    CensusLinkRow,
+    CensusRunRow,
+    ContactRow,
+    ConversationRow,
+    OutboxRow,
+    TicketRow,
+)
+from storage.repositories import _contact, _contact_values
+from surveys.census import CensusLink, CensusProgress, CensusRun, CensusState
+from surveys.contact_import import ContactFields, iter_identities
+from surveys.model import Address, Channel, Contact, ContactLevel, ContactStatus
+
+
+def _run(row: CensusRunRow) -> CensusRun:
+    starter = (
+        Address(Channel(row.starter_channel), row.starter_address)
+        if row.starter_channel and row.starter_address
+        else None
+    )
+    return CensusRun(
+        id=row.id,
+        round_id=row.round_id,
+        account_id=row.account_id,
+        state=CensusState(row.state),
+        since=row.since,
+        until=row.until,
+        starter=starter,
+        created_at=row.created_at,
+    )
+
+
+def _link(row: CensusLinkRow) -> CensusLink:
+    return CensusLink(
+        id=row.id,
+        account_id=row.account_id,
+        token_hash=row.token_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+class SqlCensusRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- import ---------------------------------------------------------------------------
+
+    async def matching(self, account_id: int, rows: list[ContactFields]) -> list[Contact]:
+        ids = iter_identities(rows)
+        clauses: list[Any] = []
+        if ids["external_id"]:
+            clauses.append(ContactRow.external_id.in_(ids["external_id"]))
+        if ids["email"]:
+            clauses.append(ContactRow.email.in_(ids["email"]))
+        if ids["telegram_id"]:
+            clauses.append(ContactRow.telegram_id.in_(ids["telegram_id"]))
+        if ids["telegram_username"]:
+            clauses.append(ContactRow.telegram_username.in_(ids["telegram_username"]))
+        if ids["slack"]:
+            on_slack = ContactRow.channel == Channel.SLACK.value
+            clauses.append(and_(on_slack, ContactRow.address.in_(ids["slack"])))
+        if not clauses:
+            return []
+        found = await self.session.scalars(
+            select(ContactRow)
+            .where(ContactRow.account_id == account_id, or_(*clauses))
+            .order_by(ContactRow.id)
+        )
+        return [_contact(r) for r in found]
+
+    async def slack_holders(self, slack_ids: list[str]) -> dict[str, int]:
+        if not slack_ids:
+            return {}
+        found = await self.session.execute(
+            select(ContactRow.address, ContactRow.account_id).where(
+                ContactRow.channel == Channel.SLACK.value, ContactRow.address.in_(slack_ids)
+            )
+        )
+        return {address: account for address, account in found.all()}
+
+    async def add_many(self, contacts: list[Contact]) -> None:
+        if contacts:
+            await self.session.execute(
+                insert(ContactRow),
+                [{"account_id": c.account_id, **_contact_values(c)} for c in contacts],
+            )
+
+    async def update_many(self, contacts: list[Contact]) -> None:
+        for c in contacts:
+            await self.session.execute(
+                update(ContactRow).where(ContactRow.id == c.id).values(**_contact_values(c))
+            )
+
+    # --- tickets --------------------------------------------------------------------------
+
+    async def find_user(
+        self, account_id: int, email: str | None, external_id: str | None
+    ) -> Contact | None:
+        for column, value in ((ContactRow.external_id, external_id), (ContactRow.email, email)):
+            if value:
+                row = await self.session.scalar(
+                    select(ContactRow)
+                    .where(ContactRow.account_id == account_id, column == value)
+                    .order_by(ContactRow.id)
+                    .limit(1)
+                )
+                if row is not None:
+                    return _contact(row)
+        return None
+
+    async def record_ticket(
+        self, account_id: int, ticket_id: str, contact_id: int, raised_at: datetime
+    ) -> bool:
+        """Record the ticket once; False when this ticket id was already recorded."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(
+                    TicketRow(
+                        account_id=account_id,
+                        ticket_id=ticket_id,
+                        contact_id=contact_id,
+                        raised_at=raised_at,
+                    )
+                )
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def ticket_known(self, account_id: int, ticket_id: str) -> bool:
+        found = await self.session.scalar(
+            select(TicketRow.id).where(
+                TicketRow.account_id == account_id, TicketRow.ticket_id == ticket_id
+            )
+        )
+        return found is not None
+
+    # --- census links ---------------------------------------------------------------------
+
+    async def add_link(self, link: CensusLink) -> None:
+        self.session.add(
+            CensusLinkRow(
+                account_id=link.account_id,
+                token_hash=link.token_hash,
+                created_at=link.created_at,
+                expires_at=link.expires_at,
+            )
+        )
+        await self.session.flush()
+
+    async def link_by_hash(self, token_hash: str) -> CensusLink | None:
+        row = await self.session.scalar(
+            select(CensusLinkRow).where(CensusLinkRow.token_hash == token_hash)
+        )
+        return _link(row) if row else None
+
+    async def revoke_links(self, account_id: int, now: datetime) -> int:
+        result = await self.session.execute(
+            update(CensusLinkRow)
+            .where(CensusLinkRow.account_id == account_id, CensusLinkRow.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def match_telegram(
+        self, account_id: int, telegram_id: str, username: str | None
+    ) -> Contact | None:
+        """An imported, not yet bound contact of the account with this Telegram id or name."""
+        clauses = [ContactRow.telegram_id == telegram_id]
+        if username:
+            clauses.append(ContactRow.telegram_username == username.lower())
+        row = await self.session.scalar(
+            select(ContactRow)
+            .where(ContactRow.account_id == account_id, ContactRow.channel.is_(None), or_(*clauses))
+            .order_by(ContactRow.id)
+            .limit(1)
+        )
+        return _contact(row) if row else None
+
+    # --- runs -----------------------------------------------------------------------------
+
+    async def add_run(self, run: CensusRun) -> CensusRun:
+        row = CensusRunRow(
+            round_id=run.round_id,
+            account_id=run.account_id,
+            state=run.state.value,
+            since=run.since,
+            until=run.until,
+            starter_channel=run.starter.channel.value if run.starter else None,
+            starter_address=run.starter.address if run.starter else None,
+            created_at=run.created_at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return _run(row)
+
+    async def run_for_round(self, round_id: int) -> CensusRun | None:
+        row = await self.session.scalar(
+            select(CensusRunRow).where(CensusRunRow.round_id == round_id)
+        )
+        return _run(row) if row else None
+
+    async def latest_run(self, account_id: int) -> CensusRun | None:
+        row = await self.session.scalar(
+            select(CensusRunRow)
+            .where(CensusRunRow.account_id == account_id)
+            .order_by(CensusRunRow.id.desc())
+            .limit(1)
+        )
+        return _run(row) if row else None
+
+    async def runs(self, state: CensusState) -> list[CensusRun]:
+        rows = await self.session.scalars(
+            select(CensusRunRow).where(CensusRunRow.state == state.value).order_by(CensusRunRow.id)
+        )
+        return [_run(r) for r in rows]
+
+    async def set_state(self, run_id: int, state: CensusState) -> None:
+        await self.session.execute(
+            update(CensusRunRow).where(CensusRunRow.id == run_id).values(state=state.value)
+        )
+
+    def _population(self, run: CensusRun) -> Any:
+        return and_(
+            ContactRow.account_id == run.account_id,
+            ContactRow.level == ContactLevel.USER.value,
+            ContactRow.last_ticket_at >= run.since,
+            ContactRow.last_ticket_at < run.until,
+        )
+
+    async def uninvited(self, run: CensusRun, limit: int) -> list[Contact]:
+        """The run's reachable population not yet invited to its round, by id."""
+        invited = exists().where(
+            ConversationRow.round_id == run.round_id, ConversationRow.contact_id == ContactRow.id
+        )
+        rows = await self.session.scalars(
+            select(ContactRow)
+            .where(
+                self._population(run),
+                ContactRow.status == ContactStatus.ACTIVE.value,
+                ContactRow.channel.is_not(None),
+                ~invited,
+            )
+            .order_by(ContactRow.id)
+            .limit(limit)
+        )
+        return [_contact(r) for r in rows]
+
+    @staticmethod
+    def _first_message() -> Any:
+        # The key SurveyService gives a conversation's first message (see _invite).
+        return OutboxRow.idempotency_key == (
+            literal("conv:") + cast(ConversationRow.id, String) + literal(":start:0")
+        )
+
+    def _unbound_with_email(self, account_id: int) -> Any:
+        return and_(
+            ContactRow.account_id == account_id,
+            ContactRow.channel.is_(None),
+            ContactRow.email.is_not(None),
+            ContactRow.status != ContactStatus.OPTED_OUT.value,
+        )
+
+    async def unbound_with_email(self, account_id: int, after_id: int, limit: int) -> list[Contact]:
+        rows = await self.session.scalars(
+            select(ContactRow)
+            .where(self._unbound_with_email(account_id), ContactRow.id > after_id)
+            .order_by(ContactRow.id)
+            .limit(limit)
+        )
+        return [_contact(r) for r in rows]
+
+    async def count_unbound_with_email(self, account_id: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(ContactRow)
+                .where(self._unbound_with_email(account_id))
+            )
+            or 0
+        )
+
+    async def backlog(self, round_id: int) -> int:
+        """First messages of the round still waiting for delivery.
+
+        Asked several times a second during a fan-out, so it starts from the few unsettled
+        outbox rows (status index), not from the round's thousands of conversations."""
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(OutboxRow)
+                .join(
+                    ConversationRow,
+                    and_(
+                        ConversationRow.contact_id == OutboxRow.contact_id,
+                        ConversationRow.round_id == round_id,
+                    ),
+                )
+                .where(
+                    OutboxRow.status.in_(("pending", "sending")),
+                    OutboxRow.idempotency_key.like("conv:%:start:0"),
+                )
+            )
+            or 0
+        )
+
+    async def progress(self, run: CensusRun) -> CensusProgress:
+        # Those with a ticket in the window, and anyone who joined by the census link since.
+        asked = exists().where(
+            ConversationRow.round_id == run.round_id, ConversationRow.contact_id == ContactRow.id
+        )
+        population = await self.session.scalar(
+            select(func.count()).select_from(ContactRow).where(or_(self._population(run), asked))
+        )
+        in_round = ConversationRow.round_id == run.round_id
+        invited = await self.session.scalar(
+            select(func.count()).select_from(ConversationRow).where(in_round)
+        )
+        outcomes = await self.session.execute(
+            select(OutboxRow.status, func.count())
+            .select_from(ConversationRow)
+            .join(OutboxRow, self._first_message())
+            .where(in_round)
+            .group_by(OutboxRow.status)
+        )
+        by_status = dict(outcomes.all())
+        answered = await self.session.scalar(
+            select(func.count(func.distinct(AnswerRow.conversation_id)))
+            .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
+            .where(in_round)
+        )
+        return CensusProgress(
+            state=run.state,
+            population=int(population or 0),
+            sent=int(invited or 0),
+            reached=int(by_status.get("sent", 0)),
+            unreachable=int(by_status.get("failed", 0)),
+            answered=int(answered or 0),
+        )

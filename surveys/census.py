@@ -1,0 +1,475 @@
+"""Census: a round of an account's user level — everyone who raised a ticket in the period.
+
+A census may ask thousands of people, so it is not invited in one transaction like a
+stakeholders' round. Its *run* records the ticket window and a state (running, paused,
+cancelled, done); a tick queues first messages in small batches while the delivery backlog
+is short, so the platform's rate limit sets the pace and a pause takes effect at once.
+Each batch creates conversations and their first messages in one transaction, and the
+(round, contact) uniqueness of conversations means a restart never asks anyone twice and
+the next tick picks up exactly where the last commit ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+from surveys.contact_import import ImportStore
+from surveys.model import (
+    Account,
+    Address,
+    Channel,
+    Contact,
+    ContactLevel,
+    ContactStatus,
+    Language,
+    OutgoingMessage,
+    Round,
+)
+from surveys.onboarding import RedeemResult, RedeemStatus, new_token, token_hash
+from surveys.texts import t
+
+if TYPE_CHECKING:
+    from surveys.ports import UnitOfWork
+    from surveys.service import SurveyService
+
+log = logging.getLogger(__name__)
+
+LINK_PREFIX = "census_"  # a census link's /start parameter; personal invites have none
+LINK_TTL = timedelta(days=190)
+CENSUS_LOOKBACK = timedelta(days=183)
+MAX_BACKLOG = 100  # first messages waiting for delivery before the fan-out queues more
+
+
+class CensusState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+@dataclass(slots=True)
+class CensusRun:
+    id: int
+    round_id: int
+    account_id: int
+    state: CensusState
+    since: datetime
+    until: datetime
+    starter: Address | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class CensusLink:
+    id: int
+    account_id: int
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CensusProgress:
+    state: CensusState
+    population: int  # users with a ticket in the window, reachable or not
+    sent: int  # first messages queued
+    reached: int  # first messages delivered
+    unreachable: int  # first messages the platform refused for good
+    answered: int  # conversations with at least one answer
+
+    def render(self, lang: Language, account: str, title: str) -> str:
+        rate = round(100 * self.answered / self.reached) if self.reached else 0
+        return t("census_progress", lang, account=account, title=title,
+                 state=t(f"census_state.{self.state.value}", lang),
+                 population=self.population, sent=self.sent, reached=self.reached,
+                 unreachable=self.unreachable, answered=self.answered, rate=rate)  # fmt: skip
+
+
+class Directory(Protocol):
+    """A platform's member directory (Slack: users.lookupByEmail), paced by its adapter."""
+
+    async def user_by_email(self, email: str) -> str | None: ...
+
+
+@dataclass(slots=True)
+class BindReport:
+    tried: int = 0
+    bound: int = 0
+    not_found: int = 0
+    total: int = 0
+
+
+class CensusStore(ImportStore, Protocol):
+    async def find_user(
+        self, account_id: int, email: str | None, external_id: str | None
+    ) -> Contact | None: ...
+    async def record_ticket(
+        self, account_id: int, ticket_id: str, contact_id: int, raised_at: datetime
+    ) -> bool: ...
+    async def ticket_known(self, account_id: int, ticket_id: str) -> bool: ...
+    async def add_link(self, link: CensusLink) -> None: ...
+    async def link_by_hash(self, token_hash: str) -> CensusLink | None: ...
+    async def revoke_links(self, account_id: int, now: datetime) -> int: ...
+    async def match_telegram(
+        self, account_id: int, telegram_id: str, username: str | None
+    ) -> Contact | None: ...
+    async def add_run(self, run: CensusRun) -> CensusRun: ...
+    async def run_for_round(self, round_id: int) -> CensusRun | None: ...
+    async def latest_run(self, account_id: int) -> CensusRun | None: ...
+    async def runs(self, state: CensusState) -> list[CensusRun]: ...
+    async def set_state(self, run_id: int, state: CensusState) -> None: ...
+    async def uninvited(self, run: CensusRun, limit: int) -> list[Contact]: ...
+    async def unbound_with_email(
+        self, account_id: int, after_id: int, limit: int
+    ) -> list[Contact]: ...
+    async def count_unbound_with_email(self, account_id: int) -> int: ...
+    async def backlog(self, round_id: int) -> int: ...
+    async def progress(self, run: CensusRun) -> CensusProgress: ...
+
+
+_HALF = re.compile(r"^(\d{4})-H([12])$")
+
+
+def census_window(period: str | None, now: datetime) -> tuple[str, str, datetime, datetime]:
+    """(period key, title, since, until) of a census: a half-year like 2026-H1, or else the
+    half year up to ``now``. Raises ValueError for another spelling."""
+    if period:
+        match = _HALF.match(period.strip().upper())
+        if not match:
+            raise ValueError(period)
+        year, half = int(match[1]), int(match[2])
+        since = datetime(year, 1 if half == 1 else 7, 1, tzinfo=UTC)
+        until = datetime(year + (half == 2), 7 if half == 1 else 1, 1, tzinfo=UTC)
+        return f"census-{year}-H{half}", f"Census {year}-H{half}", since, until
+    half = 1 if now.month <= 6 else 2
+    # Up to the end of today: a ticket recorded this very morning counts.
+    until = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    return f"census-{now.year}-H{half}", f"Census {now.year}-H{half}", now - CENSUS_LOOKBACK, until
+
+
+@dataclass(frozen=True, slots=True)
+class TicketReport:
+    account: str
+    ticket_id: str
+    raised_at: datetime
+    email: str | None = None
+    external_id: str | None = None
+    name: str | None = None
+
+
+class Census:
+    """The census use cases; built on the survey service (its unit of work, clock, invites)."""
+
+    def __init__(self, service: SurveyService, link_ttl: timedelta = LINK_TTL) -> None:
+        self.service = service
+        self.uow = service.uow
+        self.clock = service.clock
+        self.link_ttl = link_ttl
+
+    # --- rounds ---------------------------------------------------------------------------
+
+    async def start(
+        self, account_id: int, period: str | None, starter: Address | None
+    ) -> tuple[Round, CensusRun, bool]:
+        """Open the census round of the period once; (round, run, created now)."""
+        now = self.clock.now()
+        key, title, since, until = census_window(period, now)
+        async with self.uow() as uow:
+            round_, created = await uow.rounds.get_or_create(
+                Round(0, account_id, key, title, opened_at=now, audience=ContactLevel.USER.value)
+            )
+            run = await uow.census.run_for_round(round_.id)
+            if run is None:
+                run = await uow.census.add_run(
+                    CensusRun(
+                        0, round_.id, account_id, CensusState.RUNNING, since, until, starter, now
+                    )
+                )
+            await uow.commit()
+        return round_, run, created
+
+    async def set_schedule(self, account_id: int, cadence: str | None) -> None:
+        """Schedule the account's census (``half_yearly``), or stop scheduling it (None)."""
+        async with self.uow() as uow:
+            account = await uow.accounts.get(account_id)
+            if account is None:
+                raise LookupError(account_id)
+            account.census_schedule = cadence
+            await uow.accounts.update(account)
+            await uow.commit()
+
+    async def open_due(self) -> list[str]:
+        """Start each scheduled census of the half year just ended, once (after downtime too)."""
+        now = self.clock.now()
+        year, half = (now.year - 1, 2) if now.month <= 6 else (now.year, 1)
+        started = []
+        async with self.uow() as uow:
+            accounts = [a for a in await uow.accounts.list() if a.census_schedule]
+        for account in accounts:
+            round_, _, created = await self.start(account.id, f"{year}-H{half}", None)
+            if created:
+                started.append(f"{account.name}: {round_.title}")
+        return started
+
+    async def set_state(self, account_id: int, wanted: CensusState) -> CensusRun | None:
+        """Pause, resume (RUNNING) or cancel the account's latest census; None if none."""
+        async with self.uow() as uow:
+            run = await uow.census.latest_run(account_id)
+            if run is None:
+                return None
+            allowed = {
+                CensusState.PAUSED: (CensusState.RUNNING,),
+                CensusState.RUNNING: (CensusState.PAUSED,),
+                CensusState.CANCELLED: (CensusState.RUNNING, CensusState.PAUSED),
+            }[wanted]
+            if run.state in allowed:
+                await uow.census.set_state(run.id, wanted)
+                run.state = wanted
+                await uow.commit()
+        return run
+
+    async def fan_out(self, max_backlog: int = MAX_BACKLOG) -> int:
+        """Queue first messages of running censuses while the backlog is short; how many."""
+        queued = 0
+        async with self.uow() as uow:
+            runs = await uow.census.runs(CensusState.RUNNING)
+        for run in runs:
+            async with self.uow() as uow:
+                room = max_backlog - await uow.census.backlog(run.round_id)
+                if room <= 0:
+                    continue
+                account = await uow.accounts.get(run.account_id)
+                round_ = await uow.rounds.get(run.round_id)
+                if account is None or round_ is None:
+                    continue
+                batch = await uow.census.uninvited(run, room)
+                for contact in batch:
+                    await self.service.invite(uow, account, round_, contact)
+                if not batch:
+                    await uow.census.set_state(run.id, CensusState.DONE)
+                await uow.commit()
+                queued += len(batch)
+        return queued
+
+    async def progress(self, account_id: int) -> tuple[Round, CensusProgress] | None:
+        async with self.uow() as uow:
+            run = await uow.census.latest_run(account_id)
+            if run is None:
+                return None
+            round_ = await uow.rounds.get(run.round_id)
+            assert round_ is not None
+            return round_, await uow.census.progress(run)
+
+    # --- census links ---------------------------------------------------------------------
+
+    async def create_link(self, account_id: int) -> str:
+        token = new_token()
+        now = self.clock.now()
+        async with self.uow() as uow:
+            await uow.census.add_link(
+                CensusLink(0, account_id, token_hash(token), now, now + self.link_ttl)
+            )
+            await uow.commit()
+        return LINK_PREFIX + token
+
+    async def revoke_links(self, account_id: int) -> int:
+        async with self.uow() as uow:
+            revoked = await uow.census.revoke_links(account_id, self.clock.now())
+            await uow.commit()
+        return revoked
+
+    async def open_link(
+        self,
+        payload: str,
+        chat: Address,
+        *,
+        telegram_id: str,
+        username: str | None,
+        name: str,
+        hint: Language,
+        reply_key: str | None = None,
+    ) -> RedeemResult:
+        """Bind whoever opened the account's census link as a user-level contact.
+
+        An imported row with their Telegram id or username becomes theirs; otherwise they
+        are added unlisted. A census open right now starts their conversation at once.
+        With ``reply_key`` the answer is recorded in the outbox here, in the same
+        transaction and so before the census's first question; else the caller sends it."""
+        result = await self._open_link(payload, chat, telegram_id, username, name, hint, reply_key)
+        if reply_key and result.status is not RedeemStatus.BOUND:
+            await self.service.notify(chat, result.text, result.language, reply_key)
+        return result
+
+    async def _open_link(
+        self,
+        payload: str,
+        chat: Address,
+        telegram_id: str,
+        username: str | None,
+        name: str,
+        hint: Language,
+        reply_key: str | None,
+    ) -> RedeemResult:
+        now = self.clock.now()
+        lang = hint
+        token = payload.removeprefix(LINK_PREFIX)
+        async with self.uow() as uow:
+            link = await uow.census.link_by_hash(token_hash(token)) if token else None
+            if link is None:
+                return RedeemResult(RedeemStatus.UNKNOWN, lang, t("invite_unknown", lang))
+            if link.revoked_at is not None:
+                return RedeemResult(RedeemStatus.EXPIRED, lang, t("census_link_revoked", lang))
+            if link.expires_at <= now:
+                return RedeemResult(RedeemStatus.EXPIRED, lang, t("invite_expired", lang))
+            account = await uow.accounts.get(link.account_id)
+            assert account is not None
+            holder = await uow.contacts.by_address(chat)
+            if holder is not None:
+                if holder.account_id != account.id:
+                    return RedeemResult(RedeemStatus.CHAT_TAKEN, lang, t("chat_taken", lang))
+                return RedeemResult(
+                    RedeemStatus.ALREADY_BOUND, holder.language, t("welcome_back", holder.language)
+                )
+            contact = await uow.census.match_telegram(account.id, telegram_id, username)
+            if contact is not None:
+                contact.channel, contact.address = chat.channel, chat.address
+                contact.status = ContactStatus.ACTIVE
+                contact.telegram_id = telegram_id
+                await uow.contacts.update(contact)
+                lang = contact.language
+            else:
+                contact = await uow.contacts.add(
+                    Contact(
+                        0,
+                        account.id,
+                        name[:200] or "?",
+                        ContactLevel.USER,
+                        hint,
+                        ContactStatus.ACTIVE,
+                        chat.channel,
+                        chat.address,
+                        telegram_username=username.lower() if username else None,
+                        telegram_id=telegram_id,
+                    )
+                )
+            text = t("welcome", lang, name=contact.name, company=self.service.policy.company)
+            if reply_key:
+                await uow.outbox.enqueue(
+                    OutgoingMessage(chat, "notice", {"text": text, "lang": lang.value},
+                                    reply_key, contact_id=contact.id, next_attempt_at=now)
+                )  # fmt: skip
+            started = await self._join_open_census(uow, account, contact, now)
+            await uow.commit()
+        log.info("census link bound contact %s of account %s (census started: %s)",
+                 contact.id, account.id, started)  # fmt: skip
+        return RedeemResult(RedeemStatus.BOUND, lang, text)
+
+    async def _join_open_census(
+        self, uow: UnitOfWork, account: Account, contact: Contact, now: datetime
+    ) -> bool:
+        run = await uow.census.latest_run(account.id)
+        if run is None or run.state is CensusState.CANCELLED:
+            return False
+        if run.created_at and now - run.created_at > self.service.policy.expiry_delay:
+            return False
+        round_ = await uow.rounds.get(run.round_id)
+        if round_ is None:
+            return False
+        for conv in await uow.conversations.open_for_contact(contact.id):
+            if conv.round_id == run.round_id:
+                return False
+        await self.service.invite(uow, account, round_, contact)
+        return True
+
+    # --- Slack: binding by e-mail ----------------------------------------------------------
+
+    async def bind_by_email(
+        self,
+        account_id: int,
+        directory: Directory,
+        channel: Channel,
+        progress: Callable[[BindReport], Awaitable[None]] | None = None,
+        page: int = 50,
+    ) -> BindReport:
+        """Bind the account's contacts that have an e-mail but no chat, one lookup each.
+
+        Every binding is committed as it is found, so after a restart a new run asks only
+        for those still unbound (members not found are asked again: they may have joined)."""
+        report = BindReport()
+        after = 0
+        async with self.uow() as uow:
+            report.total = await uow.census.count_unbound_with_email(account_id)
+        while True:
+            async with self.uow() as uow:
+                batch = await uow.census.unbound_with_email(account_id, after, page)
+            if not batch:
+                break
+            for contact in batch:
+                after = contact.id
+                report.tried += 1
+                assert contact.email is not None
+                user_id = await directory.user_by_email(contact.email)
+                if user_id is None:
+                    report.not_found += 1
+                    continue
+                async with self.uow() as uow:
+                    holder = await uow.contacts.by_address(Address(channel, user_id))
+                    if holder is not None:  # already someone's contact: leave both alone
+                        report.not_found += 1
+                        continue
+                    contact.channel, contact.address = channel, user_id
+                    contact.status = ContactStatus.ACTIVE
+                    await uow.contacts.update(contact)
+                    await uow.commit()
+                report.bound += 1
+            if progress is not None:
+                await progress(report)
+        return report
+
+    # --- tickets --------------------------------------------------------------------------
+
+    async def record_ticket(self, report: TicketReport) -> bool:
+        """Note that a requester raised a ticket; creates the user on first sight.
+
+        False when the ticket id was already recorded (a helpdesk retry): nothing changes.
+        Raises LookupError for an unknown account, ValueError without a requester."""
+        if not (report.email or report.external_id):
+            raise ValueError("requester email or external id required")
+        async with self.uow() as uow:
+            account = await uow.accounts.by_name(report.account)
+            if account is None:
+                raise LookupError(report.account)
+            if await uow.census.ticket_known(account.id, report.ticket_id):
+                return False
+            contact = await uow.census.find_user(account.id, report.email, report.external_id)
+            if contact is None:
+                name = report.name or report.email or report.external_id or "?"
+                contact = await uow.contacts.add(
+                    Contact(
+                        0,
+                        account.id,
+                        name[:200],
+                        ContactLevel.USER,
+                        account.language,
+                        ContactStatus.INVITED,
+                        email=report.email,
+                        external_id=report.external_id,
+                    )
+                )
+            if not await uow.census.record_ticket(
+                account.id, report.ticket_id, contact.id, report.raised_at
+            ):
+                return False
+            contact.tickets += 1
+            if contact.last_ticket_at is None or contact.last_ticket_at < report.raised_at:
+                contact.last_ticket_at = report.raised_at
+            await uow.contacts.update(contact)
+            await uow.commit()
+        return True

@@ -1,0 +1,147 @@
+"""The census's staff commands: `/round <account> census [period]` and
+`/census <account> [pause|resume|cancel|link|revoke]`, run from the one command table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from surveys.census import Census, CensusState
+from surveys.contact_import import MAX_BYTES, ContactImport, ImportError_
+from surveys.model import Address, Language, SentimentLabel, Staff
+from surveys.questions import QUESTION_KEYS
+from surveys.staff import READERS, WRITERS, Output, StaffCommands, StaffError
+from surveys.texts import t
+
+ACTIONS = {
+    "pause": CensusState.PAUSED,
+    "resume": CensusState.RUNNING,
+    "cancel": CensusState.CANCELLED,
+}
+
+
+def census_of(commands: StaffCommands) -> Census:
+    return Census(commands.service)
+
+
+async def start_census(
+    commands: StaffCommands, actor: Staff, account_ref: str, period: str | None,
+    starter: Address | None,
+) -> Output:  # fmt: skip
+    commands.require(actor, WRITERS, actor.language)
+    lang = actor.language
+    async with commands.uow() as uow:
+        account = await commands._account(uow, account_ref, lang)
+    try:
+        round_, run, created = await census_of(commands).start(account.id, period, starter)
+    except ValueError:
+        raise StaffError(t("census_bad_period", lang)) from None
+    if not created:
+        return Output([t("census_exists", lang, title=round_.title, account=account.name)])
+    return Output(
+        [
+            t(
+                "census_started",
+                lang,
+                title=round_.title,
+                account=account.name,
+                since=run.since.date().isoformat(),
+                until=run.until.date().isoformat(),
+            )
+        ]
+    )
+
+
+async def census_command(
+    commands: StaffCommands, actor: Staff, account_ref: str, action: str | None
+) -> Output:
+    roles = READERS if action is None else WRITERS
+    commands.require(actor, roles, actor.language)
+    lang = actor.language
+    async with commands.uow() as uow:
+        account = await commands._account(uow, account_ref, lang, actor)
+    census = census_of(commands)
+    if action in ("schedule", "unschedule"):
+        await census.set_schedule(account.id, "half_yearly" if action == "schedule" else None)
+        key = "census_scheduled" if action == "schedule" else "census_unscheduled"
+        return Output([t(key, lang, account=account.name)])
+    if action == "link":
+        token = await census.create_link(account.id)
+        return Output([t("census_link", lang, account=account.name, link="")], link_token=token)
+    if action == "revoke":
+        count = await census.revoke_links(account.id)
+        return Output([t("census_links_revoked", lang, account=account.name, count=count)])
+    if action is not None:
+        if action not in ACTIONS:
+            raise ValueError(action)
+        await census.set_state(account.id, ACTIONS[action])
+    found = await census.progress(account.id)
+    if found is None:
+        return Output([t("census_none", lang, account=account.name)])
+    round_, progress = found
+    lines = [progress.render(lang, account.name, round_.title)]
+    if shares := await negative_shares(commands, round_.id, lang):
+        lines.append(shares)
+    return Output(lines)
+
+
+async def negative_shares(commands: StaffCommands, round_id: int, lang: Language) -> str | None:
+    """Per question, the share of the census's answers read as negative; None before any."""
+    summary = await commands.service.round_summary(round_id)
+    parts = []
+    for key in QUESTION_KEYS:
+        labels = [r.cells[key].label for r in summary.rows if key in r.cells]
+        if labels:
+            negative = sum(label is SentimentLabel.NEGATIVE for label in labels)
+            parts.append(f"{t(f'label.{key}', lang)} {round(100 * negative / len(labels))}%")
+    return t("census_negative", lang, shares=", ".join(parts)) if parts else None
+
+
+async def census_status_line(commands: StaffCommands, actor: Staff, account_ref: str) -> str | None:
+    """The users' line under /status: the latest census, apart from the stakeholders' round."""
+    async with commands.uow() as uow:
+        account = await commands._account(uow, account_ref, actor.language, actor)
+    found = await census_of(commands).progress(account.id)
+    if found is None:
+        return None
+    round_, p = found
+    rate = round(100 * p.answered / p.reached) if p.reached else 0
+    line = t(
+        "census_users_line",
+        actor.language,
+        title=round_.title,
+        population=p.population,
+        reached=p.reached,
+        answered=p.answered,
+        rate=rate,
+    )
+    shares = await negative_shares(commands, round_.id, actor.language)
+    return f"{line} {shares}" if shares else line
+
+
+async def import_from_chat(
+    commands: StaffCommands, actor: Staff | None, words: list[str], path: Path | None,
+    size: int | None, max_bytes: int = MAX_BYTES,
+) -> Output:  # fmt: skip
+    """A file sent to the bot with the caption `import <account> [confirm]`: a preview, or
+    (with confirm) the import. ``path`` is None until the size is known to be acceptable:
+    the adapter downloads only after this says yes (see ``import_allowed``)."""
+    staff = commands.require(actor, WRITERS, actor.language if actor else Language.EN)
+    lang = staff.language
+    if len(words) < 2 or len(words) > 3 or (len(words) == 3 and words[2].lower() != "confirm"):
+        return Output([t("import_usage", lang)])
+    if path is None or (size is not None and size > max_bytes):
+        return Output([ImportError_("import_too_big", size=f"{(size or 0) / 1e6:.1f}",
+                                    limit=f"{max_bytes / 1e6:.0f}").text(lang)])  # fmt: skip
+    write = len(words) == 3
+    try:
+        name, preview = await ContactImport(commands.uow, commands.clock, max_bytes).run(
+            words[1], path, write=write
+        )
+    except ImportError_ as exc:
+        return Output([exc.text(lang)])
+    except LookupError:
+        raise StaffError(t("import_usage", lang)) from None
+    lines = [preview.render(lang, name)]
+    if not write:
+        lines.append(t("import_confirm", lang, account=name))
+    return Output(lines)

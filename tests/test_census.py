@@ -1,0 +1,295 @@
+"""Census rounds, census links and ticket intake, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.delivery import DeliveryWorker
+from storage.repositories import SqlUnitOfWorkFactory
+from surveys.census import Census, CensusState, TicketReport, census_window
+from surveys.conversation import ContactEvent, EventKind
+from surveys.model import (
+    Address,
+    Channel,
+    Contact,
+    ContactLevel,
+    ContactStatus,
+    Language,
+)
+from surveys.onboarding import RedeemStatus
+from surveys.reports import render_table
+from surveys.service import SurveyService
+from tests.conftest import FakeClock, RecordingMessenger, World
+
+
+async def add_users(
+    uow: SqlUnitOfWorkFactory, world: World, clock: FakeClock, n: int, *, ticket: bool = True
+) -> list[Contact]:
+    async with uow() as u:
+        users = [
+            await u.contacts.add(
+                Contact(
+                    0,
+                    world.account.id,
+                    f"User {i}",
+                    ContactLevel.USER,
+                    Language.EN,
+                    ContactStatus.ACTIVE,
+                    Channel.CONSOLE,
+                    f"user{i}",
+                    tickets=1 if ticket else 0,
+                    last_ticket_at=clock.now() - timedelta(days=10) if ticket else None,
+                )
+            )
+            for i in range(n)
+        ]
+        await u.commit()
+    return users
+
+
+def first_messages(messenger: RecordingMessenger) -> list[str]:
+    return [m.recipient.address for m in messenger.sent if m.kind == "invite"]
+
+
+async def test_census_asks_only_users_with_a_ticket_in_the_window_each_once(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    await add_users(uow, world, clock, 7)
+    await add_users_without_ticket(uow, world, clock)
+    census = Census(service)
+    round_, _run, created = await census.start(world.account.id, None, None)
+    assert created and round_.audience == "user" and round_.title.startswith("Census")
+    assert (await census.start(world.account.id, None, None))[2] is False  # once per period
+
+    while await census.fan_out(max_backlog=3):
+        await delivery.run_once()
+    await delivery.run_once()
+    asked = first_messages(messenger)
+    assert sorted(asked) == sorted(f"user{i}" for i in range(7))  # no stakeholder, no idle user
+    _, progress = await census.progress(world.account.id) or (None, None)
+    assert progress is not None
+    assert (progress.population, progress.sent, progress.reached, progress.state) == (
+        7, 7, 7, CensusState.DONE)  # fmt: skip
+
+
+async def add_users_without_ticket(
+    uow: SqlUnitOfWorkFactory, world: World, clock: FakeClock
+) -> None:
+    async with uow() as u:
+        await u.contacts.add(
+            Contact(
+                0,
+                world.account.id,
+                "Idle",
+                ContactLevel.USER,
+                Language.EN,
+                ContactStatus.ACTIVE,
+                Channel.CONSOLE,
+                "idle",
+            )
+        )
+        await u.commit()
+
+
+async def test_pause_resume_cancel(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    await add_users(uow, world, clock, 10)
+    census = Census(service)
+    await census.start(world.account.id, None, None)
+    assert await census.fan_out(max_backlog=4) == 4
+    await census.set_state(world.account.id, CensusState.PAUSED)
+    await delivery.run_once()
+    assert await census.fan_out(max_backlog=4) == 0  # paused: nothing more is queued
+    await delivery.run_once()
+    assert len(first_messages(messenger)) == 4
+
+    run = await census.set_state(world.account.id, CensusState.RUNNING)
+    assert run is not None and run.state is CensusState.RUNNING
+    assert await census.fan_out(max_backlog=4) == 4
+    await delivery.run_once()
+    await census.set_state(world.account.id, CensusState.CANCELLED)
+    assert await census.fan_out(max_backlog=4) == 0
+    # Cancelled is final: resume does nothing.
+    run = await census.set_state(world.account.id, CensusState.RUNNING)
+    assert run is not None and run.state is CensusState.CANCELLED
+    assert await census.fan_out(max_backlog=4) == 0
+    await delivery.run_once()
+    assert len(first_messages(messenger)) == 8
+
+
+async def test_a_restart_mid_fan_out_asks_no_one_twice_and_skips_no_one(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    await add_users(uow, world, clock, 12)
+    await Census(service).start(world.account.id, None, None)
+    assert await Census(service).fan_out(max_backlog=5) == 5
+    await delivery.run_once()
+    # The process dies here; a fresh Census (a new process) carries on from the database.
+    fresh = Census(service)
+    while await fresh.fan_out(max_backlog=5):
+        await delivery.run_once()
+    await delivery.run_once()
+    asked = first_messages(messenger)
+    assert len(asked) == len(set(asked)) == 12
+
+
+async def test_users_and_stakeholders_never_mix_in_a_report(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    await add_users(uow, world, clock, 2)
+    stakeholders = await service.open_round(world.account.id, "2026-Q1", "2026-Q1")
+    census = Census(service)
+    census_round, _, _ = await census.start(world.account.id, None, None)
+    await census.fan_out()
+    await delivery.run_once()
+    await service.handle_event(
+        Address(Channel.CONSOLE, "user0"), ContactEvent(EventKind.TEXT, "Slow replies", "m1")
+    )
+    # Anna was moved to nothing: she is a stakeholder and answers the stakeholders' round.
+    await service.handle_event(world.anna_at, ContactEvent(EventKind.TEXT, "Great result", "m2"))
+    users = await service.round_summary(census_round.id)
+    keys = await service.round_summary(stakeholders.round.id)
+    assert {r.contact for r in users.rows} == {"User 0", "User 1"}
+    assert {r.contact for r in keys.rows} == {"Anna", "Борис"}
+    assert "Great result" not in render_table(users, Language.EN)
+    assert "Slow replies" not in render_table(keys, Language.EN)
+
+
+async def test_census_link_binds_matches_an_imported_row_and_starts_the_census(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    async with uow() as u:
+        listed = await u.contacts.add(
+            Contact(
+                0,
+                world.account.id,
+                "Ivan Imported",
+                ContactLevel.USER,
+                Language.RU,
+                ContactStatus.INVITED,
+                telegram_username="ivan_p",
+            )
+        )
+        await u.commit()
+    census = Census(service)
+    await census.start(world.account.id, None, None)
+    token = await census.create_link(world.account.id)
+    assert token.startswith("census_") and len(token) <= 64  # fits Telegram's /start
+
+    chat = Address(Channel.CONSOLE, "tg-ivan")
+    result = await census.open_link(
+        token, chat, telegram_id="5001", username="Ivan_P", name="Ivan", hint=Language.EN
+    )
+    assert result.status is RedeemStatus.BOUND and result.language is Language.RU
+    async with uow() as u:
+        bound = await u.contacts.get(listed.id)
+    assert bound is not None and bound.reachable_at == chat and bound.telegram_id == "5001"
+    await delivery.run_once()
+    assert first_messages(messenger) == ["tg-ivan"]  # the census started at once
+
+    stranger = Address(Channel.CONSOLE, "tg-new")
+    result = await census.open_link(
+        token, stranger, telegram_id="5002", username=None, name="New Person", hint=Language.EN
+    )
+    assert result.status is RedeemStatus.BOUND
+    async with uow() as u:
+        added = await u.contacts.by_address(stranger)
+    assert added is not None and added.level is ContactLevel.USER  # unlisted, but a user
+    again = await census.open_link(
+        token, stranger, telegram_id="5002", username=None, name="New Person", hint=Language.EN
+    )
+    assert again.status is RedeemStatus.ALREADY_BOUND
+    await delivery.run_once()
+    assert first_messages(messenger) == ["tg-ivan", "tg-new"]
+
+
+async def test_revoked_expired_and_unknown_census_links_bind_nothing(
+    service: SurveyService, world: World, uow: SqlUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    census = Census(service, link_ttl=timedelta(days=1))
+    revoked = await census.create_link(world.account.id)
+    assert await census.revoke_links(world.account.id) == 1
+    expired = await census.create_link(world.account.id)
+    clock.advance(timedelta(days=2))
+    before = len(await contacts(uow, world))
+    for token, status, words in (
+        (revoked, RedeemStatus.EXPIRED, "withdrawn"),
+        (expired, RedeemStatus.EXPIRED, "expired"),
+        ("census_nope", RedeemStatus.UNKNOWN, "not valid"),
+        ("census_", RedeemStatus.UNKNOWN, "not valid"),
+    ):
+        result = await census.open_link(
+            token, Address(Channel.CONSOLE, "x"), telegram_id="1", username=None, name="X",
+            hint=Language.EN,
+        )  # fmt: skip
+        assert result.status is status, token
+        assert words in result.text.lower()
+    assert len(await contacts(uow, world)) == before
+
+
+async def contacts(uow: SqlUnitOfWorkFactory, world: World) -> list[Contact]:
+    async with uow() as u:
+        return await u.contacts.for_account(world.account.id)
+
+
+async def test_ticket_intake_creates_the_user_once_and_is_idempotent_on_ticket_id(
+    service: SurveyService, world: World, uow: SqlUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    census = Census(service)
+    report = TicketReport("Globex", "SD-1", clock.now(), email="req@example.com", name="Req")
+    assert await census.record_ticket(report) is True
+    assert await census.record_ticket(report) is False  # the helpdesk retried
+    second = TicketReport("Globex", "SD-2", clock.now() + timedelta(hours=1),
+                          email="req@example.com")  # fmt: skip
+    assert await census.record_ticket(second) is True
+    users = [c for c in await contacts(uow, world) if c.level is ContactLevel.USER]
+    assert len(users) == 1
+    assert users[0].tickets == 2 and users[0].last_ticket_at == second.raised_at
+
+
+def test_census_window_reads_half_years() -> None:
+    key, title, since, until = census_window("2026-h2", FakeClock().now())
+    assert (key, title) == ("census-2026-H2", "Census 2026-H2")
+    assert (since.year, since.month, until.year, until.month) == (2026, 7, 2027, 1)
+
+
+async def test_a_scheduled_census_opens_once_for_the_half_year_just_ended(
+    service: SurveyService, world: World, uow: SqlUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    census = Census(service)
+    assert await census.open_due() == []  # nothing scheduled
+    await census.set_schedule(world.account.id, "half_yearly")
+    year, half = (clock.now().year - 1, 2) if clock.now().month <= 6 else (clock.now().year, 1)
+    assert await census.open_due() == [f"Globex: Census {year}-H{half}"]
+    assert await census.open_due() == []  # once, however often the tick runs
+    async with uow() as u:
+        rounds = await u.rounds.for_account(world.account.id)
+    assert [r.audience for r in rounds] == ["user"]
+    await census.set_schedule(world.account.id, None)
+    clock.advance(timedelta(days=200))
+    assert await census.open_due() == []

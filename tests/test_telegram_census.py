@@ -1,0 +1,93 @@
+"""The census on the real aiogram stack against the fake Bot API: a census link opened
+with /start, /round <account> census, /census progress and control, /status apart."""
+
+from __future__ import annotations
+
+import re
+
+from tests.telegram_harness import ADMIN_ID, TelegramHarness
+
+USER = 7001
+STRANGER = 7002
+
+
+async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> None:
+    api = tg.api
+    admin = {"user_id": ADMIN_ID}
+    await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex", **admin))
+    assert "has no census yet" in tg.texts(ADMIN_ID)[-1]
+
+    await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
+    assert "Census" in tg.texts(ADMIN_ID)[-1] and "started" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(ADMIN_ID, "/round Globex census 2026-Q9", **admin))
+    assert "half year, like 2026-H1" in tg.texts(ADMIN_ID)[-1]
+
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex link", **admin))
+    link = re.search(
+        r"https://t\.me/candor_test_bot\?start=(census_[\w-]+)", tg.texts(ADMIN_ID)[-1]
+    )
+    assert link, tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(USER, f"/start {link[1]}", first_name="Uma"))
+    texts = tg.texts(USER)
+    assert any("Welcome, Uma" in x for x in texts)
+    assert "Question 1 of 3" in texts[-1]  # the open census starts at once
+
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex pause", **admin))
+    assert "(paused)" in tg.texts(ADMIN_ID)[-1] and "sent 1" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex resume", **admin))
+    assert "(sending)" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(ADMIN_ID, "/status Globex", **admin))
+    assert "Users: Census" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(USER, "Terrible, nothing works and nobody answers"))
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex", **admin))
+    progress = tg.texts(ADMIN_ID)[-1]
+    assert "answered 1" in progress and "Negative share per question: outcome 100%" in progress
+    await tg.process(api.text_message(ADMIN_ID, "/status Globex", **admin))
+    assert "answered 1 (100%). Negative share per question: outcome 100%" in tg.texts(ADMIN_ID)[-1]
+
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex schedule", **admin))
+    assert "opens by itself each half year" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex revoke", **admin))
+    assert "revoked: 1" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(STRANGER, f"/start {link[1]}", first_name="Sam"))
+    assert "withdrawn" in tg.texts(STRANGER)[-1]
+    await tg.process(api.text_message(STRANGER, "/start census_unknown", first_name="Sam"))
+    assert "not valid" in tg.texts(STRANGER)[-1].lower()
+
+
+CSV = (
+    "Имя;E-mail;Telegram;Уровень;Обращений\n"
+    "Анна;anna@example.ru;@anna_s;пользователь;2\n"
+    "Борис;not-an-email;;пользователь;1\n"
+).encode("cp1251")
+
+
+async def test_a_staff_member_imports_a_file_from_chat_preview_then_confirm(
+    tg: TelegramHarness,
+) -> None:
+    api = tg.api
+    admin = {"user_id": ADMIN_ID}
+    await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+    upload = {"file_name": "people.csv", "mime_type": "text/csv", "content": CSV}
+    await tg.process(api.document_message(ADMIN_ID, caption="import Globex", **upload, **admin))
+    preview = tg.texts(ADMIN_ID)[-1]
+    assert "nothing written yet" in preview and "new 1" in preview and "invalid 1" in preview
+    assert "row 3: invalid e-mail" in preview and "import Globex confirm" in preview
+
+    await tg.process(
+        api.document_message(ADMIN_ID, caption="import Globex confirm", **upload, **admin)
+    )
+    assert "Imported into Globex: new 1" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(
+        api.document_message(ADMIN_ID, caption="import Globex confirm", **upload, **admin)
+    )
+    assert "new 0, updated 0, unchanged 1" in tg.texts(ADMIN_ID)[-1]
+
+    await tg.process(api.document_message(ADMIN_ID, caption="import", **upload, **admin))
+    assert "caption: import <account>" in tg.texts(ADMIN_ID)[-1]
+    # Not staff: the file is not even downloaded, and the answer says it is for staff.
+    downloads = len(api.calls_to("getFile"))
+    await tg.process(api.document_message(STRANGER, caption="import Globex", **upload))
+    assert "staff" in tg.texts(STRANGER)[-1].lower()
+    assert len(api.calls_to("getFile")) == downloads
