@@ -13,6 +13,7 @@ import pytest
 from matplotlib.image import imread
 
 from storage.repositories import SqlUnitOfWorkFactory
+from surveys.commands import resolutions
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import (
     Account,
@@ -22,6 +23,7 @@ from surveys.model import (
     Contact,
     ContactLevel,
     ContactStatus,
+    Disposition,
     Language,
     Staff,
     StaffRole,
@@ -300,3 +302,24 @@ async def test_trend_charts_decode_and_are_not_blank(seeded: Seeded) -> None:
         assert width == 900 and height >= 600  # 6 in at 150 dpi: readable on a phone
         assert pixels[..., :3].std() > 0.05  # drawn on, not a blank canvas
         assert len({tuple(p) for p in pixels[::20, ::20, :3].reshape(-1, 3).tolist()}) > 10
+
+
+async def test_an_alert_resolved_as_not_about_us_keeps_its_answer_out_of_the_share(
+    seeded: Seeded,
+) -> None:
+    [alert] = await seeded.commands.service.alerts_for_round(2)
+    await resolutions(seeded.commands).resolve(
+        seeded.admin, alert.id, Disposition.NOT_US, "Anna meant another vendor"
+    )
+    doc = await seeded.reports.build(seeded.admin, ReportRequest("Globex", "2026-12", "xlsx"), EN)
+
+    book = workbook(doc.data)
+    summary = rows_of(book["Summary"])
+    dec = dict(zip(summary[0], next(r for r in summary[1:] if r[4] == "stakeholders"), strict=True))
+    assert dec["Negative: outcome"] == 0  # Anna's answer stays, out of the negative share
+    assert dec["Resolved alerts"] == 1
+    rows = rows_of(book["Globex 2026-12"])
+    anna = dict(zip(rows[0], next(r for r in rows if r[0] == "Anna"), strict=True))
+    assert anna["outcome: Answer"] == NEGATIVE and anna["outcome: Sentiment"] == "negative"
+    assert anna["outcome: How it ended"] == "not about us"
+    assert "Anna meant another vendor" in anna["outcome: Alert note"]

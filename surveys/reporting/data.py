@@ -22,14 +22,21 @@ from surveys.ports import ReportAnswer, UnitOfWork
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS
 
 OPEN_ALERTS = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
+NOT_US = "not_us"  # the disposition of an alert that turned out not to be about us
 
 
 @dataclass(frozen=True, slots=True)
 class AlertInfo:
-    """An alert as a report shows it. A disposition (issue: alert outcomes) joins here."""
+    """An alert as a report shows it."""
 
     status: AlertStatus
     note: str = ""
+    disposition: str | None = None  # how a resolved alert ended: fixed, explained, not_us, …
+
+    @property
+    def not_about_us(self) -> bool:
+        """Resolved as another party's doing: the answer stays, out of the negative share."""
+        return self.disposition == NOT_US
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +97,9 @@ def measure(rows: Iterable[ContactRow]) -> Measures:
         for key, cell in row.answers.items():
             if key in answered:
                 answered[key] += 1
-                negatives[key] += cell.label is SentimentLabel.NEGATIVE
+                negatives[key] += cell.label is SentimentLabel.NEGATIVE and not (
+                    cell.alert is not None and cell.alert.not_about_us
+                )
             if cell.alert is not None:
                 if cell.alert.status in OPEN_ALERTS:
                     open_alerts += 1
@@ -148,6 +157,13 @@ def _note(notes: Sequence[dict[str, object]]) -> str:
     return "; ".join(str(n["note"]) for n in notes if n.get("note"))
 
 
+def _disposition(notes: Sequence[dict[str, object]]) -> str | None:
+    """The disposition of the note that last resolved the alert, if any."""
+    done = [n for n in notes if n.get("status") == AlertStatus.RESOLVED.value]
+    found = done[-1].get("disposition") if done else None
+    return str(found) if found else None
+
+
 async def collect(uow: UnitOfWork, accounts: Sequence[Account]) -> list[RoundData]:
     """Every round of ``accounts``, oldest first per account, as report rows."""
     out: list[RoundData] = []
@@ -175,7 +191,9 @@ async def collect(uow: UnitOfWork, accounts: Sequence[Account]) -> list[RoundDat
 
 def _put(row: ContactRow, answer: ReportAnswer) -> None:
     alert = (
-        AlertInfo(answer.alert_status, _note(answer.alert_notes)) if answer.alert_status else None
+        AlertInfo(answer.alert_status, _note(answer.alert_notes), _disposition(answer.alert_notes))
+        if answer.alert_status
+        else None
     )
     cell = AnswerCell(
         text=answer.text,

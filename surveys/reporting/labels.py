@@ -34,6 +34,7 @@ _T: dict[str, tuple[str, str]] = {
     "answered_at": ("Answered at", "Время ответа"),
     "alert_status": ("Alert", "Алерт"),
     "alert_note": ("Alert note", "Заметка к алерту"),
+    "alert_disposition": ("How it ended", "Чем закончилось"),
     "yes": ("yes", "да"),
     # levels, labels, statuses
     "level.stakeholder": ("stakeholders", "стейкхолдеры"),

@@ -23,6 +23,7 @@ from surveys.model import Language, SentimentLabel
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS
 from surveys.reporting.data import AlertInfo, RoundData, SummaryLine
 from surveys.reporting.labels import L, label_name, level_name, question_name
+from surveys.texts import t
 
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\']")
@@ -41,6 +42,10 @@ class AlertColumn:
 ALERT_COLUMNS: tuple[AlertColumn, ...] = (
     AlertColumn("alert_status", lambda a, lang: L(f"alert.{a.status.value}", lang)),
     AlertColumn("alert_note", lambda a, lang: a.note),
+    AlertColumn(
+        "alert_disposition",
+        lambda a, lang: t(f"disposition.{a.disposition}", lang) if a.disposition else "",
+    ),
 )
 
 
