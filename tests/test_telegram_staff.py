@@ -327,6 +327,7 @@ EXAMPLE_ARGS = {
     "report": "all",
     "trend": "Globex",
     "digest": "off",
+    "timezone": "Europe/Moscow",
     "staff": "",
     "staff_add": f"admin {STRANGER} Eve",
     "staff_link": f"1 {STRANGER}",
