@@ -230,8 +230,8 @@ class OutboxRepository(Protocol):
 
     async def has_key(self, idempotency_key: str) -> bool: ...
     async def by_key(self, idempotency_key: str) -> OutgoingMessage | None: ...
-    async def for_contact(self, contact_id: int, kind: str) -> list[OutgoingMessage]:
-        """The contact's messages of one kind, oldest first."""
+    async def for_contact(self, contact_id: int, *kinds: str) -> list[OutgoingMessage]:
+        """The contact's messages of these kinds, oldest first (one query for all)."""
         ...
 
     async def by_platform_id(
