@@ -519,19 +519,21 @@ class SqlConversationRepository(_Repo):
         return _conversation(row) if row else None
 
     async def save(self, conversation: Conversation) -> Conversation:
-        result = await self.session.execute(
-            update(ConversationRow)
-            .where(
-                ConversationRow.id == conversation.id,
-                ConversationRow.version == conversation.version,
+        # UPDATE ... RETURNING: the saved row comes back in the same round trip.
+        row = (
+            await self.session.scalars(
+                update(ConversationRow)
+                .where(
+                    ConversationRow.id == conversation.id,
+                    ConversationRow.version == conversation.version,
+                )
+                .values(version=conversation.version + 1, **_conversation_values(conversation))
+                .returning(ConversationRow)
+                .execution_options(synchronize_session=False, populate_existing=True)
             )
-            .values(version=conversation.version + 1, **_conversation_values(conversation))
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        ).one_or_none()
+        if row is None:
             raise ConcurrentUpdateError(f"conversation {conversation.id} changed meanwhile")
-        row = await self.session.get(ConversationRow, conversation.id, populate_existing=True)
-        assert row is not None
         return _conversation(row)
 
     async def current_for_contact(self, contact_id: int) -> Conversation | None:
@@ -654,10 +656,11 @@ class SqlAlertRepository(_Repo):
             .execution_options(populate_existing=True)
         )
 
-    async def silences(self) -> list[Alert]:
-        rows = await self.session.scalars(
-            select(AlertRow).where(AlertRow.kind == "silence").order_by(AlertRow.id)
-        )
+    async def silences(self, contact_id: int | None = None) -> list[Alert]:
+        query = select(AlertRow).where(AlertRow.kind == "silence")
+        if contact_id is not None:
+            query = query.where(AlertRow.contact_id == contact_id)
+        rows = await self.session.scalars(query.order_by(AlertRow.id))
         return [_alert(r) for r in rows]
 
     async def for_answer(self, answer_id: int) -> Alert | None:
