@@ -170,6 +170,7 @@ class AlertRepository(Protocol):
     async def silences(self, contact_id: int | None = None) -> list[Alert]:
         """Silence alerts, oldest first; only ``contact_id``'s when given."""
         ...
+
     async def for_round(self, round_id: int) -> list[Alert]: ...
     async def set_status(
         self,
