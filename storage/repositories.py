@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, select, update
+from sqlalchemy import Select, and_, delete, func, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -303,19 +305,23 @@ class _Repo:
         return row
 
     async def _inserted_unless_duplicate(self, row: Any) -> Any | None:
-        """Insert ``row`` in a savepoint; None when a unique constraint already holds it.
+        """Insert ``row``; None when a unique constraint already holds it.
 
-        The savepoint keeps the outer transaction usable after the violation (PostgreSQL
-        would otherwise abort it).
+        One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` round trip (both backends):
+        a duplicate neither aborts the outer transaction nor costs a savepoint and its
+        release, two extra round trips on every answer. Foreign key and NOT NULL
+        violations still raise: they are bugs, not duplicates.
         """
-        try:
-            async with self.session.begin_nested():
-                self.session.add(row)
-        except IntegrityError as exc:
-            if not _is_unique_violation(exc):
-                raise  # a foreign key or NOT NULL problem is a bug, not a duplicate
-            return None
-        return row
+        model = type(row)
+        values = {
+            attr.key: value
+            for attr in inspect(model).column_attrs
+            if (value := getattr(row, attr.key)) is not None
+        }
+        dialect = self.session.bind.dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        query = insert(model).values(**values).on_conflict_do_nothing().returning(model)
+        return (await self.session.scalars(query)).one_or_none()
 
 
 _TELEGRAM_ID = re.compile(r"-?[0-9]+")  # ASCII digits only: int() accepts more
@@ -525,19 +531,21 @@ class SqlConversationRepository(_Repo):
         return _conversation(row) if row else None
 
     async def save(self, conversation: Conversation) -> Conversation:
-        result = await self.session.execute(
-            update(ConversationRow)
-            .where(
-                ConversationRow.id == conversation.id,
-                ConversationRow.version == conversation.version,
+        # UPDATE ... RETURNING: the saved row comes back in the same round trip.
+        row = (
+            await self.session.scalars(
+                update(ConversationRow)
+                .where(
+                    ConversationRow.id == conversation.id,
+                    ConversationRow.version == conversation.version,
+                )
+                .values(version=conversation.version + 1, **_conversation_values(conversation))
+                .returning(ConversationRow)
+                .execution_options(synchronize_session=False, populate_existing=True)
             )
-            .values(version=conversation.version + 1, **_conversation_values(conversation))
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        ).one_or_none()
+        if row is None:
             raise ConcurrentUpdateError(f"conversation {conversation.id} changed meanwhile")
-        row = await self.session.get(ConversationRow, conversation.id, populate_existing=True)
-        assert row is not None
         return _conversation(row)
 
     async def current_for_contact(self, contact_id: int) -> Conversation | None:
@@ -660,10 +668,11 @@ class SqlAlertRepository(_Repo):
             .execution_options(populate_existing=True)
         )
 
-    async def silences(self) -> list[Alert]:
-        rows = await self.session.scalars(
-            select(AlertRow).where(AlertRow.kind == "silence").order_by(AlertRow.id)
-        )
+    async def silences(self, contact_id: int | None = None) -> list[Alert]:
+        query = select(AlertRow).where(AlertRow.kind == "silence")
+        if contact_id is not None:
+            query = query.where(AlertRow.contact_id == contact_id)
+        rows = await self.session.scalars(query.order_by(AlertRow.id))
         return [_alert(r) for r in rows]
 
     async def for_answer(self, answer_id: int) -> Alert | None:
@@ -884,10 +893,10 @@ class SqlOutboxRepository(_Repo):
         )
         return _outgoing(row) if row is not None else None
 
-    async def for_contact(self, contact_id: int, kind: str) -> list[OutgoingMessage]:
+    async def for_contact(self, contact_id: int, *kinds: str) -> list[OutgoingMessage]:
         rows = await self.session.scalars(
             select(OutboxRow)
-            .where(OutboxRow.contact_id == contact_id, OutboxRow.kind == kind)
+            .where(OutboxRow.contact_id == contact_id, OutboxRow.kind.in_(kinds))
             .order_by(OutboxRow.id)
         )
         return [_outgoing(r) for r in rows]

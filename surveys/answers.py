@@ -59,13 +59,11 @@ async def messages_of(
     uow: UnitOfWork, contact: Contact, conv: Conversation, kinds: tuple[str, ...]
 ) -> list[OutgoingMessage]:
     """The conversation's outgoing messages of ``kinds``, oldest first."""
-    found = [
+    return [
         m
-        for kind in kinds
-        for m in await uow.outbox.for_contact(contact.id, kind)
+        for m in await uow.outbox.for_contact(contact.id, *kinds)
         if m.payload.get("conversation_id") == conv.id
     ]
-    return sorted(found, key=lambda m: m.id or 0)
 
 
 async def earlier_question(

@@ -102,19 +102,20 @@ def question_reply(conv: Conversation, ctx: ConversationContext) -> Reply:
 
 
 def start(conv: Conversation, ctx: ConversationContext) -> Step:
-    """The invitation and the first question."""
-    invite = Reply(
-        kind="invite",
-        text=t(
-            "invite",
-            conv.language,
-            name=ctx.contact_name,
-            company=ctx.company,
-            round=ctx.round_title,
-            count=len(conv.question_keys),
-        ),
+    """The invitation and the first question, as one message: the contact gets one
+    notification, and a round's fan-out takes one send per contact instead of two. The
+    message is the first question's (its kind, key and buttons), so retiring its buttons and
+    telling which question a reply answers work as for any other question."""
+    invite = t(
+        "invite",
+        conv.language,
+        name=ctx.contact_name,
+        company=ctx.company,
+        round=ctx.round_title,
+        count=len(conv.question_keys),
     )
-    return Step(conv, replies=[invite, question_reply(conv, ctx)])
+    first = question_reply(conv, ctx)
+    return Step(conv, replies=[replace(first, text=f"{invite}\n\n{first.text}")])
 
 
 def _advance(

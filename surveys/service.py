@@ -737,12 +737,11 @@ class SurveyService:
     async def _retire_buttons(self, uow: UnitOfWork, contact: Contact, conv: Conversation) -> None:
         """The conversation's questions sent so far lose their buttons (their answer, skip,
         a re-asked copy or the end of the conversation came)."""
-        sent = await answering.messages_of(uow, contact, conv, ("question",))
-        # Looked up rather than left to the unique key: a refused insert is an error line in
-        # PostgreSQL's log, and most questions here lost their buttons steps ago.
-        retired = {
-            m.idempotency_key for m in await uow.outbox.for_contact(contact.id, "retire_buttons")
-        }
+        # One query for both kinds. Looked up rather than left to the unique key: most
+        # questions here lost their buttons steps ago, and an insert costs a round trip.
+        found = await answering.messages_of(uow, contact, conv, ("question", "retire_buttons"))
+        sent = [m for m in found if m.kind == "question"]
+        retired = {m.idempotency_key for m in found if m.kind == "retire_buttons"}
         for question in sent:
             if question.recipient.channel not in answering.EDITABLE:
                 continue

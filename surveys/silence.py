@@ -161,8 +161,9 @@ async def cleared_by_reply(
     uow: UnitOfWork, desk: AlertDesk, contact: Contact, now: datetime
 ) -> None:
     """The contact wrote: their open silence alerts are resolved, and the messages say so."""
-    for alert in await uow.alerts.silences():
-        if alert.contact_id != contact.id or alert.status is AlertStatus.RESOLVED:
+    # Only this contact's: every message a contact writes passes here.
+    for alert in await uow.alerts.silences(contact.id):
+        if alert.status is AlertStatus.RESOLVED:
             continue
         note = {"status": "resolved", "by": "Candor", "at": now.isoformat(), "cleared": "reply"}
         done = await uow.alerts.set_status(

@@ -67,21 +67,19 @@ def closed(status: ConversationStatus, index: int = 1) -> Conversation:
 # --- start ---------------------------------------------------------------------------------
 
 
-def test_start_sends_invite_then_first_question_with_buttons() -> None:
+def test_start_sends_invite_and_first_question_as_one_message_with_buttons() -> None:
     conv = make_conv()
     step = machine.start(conv, make_ctx())
 
     assert step.conversation == conv  # starting changes nothing
     assert step.answers == []
-    assert [r.kind for r in step.replies] == ["invite", "question"]
-    invite, question = step.replies
-    assert invite.text == t(
-        "invite", Language.EN, name="Anna", company="Acme IT", round="Sprint 14", count=3
-    )
-    assert invite.buttons == ()
-    assert question.question_key == "outcome"
-    assert question.buttons == ("skip", "later", "decline") == QUESTION_BUTTONS
-    assert question.text == f"Question 1 of 3\n{t('q.outcome', Language.EN)}"
+    # One message, one notification: the invitation heads the first question.
+    [message] = step.replies
+    assert message.kind == "question"
+    assert message.question_key == "outcome"
+    assert message.buttons == ("skip", "later", "decline") == QUESTION_BUTTONS
+    invite = t("invite", Language.EN, name="Anna", company="Acme IT", round="Sprint 14", count=3)
+    assert message.text == f"{invite}\n\nQuestion 1 of 3\n{t('q.outcome', Language.EN)}"
 
 
 # --- text answers --------------------------------------------------------------------------
@@ -342,10 +340,10 @@ def test_buttons_on_a_closed_conversation_change_nothing(
 def test_replies_are_in_the_conversations_language_ru() -> None:
     ctx = make_ctx(Language.RU)
     conv = make_conv(Language.RU)
-    invite, question = machine.start(conv, ctx).replies
-    assert invite.text.startswith("Здравствуйте, Борис!")
-    assert question.text == (
-        "Вопрос 1 из 3\n"
+    [first] = machine.start(conv, ctx).replies
+    assert first.text.startswith("Здравствуйте, Борис!")
+    assert first.text.endswith(
+        "\n\nВопрос 1 из 3\n"
         "Довольны ли вы результатом и насколько решение соответствовало вашим задачам?"
     )
 
@@ -372,10 +370,10 @@ def test_replies_are_in_the_conversations_language_ru() -> None:
 def test_replies_are_in_the_conversations_language_en() -> None:
     ctx = make_ctx(Language.EN)
     conv = make_conv(Language.EN)
-    invite, question = machine.start(conv, ctx).replies
-    assert invite.text.startswith("Hello, Anna!")
-    assert question.text == (
-        "Question 1 of 3\n"
+    [first] = machine.start(conv, ctx).replies
+    assert first.text.startswith("Hello, Anna!")
+    assert first.text.endswith(
+        "\n\nQuestion 1 of 3\n"
         "Are you satisfied with the result, and was the solution adequate to your needs?"
     )
     declined = machine.receive(conv, press(EventKind.DECLINE), ctx, NOW)

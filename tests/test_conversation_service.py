@@ -77,7 +77,7 @@ def new_since(messenger: RecordingMessenger, address: str, seen: int) -> list[tu
     return kinds(messenger, address)[seen:]
 
 
-INVITED = [("invite", None), ("question", "outcome")]
+INVITED = [("question", "outcome")]  # the invitation heads the first question
 
 
 # --- buttons -------------------------------------------------------------------------------
@@ -96,8 +96,8 @@ async def test_skip_stores_nothing_and_asks_the_next_question(
     await service.handle_event(world.anna_at, press(EventKind.SKIP, "s1"))
     await delivery.run_once()
 
-    assert new_since(messenger, "anna", 2) == [("notice", None), ("question", "speed")]
-    assert messenger.texts("anna")[2] == t("skipped", Language.EN)
+    assert new_since(messenger, "anna", 1) == [("notice", None), ("question", "speed")]
+    assert messenger.texts("anna")[1] == t("skipped", Language.EN)
     assert await answers_of(uow, world.anna) == []
     conv = await conversation_of(uow, world.anna)
     assert conv.status is ConversationStatus.ASKING
@@ -108,7 +108,7 @@ async def test_skip_stores_nothing_and_asks_the_next_question(
     assert [(a.question_key, a.text) for a in await answers_of(uow, world.anna)] == [
         ("speed", "Quick enough")
     ]
-    assert new_since(messenger, "anna", 4) == [("question", "politeness")]
+    assert new_since(messenger, "anna", 3) == [("question", "politeness")]
 
 
 async def test_decline_closes_the_conversation_and_asks_nothing_more(
@@ -123,8 +123,8 @@ async def test_decline_closes_the_conversation_and_asks_nothing_more(
     await service.handle_event(world.anna_at, press(EventKind.DECLINE, "d1"))
     await delivery.run_once()
 
-    assert new_since(messenger, "anna", 2) == [("notice", None)]
-    assert messenger.texts("anna")[2] == t("declined", Language.EN)
+    assert new_since(messenger, "anna", 1) == [("notice", None)]
+    assert messenger.texts("anna")[1] == t("declined", Language.EN)
     conv = await conversation_of(uow, world.anna)
     assert conv.status is ConversationStatus.DECLINED
     assert conv.finished_at == clock.now()
@@ -133,8 +133,8 @@ async def test_decline_closes_the_conversation_and_asks_nothing_more(
     clock.advance(timedelta(days=8))
     await service.tick()
     await delivery.run_once()
-    assert len(messenger.to("anna")) == 3
-    assert not any(m.kind == "question" for m in messenger.to("anna")[2:])
+    assert len(messenger.to("anna")) == 2
+    assert not any(m.kind == "question" for m in messenger.to("anna")[1:])
     summary = await service.round_summary(round_id)
     anna = next(r for r in summary.rows if r.contact == "Anna")
     assert anna.status is ConversationStatus.DECLINED
@@ -153,8 +153,8 @@ async def test_later_sends_a_notice_and_the_reminder_still_arrives_once(
     clock.advance(timedelta(days=1))
     await service.handle_event(world.anna_at, press(EventKind.LATER, "l1"))
     await delivery.run_once()
-    assert new_since(messenger, "anna", 2) == [("notice", None)]
-    assert messenger.texts("anna")[2] == t("later", Language.EN)
+    assert new_since(messenger, "anna", 1) == [("notice", None)]
+    assert messenger.texts("anna")[1] == t("later", Language.EN)
     conv = await conversation_of(uow, world.anna)
     assert conv.reminder_due_at == clock.now() + POLICY.reminder_delay
     assert conv.question_index == 0 and not conv.reminded
@@ -163,18 +163,18 @@ async def test_later_sends_a_notice_and_the_reminder_still_arrives_once(
     clock.advance(timedelta(days=1, hours=1))
     await service.tick()
     await delivery.run_once()
-    assert len(messenger.to("anna")) == 3
+    assert len(messenger.to("anna")) == 2
     assert [m.kind for m in messenger.to("boris")][-2:] == ["reminder", "question"]
 
     clock.advance(timedelta(days=1))
     await service.tick()
     await delivery.run_once()
-    assert new_since(messenger, "anna", 3) == [("reminder", None), ("question", "outcome")]
+    assert new_since(messenger, "anna", 2) == [("reminder", None), ("question", "outcome")]
 
     clock.advance(timedelta(days=1))
     await service.tick()
     await delivery.run_once()
-    assert len(messenger.to("anna")) == 5
+    assert len(messenger.to("anna")) == 4
     assert (await conversation_of(uow, world.anna)).reminded
 
 
@@ -192,7 +192,7 @@ async def test_later_after_the_reminder_does_not_bring_another_one(
     assert report.reminders == 2
     await service.handle_event(world.anna_at, press(EventKind.LATER, "l1"))
     await delivery.run_once()
-    assert new_since(messenger, "anna", 2) == [
+    assert new_since(messenger, "anna", 1) == [
         ("reminder", None),
         ("question", "outcome"),
         ("notice", None),
@@ -202,7 +202,7 @@ async def test_later_after_the_reminder_does_not_bring_another_one(
     clock.advance(timedelta(days=3))
     assert (await service.tick()).reminders == 0
     await delivery.run_once()
-    assert len(messenger.to("anna")) == 5
+    assert len(messenger.to("anna")) == 4
 
 
 # --- time ----------------------------------------------------------------------------------
@@ -219,22 +219,22 @@ async def test_reminder_resends_the_current_question_exactly_once(
     await open_round(service, world, delivery)
     await service.handle_event(world.anna_at, text("Good result", "a1"))
     await delivery.run_once()
-    assert len(messenger.to("anna")) == 3
+    assert len(messenger.to("anna")) == 2
 
     clock.advance(timedelta(days=1, hours=23))
     assert (await service.tick()).reminders == 0  # not due yet
     await delivery.run_once()
-    assert len(messenger.to("anna")) == 3
+    assert len(messenger.to("anna")) == 2
 
     clock.advance(timedelta(hours=2))
     report = await service.tick()
     assert report.reminders == 2 and report.expired == 0
     await delivery.run_once()
-    assert new_since(messenger, "anna", 3) == [("reminder", None), ("question", "speed")]
-    assert messenger.texts("anna")[3] == t("reminder", Language.EN)
-    assert messenger.texts("anna")[4] == messenger.texts("anna")[2]  # the same question again
-    assert new_since(messenger, "boris", 2) == [("reminder", None), ("question", "outcome")]
-    assert messenger.texts("boris")[2] == t("reminder", Language.RU)
+    assert new_since(messenger, "anna", 2) == [("reminder", None), ("question", "speed")]
+    assert messenger.texts("anna")[2] == t("reminder", Language.EN)
+    assert messenger.texts("anna")[3] == messenger.texts("anna")[1]  # the same question again
+    assert new_since(messenger, "boris", 1) == [("reminder", None), ("question", "outcome")]
+    assert messenger.texts("boris")[1] == t("reminder", Language.RU)
     conv = await conversation_of(uow, world.anna)
     assert conv.reminded and conv.reminder_due_at is None and conv.question_index == 1
 
@@ -259,14 +259,14 @@ async def test_expiry_closes_and_a_late_answer_is_kept_as_late(
     await service.tick()  # the reminder is due, the expiry not yet
     await delivery.run_once()
     assert (await conversation_of(uow, world.anna)).status is ConversationStatus.INVITED
-    assert len(messenger.to("anna")) == 4
+    assert len(messenger.to("anna")) == 3
 
     clock.advance(timedelta(hours=1))
     report = await service.tick()
     assert report.expired == 2 and report.reminders == 0
     await delivery.run_once()
-    assert new_since(messenger, "anna", 4) == [("notice", None)]
-    assert messenger.texts("anna")[4] == t("expired", Language.EN)
+    assert new_since(messenger, "anna", 3) == [("notice", None)]
+    assert messenger.texts("anna")[3] == t("expired", Language.EN)
     assert messenger.texts("boris")[-1] == t("expired", Language.RU)
     conv = await conversation_of(uow, world.anna)
     assert conv.status is ConversationStatus.EXPIRED
@@ -276,8 +276,8 @@ async def test_expiry_closes_and_a_late_answer_is_kept_as_late(
     clock.advance(timedelta(hours=5))
     await service.handle_event(world.anna_at, text("Sorry, was away. Good result", "late1"))
     await delivery.run_once()
-    assert new_since(messenger, "anna", 5) == [("notice", None)]
-    assert messenger.texts("anna")[5] == t("late_kept", Language.EN)
+    assert new_since(messenger, "anna", 4) == [("notice", None)]
+    assert messenger.texts("anna")[4] == t("late_kept", Language.EN)
     answers = await answers_of(uow, world.anna)
     assert [(a.question_key, a.text, a.late) for a in answers] == [
         ("outcome", "Sorry, was away. Good result", True)
@@ -302,7 +302,7 @@ async def test_expiry_without_a_prior_tick_sends_no_reminder(
     report = await service.tick()
     assert report.expired == 2 and report.reminders == 0
     await delivery.run_once()
-    assert new_since(messenger, "anna", 2) == [("notice", None)]
+    assert new_since(messenger, "anna", 1) == [("notice", None)]
 
 
 # --- edits ---------------------------------------------------------------------------------
@@ -408,9 +408,9 @@ async def test_non_text_gets_a_polite_request_for_text_and_nothing_is_stored(
     )
     await delivery.run_once()
 
-    assert new_since(messenger, "anna", 3) == [("notice", None)]
-    assert messenger.texts("anna")[3] == t("text_please", Language.EN)
-    assert messenger.texts("boris")[2:] == [t("text_please", Language.RU)]
+    assert new_since(messenger, "anna", 2) == [("notice", None)]
+    assert messenger.texts("anna")[2] == t("text_please", Language.EN)
+    assert messenger.texts("boris")[1:] == [t("text_please", Language.RU)]
     after = await conversation_of(uow, world.anna)
     assert after.current_question == "speed"
     assert after.status is before.status
@@ -433,7 +433,7 @@ async def test_whitespace_only_text_gets_the_empty_notice(
     await open_round(service, world, delivery)
     await service.handle_event(world.anna_at, text("  \n ", "e1"))
     await delivery.run_once()
-    assert messenger.texts("anna")[2:] == [t("empty_answer", Language.EN)]
+    assert messenger.texts("anna")[1:] == [t("empty_answer", Language.EN)]
     assert await answers_of(uow, world.anna) == []
     assert (await conversation_of(uow, world.anna)).current_question == "outcome"
 
@@ -456,8 +456,8 @@ async def test_a_10000_character_answer_is_kept_cut_to_4000(
     assert len(answer.text) == MAX_ANSWER_CHARS == 4000
     assert answer.text == body[:4000].strip()
     assert answer.truncated is True
-    assert new_since(messenger, "anna", 2) == [("notice", None), ("question", "speed")]
-    assert messenger.texts("anna")[2] == t("truncated", Language.EN, limit=4000)
+    assert new_since(messenger, "anna", 1) == [("notice", None), ("question", "speed")]
+    assert messenger.texts("anna")[1] == t("truncated", Language.EN, limit=4000)
     summary = await service.round_summary(round_id)
     anna = next(r for r in summary.rows if r.contact == "Anna")
     assert len(anna.cells["outcome"].text) == 4000
@@ -483,7 +483,7 @@ async def test_unknown_sender_is_told_and_nothing_is_stored(
     async with uow() as u:
         assert await u.alerts.list() == []
         assert await u.contacts.by_address(stranger) is None
-    assert len(messenger.to("anna")) == 2 and len(messenger.to("boris")) == 2
+    assert len(messenger.to("anna")) == 1 and len(messenger.to("boris")) == 1
 
 
 async def test_staff_writing_to_the_bot_are_pointed_at_their_commands(
@@ -590,7 +590,7 @@ async def test_restart_mid_conversation_loses_nothing_and_repeats_nothing(
     }
     # The old process's worker has nothing more to deliver either.
     assert (await delivery.run_once()).sent == 0
-    assert len(messenger.to("anna")) == 3
+    assert len(messenger.to("anna")) == 2
 
 
 # --- schedules -----------------------------------------------------------------------------

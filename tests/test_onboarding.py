@@ -373,7 +373,7 @@ async def test_set_language_switches_the_contact_and_the_open_conversation(
 ) -> None:
     await service.open_round(world.account.id, "sprint-1", "Sprint 1")
     await delivery.run_once()
-    assert "Are you satisfied with the result" in messenger.texts("anna")[1]
+    assert "Are you satisfied with the result" in messenger.texts("anna")[0]
 
     reply = await onboarding.set_language(world.anna_at, Language.RU)
 

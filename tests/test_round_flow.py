@@ -26,16 +26,18 @@ async def test_full_round_asks_three_questions_in_order_and_thanks(
     opened = await service.open_round(world.account.id, "sprint-14", "Sprint 14")
     assert opened.created and opened.invited == 2
     await delivery.run_once()
-    assert [m.kind for m in messenger.to("anna")] == ["invite", "question"]
-    assert "Are you satisfied with the result" in messenger.texts("anna")[1]
-    assert "Довольны ли вы результатом" in messenger.texts("boris")[1]  # contact's language
+    # One message each: the invitation, then the first question with its buttons.
+    assert [m.kind for m in messenger.to("anna")] == ["question"]
+    assert messenger.texts("anna")[0].startswith("Hello, Anna!")
+    assert "Are you satisfied with the result" in messenger.texts("anna")[0]
+    assert "Довольны ли вы результатом" in messenger.texts("boris")[0]  # contact's language
 
     for i, answer in enumerate(["Great result, thanks", "Fast enough", "Always polite"]):
         await service.handle_event(world.anna_at, text(answer, f"a{i}"))
         await delivery.run_once()
 
     kinds = [m.kind for m in messenger.to("anna")]
-    assert kinds == ["invite", "question", "question", "question", "thanks"]
+    assert kinds == ["question", "question", "question", "thanks"]
     questions = [m.payload["question_key"] for m in messenger.to("anna") if m.kind == "question"]
     assert questions == ["outcome", "speed", "politeness"]
 
@@ -65,7 +67,7 @@ async def test_same_round_requested_twice_creates_one_round(
         assert len(await u.rounds.for_account(world.account.id)) == 1
         assert len(await u.conversations.for_round(first.round.id)) == 2
         # Invitation and first question per contact, recorded once.
-        assert len(await u.outbox.list()) == 4
+        assert len(await u.outbox.list()) == 2  # one message per contact
 
 
 async def test_same_round_requested_concurrently_creates_one_round(
@@ -78,7 +80,7 @@ async def test_same_round_requested_concurrently_creates_one_round(
     assert len({r.round.id for r in results}) == 1
     async with uow() as u:
         assert len(await u.rounds.for_account(world.account.id)) == 1
-        assert len(await u.outbox.list()) == 4
+        assert len(await u.outbox.list()) == 2  # one message per contact
 
 
 async def test_negative_answer_gives_exactly_one_alert_to_the_owner(

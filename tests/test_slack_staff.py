@@ -271,7 +271,7 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
         f"Round «2026-11-02» opened for «{ACCOUNT}»: 1 contact invited."
         "\nRounds ask stakeholders only."
     )
-    assert slack.dm_texts(ANNA)[-1].startswith("Question 1 of 3")
+    assert "\n\nQuestion 1 of 3" in slack.dm_texts(ANNA)[-1]  # under the invitation
     assert await say(slack, f"round {ACCOUNT}") == (
         f"Round «2026-11-02» for «{ACCOUNT}» is already open."
     )
@@ -314,7 +314,7 @@ async def test_round_due_opens_the_rounds_schedules_are_due_for(slack: SlackHarn
     assert await say(slack, "round due") == "No account is due for a round now."
     slack.clock.set(datetime(2027, 1, 1, 7, 30, tzinfo=UTC))  # 10:30 in Moscow
     assert await say(slack, "round due") == f"{ACCOUNT}: 2026-Q4"
-    assert slack.dm_texts(ANNA)[-1].startswith("Question 1 of 3")
+    assert "\n\nQuestion 1 of 3" in slack.dm_texts(ANNA)[-1]  # under the invitation
     assert await say(slack, "round due") == "No account is due for a round now."
 
 
