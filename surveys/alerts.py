@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from surveys.evidence import clean_evidence
 from surveys.model import (
@@ -120,6 +122,12 @@ def staff_notice(person: Staff, text: str, key: str, now: datetime) -> OutgoingM
 
 
 QUESTION_SHOWN_CHARS = 90
+
+
+def resolving_note(notes: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The note that last resolved an alert (with its disposition), if it is resolved."""
+    done = [n for n in notes if n.get("status") == AlertStatus.RESOLVED.value]
+    return done[-1] if done else None
 
 
 def question_as_asked(

@@ -7,9 +7,11 @@ one alert at once: the first wins, the second is told who did and how.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from surveys.alert_desk import AlertDesk
+from surveys.alerts import resolving_note
 from surveys.followup_replies import notes_of
 from surveys.followups import visible_alert
 from surveys.model import Alert, AlertStatus, Disposition, Language, Staff
@@ -45,10 +47,9 @@ def disposition_name(disposition: Disposition | str, lang: Language) -> str:
     return t(f"disposition.{Disposition(disposition).value}", lang)
 
 
-def resolution_of(alert: Alert) -> dict[str, Any] | None:
+def resolution_of(alert: Alert) -> Mapping[str, Any] | None:
     """The note that resolved the alert, if it is resolved."""
-    done = [n for n in alert.notes if n.get("status") == AlertStatus.RESOLVED.value]
-    return done[-1] if done else None
+    return resolving_note(alert.notes)
 
 
 def not_about_us(alert: Alert) -> bool:

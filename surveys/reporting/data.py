@@ -10,11 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from surveys.alerts import resolving_note
 from surveys.model import (
     Account,
     AlertStatus,
     ContactLevel,
     ConversationStatus,
+    Disposition,
     Round,
     SentimentLabel,
 )
@@ -22,7 +24,6 @@ from surveys.ports import ReportAnswer, UnitOfWork
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS
 
 OPEN_ALERTS = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
-NOT_US = "not_us"  # the disposition of an alert that turned out not to be about us
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class AlertInfo:
     @property
     def not_about_us(self) -> bool:
         """Resolved as another party's doing: the answer stays, out of the negative share."""
-        return self.disposition == NOT_US
+        return self.disposition == Disposition.NOT_US.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,9 +159,8 @@ def _note(notes: Sequence[dict[str, object]]) -> str:
 
 
 def _disposition(notes: Sequence[dict[str, object]]) -> str | None:
-    """The disposition of the note that last resolved the alert, if any."""
-    done = [n for n in notes if n.get("status") == AlertStatus.RESOLVED.value]
-    found = done[-1].get("disposition") if done else None
+    """How the alert ended, from the note that last resolved it, if any."""
+    found = (resolving_note(notes) or {}).get("disposition")
     return str(found) if found else None
 
 
