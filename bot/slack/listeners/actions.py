@@ -14,7 +14,7 @@ from bot.slack.context import SlackContext, language_of
 from surveys import commands
 from surveys.alerts import alert_fields, state_line
 from surveys.conversation import ContactEvent, EventKind
-from surveys.model import AlertStatus, Disposition
+from surveys.model import AlertStatus, Disposition, Staff
 from surveys.staff import StaffError
 from surveys.texts import t
 
@@ -65,15 +65,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         """Ask the client / Resolve / how it ended: answered just to the presser; the words
         themselves come as a reply in the alert's thread (or by command)."""
         await ack()
-        user = body["user"]["id"]
-        lang = language_of(body["user"].get("locale"), ctx.default_language)
-        actor = await ctx.commands.actor(ctx.address(user))
+        actor = await _staff_presser(ctx, body, respond)
         if actor is None:
-            await respond(
-                text=t("alert_button_staff_only", lang),
-                response_type="ephemeral",
-                replace_original=False,
-            )
             return
         name = str(action["action_id"]).removeprefix("alert_")
         try:
@@ -112,15 +105,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         respond: AsyncRespond,
     ) -> None:  # fmt: skip
         await ack()
-        user = body["user"]["id"]
-        lang = language_of(body["user"].get("locale"), ctx.default_language)
-        actor = await ctx.commands.actor(ctx.address(user))
+        actor = await _staff_presser(ctx, body, respond)
         if actor is None:
-            await respond(
-                text=t("alert_button_staff_only", lang),
-                response_type="ephemeral",
-                replace_original=False,
-            )
             return
         try:
             alert_id = int(action.get("value") or "")
@@ -151,3 +137,19 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 text=message.get("text") or " ",
                 blocks=alert_blocks(fields, actor.language, alert.status, line),
             )
+
+
+async def _staff_presser(
+    ctx: SlackContext, body: dict[str, Any], respond: AsyncRespond
+) -> Staff | None:
+    """Who pressed an alert button, if they are staff; anyone else is told, just to them,
+    that alert buttons are for client service."""
+    actor = await ctx.commands.actor(ctx.address(body["user"]["id"]))
+    if actor is None:
+        lang = language_of(body["user"].get("locale"), ctx.default_language)
+        await respond(
+            text=t("alert_button_staff_only", lang),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+    return actor
