@@ -131,6 +131,15 @@ class Candor:
                 if line.startswith("VmRSS:"):
                     self.peak_rss_kb = max(self.peak_rss_kb, int(line.split()[1]))
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far (0 once it is gone)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        # utime and stime: fields 14 and 15 of proc(5), counted after "pid (comm)".
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)

@@ -5,8 +5,9 @@ fan-out, against the fake Bot API (tests/fakes/telegram_api.py).
     python -m bench.inbound burst --db sqlite --processes 1 --answers 5000
     python -m bench.inbound fanout --db postgresql --processes 3 --contacts 1000
 
-burst: answers acknowledged (= stored) per second, answers handled per second, peak RSS
-per process, answers lost / stored twice, messages sent twice.
+burst: answers acknowledged (= stored) per second, answers handled per second, CPU
+milliseconds per answer of the candor processes, peak RSS per process, answers lost /
+stored twice, messages sent twice.
 fanout: efficiency = (messages / 30 per second) / (first send to last send), the most
 sends in any one-second window, and the shortest gap between two sends to one chat,
 across all processes.
@@ -60,10 +61,13 @@ async def burst(db: str, processes: int, answers: int, in_flight: int) -> dict[s
             for proc in procs:
                 await proc.wait_listening()
             sampler = asyncio.create_task(_sample(procs, stop))
+            cpu_before = sum(p.cpu_seconds() for p in procs)
             started = time.monotonic()
             result = await post_burst(procs, answer_updates(fake, chats), in_flight=in_flight)
+            cpu_stored = sum(p.cpu_seconds() for p in procs)
             await wait_inbox_settled(url, 3600)
             handled_in = time.monotonic() - started
+            cpu_handled = sum(p.cpu_seconds() for p in procs)
             stop.set()
             await sampler
             found = await outcome(url, fake)
@@ -80,6 +84,11 @@ async def burst(db: str, processes: int, answers: int, in_flight: int) -> dict[s
         "acknowledged": len(result.acknowledged),
         "stored_per_s": round(result.rate),
         "handled_per_s": round(answers / handled_in, 1),
+        # CPU of the candor processes (not PostgreSQL's), a figure a busy machine distorts
+        # less than rates: until every answer was acknowledged, and until all were handled
+        # (that includes delivering the replies sent meanwhile).
+        "cpu_ms_per_answer_stored": round(1000 * (cpu_stored - cpu_before) / answers, 2),
+        "cpu_ms_per_answer_handled": round(1000 * (cpu_handled - cpu_before) / answers, 2),
         "peak_rss_mb": [round(p.peak_rss_kb / 1024) for p in procs],
         "answers_lost": lost,
         "answers_twice": sum(1 for n in found.answers_by_chat.values() if n > 1),

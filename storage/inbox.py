@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from storage.models import InboxRow
 
@@ -79,32 +80,43 @@ class InboxStore:
         self, now: datetime, lease_until: datetime, limit: int, channels: Sequence[str]
     ) -> list[StoredUpdate]:
         """Claim up to ``limit`` due updates, at most one per sender (a sender's updates are
-        handled in the order they arrived). Several processes may claim at once: the
-        compare-and-set on the status gives each update to one of them."""
-        heads = (
-            select(func.min(InboxRow.id).label("head_id"))
-            .where(InboxRow.status.in_(UNSETTLED), InboxRow.channel.in_(channels))
-            .group_by(InboxRow.channel, InboxRow.sender)
-            .subquery()
+        handled in the order they arrived: one qualifies only when no earlier one of the
+        same sender is unsettled).
+
+        One statement: ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)
+        RETURNING``. Several processes claim at once without waiting on each other (on
+        PostgreSQL each skips the rows another is claiming; SQLite has one writer), and the
+        status re-check gives each update to one of them. Due rows are found through the
+        (status, next_attempt_at) index, earlier ones of a sender through (channel, sender,
+        status), so a claim costs the same whatever the backlog."""
+        earlier = aliased(InboxRow)
+        earlier_unsettled = (
+            select(earlier.id)
+            .where(
+                earlier.channel == InboxRow.channel,
+                earlier.sender == InboxRow.sender,
+                earlier.status.in_(UNSETTLED),
+                earlier.id < InboxRow.id,
+            )
+            .exists()
+        )
+        due = (
+            select(InboxRow.id)
+            .where(
+                InboxRow.status == InboxStatus.PENDING.value,
+                InboxRow.next_attempt_at <= now,
+                InboxRow.channel.in_(channels),
+                ~earlier_unsettled,
+            )
+            .order_by(InboxRow.next_attempt_at, InboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
         async with self.sessions() as session:
-            ids = list(
-                await session.scalars(
-                    select(InboxRow.id)
-                    .join(heads, heads.c.head_id == InboxRow.id)
-                    .where(
-                        InboxRow.status == InboxStatus.PENDING.value,
-                        InboxRow.next_attempt_at <= now,
-                    )
-                    .order_by(InboxRow.id)
-                    .limit(limit)
-                )
-            )
-            if not ids:
-                return []
             result = await session.execute(
                 update(InboxRow)
-                .where(InboxRow.id.in_(ids), InboxRow.status == InboxStatus.PENDING.value)
+                .where(InboxRow.id.in_(due.scalar_subquery()),
+                       InboxRow.status == InboxStatus.PENDING.value)  # fmt: skip
                 .values(
                     status=InboxStatus.PROCESSING.value,
                     attempts=InboxRow.attempts + 1,

@@ -679,6 +679,15 @@ class SqlAlertRepository(_Repo):
         row = await self.session.scalar(select(AlertRow).where(AlertRow.answer_id == answer_id))
         return _alert(row) if row else None
 
+    async def for_conversation(self, conversation_id: int) -> list[tuple[Alert, str]]:
+        rows = await self.session.execute(
+            select(AlertRow, AnswerRow.question_key)
+            .join(AnswerRow, AnswerRow.id == AlertRow.answer_id)
+            .where(AnswerRow.conversation_id == conversation_id)
+            .order_by(AlertRow.id)
+        )
+        return [(_alert(row), key) for row, key in rows.all()]
+
     async def for_round(self, round_id: int) -> list[Alert]:
         rows = await self.session.scalars(
             select(AlertRow)

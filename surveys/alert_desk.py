@@ -113,7 +113,8 @@ class AlertDesk:
         """An alert for ``answer`` when it reads negative; None when none was raised."""
         if not force and not self.policy.raises_alert(answer.sentiment):
             return None
-        mine = await self._conversation_alerts(uow, answer.conversation_id, round_.id)
+        # Only this conversation's alerts (the round's grew with every negative answer).
+        mine = await uow.alerts.for_conversation(answer.conversation_id)
         if answer.question_key == COMMENT_KEY:
             group = next(
                 (
@@ -191,18 +192,6 @@ class AlertDesk:
             message.idempotency_key = forward_key(alert.id, person.id)
             message.next_attempt_at = now
             await uow.outbox.enqueue(message)
-
-    async def _conversation_alerts(
-        self, uow: UnitOfWork, conversation_id: int, round_id: int
-    ) -> list[tuple[Alert, str]]:
-        keys = {
-            a.id: a.question_key for a in await uow.answers.for_conversations([conversation_id])
-        }
-        return [
-            (a, keys[a.answer_id])
-            for a in await uow.alerts.for_round(round_id)
-            if a.answer_id in keys
-        ]
 
     async def _add_comment(self, uow: UnitOfWork, alert: Alert, answer: Answer) -> None:
         grouped = grouped_comment_ids(alert)

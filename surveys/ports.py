@@ -174,6 +174,10 @@ class AlertRepository(Protocol):
         """Silence alerts, oldest first; only ``contact_id``'s when given."""
         ...
 
+    async def for_conversation(self, conversation_id: int) -> list[tuple[Alert, str]]:
+        """The conversation's answer alerts, oldest first, each with its question key."""
+        ...
+
     async def for_round(self, round_id: int) -> list[Alert]: ...
     async def set_status(
         self,

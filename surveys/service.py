@@ -212,7 +212,9 @@ class SurveyService:
         waits for it. Should the conversation move on meanwhile, the answer is scored
         again inside the transaction (see _persist).
         """
-        if event.kind is not EventKind.TEXT:
+        if event.kind is not EventKind.TEXT or getattr(self.analyser, "inline", False):
+            # An analyser that says it is cheap (microseconds) scores inside the
+            # transaction: a read transaction and a thread hop would cost more.
             return {}
         text, _ = machine.bound_text(event.text)
         if not text:
@@ -228,6 +230,8 @@ class SurveyService:
         return {(text, key): await self._score(text, key)}
 
     async def _score(self, text: str, question: str) -> Sentiment:
+        if getattr(self.analyser, "inline", False):
+            return self._score_now(text, question)
         return await asyncio.to_thread(self._score_now, text, question)
 
     def _score_now(self, text: str, question: str) -> Sentiment:

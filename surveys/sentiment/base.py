@@ -14,6 +14,9 @@ class SentimentAnalyser(Protocol):
     ``question`` is the question key the answer replies to ("outcome", "speed",
     "politeness", or "comment"), so an analyser may read "долго" as negative for speed.
     Implementations must be pure and fast enough to call inline while handling a message.
+    One that takes microseconds may set ``inline = True``: it is then called on the event
+    loop inside the transaction that stores the answer, instead of in a worker thread
+    before it (which costs more than such an analyser itself).
     """
 
     name: str
