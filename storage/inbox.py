@@ -115,8 +115,10 @@ class InboxStore:
         async with self.sessions() as session:
             result = await session.execute(
                 update(InboxRow)
-                .where(InboxRow.id.in_(due.scalar_subquery()),
-                       InboxRow.status == InboxStatus.PENDING.value)  # fmt: skip
+                .where(
+                    InboxRow.id.in_(due.scalar_subquery()),
+                    InboxRow.status == InboxStatus.PENDING.value,
+                )
                 .values(
                     status=InboxStatus.PROCESSING.value,
                     attempts=InboxRow.attempts + 1,

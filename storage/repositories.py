@@ -786,11 +786,11 @@ class SqlOutboxRepository(_Repo):
                 attempts=OutboxRow.attempts + 1,
                 next_attempt_at=lease_until,
             )
-            .execution_options(synchronize_session=False)
+            # The claimed row comes back with the update: one round trip, not two.
+            .returning(OutboxRow)
+            .execution_options(synchronize_session=False, populate_existing=True)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        row = await self.session.get(OutboxRow, message_id, populate_existing=True)
+        row = result.scalar_one_or_none()
         return _outgoing(row) if row else None
 
     async def _set(self, message_id: int, **values: Any) -> None:
