@@ -132,13 +132,7 @@ class Candor:
                     self.peak_rss_kb = max(self.peak_rss_kb, int(line.split()[1]))
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the process has used so far (0 once it is gone)."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        # utime and stime: fields 14 and 15 of proc(5), counted after "pid (comm)".
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_seconds(self.pid)
 
     def kill(self) -> None:
         assert self.process is not None
@@ -174,6 +168,33 @@ class Candor:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+def _cpu_seconds(pid: int | str) -> float:
+    """User + system CPU time process ``pid`` has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime: fields 14 and 15 of proc(5), counted after "pid (comm)".
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds(url: str) -> float:
+    """CPU time of the PostgreSQL backends now connected to ``url``'s database (0 on
+    SQLite): the database's share of the work, which the candor processes' CPU omits."""
+    if not url.startswith("postgresql"):
+        return 0.0
+    name = url.rsplit("/", 1)[1].encode()
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            title = (proc / "cmdline").read_bytes()
+            if title.startswith(b"postgres: ") and b" " + name + b" " in title:
+                total += _cpu_seconds(proc.name)
+    return total
 
 
 def free_port() -> int:
