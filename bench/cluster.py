@@ -180,23 +180,6 @@ def _cpu_seconds(pid: int | str) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds(url: str) -> float:
-    """CPU time of the PostgreSQL backends now connected to ``url``'s database (0 on
-    SQLite): the database's share of the work, which the candor processes' CPU omits."""
-    if not url.startswith("postgresql"):
-        return 0.0
-    name = url.rsplit("/", 1)[1].encode()
-    total = 0.0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            title = (proc / "cmdline").read_bytes()
-            if title.startswith(b"postgres: ") and b" " + name + b" " in title:
-                total += _cpu_seconds(proc.name)
-    return total
-
-
 def free_port() -> int:
     import socket
 

@@ -30,7 +30,6 @@ from bench.cluster import (
     database,
     outcome,
     post_burst,
-    postgres_cpu_seconds,
     seed,
     send_pacing,
     wait_inbox_settled,
@@ -63,15 +62,12 @@ async def burst(db: str, processes: int, answers: int, in_flight: int) -> dict[s
                 await proc.wait_listening()
             sampler = asyncio.create_task(_sample(procs, stop))
             cpu_before = sum(p.cpu_seconds() for p in procs)
-            db_before = postgres_cpu_seconds(url)
             started = time.monotonic()
             result = await post_burst(procs, answer_updates(fake, chats), in_flight=in_flight)
             cpu_stored = sum(p.cpu_seconds() for p in procs)
-            db_stored = postgres_cpu_seconds(url)
             await wait_inbox_settled(url, 3600)
             handled_in = time.monotonic() - started
             cpu_handled = sum(p.cpu_seconds() for p in procs)
-            db_handled = postgres_cpu_seconds(url)
             stop.set()
             await sampler
             found = await outcome(url, fake)
@@ -93,9 +89,6 @@ async def burst(db: str, processes: int, answers: int, in_flight: int) -> dict[s
         # (that includes delivering the replies sent meanwhile).
         "cpu_ms_per_answer_stored": round(1000 * (cpu_stored - cpu_before) / answers, 2),
         "cpu_ms_per_answer_handled": round(1000 * (cpu_handled - cpu_before) / answers, 2),
-        # PostgreSQL's backends for this database, over the same two spans.
-        "db_cpu_ms_per_answer_stored": round(1000 * (db_stored - db_before) / answers, 2),
-        "db_cpu_ms_per_answer_handled": round(1000 * (db_handled - db_before) / answers, 2),
         "peak_rss_mb": [round(p.peak_rss_kb / 1024) for p in procs],
         "answers_lost": lost,
         "answers_twice": sum(1 for n in found.answers_by_chat.values() if n > 1),

@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.telegram.callbacks import AlertAction
 from bot.telegram.context import TelegramContext, language_of
+from bot.telegram.filters import on_loop
 from bot.telegram.render import alert_html, alert_keyboard, disposition_keyboard
 from bot.telegram.routers.staff import send_output
 from surveys import commands
@@ -127,5 +128,10 @@ def create_router() -> Router:
     """A fresh router: aiogram lets a router belong to one dispatcher only."""
     router = Router(name="alerts")
     router.callback_query.register(alert_button, AlertAction.filter())
-    router.message.register(staff_reply, F.chat.type == "private", F.reply_to_message, F.text)
+    router.message.register(
+        staff_reply,
+        on_loop(F.chat.type == "private"),
+        on_loop(F.reply_to_message),
+        on_loop(F.text),
+    )
     return router

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.telegram.callbacks import SurveyAction
 from bot.telegram.context import TelegramContext, language_of
+from bot.telegram.filters import on_loop
 from bot.telegram.routers.staff import answer_help
 from surveys.census import LINK_PREFIX, Census
 from surveys.conversation import ContactEvent, EventKind
@@ -173,17 +174,17 @@ async def unknown_button(query: CallbackQuery, candor: TelegramContext) -> None:
 def create_router() -> Router:
     """A fresh router: aiogram lets a router belong to one dispatcher only."""
     router = Router(name="client")
-    router.message.filter(F.chat.type == "private")
-    router.edited_message.filter(F.chat.type == "private")
+    router.message.filter(on_loop(F.chat.type == "private"))
+    router.edited_message.filter(on_loop(F.chat.type == "private"))
     router.message.register(start_with_invite, CommandStart(deep_link=True))
     router.message.register(start_plain, CommandStart())
     router.message.register(stop, Command("stop"))
     router.message.register(change_language, Command("lang"))
     router.message.register(typed_button, Command("skip", "later", "decline"))
-    router.message.register(text_answer, F.text)
-    router.message.register(captioned_media, F.caption)
+    router.message.register(text_answer, on_loop(F.text))
+    router.message.register(captioned_media, on_loop(F.caption))
     router.message.register(non_text)
-    router.edited_message.register(edited_answer, F.text | F.caption)
+    router.edited_message.register(edited_answer, on_loop(F.text | F.caption))
     router.edited_message.register(edited_other)
     router.callback_query.register(survey_button, SurveyAction.filter())
     router.callback_query.register(unknown_button)

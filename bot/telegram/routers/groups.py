@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.types import Message
 
 from bot.telegram.context import TelegramContext, language_of
+from bot.telegram.filters import on_loop
 from surveys.texts import t
 
 
@@ -28,7 +29,7 @@ async def ignore_group_chatter(message: Message) -> None:
 def create_router() -> Router:
     """A fresh router: aiogram lets a router belong to one dispatcher only."""
     router = Router(name="groups")
-    router.message.filter(F.chat.type != "private")
-    router.message.register(command_in_group, F.text.startswith("/"))
+    router.message.filter(on_loop(F.chat.type != "private"))
+    router.message.register(command_in_group, on_loop(F.text.startswith("/")))
     router.message.register(ignore_group_chatter)
     return router

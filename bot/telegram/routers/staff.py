@@ -17,6 +17,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, TelegramObject
 
 from bot.telegram.context import TelegramContext, language_of
+from bot.telegram.filters import on_loop
 from bot.telegram.menus import set_staff_menu
 from surveys import commands as table
 from surveys.census_staff import import_from_chat
@@ -165,8 +166,12 @@ def create_router() -> Router:
     """A fresh router: aiogram lets a router belong to one dispatcher only."""
     router = Router(name="staff")
     router.message.outer_middleware(names)
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(on_loop(F.chat.type == "private"))
     router.message.register(staff_command, Command(*table.TABLE))
-    router.message.register(import_document, F.document, F.caption.regexp(r"(?i)^/?import(\s|$)"))
+    router.message.register(
+        import_document,
+        on_loop(F.document),
+        on_loop(F.caption.regexp(r"(?i)^/?import(\s|$)")),
+    )
     router.message.register(help_command, Command("help"))
     return router
