@@ -21,6 +21,15 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # One shared in-memory connection (StaticPool): there is no pool to size.
             kwargs.pop("pool_size", None)
             kwargs.pop("max_overflow", None)
+        else:
+            # One connection per process. Every transaction takes the write lock at BEGIN
+            # (below), so more connections add no concurrency, only contention: their
+            # waiters poll SQLite's lock with growing sleeps and no order, and under a burst
+            # of Slack commands an event's acknowledgement starved past Slack's 3 seconds.
+            # Waiting for the one pooled connection is an asyncio queue: first come, first
+            # served, woken the moment it is free.
+            kwargs["pool_size"] = 1
+            kwargs["max_overflow"] = 0
         engine = create_async_engine(url, connect_args=connect_args, **kwargs)
         _tune_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
         return engine
