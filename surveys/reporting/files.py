@@ -23,7 +23,7 @@ from surveys.model import (
     Staff,
 )
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from surveys.reporting import charts, tabular, xlsx
+from surveys.reporting import tabular, xlsx
 from surveys.reporting.data import RoundData, collect, in_window, summary_lines
 from surveys.reporting.labels import L
 from surveys.staff import (
@@ -141,6 +141,10 @@ class ReportFiles:
         self, actor: Staff | None, ref: str, period: str | None, lang: Language
     ) -> Document:
         """One account's trend, or ``all``: the portfolio's latest period, riskiest first."""
+        # Imported when a chart is asked for: matplotlib (with numpy and Pillow) is ~50 MB
+        # and most of a second that every process would otherwise carry from the start.
+        from surveys.reporting import charts
+
         if actor is not None:
             StaffCommands.require(actor, READERS, lang)
         window = self._window(period, lang)
