@@ -46,14 +46,17 @@ async def _sample(procs: list[Candor], stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), 0.2)
 
 
-async def burst(db: str, processes: int, answers: int, in_flight: int) -> dict[str, object]:
+async def burst(
+    db: str, processes: int, answers: int, in_flight: int, analyser: str = "baseline"
+) -> dict[str, object]:
     tmp = Path(tempfile.mkdtemp(prefix="candor-bench-"))
     async with FakeTelegramAPI() as fake, database(db, tmp) as url:
         fake.max_poll_wait = 0.5
         chats = await seed(url, answers, invitations_sent=True)
         # Leases long enough that a slow moment under load is not taken for a dead process.
-        leases = {"CANDOR_INBOX_LEASE": "60s", "CANDOR_DELIVERY_LEASE": "60s"}
-        procs = [webhook_candor(i, fake, url, tmp, **leases) for i in range(processes)]
+        extra = {"CANDOR_INBOX_LEASE": "60s", "CANDOR_DELIVERY_LEASE": "60s",
+                 "CANDOR_SENTIMENT_ANALYSER": analyser}  # fmt: skip
+        procs = [webhook_candor(i, fake, url, tmp, **extra) for i in range(processes)]
         for proc in procs:
             await proc.start()
         stop = asyncio.Event()
@@ -81,6 +84,7 @@ async def burst(db: str, processes: int, answers: int, in_flight: int) -> dict[s
         "processes": processes,
         "answers": answers,
         "in_flight": in_flight,
+        "analyser": analyser,
         "acknowledged": len(result.acknowledged),
         "stored_per_s": round(result.rate),
         "handled_per_s": round(answers / handled_in, 1),
@@ -142,13 +146,17 @@ def main() -> None:
     b.add_argument("--processes", type=int, default=2)
     b.add_argument("--answers", type=int, default=5000)
     b.add_argument("--in-flight", type=int, default=100)
+    # baseline: the figures are about moving answers; default: what scoring adds.
+    b.add_argument("--analyser", default="baseline")
     f = sub.add_parser("fanout")
     f.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
     f.add_argument("--processes", type=int, default=1)
     f.add_argument("--contacts", type=int, default=1000)
     args = parser.parse_args()
     if args.what == "burst":
-        report = asyncio.run(burst(args.db, args.processes, args.answers, args.in_flight))
+        report = asyncio.run(
+            burst(args.db, args.processes, args.answers, args.in_flight, args.analyser)
+        )
     else:
         report = asyncio.run(fanout(args.db, args.processes, args.contacts))
     print(json.dumps(report))
