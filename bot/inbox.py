@@ -135,9 +135,7 @@ class Inbox:
     def _slots(self, loop_time: float) -> int:
         """Storing comes first: while updates are streaming in, one worker handles (so a
         burst is acknowledged at full speed and still makes progress); then all of them."""
-        if loop_time - self._last_record < BURST_QUIET:
-            return max(1, self.workers // 2)
-        return self.workers
+        return 1 if loop_time - self._last_record < BURST_QUIET else self.workers
 
     async def _claim(self, limit: int) -> list[StoredUpdate]:
         now = self.clock.now()
