@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from surveys.census import Census, CensusState
@@ -118,30 +121,59 @@ async def census_status_line(commands: StaffCommands, actor: Staff, account_ref:
     return f"{line} {shares}" if shares else line
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file sent to the bot with a command. ``fetch`` writes its bytes to a path; it is
+    called only once the sender may import, the account exists and ``size`` is within
+    ``limit``, so a stranger's or an oversized file is never downloaded."""
+
+    size: int | None
+    fetch: Callable[[Path], Awaitable[None]]
+    limit: int = MAX_BYTES
+    ref: str | None = None  # the platform's id of the file, for a confirm button
+
+
+class FetchFailed(Exception):
+    """The platform would not hand over the file's bytes."""
+
+
 async def import_from_chat(
-    commands: StaffCommands, actor: Staff | None, words: list[str], path: Path | None,
-    size: int | None, max_bytes: int = MAX_BYTES,
-) -> Output:  # fmt: skip
-    """A file sent to the bot with the caption `import <account> [confirm]`: a preview, or
-    (with confirm) the import. ``path`` is None until the size is known to be acceptable:
-    the adapter downloads only after this says yes (see ``import_allowed``)."""
+    commands: StaffCommands, actor: Staff | None, words: list[str], upload: Upload | None
+) -> Output:
+    """`import <account> [confirm]` with a CSV/XLSX file: a preview, or (with confirm) the
+    import. ``words`` are those after `import`."""
     staff = commands.require(actor, WRITERS, actor.language if actor else Language.EN)
     lang = staff.language
-    if len(words) < 2 or len(words) > 3 or (len(words) == 3 and words[2].lower() != "confirm"):
+    if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() != "confirm"):
         return Output([t("import_usage", lang)])
-    if path is None or (size is not None and size > max_bytes):
-        return Output([ImportError_("import_too_big", size=f"{(size or 0) / 1e6:.1f}",
-                                    limit=f"{max_bytes / 1e6:.0f}").text(lang)])  # fmt: skip
-    write = len(words) == 3
-    try:
-        name, preview = await ContactImport(commands.uow, commands.clock, max_bytes).run(
-            words[1], path, write=write
-        )
-    except ImportError_ as exc:
-        return Output([exc.text(lang)])
-    except LookupError:
-        raise StaffError(t("import_usage", lang)) from None
+    if upload is None:
+        return Output([t("import_usage", lang)])
+    async with commands.uow() as uow:
+        account = await commands._account(uow, words[0], lang, staff)
+    size, limit = upload.size, upload.limit
+    if size is not None and size > limit:
+        return Output([_too_big(size, limit).text(lang)])
+    write = len(words) == 2
+    with tempfile.TemporaryDirectory(prefix="candor-import-") as tmp:
+        path = Path(tmp) / "upload"
+        try:
+            await upload.fetch(path)
+            name, preview = await ContactImport(commands.uow, commands.clock, limit).run(
+                account.name, path, write=write
+            )
+        except FetchFailed:
+            return Output([t("import_fetch_failed", lang)])
+        except ImportError_ as exc:
+            return Output([exc.text(lang)])
     lines = [preview.render(lang, name)]
-    if not write:
-        lines.append(t("import_confirm", lang, account=name))
+    if write:
+        return Output(lines)
+    if upload.ref is not None:
+        lines.append(t("import_confirm_button", lang, account=name))
+        return Output(lines, confirm_import=(name, upload.ref))
+    lines.append(t("import_confirm", lang, account=name))
     return Output(lines)
+
+
+def _too_big(size: int, limit: int) -> ImportError_:
+    return ImportError_("import_too_big", size=f"{size / 1e6:.1f}", limit=f"{limit / 1e6:.0f}")

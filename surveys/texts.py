@@ -596,9 +596,18 @@ CATALOG.update(
             Language.RU: "Чтобы записать, пришлите тот же файл с подписью: import {account} confirm",
         },
         "import_usage": {
-            Language.EN: "Send a CSV or XLSX file with the caption: import <account> (a preview), or import <account> confirm (writes).",
-            Language.RU: "Пришлите CSV или XLSX с подписью: import <аккаунт> (предпросмотр) или import <аккаунт> confirm (запись).",
+            Language.EN: "Send a CSV or XLSX file with the caption (on Slack, the message): import <account> (a preview), or import <account> confirm (writes).",
+            Language.RU: "Пришлите CSV или XLSX с подписью (в Slack — с сообщением): import <аккаунт> (предпросмотр) или import <аккаунт> confirm (запись).",
         },
+        "import_confirm_button": {
+            Language.EN: "To write it, press “Import” below (or send the file again with: import {account} confirm).",
+            Language.RU: "Чтобы записать, нажмите «Импортировать» ниже (или пришлите файл ещё раз с текстом: import {account} confirm).",
+        },
+        "import_fetch_failed": {
+            Language.EN: "I could not download the file from the chat; send it again in a minute.",
+            Language.RU: "Не удалось скачать файл из чата; пришлите его ещё раз через минуту.",
+        },
+        "button.import": {Language.EN: "Import", Language.RU: "Импортировать"},
         "row_no_name": {Language.EN: "no name", Language.RU: "нет имени"},
         "row_too_long": {Language.EN: "{column} is too long", Language.RU: "слишком длинное значение в столбце {column}"},
         "row_bad_email": {Language.EN: "invalid e-mail “{value}”", Language.RU: "неверный e-mail «{value}»"},

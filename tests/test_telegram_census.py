@@ -85,9 +85,13 @@ async def test_a_staff_member_imports_a_file_from_chat_preview_then_confirm(
     assert "new 0, updated 0, unchanged 1" in tg.texts(ADMIN_ID)[-1]
 
     await tg.process(api.document_message(ADMIN_ID, caption="import", **upload, **admin))
-    assert "caption: import <account>" in tg.texts(ADMIN_ID)[-1]
-    # Not staff: the file is not even downloaded, and the answer says it is for staff.
+    assert "/import <account> [confirm] (as a CSV/XLSX file's caption)" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(ADMIN_ID, "/import Globex", **admin))  # no file
+    assert "Send a CSV or XLSX file" in tg.texts(ADMIN_ID)[-1]
+    # An unknown account, or not staff: the file is not even downloaded.
     downloads = len(api.calls_to("getFile"))
+    await tg.process(api.document_message(ADMIN_ID, caption="/import Nowhere", **upload, **admin))
+    assert "no account" in tg.texts(ADMIN_ID)[-1].lower()
     await tg.process(api.document_message(STRANGER, caption="import Globex", **upload))
     assert "staff" in tg.texts(STRANGER)[-1].lower()
     assert len(api.calls_to("getFile")) == downloads

@@ -106,6 +106,20 @@ def survey_actions(message: OutgoingMessage) -> Block | None:
     }
 
 
+def import_actions(message: OutgoingMessage) -> Block | None:
+    """An import preview's button: the same file, written (see listeners.actions)."""
+    confirm = message.payload.get("import_confirm")
+    if not confirm:
+        return None
+    lang = Language(message.payload.get("lang", "en"))
+    value = json.dumps({"a": confirm["account"], "f": confirm["file"]}, separators=(",", ":"))
+    return {
+        "type": "actions",
+        "block_id": "import",
+        "elements": [button(t("button.import", lang), "import_confirm", value, "primary")],
+    }
+
+
 def alert_blocks(
     fields: dict[str, Any], lang: Language, status: AlertStatus, status_line: str | None = None
 ) -> list[Block]:
@@ -195,7 +209,7 @@ def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
     sections = text_sections(text, code=pre)
     if table := message.payload.get("table"):
         sections += text_sections(str(table), code=True)
-    actions = survey_actions(message)
+    actions = survey_actions(message) or import_actions(message)
     room = MAX_BLOCKS - (1 if actions else 0)
     batches = [sections[i : i + room] for i in range(0, len(sections), room)] or [[]]
     if actions:

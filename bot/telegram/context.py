@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.telegram.callbacks import Signer
+from surveys.contact_import import MAX_BYTES
 from surveys.model import Address, Channel, Language
 from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
@@ -24,6 +25,7 @@ class TelegramContext:
     default_language: Language
     wake_delivery: Callable[[], None]
     bot_username: str = ""
+    import_max_bytes: int = MAX_BYTES  # CANDOR_IMPORT_MAX_BYTES: a file to import, at most
     # Bootstrap admins whose Telegram name we have not seen yet (see routers.staff.names).
     unnamed_admins: set[int] = field(default_factory=set)
 

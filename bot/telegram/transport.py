@@ -116,6 +116,7 @@ class TelegramTransport:
             default_language=self.settings.default_language,
             wake_delivery=app.delivery.wake.set,
             unnamed_admins=set(self.settings.admin_telegram_ids),
+            import_max_bytes=self.settings.import_max_bytes,
         )
         dispatcher = Dispatcher(candor=self.context)
         # Order matters: groups first (nobody is surveyed there), then staff commands, then

@@ -7,7 +7,6 @@ deep link, and answers are sent as text or a monospace block.
 from __future__ import annotations
 
 import shlex
-import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,10 @@ from aiogram.types import Message, TelegramObject
 from bot.telegram.context import TelegramContext, language_of
 from bot.telegram.menus import set_staff_menu
 from surveys import commands as table
-from surveys.census_staff import import_from_chat
+from surveys.census_staff import Upload
 from surveys.commands import Invitee
-from surveys.contact_import import MAX_BYTES
 from surveys.model import Address, Channel, Language
-from surveys.staff import WRITERS, Output, StaffCommands, StaffError
+from surveys.staff import Output
 from surveys.texts import t
 
 _SYNTAX = {
@@ -142,23 +140,21 @@ async def import_document(message: Message, candor: TelegramContext, bot: Bot) -
     assert user is not None and document is not None
     actor = await candor.commands.actor(Address(Channel.TELEGRAM, str(user.id)))
     lang = actor.language if actor else language_of(user.language_code, candor.default_language)
-    key = f"import:{message.chat.id}:{message.message_id}"
     try:
-        words = shlex.split((message.caption or "").lstrip("/"))
+        words: list[str] | None = shlex.split((message.caption or "").lstrip("/"))[1:]
     except ValueError:
-        words = []
-    size = document.file_size
-    with tempfile.TemporaryDirectory(prefix="candor-import-") as tmp:
-        path: Path | None = None
-        try:
-            StaffCommands.require(actor, WRITERS, lang)
-            if size is not None and size <= MAX_BYTES and len(words) >= 2:
-                path = Path(tmp) / "upload"
-                await bot.download(document, destination=path)
-            output = await import_from_chat(candor.commands, actor, words, path, size)
-        except StaffError as exc:
-            output = Output([str(exc)])
-    await send_output(candor, message.chat.id, output, lang, key)
+        words = None
+
+    async def fetch(path: Path) -> None:
+        await bot.download(document, destination=path)
+
+    output = await table.run(
+        candor.commands, actor, lang, "import", words, TelegramPlatform(candor, bot),
+        upload=Upload(document.file_size, fetch, candor.import_max_bytes),
+    )  # fmt: skip
+    await send_output(
+        candor, message.chat.id, output, lang, f"import:{message.chat.id}:{message.message_id}"
+    )
 
 
 def create_router() -> Router:
@@ -166,7 +162,8 @@ def create_router() -> Router:
     router = Router(name="staff")
     router.message.outer_middleware(names)
     router.message.filter(F.chat.type == "private")
-    router.message.register(staff_command, Command(*table.TABLE))
+    # Before the commands: aiogram's Command filter reads a caption too.
     router.message.register(import_document, F.document, F.caption.regexp(r"(?i)^/?import(\s|$)"))
+    router.message.register(staff_command, Command(*table.TABLE))
     router.message.register(help_command, Command("help"))
     return router
