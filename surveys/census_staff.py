@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from surveys.census import Census, CensusState
+from surveys.census_progress import progress_messages
 from surveys.contact_import import MAX_BYTES, ContactImport, ImportError_
 from surveys.model import Address, Language, SentimentLabel, Staff
 from surveys.questions import QUESTION_KEYS
@@ -40,6 +41,8 @@ async def start_census(
         raise StaffError(t("census_bad_period", lang)) from None
     if not created:
         return Output([t("census_exists", lang, title=round_.title, account=account.name)])
+    if starter is not None:  # their progress message, edited in place from now on
+        await progress_messages(commands.service).refresh(run.id)
     return Output(
         [
             t(
@@ -85,6 +88,24 @@ async def census_command(
     if shares := await negative_shares(commands, round_.id, lang):
         lines.append(shares)
     return Output(lines)
+
+
+async def census_button(
+    commands: StaffCommands, actor: Staff | None, account_id: int, action: str
+) -> str:
+    """Pause / resume / cancel pressed under a progress message: the census's state in a
+    word or two (a button's short answer); the message itself shows it at once."""
+    lang = actor.language if actor else Language.EN
+    staff = commands.require(actor, WRITERS, lang)
+    if action not in ACTIONS:
+        raise StaffError(t("button_forged", lang))
+    await census_command(commands, staff, f"#{account_id}", action)
+    async with commands.uow() as uow:
+        run = await uow.census.latest_run(account_id)
+    if run is None:
+        return t("census_none", staff.language, account=f"#{account_id}")
+    await progress_messages(commands.service).refresh(run.id)
+    return t(f"census_state.{run.state.value}", staff.language)
 
 
 async def negative_shares(commands: StaffCommands, round_id: int, lang: Language) -> str | None:

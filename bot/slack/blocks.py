@@ -120,6 +120,25 @@ def import_actions(message: OutgoingMessage) -> Block | None:
     }
 
 
+def census_actions(message: OutgoingMessage) -> Block | None:
+    """Pause / resume / cancel under the starter's census progress message."""
+    controls = message.payload.get("census_controls") or {}
+    actions = controls.get("actions") or []
+    if not actions:
+        return None
+    lang = Language(message.payload.get("lang", "en"))
+    value = str(controls["account_id"])
+    return {
+        "type": "actions",
+        "block_id": "census",
+        "elements": [
+            button(t(f"button.census_{a}", lang), f"census_{a}", value,
+                   "danger" if a == "cancel" else None)
+            for a in actions
+        ],
+    }  # fmt: skip
+
+
 def alert_blocks(
     fields: dict[str, Any], lang: Language, status: AlertStatus, status_line: str | None = None
 ) -> list[Block]:
@@ -209,7 +228,7 @@ def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
     sections = text_sections(text, code=pre)
     if table := message.payload.get("table"):
         sections += text_sections(str(table), code=True)
-    actions = survey_actions(message) or import_actions(message)
+    actions = survey_actions(message) or import_actions(message) or census_actions(message)
     room = MAX_BLOCKS - (1 if actions else 0)
     batches = [sections[i : i + room] for i in range(0, len(sections), room)] or [[]]
     if actions:

@@ -4,6 +4,7 @@ starter's census progress message."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -13,12 +14,29 @@ from bot.slack.context import SlackContext, language_of
 from bot.slack.listeners.commands import PLATFORM
 from bot.slack.listeners.messages import reply
 from surveys import commands
-from surveys.census_staff import FetchFailed, Upload
-from surveys.staff import WRITERS, Output
+from surveys.census_staff import FetchFailed, Upload, census_button
+from surveys.staff import WRITERS, Output, StaffError
 from surveys.texts import t
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
+    @app.action(re.compile(r"^census_(pause|resume|cancel)$"))
+    async def on_census_control(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        await ack()
+        me = ctx.address(body["user"]["id"])
+        actor = await ctx.commands.actor(me)
+        wanted = str(action["action_id"]).removeprefix("census_")
+        try:
+            await census_button(ctx.commands, actor, int(action.get("value") or ""), wanted)
+        except (StaffError, ValueError) as exc:
+            lang = actor.language if actor else language_of(None, ctx.default_language)
+            text = str(exc) if isinstance(exc, StaffError) else t("button_forged", lang)
+            await reply(ctx, me, Output([text]), lang, f"census-button:{action.get('action_ts')}")
+            return
+        ctx.wake_delivery()  # the progress message is edited through the outbox
+
     @app.action("import_confirm")
     async def on_import_confirm(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
