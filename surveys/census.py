@@ -32,7 +32,7 @@ from surveys.model import (
     Round,
 )
 from surveys.onboarding import RedeemResult, RedeemStatus, new_token, token_hash
-from surveys.texts import t
+from surveys.texts import noun, t
 
 if TYPE_CHECKING:
     from surveys.ports import UnitOfWork
@@ -88,7 +88,8 @@ class CensusProgress:
         rate = round(100 * self.answered / self.reached) if self.reached else 0
         return t("census_progress", lang, account=account, title=title,
                  state=t(f"census_state.{self.state.value}", lang),
-                 population=self.population, sent=self.sent, reached=self.reached,
+                 population=self.population, users=noun(self.population, "user", lang),
+                 sent=self.sent, reached=self.reached,
                  unreachable=self.unreachable, answered=self.answered, rate=rate)  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from weakref import WeakKeyDictionary
 
 from surveys.census import CensusRun, CensusState
 from surveys.model import Language, OutgoingMessage
+from surveys.periods import round_title
 
 if TYPE_CHECKING:
     from surveys.ports import UnitOfWork
@@ -99,7 +100,9 @@ class ProgressMessages:
         if account is None or round_ is None:
             return False
         payload: dict[str, Any] = {
-            "text": progress.render(lang, account.name, round_.title),
+            "text": progress.render(
+                lang, account.name, round_title(round_.period_key, round_.title, lang)
+            ),
             "lang": lang.value,
             "census_controls": {
                 "account_id": account.id,

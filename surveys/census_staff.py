@@ -12,9 +12,10 @@ from surveys.census import Census, CensusState
 from surveys.census_progress import progress_messages
 from surveys.contact_import import MAX_BYTES, ContactImport, ImportError_
 from surveys.model import Address, Language, SentimentLabel, Staff
+from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS
 from surveys.staff import READERS, WRITERS, Output, StaffCommands, StaffError
-from surveys.texts import t
+from surveys.texts import noun, t
 
 ACTIONS = {
     "pause": CensusState.PAUSED,
@@ -40,7 +41,8 @@ async def start_census(
     except ValueError:
         raise StaffError(t("census_bad_period", lang)) from None
     if not created:
-        return Output([t("census_exists", lang, title=round_.title, account=account.name)])
+        title = round_title(round_.period_key, round_.title, lang)
+        return Output([t("census_exists", lang, title=title, account=account.name)])
     if starter is not None:  # their progress message, edited in place from now on
         await progress_messages(commands.service).refresh(run.id)
     return Output(
@@ -48,7 +50,7 @@ async def start_census(
             t(
                 "census_started",
                 lang,
-                title=round_.title,
+                title=round_title(round_.period_key, round_.title, lang),
                 account=account.name,
                 since=run.since.date().isoformat(),
                 until=run.until.date().isoformat(),
@@ -84,7 +86,8 @@ async def census_command(
     if found is None:
         return Output([t("census_none", lang, account=account.name)])
     round_, progress = found
-    lines = [progress.render(lang, account.name, round_.title)]
+    title = round_title(round_.period_key, round_.title, lang)
+    lines = [progress.render(lang, account.name, title)]
     if shares := await negative_shares(commands, round_.id, lang):
         lines.append(shares)
     return Output(lines)
@@ -132,8 +135,9 @@ async def census_status_line(commands: StaffCommands, actor: Staff, account_ref:
     line = t(
         "census_users_line",
         actor.language,
-        title=round_.title,
+        title=round_title(round_.period_key, round_.title, actor.language),
         population=p.population,
+        users=noun(p.population, "user", actor.language),
         reached=p.reached,
         answered=p.answered,
         rate=rate,

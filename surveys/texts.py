@@ -178,6 +178,10 @@ PLURALS: dict[str, dict[Language, tuple[str, ...]]] = {
         Language.EN: ("contact", "contacts"),
         Language.RU: ("контакт", "контакта", "контактов"),
     },
+    "user": {
+        Language.EN: ("user", "users"),
+        Language.RU: ("пользователь", "пользователя", "пользователей"),
+    },
 }
 
 
@@ -196,7 +200,12 @@ def plural_index(n: int, lang: Language) -> int:
 
 def count(n: int, word: str, lang: Language) -> str:
     """``n`` with ``word`` in the right form: "1 contact", "5 контактов"."""
-    return f"{n} {PLURALS[word][lang][plural_index(n, lang)]}"
+    return f"{n} {noun(n, word, lang)}"
+
+
+def noun(n: int, word: str, lang: Language) -> str:
+    """``word`` in the form that goes after ``n``: "users", «пользователя» (after 2)."""
+    return PLURALS[word][lang][plural_index(n, lang)]
 
 
 def failure_reason(code: str | None, raw: str, lang: Language) -> str:
@@ -624,9 +633,12 @@ CATALOG.update(
         "row_duplicate": {Language.EN: "the same person as row {first}", Language.RU: "тот же человек, что в строке {first}"},
         "row_slack_taken": {Language.EN: "Slack user {value} is a contact of another account", Language.RU: "пользователь Slack {value} — контакт другого аккаунта"},
         "census_progress": {
-            Language.EN: "{title} of {account} ({state}): population {population}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached).",
-            Language.RU: "{title}, {account} ({state}): всего {population}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных).",
+            Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached).",
+            Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных).",
         },
+        "census_title.half": {Language.EN: "Census {year}-H{n}", Language.RU: "Перепись пользователей за {n}-е полугодие {year} г."},
+        "census_title.quarter": {Language.EN: "Census {year}-Q{n}", Language.RU: "Перепись пользователей за {n}-й квартал {year} г."},
+        "census_title.year": {Language.EN: "Census {year}", Language.RU: "Перепись пользователей за {year} год"},
         "census_state.running": {Language.EN: "sending", Language.RU: "идёт рассылка"},
         "census_state.paused": {Language.EN: "paused", Language.RU: "на паузе"},
         "census_state.cancelled": {Language.EN: "cancelled", Language.RU: "отменена"},
@@ -663,8 +675,8 @@ CATALOG.update(
             Language.RU: "Доля негативных ответов по вопросам: {shares}.",
         },
         "census_users_line": {
-            Language.EN: "Users: {title} — population {population}, reached {reached}, answered {answered} ({rate}%).",
-            Language.RU: "Пользователи: {title} — всего {population}, доставлено {reached}, ответили {answered} ({rate}%).",
+            Language.EN: "Users: {title} — {population} {users}, reached {reached}, answered {answered} ({rate}%).",
+            Language.RU: "Пользователи: {title} — {population} {users}, доставлено {reached}, ответили {answered} ({rate}%).",
         },
     }
 )

@@ -5,7 +5,7 @@ servers, on SQLite and PostgreSQL, including a restart in the middle."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,16 @@ import pytest
 
 from bench.cluster import database as fresh_database
 from bot.app import App
+from bot.delivery import DeliveryWorker
+from storage.repositories import SqlUnitOfWorkFactory
 from surveys.census import Census
 from surveys.census_progress import PROGRESS_EVERY, progress_messages
-from surveys.model import Channel, Contact, ContactLevel, ContactStatus, Language
-from tests.conftest import FakeClock
+from surveys.census_staff import census_status_line, start_census
+from surveys.model import Address, Channel, Contact, ContactLevel, ContactStatus, Language
+from surveys.onboarding import Onboarding
+from surveys.service import SurveyService
+from surveys.staff import StaffCommands
+from tests.conftest import FakeClock, RecordingMessenger, World
 from tests.fakes.slack_api import FakeSlackAPI, block_action
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.slack_harness import SLACK_ADMIN, SlackHarness
@@ -63,7 +69,7 @@ async def fan_out_pass(app: App, max_backlog: int = 100) -> None:
 
 
 def progress_of(tg: TelegramHarness) -> list[dict[str, Any]]:
-    return [m for m in tg.api.sent_to(ADMIN_ID) if "population" in str(m.get("text", ""))]
+    return [m for m in tg.api.sent_to(ADMIN_ID) if "users, sent" in str(m.get("text", ""))]
 
 
 def buttons(message: dict[str, Any]) -> list[str]:
@@ -90,7 +96,7 @@ async def test_telegram_one_progress_message_edited_in_place_and_after_a_restart
     await add_users(tg.app, clock, Channel.TELEGRAM, [str(u) for u in USERS])
     await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
     [message] = progress_of(tg)
-    assert "(sending): population 3, sent 0" in message["text"]
+    assert "(sending): 3 users, sent 0" in message["text"]
     assert buttons(message) == ["Pause", "Cancel the census"]
 
     assert await press(tg, message, "Pause", ADMIN_ID) == "paused"
@@ -106,7 +112,7 @@ async def test_telegram_one_progress_message_edited_in_place_and_after_a_restart
     clock.advance(LATER)
     await fan_out_pass(tg.app, max_backlog=2)  # the third; 10 s on, so an edit
     [message] = progress_of(tg)
-    assert "(sending): population 3, sent 3, reached 2" in message["text"]
+    assert "(sending): 3 users, sent 3, reached 2" in message["text"]
     assert len(api.calls_to("editMessageText")) == edits + 1
     await fan_out_pass(tg.app)  # everyone asked: done shows at once, without buttons
     [message] = progress_of(tg)
@@ -147,7 +153,7 @@ async def slack(db_url: str, clock: FakeClock) -> AsyncIterator[SlackHarness]:
 
 
 def slack_progress(slack: SlackHarness) -> list[dict[str, Any]]:
-    return [m for m in slack.dm(SLACK_ADMIN) if "population" in str(m.get("text", ""))]
+    return [m for m in slack.dm(SLACK_ADMIN) if "users, sent" in str(m.get("text", ""))]
 
 
 def slack_buttons(message: dict[str, Any]) -> dict[str, str]:
@@ -168,7 +174,7 @@ async def test_slack_progress_message_with_buttons_edited_by_chat_update(
     assert "started" in await say(slack, "round Globex census")
     await slack.deliver()
     [message] = slack_progress(slack)
-    assert "population 2, sent 0" in message["text"]
+    assert "2 users, sent 0" in message["text"]
     assert slack_buttons(message) == {"Pause": "census_pause", "Cancel the census": "census_cancel"}
 
     channel = api.dm_channel_of(SLACK_ADMIN)
@@ -196,3 +202,42 @@ async def test_slack_progress_message_with_buttons_edited_by_chat_update(
     )
     assert "only for client service staff" in slack.dm_texts("USTRANGER")[-1]
     assert "(everyone reachable was asked)" in slack_progress(slack)[0]["text"]
+
+
+# --- in Russian -----------------------------------------------------------------------------
+
+
+async def test_a_russian_census_reads_in_russian_to_its_users_and_its_starter(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    async with uow() as u:
+        for i in range(2):
+            await u.contacts.add(
+                Contact(
+                    0, world.account.id, f"Пользователь {i}", ContactLevel.USER, Language.RU,
+                    ContactStatus.ACTIVE, Channel.CONSOLE, f"ru{i}",
+                    last_ticket_at=datetime(2026, 9, 1, tzinfo=UTC),
+                )
+            )  # fmt: skip
+        await u.commit()
+    commands = StaffCommands(uow, clock, service, Onboarding(uow, clock, "Acme IT", Language.EN))
+    max_at = Address(Channel.CONSOLE, "max")  # Max Manager reads Russian
+    started = await start_census(commands, world.manager, "Globex", "2026-H2", max_at)
+    assert started.lines[0].startswith("Перепись пользователей за 2-е полугодие 2026 г., Globex")
+    await Census(service).fan_out()
+    await delivery.run_once()
+    [progress] = [m for m in messenger.sent if m.kind == "census_progress"]
+    assert progress.recipient == max_at
+    assert "(идёт рассылка): 2 пользователя, отправлено 0" in progress.payload["text"]
+    invitation = next(m for m in messenger.sent if m.recipient.address == "ru0")
+    assert "нашей работе во втором полугодии 2026 года" in invitation.payload["text"]
+    assert "Census" not in invitation.payload["text"]
+    status = await census_status_line(commands, world.manager, "Globex")
+    assert status is not None
+    title = "Перепись пользователей за 2-е полугодие 2026 г."
+    assert status.startswith(f"Пользователи: {title} — 2 пользователя, доставлено 2")
