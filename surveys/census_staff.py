@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from surveys.census import Census, CensusState
+from surveys.census import CADENCES, Census, CensusState
 from surveys.census_progress import progress_messages
 from surveys.contact_import import MAX_BYTES, ContactImport, ImportError_
 from surveys.model import Address, Language, SentimentLabel, Staff
@@ -60,18 +60,24 @@ async def start_census(
 
 
 async def census_command(
-    commands: StaffCommands, actor: Staff, account_ref: str, action: str | None
-) -> Output:
+    commands: StaffCommands, actor: Staff, account_ref: str, action: str | None,
+    cadence: str | None = None,
+) -> Output:  # fmt: skip
     roles = READERS if action is None else WRITERS
     commands.require(actor, roles, actor.language)
     lang = actor.language
     async with commands.uow() as uow:
         account = await commands._account(uow, account_ref, lang, actor)
     census = census_of(commands)
-    if action in ("schedule", "unschedule"):
-        await census.set_schedule(account.id, "half_yearly" if action == "schedule" else None)
-        key = "census_scheduled" if action == "schedule" else "census_unscheduled"
-        return Output([t(key, lang, account=account.name)])
+    if action == "unschedule":
+        await census.set_schedule(account.id, None)
+        return Output([t("census_unscheduled", lang, account=account.name)])
+    if action == "schedule":
+        wanted = (cadence or "half-yearly").lower().replace("-", "_")
+        if wanted not in CADENCES:
+            raise ValueError(cadence)  # the command's usage line names the cadences
+        await census.set_schedule(account.id, wanted)
+        return Output([t(f"census_scheduled.{wanted}", lang, account=account.name)])
     if action == "link":
         token = await census.create_link(account.id)
         return Output([t("census_link", lang, account=account.name, link="")], link_token=token)

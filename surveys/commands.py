@@ -200,10 +200,11 @@ async def _status(call: Call) -> Output:
 
 async def _census(call: Call) -> Output:
     args = call.need(1)
-    if len(args) > 2:
-        raise Usage
     action = args[1].lower() if len(args) > 1 else None
-    return await census_command(call.commands, call.actor, args[0], action)
+    if len(args) > (3 if action == "schedule" else 2):
+        raise Usage
+    cadence = args[2] if len(args) > 2 else None
+    return await census_command(call.commands, call.actor, args[0], action, cadence)
 
 
 async def _import(call: Call) -> Output:
@@ -387,7 +388,10 @@ TABLE: dict[str, StaffCommand] = {
         StaffCommand(
             "round",
             WRITERS,
-            ("<account> [census [2026-H1]] | due", "<аккаунт> [census [2026-H1]] | due"),
+            (
+                "<account> [census [2026-H1|2026-Q3|2026]] | due",
+                "<аккаунт> [census [2026-H1|2026-Q3|2026]] | due",
+            ),
             ("Start a round now (census: the users)", "Начать опрос (census — пользователи)"),
             _round,
         ),
@@ -395,8 +399,10 @@ TABLE: dict[str, StaffCommand] = {
             "census",
             READERS,
             (
-                "<account> [pause|resume|cancel|link|revoke|schedule|unschedule]",
-                "<аккаунт> [pause|resume|cancel|link|revoke|schedule|unschedule]",
+                "<account> [pause|resume|cancel|link|revoke|unschedule"
+                " | schedule [half-yearly|quarterly|yearly]]",
+                "<аккаунт> [pause|resume|cancel|link|revoke|unschedule"
+                " | schedule [half-yearly|quarterly|yearly]]",
             ),
             ("Census progress and control", "Ход и управление переписью"),
             _census,

@@ -652,7 +652,7 @@ CATALOG.update(
             Language.RU: "{title}, {account}: уже есть; /census {account} покажет ход.",
         },
         "census_none": {Language.EN: "{account} has no census yet: /round {account} census", Language.RU: "У {account} ещё нет переписи: /round {account} census"},
-        "census_bad_period": {Language.EN: "A census period is a half year, like 2026-H1.", Language.RU: "Период переписи — полугодие, например 2026-H1."},
+        "census_bad_period": {Language.EN: "A census period is a half year, like 2026-H1, a quarter, like 2026-Q3, or a year, like 2026.", Language.RU: "Период переписи — полугодие (например 2026-H1), квартал (2026-Q3) или год (2026)."},
         "census_link": {
             Language.EN: "Census link for {account} (post it in the client's own channels; whoever opens it joins as a user): {link}",
             Language.RU: "Ссылка переписи для {account} (разместите в каналах клиента; открывший её становится пользователем): {link}",
@@ -662,9 +662,17 @@ CATALOG.update(
             Language.EN: "This link has been withdrawn. Ask your contact at the company for a new one.",
             Language.RU: "Эта ссылка отозвана. Попросите новую у вашего контакта в компании.",
         },
-        "census_scheduled": {
+        "census_scheduled.half_yearly": {
             Language.EN: "A census of {account}'s users now opens by itself each half year (in January and July, for the half year just ended).",
             Language.RU: "Перепись пользователей {account} теперь открывается сама каждые полгода (в январе и июле, за прошедшее полугодие).",
+        },
+        "census_scheduled.quarterly": {
+            Language.EN: "A census of {account}'s users now opens by itself each quarter (in January, April, July and October, for the quarter just ended).",
+            Language.RU: "Перепись пользователей {account} теперь открывается сама каждый квартал (в январе, апреле, июле и октябре, за прошедший квартал).",
+        },
+        "census_scheduled.yearly": {
+            Language.EN: "A census of {account}'s users now opens by itself each year (in January, for the year just ended).",
+            Language.RU: "Перепись пользователей {account} теперь открывается сама раз в год (в январе, за прошедший год).",
         },
         "census_unscheduled": {
             Language.EN: "The census of {account} is no longer scheduled.",

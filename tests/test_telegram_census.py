@@ -48,6 +48,10 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
 
     await tg.process(api.text_message(ADMIN_ID, "/census Globex schedule", **admin))
     assert "opens by itself each half year" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex schedule quarterly", **admin))
+    assert "opens by itself each quarter" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex schedule weekly", **admin))
+    assert "schedule [half-yearly|quarterly|yearly]" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(ADMIN_ID, "/census Globex revoke", **admin))
     assert "revoked: 1" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(STRANGER, f"/start {link[1]}", first_name="Sam"))
