@@ -34,6 +34,13 @@ class CensusControl(CallbackData, prefix="cen"):
     account: int
 
 
+class ImportConfirm(CallbackData, prefix="imp"):
+    """Import under a contact-file preview: the file's message in the presser's own chat
+    (the account and the file id are in the preview, in the outbox)."""
+
+    message: int
+
+
 class Signer:
     def __init__(self, secret: str) -> None:
         # Derived, so no extra setting: whoever knows the bot token controls the bot anyway.

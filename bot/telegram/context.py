@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.telegram.callbacks import Signer
 from surveys.contact_import import MAX_BYTES
@@ -45,9 +46,10 @@ class TelegramContext:
         *,
         pre: bool = False,
         table: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         """Answer through the outbox, like every other message, and wake the worker."""
         await self.service.notify(
-            self.address(chat_id), text, lang, f"tg:{key}", pre=pre, table=table
+            self.address(chat_id), text, lang, f"tg:{key}", pre=pre, table=table, extra=extra
         )
         self.wake_delivery()

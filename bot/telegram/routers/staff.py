@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, TelegramObject
 
 from bot.telegram.context import TelegramContext, language_of
 from bot.telegram.menus import set_staff_menu
 from surveys import commands as table
-from surveys.census_staff import Upload
+from surveys.census_staff import FetchFailed, Upload
 from surveys.commands import Invitee
 from surveys.model import Address, Channel, Language
 from surveys.staff import Output
@@ -105,15 +106,23 @@ async def answer_help(message: Message, candor: TelegramContext, unknown: str | 
 
 
 async def send_output(
-    ctx: TelegramContext, chat_id: int, output: Output, lang: Language, key: str
-) -> None:
+    ctx: TelegramContext, chat_id: int, output: Output, lang: Language, key: str,
+    file_message: int | None = None,
+) -> None:  # fmt: skip
     lines = list(output.lines)
     if output.link_token:
         lines.append(ctx.invite_link(output.link_token))
     if output.verbatim is not None:
         lines.append(output.verbatim)  # escaped and split to Telegram's limit when rendered
+    extra = None
+    if output.confirm_import is not None and file_message is not None:
+        # What the preview's Import button needs (see routers.census).
+        account, file_id = output.confirm_import
+        extra = {"import_confirm": {"account": account, "file": file_id, "message": file_message}}
     if lines:  # one message: the words, then the table under them
-        await ctx.reply(chat_id, "\n".join(lines), lang, f"{key}:text", table=output.table)
+        await ctx.reply(
+            chat_id, "\n".join(lines), lang, f"{key}:text", table=output.table, extra=extra
+        )
     elif output.table:
         await ctx.reply(chat_id, output.table, lang, f"{key}:table", pre=True)
 
@@ -146,15 +155,17 @@ async def import_document(message: Message, candor: TelegramContext, bot: Bot) -
         words = None
 
     async def fetch(path: Path) -> None:
-        await bot.download(document, destination=path)
+        try:
+            await bot.download(document, destination=path)
+        except TelegramAPIError as exc:  # e.g. over the 20 MB a bot may download
+            raise FetchFailed(str(exc)) from exc
 
     output = await table.run(
         candor.commands, actor, lang, "import", words, TelegramPlatform(candor, bot),
-        upload=Upload(document.file_size, fetch, candor.import_max_bytes),
+        upload=Upload(document.file_size, fetch, candor.import_max_bytes, document.file_id),
     )  # fmt: skip
-    await send_output(
-        candor, message.chat.id, output, lang, f"import:{message.chat.id}:{message.message_id}"
-    )
+    key = f"import:{message.chat.id}:{message.message_id}"
+    await send_output(candor, message.chat.id, output, lang, key, message.message_id)
 
 
 def create_router() -> Router:
