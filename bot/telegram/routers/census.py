@@ -63,9 +63,7 @@ async def import_confirm(
         return
     await query.answer()  # before the import, which may take a while; its outcome follows
     words = [str(confirm["account"]), "confirm"]
-    output = await table.run(
-        candor.commands, actor, lang, "import", words, PLATFORM, upload=upload
-    )
+    output = await table.run(candor.commands, actor, lang, "import", words, PLATFORM, upload=upload)
     if isinstance(query.message, Message):
         with contextlib.suppress(TelegramBadRequest):  # pressed once: the button goes
             await query.message.edit_reply_markup(reply_markup=None)
