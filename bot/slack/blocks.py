@@ -107,7 +107,7 @@ def survey_actions(message: OutgoingMessage) -> Block | None:
 
 
 def import_actions(message: OutgoingMessage) -> Block | None:
-    """An import preview's button: the same file, written (see listeners.actions)."""
+    """An import preview's button: the same file, written (see listeners.census)."""
     confirm = message.payload.get("import_confirm")
     if not confirm:
         return None

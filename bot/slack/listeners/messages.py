@@ -13,7 +13,7 @@ from bot.slack.context import SlackContext, unescape
 from bot.slack.listeners.commands import PLATFORM as _PLATFORM
 from surveys import commands
 from surveys.conversation import ContactEvent, EventKind
-from surveys.model import Address, Language, OutgoingMessage
+from surveys.model import Address, Language
 from surveys.staff import Output
 
 # A file sent with "import Globex" (or "/candor import Globex confirm", typed as a message).
@@ -121,13 +121,9 @@ async def _staff_import(
 
 async def reply(ctx: SlackContext, to: Address, output: Output, lang: Language, key: str) -> None:
     """A command's answer as a DM through the outbox; an import preview carries its button."""
-    payload: dict[str, Any] = {"text": "\n".join(output.lines), "lang": lang.value}
+    extra = None
     if output.confirm_import is not None:
         account, file_id = output.confirm_import
-        payload["import_confirm"] = {"account": account, "file": file_id}
-    async with ctx.service.uow() as uow:
-        await uow.outbox.enqueue(
-            OutgoingMessage(to, "notice", payload, key, next_attempt_at=ctx.service.clock.now())
-        )
-        await uow.commit()
+        extra = {"import_confirm": {"account": account, "file": file_id}}
+    await ctx.service.notify(to, "\n".join(output.lines), lang, key, extra=extra)
     ctx.wake_delivery()
