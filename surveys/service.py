@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from surveys import answers as answering
 from surveys import conversation as machine
@@ -415,9 +415,11 @@ class SurveyService:
         kind: str = "notice",
         pre: bool = False,
         table: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         """Record a one-off message for ``to`` (a reply to a command, a welcome, ...);
-        ``table``, if any, follows the text as a monospace block in the same message."""
+        ``table``, if any, follows the text as a monospace block in the same message;
+        ``extra`` goes into the payload as well (e.g. what a button under it needs)."""
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(to)
             await uow.outbox.enqueue(
@@ -425,7 +427,8 @@ class SurveyService:
                     recipient=to,
                     kind=kind,
                     payload={"text": text, "lang": lang.value, "pre": pre}
-                    | ({"table": table} if table else {}),
+                    | ({"table": table} if table else {})
+                    | (extra or {}),
                     idempotency_key=key,
                     contact_id=contact.id if contact else None,
                     next_attempt_at=self.clock.now(),

@@ -187,6 +187,8 @@ class Output:
     table: str | None = None
     link_token: str | None = None  # an invite token the adapter turns into a link
     verbatim: str | None = None  # a client's own words, after the lines: escaped, never reworded
+    # (account, file id) of an import preview the adapter may offer to confirm with a button
+    confirm_import: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -375,6 +375,7 @@ EXAMPLE_ARGS = {
     "schedule": "Globex quarterly",
     "round": "Globex",
     "census": "Globex link",
+    "import": "Globex",
     "status": "Globex",
     "alerts": "",
     "alert": "1",

@@ -88,7 +88,7 @@ async def test_telegram_help_speaks_the_staff_members_language(tg: TelegramHarne
     await tg.process(tg.api.text_message(ADMIN_ID, "/nope", user_id=ADMIN_ID))
     [reply] = tg.api.sent_to(ADMIN_ID)[before:]
     assert reply["text"].startswith("Неизвестная команда /nope.\nКоманды сотрудника:")
-    assert "/round <аккаунт> [census [2026-H1]] | due" in reply["text"]
+    assert "/round <аккаунт> [census [2026-H1|2026-Q3|2026]] | due" in reply["text"]
 
 
 # --- /alert <id> ---------------------------------------------------------------------------
