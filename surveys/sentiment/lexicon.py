@@ -155,7 +155,15 @@ GROUPS: tuple[Group, ...] = (
         "sucked, crap, garbage, nightmare, joke, shoddy, incompetent, let us down, let down, "
         "left much to be desired, lost, chaos, disaster, regret*, below expectations, "
         "way below, expected more, expected better, stop* work*, inappropriate, mockery, "
-        "ghosted, disappeared, missed",
+        "ghosted, disappeared, missed, "
+        # Reviews and tweets name the flaw, not the feeling: "bland", "buggy", "надоело".
+        "надоесть, задолбать, достали, сколько можно, убого, убогий, лажа, облом, фейл, косяк, "
+        "накосячить, косячить, глючный, криво, кривой, невкусно, невкусный, безвкусно, "
+        "безвкусный, "
+        "tasteless, bland, stale, soggy, greasy, inedible, overcooked, undercooked, overdone, "
+        "overrated, lousy, dreadful, horrid, subpar, sub-par, second-rate, defective, faulty, "
+        "buggy, glitchy, unusable, unreliable, unhelpful, unwelcome, obnoxious, worthless, "
+        "rubbish, junk, not worth, epic fail, epicfail, ugh, grr, argh",
     ),
     # Warnings stay warnings when negated: "никогда не связывайтесь", "don't waste your time",
     # "не тратьте время". Imperatives only, so a plain "мы обращались" says nothing.
@@ -171,8 +179,9 @@ GROUPS: tuple[Group, ...] = (
         "тратить время, потратить время, трата время, тратить деньги, потратить деньги, "
         "тратить нерв, потерять время, потерянный время, бегите, держитесь подальше, "
         "больше никогда, никогда больше, ни ногой, ни за что, обходите стороной, "
-        "обходить стороной, "
+        "обходить стороной, не стоить деньга, не стоить того, ищите другой, "
         "waste*, avoid, stay away, steer clear, run away, beware, never again, "
+        "look elsewhere, go elsewhere, business elsewhere, "
         "lost a day, lost a week, lost hours, lost money, cost us",
         negated=-1.0,
     ),
@@ -213,9 +222,25 @@ GROUPS: tuple[Group, ...] = (
         "списать, списывать, списание, снять деньги, подорожать, подорожание, повысить цена, "
         "поднять цена, повысить тариф, поднять тариф, отключить, отключать, отключиться, "
         "отключение, отсутствие, заблокировать, блокировать, навязать, вернуть деньги, "
+        "вернуть деньга, дорого, дороговатый, переплатить, завысить, завышенный, обдираловка, "
         "charged, overcharged, overcharging, hidden fee*, price hike, disconnected, "
         "cut off, cancelled, canceled, blocked, hung up, stranded, lost my, never arrived, "
-        "never received, never got",
+        "never received, never got, overpriced, expensive, pricey",
+    ),
+    # Bad news for the company a text is about: sanctions, fines, a robbery, a breach.
+    Group(
+        -0.75,
+        "санкция, санкционный, штраф, оштрафовать, ограбить, ограбление, банкротство, "
+        "обанкротиться, отозвать лицензия, взлом, взломать, утечка, "
+        "sanctions, fined, lawsuit, sued, bankrupt, bankruptcy, hacked, data breach",
+    ),
+    # A question that is a complaint: "why can't it just work", "сколько можно ждать".
+    Group(
+        -0.75,
+        "why cant, why doesnt, why wont, why isnt, why is it so, how hard is it, "
+        "how hard can it be, how many times, how much longer, почему нельзя, почему опять, "
+        "почему до сих пор, сколько еще, сколько раз, третий раз, пятый раз, сотый раз, "
+        "third time, 3rd time, fifth time, umpteenth time",
     ),
     # Said plainly they say nothing; denied, a complaint ("нет связи", "без ответа").
     Group(

@@ -84,7 +84,9 @@ CAUSAL_THANKS = (("thanks", "to", "you"), ("thanks", "to", "your"), ("благо
 COUNTERFACTUAL = (("лучше", "бы"), ("надо", "было"), ("нужно", "было"), ("следовало", "бы"),
                   ("следовало",), ("могли", "бы"), ("should", "have"), ("shouldve",),
                   ("could", "have", "just"), ("wouldve", "been", "better"),
-                  ("would", "have", "been", "better"))  # fmt: skip
+                  ("would", "have", "been", "better"), ("would", "be", "happier"),
+                  ("would", "be", "much", "happier"), ("would", "be", "a", "lot", "happier"),
+                  ("would", "be", "so", "much", "happier"))  # fmt: skip
 # "хотелось бы побыстрее", "would like faster replies": a wish for more is a complaint.
 WISH = _words("хотеться хотелось хочется бы можно нужно надо стоит стоило следовало желательно")
 WISH_PHRASES = (
