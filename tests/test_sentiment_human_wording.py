@@ -48,6 +48,8 @@ PROFANITY = [
     "what the fuck is this",
     "you guys are morons",
     "shit support as usual",
+    "нихуя не работает",
+    "ну не бесите уже",
 ]
 EMOTIONLESS_COMPLAINTS = [
     "ждали ответа три дня",
@@ -72,6 +74,8 @@ FLAWS_AND_COMPLAINT_QUESTIONS = [
     "сколько можно ждать?",
     "надоело, третий раз пишу",
     "не стоит своих денег",
+    "опять повышаете тарифы",
+    "до поддержки дозвониться невозможно",
     "The pasta was bland.",
     "The app is buggy and unusable.",
     "Why can't it just work?",

@@ -196,7 +196,9 @@ GROUPS: tuple[Group, ...] = (
         "лохотрон*, кидал*, обманщик*, лжец*, врать, наврать, вранье, "
         "fuck*, shit*, wtf, bullshit, bs, idiot*, moron*, stupid*, dumb, dumbest, clown*, "
         "scam*, ripoff, rip-off, ripped off, thieves, thief, liars, lying, lied, damn, "
-        "pissed, piss*, screw you, screwed, jerk*, incompetence, clueless",
+        "pissed, piss*, screw you, screwed, jerk*, incompetence, clueless, "
+        "нихуя, нахуй, нахуя, похуй, охуе*, ахуе*, хуй, хуя, гореть в ад, не беси, не бесите, "
+        "burn in hell",
         negated=-1.0,
     ),
     # Complaints with no feeling in them: a wait, a silence, something still missing.
@@ -222,7 +224,11 @@ GROUPS: tuple[Group, ...] = (
         "списать, списывать, списание, снять деньги, подорожать, подорожание, повысить цена, "
         "поднять цена, повысить тариф, поднять тариф, отключить, отключать, отключиться, "
         "отключение, отсутствие, заблокировать, блокировать, навязать, вернуть деньги, "
-        "вернуть деньга, дорого, дороговатый, переплатить, завысить, завышенный, обдираловка, "
+        "вернуть деньга, повышать цена, повышать тариф, повышение цена, повышение тариф, "
+        "перебой, неполадка, сбой, авария, невозможно дозвониться, дозвониться невозможно, "
+        "невозможно терпеть, невозможно работать, нервировать, накипеть, "
+        "impossible to, nearly impossible, "
+        "дорого, дороговатый, переплатить, завысить, завышенный, обдираловка, "
         "charged, overcharged, overcharging, hidden fee*, price hike, disconnected, "
         "cut off, cancelled, canceled, blocked, hung up, stranded, lost my, never arrived, "
         "never received, never got, overpriced, expensive, pricey",
