@@ -21,6 +21,7 @@ from surveys.sentiment.text import Kind, Token, clean, tokenize
 
 QUESTIONS = frozenset({"outcome", "speed", "politeness"})
 OFF_TOPIC = 0.5  # weight of a cue about another question ("долго" answering "outcome")
+PLAIN_COMPLAINT = 0.75  # complaint weight that, with nothing good said, is a plain complaint
 
 
 def _words(text: str) -> frozenset[str]:
@@ -187,6 +188,11 @@ class RuleResult:
         """A complaint about the very thing asked ("долго" to speed), and no praise of it."""
         complaint = any(h.on_topic and h.weight <= -0.7 for h in self.hits)
         return complaint and not any(h.on_topic and h.weight > 0 for h in self.hits)
+
+    @property
+    def plain_complaint(self) -> bool:
+        """A complaint cue of some weight and nothing good said ("bland", "до сих пор")."""
+        return self.negative >= PLAIN_COMPLAINT and self.positive == 0
 
     @property
     def alarm(self) -> bool:
