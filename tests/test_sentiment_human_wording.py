@@ -72,6 +72,7 @@ FLAWS_AND_COMPLAINT_QUESTIONS = [
     "опять накосячили с отчётом",
     "суп безвкусный",
     "сколько можно ждать?",
+    "ну сколько можно?!",
     "надоело, третий раз пишу",
     "не стоит своих денег",
     "опять повышаете тарифы",
@@ -205,7 +206,14 @@ def test_bad_news_for_the_company_is_a_mild_complaint_not_an_alarm(text: str) ->
 
 
 @pytest.mark.parametrize(
-    "text", ["Дорогой Иван, спасибо за помощь", "Why is the demo on Monday?", "Worth every penny"]
+    "text",
+    [
+        "Дорогой Иван, спасибо за помощь",
+        "Why is the demo on Monday?",
+        "Worth every penny",
+        "Сколько можно взять в рассрочку?",
+        "After my 3rd time there they knew my name",
+    ],
 )
 def test_lookalikes_of_the_new_cues_are_no_complaint(text: str) -> None:
     assert rules.read(text).negative == 0

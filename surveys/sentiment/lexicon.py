@@ -157,7 +157,7 @@ GROUPS: tuple[Group, ...] = (
         "way below, expected more, expected better, stop* work*, inappropriate, mockery, "
         "ghosted, disappeared, missed, "
         # Reviews and tweets name the flaw, not the feeling: "bland", "buggy", "надоело".
-        "надоесть, задолбать, достали, сколько можно, убого, убогий, лажа, облом, фейл, косяк, "
+        "надоесть, задолбать, достали, убого, убогий, лажа, облом, фейл, косяк, "
         "накосячить, косячить, глючный, криво, кривой, невкусно, невкусный, безвкусно, "
         "безвкусный, "
         "tasteless, bland, stale, soggy, greasy, inedible, overcooked, undercooked, overdone, "
@@ -197,7 +197,8 @@ GROUPS: tuple[Group, ...] = (
         "fuck*, shit*, wtf, bullshit, bs, idiot*, moron*, stupid*, dumb, dumbest, clown*, "
         "scam*, ripoff, rip-off, ripped off, thieves, thief, liars, lying, lied, damn, "
         "pissed, piss*, screw you, screwed, jerk*, incompetence, clueless, "
-        "нихуя, нахуй, нахуя, похуй, охуе*, ахуе*, хуй, хуя, гореть в ад, не беси, не бесите, "
+        "нихуя, нахуй, нахуя, похуй, охуели, охуел, ахуели, хуй, хуя, гореть в ад, не беси, "
+        "не бесите, "
         "burn in hell",
         negated=-1.0,
     ),
@@ -206,7 +207,8 @@ GROUPS: tuple[Group, ...] = (
         -1.0,
         "on hold, hold for, still waiting, still no, still not, still havent, still hasnt, "
         "still dont, still doesnt, still cant, still broken, still down, "
-        "до сих пор, все еще не, всё ещё не",
+        "до сих пор, все еще не, всё ещё не, сколько можно ждать, сколько можно терпеть, "
+        "сколько можно просить, сколько можно писать",
         negated=-1.0,
     ),
     Group(
@@ -245,8 +247,8 @@ GROUPS: tuple[Group, ...] = (
         -0.75,
         "why cant, why doesnt, why wont, why isnt, why is it so, how hard is it, "
         "how hard can it be, how many times, how much longer, почему нельзя, почему опять, "
-        "почему до сих пор, сколько еще, сколько раз, третий раз, пятый раз, сотый раз, "
-        "third time, 3rd time, fifth time, umpteenth time",
+        "почему до сих пор, сколько еще ждать, пишу третий раз, третий раз пишу, "
+        "пишу пятый раз, пятый раз пишу, сотый раз, third time asking, umpteenth time",
     ),
     # Said plainly they say nothing; denied, a complaint ("нет связи", "без ответа").
     Group(

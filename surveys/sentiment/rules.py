@@ -517,6 +517,11 @@ class _Reader:
             self._hit(-0.75, i, i + k, kind="wish", role="alarm")
             self.counterfactual, c.fresh = True, False
             return i + k
+        if self.phrase_at(i, (("сколько", "можно"),)) and self._closes_clause(i + 2):
+            # "ну сколько можно?!": exasperation (while "сколько можно взять" asks a price).
+            self._hit(-1.0, i, i + 2, role="alarm")
+            c.fresh = False
+            return i + 2
         if c.fresh and norm in INTERJECTIONS:
             c.nu = True
             return i + 1
