@@ -97,12 +97,6 @@ def test_public_texts_train_with_their_weight_and_no_question() -> None:
     outside = [e for e in exs if e.row.text == "Is the deploy on Friday?"]
     assert len(outside) == 1 and outside[0].weight == 0.3 and not outside[0].original
     assert outside[0].row.question is None and outside[0].group not in {e.group for e in exs[:1]}
-    # A weight per public text: weaker sources (train_sentiment.SOURCE_WEIGHT) count less.
-    two = [*public, Row("slow service but great food", None, "negative", "en")]
-    exs = train_sentiment.examples(
-        ours, augment=False, seed=1, public=two, public_weight=[0.7, 0.35]
-    )
-    assert [e.weight for e in exs if e.row.text in {r.text for r in two}] == [0.7, 0.35]
 
 
 def test_plain_complaints_get_a_floor_only_when_flagging_them_pays() -> None:

@@ -158,19 +158,6 @@ def semeval14_restaurants(repo: Path, part: str) -> Iterator[tuple[str, str, str
             yield text, "en", label
 
 
-def mams(repo: Path, part: str) -> Iterator[tuple[str, str, str]]:
-    """Restaurant review sentences with two or more aspects of different polarity (MAMS):
-    any negative aspect makes the sentence negative (praise with a complaint is a complaint,
-    DATA.md), else positive; by construction no sentence is plain neutral."""
-    root = ElementTree.fromstring(show(repo, f"data/MAMS-ATSA/raw/{part}.xml").encode())
-    for sentence in root.iter("sentence"):
-        marks = {a.get("polarity", "") for a in sentence.iter("aspectTerm")}
-        label = "negative" if "negative" in marks else "positive" if "positive" in marks else None
-        text = sentence.findtext("text") or ""
-        if label and text.strip():
-            yield text, "en", label
-
-
 def sample(
     items: Iterator[tuple[str, str, str]], n: int | None, seed: int, source: str
 ) -> list[dict[str, object]]:
@@ -242,12 +229,6 @@ def main(argv: list[str] | None = None) -> int:
             goemotions(go, "validation"), None, args.seed, "goemotions-validation"
         ),
         "cedr.jsonl": sample(cedr(coll, "train"), None, args.seed, "cedr-main-train"),
-        "mams.jsonl": sample(
-            mams(args.mirror / "siat-nlp+MAMS-for-ABSA/repo/.git", "train"),
-            None,
-            args.seed,
-            "mams-atsa-train",
-        ),
     }
     for name, rows in training.items():
         write(TRAIN_DIR / name, [r for r in rows if _key(str(r["text"])) not in measured])

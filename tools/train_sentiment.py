@@ -48,9 +48,6 @@ PUBLIC = tuple(sorted((ROOT / "surveys/sentiment/data/public").glob("*.jsonl")))
 # wording (and that a plain statement is no complaint), little enough that our own answers,
 # with the question they reply to, still set the decision.
 PUBLIC_WEIGHT = 0.7
-# Sets whose labels fit our question less well count for less: MAMS marks a sentence by its
-# aspects, so "slow service but great food" is negative there whatever was asked.
-SOURCE_WEIGHT = {"mams": 0.5}
 C_GRID = (1.0, 3.0, 10.0, 30.0)
 RULES_C = 1.0  # the rules-only model has a dozen inputs: little to regularise
 SKIP_LOSS = 0.03
@@ -154,7 +151,7 @@ def examples(
     augment: bool,
     seed: int,
     public: Sequence[Row] = (),
-    public_weight: float | Sequence[float] = PUBLIC_WEIGHT,
+    public_weight: float = PUBLIC_WEIGHT,
 ) -> list[Example]:
     rng = random.Random(seed)
     out = [Example(r, g, True) for g, r in enumerate(rows)]
@@ -166,12 +163,9 @@ def examples(
     # The same answers with no question asked, so the shared weights stand on their own.
     out += [Example(replace(e.row, question=None), e.group, False, 0.5) for e in list(out)]
     # Public texts answer no question; they are not scored with our answers (see _report).
-    weights = (
-        [public_weight] * len(public) if isinstance(public_weight, float | int) else public_weight
-    )
     out += [
-        Example(replace(r, question=None), len(rows) + g, False, float(w))
-        for g, (r, w) in enumerate(zip(public, weights, strict=True))
+        Example(replace(r, question=None), len(rows) + g, False, public_weight)
+        for g, r in enumerate(public)
     ]
     return out
 
@@ -371,7 +365,7 @@ def train(
     version: str | None = None,
     cache: Path | None = None,
     public: Sequence[Row] = (),
-    public_weight: float | Sequence[float] = PUBLIC_WEIGHT,
+    public_weight: float = PUBLIC_WEIGHT,
     c_grid: Sequence[float] = C_GRID,
     no_cue_bar: float | None = None,
     log: Callable[[str], None] = print,
@@ -457,13 +451,7 @@ def train(
                 "rows_with_copies": len(exs),
                 "public_texts": len(public),
                 "public_labels": dict(Counter(r.label for r in public)),
-                "public_weight": (
-                    public_weight
-                    if isinstance(public_weight, float | int)
-                    else dict(Counter(float(w) for w in public_weight))
-                )
-                if public
-                else 0.0,
+                "public_weight": public_weight if public else 0.0,
             },
             "engine": embedder.engine,
             "cv": report,
@@ -574,12 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     rows = load_jsonl(args.train)
-    public: list[Row] = []
-    weights: list[float] = []
-    for path in args.public:
-        loaded = load_jsonl(path)
-        public += loaded
-        weights += [args.public_weight * SOURCE_WEIGHT.get(path.stem, 1.0)] * len(loaded)
+    public = [r for path in args.public for r in load_jsonl(path)]
     cache = Path(args.cache) if args.cache else None
     trained = train(
         rows,
@@ -590,7 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         version=args.version,
         cache=cache,
         public=public,
-        public_weight=weights,
+        public_weight=args.public_weight,
         c_grid=args.c_grid,
         no_cue_bar=args.no_cue_threshold or None,
     )
