@@ -246,9 +246,14 @@ GROUPS: tuple[Group, ...] = (
     Group(
         -0.75,
         "why cant, why doesnt, why wont, why isnt, why is it so, how hard is it, "
-        "how hard can it be, how many times, how much longer, почему нельзя, почему опять, "
-        "почему до сих пор, сколько еще ждать, пишу третий раз, третий раз пишу, "
+        "how hard can it be, почему нельзя, почему опять, почему до сих пор",
+    ),
+    # Exasperation: a complaint under any negation, and an alarm ("how many times…").
+    Group(
+        -0.75,
+        "how many times, how much longer, сколько еще ждать, пишу третий раз, третий раз пишу, "
         "пишу пятый раз, пятый раз пишу, сотый раз, third time asking, umpteenth time",
+        negated=-1.0,
     ),
     # Said plainly they say nothing; denied, a complaint ("нет связи", "без ответа").
     Group(
