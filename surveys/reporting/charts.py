@@ -7,6 +7,7 @@ or display is touched and two charts can be drawn at once.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -14,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from surveys.model import Account, Language
+from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS
 from surveys.reporting.data import Measures, RoundData, measure
 from surveys.reporting.labels import L, question_name
@@ -43,7 +45,11 @@ def account_chart(account: Account, rounds: Sequence[RoundData], lang: Language)
         top.set_axis_off()
         bottom.set_axis_off()
         return _png(figure)
-    periods = [d.round.period_key for d in shown]
+    # Long titles (a Russian census's) wrap rather than run into the next tick.
+    periods = [
+        "\n".join(textwrap.wrap(round_title(d.round.period_key, d.round.title, lang), 16))
+        for d in shown
+    ]
     measures = [measure(d.rows) for d in shown]
     x = range(len(shown))
     for key, colour in zip(QUESTION_KEYS, _COLOURS, strict=True):
