@@ -90,7 +90,9 @@ def render_table(summary: RoundSummary, lang: Language, width: int = 28) -> str:
                 mark = _MARK.get(cell.label, "[ ]") if cell.label else "[ ]"
                 cells.append(f"{mark} {_clip(cell.text, width)}")
         lines.append([_clip(row.contact, 24), row.status.value, *cells])
-    widths = [max(len(c), *(len(line[i]) for line in lines)) for i, c in enumerate(columns)]
+    # A list, not max(a, *rest): a round nobody was invited to (a census of no users yet)
+    # has no lines, and max() of one bare number would raise.
+    widths = [max([len(c), *(len(line[i]) for line in lines)]) for i, c in enumerate(columns)]
 
     def fmt(values: list[str]) -> str:
         return " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()

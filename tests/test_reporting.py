@@ -117,6 +117,7 @@ async def test_xlsx_summary_splits_levels_and_measures_negative_share(seeded: Se
         ("2026-12", "stakeholders"), ("2026-12", "users"),
     }  # fmt: skip
     nov = by_key["2026-11", "stakeholders"]
+    assert nov["Round"] == "November 2026"  # the period in words beside its key
     assert (nov["Population"], nov["Responded"], nov["Response rate"]) == (2, 2, 1.0)
     assert nov["Negative: outcome"] == 0.5  # Boris of Anna and Boris
     assert nov["Δ response rate"] is None  # nothing to compare with
@@ -168,6 +169,8 @@ async def test_xlsx_headers_follow_the_requesters_language(seeded: Seeded) -> No
     assert book.sheetnames[0] == "Сводка"
     head = rows_of(book["Сводка"])[0]
     assert head[:3] == ["Аккаунт", "Период", "Опрос"] and "Негатив: результат" in head
+    rounds = {(r[1], r[2]) for r in rows_of(book["Сводка"])[1:]}
+    assert rounds == {("2026-11", "ноябрь 2026 г."), ("2026-12", "декабрь 2026 г.")}
     levels = {r[4] for r in rows_of(book["Сводка"])[1:]}
     assert levels == {"стейкхолдеры", "пользователи"}
     assert rows_of(book["Globex 2026-12"])[0][0] == "Контакт"
@@ -207,6 +210,7 @@ async def test_csv_has_a_bom_the_delimiter_and_cyrillic_round_trips(
     assert rows[0][:4] == ["Аккаунт", "Период", "Опрос", "Контакт"]
     assert all(len(r) == len(rows[0]) for r in rows)
     boris = next(r for r in rows if r[3] == "Борис")
+    assert boris[1:3] == ["2026-12", "декабрь 2026 г."]  # the key, then the period in words
     assert boris[7] == "Отлично, спасибо, всё хорошо" and boris[8] == "позитив"
     anna = next(r for r in rows if r[3] == "Anna")
     assert anna[13:] == ["в работе", "Called Anna"]
