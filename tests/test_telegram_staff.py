@@ -206,7 +206,8 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: Telegra
     assert await say(tg, "/round due") == ["No account is due for a round now."]
 
     assert await say(tg, "/round Globex") == [
-        "Round «November 2026» opened for «Globex»: 1 contact invited.\nRounds ask stakeholders only."
+        "Round «November 2026» opened for «Globex»: 1 contact invited.\n"
+        "Rounds ask stakeholders only."
     ]
     assert "Question 1 of 3" in tg.texts(ANNA)[-1]
     assert await say(tg, "/round Globex") == ["Round «November 2026» for «Globex» is already open."]
