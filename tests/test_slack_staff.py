@@ -313,7 +313,7 @@ async def test_round_due_opens_the_rounds_schedules_are_due_for(slack: SlackHarn
     await say(slack, f'schedule "{ACCOUNT}" quarterly')
     assert await say(slack, "round due") == "No account is due for a round now."
     slack.clock.set(datetime(2027, 1, 1, 7, 30, tzinfo=UTC))  # 10:30 in Moscow
-    assert await say(slack, "round due") == f"{ACCOUNT}: 2026-Q4"
+    assert await say(slack, "round due") == f"{ACCOUNT}: Q4 2026"
     assert "\n\nQuestion 1 of 3" in slack.dm_texts(ANNA)[-1]  # under the invitation
     assert await say(slack, "round due") == "No account is due for a round now."
 

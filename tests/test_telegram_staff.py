@@ -244,7 +244,7 @@ async def test_round_due_opens_the_rounds_schedules_are_due_for(tg: TelegramHarn
     await say(tg, "/schedule Globex quarterly")
     assert await say(tg, "/round due") == ["No account is due for a round now."]
     tg.clock.set(datetime(2027, 1, 1, 7, 30, tzinfo=UTC))  # 10:30 in Moscow
-    assert await say(tg, "/round due") == ["Globex: 2026-Q4"]  # about the quarter just ended
+    assert await say(tg, "/round due") == ["Globex: Q4 2026"]  # about the quarter just ended
     assert "Question 1 of 3" in tg.texts(ANNA)[-1]
     assert await say(tg, "/round due") == ["No account is due for a round now."]
 
