@@ -25,14 +25,17 @@ from surveys.model import (
     ContactStatus,
     Disposition,
     Language,
+    Round,
     Staff,
     StaffRole,
 )
 from surveys.onboarding import Onboarding
+from surveys.reporting.charts import period_labels
+from surveys.reporting.data import RoundData
 from surveys.reporting.files import ReportFiles, ReportRequest, parse_report_args
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands, StaffError, say
-from tests.conftest import FakeClock, World
+from tests.conftest import T0, FakeClock, World
 
 EN, RU = Language.EN, Language.RU
 NEGATIVE = "Terrible result, awful, not happy"
@@ -327,3 +330,17 @@ async def test_an_alert_resolved_as_not_about_us_keeps_its_answer_out_of_the_sha
     assert anna["outcome: Answer"] == NEGATIVE and anna["outcome: Sentiment"] == "negative"
     assert anna["outcome: How it ended"] == "not about us"
     assert "Anna meant another vendor" in anna["outcome: Alert note"]
+
+
+def test_a_trend_chart_names_its_periods_in_words() -> None:
+    globex = Account(1, "Globex", None)
+    rounds = [
+        RoundData(globex, Round(1, 1, "manual-2026-11-02", "2026-11-02", T0), []),
+        RoundData(globex, Round(2, 1, "census-2026-H2", "Census 2026-H2", T0, "user"), []),
+    ]
+    assert period_labels(rounds, EN) == ["November 2026", "H2 2026 user\ncensus"]
+    # A Russian census's title is long: it wraps under its point instead of overlapping.
+    ru = period_labels(rounds, RU)
+    assert ru[0] == "ноябрь 2026 г."
+    assert ru[1].replace("\n", " ") == "Перепись пользователей за 2-е полугодие 2026 г."
+    assert all(len(line) <= 16 for line in ru[1].split("\n"))

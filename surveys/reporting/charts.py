@@ -34,6 +34,15 @@ def _png(figure: Figure) -> bytes:
     return out.getvalue()
 
 
+def period_labels(rounds: Sequence[RoundData], lang: Language) -> list[str]:
+    """Each round's title under its point; a long one (a Russian census's) wraps rather
+    than running into the next tick."""
+    return [
+        "\n".join(textwrap.wrap(round_title(d.round.period_key, d.round.title, lang), 16))
+        for d in rounds
+    ]
+
+
 def account_chart(account: Account, rounds: Sequence[RoundData], lang: Language) -> bytes:
     """Negative share per question (top) and response rate (bottom) over the last periods."""
     shown = list(rounds)[-LAST_PERIODS:]
@@ -45,11 +54,7 @@ def account_chart(account: Account, rounds: Sequence[RoundData], lang: Language)
         top.set_axis_off()
         bottom.set_axis_off()
         return _png(figure)
-    # Long titles (a Russian census's) wrap rather than run into the next tick.
-    periods = [
-        "\n".join(textwrap.wrap(round_title(d.round.period_key, d.round.title, lang), 16))
-        for d in shown
-    ]
+    periods = period_labels(shown, lang)
     measures = [measure(d.rows) for d in shown]
     x = range(len(shown))
     for key, colour in zip(QUESTION_KEYS, _COLOURS, strict=True):
