@@ -42,7 +42,7 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
-from surveys.periods import period_phrase
+from surveys.periods import period_phrase, round_title
 from surveys.ports import (
     Clock,
     ConcurrentUpdateError,
@@ -532,8 +532,9 @@ class SurveyService:
         if contact.status is ContactStatus.UNREACHABLE:
             step.replies = []
 
-    async def open_due_rounds(self) -> list[str]:
-        """Open each schedule's latest due period that has no round yet (once after downtime)."""
+    async def open_due_rounds(self, lang: Language = Language.EN) -> list[str]:
+        """Open each schedule's latest due period that has no round yet (once after downtime);
+        "account: title" of each, the title in ``lang``."""
         opened: list[str] = []
         async with self.uow() as uow:
             schedules = [s for s in await uow.schedules.list() if s.kind is not CadenceKind.MANUAL]
@@ -557,7 +558,8 @@ class SurveyService:
                 await uow.schedules.mark_period(schedule.id, period.key)
                 await uow.commit()
                 if result.created:
-                    opened.append(f"{account.name}: {period.title}")
+                    title = round_title(period.key, period.title, lang)
+                    opened.append(f"{account.name}: {title}")
         return opened
 
     # --- delivery outcomes ----------------------------------------------------------------
@@ -691,7 +693,7 @@ class SurveyService:
                 contact = await uow.contacts.get(conv.contact_id)
                 mine = [a for a in answers if a.conversation_id == conv.id]
                 rows.append(summary_row(contact.name if contact else "?", conv.status, mine))
-        return RoundSummary(account=account.name, round_title=round_.title, rows=rows)
+        return RoundSummary(account.name, round_.period_key, round_.title, rows)
 
     # --- shared pieces --------------------------------------------------------------------
 

@@ -555,8 +555,8 @@ CATALOG.update(
             Language.RU: "{contact}: последние {n} опроса истекли или были отклонены, ни одного ответа.",
         },
         "silence_account": {
-            Language.EN: "The response rate fell to {rate} in {round} (earlier rounds: {average} on average).",
-            Language.RU: "Доля ответивших упала до {rate} в опросе {round} (раньше в среднем {average}).",
+            Language.EN: "The response rate fell to {rate} in the round «{round}» (earlier rounds: {average} on average).",
+            Language.RU: "Доля ответивших упала до {rate} в опросе «{round}» (раньше в среднем {average}).",
         },
         "silence_cleared": {
             Language.EN: "{contact} replied; the silence is over.",
@@ -636,9 +636,14 @@ CATALOG.update(
             Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached).",
             Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных).",
         },
-        "census_title.half": {Language.EN: "Census {year}-H{n}", Language.RU: "Перепись пользователей за {n}-е полугодие {year} г."},
-        "census_title.quarter": {Language.EN: "Census {year}-Q{n}", Language.RU: "Перепись пользователей за {n}-й квартал {year} г."},
-        "census_title.year": {Language.EN: "Census {year}", Language.RU: "Перепись пользователей за {year} год"},
+        # A round's title from its period (surveys.periods.round_title); RU names it in the
+        # nominative, which is also what «за …» takes.
+        "period_title.month": {Language.EN: "{month} {year}", Language.RU: "{month} {year} г."},
+        "period_title.quarter": {Language.EN: "Q{n} {year}", Language.RU: "{n}-й квартал {year} г."},
+        "period_title.half": {Language.EN: "H{n} {year}", Language.RU: "{n}-е полугодие {year} г."},
+        "period_title.year": {Language.EN: "{year}", Language.RU: "{year} год"},
+        "period_title.sprint": {Language.EN: "Sprint {n}", Language.RU: "Спринт {n}"},
+        "census_title": {Language.EN: "{period} user census", Language.RU: "Перепись пользователей за {period}"},
         "census_state.running": {Language.EN: "sending", Language.RU: "идёт рассылка"},
         "census_state.paused": {Language.EN: "paused", Language.RU: "на паузе"},
         "census_state.cancelled": {Language.EN: "cancelled", Language.RU: "отменена"},

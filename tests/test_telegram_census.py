@@ -19,7 +19,7 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
     assert "has no census yet" in tg.texts(ADMIN_ID)[-1]
 
     await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
-    assert "Census" in tg.texts(ADMIN_ID)[-1] and "started" in tg.texts(ADMIN_ID)[-1]
+    assert "H2 2026 user census of Globex started" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(ADMIN_ID, "/round Globex census 2026-Q9", **admin))
     assert "half year, like 2026-H1" in tg.texts(ADMIN_ID)[-1]
 
@@ -38,7 +38,7 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
     await tg.process(api.text_message(ADMIN_ID, "/census Globex resume", **admin))
     assert "(sending)" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(ADMIN_ID, "/status Globex", **admin))
-    assert "Users: Census" in tg.texts(ADMIN_ID)[-1]
+    assert "Users: H2 2026 user census — 1 user" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(USER, "Terrible, nothing works and nobody answers"))
     await tg.process(api.text_message(ADMIN_ID, "/census Globex", **admin))
     progress = tg.texts(ADMIN_ID)[-1]

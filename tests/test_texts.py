@@ -144,15 +144,16 @@ def test_a_round_is_named_as_a_period(key: str, title: str, en: str, ru: str) ->
 @pytest.mark.parametrize(
     ("key", "en", "ru"),
     [
-        ("census-2026-H1", "Census 2026-H1", "Перепись пользователей за 1-е полугодие 2026 г."),
-        ("census-2026-Q3", "Census 2026-Q3", "Перепись пользователей за 3-й квартал 2026 г."),
-        ("census-2026", "Census 2026", "Перепись пользователей за 2026 год"),
-        ("2026-Q3", "Q3 of 2026", "Q3 of 2026"),  # a stakeholders' round keeps its own title
+        ("census-2026-H1", "H1 2026 user census",
+         "Перепись пользователей за 1-е полугодие 2026 г."),
+        ("census-2026-Q3", "Q3 2026 user census", "Перепись пользователей за 3-й квартал 2026 г."),
+        ("census-2026", "2026 user census", "Перепись пользователей за 2026 год"),
     ],
-)
+)  # fmt: skip
 def test_a_census_is_titled_in_the_readers_language(key: str, en: str, ru: str) -> None:
-    assert round_title(key, en, Language.EN) == en
-    assert round_title(key, en, Language.RU) == ru
+    stored = "Census " + key.removeprefix("census-")  # what the round keeps
+    assert round_title(key, stored, Language.EN) == en
+    assert round_title(key, stored, Language.RU) == ru
 
 
 @pytest.mark.parametrize(
