@@ -23,6 +23,7 @@ from storage.inbox import InboxStore
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.alerts import AlertPolicy
 from surveys.census import Census
+from surveys.census_progress import progress_messages
 from surveys.digest import DigestPolicy
 from surveys.escalation import EscalationPolicy
 from surveys.model import Channel, Sentiment
@@ -195,9 +196,11 @@ class App:
 
     async def _census_loop(self, end: asyncio.Event) -> None:
         census = Census(self.service)
+        progress = progress_messages(self.service)
         while not end.is_set():
             try:
-                if await census.fan_out(self.settings.census_backlog):
+                queued = await census.fan_out(self.settings.census_backlog)
+                if await progress.refresh() or queued:
                     self.delivery.wake.set()
             except Exception:
                 log.exception("census fan-out failed; the next pass retries")

@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from surveys.model import Alert, Language, Staff
+from surveys.periods import round_title
 from surveys.questions import COMMENT_KEY, SILENCE_KEY, question_text
 from surveys.service import AlertDetails
 from surveys.staff import READERS, Output, StaffCommands, StaffError, may_see, say
@@ -187,7 +188,7 @@ def _lines(alert: Alert, d: AlertDetails, seen_in: Language, lang: Language) -> 
         _l("head", lang, id=alert.id, status=_status(alert.status.value, lang)),
         _l("account", lang, v=d.account.name),
         _l("contact", lang, v=d.contact.name),
-        _l("round", lang, v=d.round.title),
+        _l("round", lang, v=round_title(d.round.period_key, d.round.title, lang)),
         _l("question", lang, v=question),
     ]
     if answer.truncated:

@@ -22,6 +22,7 @@ from surveys.model import (
     SentimentLabel,
     Staff,
 )
+from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS, SILENCE_KEY, question_text
 from surveys.texts import t
 
@@ -164,7 +165,7 @@ def alert_fields(
         "alert_id": alert.id,
         "account": account.name,
         "contact": contact.name,
-        "round": round_.title,
+        "round": round_title(round_.period_key, round_.title, lang),
         "question_key": answer.question_key,
         "question": question_as_asked(answer.question_key, lang, account),
         "answer": answer.text,
@@ -206,7 +207,7 @@ def alert_message(
         lang,
         account=account.name,
         contact=contact.name,
-        round=round_.title,
+        round=fields["round"],
         question=fields["question"],
         answer=fields["answer"],
         evidence=", ".join(f"«{e}»" for e in fields["evidence"]) or t("no_evidence", lang),

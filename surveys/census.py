@@ -32,7 +32,7 @@ from surveys.model import (
     Round,
 )
 from surveys.onboarding import RedeemResult, RedeemStatus, new_token, token_hash
-from surveys.texts import t
+from surveys.texts import noun, t
 
 if TYPE_CHECKING:
     from surveys.ports import UnitOfWork
@@ -88,7 +88,8 @@ class CensusProgress:
         rate = round(100 * self.answered / self.reached) if self.reached else 0
         return t("census_progress", lang, account=account, title=title,
                  state=t(f"census_state.{self.state.value}", lang),
-                 population=self.population, sent=self.sent, reached=self.reached,
+                 population=self.population, users=noun(self.population, "user", lang),
+                 sent=self.sent, reached=self.reached,
                  unreachable=self.unreachable, answered=self.answered, rate=rate)  # fmt: skip
 
 
@@ -134,24 +135,47 @@ class CensusStore(ImportStore, Protocol):
     async def progress(self, run: CensusRun) -> CensusProgress: ...
 
 
-_HALF = re.compile(r"^(\d{4})-H([12])$")
+_PERIOD = re.compile(r"^(\d{4})(?:-([HQ])([1-4]))?$")
+# How often a scheduled census opens, and the months one period spans.
+CADENCES = {"half_yearly": 6, "quarterly": 3, "yearly": 12}
+
+
+def _period(year: int, months: int, index: int) -> tuple[str, datetime, datetime]:
+    """The ``index``-th (1-based) period of ``months`` months in ``year``: its name
+    (2026-H1, 2026-Q3, 2026) and bounds."""
+    first = (index - 1) * months + 1
+    since = datetime(year, first, 1, tzinfo=UTC)
+    end = first + months
+    until = datetime(year + (end > 12), (end - 1) % 12 + 1, 1, tzinfo=UTC)
+    name = {6: f"{year}-H{index}", 3: f"{year}-Q{index}", 12: f"{year}"}[months]
+    return name, since, until
 
 
 def census_window(period: str | None, now: datetime) -> tuple[str, str, datetime, datetime]:
-    """(period key, title, since, until) of a census: a half-year like 2026-H1, or else the
-    half year up to ``now``. Raises ValueError for another spelling."""
+    """(period key, title, since, until) of a census: a half year (2026-H1), a quarter
+    (2026-Q3) or a year (2026), or else the half year up to ``now``. Raises ValueError for
+    another spelling."""
     if period:
-        match = _HALF.match(period.strip().upper())
-        if not match:
+        match = _PERIOD.match(period.strip().upper())
+        if not match or (match[2] == "H" and match[3] not in ("1", "2")):
             raise ValueError(period)
-        year, half = int(match[1]), int(match[2])
-        since = datetime(year, 1 if half == 1 else 7, 1, tzinfo=UTC)
-        until = datetime(year + (half == 2), 7 if half == 1 else 1, 1, tzinfo=UTC)
-        return f"census-{year}-H{half}", f"Census {year}-H{half}", since, until
+        months = {"H": 6, "Q": 3, None: 12}[match[2]]
+        name, since, until = _period(int(match[1]), months, int(match[3] or 1))
+        return f"census-{name}", f"Census {name}", since, until
     half = 1 if now.month <= 6 else 2
     # Up to the end of today: a ticket recorded this very morning counts.
     until = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
     return f"census-{now.year}-H{half}", f"Census {now.year}-H{half}", now - CENSUS_LOOKBACK, until
+
+
+def period_just_ended(cadence: str, now: datetime) -> str:
+    """The period a scheduled census of ``cadence`` asks about now: the last one ended."""
+    months = CADENCES[cadence]
+    index = (now.month - 1) // months  # the current period's index, 0-based
+    year = now.year
+    if index == 0:
+        year, index = year - 1, 12 // months
+    return _period(year, months, index)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +220,9 @@ class Census:
         return round_, run, created
 
     async def set_schedule(self, account_id: int, cadence: str | None) -> None:
-        """Schedule the account's census (``half_yearly``), or stop scheduling it (None)."""
+        """Schedule the account's census (a key of CADENCES), or stop scheduling it (None)."""
+        if cadence is not None and cadence not in CADENCES:
+            raise ValueError(cadence)
         async with self.uow() as uow:
             account = await uow.accounts.get(account_id)
             if account is None:
@@ -206,14 +232,16 @@ class Census:
             await uow.commit()
 
     async def open_due(self) -> list[str]:
-        """Start each scheduled census of the half year just ended, once (after downtime too)."""
+        """Start each scheduled census of the period just ended (half year, quarter or
+        year, as scheduled), once (after downtime too)."""
         now = self.clock.now()
-        year, half = (now.year - 1, 2) if now.month <= 6 else (now.year, 1)
         started = []
         async with self.uow() as uow:
-            accounts = [a for a in await uow.accounts.list() if a.census_schedule]
+            accounts = [a for a in await uow.accounts.list() if a.census_schedule in CADENCES]
         for account in accounts:
-            round_, _, created = await self.start(account.id, f"{year}-H{half}", None)
+            assert account.census_schedule is not None
+            period = period_just_ended(account.census_schedule, now)
+            round_, _, created = await self.start(account.id, period, None)
             if created:
                 started.append(f"{account.name}: {round_.title}")
         return started

@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from surveys.census import Census, CensusState
+from surveys.census import CADENCES, Census, CensusState
+from surveys.census_progress import progress_messages
 from surveys.contact_import import MAX_BYTES, ContactImport, ImportError_
 from surveys.model import Address, Language, SentimentLabel, Staff
+from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS
 from surveys.staff import READERS, WRITERS, Output, StaffCommands, StaffError
-from surveys.texts import t
+from surveys.texts import noun, t
 
 ACTIONS = {
     "pause": CensusState.PAUSED,
@@ -36,13 +41,16 @@ async def start_census(
     except ValueError:
         raise StaffError(t("census_bad_period", lang)) from None
     if not created:
-        return Output([t("census_exists", lang, title=round_.title, account=account.name)])
+        title = round_title(round_.period_key, round_.title, lang)
+        return Output([t("census_exists", lang, title=title, account=account.name)])
+    if starter is not None:  # their progress message, edited in place from now on
+        await progress_messages(commands.service).refresh(run.id)
     return Output(
         [
             t(
                 "census_started",
                 lang,
-                title=round_.title,
+                title=round_title(round_.period_key, round_.title, lang),
                 account=account.name,
                 since=run.since.date().isoformat(),
                 until=run.until.date().isoformat(),
@@ -52,18 +60,24 @@ async def start_census(
 
 
 async def census_command(
-    commands: StaffCommands, actor: Staff, account_ref: str, action: str | None
-) -> Output:
+    commands: StaffCommands, actor: Staff, account_ref: str, action: str | None,
+    cadence: str | None = None,
+) -> Output:  # fmt: skip
     roles = READERS if action is None else WRITERS
     commands.require(actor, roles, actor.language)
     lang = actor.language
     async with commands.uow() as uow:
         account = await commands._account(uow, account_ref, lang, actor)
     census = census_of(commands)
-    if action in ("schedule", "unschedule"):
-        await census.set_schedule(account.id, "half_yearly" if action == "schedule" else None)
-        key = "census_scheduled" if action == "schedule" else "census_unscheduled"
-        return Output([t(key, lang, account=account.name)])
+    if action == "unschedule":
+        await census.set_schedule(account.id, None)
+        return Output([t("census_unscheduled", lang, account=account.name)])
+    if action == "schedule":
+        wanted = (cadence or "half-yearly").lower().replace("-", "_")
+        if wanted not in CADENCES:
+            raise ValueError(cadence)  # the command's usage line names the cadences
+        await census.set_schedule(account.id, wanted)
+        return Output([t(f"census_scheduled.{wanted}", lang, account=account.name)])
     if action == "link":
         token = await census.create_link(account.id)
         return Output([t("census_link", lang, account=account.name, link="")], link_token=token)
@@ -78,10 +92,29 @@ async def census_command(
     if found is None:
         return Output([t("census_none", lang, account=account.name)])
     round_, progress = found
-    lines = [progress.render(lang, account.name, round_.title)]
+    title = round_title(round_.period_key, round_.title, lang)
+    lines = [progress.render(lang, account.name, title)]
     if shares := await negative_shares(commands, round_.id, lang):
         lines.append(shares)
     return Output(lines)
+
+
+async def census_button(
+    commands: StaffCommands, actor: Staff | None, account_id: int, action: str
+) -> str:
+    """Pause / resume / cancel pressed under a progress message: the census's state in a
+    word or two (a button's short answer); the message itself shows it at once."""
+    lang = actor.language if actor else Language.EN
+    staff = commands.require(actor, WRITERS, lang)
+    if action not in ACTIONS:
+        raise StaffError(t("button_forged", lang))
+    await census_command(commands, staff, f"#{account_id}", action)
+    async with commands.uow() as uow:
+        run = await uow.census.latest_run(account_id)
+    if run is None:
+        return t("census_none", staff.language, account=f"#{account_id}")
+    await progress_messages(commands.service).refresh(run.id)
+    return t(f"census_state.{run.state.value}", staff.language)
 
 
 async def negative_shares(commands: StaffCommands, round_id: int, lang: Language) -> str | None:
@@ -108,8 +141,9 @@ async def census_status_line(commands: StaffCommands, actor: Staff, account_ref:
     line = t(
         "census_users_line",
         actor.language,
-        title=round_.title,
+        title=round_title(round_.period_key, round_.title, actor.language),
         population=p.population,
+        users=noun(p.population, "user", actor.language),
         reached=p.reached,
         answered=p.answered,
         rate=rate,
@@ -118,30 +152,59 @@ async def census_status_line(commands: StaffCommands, actor: Staff, account_ref:
     return f"{line} {shares}" if shares else line
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file sent to the bot with a command. ``fetch`` writes its bytes to a path; it is
+    called only once the sender may import, the account exists and ``size`` is within
+    ``limit``, so a stranger's or an oversized file is never downloaded."""
+
+    size: int | None
+    fetch: Callable[[Path], Awaitable[None]]
+    limit: int = MAX_BYTES
+    ref: str | None = None  # the platform's id of the file, for a confirm button
+
+
+class FetchFailed(Exception):
+    """The platform would not hand over the file's bytes."""
+
+
 async def import_from_chat(
-    commands: StaffCommands, actor: Staff | None, words: list[str], path: Path | None,
-    size: int | None, max_bytes: int = MAX_BYTES,
-) -> Output:  # fmt: skip
-    """A file sent to the bot with the caption `import <account> [confirm]`: a preview, or
-    (with confirm) the import. ``path`` is None until the size is known to be acceptable:
-    the adapter downloads only after this says yes (see ``import_allowed``)."""
+    commands: StaffCommands, actor: Staff | None, words: list[str], upload: Upload | None
+) -> Output:
+    """`import <account> [confirm]` with a CSV/XLSX file: a preview, or (with confirm) the
+    import. ``words`` are those after `import`."""
     staff = commands.require(actor, WRITERS, actor.language if actor else Language.EN)
     lang = staff.language
-    if len(words) < 2 or len(words) > 3 or (len(words) == 3 and words[2].lower() != "confirm"):
+    if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() != "confirm"):
         return Output([t("import_usage", lang)])
-    if path is None or (size is not None and size > max_bytes):
-        return Output([ImportError_("import_too_big", size=f"{(size or 0) / 1e6:.1f}",
-                                    limit=f"{max_bytes / 1e6:.0f}").text(lang)])  # fmt: skip
-    write = len(words) == 3
-    try:
-        name, preview = await ContactImport(commands.uow, commands.clock, max_bytes).run(
-            words[1], path, write=write
-        )
-    except ImportError_ as exc:
-        return Output([exc.text(lang)])
-    except LookupError:
-        raise StaffError(t("import_usage", lang)) from None
+    if upload is None:
+        return Output([t("import_usage", lang)])
+    async with commands.uow() as uow:
+        account = await commands._account(uow, words[0], lang, staff)
+    size, limit = upload.size, upload.limit
+    if size is not None and size > limit:
+        return Output([_too_big(size, limit).text(lang)])
+    write = len(words) == 2
+    with tempfile.TemporaryDirectory(prefix="candor-import-") as tmp:
+        path = Path(tmp) / "upload"
+        try:
+            await upload.fetch(path)
+            name, preview = await ContactImport(commands.uow, commands.clock, limit).run(
+                account.name, path, write=write
+            )
+        except FetchFailed:
+            return Output([t("import_fetch_failed", lang)])
+        except ImportError_ as exc:
+            return Output([exc.text(lang)])
     lines = [preview.render(lang, name)]
-    if not write:
-        lines.append(t("import_confirm", lang, account=name))
+    if write:
+        return Output(lines)
+    if upload.ref is not None:
+        lines.append(t("import_confirm_button", lang, account=name))
+        return Output(lines, confirm_import=(name, upload.ref))
+    lines.append(t("import_confirm", lang, account=name))
     return Output(lines)
+
+
+def _too_big(size: int, limit: int) -> ImportError_:
+    return ImportError_("import_too_big", size=f"{size / 1e6:.1f}", limit=f"{limit / 1e6:.0f}")

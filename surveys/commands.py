@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from surveys.alert_view import parse_alert_id, show_alert
-from surveys.census_staff import census_command, census_status_line, start_census
+from surveys.census_staff import (
+    Upload,
+    census_command,
+    census_status_line,
+    import_from_chat,
+    start_census,
+)
 from surveys.followups import FollowUpPolicy, FollowUps, visible_alert
 from surveys.health import show_health
 from surveys.model import Address, Channel, Language, Staff, StaffRole
@@ -86,6 +92,7 @@ class Call:
     # What identifies this request on its platform (a chat message), so a redelivered
     # command records its file once; None where the platform gives nothing to key on.
     request_key: str | None = None
+    upload: Upload | None = None  # a file sent with the command (Telegram caption, Slack DM)
 
     def need(self, at_least: int) -> list[str]:
         if len(self.args) < at_least:
@@ -193,10 +200,16 @@ async def _status(call: Call) -> Output:
 
 async def _census(call: Call) -> Output:
     args = call.need(1)
-    if len(args) > 2:
-        raise Usage
     action = args[1].lower() if len(args) > 1 else None
-    return await census_command(call.commands, call.actor, args[0], action)
+    if len(args) > (3 if action == "schedule" else 2):
+        raise Usage
+    cadence = args[2] if len(args) > 2 else None
+    return await census_command(call.commands, call.actor, args[0], action, cadence)
+
+
+async def _import(call: Call) -> Output:
+    call.need(1)  # typed without a file, it answers how to send one
+    return await import_from_chat(call.commands, call.actor, call.args, call.upload)
 
 
 async def _alerts(call: Call) -> Output:
@@ -375,7 +388,10 @@ TABLE: dict[str, StaffCommand] = {
         StaffCommand(
             "round",
             WRITERS,
-            ("<account> [census [2026-H1]] | due", "<аккаунт> [census [2026-H1]] | due"),
+            (
+                "<account> [census [2026-H1|2026-Q3|2026]] | due",
+                "<аккаунт> [census [2026-H1|2026-Q3|2026]] | due",
+            ),
             ("Start a round now (census: the users)", "Начать опрос (census — пользователи)"),
             _round,
         ),
@@ -383,11 +399,23 @@ TABLE: dict[str, StaffCommand] = {
             "census",
             READERS,
             (
-                "<account> [pause|resume|cancel|link|revoke|schedule|unschedule]",
-                "<аккаунт> [pause|resume|cancel|link|revoke|schedule|unschedule]",
+                "<account> [pause|resume|cancel|link|revoke|unschedule"
+                " | schedule [half-yearly|quarterly|yearly]]",
+                "<аккаунт> [pause|resume|cancel|link|revoke|unschedule"
+                " | schedule [half-yearly|quarterly|yearly]]",
             ),
             ("Census progress and control", "Ход и управление переписью"),
             _census,
+        ),
+        StaffCommand(
+            "import",
+            WRITERS,
+            (
+                "<account> [confirm] (as a CSV/XLSX file's caption)",
+                "<аккаунт> [confirm] (подписью к файлу CSV/XLSX)",
+            ),
+            ("Import contacts from a file", "Импорт контактов из файла"),
+            _import,
         ),
         StaffCommand(
             "status",
@@ -492,6 +520,7 @@ async def run(
     words: list[str] | None,
     platform: Platform,
     request_key: str | None = None,
+    upload: Upload | None = None,
 ) -> Output:
     """Check the role, then run `name` with the words after it (None: the text could not be
     split into words, e.g. unbalanced quotes). Refusals and bad arguments come back as text,
@@ -501,7 +530,7 @@ async def run(
         staff = StaffCommands.require(actor, command.roles, lang)
         if words is None:
             raise Usage
-        return await command.run(Call(commands, staff, words, platform, request_key))
+        return await command.run(Call(commands, staff, words, platform, request_key, upload))
     except StaffError as exc:
         return Output([str(exc)])
     except (Usage, ValueError):

@@ -23,6 +23,7 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
+from surveys.periods import round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reporting.data import RoundData, collect, measure
 from surveys.staff import READERS, Output, StaffCommands, StaffError, may_see
@@ -185,7 +186,8 @@ class WeeklyDigest:
         for data in running[:MAX_LINES]:
             m = measure(data.rows)
             lines.append(
-                _say("round_line", lang, account=data.account.name, title=data.round.title,
+                _say("round_line", lang, account=data.account.name,
+                     title=round_title(data.round.period_key, data.round.title, lang),
                      responded=m.responded, invited=m.population, rate=m.response_rate)
             )  # fmt: skip
         if len(running) > MAX_LINES:

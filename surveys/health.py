@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from surveys.escalation import escalated_levels
-from surveys.model import Account, Alert, AlertStatus, SentimentLabel, Staff
+from surveys.model import Account, Alert, AlertStatus, Round, SentimentLabel, Staff
+from surveys.periods import round_title
 from surveys.ports import UnitOfWork
 from surveys.questions import QUESTION_KEYS, question_label
 from surveys.resolution import not_about_us
@@ -21,7 +22,8 @@ from surveys.texts import t
 
 @dataclass(slots=True)
 class RoundHealth:
-    title: str
+    period_key: str
+    title: str  # as stored; shown as round_title(period_key, title, reader's language)
     invited: int
     responded: int
     negative: dict[str, tuple[int, int]]  # question -> (negative answers, answers)
@@ -74,17 +76,15 @@ async def account_health(uow: UnitOfWork, account: Account) -> AccountHealth:
             health.open += 1
             health.escalated += bool(escalated_levels(alert))
     excluded = {a.answer_id for a in health.alerts if not_about_us(a)}
-    summaries = [await _round_health(uow, r.id, r.title, excluded) for r in rounds[-2:]]
+    summaries = [await _round_health(uow, r, excluded) for r in rounds[-2:]]
     if summaries:
         health.latest = summaries[-1]
         health.previous = summaries[0] if len(summaries) == 2 else None
     return health
 
 
-async def _round_health(
-    uow: UnitOfWork, round_id: int, title: str, excluded: set[int]
-) -> RoundHealth:
-    convs = await uow.conversations.for_round(round_id)
+async def _round_health(uow: UnitOfWork, round_: Round, excluded: set[int]) -> RoundHealth:
+    convs = await uow.conversations.for_round(round_.id)
     answers = await uow.answers.for_conversations([c.id for c in convs])
     negative: dict[str, tuple[int, int]] = {}
     for key in QUESTION_KEYS:
@@ -92,7 +92,7 @@ async def _round_health(
         bad = sum(1 for a in mine if a.sentiment and a.sentiment.label is SentimentLabel.NEGATIVE)
         negative[key] = (bad, len(mine))
     responded = len({a.conversation_id for a in answers})
-    return RoundHealth(title, len(convs), responded, negative)
+    return RoundHealth(round_.period_key, round_.title, len(convs), responded, negative)
 
 
 def _pct(value: float) -> str:
@@ -113,8 +113,8 @@ def health_lines(h: AccountHealth, staff: Staff) -> list[str]:
         return [head, t("health_no_rounds", lang)]
     latest, previous = h.latest, h.previous
     rate = t(
-        "health_rate", lang, round=latest.title, responded=latest.responded,
-        invited=latest.invited, rate=_pct(latest.rate),
+        "health_rate", lang, round=round_title(latest.period_key, latest.title, lang),
+        responded=latest.responded, invited=latest.invited, rate=_pct(latest.rate),
         trend=_trend(latest.rate, previous.rate if previous else None, lang),
     )  # fmt: skip
     shares = " · ".join(

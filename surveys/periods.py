@@ -1,7 +1,10 @@
-"""A round's period in words, as a client reads it in the invitation.
+"""A round's period in words: its title as staff and clients read it, and what a client's
+invitation asks about.
 
-"Your honest feedback on 2026-11-29" reads as feedback about a date; a round asks about the
-work of a period: "the work in November 2026", "Sprint 14", "the work in Q3 2026".
+A round's stored title is a key-like string ("2026-11-29", "2026-Q3", "Census 2026-H2");
+every place that shows a round to a person names it from its period key instead, in the
+reader's language: «ноябрь 2026 г.», "Q3 2026", "H2 2026 user census". The invitation says
+what the feedback is about: "the work in November 2026", "Sprint 14".
 """
 
 from __future__ import annotations
@@ -9,41 +12,82 @@ from __future__ import annotations
 import re
 
 from surveys.model import Language
+from surveys.texts import t
 
 _MONTHS_EN = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
 )  # fmt: skip
-# Russian needs the prepositional case: «о работе в ноябре».
+# A title names the month (nominative): «ноябрь 2026 г.».
 _MONTHS_RU = (
+    "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
+    "октябрь", "ноябрь", "декабрь",
+)  # fmt: skip
+# The invitation needs the prepositional case: «о работе в ноябре».
+_MONTHS_RU_IN = (
     "январе", "феврале", "марте", "апреле", "мае", "июне", "июле", "августе", "сентябре",
     "октябре", "ноябре", "декабре",
 )  # fmt: skip
-_HALVES_RU = ("первом", "втором")
+_HALVES_RU = ("в первом", "во втором")  # «во» before «вт»
 _HALVES_EN = ("first", "second")
+# A manual round is keyed by its day, a cron one by its moment; both ask about the month.
 _DAY = re.compile(r"^(?:manual|cron)-(\d{4})-(\d{2})-\d{2}")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _HALF = re.compile(r"^(\d{4})-H([12])$")
 _SPRINT = re.compile(r"^sprint-(\d+)$")
+_YEAR = re.compile(r"^(\d{4})$")
+_CENSUS = "census-"  # a census's key is its period's: census-2026-H1, census-2026-Q3, census-2026
+
+
+def _period(key: str) -> tuple[str, int, int] | None:
+    """(kind, year, number) of a period key — ("month", 2026, 11), ("quarter", 2026, 3),
+    ("half", 2026, 1), ("year", 2026, 0), ("sprint", 0, 14) — or None for a key we do not
+    know (a round stored before these keys existed)."""
+    if m := _DAY.match(key) or _MONTH.match(key):
+        return "month", int(m[1]), int(m[2])
+    if m := _QUARTER.match(key):
+        return "quarter", int(m[1]), int(m[2])
+    if m := _HALF.match(key):
+        return "half", int(m[1]), int(m[2])
+    if m := _YEAR.match(key):
+        return "year", int(m[1]), 0
+    if m := _SPRINT.match(key):
+        return "sprint", 0, int(m[1])
+    return None
+
+
+def round_title(period_key: str, title: str, lang: Language) -> str:
+    """A round's title as ``lang`` reads it, from its period: «ноябрь 2026 г.» / "November
+    2026" for a manual round of 2026-11-29, "Q3 2026", "Sprint 14", "H2 2026 user census".
+    A key we cannot read keeps its stored ``title``."""
+    period = _period(period_key.removeprefix(_CENSUS))
+    if period is None:
+        return title
+    kind, year, n = period
+    months = _MONTHS_RU if lang is Language.RU else _MONTHS_EN
+    month = months[n - 1] if kind == "month" else ""
+    name = t(f"period_title.{kind}", lang, year=year, n=n, month=month)
+    return t("census_title", lang, period=name) if period_key.startswith(_CENSUS) else name
 
 
 def period_phrase(period_key: str, title: str, lang: Language) -> str:
     """What "feedback on …" / «отзыв о …» is about, in ``lang``."""
     ru = lang is Language.RU
-    if m := _DAY.match(period_key):
-        year, month = int(m[1]), int(m[2])
+    period = _period(period_key.removeprefix(_CENSUS))  # a census asks about its period too
+    if period is None:
+        return f"периоде «{title}»" if ru else f"“{title}”"
+    kind, year, n = period
+    if kind == "month":
         if ru:
-            return f"нашей работе в {_MONTHS_RU[month - 1]} {year} года"
-        return f"the work in {_MONTHS_EN[month - 1]} {year}"
-    if m := _QUARTER.match(period_key):
-        return (
-            f"нашей работе в {m[2]}-м квартале {m[1]} года" if ru else f"the work in Q{m[2]} {m[1]}"
-        )
-    if m := _HALF.match(period_key):
-        i = int(m[2]) - 1
+            return f"нашей работе в {_MONTHS_RU_IN[n - 1]} {year} года"
+        return f"the work in {_MONTHS_EN[n - 1]} {year}"
+    if kind == "quarter":
+        return f"нашей работе в {n}-м квартале {year} года" if ru else f"the work in Q{n} {year}"
+    if kind == "half":
         if ru:
-            return f"нашей работе в {_HALVES_RU[i]} полугодии {m[1]} года"
-        return f"the work in the {_HALVES_EN[i]} half of {m[1]}"
-    if m := _SPRINT.match(period_key):
-        return f"спринте {m[1]}" if ru else f"Sprint {m[1]}"
-    return f"периоде «{title}»" if ru else f"“{title}”"
+            return f"нашей работе {_HALVES_RU[n - 1]} полугодии {year} года"
+        return f"the work in the {_HALVES_EN[n - 1]} half of {year}"
+    if kind == "year":
+        return f"нашей работе в {year} году" if ru else f"the work in {year}"
+    return f"спринте {n}" if ru else f"Sprint {n}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from surveys.model import Answer, ConversationStatus, Language, SentimentLabel
+from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS, question_label
 
 _MARK = {
@@ -32,7 +33,8 @@ class SummaryRow:
 @dataclass(slots=True)
 class RoundSummary:
     account: str
-    round_title: str
+    period_key: str
+    title: str  # as stored; people read round_title(period_key, title, lang)
     rows: list[SummaryRow]
 
     @property
@@ -88,13 +90,15 @@ def render_table(summary: RoundSummary, lang: Language, width: int = 28) -> str:
                 mark = _MARK.get(cell.label, "[ ]") if cell.label else "[ ]"
                 cells.append(f"{mark} {_clip(cell.text, width)}")
         lines.append([_clip(row.contact, 24), row.status.value, *cells])
-    widths = [max(len(c), *(len(line[i]) for line in lines)) for i, c in enumerate(columns)]
+    # A list, not max(a, *rest): a round nobody was invited to (a census of no users yet)
+    # has no lines, and max() of one bare number would raise.
+    widths = [max([len(c), *(len(line[i]) for line in lines)]) for i, c in enumerate(columns)]
 
     def fmt(values: list[str]) -> str:
         return " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
     out = [
-        f"{summary.account} — {summary.round_title}",
+        f"{summary.account} — {round_title(summary.period_key, summary.title, lang)}",
         f"{head[2]}: {summary.responded}/{summary.invited} ({summary.response_rate:.0%})",
         fmt(columns),
         "-+-".join("-" * w for w in widths),

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from surveys import answers as answering
 from surveys import conversation as machine
@@ -42,7 +42,7 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
-from surveys.periods import period_phrase
+from surveys.periods import period_phrase, round_title
 from surveys.ports import (
     Clock,
     ConcurrentUpdateError,
@@ -419,9 +419,11 @@ class SurveyService:
         kind: str = "notice",
         pre: bool = False,
         table: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         """Record a one-off message for ``to`` (a reply to a command, a welcome, ...);
-        ``table``, if any, follows the text as a monospace block in the same message."""
+        ``table``, if any, follows the text as a monospace block in the same message;
+        ``extra`` goes into the payload as well (e.g. what a button under it needs)."""
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(to)
             await uow.outbox.enqueue(
@@ -429,7 +431,8 @@ class SurveyService:
                     recipient=to,
                     kind=kind,
                     payload={"text": text, "lang": lang.value, "pre": pre}
-                    | ({"table": table} if table else {}),
+                    | ({"table": table} if table else {})
+                    | (extra or {}),
                     idempotency_key=key,
                     contact_id=contact.id if contact else None,
                     next_attempt_at=self.clock.now(),
@@ -533,8 +536,9 @@ class SurveyService:
         if contact.status is ContactStatus.UNREACHABLE:
             step.replies = []
 
-    async def open_due_rounds(self) -> list[str]:
-        """Open each schedule's latest due period that has no round yet (once after downtime)."""
+    async def open_due_rounds(self, lang: Language = Language.EN) -> list[str]:
+        """Open each schedule's latest due period that has no round yet (once after downtime);
+        "account: title" of each, the title in ``lang``."""
         opened: list[str] = []
         async with self.uow() as uow:
             schedules = [s for s in await uow.schedules.list() if s.kind is not CadenceKind.MANUAL]
@@ -558,7 +562,8 @@ class SurveyService:
                 await uow.schedules.mark_period(schedule.id, period.key)
                 await uow.commit()
                 if result.created:
-                    opened.append(f"{account.name}: {period.title}")
+                    title = round_title(period.key, period.title, lang)
+                    opened.append(f"{account.name}: {title}")
         return opened
 
     # --- delivery outcomes ----------------------------------------------------------------
@@ -692,7 +697,7 @@ class SurveyService:
                 contact = await uow.contacts.get(conv.contact_id)
                 mine = [a for a in answers if a.conversation_id == conv.id]
                 rows.append(summary_row(contact.name if contact else "?", conv.status, mine))
-        return RoundSummary(account=account.name, round_title=round_.title, rows=rows)
+        return RoundSummary(account.name, round_.period_key, round_.title, rows)
 
     # --- shared pieces --------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from surveys.model import (
     Language,
     Round,
 )
+from surveys.periods import round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.texts import t
 
@@ -49,7 +50,9 @@ def describe(alert: Alert, lang: Language) -> str:
         return t("silence_contact", lang, contact=facts.get("contact", "?"), n=facts.get("n", 0))
     return t(
         "silence_account", lang, rate=f"{facts.get('rate', 0):.0%}",
-        average=f"{facts.get('average', 0):.0%}", round=facts.get("round", "?"),
+        average=f"{facts.get('average', 0):.0%}",
+        # Alerts raised before the key was kept show the stored title.
+        round=round_title(str(facts.get("period_key", "")), str(facts.get("round", "?")), lang),
     )  # fmt: skip
 
 
@@ -136,7 +139,7 @@ class Silences:
             first -= 1
         facts = {
             "kind": "silence", "what": "account", "rate": rates[-1], "average": average,
-            "round": closed[-1][0].title,
+            "round": closed[-1][0].title, "period_key": closed[-1][0].period_key,
         }  # fmt: skip
         key = f"silence:account:{account.id}:{closed[first][0].id}"
         return await self._raise(uow, account, None, key, facts)

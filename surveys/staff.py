@@ -29,6 +29,7 @@ from surveys.model import (
     StaffRole,
 )
 from surveys.onboarding import Onboarding
+from surveys.periods import round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reports import render_table
 from surveys.schedules import describe, latest_due_period, next_due_at, validate_cron
@@ -187,6 +188,8 @@ class Output:
     table: str | None = None
     link_token: str | None = None  # an invite token the adapter turns into a link
     verbatim: str | None = None  # a client's own words, after the lines: escaped, never reworded
+    # (account, file id) of an import preview the adapter may offer to confirm with a button
+    confirm_import: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,7 +575,7 @@ class StaffCommands:
         self.require(actor, WRITERS, actor.language)
         lang = actor.language
         if account_ref.lower() in ("due", "all"):
-            opened = await self.service.open_due_rounds()
+            opened = await self.service.open_due_rounds(lang)
             return Output(opened or [say("no_due", lang)])
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang)
@@ -581,13 +584,12 @@ class StaffCommands:
                 for c in await uow.contacts.for_account(account.id)
             )
         result = await self.service.open_round_now(account.id)
+        title = round_title(result.round.period_key, result.round.title, lang)
         if not result.created:
-            return Output(
-                [say("round_exists", lang, title=result.round.title, account=account.name)]
-            )
+            return Output([say("round_exists", lang, title=title, account=account.name)])
         invited = count(result.invited, "contact", lang)
         lines = [
-            say("round_opened", lang, title=result.round.title, account=account.name, n=invited),
+            say("round_opened", lang, title=title, account=account.name, n=invited),
             say("round_level", lang),
         ]
         if users:
@@ -619,7 +621,7 @@ class StaffCommands:
             "status",
             lang,
             account=account.name,
-            title=latest.title,
+            title=round_title(latest.period_key, latest.title, lang),
             invited=summary.invited,
             responded=summary.responded,
             rate=summary.response_rate,

@@ -178,6 +178,10 @@ PLURALS: dict[str, dict[Language, tuple[str, ...]]] = {
         Language.EN: ("contact", "contacts"),
         Language.RU: ("контакт", "контакта", "контактов"),
     },
+    "user": {
+        Language.EN: ("user", "users"),
+        Language.RU: ("пользователь", "пользователя", "пользователей"),
+    },
 }
 
 
@@ -196,7 +200,12 @@ def plural_index(n: int, lang: Language) -> int:
 
 def count(n: int, word: str, lang: Language) -> str:
     """``n`` with ``word`` in the right form: "1 contact", "5 контактов"."""
-    return f"{n} {PLURALS[word][lang][plural_index(n, lang)]}"
+    return f"{n} {noun(n, word, lang)}"
+
+
+def noun(n: int, word: str, lang: Language) -> str:
+    """``word`` in the form that goes after ``n``: "users", «пользователя» (after 2)."""
+    return PLURALS[word][lang][plural_index(n, lang)]
 
 
 def failure_reason(code: str | None, raw: str, lang: Language) -> str:
@@ -546,8 +555,8 @@ CATALOG.update(
             Language.RU: "{contact}: последние {n} опроса истекли или были отклонены, ни одного ответа.",
         },
         "silence_account": {
-            Language.EN: "The response rate fell to {rate} in {round} (earlier rounds: {average} on average).",
-            Language.RU: "Доля ответивших упала до {rate} в опросе {round} (раньше в среднем {average}).",
+            Language.EN: "The response rate fell to {rate} in the round «{round}» (earlier rounds: {average} on average).",
+            Language.RU: "Доля ответивших упала до {rate} в опросе «{round}» (раньше в среднем {average}).",
         },
         "silence_cleared": {
             Language.EN: "{contact} replied; the silence is over.",
@@ -596,9 +605,21 @@ CATALOG.update(
             Language.RU: "Чтобы записать, пришлите тот же файл с подписью: import {account} confirm",
         },
         "import_usage": {
-            Language.EN: "Send a CSV or XLSX file with the caption: import <account> (a preview), or import <account> confirm (writes).",
-            Language.RU: "Пришлите CSV или XLSX с подписью: import <аккаунт> (предпросмотр) или import <аккаунт> confirm (запись).",
+            Language.EN: "Send a CSV or XLSX file with the caption (on Slack, the message): import <account> (a preview), or import <account> confirm (writes).",
+            Language.RU: "Пришлите CSV или XLSX с подписью (в Slack — с сообщением): import <аккаунт> (предпросмотр) или import <аккаунт> confirm (запись).",
         },
+        "import_confirm_button": {
+            Language.EN: "To write it, press “Import” below (or send the file again with: import {account} confirm).",
+            Language.RU: "Чтобы записать, нажмите «Импортировать» ниже (или пришлите файл ещё раз с текстом: import {account} confirm).",
+        },
+        "import_fetch_failed": {
+            Language.EN: "I could not download the file from the chat; send it again in a minute.",
+            Language.RU: "Не удалось скачать файл из чата; пришлите его ещё раз через минуту.",
+        },
+        "button.import": {Language.EN: "Import", Language.RU: "Импортировать"},
+        "button.census_pause": {Language.EN: "Pause", Language.RU: "Пауза"},
+        "button.census_resume": {Language.EN: "Resume", Language.RU: "Продолжить"},
+        "button.census_cancel": {Language.EN: "Cancel the census", Language.RU: "Отменить перепись"},
         "row_no_name": {Language.EN: "no name", Language.RU: "нет имени"},
         "row_too_long": {Language.EN: "{column} is too long", Language.RU: "слишком длинное значение в столбце {column}"},
         "row_bad_email": {Language.EN: "invalid e-mail “{value}”", Language.RU: "неверный e-mail «{value}»"},
@@ -612,9 +633,17 @@ CATALOG.update(
         "row_duplicate": {Language.EN: "the same person as row {first}", Language.RU: "тот же человек, что в строке {first}"},
         "row_slack_taken": {Language.EN: "Slack user {value} is a contact of another account", Language.RU: "пользователь Slack {value} — контакт другого аккаунта"},
         "census_progress": {
-            Language.EN: "{title} of {account} ({state}): population {population}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached).",
-            Language.RU: "{title}, {account} ({state}): всего {population}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных).",
+            Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached).",
+            Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных).",
         },
+        # A round's title from its period (surveys.periods.round_title); RU names it in the
+        # nominative, which is also what «за …» takes.
+        "period_title.month": {Language.EN: "{month} {year}", Language.RU: "{month} {year} г."},
+        "period_title.quarter": {Language.EN: "Q{n} {year}", Language.RU: "{n}-й квартал {year} г."},
+        "period_title.half": {Language.EN: "H{n} {year}", Language.RU: "{n}-е полугодие {year} г."},
+        "period_title.year": {Language.EN: "{year}", Language.RU: "{year} год"},
+        "period_title.sprint": {Language.EN: "Sprint {n}", Language.RU: "Спринт {n}"},
+        "census_title": {Language.EN: "{period} user census", Language.RU: "Перепись пользователей за {period}"},
         "census_state.running": {Language.EN: "sending", Language.RU: "идёт рассылка"},
         "census_state.paused": {Language.EN: "paused", Language.RU: "на паузе"},
         "census_state.cancelled": {Language.EN: "cancelled", Language.RU: "отменена"},
@@ -628,7 +657,7 @@ CATALOG.update(
             Language.RU: "{title}, {account}: уже есть; /census {account} покажет ход.",
         },
         "census_none": {Language.EN: "{account} has no census yet: /round {account} census", Language.RU: "У {account} ещё нет переписи: /round {account} census"},
-        "census_bad_period": {Language.EN: "A census period is a half year, like 2026-H1.", Language.RU: "Период переписи — полугодие, например 2026-H1."},
+        "census_bad_period": {Language.EN: "A census period is a half year, like 2026-H1, a quarter, like 2026-Q3, or a year, like 2026.", Language.RU: "Период переписи — полугодие (например 2026-H1), квартал (2026-Q3) или год (2026)."},
         "census_link": {
             Language.EN: "Census link for {account} (post it in the client's own channels; whoever opens it joins as a user): {link}",
             Language.RU: "Ссылка переписи для {account} (разместите в каналах клиента; открывший её становится пользователем): {link}",
@@ -638,9 +667,17 @@ CATALOG.update(
             Language.EN: "This link has been withdrawn. Ask your contact at the company for a new one.",
             Language.RU: "Эта ссылка отозвана. Попросите новую у вашего контакта в компании.",
         },
-        "census_scheduled": {
+        "census_scheduled.half_yearly": {
             Language.EN: "A census of {account}'s users now opens by itself each half year (in January and July, for the half year just ended).",
             Language.RU: "Перепись пользователей {account} теперь открывается сама каждые полгода (в январе и июле, за прошедшее полугодие).",
+        },
+        "census_scheduled.quarterly": {
+            Language.EN: "A census of {account}'s users now opens by itself each quarter (in January, April, July and October, for the quarter just ended).",
+            Language.RU: "Перепись пользователей {account} теперь открывается сама каждый квартал (в январе, апреле, июле и октябре, за прошедший квартал).",
+        },
+        "census_scheduled.yearly": {
+            Language.EN: "A census of {account}'s users now opens by itself each year (in January, for the year just ended).",
+            Language.RU: "Перепись пользователей {account} теперь открывается сама раз в год (в январе, за прошедший год).",
         },
         "census_unscheduled": {
             Language.EN: "The census of {account} is no longer scheduled.",
@@ -651,8 +688,8 @@ CATALOG.update(
             Language.RU: "Доля негативных ответов по вопросам: {shares}.",
         },
         "census_users_line": {
-            Language.EN: "Users: {title} — population {population}, reached {reached}, answered {answered} ({rate}%).",
-            Language.RU: "Пользователи: {title} — всего {population}, доставлено {reached}, ответили {answered} ({rate}%).",
+            Language.EN: "Users: {title} — {population} {users}, reached {reached}, answered {answered} ({rate}%).",
+            Language.RU: "Пользователи: {title} — {population} {users}, доставлено {reached}, ответили {answered} ({rate}%).",
         },
     }
 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.delivery import DeliveryWorker
 from storage.repositories import SqlUnitOfWorkFactory
@@ -296,3 +298,38 @@ async def test_a_scheduled_census_opens_once_for_the_half_year_just_ended(
     await census.set_schedule(world.account.id, None)
     clock.advance(timedelta(days=200))
     assert await census.open_due() == []
+
+
+def test_census_window_reads_quarters_and_years_and_refuses_the_rest() -> None:
+    now = FakeClock().now()
+    key, title, since, until = census_window("2026-q4", now)
+    assert (key, title) == ("census-2026-Q4", "Census 2026-Q4")
+    assert (since.year, since.month, until.year, until.month) == (2026, 10, 2027, 1)
+    key, title, since, until = census_window("2025", now)
+    assert (key, title) == ("census-2025", "Census 2025")
+    assert (since.year, since.month, until.year, until.month) == (2025, 1, 2026, 1)
+    for bad in ("2026-H3", "2026-Q5", "2026-11", "H1"):
+        with pytest.raises(ValueError):
+            census_window(bad, now)
+
+
+@pytest.mark.parametrize(
+    ("cadence", "now", "title"),
+    [
+        ("quarterly", datetime(2026, 11, 2, 9, tzinfo=UTC), "Census 2026-Q3"),
+        ("quarterly", datetime(2026, 1, 5, 9, tzinfo=UTC), "Census 2025-Q4"),
+        ("yearly", datetime(2026, 11, 2, 9, tzinfo=UTC), "Census 2025"),
+        ("half_yearly", datetime(2026, 1, 5, 9, tzinfo=UTC), "Census 2025-H2"),
+    ],
+)
+async def test_a_scheduled_census_opens_once_per_period_of_its_cadence(
+    service: SurveyService, world: World, clock: FakeClock, cadence: str, now: datetime,
+    title: str,
+) -> None:  # fmt: skip
+    clock.set(now)
+    census = Census(service)
+    await census.set_schedule(world.account.id, cadence)
+    assert await census.open_due() == [f"Globex: {title}"]
+    assert await census.open_due() == []
+    with pytest.raises(ValueError):
+        await census.set_schedule(world.account.id, "weekly")

@@ -24,5 +24,5 @@ async def test_demo_census_imports_the_sample_and_runs_a_census(
     assert code == 0
     assert "nothing written yet): new 6, updated 0, unchanged 0, invalid 0" in text
     assert "Вопрос 3 из 3" in text  # the sample says Анна answers in Russian
-    assert "population 4, sent 1, reached 1, unreachable 0, answered 1" in text
+    assert "4 users, sent 1, reached 1, unreachable 0, answered 1" in text
     assert "Анна Смирнова | completed" in text

@@ -681,7 +681,7 @@ async def test_quarters_missed_during_downtime_open_one_round_for_the_latest(
     clock.set(clock.now().replace(year=2027, month=7, day=15))
     first = await service.tick()
     second = await service.tick()
-    assert first.rounds_opened == ["Globex: 2027-Q2"]
+    assert first.rounds_opened == ["Globex: Q2 2027"]
     assert second.rounds_opened == []
     async with uow() as u:
         rounds = await u.rounds.for_account(world.account.id)

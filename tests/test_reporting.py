@@ -25,14 +25,17 @@ from surveys.model import (
     ContactStatus,
     Disposition,
     Language,
+    Round,
     Staff,
     StaffRole,
 )
 from surveys.onboarding import Onboarding
+from surveys.reporting.charts import period_labels
+from surveys.reporting.data import RoundData
 from surveys.reporting.files import ReportFiles, ReportRequest, parse_report_args
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands, StaffError, say
-from tests.conftest import FakeClock, World
+from tests.conftest import T0, FakeClock, World
 
 EN, RU = Language.EN, Language.RU
 NEGATIVE = "Terrible result, awful, not happy"
@@ -117,6 +120,7 @@ async def test_xlsx_summary_splits_levels_and_measures_negative_share(seeded: Se
         ("2026-12", "stakeholders"), ("2026-12", "users"),
     }  # fmt: skip
     nov = by_key["2026-11", "stakeholders"]
+    assert nov["Round"] == "November 2026"  # the period in words beside its key
     assert (nov["Population"], nov["Responded"], nov["Response rate"]) == (2, 2, 1.0)
     assert nov["Negative: outcome"] == 0.5  # Boris of Anna and Boris
     assert nov["Δ response rate"] is None  # nothing to compare with
@@ -168,6 +172,8 @@ async def test_xlsx_headers_follow_the_requesters_language(seeded: Seeded) -> No
     assert book.sheetnames[0] == "Сводка"
     head = rows_of(book["Сводка"])[0]
     assert head[:3] == ["Аккаунт", "Период", "Опрос"] and "Негатив: результат" in head
+    rounds = {(r[1], r[2]) for r in rows_of(book["Сводка"])[1:]}
+    assert rounds == {("2026-11", "ноябрь 2026 г."), ("2026-12", "декабрь 2026 г.")}
     levels = {r[4] for r in rows_of(book["Сводка"])[1:]}
     assert levels == {"стейкхолдеры", "пользователи"}
     assert rows_of(book["Globex 2026-12"])[0][0] == "Контакт"
@@ -207,6 +213,7 @@ async def test_csv_has_a_bom_the_delimiter_and_cyrillic_round_trips(
     assert rows[0][:4] == ["Аккаунт", "Период", "Опрос", "Контакт"]
     assert all(len(r) == len(rows[0]) for r in rows)
     boris = next(r for r in rows if r[3] == "Борис")
+    assert boris[1:3] == ["2026-12", "декабрь 2026 г."]  # the key, then the period in words
     assert boris[7] == "Отлично, спасибо, всё хорошо" and boris[8] == "позитив"
     anna = next(r for r in rows if r[3] == "Anna")
     assert anna[13:] == ["в работе", "Called Anna"]
@@ -323,3 +330,17 @@ async def test_an_alert_resolved_as_not_about_us_keeps_its_answer_out_of_the_sha
     assert anna["outcome: Answer"] == NEGATIVE and anna["outcome: Sentiment"] == "negative"
     assert anna["outcome: How it ended"] == "not about us"
     assert "Anna meant another vendor" in anna["outcome: Alert note"]
+
+
+def test_a_trend_chart_names_its_periods_in_words() -> None:
+    globex = Account(1, "Globex", None)
+    rounds = [
+        RoundData(globex, Round(1, 1, "manual-2026-11-02", "2026-11-02", T0), []),
+        RoundData(globex, Round(2, 1, "census-2026-H2", "Census 2026-H2", T0, "user"), []),
+    ]
+    assert period_labels(rounds, EN) == ["November 2026", "H2 2026 user\ncensus"]
+    # A Russian census's title is long: it wraps under its point instead of overlapping.
+    ru = period_labels(rounds, RU)
+    assert ru[0] == "ноябрь 2026 г."
+    assert ru[1].replace("\n", " ") == "Перепись пользователей за 2-е полугодие 2026 г."
+    assert all(len(line) <= 16 for line in ru[1].split("\n"))

@@ -48,6 +48,8 @@ PROFANITY = [
     "what the fuck is this",
     "you guys are morons",
     "shit support as usual",
+    "нихуя не работает",
+    "ну не бесите уже",
 ]
 EMOTIONLESS_COMPLAINTS = [
     "ждали ответа три дня",
@@ -64,6 +66,24 @@ SMILEY_COMPLAINTS = [
     "should have just tested it first :)",
     "still broken :)",
 ]
+# Reviews and tweets name the flaw or ask the angry question; no feeling word in them.
+FLAWS_AND_COMPLAINT_QUESTIONS = [
+    "приложение глючное",
+    "опять накосячили с отчётом",
+    "суп безвкусный",
+    "сколько можно ждать?",
+    "ну сколько можно?!",
+    "надоело, третий раз пишу",
+    "не стоит своих денег",
+    "опять повышаете тарифы",
+    "до поддержки дозвониться невозможно",
+    "The pasta was bland.",
+    "The app is buggy and unusable.",
+    "Why can't it just work?",
+    "how many times do I have to ask?",
+    "I would be a lot happier if it didn't freeze every hour",
+    "Look elsewhere.",
+]
 QUESTIONS_AND_FACTS = [
     "Когда будет следующий релиз?",
     "Подскажите, пожалуйста, где посмотреть счёт?",
@@ -77,7 +97,13 @@ QUESTIONS_AND_FACTS = [
 
 
 @pytest.mark.parametrize(
-    "text", SARCASM + NEGATED_WARNINGS + PROFANITY + EMOTIONLESS_COMPLAINTS + SMILEY_COMPLAINTS
+    "text",
+    SARCASM
+    + NEGATED_WARNINGS
+    + PROFANITY
+    + EMOTIONLESS_COMPLAINTS
+    + SMILEY_COMPLAINTS
+    + FLAWS_AND_COMPLAINT_QUESTIONS,
 )
 @pytest.mark.parametrize("question", [None, "outcome"])
 def test_complaints_in_human_wording_raise_an_alert(
@@ -102,7 +128,10 @@ def test_sarcasm_is_read_as_a_complaint_not_praise(text: str) -> None:
     assert found.evidence(-1)
 
 
-@pytest.mark.parametrize("text", NEGATED_WARNINGS + PROFANITY + EMOTIONLESS_COMPLAINTS)
+@pytest.mark.parametrize(
+    "text",
+    NEGATED_WARNINGS + PROFANITY + EMOTIONLESS_COMPLAINTS + FLAWS_AND_COMPLAINT_QUESTIONS,
+)
 def test_rules_see_the_complaint(text: str) -> None:
     found = rules.read(text)
     assert rules.verdict(found)[0] == -1
@@ -166,3 +195,25 @@ def test_alarms_are_what_the_rules_read_as_a_plain_complaint(text: str) -> None:
 )
 def test_no_alarm_when_something_good_is_said_or_nothing_is_wrong(text: str) -> None:
     assert not rules.read(text).alarm
+
+
+@pytest.mark.parametrize(
+    "text", ["Банк попал под санкции", "оштрафовали за просрочку", "The company was sued again"]
+)
+def test_bad_news_for_the_company_is_a_mild_complaint_not_an_alarm(text: str) -> None:
+    found = rules.read(text)
+    assert 0 < found.negative < 1 and not found.alarm
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Дорогой Иван, спасибо за помощь",
+        "Why is the demo on Monday?",
+        "Worth every penny",
+        "Сколько можно взять в рассрочку?",
+        "After my 3rd time there they knew my name",
+    ],
+)
+def test_lookalikes_of_the_new_cues_are_no_complaint(text: str) -> None:
+    assert rules.read(text).negative == 0

@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("numpy", reason="the training tool needs the `train` extra")
 
 from bench.metrics import load_jsonl
+from surveys.model import SentimentLabel
 from surveys.sentiment import head as head_module
 from surveys.sentiment.default import DefaultAnalyser
 from surveys.sentiment.embedder import Embedder
@@ -96,3 +97,44 @@ def test_public_texts_train_with_their_weight_and_no_question() -> None:
     outside = [e for e in exs if e.row.text == "Is the deploy on Friday?"]
     assert len(outside) == 1 and outside[0].weight == 0.3 and not outside[0].original
     assert outside[0].row.question is None and outside[0].group not in {e.group for e in exs[:1]}
+
+
+def test_plain_complaints_get_a_floor_only_when_flagging_them_pays() -> None:
+    import numpy as np
+
+    everything = np.ones(6, dtype=bool)
+    plain = np.array([True] * 5 + [False])
+    sw = np.ones(6)
+    doubted = np.array([[0.2, 0.7, 0.1]] * 5 + [[0.1, 0.8, 0.1]])
+    # Two of the five plain complaints the model doubted were complaints: 40 % > 1/3.
+    y = np.array([0, 0, 1, 1, 1, 1])
+    floor = train_sentiment.choose_plain_floor(doubted, y, sw, everything, plain, lambda _: None)
+    assert floor is None  # fewer than ten: too few to trust
+    many = np.repeat(doubted[:5], 4, axis=0)
+    floor = train_sentiment.choose_plain_floor(
+        many, np.tile(y[:5], 4), np.ones(20), np.ones(20, dtype=bool), np.ones(20, dtype=bool),
+        lambda _: None,
+    )  # fmt: skip
+    assert floor == 0.4
+    # One in five negative (20 %): a false alarm for every 2/3 of a miss avoided; no floor.
+    mostly_fine = np.tile(np.array([0, 1, 1, 1, 1]), 4)
+    assert train_sentiment.choose_plain_floor(
+        many, mostly_fine, np.ones(20), np.ones(20, dtype=bool), np.ones(20, dtype=bool),
+        lambda _: None,
+    ) is None  # fmt: skip
+
+
+def test_the_plain_floor_is_saved_and_applied(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from surveys.sentiment import rules
+
+    assert rules.read("The pasta was bland.").plain_complaint
+    assert not rules.read("Bland pasta, but the staff were great.").plain_complaint
+    head = replace(head_module.load(), plain_floor=0.9)
+    path = tmp_path / "head.json"
+    head.save(path)
+    assert head_module.load(path).plain_floor == 0.9
+    analyser = DefaultAnalyser(model_path=path)
+    assert analyser.proba("The pasta was bland.")[SentimentLabel.NEGATIVE] >= 0.9
+    assert analyser.proba("Is the deploy on Friday?")[SentimentLabel.NEGATIVE] < 0.9

@@ -529,7 +529,8 @@ async def _both_platforms_one_round(tg: TelegramHarness, slack: SlackHarness) ->
 
     # One round invites both: one DM on each platform.
     assert await tg_say(tg, "/round Globex") == [
-        "Round «2026-11-02» opened for «Globex»: 2 contacts invited.\nRounds ask stakeholders only."
+        "Round «November 2026» opened for «Globex»: 2 contacts invited.\n"
+        "Rounds ask stakeholders only."
     ]
     [tom_q1] = tg.texts(TG_TOM)[1:]  # the invitation heads question 1
     assert tom_q1.startswith("Hello, Tom Telegram!")

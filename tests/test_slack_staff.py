@@ -268,12 +268,12 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
     assert await say(slack, "round due") == "No account is due for a round now."
 
     assert await say(slack, f"round {ACCOUNT}") == (
-        f"Round «2026-11-02» opened for «{ACCOUNT}»: 1 contact invited."
+        f"Round «November 2026» opened for «{ACCOUNT}»: 1 contact invited."
         "\nRounds ask stakeholders only."
     )
     assert "\n\nQuestion 1 of 3" in slack.dm_texts(ANNA)[-1]  # under the invitation
     assert await say(slack, f"round {ACCOUNT}") == (
-        f"Round «2026-11-02» for «{ACCOUNT}» is already open."
+        f"Round «November 2026» for «{ACCOUNT}» is already open."
     )
     assert "invited 1, responded 0 (0%)" in await say(slack, f"status {ACCOUNT}")
     assert await say(slack, "alerts") == "No open alerts."
@@ -281,7 +281,7 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
     await write(slack, ANNA, NEGATIVE)
     assert slack.dm_texts(ANNA)[-1].startswith("Question 2 of 3")
     assert await say(slack, f"status {ACCOUNT}") == (
-        f"«{ACCOUNT}» — 2026-11-02: invited 1, responded 1 (100%), completed 0, declined 0, "
+        f"«{ACCOUNT}» — November 2026: invited 1, responded 1 (100%), completed 0, declined 0, "
         "expired 0. Schedule: none; next: none (manual)."
     )
     assert await say(slack, "alerts") == (
@@ -296,7 +296,7 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
         "report all",
     ):
         lines = await table(slack, text)
-        assert lines[0] == f"{ACCOUNT} — 2026-11-02", text
+        assert lines[0] == f"{ACCOUNT} — November 2026", text
         assert lines[1] == "Responded: 1/1 (100%)"
         assert lines[4].startswith("Anna Smith | asking | [-] Terrible result")
     assert await say(slack, "report all 2026-10") == "No rounds in that period."
@@ -313,7 +313,7 @@ async def test_round_due_opens_the_rounds_schedules_are_due_for(slack: SlackHarn
     await say(slack, f'schedule "{ACCOUNT}" quarterly')
     assert await say(slack, "round due") == "No account is due for a round now."
     slack.clock.set(datetime(2027, 1, 1, 7, 30, tzinfo=UTC))  # 10:30 in Moscow
-    assert await say(slack, "round due") == f"{ACCOUNT}: 2026-Q4"
+    assert await say(slack, "round due") == f"{ACCOUNT}: Q4 2026"
     assert "\n\nQuestion 1 of 3" in slack.dm_texts(ANNA)[-1]  # under the invitation
     assert await say(slack, "round due") == "No account is due for a round now."
 
@@ -375,6 +375,7 @@ EXAMPLE_ARGS = {
     "schedule": "Globex quarterly",
     "round": "Globex",
     "census": "Globex link",
+    "import": "Globex",
     "status": "Globex",
     "alerts": "",
     "alert": "1",
@@ -449,7 +450,7 @@ async def test_a_manager_runs_manager_commands_but_cannot_add_staff(slack: Slack
     assert await say(slack, "owner Initech Max Manager", MAX) == (
         "Owner of «Initech» is now Max Manager."
     )
-    assert "Round «2026-11-02» opened" in await say(slack, f"round {ACCOUNT}", MAX)
+    assert "Round «November 2026» opened" in await say(slack, f"round {ACCOUNT}", MAX)
     assert "invited 1" in await say(slack, f"status {ACCOUNT}", MAX)
     assert "Max Manager" in "\n".join(await table(slack, "staff", MAX))
 
@@ -476,7 +477,7 @@ async def test_an_owner_sees_only_their_own_accounts(slack: SlackHarness) -> Non
     )
     assert await say(slack, "status #2", OLGA) == "No account «#2». See /candor accounts."
     assert "invited 1" in await say(slack, f"status {ACCOUNT}", OLGA)
-    assert (await table(slack, "report all", OLGA))[0] == f"{ACCOUNT} — 2026-11-02"
+    assert (await table(slack, "report all", OLGA))[0] == f"{ACCOUNT} — November 2026"
     refused = "Your role (owner) cannot do this; ask a manager or an admin."
     for text in ("account_add Umbrella", f"tier {ACCOUNT} gold", f"round {ACCOUNT}", "staff"):
         assert await say(slack, text, OLGA) == refused, text
@@ -517,9 +518,9 @@ async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackH
         f"*#1* [open] {ACCOUNT} · Anna Smith · Are you satisfied with the result, and was the…: "
         "Terrible result &amp; &lt;!channel&gt; not happy",
         "*Current rounds*",
-        f"{ACCOUNT} — 2026-11-02: 1/1 (100%)",
+        f"{ACCOUNT} — November 2026: 1/1 (100%)",
         "*Account health, riskiest first*",
-        f"«{ACCOUNT}» (gold)\n2026-11-02: responded 1/1 (100%)\n"
+        f"«{ACCOUNT}» (gold)\nNovember 2026: responded 1/1 (100%)\n"
         "Negative share: outcome 100% · speed — · politeness —\n"
         "Alerts: open 1 · escalated 0 · relapses 0 · silence 0 · not about us 0",
         "«Initech» (standard)\nNo rounds yet.",

@@ -88,7 +88,7 @@ async def test_telegram_help_speaks_the_staff_members_language(tg: TelegramHarne
     await tg.process(tg.api.text_message(ADMIN_ID, "/nope", user_id=ADMIN_ID))
     [reply] = tg.api.sent_to(ADMIN_ID)[before:]
     assert reply["text"].startswith("Неизвестная команда /nope.\nКоманды сотрудника:")
-    assert "/round <аккаунт> [census [2026-H1]] | due" in reply["text"]
+    assert "/round <аккаунт> [census [2026-H1|2026-Q3|2026]] | due" in reply["text"]
 
 
 # --- /alert <id> ---------------------------------------------------------------------------
@@ -116,7 +116,7 @@ async def test_alert_shows_the_question_as_seen_and_the_whole_answer(chat: Chat)
         "Alert #1 · open",
         "Account: Globex",
         "Contact: Anna Smith",
-        "Round: 2026-11-02",
+        "Round: November 2026",
         "Question: Are you satisfied with the result, and was the solution adequate to your needs?",
         "",
         "Timeline (UTC):",
@@ -151,7 +151,7 @@ async def test_round_and_contacts_say_that_users_are_not_asked(chat: Chat) -> No
     await with_contact(chat, level="user")
     reply = await chat.ask("round Globex")
     assert reply == (
-        "Round «2026-11-02» opened for «Globex»: 0 contacts invited.\n"
+        "Round «November 2026» opened for «Globex»: 0 contacts invited.\n"
         "Rounds ask stakeholders only.\n"
         "Not asked, at the user level: 1 contact (users are asked in a census of their own)."
     )

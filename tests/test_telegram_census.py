@@ -19,7 +19,7 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
     assert "has no census yet" in tg.texts(ADMIN_ID)[-1]
 
     await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
-    assert "Census" in tg.texts(ADMIN_ID)[-1] and "started" in tg.texts(ADMIN_ID)[-1]
+    assert "H2 2026 user census of Globex started" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(ADMIN_ID, "/round Globex census 2026-Q9", **admin))
     assert "half year, like 2026-H1" in tg.texts(ADMIN_ID)[-1]
 
@@ -38,7 +38,7 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
     await tg.process(api.text_message(ADMIN_ID, "/census Globex resume", **admin))
     assert "(sending)" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(ADMIN_ID, "/status Globex", **admin))
-    assert "Users: Census" in tg.texts(ADMIN_ID)[-1]
+    assert "Users: H2 2026 user census — 1 user" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(USER, "Terrible, nothing works and nobody answers"))
     await tg.process(api.text_message(ADMIN_ID, "/census Globex", **admin))
     progress = tg.texts(ADMIN_ID)[-1]
@@ -48,6 +48,10 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
 
     await tg.process(api.text_message(ADMIN_ID, "/census Globex schedule", **admin))
     assert "opens by itself each half year" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex schedule quarterly", **admin))
+    assert "opens by itself each quarter" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex schedule weekly", **admin))
+    assert "schedule [half-yearly|quarterly|yearly]" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(ADMIN_ID, "/census Globex revoke", **admin))
     assert "revoked: 1" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(STRANGER, f"/start {link[1]}", first_name="Sam"))
@@ -71,23 +75,35 @@ async def test_a_staff_member_imports_a_file_from_chat_preview_then_confirm(
     await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
     upload = {"file_name": "people.csv", "mime_type": "text/csv", "content": CSV}
     await tg.process(api.document_message(ADMIN_ID, caption="import Globex", **upload, **admin))
-    preview = tg.texts(ADMIN_ID)[-1]
-    assert "nothing written yet" in preview and "new 1" in preview and "invalid 1" in preview
-    assert "row 3: invalid e-mail" in preview and "import Globex confirm" in preview
+    preview = tg.last(ADMIN_ID)
+    text = preview["text"]
+    assert "nothing written yet" in text and "new 1" in text and "invalid 1" in text
+    assert "row 3: invalid e-mail" in text and "press “Import” below" in text
+    [[button]] = preview["reply_markup"]["inline_keyboard"]
+    assert button["text"] == "Import" and len(api.calls_to("getFile")) == 1
 
-    await tg.process(
-        api.document_message(ADMIN_ID, caption="import Globex confirm", **upload, **admin)
-    )
+    # Someone not staff pressing it gets nothing; the admin's press writes the same file.
+    data, at = button["callback_data"], preview["message_id"]
+    await tg.process(api.callback_query(ADMIN_ID, data, message_id=at, user_id=STRANGER))
+    refusal = api.calls_to("answerCallbackQuery")[-1].params["text"]
+    assert "only for client service staff" in refusal and len(api.calls_to("getFile")) == 1
+    await tg.process(api.callback_query(ADMIN_ID, data, message_id=at, user_id=ADMIN_ID))
     assert "Imported into Globex: new 1" in tg.texts(ADMIN_ID)[-1]
+    assert len(api.calls_to("getFile")) == 2
+    assert not [m for m in api.sent_to(ADMIN_ID) if m.get("reply_markup")]  # the button went
     await tg.process(
         api.document_message(ADMIN_ID, caption="import Globex confirm", **upload, **admin)
     )
     assert "new 0, updated 0, unchanged 1" in tg.texts(ADMIN_ID)[-1]
 
     await tg.process(api.document_message(ADMIN_ID, caption="import", **upload, **admin))
-    assert "caption: import <account>" in tg.texts(ADMIN_ID)[-1]
-    # Not staff: the file is not even downloaded, and the answer says it is for staff.
+    assert "/import <account> [confirm] (as a CSV/XLSX file's caption)" in tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(ADMIN_ID, "/import Globex", **admin))  # no file
+    assert "Send a CSV or XLSX file" in tg.texts(ADMIN_ID)[-1]
+    # An unknown account, or not staff: the file is not even downloaded.
     downloads = len(api.calls_to("getFile"))
+    await tg.process(api.document_message(ADMIN_ID, caption="/import Nowhere", **upload, **admin))
+    assert "no account" in tg.texts(ADMIN_ID)[-1].lower()
     await tg.process(api.document_message(STRANGER, caption="import Globex", **upload))
     assert "staff" in tg.texts(STRANGER)[-1].lower()
     assert len(api.calls_to("getFile")) == downloads

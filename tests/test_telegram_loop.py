@@ -122,7 +122,7 @@ async def test_full_loop_follow_up_reply_resolution_and_timeline(tg: TelegramHar
     [health] = await say(tg, "/health Globex", OLGA)
     assert health.split("\n") == [
         "«Globex» (gold)",
-        f"{tg.clock.now():%Y-%m-%d}: responded 1/1 (100%)",
+        "November 2026: responded 1/1 (100%)",
         "Negative share: outcome — · speed 0% · politeness —",
         "Alerts: open 0 · escalated 0 · relapses 0 · silence 0 · not about us 1",
     ]

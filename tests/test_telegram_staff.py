@@ -206,10 +206,11 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: Telegra
     assert await say(tg, "/round due") == ["No account is due for a round now."]
 
     assert await say(tg, "/round Globex") == [
-        "Round «2026-11-02» opened for «Globex»: 1 contact invited.\nRounds ask stakeholders only."
+        "Round «November 2026» opened for «Globex»: 1 contact invited.\n"
+        "Rounds ask stakeholders only."
     ]
     assert "Question 1 of 3" in tg.texts(ANNA)[-1]
-    assert await say(tg, "/round Globex") == ["Round «2026-11-02» for «Globex» is already open."]
+    assert await say(tg, "/round Globex") == ["Round «November 2026» for «Globex» is already open."]
     [status] = await say(tg, "/status Globex")
     assert "invited 1, responded 0 (0%)" in status
     assert await say(tg, "/alerts") == ["No open alerts."]
@@ -218,7 +219,7 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: Telegra
     assert "Question 2 of 3" in owner_dm[-1]["text"]
     [status] = await say(tg, "/status Globex")
     assert status == (
-        "«Globex» — 2026-11-02: invited 1, responded 1 (100%), completed 0, declined 0, "
+        "«Globex» — November 2026: invited 1, responded 1 (100%), completed 0, declined 0, "
         "expired 0. Schedule: none; next: none (manual)."
     )
     assert await say(tg, "/alerts") == [
@@ -229,7 +230,7 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: Telegra
         report = await say_full(tg, command)
         assert len(report) == 1 and is_pre(report[0]), command
         lines = report[0]["text"].splitlines()
-        assert lines[0] == "Globex — 2026-11-02"
+        assert lines[0] == "Globex — November 2026"
         assert lines[1] == "Responded: 1/1 (100%)"
         assert lines[4].startswith("Anna Smith | asking | [-] Terrible result")
     assert await say(tg, "/report all 2026-10") == ["No rounds in that period."]
@@ -243,7 +244,7 @@ async def test_round_due_opens_the_rounds_schedules_are_due_for(tg: TelegramHarn
     await say(tg, "/schedule Globex quarterly")
     assert await say(tg, "/round due") == ["No account is due for a round now."]
     tg.clock.set(datetime(2027, 1, 1, 7, 30, tzinfo=UTC))  # 10:30 in Moscow
-    assert await say(tg, "/round due") == ["Globex: 2026-Q4"]  # about the quarter just ended
+    assert await say(tg, "/round due") == ["Globex: Q4 2026"]  # about the quarter just ended
     assert "Question 1 of 3" in tg.texts(ANNA)[-1]
     assert await say(tg, "/round due") == ["No account is due for a round now."]
 
@@ -273,7 +274,7 @@ async def test_admin_adds_a_manager_who_can_run_manager_commands(tg: TelegramHar
     [invite] = await say(tg, "/invite Initech Bob", MAX)
     assert INVITE_LINK.search(invite)
     assert "Max Manager" in (await say_full(tg, "/staff", MAX))[0]["text"]
-    assert "Round «2026-11-02» opened" in (await say(tg, "/round Globex", MAX))[0]
+    assert "Round «November 2026» opened" in (await say(tg, "/round Globex", MAX))[0]
     assert "invited 1" in (await say(tg, "/status Globex", MAX))[0]
 
     # ... except the admins' one.
@@ -318,6 +319,7 @@ EXAMPLE_ARGS = {
     "schedule": "Globex quarterly",
     "round": "Globex",
     "census": "Globex link",
+    "import": "Globex",
     "status": "Globex",
     "alerts": "",
     "alert": "1",

@@ -11,9 +11,9 @@ import pytest
 from bot.slack.messenger import RECIPIENT_GONE
 from surveys.evidence import clean_evidence, has_words
 from surveys.model import Language
-from surveys.periods import period_phrase
+from surveys.periods import period_phrase, round_title
 from surveys.questions import QUESTION_KEYS, question_text, validate_overrides
-from surveys.texts import CATALOG, t
+from surveys.texts import CATALOG, noun, t
 
 
 def placeholders(template: str) -> set[str]:
@@ -129,11 +129,42 @@ def test_text_without_words(text: str, wordy: bool) -> None:
         ("2026-Q3", "2026-Q3", "the work in Q3 2026", "нашей работе в 3-м квартале 2026 года"),
         ("2026-H1", "2026-H1", "the work in the first half of 2026",
          "нашей работе в первом полугодии 2026 года"),
+        ("census-2026-H2", "Census 2026-H2", "the work in the second half of 2026",
+         "нашей работе во втором полугодии 2026 года"),
+        ("census-2026-Q1", "Census 2026-Q1", "the work in Q1 2026",
+         "нашей работе в 1-м квартале 2026 года"),
+        ("census-2026", "Census 2026", "the work in 2026", "нашей работе в 2026 году"),
     ],
 )  # fmt: skip
 def test_a_round_is_named_as_a_period(key: str, title: str, en: str, ru: str) -> None:
     assert period_phrase(key, title, Language.EN) == en
     assert period_phrase(key, title, Language.RU) == ru
+
+
+@pytest.mark.parametrize(
+    ("key", "en", "ru"),
+    [
+        ("census-2026-H1", "H1 2026 user census",
+         "Перепись пользователей за 1-е полугодие 2026 г."),
+        ("census-2026-Q3", "Q3 2026 user census", "Перепись пользователей за 3-й квартал 2026 г."),
+        ("census-2026", "2026 user census", "Перепись пользователей за 2026 год"),
+    ],
+)  # fmt: skip
+def test_a_census_is_titled_in_the_readers_language(key: str, en: str, ru: str) -> None:
+    stored = "Census " + key.removeprefix("census-")  # what the round keeps
+    assert round_title(key, stored, Language.EN) == en
+    assert round_title(key, stored, Language.RU) == ru
+
+
+@pytest.mark.parametrize(
+    ("n", "ru"),
+    [(1, "пользователь"), (2, "пользователя"), (4, "пользователя"), (5, "пользователей"),
+     (11, "пользователей"), (12, "пользователей"), (21, "пользователь"), (22, "пользователя"),
+     (111, "пользователей"), (0, "пользователей")],
+)  # fmt: skip
+def test_users_are_counted_in_the_right_plural(n: int, ru: str) -> None:
+    assert noun(n, "user", Language.RU) == ru
+    assert noun(n, "user", Language.EN) == ("user" if n == 1 else "users")
 
 
 def language_tables() -> list[tuple[str, dict[object, object]]]:

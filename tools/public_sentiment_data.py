@@ -130,6 +130,34 @@ def rusentiment(repo: Path) -> Iterator[tuple[str, str, str]]:
             yield row["text"], "ru", label
 
 
+def sanders(repo: Path) -> Iterator[tuple[str, str, str]]:
+    """Tweets to and about Apple, Google, Microsoft and Twitter (Sanders Analytics, 2011),
+    hand-labelled; 'irrelevant' (mostly not English) is dropped."""
+    for row in csv.DictReader(io.StringIO(show(repo, "full-corpus.csv"))):
+        label = row.get("Sentiment", "")
+        if label in ("negative", "neutral", "positive"):
+            yield row["TweetText"], "en", label
+
+
+def semeval14_restaurants(repo: Path, part: str) -> Iterator[tuple[str, str, str]]:
+    """Restaurant review sentences (SemEval-2014 task 4), polarity per aspect: a sentence
+    whose aspects are all negative (or negative and neutral) is negative, likewise positive,
+    all neutral is neutral; mixed and 'conflict' sentences are dropped."""
+    root = ElementTree.fromstring(show(repo, f"data/semeval14/{part}.xml").encode())
+    for sentence in root.iter("sentence"):
+        marks = {
+            a.get("polarity", "")
+            for a in sentence.iter()
+            if a.tag in ("aspectTerm", "aspectCategory")
+        }
+        if "conflict" in marks:
+            continue
+        label = _label("negative" in marks, "positive" in marks, marks == {"neutral"})
+        text = sentence.findtext("text") or ""
+        if label and text.strip():
+            yield text, "en", label
+
+
 def sample(
     items: Iterator[tuple[str, str, str]], n: int | None, seed: int, source: str
 ) -> list[dict[str, object]]:
@@ -181,6 +209,15 @@ def main(argv: list[str] | None = None) -> int:
     dev[args.dev_out / "rusentiment_dev.jsonl"] = sample(
         rusentiment(coll), 1500, args.seed, "rusentiment-random-posts"
     )
+    # English customer-style text, in place of the held-out airline tweets and UCI sentences.
+    dev[args.dev_out / "sanders_tweets_en_dev.jsonl"] = sample(
+        sanders(args.mirror / "zfz+twitter_corpus/repo/.git"), 1500, args.seed, "sanders-2011"
+    )
+    absa = args.mirror / "DirkKoelewijn+transformers-on-a-diet/repo"
+    dev[args.dev_out / "semeval14_restaurants_en_dev.jsonl"] = sample(
+        (s for part in ("train", "test") for s in semeval14_restaurants(absa, part)),
+        1500, args.seed, "semeval-2014-task4-restaurants",
+    )  # fmt: skip
     for path, rows in dev.items():
         write(path, rows)
     # No training text may coincide with a text we measure on ("Yes", "Да", "I like it").

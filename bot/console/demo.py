@@ -31,6 +31,7 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
+from surveys.periods import round_title
 from surveys.ports import Clock
 from surveys.reports import render_table
 
@@ -220,7 +221,8 @@ async def _census_demo(
         await app.delivery.run_once()
     found = await census.progress(cast.account.id)
     if found is not None:
-        stdout.write("=" * 60 + "\n" + found[1].render(lang, cast.account.name, round_.title))
+        title = round_title(round_.period_key, round_.title, lang)
+        stdout.write("=" * 60 + "\n" + found[1].render(lang, cast.account.name, title))
         stdout.write("\n")
     await _print_outcome(app, round_.id, stdout, lang)
     return 0

@@ -106,6 +106,39 @@ def survey_actions(message: OutgoingMessage) -> Block | None:
     }
 
 
+def import_actions(message: OutgoingMessage) -> Block | None:
+    """An import preview's button: the same file, written (see listeners.census)."""
+    confirm = message.payload.get("import_confirm")
+    if not confirm:
+        return None
+    lang = Language(message.payload.get("lang", "en"))
+    value = json.dumps({"a": confirm["account"], "f": confirm["file"]}, separators=(",", ":"))
+    return {
+        "type": "actions",
+        "block_id": "import",
+        "elements": [button(t("button.import", lang), "import_confirm", value, "primary")],
+    }
+
+
+def census_actions(message: OutgoingMessage) -> Block | None:
+    """Pause / resume / cancel under the starter's census progress message."""
+    controls = message.payload.get("census_controls") or {}
+    actions = controls.get("actions") or []
+    if not actions:
+        return None
+    lang = Language(message.payload.get("lang", "en"))
+    value = str(controls["account_id"])
+    return {
+        "type": "actions",
+        "block_id": "census",
+        "elements": [
+            button(t(f"button.census_{a}", lang), f"census_{a}", value,
+                   "danger" if a == "cancel" else None)
+            for a in actions
+        ],
+    }  # fmt: skip
+
+
 def alert_blocks(
     fields: dict[str, Any], lang: Language, status: AlertStatus, status_line: str | None = None
 ) -> list[Block]:
@@ -195,7 +228,7 @@ def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
     sections = text_sections(text, code=pre)
     if table := message.payload.get("table"):
         sections += text_sections(str(table), code=True)
-    actions = survey_actions(message)
+    actions = survey_actions(message) or import_actions(message) or census_actions(message)
     room = MAX_BLOCKS - (1 if actions else 0)
     batches = [sections[i : i + room] for i in range(0, len(sections), room)] or [[]]
     if actions:

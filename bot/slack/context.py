@@ -6,7 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.slack.files import SlackFiles
 from bot.slack.messenger import SlackMessenger
+from surveys.contact_import import MAX_BYTES
 from surveys.model import Address, Channel, Language
 from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
@@ -27,6 +29,8 @@ class SlackContext:
     messenger: SlackMessenger
     default_language: Language
     wake_delivery: Callable[[], None]
+    files: SlackFiles
+    import_max_bytes: int = MAX_BYTES  # CANDOR_IMPORT_MAX_BYTES: a file to import, at most
 
     @staticmethod
     def address(user_id: str) -> Address:

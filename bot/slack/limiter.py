@@ -18,6 +18,7 @@ METHOD_TIERS = {
     "conversations.open": "tier3",
     "users.lookupByEmail": "tier3",
     "users.info": "tier4",
+    "files.info": "tier4",
     "views.publish": "tier4",
     "chat.update": "tier3",
     "chat.postEphemeral": "tier4",

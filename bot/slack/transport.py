@@ -29,6 +29,7 @@ from bot.app import App
 from bot.inbox import Inbox, PoisonUpdate, to_json
 from bot.settings import Settings
 from bot.slack.context import SlackContext
+from bot.slack.files import SlackFiles
 from bot.slack.limiter import SlackLimiter
 from bot.slack.listeners import register
 from bot.slack.messenger import SlackMessenger
@@ -143,6 +144,8 @@ class SlackTransport:
             messenger=self.messenger,
             default_language=self.settings.default_language,
             wake_delivery=app.delivery.wake.set,
+            files=SlackFiles(self.client, self.messenger.limiter),
+            import_max_bytes=self.settings.import_max_bytes,
         )
         secret = self.settings.slack_signing_secret
         bolt = AsyncApp(

@@ -26,6 +26,21 @@ class AlertAction(CallbackData, prefix="a"):
     sig: str
 
 
+class CensusControl(CallbackData, prefix="cen"):
+    """Pause / resume / cancel under a census progress message; the presser's role is
+    checked on use, and the command is one they could type anyway."""
+
+    action: str  # pause | resume | cancel
+    account: int
+
+
+class ImportConfirm(CallbackData, prefix="imp"):
+    """Import under a contact-file preview: the file's message in the presser's own chat
+    (the account and the file id are in the preview, in the outbox)."""
+
+    message: int
+
+
 class Signer:
     def __init__(self, secret: str) -> None:
         # Derived, so no extra setting: whoever knows the bot token controls the bot anyway.

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.telegram.callbacks import Signer
+from surveys.contact_import import MAX_BYTES
 from surveys.model import Address, Channel, Language
 from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
@@ -24,6 +26,7 @@ class TelegramContext:
     default_language: Language
     wake_delivery: Callable[[], None]
     bot_username: str = ""
+    import_max_bytes: int = MAX_BYTES  # CANDOR_IMPORT_MAX_BYTES: a file to import, at most
     # Bootstrap admins whose Telegram name we have not seen yet (see routers.staff.names).
     unnamed_admins: set[int] = field(default_factory=set)
 
@@ -43,9 +46,10 @@ class TelegramContext:
         *,
         pre: bool = False,
         table: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         """Answer through the outbox, like every other message, and wake the worker."""
         await self.service.notify(
-            self.address(chat_id), text, lang, f"tg:{key}", pre=pre, table=table
+            self.address(chat_id), text, lang, f"tg:{key}", pre=pre, table=table, extra=extra
         )
         self.wake_delivery()

@@ -117,12 +117,16 @@ class TelegramMessenger:
 
     async def _edit(self, chat_id: int, message: OutgoingMessage) -> str:
         """Change a message already delivered: take a question's buttons away, or show an
-        alert as it is now."""
+        alert or a census's progress as it is now."""
         target = int(message.payload["target_id"])
         try:
             async with self.limiter.slot(chat_id):
-                if message.kind == "alert_update":
-                    text, keyboard = render_alert_update(message, self.signer)
+                if message.kind in ("alert_update", "census_progress_update"):
+                    text, keyboard = (
+                        render_alert_update(message, self.signer)
+                        if message.kind == "alert_update"
+                        else render(message, self.signer)[-1]
+                    )
                     await self.bot.edit_message_text(
                         text, chat_id=chat_id, message_id=target, parse_mode="HTML",
                         reply_markup=keyboard,

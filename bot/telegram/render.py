@@ -8,7 +8,7 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.telegram.callbacks import Signer, SurveyAction
+from bot.telegram.callbacks import CensusControl, ImportConfirm, Signer, SurveyAction
 from surveys.alerts import ALERT_LABELS
 from surveys.model import AlertStatus, Disposition, Language, OutgoingMessage
 from surveys.texts import t
@@ -75,6 +75,33 @@ def survey_keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
         for b in buttons
     ]
     return InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+def census_keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    """Pause / resume / cancel under the starter's census progress message."""
+    controls = message.payload.get("census_controls") or {}
+    lang = Language(message.payload.get("lang", "en"))
+    row = [
+        InlineKeyboardButton(
+            text=t(f"button.census_{a}", lang),
+            callback_data=CensusControl(action=a, account=int(controls["account_id"])).pack(),
+        )
+        for a in controls.get("actions") or []
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
+
+
+def import_keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    """Import under an import preview; the button names the message the file came in."""
+    confirm = message.payload.get("import_confirm")
+    if not confirm:
+        return None
+    lang = Language(message.payload.get("lang", "en"))
+    button = InlineKeyboardButton(
+        text=t("button.import", lang),
+        callback_data=ImportConfirm(message=int(confirm["message"])).pack(),
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 def alert_keyboard(
@@ -170,7 +197,7 @@ def render(
     pre = bool(message.payload.get("pre"))
     parts = split_text(text)  # tags and escapes do not count towards Telegram's limit
     wrapped = [f"<pre>{escape(p)}</pre>" if pre else escape(p) for p in parts]
-    keyboard = survey_keyboard(message)
+    keyboard = survey_keyboard(message) or census_keyboard(message) or import_keyboard(message)
     return [(w, keyboard if i == len(wrapped) - 1 else None) for i, w in enumerate(wrapped)]
 
 

@@ -28,7 +28,7 @@ from bot.telegram.context import TelegramContext
 from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.menus import set_default_menus, set_staff_menu
 from bot.telegram.messenger import TelegramMessenger
-from bot.telegram.routers import alerts, client, groups, staff
+from bot.telegram.routers import alerts, census, client, groups, staff
 from storage.inbox import NewUpdate
 from surveys.model import Address, Channel
 
@@ -116,6 +116,7 @@ class TelegramTransport:
             default_language=self.settings.default_language,
             wake_delivery=app.delivery.wake.set,
             unnamed_admins=set(self.settings.admin_telegram_ids),
+            import_max_bytes=self.settings.import_max_bytes,
         )
         dispatcher = Dispatcher(candor=self.context)
         # Order matters: groups first (nobody is surveyed there), then staff commands, then
@@ -124,6 +125,7 @@ class TelegramTransport:
             groups.create_router(),
             staff.create_router(),
             alerts.create_router(),
+            census.create_router(),
             client.create_router(),
         )
         self.dispatcher = dispatcher

@@ -7,6 +7,7 @@ or display is touched and two charts can be drawn at once.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -14,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from surveys.model import Account, Language
+from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS
 from surveys.reporting.data import Measures, RoundData, measure
 from surveys.reporting.labels import L, question_name
@@ -32,6 +34,15 @@ def _png(figure: Figure) -> bytes:
     return out.getvalue()
 
 
+def period_labels(rounds: Sequence[RoundData], lang: Language) -> list[str]:
+    """Each round's title under its point; a long one (a Russian census's) wraps rather
+    than running into the next tick."""
+    return [
+        "\n".join(textwrap.wrap(round_title(d.round.period_key, d.round.title, lang), 16))
+        for d in rounds
+    ]
+
+
 def account_chart(account: Account, rounds: Sequence[RoundData], lang: Language) -> bytes:
     """Negative share per question (top) and response rate (bottom) over the last periods."""
     shown = list(rounds)[-LAST_PERIODS:]
@@ -43,7 +54,7 @@ def account_chart(account: Account, rounds: Sequence[RoundData], lang: Language)
         top.set_axis_off()
         bottom.set_axis_off()
         return _png(figure)
-    periods = [d.round.period_key for d in shown]
+    periods = period_labels(shown, lang)
     measures = [measure(d.rows) for d in shown]
     x = range(len(shown))
     for key, colour in zip(QUESTION_KEYS, _COLOURS, strict=True):

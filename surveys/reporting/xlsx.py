@@ -20,6 +20,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from surveys.model import Language, SentimentLabel
+from surveys.periods import round_title
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS
 from surveys.reporting.data import AlertInfo, RoundData, SummaryLine
 from surveys.reporting.labels import L, label_name, level_name, question_name
@@ -144,7 +145,9 @@ def _summary_sheet(
 ) -> None:
     head = summary_headers(lang)
     names = [s.account.name for s in summary]
-    widths = [_fit(head[0], names, 40), 10, _fit(head[2], [s.round.title for s in summary], 40)]
+    titles = [round_title(s.round.period_key, s.round.title, lang) for s in summary]
+    keys = [s.round.period_key for s in summary]
+    widths = [_fit(head[0], names, 40), _fit(head[1], keys, 20), _fit(head[2], titles, 40)]
     widths += [12, 14] + [max(10.0, len(h) / 2 + 2) for h in head[5:]]
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
@@ -156,11 +159,11 @@ def _summary_sheet(
     if not summary:
         sheet.write_string(1, 0, L("empty", lang), fmt.text)
         return
-    for r, line in enumerate(summary, start=1):
+    for r, (line, title) in enumerate(zip(summary, titles, strict=True), start=1):
         m = line.measures
         sheet.write_string(r, 0, line.account.name, fmt.text)
         sheet.write_string(r, 1, line.round.period_key, fmt.text)
-        sheet.write_string(r, 2, line.round.title, fmt.text)
+        sheet.write_string(r, 2, title, fmt.text)
         sheet.write_datetime(r, 3, _local(line.round.opened_at, line.account.timezone), fmt.day)
         sheet.write_string(r, 4, level_name(line.level, lang), fmt.text)
         sheet.write_number(r, 5, m.population, fmt.int)

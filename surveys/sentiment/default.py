@@ -23,7 +23,7 @@ _CLAUSE_RE = re.compile(r"[^.!?;…\n]+|[.!?;…\n]+")
 _LEXICAL_WORD_RE = re.compile(r"\w+")
 MAX_EVIDENCE = 10
 MAX_EVIDENCE_CHARS = 80
-CODE_VERSION = "3"  # bump when the code reads answers differently (rules, embedding window)
+CODE_VERSION = "4"  # bump when the code reads answers differently (rules, embedding window)
 ALARM_FLOOR = 0.5  # P(negative) at least this when the rules see an alarm (RuleResult.alarm)
 
 
@@ -88,6 +88,8 @@ class DefaultAnalyser:
         for i, p in enumerate(proba):
             if p is not None and floor is not None and found[i].on_topic_complaint:
                 proba[i] = p = head_module.raise_negative(p, floor)
+            if p is not None and self.head.plain_floor is not None and found[i].plain_complaint:
+                proba[i] = p = head_module.raise_negative(p, self.head.plain_floor)
             if p is not None and found[i].alarm:
                 # Sarcasm, a warning, an insult, a wait with nothing good said: the embedding
                 # reads these as praise or small talk on human wording; the rules do not.

@@ -79,6 +79,10 @@ class Head:
     # ("долго" to the speed question): the share of such answers that were negative in
     # training, out of fold. None when that rule did not help there.
     complaint_floor: float | None = None
+    # The same for a plain complaint (the rules see a complaint and nothing good said:
+    # "bland", "санкции", "не работает"): chosen by the cost of a miss, out of fold, on our
+    # answers and the public texts. None when flagging them did not pay there.
+    plain_floor: float | None = None
     temperature: float = 1.0
     negative_threshold: float = 0.5  # P(negative) at or above which the label is negative
     # The same for a text in which the rules see no complaint at all (a question, a fact, a
@@ -166,6 +170,7 @@ class Head:
             "rules_b": [round(x, 5) for x in self.rules_b],
             "skip_confidence": round(self.skip_confidence, 4),
             "complaint_floor": self.complaint_floor,
+            "plain_floor": self.plain_floor,
             "temperature": round(self.temperature, 4),
             "negative_threshold": round(self.negative_threshold, 4),
             "no_cue_threshold": self.no_cue_threshold,
@@ -189,6 +194,7 @@ class Head:
             rules_b=_shape(data["rules_b"], n, None, "rules-only weights"),
             skip_confidence=float(data.get("skip_confidence", 1.01)),
             complaint_floor=data.get("complaint_floor"),
+            plain_floor=data.get("plain_floor"),
             temperature=float(data.get("temperature", 1.0)),
             negative_threshold=float(data.get("negative_threshold", 0.5)),
             no_cue_threshold=data.get("no_cue_threshold"),

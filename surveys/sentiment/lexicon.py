@@ -155,7 +155,15 @@ GROUPS: tuple[Group, ...] = (
         "sucked, crap, garbage, nightmare, joke, shoddy, incompetent, let us down, let down, "
         "left much to be desired, lost, chaos, disaster, regret*, below expectations, "
         "way below, expected more, expected better, stop* work*, inappropriate, mockery, "
-        "ghosted, disappeared, missed",
+        "ghosted, disappeared, missed, "
+        # Reviews and tweets name the flaw, not the feeling: "bland", "buggy", "надоело".
+        "надоесть, задолбать, достали, убого, убогий, лажа, облом, фейл, косяк, "
+        "накосячить, косячить, глючный, криво, кривой, невкусно, невкусный, безвкусно, "
+        "безвкусный, "
+        "tasteless, bland, stale, soggy, greasy, inedible, overcooked, undercooked, overdone, "
+        "overrated, lousy, dreadful, horrid, subpar, sub-par, second-rate, defective, faulty, "
+        "buggy, glitchy, unusable, unreliable, unhelpful, unwelcome, obnoxious, worthless, "
+        "rubbish, junk, not worth, epic fail, epicfail, ugh, grr, argh",
     ),
     # Warnings stay warnings when negated: "никогда не связывайтесь", "don't waste your time",
     # "не тратьте время". Imperatives only, so a plain "мы обращались" says nothing.
@@ -171,8 +179,9 @@ GROUPS: tuple[Group, ...] = (
         "тратить время, потратить время, трата время, тратить деньги, потратить деньги, "
         "тратить нерв, потерять время, потерянный время, бегите, держитесь подальше, "
         "больше никогда, никогда больше, ни ногой, ни за что, обходите стороной, "
-        "обходить стороной, "
+        "обходить стороной, не стоить деньга, не стоить того, ищите другой, "
         "waste*, avoid, stay away, steer clear, run away, beware, never again, "
+        "look elsewhere, go elsewhere, business elsewhere, "
         "lost a day, lost a week, lost hours, lost money, cost us",
         negated=-1.0,
     ),
@@ -187,7 +196,10 @@ GROUPS: tuple[Group, ...] = (
         "лохотрон*, кидал*, обманщик*, лжец*, врать, наврать, вранье, "
         "fuck*, shit*, wtf, bullshit, bs, idiot*, moron*, stupid*, dumb, dumbest, clown*, "
         "scam*, ripoff, rip-off, ripped off, thieves, thief, liars, lying, lied, damn, "
-        "pissed, piss*, screw you, screwed, jerk*, incompetence, clueless",
+        "pissed, piss*, screw you, screwed, jerk*, incompetence, clueless, "
+        "нихуя, нахуй, нахуя, похуй, охуели, охуел, ахуели, хуй, хуя, гореть в ад, не беси, "
+        "не бесите, "
+        "burn in hell",
         negated=-1.0,
     ),
     # Complaints with no feeling in them: a wait, a silence, something still missing.
@@ -195,7 +207,8 @@ GROUPS: tuple[Group, ...] = (
         -1.0,
         "on hold, hold for, still waiting, still no, still not, still havent, still hasnt, "
         "still dont, still doesnt, still cant, still broken, still down, "
-        "до сих пор, все еще не, всё ещё не",
+        "до сих пор, все еще не, всё ещё не, сколько можно ждать, сколько можно терпеть, "
+        "сколько можно просить, сколько можно писать",
         negated=-1.0,
     ),
     Group(
@@ -213,9 +226,34 @@ GROUPS: tuple[Group, ...] = (
         "списать, списывать, списание, снять деньги, подорожать, подорожание, повысить цена, "
         "поднять цена, повысить тариф, поднять тариф, отключить, отключать, отключиться, "
         "отключение, отсутствие, заблокировать, блокировать, навязать, вернуть деньги, "
+        "вернуть деньга, повышать цена, повышать тариф, повышение цена, повышение тариф, "
+        "перебой, неполадка, сбой, авария, невозможно дозвониться, дозвониться невозможно, "
+        "невозможно терпеть, невозможно работать, нервировать, накипеть, "
+        "impossible to, nearly impossible, "
+        "дорого, дороговатый, переплатить, завысить, завышенный, обдираловка, "
         "charged, overcharged, overcharging, hidden fee*, price hike, disconnected, "
         "cut off, cancelled, canceled, blocked, hung up, stranded, lost my, never arrived, "
-        "never received, never got",
+        "never received, never got, overpriced, expensive, pricey",
+    ),
+    # Bad news for the company a text is about: sanctions, fines, a robbery, a breach.
+    Group(
+        -0.75,
+        "санкция, санкционный, штраф, оштрафовать, ограбить, ограбление, банкротство, "
+        "обанкротиться, отозвать лицензия, взлом, взломать, утечка, "
+        "sanctions, fined, lawsuit, sued, bankrupt, bankruptcy, hacked, data breach",
+    ),
+    # A question that is a complaint: "why can't it just work", "сколько можно ждать".
+    Group(
+        -0.75,
+        "why cant, why doesnt, why wont, why isnt, why is it so, how hard is it, "
+        "how hard can it be, почему нельзя, почему опять, почему до сих пор",
+    ),
+    # Exasperation: a complaint under any negation, and an alarm ("how many times…").
+    Group(
+        -0.75,
+        "how many times, how much longer, сколько еще ждать, пишу третий раз, третий раз пишу, "
+        "пишу пятый раз, пятый раз пишу, сотый раз, third time asking, umpteenth time",
+        negated=-1.0,
     ),
     # Said plainly they say nothing; denied, a complaint ("нет связи", "без ответа").
     Group(

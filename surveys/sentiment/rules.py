@@ -21,6 +21,7 @@ from surveys.sentiment.text import Kind, Token, clean, tokenize
 
 QUESTIONS = frozenset({"outcome", "speed", "politeness"})
 OFF_TOPIC = 0.5  # weight of a cue about another question ("долго" answering "outcome")
+PLAIN_COMPLAINT = 0.75  # complaint weight that, with nothing good said, is a plain complaint
 
 
 def _words(text: str) -> frozenset[str]:
@@ -84,7 +85,9 @@ CAUSAL_THANKS = (("thanks", "to", "you"), ("thanks", "to", "your"), ("благо
 COUNTERFACTUAL = (("лучше", "бы"), ("надо", "было"), ("нужно", "было"), ("следовало", "бы"),
                   ("следовало",), ("могли", "бы"), ("should", "have"), ("shouldve",),
                   ("could", "have", "just"), ("wouldve", "been", "better"),
-                  ("would", "have", "been", "better"))  # fmt: skip
+                  ("would", "have", "been", "better"), ("would", "be", "happier"),
+                  ("would", "be", "much", "happier"), ("would", "be", "a", "lot", "happier"),
+                  ("would", "be", "so", "much", "happier"))  # fmt: skip
 # "хотелось бы побыстрее", "would like faster replies": a wish for more is a complaint.
 WISH = _words("хотеться хотелось хочется бы можно нужно надо стоит стоило следовало желательно")
 WISH_PHRASES = (
@@ -185,6 +188,11 @@ class RuleResult:
         """A complaint about the very thing asked ("долго" to speed), and no praise of it."""
         complaint = any(h.on_topic and h.weight <= -0.7 for h in self.hits)
         return complaint and not any(h.on_topic and h.weight > 0 for h in self.hits)
+
+    @property
+    def plain_complaint(self) -> bool:
+        """A complaint cue of some weight and nothing good said ("bland", "до сих пор")."""
+        return self.negative >= PLAIN_COMPLAINT and self.positive == 0
 
     @property
     def alarm(self) -> bool:
@@ -509,6 +517,11 @@ class _Reader:
             self._hit(-0.75, i, i + k, kind="wish", role="alarm")
             self.counterfactual, c.fresh = True, False
             return i + k
+        if self.phrase_at(i, (("сколько", "можно"),)) and self._closes_clause(i + 2):
+            # "ну сколько можно?!": exasperation (while "сколько можно взять" asks a price).
+            self._hit(-1.0, i, i + 2, role="alarm")
+            c.fresh = False
+            return i + 2
         if c.fresh and norm in INTERJECTIONS:
             c.nu = True
             return i + 1

@@ -479,6 +479,21 @@ class _SlackError(Exception):
         self.error = error
 
 
+def manifest_bot_scopes(path: Path) -> frozenset[str]:
+    """The bot scopes an app manifest (YAML) asks for: the items under oauth_config.scopes.bot."""
+    scopes: set[str] = set()
+    inside = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.split("#", 1)[0].strip()
+        if stripped == "bot:":
+            inside = True
+        elif inside and stripped.startswith("- "):
+            scopes.add(stripped[2:].strip())
+        elif inside and stripped:
+            break
+    return frozenset(scopes)
+
+
 def dm_channel_id(user_id: str) -> str:
     """The fake's ID of the bot's DM with a user."""
     return f"D{user_id}"
@@ -535,8 +550,11 @@ class FakeSlackAPI:
         bot_user_id: str = DEFAULT_BOT_USER_ID,
         app_id: str = DEFAULT_APP_ID,
         app_token: str = DEFAULT_APP_TOKEN,
+        scopes: frozenset[str] | None = None,
     ) -> None:
         self.bot_token = bot_token
+        # The bot token's scopes (e.g. the manifest's); None grants every scope.
+        self.scopes = scopes
         self.app_token = app_token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -562,6 +580,8 @@ class FakeSlackAPI:
         self._users: dict[str, JsonDict] = {}
         self._transcripts: dict[str, dict[str, JsonDict]] = {}  # channel -> ts -> message
         self._home_views: dict[str, JsonDict] = {}
+        self._hosted: dict[str, tuple[JsonDict, bytes]] = {}  # file ID -> (file object, bytes)
+        self.downloads: list[str] = []  # file IDs whose bytes the app fetched
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._handlers: dict[str, Callable[[JsonDict], JsonDict]] = {
@@ -574,6 +594,7 @@ class FakeSlackAPI:
             "views.publish": self._views_publish,
             "users.info": self._users_info,
             "users.lookupByEmail": self._lookup_by_email,
+            "files.info": self._files_info,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "apps.connections.open": self._connections_open,
@@ -587,6 +608,7 @@ class FakeSlackAPI:
         app.router.add_post("/response/{id}", self._handle_response_url)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_get("/socket-mode/{id}", self._handle_socket)
+        app.router.add_get("/files-pri/{team_file}/download/{name}", self._handle_download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -889,6 +911,63 @@ class FakeSlackAPI:
         self._wake()
         # files.slack.com answers in text/plain; the SDK branches on that content type.
         return web.Response(text=f"OK - {len(self.uploads[file_id])}", content_type="text/plain")
+
+    def host_file(
+        self, user: str, name: str, data: bytes, mimetype: str = "text/csv", *,
+        size: int | None = None,
+    ) -> JsonDict:  # fmt: skip
+        """A file ``user`` shared, as Slack describes it in a file_share event and files.info;
+        its url_private_download serves ``data`` to the bot token only. ``size`` overrides
+        the declared size (to test a limit without sending megabytes)."""
+        file_id = f"F{next(self._ids):08d}"
+        base = f"{self.base_url}/files-pri/{self.team_id}-{file_id}"
+        file: JsonDict = {
+            "id": file_id,
+            "created": int(time.time()),
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": name.rsplit(".", 1)[-1],
+            "user": user,
+            "size": len(data) if size is None else size,
+            "mode": "hosted",
+            "is_external": False,
+            "url_private": f"{base}/{name}",
+            "url_private_download": f"{base}/download/{name}",
+        }
+        self._hosted[file_id] = (file, data)
+        return copy.deepcopy(file)
+
+    def _require_scope(self, scope: str, what: str) -> bool:
+        if self.scopes is None or scope in self.scopes:
+            return True
+        self.violations.append(f"{what} needs the {scope} scope, which the bot token lacks")
+        return False
+
+    def _files_info(self, params: JsonDict) -> JsonDict:
+        if not self._require_scope("files:read", "files.info"):
+            raise _SlackError("missing_scope")
+        hosted = self._hosted.get(str(params.get("file", "")))
+        if hosted is None:
+            raise _SlackError("file_not_found")
+        return {"ok": True, "file": copy.deepcopy(hosted[0])}
+
+    async def _handle_download(self, request: web.Request) -> web.Response:
+        """url_private_download: files.slack.com wants the bot token in the Authorization
+        header (files:read); without it Slack answers with its sign-in page, not the file."""
+        file_id = request.match_info["team_file"].removeprefix(f"{self.team_id}-")
+        header = request.headers.get("Authorization", "")
+        if header != f"Bearer {self.bot_token}" or not self._require_scope(
+            "files:read", f"downloading {file_id}"
+        ):
+            self.violations.append(f"download of {file_id} without the bot token: {header!r}")
+            return web.Response(text="<html>Sign in</html>", content_type="text/html")
+        hosted = self._hosted.get(file_id)
+        if hosted is None:
+            return web.Response(status=404, text="not found", content_type="text/plain")
+        self.downloads.append(file_id)
+        self._wake()
+        return web.Response(body=hosted[1], content_type=str(hosted[0]["mimetype"]))
 
     # -- Socket Mode ------------------------------------------------------------------------
 
@@ -1362,8 +1441,10 @@ def file_share_event(
     channel_type: str = "im",
     team_id: str = DEFAULT_TEAM_ID,
     api_app_id: str = DEFAULT_APP_ID,
+    file: JsonDict | None = None,
 ) -> Payload:
-    """A person sharing a file: a message with subtype file_share and a ``files`` list."""
+    """A person sharing a file: a message with subtype file_share and a ``files`` list
+    (``file``: one the fake hosts, from FakeSlackAPI.host_file)."""
     ts = _clock.ts()
     file_id = f"F{uuid.uuid4().hex[:10].upper()}"
     event = {
@@ -1391,6 +1472,8 @@ def file_share_event(
             }
         ],
     }
+    if file is not None:
+        event["files"] = [file]
     return event_callback(event, team_id=team_id, api_app_id=api_app_id)
 
 

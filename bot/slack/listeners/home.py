@@ -13,6 +13,7 @@ from surveys.alert_desk import still_negative
 from surveys.alerts import question_as_asked
 from surveys.health import account_health, health_lines
 from surveys.model import AlertStatus, Language, Staff
+from surveys.periods import round_title
 from surveys.staff import may_see
 from surveys.texts import t
 
@@ -88,7 +89,8 @@ async def home_blocks(
     for account, round_ in latest:
         summary = await service.round_summary(round_.id)
         round_lines.append(
-            f"{escape(account.name)} — {escape(round_.title)}: "
+            f"{escape(account.name)} — "
+            f"{escape(round_title(round_.period_key, round_.title, lang))}: "
             f"{summary.responded}/{summary.invited} ({summary.response_rate:.0%})"
         )
     blocks += [{"type": "section", "text": mrkdwn(line)} for line in round_lines] or [

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.context import SlackContext, unescape
+from bot.slack.listeners.commands import PLATFORM as _PLATFORM
 from surveys import commands
 from surveys.conversation import ContactEvent, EventKind
+from surveys.model import Address, Language
+from surveys.staff import Output
 
+# A file sent with "import Globex" (or "/candor import Globex confirm", typed as a message).
+IMPORT_TEXT = re.compile(r"(?i)^\s*(?:/?candor\s+)?/?import(?:\s|$)")
 IGNORED_SUBTYPES = frozenset(
     {"message_deleted", "bot_message", "channel_join", "channel_leave", "message_replied"}
 )
@@ -48,6 +55,13 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         text = unescape(str(event.get("text") or ""))
         message_id = f"{channel}:{event.get('ts')}"
         thread = event.get("thread_ts")
+        files = event.get("files") or []
+        if (
+            files
+            and IMPORT_TEXT.match(text)
+            and await _staff_import(ctx, user, text, files[0], message_id)
+        ):
+            return
         if (
             thread
             and thread != event.get("ts")
@@ -82,3 +96,34 @@ async def _staff_reply(
     await followups.prompt(actor, alert_id, "\n".join(output.lines), f"slack-reply:{message_id}")
     ctx.wake_delivery()
     return True
+
+
+async def _staff_import(
+    ctx: SlackContext, user: str, text: str, file: dict[str, Any], message_id: str
+) -> bool:
+    """A staff member's file with `import <account> [confirm]`: the preview (with a button to
+    confirm) or the import. False for anyone else, whose file and words go on as a contact's."""
+    me = ctx.address(user)
+    actor = await ctx.commands.actor(me)
+    if actor is None:
+        return False
+    try:
+        words: list[str] | None = shlex.split(IMPORT_TEXT.sub("", text, count=1))
+    except ValueError:
+        words = None
+    output = await commands.run(
+        ctx.commands, actor, actor.language, "import", words, _PLATFORM,
+        upload=ctx.files.upload(file, ctx.import_max_bytes),
+    )  # fmt: skip
+    await reply(ctx, me, output, actor.language, f"slack-import:{message_id}")
+    return True
+
+
+async def reply(ctx: SlackContext, to: Address, output: Output, lang: Language, key: str) -> None:
+    """A command's answer as a DM through the outbox; an import preview carries its button."""
+    extra = None
+    if output.confirm_import is not None:
+        account, file_id = output.confirm_import
+        extra = {"import_confirm": {"account": account, "file": file_id}}
+    await ctx.service.notify(to, "\n".join(output.lines), lang, key, extra=extra)
+    ctx.wake_delivery()

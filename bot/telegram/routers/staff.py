@@ -7,12 +7,12 @@ deep link, and answers are sent as text or a monospace block.
 from __future__ import annotations
 
 import shlex
-import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, TelegramObject
 
@@ -20,11 +20,10 @@ from bot.telegram.context import TelegramContext, language_of
 from bot.telegram.filters import on_loop
 from bot.telegram.menus import set_staff_menu
 from surveys import commands as table
-from surveys.census_staff import import_from_chat
+from surveys.census_staff import FetchFailed, Upload
 from surveys.commands import Invitee
-from surveys.contact_import import MAX_BYTES
 from surveys.model import Address, Channel, Language
-from surveys.staff import WRITERS, Output, StaffCommands, StaffError
+from surveys.staff import Output
 from surveys.texts import t
 
 _SYNTAX = {
@@ -108,15 +107,23 @@ async def answer_help(message: Message, candor: TelegramContext, unknown: str | 
 
 
 async def send_output(
-    ctx: TelegramContext, chat_id: int, output: Output, lang: Language, key: str
-) -> None:
+    ctx: TelegramContext, chat_id: int, output: Output, lang: Language, key: str,
+    file_message: int | None = None,
+) -> None:  # fmt: skip
     lines = list(output.lines)
     if output.link_token:
         lines.append(ctx.invite_link(output.link_token))
     if output.verbatim is not None:
         lines.append(output.verbatim)  # escaped and split to Telegram's limit when rendered
+    extra = None
+    if output.confirm_import is not None and file_message is not None:
+        # What the preview's Import button needs (see routers.census).
+        account, file_id = output.confirm_import
+        extra = {"import_confirm": {"account": account, "file": file_id, "message": file_message}}
     if lines:  # one message: the words, then the table under them
-        await ctx.reply(chat_id, "\n".join(lines), lang, f"{key}:text", table=output.table)
+        await ctx.reply(
+            chat_id, "\n".join(lines), lang, f"{key}:text", table=output.table, extra=extra
+        )
     elif output.table:
         await ctx.reply(chat_id, output.table, lang, f"{key}:table", pre=True)
 
@@ -143,23 +150,23 @@ async def import_document(message: Message, candor: TelegramContext, bot: Bot) -
     assert user is not None and document is not None
     actor = await candor.commands.actor(Address(Channel.TELEGRAM, str(user.id)))
     lang = actor.language if actor else language_of(user.language_code, candor.default_language)
-    key = f"import:{message.chat.id}:{message.message_id}"
     try:
-        words = shlex.split((message.caption or "").lstrip("/"))
+        words: list[str] | None = shlex.split((message.caption or "").lstrip("/"))[1:]
     except ValueError:
-        words = []
-    size = document.file_size
-    with tempfile.TemporaryDirectory(prefix="candor-import-") as tmp:
-        path: Path | None = None
+        words = None
+
+    async def fetch(path: Path) -> None:
         try:
-            StaffCommands.require(actor, WRITERS, lang)
-            if size is not None and size <= MAX_BYTES and len(words) >= 2:
-                path = Path(tmp) / "upload"
-                await bot.download(document, destination=path)
-            output = await import_from_chat(candor.commands, actor, words, path, size)
-        except StaffError as exc:
-            output = Output([str(exc)])
-    await send_output(candor, message.chat.id, output, lang, key)
+            await bot.download(document, destination=path)
+        except TelegramAPIError as exc:  # e.g. over the 20 MB a bot may download
+            raise FetchFailed(str(exc)) from exc
+
+    output = await table.run(
+        candor.commands, actor, lang, "import", words, TelegramPlatform(candor, bot),
+        upload=Upload(document.file_size, fetch, candor.import_max_bytes, document.file_id),
+    )  # fmt: skip
+    key = f"import:{message.chat.id}:{message.message_id}"
+    await send_output(candor, message.chat.id, output, lang, key, message.message_id)
 
 
 def create_router() -> Router:
@@ -167,11 +174,12 @@ def create_router() -> Router:
     router = Router(name="staff")
     router.message.outer_middleware(names)
     router.message.filter(on_loop(F.chat.type == "private"))
-    router.message.register(staff_command, Command(*table.TABLE))
+    # Before the commands: aiogram's Command filter reads a caption too.
     router.message.register(
         import_document,
         on_loop(F.document),
         on_loop(F.caption.regexp(r"(?i)^/?import(\s|$)")),
     )
+    router.message.register(staff_command, Command(*table.TABLE))
     router.message.register(help_command, Command("help"))
     return router

@@ -1,0 +1,243 @@
+"""The census starter's one progress message, edited in place (throttled, through the
+outbox) with pause / resume / cancel buttons: real aiogram and slack-bolt against the fake
+servers, on SQLite and PostgreSQL, including a restart in the middle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.cluster import database as fresh_database
+from bot.app import App
+from bot.delivery import DeliveryWorker
+from storage.repositories import SqlUnitOfWorkFactory
+from surveys.census import Census
+from surveys.census_progress import PROGRESS_EVERY, progress_messages
+from surveys.census_staff import census_status_line, start_census
+from surveys.model import Address, Channel, Contact, ContactLevel, ContactStatus, Language
+from surveys.onboarding import Onboarding
+from surveys.service import SurveyService
+from surveys.staff import StaffCommands
+from tests.conftest import FakeClock, RecordingMessenger, World
+from tests.fakes.slack_api import FakeSlackAPI, block_action
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.slack_harness import SLACK_ADMIN, SlackHarness
+from tests.telegram_harness import ADMIN_ID, TelegramHarness
+from tests.test_slack_staff import say
+
+USERS = [7101, 7102, 7103]
+STRANGER = 7199
+LATER = PROGRESS_EVERY + timedelta(seconds=1)
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+async def add_users(app: App, clock: FakeClock, channel: Channel, chats: list[str]) -> None:
+    """Users of Globex with a ticket last week, reachable at ``chats``."""
+    async with app.uow() as uow:
+        account = await uow.accounts.by_name("Globex")
+        assert account is not None
+        for chat in chats:
+            await uow.contacts.add(
+                Contact(
+                    0, account.id, f"User {chat}", ContactLevel.USER, Language.EN,
+                    ContactStatus.ACTIVE, channel, chat,
+                    last_ticket_at=clock.now() - timedelta(days=7),
+                )
+            )  # fmt: skip
+        await uow.commit()
+
+
+async def fan_out_pass(app: App, max_backlog: int = 100) -> None:
+    """One turn of `candor run`'s census loop, then delivery."""
+    await Census(app.service).fan_out(max_backlog)
+    await progress_messages(app.service).refresh()
+    await app.delivery.run_once()
+
+
+# --- Telegram -----------------------------------------------------------------------------
+
+
+def progress_of(tg: TelegramHarness) -> list[dict[str, Any]]:
+    return [m for m in tg.api.sent_to(ADMIN_ID) if "users, sent" in str(m.get("text", ""))]
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return [b["text"] for row in rows for b in row]
+
+
+async def press(tg: TelegramHarness, message: dict[str, Any], label: str, user: int) -> str:
+    """``user`` presses ``label`` under ``message``; the answer the button shows them."""
+    rows = message["reply_markup"]["inline_keyboard"]
+    [data] = [b["callback_data"] for row in rows for b in row if b["text"] == label]
+    answered = len(tg.api.calls_to("answerCallbackQuery"))
+    await tg.process(tg.api.callback_query(ADMIN_ID, data, message_id=message["message_id"],
+                                           user_id=user))  # fmt: skip
+    return str(tg.api.calls_to("answerCallbackQuery")[answered].params.get("text", ""))
+
+
+async def test_telegram_one_progress_message_edited_in_place_and_after_a_restart(
+    api: FakeTelegramAPI, db_url: str, clock: FakeClock
+) -> None:
+    tg = await TelegramHarness.start(api, db_url, clock)
+    admin = {"user_id": ADMIN_ID}
+    await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+    await add_users(tg.app, clock, Channel.TELEGRAM, [str(u) for u in USERS])
+    await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
+    [message] = progress_of(tg)
+    assert "(sending): 3 users, sent 0" in message["text"]
+    assert buttons(message) == ["Pause", "Cancel the census"]
+
+    assert await press(tg, message, "Pause", ADMIN_ID) == "paused"
+    [message] = progress_of(tg)  # the same message, edited at once (a state change)
+    assert "(paused)" in message["text"] and buttons(message) == ["Resume", "Cancel the census"]
+    await fan_out_pass(tg.app)  # paused: nobody is asked
+    assert all(not api.sent_to(u) for u in USERS)
+    assert await press(tg, message, "Resume", ADMIN_ID) == "sending"
+    edits = len(api.calls_to("editMessageText"))
+
+    await fan_out_pass(tg.app, max_backlog=2)  # two asked; within 10 s of the last edit
+    assert len(api.calls_to("editMessageText")) == edits
+    clock.advance(LATER)
+    await fan_out_pass(tg.app, max_backlog=2)  # the third; 10 s on, so an edit
+    [message] = progress_of(tg)
+    assert "(sending): 3 users, sent 3, reached 2" in message["text"]
+    assert len(api.calls_to("editMessageText")) == edits + 1
+    await fan_out_pass(tg.app)  # everyone asked: done shows at once, without buttons
+    [message] = progress_of(tg)
+    assert "(everyone reachable was asked)" in message["text"] and "reached 3" in message["text"]
+    assert buttons(message) == []
+    await tg.stop()
+
+    # A restart: the new process goes on editing the same message.
+    tg = await TelegramHarness.start(api, db_url, clock)
+    try:
+        await tg.process(api.text_message(USERS[0], "Terrible, nothing works"))
+        clock.advance(LATER)
+        await fan_out_pass(tg.app)
+        [again] = progress_of(tg)
+        assert again["message_id"] == message["message_id"] and "answered 1" in again["text"]
+        # Someone not staff cannot press the buttons (and learns nothing).
+        await tg.process(api.text_message(ADMIN_ID, "/round Globex census 2026-H1", **admin))
+        [_, fresh] = progress_of(tg)
+        answer = await press(tg, fresh, "Cancel the census", STRANGER)
+        assert "only for client service staff" in answer
+        assert "(sending)" in progress_of(tg)[1]["text"]
+    finally:
+        await tg.stop()
+
+
+# --- Slack --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def slack(db_url: str, clock: FakeClock) -> AsyncIterator[SlackHarness]:
+    async with FakeSlackAPI() as api:
+        harness = await SlackHarness.start(api, db_url, clock)
+        try:
+            yield harness
+        finally:
+            await harness.stop()
+        api.assert_no_violations()
+
+
+def slack_progress(slack: SlackHarness) -> list[dict[str, Any]]:
+    return [m for m in slack.dm(SLACK_ADMIN) if "users, sent" in str(m.get("text", ""))]
+
+
+def slack_buttons(message: dict[str, Any]) -> dict[str, str]:
+    return {
+        e["text"]["text"]: e["action_id"]
+        for b in message.get("blocks", [])
+        if b.get("type") == "actions"
+        for e in b["elements"]
+    }
+
+
+async def test_slack_progress_message_with_buttons_edited_by_chat_update(
+    slack: SlackHarness, clock: FakeClock
+) -> None:
+    api = slack.api
+    await say(slack, "account_add Globex gold en")
+    await add_users(slack.app, clock, Channel.SLACK, ["UUSER1", "UUSER2"])
+    assert "started" in await say(slack, "round Globex census")
+    await slack.deliver()
+    [message] = slack_progress(slack)
+    assert "2 users, sent 0" in message["text"]
+    assert slack_buttons(message) == {"Pause": "census_pause", "Cancel the census": "census_cancel"}
+
+    channel = api.dm_channel_of(SLACK_ADMIN)
+    await slack.post(
+        block_action(SLACK_ADMIN, channel, "census_pause", "1", message_ts=message["ts"],
+                     message=message)
+    )  # fmt: skip
+    [message] = slack_progress(slack)
+    assert "(paused)" in message["text"] and "Resume" in slack_buttons(message)
+    assert api.calls_to("chat.update")[-1].params["ts"] == message["ts"]
+    await slack.post(
+        block_action(SLACK_ADMIN, channel, "census_resume", "1", message_ts=message["ts"],
+                     message=message)
+    )  # fmt: skip
+    clock.advance(LATER)
+    await fan_out_pass(slack.app)
+    await fan_out_pass(slack.app)
+    [message] = slack_progress(slack)
+    assert "(everyone reachable was asked)" in message["text"] and "reached 2" in message["text"]
+    assert slack_buttons(message) == {}
+
+    # A stranger's press changes nothing; they are told, in their DM, it is for staff.
+    await slack.post(
+        block_action("USTRANGER", channel, "census_cancel", "1", message_ts=message["ts"])
+    )
+    assert "only for client service staff" in slack.dm_texts("USTRANGER")[-1]
+    assert "(everyone reachable was asked)" in slack_progress(slack)[0]["text"]
+
+
+# --- in Russian -----------------------------------------------------------------------------
+
+
+async def test_a_russian_census_reads_in_russian_to_its_users_and_its_starter(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    async with uow() as u:
+        for i in range(2):
+            await u.contacts.add(
+                Contact(
+                    0, world.account.id, f"Пользователь {i}", ContactLevel.USER, Language.RU,
+                    ContactStatus.ACTIVE, Channel.CONSOLE, f"ru{i}",
+                    last_ticket_at=datetime(2026, 9, 1, tzinfo=UTC),
+                )
+            )  # fmt: skip
+        await u.commit()
+    commands = StaffCommands(uow, clock, service, Onboarding(uow, clock, "Acme IT", Language.EN))
+    max_at = Address(Channel.CONSOLE, "max")  # Max Manager reads Russian
+    started = await start_census(commands, world.manager, "Globex", "2026-H2", max_at)
+    assert started.lines[0].startswith("Перепись пользователей за 2-е полугодие 2026 г., Globex")
+    await Census(service).fan_out()
+    await delivery.run_once()
+    [progress] = [m for m in messenger.sent if m.kind == "census_progress"]
+    assert progress.recipient == max_at
+    assert "(идёт рассылка): 2 пользователя, отправлено 0" in progress.payload["text"]
+    invitation = next(m for m in messenger.sent if m.recipient.address == "ru0")
+    assert "нашей работе во втором полугодии 2026 года" in invitation.payload["text"]
+    assert "Census" not in invitation.payload["text"]
+    status = await census_status_line(commands, world.manager, "Globex")
+    assert status is not None
+    title = "Перепись пользователей за 2-е полугодие 2026 г."
+    assert status.startswith(f"Пользователи: {title} — 2 пользователя, доставлено 2")

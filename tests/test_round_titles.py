@@ -1,0 +1,142 @@
+"""A round is named by its period, in the reader's language, in every staff view, on Telegram
+and Slack through the real stacks: `/round`, `/alert`, `/status`, the `/report` heading,
+`/health`, `/census`, the weekly digest and Slack's App Home. No view shows a stored key
+("manual-2026-11-02", "Census 2026-H2"), nor a manual round's day as its title."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from surveys.model import Alert, AlertStatus, Language
+from surveys.periods import round_title
+from surveys.silence import describe
+from tests.conftest import T0
+from tests.fakes.slack_api import app_home_opened_event
+from tests.slack_harness import SLACK_ADMIN, SlackHarness
+from tests.staff_chat import TELEGRAM, Chat
+from tests.telegram_harness import ADMIN_ID, TelegramHarness
+from tests.test_staff_texts import NEGATIVE, contact_writes, with_contact
+
+EN, RU = Language.EN, Language.RU
+# The clock stands at Monday 2026-11-02 09:00 UTC: `/round` opens "manual-2026-11-02".
+MANUAL = {EN: "November 2026", RU: "ноябрь 2026 г."}
+CENSUS = {EN: "H2 2026 user census", RU: "Перепись пользователей за 2-е полугодие 2026 г."}
+STORED = ("manual-2026-11-02", "census-2026-H2", "Census 2026-H2", "2026-H2")
+# The manual round's stored title is its day; the day may show as a moment in a timeline
+# ("2026-11-02 09:00 · alert raised"), never on its own as the round's name.
+STORED_DAY = re.compile(r"2026-11-02(?! \d\d:\d\d)")
+
+
+async def speak(chat: Chat, lang: Language) -> None:
+    async with chat.harness.app.uow() as uow:
+        [admin] = await uow.staff.list()
+        admin.language = lang
+        await uow.staff.update(admin)
+        await uow.commit()
+
+
+async def delivered_digest(chat: Chat) -> str:
+    """The admin's weekly digest, as the platform delivered it (T0 is its Monday 09:00)."""
+    harness = chat.harness
+    assert await harness.app.commands.digest.run_due() == 1
+    await harness.deliver()
+    if chat.platform is TELEGRAM:
+        tg: TelegramHarness = harness
+        return tg.texts(ADMIN_ID)[-1]
+    slack: SlackHarness = harness
+    return slack.dm_texts(SLACK_ADMIN)[-1]
+
+
+async def app_home(slack: SlackHarness) -> str:
+    await slack.post(app_home_opened_event(SLACK_ADMIN))
+    blocks = slack.api.calls_to("views.publish")[-1].params["view"]["blocks"]
+    return "\n".join(str(b.get("text", {}).get("text", "")) for b in blocks)
+
+
+async def staff_views(chat: Chat, lang: Language) -> dict[str, str]:
+    """Every view that names a round, as a staff member reading ``lang`` sees it: a manual
+    stakeholders' round with an alert first, then a census of the second half of 2026."""
+    await with_contact(chat)
+    await speak(chat, lang)
+    views = {"round": await chat.ask("round Globex"), "again": await chat.ask("round Globex")}
+    await contact_writes(chat, NEGATIVE)
+    views["alert"] = await chat.ask("alert 1")
+    views["status"] = await chat.ask("status Globex")
+    views["report"] = await chat.ask("report Globex")
+    views["health"] = await chat.ask("health Globex")
+    views["digest"] = await delivered_digest(chat)
+    if chat.platform is not TELEGRAM:
+        views["home"] = await app_home(chat.harness)
+    views["census"] = await chat.ask("round Globex census 2026-H2")
+    views["census_status"] = await chat.ask("status Globex")
+    views["census_progress"] = await chat.ask("census Globex")
+    views["census_report"] = await chat.ask("report Globex")  # the latest round: the census
+    views["census_health"] = await chat.ask("health Globex")
+    return views
+
+
+@pytest.mark.parametrize("lang", [EN, RU])
+async def test_staff_views_name_a_round_by_its_period_in_the_readers_language(
+    chat: Chat, lang: Language
+) -> None:
+    views = await staff_views(chat, lang)
+    manual, census = MANUAL[lang], CENSUS[lang]
+
+    opened = {EN: f"Round «{manual}» opened", RU: f"Опрос «{manual}» открыт"}
+    assert views["round"].startswith(opened[lang])
+    assert f"«{manual}»" in views["again"]
+    assert {EN: f"Round: {manual}", RU: f"Опрос: {manual}"}[lang] in views["alert"].split("\n")
+    assert views["status"].startswith(f"«Globex» — {manual}: ")
+    assert views["report"].split("\n")[0].strip("`") == f"Globex — {manual}"
+    assert f"{manual}: " in views["health"]
+    assert f"  Globex — {manual}: 1/1 (100%)" in views["digest"].split("\n")
+    assert views["census"].startswith(census)
+    assert f": {census} — " in views["census_status"]  # the users' line under the round
+    assert views["census_progress"].startswith(census)
+    assert views["census_report"].split("\n")[0].strip("`") == f"Globex — {census}"
+    assert census in views["census_health"]
+    if "home" in views:
+        assert f"Globex — {manual}: 1/1 (100%)" in views["home"].split("\n")
+
+
+@pytest.mark.parametrize("lang", [EN, RU])
+async def test_no_staff_view_shows_a_stored_key(chat: Chat, lang: Language) -> None:
+    views = await staff_views(chat, lang)
+
+    for name, text in views.items():
+        assert not [key for key in STORED if key in text], (name, text)
+        assert not STORED_DAY.search(text), (name, text)
+
+
+@pytest.mark.parametrize(
+    ("key", "title", "en", "ru"),
+    [
+        ("manual-2026-11-29", "2026-11-29", "November 2026", "ноябрь 2026 г."),
+        ("cron-2026-03-09T10:00", "2026-03-09 10:00", "March 2026", "март 2026 г."),
+        ("2026-11", "November", "November 2026", "ноябрь 2026 г."),
+        ("2026-Q3", "2026-Q3", "Q3 2026", "3-й квартал 2026 г."),
+        ("2026-H1", "2026-H1", "H1 2026", "1-е полугодие 2026 г."),
+        ("2026", "2026", "2026", "2026 год"),
+        ("sprint-14", "Sprint 14", "Sprint 14", "Спринт 14"),
+        ("census-2026-H2", "Census 2026-H2", "H2 2026 user census",
+         "Перепись пользователей за 2-е полугодие 2026 г."),
+        ("release-7", "Release 7", "Release 7", "Release 7"),  # a key we cannot read: as stored
+    ],
+)  # fmt: skip
+def test_a_round_title_is_its_period_in_words(key: str, title: str, en: str, ru: str) -> None:
+    assert round_title(key, title, EN) == en
+    assert round_title(key, title, RU) == ru
+
+
+def test_a_silence_alert_names_its_round_by_the_period() -> None:
+    facts = {"kind": "silence", "what": "account", "rate": 0.1, "average": 0.6}
+    alert = Alert(0, 0, 1, None, AlertStatus.OPEN, T0, [
+        facts | {"round": "2026-Q3", "period_key": "2026-Q3"}
+    ], kind="silence")  # fmt: skip
+    assert "«3-й квартал 2026 г.»" in describe(alert, RU)
+    assert "the round «Q3 2026»" in describe(alert, EN)
+    # Raised before the period key was kept: the stored title, not a guess.
+    legacy = Alert(0, 0, 1, None, AlertStatus.OPEN, T0, [facts | {"round": "Sprint 3"}])
+    assert "the round «Sprint 3»" in describe(legacy, EN)
