@@ -326,7 +326,7 @@ async def test_a_full_round_with_buttons_files_and_an_edit(slack: SlackHarness) 
     api = slack.api
     await join(slack, ANNA, "Anna Smith")
     assert (
-        await open_round(slack) == "Round «2026-11-02» opened for «Globex»: 1 contact invited."
+        await open_round(slack) == "Round «November 2026» opened for «Globex»: 1 contact invited."
         "\nRounds ask stakeholders only."
     )
 
