@@ -3,7 +3,8 @@
 Dev-time experiment of issue 11 (MODEL.md, "Tried and left out"): a logistic regression over
 hashed character 3-5-grams and lemma uni/bigrams, trained on our answers (+ the public texts at
 lower weight), combined with the shipped head by adding its log-probabilities times `alpha`
-(alpha 0 = the head alone). It prints, for each C and alpha:
+(alpha 0 = the head alone), everywhere or (--no-cue-only) only where the rules see no
+complaint cue. It prints, for each C and alpha:
 
 * out of fold on the training answers (the same grouped folds as tools/train_sentiment.py,
   the head's bar per row): negative precision, recall, macro-F1; and on the public texts;
@@ -88,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--c", type=float, nargs="+", default=[1.0, 4.0])
     parser.add_argument("--alpha", type=float, nargs="+", default=[0.0, 0.25, 0.5, 1.0])
     parser.add_argument(
+        "--no-cue-only", action="store_true",
+        help="combine only where the rules see no complaint cue (the head's higher bar)",
+    )  # fmt: skip
+    parser.add_argument(
         "--cache", default=str(Path.home() / ".cache/candor/sentiment-embeddings.npz")
     )
     args = parser.parse_args(argv)
@@ -136,12 +141,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"C={c}: n-grams alone, our answers OOF {alone}")
         for alpha in args.alpha:
             p = combined(p_head, p_ngram, alpha)
+            if args.no_cue_only:
+                p = np.where((bars > ts.NEGATIVE_THRESHOLD)[:, None], p, p_head)
             on_ours = scores(gold, decide(p[ours], bars[ours]))
             on_public = scores(gold_pub, decide(p[pub], bars[pub]))
             print(f"C={c} alpha={alpha}: our answers OOF {on_ours} | public OOF {on_public}")
             for name, dev_rows, found, p_dev in dev:
                 p_ng = model.predict_proba(ngrams([r.text for r in dev_rows]))
                 mixed = combined(p_dev, p_ng, alpha)
+                if args.no_cue_only:
+                    cue = np.array([f.negative for f in found])
+                    mixed = np.where(cue[:, None], p_dev, mixed)
                 final = np.array(
                     [analyser.floored(f, list(q)) for f, q in zip(found, mixed, strict=True)]
                 )
