@@ -177,6 +177,16 @@ def test_batch_equals_one_by_one(analyser: DefaultAnalyser) -> None:
     assert batch == [analyser.analyse(t, q) for t, q in zip(texts, questions, strict=True)]
 
 
+def test_floors_over_the_head_probabilities_give_the_verdict(analyser: DefaultAnalyser) -> None:
+    # What tools/ngram_experiment.py relies on to combine another model before the floors.
+    texts = ["Круто, опять всё сломали", "don't waste your time", "Когда будет релиз?", "-"]
+    found, raw = analyser.head_proba(texts, None)
+    assert raw[3] is None
+    floored = [analyser.floored(f, p) for f, p in zip(found[:3], raw[:3], strict=True)]
+    assert floored == [list(analyser.proba(t).values()) for t in texts[:3]]
+    assert found[0].alarm and floored[0][0] >= 0.5  # sarcasm: the alarm floor
+
+
 def test_identity_and_protocol(analyser: DefaultAnalyser) -> None:
     assert analyser.name == "default"
     assert analyser.analyse("ok").analyser == f"default/{analyser.version}"

@@ -53,6 +53,10 @@ def test_train_writes_a_head_the_analyser_loads(tmp_path: Path) -> None:
     assert loaded.negative_threshold == trained.head.negative_threshold
     assert set(trained.report) >= {"rules", "embedding_only", "head", "C", "skip_confidence"}
     assert (tmp_path / "cache.npz").exists()
+    # Out-of-fold predictions for experiments stacked on the head (tools/ngram_experiment.py).
+    assert trained.oof_proba is not None and trained.thresholds is not None
+    assert trained.oof_proba.shape == (len(trained.examples), 3)
+    assert len(trained.thresholds) == len(trained.examples)
 
 
 def test_every_training_gets_its_own_version() -> None:

@@ -26,7 +26,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -204,6 +204,10 @@ class EmbeddingCache:
 class Trained:
     head: head_module.Head
     report: dict[str, object]
+    # Out of fold, for experiments stacked on the head (tools/ngram_experiment.py).
+    examples: list[Example] = field(default_factory=list)
+    oof_proba: Matrix | None = None  # after the complaint floors, before the decision
+    thresholds: npt.NDArray[np.float64] | None = None  # the negative bar of each row
 
 
 def _labels(exs: Sequence[Example]) -> npt.NDArray[np.int64]:
@@ -460,7 +464,7 @@ def train(
     )
     if not version:
         head = replace(head, version=weights_version(head))
-    return Trained(head, report)
+    return Trained(head, report, exs, p, thresholds)
 
 
 def weights_version(head: head_module.Head) -> str:

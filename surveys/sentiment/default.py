@@ -63,6 +63,16 @@ class DefaultAnalyser:
     def _read(
         self, texts: Sequence[str], questions: Sequence[str | None] | None
     ) -> tuple[list[rules.RuleResult], list[list[float] | None]]:
+        found, proba = self.head_proba(texts, questions)
+        return found, [
+            None if p is None else self.floored(f, p) for f, p in zip(found, proba, strict=True)
+        ]
+
+    def head_proba(
+        self, texts: Sequence[str], questions: Sequence[str | None] | None
+    ) -> tuple[list[rules.RuleResult], list[list[float] | None]]:
+        """The rules' reading and the head's probabilities before the rule floors (None for
+        an answer with no content); tools/ngram_experiment.py combines other models here."""
         qs = list(questions) if questions is not None else [None] * len(texts)
         if len(qs) != len(texts):
             raise ValueError("texts and questions differ in length")
@@ -84,17 +94,19 @@ class DefaultAnalyser:
             embeddings = self.embedder.embed([found[i].text for i in rest])
             for i, emb in zip(rest, embeddings, strict=True):
                 proba[i] = self.head.proba(emb, feats[i], qs[i])
-        floor = self.head.complaint_floor
-        for i, p in enumerate(proba):
-            if p is not None and floor is not None and found[i].on_topic_complaint:
-                proba[i] = p = head_module.raise_negative(p, floor)
-            if p is not None and self.head.plain_floor is not None and found[i].plain_complaint:
-                proba[i] = p = head_module.raise_negative(p, self.head.plain_floor)
-            if p is not None and found[i].alarm:
-                # Sarcasm, a warning, an insult, a wait with nothing good said: the embedding
-                # reads these as praise or small talk on human wording; the rules do not.
-                proba[i] = head_module.raise_negative(p, ALARM_FLOOR)
         return found, proba
+
+    def floored(self, found: rules.RuleResult, p: list[float]) -> list[float]:
+        """``p`` with P(negative) raised where the rules see a complaint the head may miss."""
+        if self.head.complaint_floor is not None and found.on_topic_complaint:
+            p = head_module.raise_negative(p, self.head.complaint_floor)
+        if self.head.plain_floor is not None and found.plain_complaint:
+            p = head_module.raise_negative(p, self.head.plain_floor)
+        if found.alarm:
+            # Sarcasm, a warning, an insult, a wait with nothing good said: the embedding
+            # reads these as praise or small talk on human wording; the rules do not.
+            p = head_module.raise_negative(p, ALARM_FLOOR)
+        return p
 
     def _verdict(self, found: rules.RuleResult, p: Sequence[float]) -> Sentiment:
         # Negative below an even chance: training sets the threshold from the cost of a miss.
