@@ -12,6 +12,8 @@ rule layer's features and the question (see surveys/sentiment/head.py).
   (weight 0.5) teach it chat style and tweets;
 * temperature: fitted on out-of-fold predictions; the negative threshold follows from the
   cost of a missed complaint (MISS_COST), not from a recall target.
+* then the n-gram head (tools/train_ngrams.py) on the same folds, for texts where the rules
+  see no complaint cue; its weights go to ngram.bin next to head.json.
 
 Nothing here reads the evaluation set. Numpy only, deterministic for a given seed.
 """
