@@ -114,3 +114,15 @@ def test_weights_ship_as_small_package_data() -> None:
     path = ROOT / "surveys/sentiment/model" / ngrams.NGRAM_FILE
     assert any(Path("model", ngrams.NGRAM_FILE).match(p) for p in patterns)
     assert path.stat().st_size < 5_000_000
+
+
+def test_weights_out_of_column_order_are_refused(tmp_path: Path) -> None:
+    # The run time looks columns up by binary search: an unsorted file would drop weights.
+    data = ngrams.encode([5, 3], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    (tmp_path / "w.bin").write_bytes(data)
+    with pytest.raises(ngrams.NgramError, match="column order"):
+        ngrams.load(tmp_path / "w.bin", 2, ngrams.digest(data), 0.5, [0.0, 0.0, 0.0])
+    data = ngrams.encode([3, 5], [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    (tmp_path / "w.bin").write_bytes(data)
+    head = ngrams.load(tmp_path / "w.bin", 2, ngrams.digest(data), 0.5, [0.0, 0.0, 0.0])
+    assert list(head.columns) == [3, 5] and list(head.weights) == [0, 1, 0, 1, 0, 0]
