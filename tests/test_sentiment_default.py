@@ -178,11 +178,14 @@ def test_batch_equals_one_by_one(analyser: DefaultAnalyser) -> None:
 
 
 def test_floors_over_the_head_probabilities_give_the_verdict(analyser: DefaultAnalyser) -> None:
-    # What tools/ngram_experiment.py relies on to combine another model before the floors.
+    # The n-gram head's log-odds join the embedding head's before the floors.
     texts = ["Круто, опять всё сломали", "don't waste your time", "Когда будет релиз?", "-"]
     found, raw = analyser.head_proba(texts, None)
     assert raw[3] is None
-    floored = [analyser.floored(f, p) for f, p in zip(found[:3], raw[:3], strict=True)]
+    floored = [
+        analyser.floored(f, analyser.with_ngrams(f, p, t))
+        for f, p, t in zip(found[:3], raw[:3], texts[:3], strict=True)
+    ]
     assert floored == [list(analyser.proba(t).values()) for t in texts[:3]]
     assert found[0].alarm and floored[0][0] >= 0.5  # sarcasm: the alarm floor
 

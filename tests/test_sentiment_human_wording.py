@@ -7,12 +7,13 @@ sees (an alert or not).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from surveys.model import SentimentLabel
-from surveys.sentiment import make_analyser, rules
+from surveys.sentiment import make_analyser, ngrams, rules
 from surveys.sentiment.default import DefaultAnalyser
 
 NEG = SentimentLabel.NEGATIVE
@@ -175,6 +176,7 @@ def test_a_text_without_a_complaint_cue_needs_the_higher_bar(tmp_path: Path) -> 
     strict = replace(head_module.load(), no_cue_threshold=0.999)
     path = tmp_path / "head.json"
     strict.save(path)
+    shutil.copy(head_module.DEFAULT_PATH.with_name(ngrams.NGRAM_FILE), tmp_path)
     analyser = DefaultAnalyser(model_path=path)
     assert analyser.analyse("Релиз опять перенесли, ждём вторую неделю", "speed").label is NEG
     # No cue at all: whatever the embedding says, below 0.999 it is no alert.

@@ -4,6 +4,7 @@ the `train` extra, never needed at run time: skipped where they are not installe
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ pytest.importorskip("numpy", reason="the training tool needs the `train` extra")
 from bench.metrics import load_jsonl
 from surveys.model import SentimentLabel
 from surveys.sentiment import head as head_module
+from surveys.sentiment import ngrams
 from surveys.sentiment.default import DefaultAnalyser
 from surveys.sentiment.embedder import Embedder
 from tools import train_sentiment
@@ -45,7 +47,7 @@ def test_train_writes_a_head_the_analyser_loads(tmp_path: Path) -> None:
         rows, embedder, folds=3, version="test", cache=tmp_path / "cache.npz", log=lambda _: None
     )
     path = tmp_path / "head.json"
-    trained.head.save(path)
+    trained.save(path)
     analyser = DefaultAnalyser(model_path=path, embedder=embedder)
     assert analyser.version.endswith(".test")
     assert analyser.analyse("долго", "speed").label.value == "negative"
@@ -57,6 +59,9 @@ def test_train_writes_a_head_the_analyser_loads(tmp_path: Path) -> None:
     assert trained.oof_proba is not None and trained.thresholds is not None
     assert trained.oof_proba.shape == (len(trained.examples), 3)
     assert len(trained.thresholds) == len(trained.examples)
+    # The n-gram head: its weights next to head.json, alpha chosen out of fold.
+    assert analyser.ngram is not None and len(analyser.ngram.columns) > 0
+    assert analyser.ngram.alpha in (0.25, 0.5) and "with_ngrams" in trained.report
 
 
 def test_every_training_gets_its_own_version() -> None:
@@ -138,6 +143,7 @@ def test_the_plain_floor_is_saved_and_applied(tmp_path: Path) -> None:
     head = replace(head_module.load(), plain_floor=0.9)
     path = tmp_path / "head.json"
     head.save(path)
+    shutil.copy(head_module.DEFAULT_PATH.with_name(ngrams.NGRAM_FILE), tmp_path)
     assert head_module.load(path).plain_floor == 0.9
     analyser = DefaultAnalyser(model_path=path)
     assert analyser.proba("The pasta was bland.")[SentimentLabel.NEGATIVE] >= 0.9

@@ -12,6 +12,8 @@ rule layer's features and the question (see surveys/sentiment/head.py).
   (weight 0.5) teach it chat style and tweets;
 * temperature: fitted on out-of-fold predictions; the negative threshold follows from the
   cost of a missed complaint (MISS_COST), not from a recall target.
+* then the n-gram head (tools/train_ngrams.py) on the same folds, for texts where the rules
+  see no complaint cue; its weights go to ngram.bin next to head.json.
 
 Nothing here reads the evaluation set. Numpy only, deterministic for a given seed.
 """
@@ -35,9 +37,10 @@ import numpy.typing as npt
 
 from bench.metrics import LABELS, Row, load_jsonl, neg_scores
 from surveys.sentiment import head as head_module
-from surveys.sentiment import rules
+from surveys.sentiment import ngrams, rules
 from surveys.sentiment.embedder import PROBE, Embedder
 from tools import head_matrix as hm
+from tools import train_ngrams
 
 Matrix = npt.NDArray[np.float64]
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,6 +211,12 @@ class Trained:
     examples: list[Example] = field(default_factory=list)
     oof_proba: Matrix | None = None  # after the complaint floors, before the decision
     thresholds: npt.NDArray[np.float64] | None = None  # the negative bar of each row
+    ngram_weights: bytes = b""  # the n-gram head's weights file (ngrams.NGRAM_FILE)
+
+    def save(self, path: Path) -> None:
+        """head.json at ``path`` and the n-gram weights next to it."""
+        self.head.save(path)
+        path.with_name(ngrams.NGRAM_FILE).write_bytes(self.ngram_weights)
 
 
 def _labels(exs: Sequence[Example]) -> npt.NDArray[np.int64]:
@@ -433,6 +442,15 @@ def train(
     report["plain_floor"] = plain_floor
     report["no_cue_threshold"] = no_cue_threshold
     report["skipped_share"] = round(float((p_rules.max(axis=1) >= skip)[scored].mean()), 3)
+    log("n-gram head:")
+    ng = train_ngrams.train(
+        [e.row.text for e in exs], y, sw, public_rows, scored, no_cue, p, thresholds, fold_idx,
+        public_weight, log,
+    )  # fmt: skip
+    report["with_ngrams"] = _report(exs, y, scored, emb_only, ng.oof_proba, thresholds, log)["head"]
+    report["public_with_ngrams"] = _public_report(y, public_rows, ng.oof_proba, thresholds, log)
+    report["ngram"] = ng.report
+    ngram_bytes = ng.encoded()
     report["seconds"] = round(time.perf_counter() - started)
     head = head_module.Head(
         version=version or "",
@@ -448,6 +466,13 @@ def train(
         no_cue_threshold=no_cue_threshold,
         lexical=lexical_weights(exs),
         probe=[list(v) for v in embedder.embed(PROBE)],
+        ngram={
+            "file": ngrams.NGRAM_FILE,
+            "columns": len(ng.columns),
+            "digest": ngrams.digest(ngram_bytes),
+            "alpha": ng.alpha,
+            "bias": [round(b, 5) for b in ng.bias],
+        },
         meta={
             "trained_on": {
                 "answers": len(rows),
@@ -464,7 +489,7 @@ def train(
     )
     if not version:
         head = replace(head, version=weights_version(head))
-    return Trained(head, report, exs, p, thresholds)
+    return Trained(head, report, exs, p, thresholds, ngram_bytes)
 
 
 def weights_version(head: head_module.Head) -> str:
@@ -582,7 +607,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         c_grid=args.c_grid,
         no_cue_bar=args.no_cue_threshold or None,
     )
-    trained.head.save(args.out)
+    trained.save(args.out)
     print(f"wrote {args.out} (version {trained.head.version})")
     print(json.dumps(trained.report, indent=2))
     return 0

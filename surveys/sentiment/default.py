@@ -14,7 +14,7 @@ from pathlib import Path
 
 from surveys.model import Sentiment, SentimentLabel
 from surveys.sentiment import head as head_module
-from surveys.sentiment import morph, rules
+from surveys.sentiment import morph, ngrams, rules
 from surveys.sentiment.embedder import Embedder
 
 _LABELS = (SentimentLabel.NEGATIVE, SentimentLabel.NEUTRAL, SentimentLabel.POSITIVE)
@@ -31,7 +31,9 @@ class DefaultAnalyser:
     name = "default"
 
     def __init__(self, model_path: Path | None = None, embedder: Embedder | None = None) -> None:
-        self.head = head_module.load(model_path or head_module.DEFAULT_PATH)
+        path = model_path or head_module.DEFAULT_PATH
+        self.head = head_module.load(path)
+        self.ngram = _load_ngram(self.head, path.parent)
         self.embedder = embedder or Embedder()
         morph.analyzer()  # load the dictionary now, not on the first answer
         self.version = f"{CODE_VERSION}.{self.head.version}"
@@ -65,8 +67,16 @@ class DefaultAnalyser:
     ) -> tuple[list[rules.RuleResult], list[list[float] | None]]:
         found, proba = self.head_proba(texts, questions)
         return found, [
-            None if p is None else self.floored(f, p) for f, p in zip(found, proba, strict=True)
+            None if p is None else self.floored(f, self.with_ngrams(f, p, t))
+            for f, p, t in zip(found, proba, texts, strict=True)
         ]
+
+    def with_ngrams(self, found: rules.RuleResult, p: list[float], text: str) -> list[float]:
+        """Where the rules see no complaint cue, the n-gram head's log-odds added to ``p``:
+        it catches complaints in words the embedding reads as neutral (MODEL.md)."""
+        if self.ngram is None or found.negative:
+            return p
+        return self.ngram.combine(p, text)
 
     def head_proba(
         self, texts: Sequence[str], questions: Sequence[str | None] | None
@@ -136,6 +146,21 @@ class DefaultAnalyser:
 
     def _empty(self) -> Sentiment:
         return Sentiment(SentimentLabel.NEUTRAL, 0.9, [], f"{self.name}/{self.version}")
+
+
+def _load_ngram(head: head_module.Head, folder: Path) -> ngrams.NgramHead | None:
+    spec = head.ngram
+    if spec is None:
+        return None
+    try:
+        return ngrams.load(
+            folder / str(spec["file"]), int(spec["columns"]), str(spec["digest"]),
+            float(spec["alpha"]), spec["bias"],
+        )  # fmt: skip
+    except ngrams.NgramError as exc:
+        raise head_module.HeadError(str(exc)) from exc
+    except (KeyError, TypeError) as exc:
+        raise head_module.HeadError(f"the n-gram entry of head.json is malformed: {exc}") from exc
 
 
 def _lexical_key(word: str) -> str:

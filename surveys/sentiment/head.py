@@ -92,6 +92,9 @@ class Head:
     lexical: dict[str, float] = field(default_factory=dict)  # lemma weights, for evidence
     probe: list[list[float]] = field(default_factory=list)  # embeddings of embedder.PROBE
     meta: dict[str, Any] = field(default_factory=dict)  # training facts, for MODEL.md
+    # The n-gram head (surveys/sentiment/ngrams.py) for texts with no complaint cue: its
+    # weights file next to this one, their column count and digest, its bias and alpha.
+    ngram: dict[str, Any] | None = None
     # Per question slot (None for none or "comment"), per label: shared + slot embedding
     # weights, then the rule weights and the question's own weight. Derived from w.
     _embedding_w: dict[str | None, tuple[array, ...]] = field(init=False, repr=False, compare=False)
@@ -176,6 +179,7 @@ class Head:
             "no_cue_threshold": self.no_cue_threshold,
             "lexical": {k: round(v, 3) for k, v in sorted(self.lexical.items())},
             "probe": [[round(x, 5) for x in row] for row in self.probe],
+            "ngram": self.ngram,
             "meta": self.meta,
         }
 
@@ -201,6 +205,7 @@ class Head:
             lexical={str(k): float(v) for k, v in data.get("lexical", {}).items()},
             probe=[[float(x) for x in row] for row in data.get("probe", [])],
             meta=dict(data.get("meta", {})),
+            ngram=data.get("ngram"),
         )
         if not head.temperature > 0:
             raise HeadError("temperature must be positive")
