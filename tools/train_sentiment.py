@@ -40,7 +40,6 @@ from surveys.sentiment import head as head_module
 from surveys.sentiment import ngrams, rules
 from surveys.sentiment.embedder import PROBE, Embedder
 from tools import head_matrix as hm
-from tools import train_ngrams
 
 Matrix = npt.NDArray[np.float64]
 ROOT = Path(__file__).resolve().parent.parent
@@ -443,6 +442,9 @@ def train(
     report["no_cue_threshold"] = no_cue_threshold
     report["skipped_share"] = round(float((p_rules.max(axis=1) >= skip)[scored].mean()), 3)
     log("n-gram head:")
+    # scikit-learn and SciPy are imported only when training (the `train` extra).
+    from tools import train_ngrams
+
     ng = train_ngrams.train(
         [e.row.text for e in exs], y, sw, public_rows, scored, no_cue, p, thresholds, fold_idx,
         public_weight, log,
