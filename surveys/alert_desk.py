@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from surveys.alerts import AlertPolicy, alert_fields, alert_message, owner_address, staff_notice
@@ -185,13 +186,20 @@ class AlertDesk:
             to = owner_address(person, details.contact.reachable_at)
             if to is None or person.unreachable_since is not None:
                 continue
-            message = alert_message(
-                alert, account=details.account, contact=details.contact, round_=details.round,
-                answer=details.answer, owner=person, to=to,
-            )  # fmt: skip
-            message.idempotency_key = forward_key(alert.id, person.id)
-            message.next_attempt_at = now
-            await uow.outbox.enqueue(message)
+            await self._enqueue_copy(uow, alert, details, person, to, now)
+
+    async def _enqueue_copy(
+        self, uow: UnitOfWork, alert: Alert, details: AlertDetails, person: Staff, to: Address,
+        now: datetime,
+    ) -> None:  # fmt: skip
+        """The alert as sent to someone other than its owner: once per person (forward_key)."""
+        message = alert_message(
+            alert, account=details.account, contact=details.contact, round_=details.round,
+            answer=details.answer, owner=person, to=to,
+        )  # fmt: skip
+        message.idempotency_key = forward_key(alert.id, person.id)
+        message.next_attempt_at = now
+        await uow.outbox.enqueue(message)
 
     async def _add_comment(self, uow: UnitOfWork, alert: Alert, answer: Answer) -> None:
         grouped = grouped_comment_ids(alert)
@@ -250,13 +258,7 @@ class AlertDesk:
             if notice := staff_notice(person, why, f"alert:{alert.id}:why:{person.id}", now):
                 notice.recipient = to
                 await uow.outbox.enqueue(notice)
-            message = alert_message(
-                alert, account=details.account, contact=details.contact, round_=details.round,
-                answer=details.answer, owner=person, to=to,
-            )  # fmt: skip
-            message.idempotency_key = forward_key(alert.id, person.id)
-            message.next_attempt_at = now
-            await uow.outbox.enqueue(message)
+            await self._enqueue_copy(uow, alert, details, person, to, now)
 
     async def send_existing(self, uow: UnitOfWork, alert: Alert) -> None:
         """Send an alert raised without an answer (silence) the way any alert goes."""
