@@ -235,9 +235,11 @@ class SqlCensusRepository:
         )
         return _run(row) if row else None
 
-    async def runs(self, state: CensusState) -> list[CensusRun]:
+    async def runs(self, *states: CensusState) -> list[CensusRun]:
         rows = await self.session.scalars(
-            select(CensusRunRow).where(CensusRunRow.state == state.value).order_by(CensusRunRow.id)
+            select(CensusRunRow)
+            .where(CensusRunRow.state.in_([s.value for s in states]))
+            .order_by(CensusRunRow.id)
         )
         return [_run(r) for r in rows]
 

@@ -60,13 +60,13 @@ class ProgressMessages:
         now = self.clock.now()
         recent = now - self.service.policy.expiry_delay  # after that, no answer can come
         async with self.uow() as uow:
+            # One query a pass: this runs beside delivery, once a poll interval.
             runs = [
                 run
-                for state in CensusState
-                for run in await uow.census.runs(state)
+                for run in await uow.census.runs(*CensusState)
                 if run.starter is not None
                 and (run.id == run_id if run_id is not None else True)
-                and (state in MOVING or run.created_at is None or run.created_at >= recent)
+                and (run.state in MOVING or run.created_at is None or run.created_at >= recent)
             ]
             recorded = 0
             for run in runs:
