@@ -8,7 +8,8 @@
 fanout: one `candor run` process (CANDOR_TELEGRAM_RATE = the fake's limit) delivers a census
 of N users started beforehand. Reported: every first message exactly once (chats asked
 twice / never), efficiency = (messages / limit) / (first send to last send), 429s the fake
-gave, and the process's peak RSS.
+gave, how long sends waited in the limiter (longest, how many over 1 s, 99th percentile;
+bench/limiter_probe.py), and the process's peak RSS.
 import: `ContactImport` preview then write of an N-row CSV in a fresh process on SQLite:
 seconds for each, and the process's peak RSS (ru_maxrss).
 """
@@ -68,8 +69,10 @@ async def fanout(db: str, contacts: int, rate: float, backlog: int) -> dict[str,
             CANDOR_TELEGRAM_RATE=str(rate),
             CANDOR_DELIVERY_CONCURRENCY="8",
             CANDOR_CENSUS_BACKLOG=str(backlog),
+            CANDOR_BENCH_LIMITER_WAITS=str(tmp / "limiter-waits.json"),
         )
-        proc = Candor(0, env, tmp, None)
+        # The probe times each send's wait in the limiter (bench/limiter_probe.py).
+        proc = Candor(0, env, tmp, None, module="bench.limiter_probe")
         await proc.start()
         expected = contacts  # one message each: the invitation heading the first question
         try:
@@ -88,6 +91,8 @@ async def fanout(db: str, contacts: int, rate: float, backlog: int) -> dict[str,
     )
     chats = {str(FIRST_CHAT + i) for i in range(contacts)}
     most, _gap, first, last = send_pacing(fake)
+    waits_file = tmp / "limiter-waits.json"
+    waits = json.loads(waits_file.read_text()) if waits_file.exists() else {}
     return {
         "db": db,
         "contacts": contacts,
@@ -99,6 +104,9 @@ async def fanout(db: str, contacts: int, rate: float, backlog: int) -> dict[str,
         "efficiency": round((len(sent) / rate) / max(1e-9, last - first), 3),
         "max_sends_in_1s": most,
         "refused_429": fake.rate_refusals,
+        "limiter_wait_max_s": waits.get("max_s"),
+        "limiter_waits_over_1s": waits.get("over_1s"),
+        "limiter_wait_p99_s": waits.get("p99_s"),
         "peak_rss_mb": round(proc.peak_rss_kb / 1024, 1),
     }
 

@@ -107,6 +107,7 @@ class Candor:
     workdir: Path
     port: int | None
     process: asyncio.subprocess.Process | None = None
+    module: str = "bot"  # what `python -m` runs: the product, or a bench wrapper around it
     peak_rss_kb: int = 0
     log: Path = field(init=False)
 
@@ -116,7 +117,7 @@ class Candor:
     async def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env,
+                sys.executable, "-m", self.module, "run", cwd=self.workdir, env=self.env,
                 stdout=log, stderr=log,
             )  # fmt: skip
 

@@ -1,7 +1,8 @@
 """Slack's Web API rate tiers, enforced before each call rather than learned from 429s.
 
 Per method (per workspace): Tier 2 ≈ 20/min, Tier 3 ≈ 50/min, Tier 4 ≈ 100/min; and
-chat.postMessage ("special") about one message per second per channel.
+chat.postMessage ("special") about one message per second per channel. Each limit admits
+first come, first served (bot/keyed_limiter.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from aiolimiter import AsyncLimiter
 
-from bot.keyed_limiter import KeyedLimiter
+from bot.keyed_limiter import FairLimiter, KeyedLimiter
 
 PER_MINUTE = {"tier2": 20, "tier3": 50, "tier4": 100}
 METHOD_TIERS = {
@@ -32,7 +33,7 @@ class SlackLimiter:
         # scale > 1 raises every limit; tests use it so pacing does not slow them down.
         self.scale = scale
         self._methods = {
-            method: AsyncLimiter(PER_MINUTE[tier] * scale, 60)
+            method: FairLimiter(AsyncLimiter(PER_MINUTE[tier] * scale, 60))
             for method, tier in METHOD_TIERS.items()
         }
         self._channels = KeyedLimiter(scale, channels)  # ~1 message/s per channel, scaled

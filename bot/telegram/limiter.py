@@ -5,6 +5,8 @@ Overall: an aiolimiter leaky bucket spreads sends at the rate (holding three, so
 wake-up is caught up rather than lost), and a sliding window counted on the platform's side
 (from each send's end) makes sure no one-second window ever holds more than the rate.
 Per chat: one send at a time, at least a second after the previous one ended.
+Both overall limits admit first come, first served (bot/keyed_limiter.py): a send that
+arrives as capacity frees queues behind those already waiting.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from contextlib import asynccontextmanager
 
 from aiolimiter import AsyncLimiter
 
-from bot.keyed_limiter import KeyedLimiter, WindowLimiter
+from bot.keyed_limiter import FairLimiter, KeyedLimiter, WindowLimiter
 
 
 class TelegramLimiter:
     def __init__(self, per_second: float = 30, per_chat_per_second: float = 1, chats: int = 10_000):
-        self.overall = AsyncLimiter(3, 3 / per_second)
+        self.overall = FairLimiter(AsyncLimiter(3, 3 / per_second))
         self.window = WindowLimiter(int(per_second), 1.0)
         self._chats = KeyedLimiter(per_chat_per_second, chats)
 
@@ -28,5 +30,7 @@ class TelegramLimiter:
 
     @asynccontextmanager
     async def slot(self, chat_id: int) -> AsyncIterator[None]:
+        # Two FIFO lines in a row make one: a send admitted by the window joins the bucket's
+        # line before the next is admitted (nothing in between yields to the event loop).
         async with self._chats.slot(chat_id), self.window.slot(), self.overall:
             yield
