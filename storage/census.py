@@ -226,6 +226,10 @@ class SqlCensusRepository:
         )
         return _run(row) if row else None
 
+    async def run(self, run_id: int) -> CensusRun | None:
+        row = await self.session.get(CensusRunRow, run_id)
+        return _run(row) if row else None
+
     async def latest_run(self, account_id: int) -> CensusRun | None:
         row = await self.session.scalar(
             select(CensusRunRow)

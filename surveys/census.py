@@ -123,6 +123,7 @@ class CensusStore(ImportStore, Protocol):
     ) -> Contact | None: ...
     async def add_run(self, run: CensusRun) -> CensusRun: ...
     async def run_for_round(self, round_id: int) -> CensusRun | None: ...
+    async def run(self, run_id: int) -> CensusRun | None: ...
     async def latest_run(self, account_id: int) -> CensusRun | None: ...
     async def runs(self, *states: CensusState) -> list[CensusRun]: ...
     async def set_state(self, run_id: int, state: CensusState) -> None: ...
@@ -249,18 +250,27 @@ class Census:
     async def set_state(self, account_id: int, wanted: CensusState) -> CensusRun | None:
         """Pause, resume (RUNNING) or cancel the account's latest census; None if none."""
         async with self.uow() as uow:
-            run = await uow.census.latest_run(account_id)
-            if run is None:
-                return None
-            allowed = {
-                CensusState.PAUSED: (CensusState.RUNNING,),
-                CensusState.RUNNING: (CensusState.PAUSED,),
-                CensusState.CANCELLED: (CensusState.RUNNING, CensusState.PAUSED),
-            }[wanted]
-            if run.state in allowed:
-                await uow.census.set_state(run.id, wanted)
-                run.state = wanted
-                await uow.commit()
+            return await self._move(uow, await uow.census.latest_run(account_id), wanted)
+
+    async def set_run_state(self, run_id: int, wanted: CensusState) -> CensusRun | None:
+        """The same for one census run (its progress message's buttons); None if none."""
+        async with self.uow() as uow:
+            return await self._move(uow, await uow.census.run(run_id), wanted)
+
+    @staticmethod
+    async def _move(
+        uow: UnitOfWork, run: CensusRun | None, wanted: CensusState
+    ) -> CensusRun | None:
+        # Only these moves: a finished or cancelled census stays as it is.
+        allowed = {
+            CensusState.PAUSED: (CensusState.RUNNING,),
+            CensusState.RUNNING: (CensusState.PAUSED,),
+            CensusState.CANCELLED: (CensusState.RUNNING, CensusState.PAUSED),
+        }[wanted]
+        if run is not None and run.state in allowed:
+            await uow.census.set_state(run.id, wanted)
+            run.state = wanted
+            await uow.commit()
         return run
 
     async def fan_out(self, max_backlog: int = MAX_BACKLOG) -> int:

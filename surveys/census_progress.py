@@ -5,7 +5,8 @@ across restarts; every later change is an edit naming that key (the outbox resol
 the delivered message's id, like alert edits), so a restarted process goes on editing the
 same message. Edits are throttled per run to one every ``every`` (a state change — pause,
 resume, cancel, done — shows at once) and go through the outbox's rate limits like every
-other message. Its buttons (pause / resume / cancel) run the `/census` command.
+other message. Its buttons (pause / resume / cancel) act on the run the message shows,
+as `/census <account> pause|resume|cancel` does on the account's latest.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class ProgressMessages:
             "lang": lang.value,
             "census_controls": {
                 "account_id": account.id,
+                "run_id": run.id,  # the buttons act on this run, not the account's latest
                 "actions": list(CONTROLS.get(run.state, ())),
             },
         }

@@ -102,8 +102,10 @@ async def census_command(
 async def census_button(
     commands: StaffCommands, actor: Staff | None, account_id: int, action: str
 ) -> str:
-    """Pause / resume / cancel pressed under a progress message: the census's state in a
-    word or two (a button's short answer); the message itself shows it at once."""
+    """Pause / resume / cancel pressed under a progress message sent before the buttons
+    named their run: acts on the account's latest census, as `/census <account> pause`
+    does. The census's state in a word or two (a button's short answer); the message
+    itself shows it at once."""
     lang = actor.language if actor else Language.EN
     staff = commands.require(actor, WRITERS, lang)
     if action not in ACTIONS:
@@ -115,6 +117,33 @@ async def census_button(
         return t("census_none", staff.language, account=f"#{account_id}")
     await progress_messages(commands.service).refresh(run.id)
     return t(f"census_state.{run.state.value}", staff.language)
+
+
+async def census_run_button(
+    commands: StaffCommands, actor: Staff | None, run_id: int, action: str
+) -> str:
+    """Pause / resume / cancel pressed under the progress message of census run ``run_id``:
+    acts on that run, whichever is the account's latest. A run already finished or
+    cancelled is left alone and the presser told so (StaffError, in their language)."""
+    lang = actor.language if actor else Language.EN
+    staff = commands.require(actor, WRITERS, lang)
+    lang = staff.language
+    if action not in ACTIONS:
+        raise StaffError(t("button_forged", lang))
+    async with commands.uow() as uow:
+        run = await uow.census.run(run_id)
+        if run is None:
+            raise StaffError(t("button_forged", lang))
+        account = await commands._account(uow, f"#{run.account_id}", lang, staff)
+        round_ = await uow.rounds.get(run.round_id)
+    if run.state in (CensusState.DONE, CensusState.CANCELLED):
+        title = round_title(round_.period_key, round_.title, lang) if round_ else ""
+        raise StaffError(
+            t(f"census_run_over.{run.state.value}", lang, title=title, account=account.name)
+        )
+    moved = await census_of(commands).set_run_state(run.id, ACTIONS[action])
+    await progress_messages(commands.service).refresh(run.id)
+    return t(f"census_state.{(moved or run).state.value}", lang)
 
 
 async def negative_shares(commands: StaffCommands, round_id: int, lang: Language) -> str | None:

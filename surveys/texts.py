@@ -656,6 +656,14 @@ CATALOG.update(
             Language.EN: "{title} of {account} already exists; /census {account} shows its progress.",
             Language.RU: "{title}, {account}: уже есть; /census {account} покажет ход.",
         },
+        "census_run_over.done": {
+            Language.EN: "The {title} of {account} has already finished: its buttons no longer act. /census {account} shows its results.",
+            Language.RU: "{title}, {account}: перепись уже завершена, её кнопки больше не действуют. /census {account} покажет итоги.",
+        },
+        "census_run_over.cancelled": {
+            Language.EN: "The {title} of {account} was cancelled: its buttons no longer act. /round {account} census starts a new one.",
+            Language.RU: "{title}, {account}: перепись отменена, её кнопки больше не действуют. /round {account} census начнёт новую.",
+        },
         "census_none": {Language.EN: "{account} has no census yet: /round {account} census", Language.RU: "У {account} ещё нет переписи: /round {account} census"},
         "census_bad_period": {Language.EN: "A census period is a half year, like 2026-H1, a quarter, like 2026-Q3, or a year, like 2026.", Language.RU: "Период переписи — полугодие (например 2026-H1), квартал (2026-Q3) или год (2026)."},
         "census_link": {

@@ -14,8 +14,9 @@ import pytest
 from bench.cluster import database as fresh_database
 from bot.app import App
 from bot.delivery import DeliveryWorker
+from bot.telegram.callbacks import CensusControl
 from storage.repositories import SqlUnitOfWorkFactory
-from surveys.census import Census
+from surveys.census import Census, CensusState
 from surveys.census_progress import PROGRESS_EVERY, progress_messages
 from surveys.census_staff import census_status_line, start_census
 from surveys.model import Address, Channel, Contact, ContactLevel, ContactStatus, Language
@@ -138,6 +139,70 @@ async def test_telegram_one_progress_message_edited_in_place_and_after_a_restart
         await tg.stop()
 
 
+async def run_states(app: App) -> list[str]:
+    """The account's census runs' states, oldest first."""
+    async with app.uow() as uow:
+        return [run.state.value for run in await uow.census.runs(*CensusState)]
+
+
+async def test_telegram_buttons_act_on_the_census_their_message_shows(
+    api: FakeTelegramAPI, db_url: str, clock: FakeClock
+) -> None:
+    tg = await TelegramHarness.start(api, db_url, clock)
+    admin = {"user_id": ADMIN_ID}
+    try:
+        await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+        await add_users(tg.app, clock, Channel.TELEGRAM, [str(u) for u in USERS])
+        await tg.process(api.text_message(ADMIN_ID, "/round Globex census 2026-H2", **admin))
+        await tg.process(api.text_message(ADMIN_ID, "/round Globex census 2026-H1", **admin))
+        [older, latest] = progress_of(tg)
+        assert "H2 2026" in older["text"] and "H1 2026" in latest["text"]
+
+        # The older census's Pause pauses it, not the account's latest census.
+        assert await press(tg, older, "Pause", ADMIN_ID) == "paused"
+        assert await run_states(tg.app) == ["paused", "running"]
+        [older, latest] = progress_of(tg)
+        assert "(paused)" in older["text"] and "(sending)" in latest["text"]
+        stale = older  # Resume / Cancel, as the message stood while paused
+        assert await press(tg, older, "Cancel the census", ADMIN_ID) == "cancelled"
+        assert await run_states(tg.app) == ["cancelled", "running"]
+        [older, latest] = progress_of(tg)
+        assert "(cancelled)" in older["text"] and buttons(older) == []
+        assert "(sending)" in latest["text"]
+
+        # A button left from before the cancel changes nothing and says why, in the
+        # presser's language.
+        answer = await press(tg, stale, "Resume", ADMIN_ID)
+        assert answer == (
+            "The H2 2026 user census of Globex was cancelled: its buttons no longer act. "
+            "/round Globex census starts a new one."
+        )
+        await tg.process(api.text_message(ADMIN_ID, "/lang ru", **admin))
+        answer = await press(tg, stale, "Resume", ADMIN_ID)
+        assert answer.startswith(
+            "Перепись пользователей за 2-е полугодие 2026 г., Globex: перепись отменена"
+        )
+        assert await run_states(tg.app) == ["cancelled", "running"]
+
+        # A button sent before buttons named their run acts on the latest census, as before.
+        account_id = await account_id_of(tg.app, "Globex")
+        legacy = CensusControl(action="pause", account=account_id).pack()
+        await tg.process(api.callback_query(ADMIN_ID, legacy, message_id=latest["message_id"],
+                                            user_id=ADMIN_ID))  # fmt: skip
+        assert await run_states(tg.app) == ["cancelled", "paused"]
+        [shown] = [m for m in api.sent_to(ADMIN_ID) if m["message_id"] == latest["message_id"]]
+        assert "(на паузе)" in shown["text"]
+    finally:
+        await tg.stop()
+
+
+async def account_id_of(app: App, name: str) -> int:
+    async with app.uow() as uow:
+        account = await uow.accounts.by_name(name)
+    assert account is not None
+    return account.id
+
+
 # --- Slack --------------------------------------------------------------------------------
 
 
@@ -202,6 +267,78 @@ async def test_slack_progress_message_with_buttons_edited_by_chat_update(
     )
     assert "only for client service staff" in slack.dm_texts("USTRANGER")[-1]
     assert "(everyone reachable was asked)" in slack_progress(slack)[0]["text"]
+
+
+def slack_button_values(message: dict[str, Any]) -> dict[str, str]:
+    return {
+        e["text"]["text"]: e["value"]
+        for b in message.get("blocks", [])
+        if b.get("type") == "actions"
+        for e in b["elements"]
+    }
+
+
+async def test_slack_buttons_act_on_the_census_their_message_shows(
+    slack: SlackHarness, clock: FakeClock
+) -> None:
+    api = slack.api
+    await say(slack, "account_add Globex gold en")
+    await add_users(slack.app, clock, Channel.SLACK, ["UUSER1", "UUSER2"])
+    assert "started" in await say(slack, "round Globex census 2026-H2")
+    assert "started" in await say(slack, "round Globex census 2026-H1")
+    await slack.deliver()
+    [older, latest] = slack_progress(slack)
+    assert "H2 2026" in older["text"] and "H1 2026" in latest["text"]
+    channel = api.dm_channel_of(SLACK_ADMIN)
+
+    async def press(message: dict[str, Any], label: str, user: str = SLACK_ADMIN) -> None:
+        action = slack_buttons(message)[label]
+        value = slack_button_values(message)[label]
+        await slack.post(
+            block_action(user, channel, action, value, message_ts=message["ts"], message=message)
+        )
+
+    # The older census's Pause pauses it, not the account's latest census.
+    await press(older, "Pause")
+    assert await run_states(slack.app) == ["paused", "running"]
+    [older, latest] = slack_progress(slack)
+    assert "(paused)" in older["text"] and "(sending)" in latest["text"]
+    await press(older, "Resume")
+    running = slack_progress(slack)[0]  # Pause / Cancel, as the message stood while sending
+    assert "(sending)" in running["text"]
+    # A button sent before buttons named their run (its value the account's id) acts on the
+    # latest census, as before.
+    account_id = await account_id_of(slack.app, "Globex")
+    await slack.post(
+        block_action(SLACK_ADMIN, channel, "census_pause", str(account_id),
+                     message_ts=latest["ts"], message=latest)
+    )  # fmt: skip
+    assert await run_states(slack.app) == ["running", "paused"]
+
+    clock.advance(LATER)
+    await fan_out_pass(slack.app)
+    await fan_out_pass(slack.app)
+    assert await run_states(slack.app) == ["done", "paused"]
+    assert "(everyone reachable was asked)" in slack_progress(slack)[0]["text"]
+
+    # A button left from before it finished changes nothing and says why, in the presser's
+    # language.
+    await press(running, "Cancel the census")
+    assert slack.dm_texts(SLACK_ADMIN)[-1] == (
+        "The H2 2026 user census of Globex has already finished: its buttons no longer act. "
+        "/candor census Globex shows its results."
+    )
+    assert await say(slack, "lang ru") == "Язык изменён на русский."
+    await press(running, "Pause")
+    assert slack.dm_texts(SLACK_ADMIN)[-1].startswith(
+        "Перепись пользователей за 2-е полугодие 2026 г., Globex: перепись уже завершена"
+    )
+    assert await run_states(slack.app) == ["done", "paused"]
+    # A value naming no run is refused as a forged button.
+    await slack.post(
+        block_action(SLACK_ADMIN, channel, "census_pause", '{"x":1}', message_ts=older["ts"])
+    )
+    assert slack.dm_texts(SLACK_ADMIN)[-1] == "Эта кнопка недействительна."
 
 
 # --- in Russian -----------------------------------------------------------------------------

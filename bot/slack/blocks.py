@@ -127,7 +127,9 @@ def census_actions(message: OutgoingMessage) -> Block | None:
     if not actions:
         return None
     lang = Language(message.payload.get("lang", "en"))
-    value = str(controls["account_id"])
+    run = controls.get("run_id")
+    # The run the message shows ({"r": id}); recorded before buttons named it, the account.
+    value = str(controls["account_id"]) if run is None else json.dumps({"r": int(run)})
     return {
         "type": "actions",
         "block_id": "census",

@@ -34,6 +34,14 @@ class CensusControl(CallbackData, prefix="cen"):
     account: int
 
 
+class CensusRunControl(CallbackData, prefix="cenr"):
+    """The same, naming the census run the message shows (CensusControl, kept for buttons
+    already sent, acts on the account's latest census)."""
+
+    action: str  # pause | resume | cancel
+    run: int
+
+
 class ImportConfirm(CallbackData, prefix="imp"):
     """Import under a contact-file preview: the file's message in the presser's own chat
     (the account and the file id are in the preview, in the outbox)."""

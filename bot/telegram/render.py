@@ -8,7 +8,13 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.telegram.callbacks import CensusControl, ImportConfirm, Signer, SurveyAction
+from bot.telegram.callbacks import (
+    CensusControl,
+    CensusRunControl,
+    ImportConfirm,
+    Signer,
+    SurveyAction,
+)
 from surveys.alerts import ALERT_LABELS
 from surveys.model import AlertStatus, Disposition, Language, OutgoingMessage
 from surveys.texts import t
@@ -81,11 +87,15 @@ def census_keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
     """Pause / resume / cancel under the starter's census progress message."""
     controls = message.payload.get("census_controls") or {}
     lang = Language(message.payload.get("lang", "en"))
+    run = controls.get("run_id")
+
+    def data(action: str) -> str:
+        if run is None:  # recorded before buttons named their run
+            return CensusControl(action=action, account=int(controls["account_id"])).pack()
+        return CensusRunControl(action=action, run=int(run)).pack()
+
     row = [
-        InlineKeyboardButton(
-            text=t(f"button.census_{a}", lang),
-            callback_data=CensusControl(action=a, account=int(controls["account_id"])).pack(),
-        )
+        InlineKeyboardButton(text=t(f"button.census_{a}", lang), callback_data=data(a))
         for a in controls.get("actions") or []
     ]
     return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None

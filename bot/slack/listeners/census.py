@@ -1,5 +1,5 @@
 """Census buttons: Import under a contact-file preview; pause / resume / cancel under the
-starter's census progress message."""
+starter's census progress message (acting on the census run it shows)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.slack.context import SlackContext, language_of
 from bot.slack.listeners.commands import PLATFORM
 from bot.slack.listeners.messages import reply
 from surveys import commands
-from surveys.census_staff import FetchFailed, Upload, census_button
+from surveys.census_staff import FetchFailed, Upload, census_button, census_run_button
 from surveys.staff import WRITERS, Output, StaffError
 from surveys.texts import t
 
@@ -28,8 +28,12 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         me = ctx.address(body["user"]["id"])
         actor = await ctx.commands.actor(me)
         wanted = str(action["action_id"]).removeprefix("census_")
+        value = str(action.get("value") or "")
         try:
-            await census_button(ctx.commands, actor, int(action.get("value") or ""), wanted)
+            if value.isdigit():  # a button sent before they named their run: the latest census
+                await census_button(ctx.commands, actor, int(value), wanted)
+            else:
+                await census_run_button(ctx.commands, actor, _run_id(value), wanted)
         except (StaffError, ValueError) as exc:
             lang = actor.language if actor else language_of(None, ctx.default_language)
             text = str(exc) if isinstance(exc, StaffError) else t("button_forged", lang)
@@ -66,6 +70,14 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if may_import:
             await _drop_buttons(client, body)  # pressed once: the outcome follows in the DM
         await reply(ctx, me, output, lang, key)
+
+
+def _run_id(value: str) -> int:
+    """The census run a progress message's button names ({"r": id}); ValueError if none."""
+    try:
+        return int(json.loads(value)["r"])
+    except (KeyError, TypeError) as exc:
+        raise ValueError(value) from exc
 
 
 async def _drop_buttons(client: AsyncWebClient, body: dict[str, Any]) -> None:

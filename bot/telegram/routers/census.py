@@ -1,5 +1,5 @@
-"""Census buttons: pause / resume / cancel under the starter's progress message, and
-Import under a contact-file preview."""
+"""Census buttons: pause / resume / cancel under the starter's progress message (acting on
+the census run it shows), and Import under a contact-file preview."""
 
 from __future__ import annotations
 
@@ -10,24 +10,29 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
-from bot.telegram.callbacks import CensusControl, ImportConfirm
+from bot.telegram.callbacks import CensusControl, CensusRunControl, ImportConfirm
 from bot.telegram.context import TelegramContext, language_of
 from bot.telegram.routers.staff import PLATFORM, send_output
 from surveys import commands as table
-from surveys.census_staff import FetchFailed, Upload, census_button
+from surveys.census_staff import FetchFailed, Upload, census_button, census_run_button
 from surveys.model import Address, Channel
 from surveys.staff import WRITERS, StaffCommands, StaffError
 from surveys.texts import t
 
 
 async def census_control(
-    query: CallbackQuery, callback_data: CensusControl, candor: TelegramContext
+    query: CallbackQuery, callback_data: CensusControl | CensusRunControl, candor: TelegramContext
 ) -> None:
     actor = await candor.commands.actor(Address(Channel.TELEGRAM, str(query.from_user.id)))
     try:
-        state = await census_button(
-            candor.commands, actor, callback_data.account, callback_data.action
-        )
+        if isinstance(callback_data, CensusRunControl):
+            state = await census_run_button(
+                candor.commands, actor, callback_data.run, callback_data.action
+            )
+        else:  # a button sent before they named their run: the account's latest census
+            state = await census_button(
+                candor.commands, actor, callback_data.account, callback_data.action
+            )
     except StaffError as exc:
         await query.answer(str(exc), show_alert=True)
         return
@@ -90,5 +95,6 @@ async def _upload(bot: Bot, file_id: str, limit: int) -> Upload | None:
 def create_router() -> Router:
     router = Router(name="census")
     router.callback_query.register(census_control, CensusControl.filter())
+    router.callback_query.register(census_control, CensusRunControl.filter())
     router.callback_query.register(import_confirm, ImportConfirm.filter())
     return router
