@@ -26,6 +26,7 @@ from surveys.model import (
 from surveys.periods import round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reporting.data import RoundData, collect, measure
+from surveys.reporting.labels import L
 from surveys.staff import READERS, Output, StaffCommands, StaffError, may_see
 
 # A person reachable on several platforms gets the digest on the first of these.
@@ -174,7 +175,7 @@ class WeeklyDigest:
         )
         for alert in unresolved[:MAX_LINES]:
             lines.append(
-                _say("alert_line", lang, id=alert.id, status=alert.status.value,
+                _say("alert_line", lang, id=alert.id, status=L(f"alert.{alert.status.value}", lang),
                      account=names[alert.account_id])
             )  # fmt: skip
         if len(unresolved) > MAX_LINES:

@@ -31,6 +31,7 @@ from surveys.model import (
 from surveys.onboarding import Onboarding
 from surveys.periods import round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from surveys.reporting.labels import L
 from surveys.reports import render_table
 from surveys.schedules import describe, latest_due_period, next_due_at, validate_cron
 from surveys.service import SurveyService
@@ -650,7 +651,7 @@ class StaffCommands:
                         "alert_line",
                         lang,
                         id=alert.id,
-                        status=alert.status.value,
+                        status=L(f"alert.{alert.status.value}", lang),
                         account=visible[alert.account_id].name,
                         contact=detail.contact.name,
                         question=question_as_asked(

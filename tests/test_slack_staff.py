@@ -298,7 +298,7 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
         lines = await table(slack, text)
         assert lines[0] == f"{ACCOUNT} — November 2026", text
         assert lines[1] == "Responded: 1/1 (100%)"
-        assert lines[4].startswith("Anna Smith | asking | [-] Terrible result")
+        assert lines[4].startswith("Anna Smith | answering | [-] Terrible result")
     assert await say(slack, "report all 2026-10") == "No rounds in that period."
     assert await say(slack, "report all 2026-13") == (
         "Period must look like 2026, 2026-11, 2026-Q3 or 2026-H1."

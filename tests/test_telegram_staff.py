@@ -232,11 +232,26 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: Telegra
         lines = report[0]["text"].splitlines()
         assert lines[0] == "Globex — November 2026"
         assert lines[1] == "Responded: 1/1 (100%)"
-        assert lines[4].startswith("Anna Smith | asking | [-] Terrible result")
+        assert lines[4].startswith("Anna Smith | answering | [-] Terrible result")
     assert await say(tg, "/report all 2026-10") == ["No rounds in that period."]
     assert await say(tg, "/report all 2026-13") == [
         "Period must look like 2026, 2026-11, 2026-Q3 or 2026-H1."
     ]
+
+
+async def test_a_russian_speaking_admin_reads_statuses_in_russian(tg: TelegramHarness) -> None:
+    # /report and /alerts put the raw enum values ("completed", "[open]") in front of a
+    # staff member who reads Russian; the XLSX/CSV reports already had their words.
+    await globex_with_anna(tg)
+    assert await say(tg, "/lang ru") == ["Язык изменён на русский."]
+    await say(tg, "/round Globex")
+    await say(tg, NEGATIVE, ANNA)
+    [listed] = await say(tg, "/alerts")
+    assert listed.startswith("#1 [открыт] Globex · Anna Smith · "), listed
+    [report] = await say(tg, "/report Globex")
+    lines = report.splitlines()
+    assert lines[2].startswith("Контакт    | Статус   | результат"), lines
+    assert lines[4].startswith("Anna Smith | отвечает | [-] Terrible result"), lines
 
 
 async def test_round_due_opens_the_rounds_schedules_are_due_for(tg: TelegramHarness) -> None:
