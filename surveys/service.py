@@ -341,13 +341,14 @@ class SurveyService:
 
     async def _store_changed_answer(
         self, uow: UnitOfWork, before: Answer, after: Answer, account: Account, contact: Contact,
-        round_: Round,
+        round_: Round, *, added: bool = False,
     ) -> None:  # fmt: skip
-        """Store an answer's new text; its alert is re-read and its messages updated."""
+        """Store an answer's new text (``added``: more text joined to it rather than an edit);
+        its alert is re-read and its messages updated."""
         await uow.answers.update(after)
         existing = await uow.alerts.for_answer(before.id)
         if existing is not None:
-            await self.alert_desk.answer_changed(uow, existing, before, after)
+            await self.alert_desk.answer_changed(uow, existing, before, after, added=added)
         else:
             await self._maybe_alert(uow, after, account, contact, round_)
 
@@ -372,7 +373,9 @@ class SurveyService:
                 before, joined, now, truncated=truncated,
                 sentiment=await self._score(joined, key),
             )  # fmt: skip
-            await self._store_changed_answer(uow, before, after, account, contact, round_)
+            await self._store_changed_answer(
+                uow, before, after, account, contact, round_, added=True
+            )
         else:  # they had skipped it, then wrote after all
             added = await uow.answers.add(
                 Answer(0, conv.id, key, text, now, source_message_id=event.message_id,

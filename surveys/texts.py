@@ -381,6 +381,14 @@ CATALOG.update(
             Language.EN: "The client edited this answer; it still reads as negative.",
             Language.RU: "Клиент исправил этот ответ; он по-прежнему звучит негативно.",
         },
+        "alert_added": {
+            Language.EN: "The client added to this answer; it still reads as negative.",
+            Language.RU: "Клиент дополнил этот ответ; он по-прежнему звучит негативно.",
+        },
+        "alert_added_cleared": {
+            Language.EN: "The client added to this answer; it no longer reads as negative.",
+            Language.RU: "Клиент дополнил этот ответ; он больше не звучит негативно.",
+        },
         "alert_cleared": {
             Language.EN: "The client edited this answer; it no longer reads as negative.",
             Language.RU: "Клиент исправил этот ответ; он больше не звучит негативно.",

@@ -229,6 +229,30 @@ async def test_an_answer_edited_to_fine_marks_its_alert_and_updates_the_owners_m
     assert "The client edited this answer; it no longer reads as negative." in now
 
 
+async def test_a_quick_second_message_on_an_alerted_answer_is_added_not_edited(
+    tg: TelegramHarness,
+) -> None:
+    # The owner's alert said "The client edited this answer" when the client had only
+    # written a second message before question 2 reached them: joining it went through
+    # the edit path, whose status line and timeline say "edited".
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    await tg.process(tg.api.text_message(ANNA, NEGATIVE), deliver=False)
+    second = tg.api.text_message(ANNA, "And support takes days to answer.")
+    await tg.deliver()
+    await tg.process(second)
+
+    assert tg.texts(ANNA)[-1] == ADDED
+    [now] = alert_texts(tg, OWNER_ID)
+    assert f"{NEGATIVE}\nAnd support takes days to answer." in now
+    assert "The client added to this answer; it still reads as negative." in now
+    assert "edited" not in now
+    [alert] = await all_alerts(tg)
+    timeline = await admin_says(tg, f"/alert {alert.id}")
+    assert f"the client added to the answer; before: «{NEGATIVE}»" in timeline
+    assert "edited" not in timeline
+
+
 # --- 9: evidence -----------------------------------------------------------------------------
 
 
