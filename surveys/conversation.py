@@ -51,6 +51,9 @@ class Reply:
     text: str
     buttons: tuple[str, ...] = ()
     question_key: str | None = None
+    # Set: the reply goes at most once per conversation under this name, however often
+    # the event that causes it arrives (a button tapped twice).
+    once: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +161,9 @@ def receive(
         if conv.reminded or due >= conv.expires_at:
             due = None
         nxt = replace(conv, last_activity_at=now, reminder_due_at=due)
-        return Step(nxt, replies=[_notice(conv, "later")])
+        # "Later" tapped twice says "I will remind you" once per question and reminder.
+        once = f"later:{conv.question_index}:{int(conv.reminded)}"
+        return Step(nxt, replies=[replace(_notice(conv, "later"), once=once)])
     # DECLINE
     nxt = replace(conv, status=ConversationStatus.DECLINED, finished_at=now, last_activity_at=now)
     return Step(nxt, replies=[_notice(conv, "declined")])

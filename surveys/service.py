@@ -778,7 +778,7 @@ class SurveyService:
                         "question_key": reply.question_key,
                         "conversation_id": conv.id,
                     },
-                    idempotency_key=f"{key}:{i}",
+                    idempotency_key=f"conv:{conv.id}:{reply.once}" if reply.once else f"{key}:{i}",
                     contact_id=contact.id,
                     next_attempt_at=self.clock.now(),
                 )

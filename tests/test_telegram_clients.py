@@ -376,6 +376,24 @@ async def test_an_old_button_changes_nothing(tg: TelegramHarness) -> None:
     assert [a.question_key for a in await answers_of(tg, ANNA)] == ["outcome"]
 
 
+async def test_later_tapped_twice_says_so_once(tg: TelegramHarness) -> None:
+    # A double tap on Later sent "No problem, I will remind you later" twice: each press
+    # is a new callback, and the notice was keyed by the conversation's version.
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    [q1] = questions(tg, ANNA)
+    sent_before = len(tg.api.sent_to(ANNA))
+    await press(tg, ANNA, q1, button_data(q1, "later"))
+    await press(tg, ANNA, q1, button_data(q1, "later"))
+
+    later = [t for t in tg.texts(ANNA)[sent_before:] if t.startswith("No problem")]
+    assert later == ["No problem, I will remind you later. You can also just answer any time."]
+    assert len(tg.api.calls_to("answerCallbackQuery")) == 2  # both taps answered
+    conv = await conversation_of(tg, ANNA)
+    assert conv is not None and conv.current_question == "outcome"
+    assert conv.reminder_due_at is not None
+
+
 async def test_a_crafted_button_for_another_conversation_changes_nothing(
     tg: TelegramHarness,
 ) -> None:
