@@ -70,3 +70,20 @@ async def test_staff_help_lists_the_table_in_each_platforms_syntax(chat: Chat) -
     owner_help = await chat.ask("help", owner_id(chat))
     for command in TABLE.values():
         assert (command.usage(chat.platform, EN) in owner_help) == (command.roles == READERS)
+
+
+async def test_usages_never_nest_the_platforms_brackets(chat: Chat) -> None:
+    # `/owner` answered "<staff id, name or <telegram user id>>": the platform's person slot
+    # brings its own brackets, and the table wrapped it in a second pair.
+    if chat.platform is TELEGRAM:
+        owner = "/owner <account> <staff id, name or telegram user id>"
+        link = "/staff_link <staff id or name> <telegram user id | slack:<user id>>"
+    else:
+        owner = "/candor owner <account> <staff id, name or @user>"
+        link = "/candor staff_link <staff id or name> <@user | telegram:<id>>"
+    assert await chat.ask("owner") == owner
+    assert await chat.ask("staff_link") == link
+    for command in TABLE.values():
+        for lang in (EN, RU):
+            usage = command.usage(chat.platform, lang)
+            assert "<<" not in usage and "or <" not in usage and "или <" not in usage, usage
