@@ -51,6 +51,7 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "no_rounds": ("No rounds in progress.", "Опросов сейчас нет."),
     "quiet": ("Quiet for 4+ weeks: {names}.", "Без ответов 4+ недели: {names}."),
+    "unasked": ("Not surveyed yet: {names}.", "Ещё не опрашивались: {names}."),
     "week": (
         "Since last week: {answers} answers, {negative} negative, {new} new alerts,"
         " {resolved} resolved.",
@@ -194,11 +195,12 @@ class WeeklyDigest:
         if len(running) > MAX_LINES:
             lines.append(_say("more", lang, n=len(running) - MAX_LINES))
 
-        quiet = self._quiet(accounts, mine, now)
-        if quiet:
-            shown = ", ".join(quiet[:MAX_LINES])
-            extra = f" (+{len(quiet) - MAX_LINES})" if len(quiet) > MAX_LINES else ""
-            lines += ["", _say("quiet", lang, names=shown + extra)]
+        quiet, unasked = self._quiet(accounts, mine, now)
+        for key, names in (("quiet", quiet), ("unasked", unasked)):
+            if names:
+                shown = ", ".join(names[:MAX_LINES])
+                extra = f" (+{len(names) - MAX_LINES})" if len(names) > MAX_LINES else ""
+                lines += ["", _say(key, lang, names=shown + extra)]
 
         since = now - timedelta(days=7)
         cells = [c for d in mine for r in d.rows for c in r.answers.values()]
@@ -228,14 +230,24 @@ class WeeklyDigest:
     @staticmethod
     def _quiet(
         accounts: Sequence[Account], rounds: Sequence[RoundData], now: datetime
-    ) -> list[str]:
+    ) -> tuple[list[str], list[str]]:
+        """Accounts asked for 4+ weeks without an answer in that time, and accounts never
+        asked at all. Apart: an account added this week was listed as "quiet for 4+ weeks"."""
         last: dict[int, datetime] = {}
+        first_asked: dict[int, datetime] = {}
         for data in rounds:
+            account, opened = data.account.id, data.round.opened_at
+            first_asked[account] = min(opened, first_asked.get(account, opened))
             times = [c.answered_at for r in data.rows for c in r.answers.values()]
             if times:
                 latest = max(times)
-                last[data.account.id] = max(latest, last.get(data.account.id, latest))
-        return [a.name for a in accounts if a.id not in last or now - last[a.id] > QUIET_AFTER]
+                last[account] = max(latest, last.get(account, latest))
+        quiet = [
+            a.name
+            for a in accounts
+            if a.id in first_asked and now - last.get(a.id, first_asked[a.id]) > QUIET_AFTER
+        ]
+        return quiet, [a.name for a in accounts if a.id not in first_asked]
 
     # --- the person's own switch ----------------------------------------------------------
 

@@ -174,3 +174,17 @@ async def test_telegram_weekly_digest_comes_with_the_tick_once(tg: TelegramHarne
     async with tg.app.uow() as u:
         admin = await u.staff.by_address(Address(Channel.TELEGRAM, str(ADMIN_ID)))
     assert admin is not None and admin.digest is False
+
+
+async def test_the_digest_never_calls_a_new_account_quiet(tg: TelegramHarness) -> None:
+    # An account added this week, never surveyed, was listed "Quiet for 4+ weeks" in the
+    # Monday digest; so was one whose first round had just opened.
+    await tg_globex(tg)
+    assert (await say(tg, "/account_add Initech"))[0].startswith("Account «Initech» added")
+    await say(tg, "/round Globex")  # opened now; nobody has answered yet
+    await tg.app.tick()
+    await tg.deliver()
+
+    [digest] = [t for t in tg.texts(ADMIN_ID) if t.startswith("Candor weekly digest")]
+    assert "Quiet" not in digest
+    assert "Not surveyed yet: Initech." in digest
