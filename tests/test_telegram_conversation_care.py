@@ -253,6 +253,40 @@ async def test_a_quick_second_message_on_an_alerted_answer_is_added_not_edited(
     assert "edited" not in timeline
 
 
+async def test_editing_one_message_of_a_joined_answer_changes_only_its_part(
+    tg: TelegramHarness,
+) -> None:
+    # An answer made of two quick messages: editing the first replaced the whole answer
+    # with it (the second message's words left the answer), and editing the second was
+    # taken as a new message answering question 2.
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    first = tg.api.text_message(ANNA, "The result is good.")
+    first_id = first["message"]["message_id"]
+    await tg.process(first, deliver=False)
+    second = tg.api.text_message(ANNA, "The docs were late.")
+    second_id = second["message"]["message_id"]
+    await tg.deliver()
+    await tg.process(second)
+
+    await tg.process(tg.api.edited_message(ANNA, "The result is fine.", message_id=first_id))
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.text == "The result is fine.\nThe docs were late."
+
+    await tg.process(tg.api.edited_message(ANNA, "The docs came on time.", message_id=second_id))
+    [outcome] = await answers_of(tg, ANNA)  # still one answer: question 2 is unanswered
+    assert outcome.question_key == "outcome"
+    assert outcome.text == "The result is fine.\nThe docs came on time."
+    assert [h["text"] for h in outcome.history] == [
+        "The result is good.",
+        "The result is good.\nThe docs were late.",
+        "The result is fine.\nThe docs were late.",
+    ]
+    conv = await conversation_of(tg, ANNA)
+    assert conv is not None and conv.current_question == "speed"
+    assert tg.texts(ANNA)[-1] == "Your edited answer is saved."
+
+
 # --- 9: evidence -----------------------------------------------------------------------------
 
 
