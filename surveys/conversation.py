@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from surveys.model import Conversation, ConversationStatus
+from surveys.model import Conversation, ConversationStatus, Language
 from surveys.questions import COMMENT_KEY
 from surveys.texts import t
 
@@ -41,6 +41,9 @@ class ContactEvent:
     # Where the message sits in the chat (Telegram's message_id, Slack's ts): later messages,
     # the bot's and the contact's alike, sit further on. Tells which question they had seen.
     position: Decimal | None = None
+    # The language the platform says the sender uses (Telegram's language_code), if any:
+    # someone Candor does not know yet is answered in it.
+    language: Language | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -417,7 +417,7 @@ class SurveyService:
 
     async def _notice_stranger(self, uow: UnitOfWork, sender: Address, event: ContactEvent) -> None:
         staff = await uow.staff.by_address(sender)
-        lang = staff.language if staff else self.policy.default_language
+        lang = staff.language if staff else event.language or self.policy.default_language
         # Staff writing to the bot are pointed at their commands, not told they are unknown.
         text = t("staff_hello", lang, name=staff.name) if staff else t("unknown_user", lang)
         await uow.outbox.enqueue(

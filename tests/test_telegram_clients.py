@@ -23,6 +23,7 @@ from surveys.model import (
     ConversationStatus,
     Language,
 )
+from surveys.texts import t
 from tests.conftest import FakeClock
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.telegram_harness import ADMIN_ID, TelegramHarness
@@ -251,6 +252,17 @@ async def test_plain_start_from_a_stranger(tg: TelegramHarness) -> None:
     assert tg.texts(ANNA) == [
         "Hello! I don't know you yet. Please ask your client service manager for an invite."
     ]
+    assert await contact_at(tg, ANNA) is None
+
+
+async def test_a_stranger_writing_in_russian_is_answered_in_russian(tg: TelegramHarness) -> None:
+    # /start from a stranger followed their Telegram language, but a plain message (or a
+    # sticker) got the English default: the domain never heard the sender's language.
+    await tg.process(tg.api.text_message(ANNA, "Здравствуйте, кто вы?", language_code="ru"))
+    await tg.process(tg.api.sticker_message(ANNA, language_code="ru"))
+
+    unknown = t("unknown_user", Language.RU)
+    assert tg.texts(ANNA) == [unknown, unknown]
     assert await contact_at(tg, ANNA) is None
 
 
