@@ -52,6 +52,10 @@ _T: dict[str, tuple[str, str]] = {
         "Your role ({role}) cannot do this; ask a manager or an admin.",
         "Ваша роль ({role}) не позволяет это сделать; обратитесь к менеджеру или администратору.",
     ),
+    "not_allowed_admins": (
+        "Your role ({role}) cannot do this; only an admin can.",
+        "Ваша роль ({role}) не позволяет это сделать; это может только администратор.",
+    ),
     "no_account": (
         "No account «{ref}». See /accounts.",
         "Аккаунт «{ref}» не найден. См. /accounts.",
@@ -324,7 +328,9 @@ class StaffCommands:
         if actor is None:
             raise StaffError(say("staff_only", lang))
         if actor.role not in roles:
-            raise StaffError(say("not_allowed", actor.language, role=actor.role.value))
+            # A manager cannot help with an admins-only command: name who can.
+            key = "not_allowed" if StaffRole.MANAGER in roles else "not_allowed_admins"
+            raise StaffError(say(key, actor.language, role=actor.role.value))
         return actor
 
     # --- accounts -------------------------------------------------------------------------

@@ -56,7 +56,16 @@ async def test_a_command_without_its_arguments_answers_the_tables_usage(
 @pytest.mark.parametrize("name", WRITER_ONLY)
 async def test_an_owner_is_refused_writer_commands_on_both_platforms(chat: Chat, name: str) -> None:
     assert "added as owner" in await chat.ask(f"staff_add owner {chat.owner} Olga Owner")
-    assert await chat.ask(name, owner_id(chat)) == say("not_allowed", EN, role="owner")
+    # Admins-only commands name who can run them: a manager could not help.
+    key = "not_allowed_admins" if StaffRole.MANAGER not in TABLE[name].roles else "not_allowed"
+    assert await chat.ask(name, owner_id(chat)) == say(key, EN, role="owner")
+
+
+async def test_a_manager_refused_an_admins_command_is_told_only_an_admin_can(chat: Chat) -> None:
+    # A manager typing /staff_add was told to "ask a manager or an admin".
+    assert "added as manager" in await chat.ask(f"staff_add manager {chat.owner} Max Manager")
+    refusal = await chat.ask("staff_add owner 1234 Eve", owner_id(chat))
+    assert refusal == "Your role (manager) cannot do this; only an admin can."
 
 
 async def test_staff_help_lists_the_table_in_each_platforms_syntax(chat: Chat) -> None:

@@ -454,7 +454,7 @@ async def test_a_manager_runs_manager_commands_but_cannot_add_staff(slack: Slack
     assert "invited 1" in await say(slack, f"status {ACCOUNT}", MAX)
     assert "Max Manager" in "\n".join(await table(slack, "staff", MAX))
 
-    refused = "Your role (manager) cannot do this; ask a manager or an admin."
+    refused = "Your role (manager) cannot do this; only an admin can."
     assert await say(slack, f"staff_add manager <@{STRANGER}|eve> Eve", MAX) == refused
     assert await say(slack, f"staff_link Max Manager <@{STRANGER}|eve>", MAX) == refused
     staff = "\n".join(await table(slack, "staff"))

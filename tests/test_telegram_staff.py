@@ -294,7 +294,7 @@ async def test_admin_adds_a_manager_who_can_run_manager_commands(tg: TelegramHar
 
     # ... except the admins' one.
     assert await say(tg, f"/staff_add manager {STRANGER} Eve", MAX) == [
-        "Your role (manager) cannot do this; ask a manager or an admin."
+        "Your role (manager) cannot do this; only an admin can."
     ]
     staff = (await say_full(tg, "/staff"))[0]["text"]
     assert "Eve" not in staff and str(STRANGER) not in staff
