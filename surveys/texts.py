@@ -182,6 +182,11 @@ PLURALS: dict[str, dict[Language, tuple[str, ...]]] = {
         Language.EN: ("user", "users"),
         Language.RU: ("пользователь", "пользователя", "пользователей"),
     },
+    # "в течение 1 дня / 3 дней / 5 дней": the genitive after «в течение».
+    "day_within": {
+        Language.EN: ("day", "days"),
+        Language.RU: ("дня", "дней", "дней"),
+    },
 }
 
 
@@ -426,8 +431,8 @@ CATALOG.update(
             Language.RU: "Алерт #{id}: напишите вопрос для {contact} в ветке этого алерта или командой /followup {id} <вопрос>. Candor отправит его от имени клиентского сервиса.",
         },
         "followup_sent": {
-            Language.EN: "Your question is on its way to {contact} (alert #{id}). Their reply will come here; if there is none within {days} days, you will be told.",
-            Language.RU: "Вопрос отправлен: {contact} (алерт #{id}). Ответ придёт сюда; если его не будет {days} дн., вам сообщат.",
+            Language.EN: "Your question is on its way to {contact} (alert #{id}). Their reply will come here; if there is none within {days}, you will be told.",
+            Language.RU: "Вопрос отправлен: {contact} (алерт #{id}). Ответ придёт сюда; если его не будет в течение {days}, вам сообщат.",
         },
         "followup_empty": {
             Language.EN: "The question is empty: write what you want to ask the client.",
