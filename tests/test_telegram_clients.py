@@ -202,6 +202,17 @@ async def test_invite_link_binds_the_chat_and_greets_in_the_contacts_language(
     )
 
 
+async def test_the_russian_invitation_names_the_team_once(tg: TelegramHarness) -> None:
+    # It read «Это служба клиентского сервиса Acme IT»: "the service of client service".
+    await onboard(tg, BORIS, "Борис Петров", lang="ru")
+    await open_round(tg)
+    [invitation] = questions(tg, BORIS)
+    assert str(invitation["text"]).startswith(
+        "Здравствуйте, Борис Петров! Это команда клиентского сервиса Acme IT. "
+        "Нам важен ваш честный отзыв о нашей работе в ноябре 2026 года."
+    )
+
+
 async def test_a_used_link_opened_from_another_chat_binds_nothing(tg: TelegramHarness) -> None:
     token = await invite_token(tg, "Anna Smith")
     await tg.process(tg.api.text_message(ANNA, f"/start {token}"))
