@@ -8,7 +8,8 @@ starts both fakes on fixed local ports and a small control server through which 
     POST /telegram/<builder>   {"args": [...], "kwargs": {...}}
          builder: text_message, edited_message, sticker_message, photo_message, voice_message,
          document_message, location_message, callback_query — the fake's update builders;
-         the update is queued for getUpdates and the call returns once the bot confirmed it.
+         the update is queued for getUpdates and the call returns once the bot confirmed it
+         ("kwargs.reply_to": the id of the bot's message this one replies to).
     GET  /telegram/sent/<chat id>                    the bot's messages in that chat (after edits)
     POST /slack/<builder>      {"args": [...], "kwargs": {...}}
          builder: message_event, message_changed_event, file_share_event, slash_command,
@@ -69,7 +70,14 @@ class Control:
         if builder not in _TELEGRAM_BUILDERS:
             raise web.HTTPNotFound(text=f"unknown builder {builder}")
         body = await request.json()
-        update = getattr(self.tg, builder)(*body.get("args", []), **body.get("kwargs", {}))
+        kwargs = dict(body.get("kwargs", {}))
+        reply_to = kwargs.pop("reply_to", None)  # the bot's message id this one replies to
+        update = getattr(self.tg, builder)(*body.get("args", []), **kwargs)
+        if reply_to is not None and "message" in update:
+            chat = update["message"]["chat"]["id"]
+            [original] = [m for m in self.tg.sent_to(chat) if m["message_id"] == reply_to]
+            keep = ("message_id", "chat", "date", "text", "from")
+            update["message"]["reply_to_message"] = {k: v for k, v in original.items() if k in keep}
         update_id = self.tg.push_update(update)
         try:
             await self.tg.wait_confirmed(update_id, seconds=float(body.get("wait", 10)))
