@@ -532,11 +532,18 @@ class StaffCommands:
             contacts = await uow.contacts.for_account(account.id)
         if not contacts:
             return Output([say("contacts_none", lang, account=account.name)])
+        # Levels and languages stay as /invite spells them; the rest in the reader's words.
+        ru = lang is Language.RU
         rows = [
-            [f"#{c.id}", c.name, c.level.value, c.language.value, c.status.value, c.channel or "—"]
+            [f"#{c.id}", c.name, c.level.value, c.language.value,
+             _CONTACT_STATUS_RU[c.status] if ru else c.status.value, c.channel or "—"]
             for c in contacts
-        ]
-        head = ["id", "name", "level", "lang", "status", "channel"]
+        ]  # fmt: skip
+        head = (
+            ["id", "имя", "уровень", "язык", "статус", "канал"]
+            if ru
+            else ["id", "name", "level", "lang", "status", "channel"]
+        )
         return Output([say("contacts_head", lang, account=account.name)], table=_table(head, rows))
 
     # --- schedules and rounds -------------------------------------------------------------
@@ -759,7 +766,11 @@ class StaffCommands:
             ]
             for p in people
         ]
-        headers = ["id", "name", "role", "telegram", "slack", "alerts"]
+        headers = (
+            ["id", "имя", "роль", "telegram", "slack", "алерты"]
+            if actor.language is Language.RU
+            else ["id", "name", "role", "telegram", "slack", "alerts"]
+        )
         return Output(table=_table(headers, rows))
 
     # --- helpers --------------------------------------------------------------------------
@@ -878,6 +889,15 @@ def _sentence(text: str) -> str:
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# A contact's status in a Russian staff table (English shows the value itself).
+_CONTACT_STATUS_RU = {
+    ContactStatus.INVITED: "приглашён",
+    ContactStatus.ACTIVE: "активен",
+    ContactStatus.UNREACHABLE: "недоступен",
+    ContactStatus.OPTED_OUT: "отписался",
+}
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:

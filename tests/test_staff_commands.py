@@ -988,7 +988,8 @@ async def test_list_staff_shows_every_person(commands: StaffCommands, team: Team
 
     assert out.table is not None
     lines = out.table.split("\n")
-    assert lines[0].split() == ["id", "name", "role", "telegram", "slack", "alerts"]
+    # Max reads Russian: the headers are his (roles stay as /staff_add spells them).
+    assert lines[0].split() == ["id", "имя", "роль", "telegram", "slack", "алерты"]
     body = "\n".join(lines[2:])
     for name, role in [
         ("Olga Owner", "owner"),

@@ -254,6 +254,21 @@ async def test_a_russian_speaking_admin_reads_statuses_in_russian(tg: TelegramHa
     assert lines[4].startswith("Anna Smith | отвечает | [-] Terrible result"), lines
 
 
+async def test_a_russian_speaking_admin_reads_contact_and_staff_tables_in_russian(
+    tg: TelegramHarness,
+) -> None:
+    # /accounts had Russian headers, /contacts and /staff English ones ("name level lang
+    # status channel") and English contact statuses ("active").
+    await globex_with_anna(tg)
+    await say(tg, "/lang ru")
+    [contacts] = await say(tg, "/contacts Globex")
+    table = contacts.splitlines()
+    assert table[1].split() == ["id", "имя", "уровень", "язык", "статус", "канал"], table
+    assert table[3].split() == ["#1", "Anna", "Smith", "stakeholder", "en", "активен", "telegram"]
+    [staff] = await say(tg, "/staff")
+    assert staff.splitlines()[0].split() == ["id", "имя", "роль", "telegram", "slack", "алерты"]
+
+
 async def test_round_due_opens_the_rounds_schedules_are_due_for(tg: TelegramHarness) -> None:
     await globex_with_anna(tg)
     await say(tg, "/schedule Globex quarterly")
