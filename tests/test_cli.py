@@ -168,6 +168,8 @@ def test_demo_in_russian_and_replayable_on_the_same_database(tmp_path: Path) -> 
     assert "Вопрос: Было ли общение с нами вежливым и корректным?" in first.stdout
     assert "Алертов владельцу аккаунта в этом опросе: 1" in first.stdout
     assert "Сводка опроса" in first.stdout
+    # «клиент Северный ветер» read as a client named after the company.
+    assert "Анна Смирнова, клиент компании «Северный ветер (демо)»." in first.stdout
     # The Russian transcript: the client's prompt and the table's statuses in Russian.
     assert "вы> Общались грубо, не доволен\n" in first.stdout and "you>" not in first.stdout
     assert "| завершил |" in first.stdout

@@ -53,7 +53,7 @@ _HELP = {
         "/sticker, /photo, /voice, /file. End with Ctrl-D.\n"
     ),
     Language.RU: (
-        "Демо Candor: вы — {contact}, клиент {account}. Отвечайте своими словами.\n"
+        "Демо Candor: вы — {contact}, клиент компании «{account}». Отвечайте своими словами.\n"
         "Попробуйте также /skip, /later, /decline, /edit <новый текст> (исправить последний "
         "ответ), /sticker, /photo, /voice, /file. Завершить — Ctrl-D.\n"
     ),
