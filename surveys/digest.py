@@ -131,6 +131,11 @@ class WeeklyDigest:
             async with self.uow() as uow:
                 if await uow.outbox.has_key(key):
                     continue
+                # Nothing to tell someone with no accounts (a fresh install's admin, an owner
+                # before their first account): no "Portfolio: 0 accounts" message. Their
+                # digest starts the week they have one.
+                if not any(may_see(person, a) for a in await uow.accounts.list()):
+                    continue
                 if rounds is None:  # gathered once per tick, only when someone is due
                     rounds = await collect(uow, await uow.accounts.list())
                 text = await self.compose(uow, person, rounds, now, week)

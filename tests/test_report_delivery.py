@@ -188,3 +188,17 @@ async def test_the_digest_never_calls_a_new_account_quiet(tg: TelegramHarness) -
     [digest] = [t for t in tg.texts(ADMIN_ID) if t.startswith("Candor weekly digest")]
     assert "Quiet" not in digest
     assert "Not surveyed yet: Initech." in digest
+
+
+async def test_no_digest_about_an_empty_portfolio(tg: TelegramHarness) -> None:
+    # On a fresh install the bootstrap admin's first message from Candor was a digest of
+    # nothing: "Portfolio: 0 accounts … 0 answers".
+    await tg.app.tick()
+    await tg.deliver()
+    assert not [t for t in tg.texts(ADMIN_ID) if t.startswith("Candor weekly digest")]
+
+    await tg_globex(tg)  # the same week, once there is an account: the digest comes
+    await tg.app.tick()
+    await tg.deliver()
+    [digest] = [t for t in tg.texts(ADMIN_ID) if t.startswith("Candor weekly digest")]
+    assert "Portfolio: 1 accounts." in digest
