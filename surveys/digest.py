@@ -38,7 +38,8 @@ MAX_LINES = 10  # per section; the rest are counted
 _T: dict[str, tuple[str, str]] = {
     "title": ("Candor weekly digest, week {week}", "Candor: сводка за неделю {week}"),
     "scope_owner": ("Your accounts: {n}.", "Ваши аккаунты: {n}."),
-    "scope_all": ("Portfolio: {n} accounts.", "Портфель: аккаунтов {n}."),
+    # Counts after their label, as in Russian: no "1 accounts", "1 answers".
+    "scope_all": ("Accounts in the portfolio: {n}.", "Портфель: аккаунтов {n}."),
     "alerts": (
         "Alerts: {open} open, {ack} in progress.",
         "Алерты: открыто {open}, в работе {ack}.",
@@ -53,8 +54,8 @@ _T: dict[str, tuple[str, str]] = {
     "quiet": ("Quiet for 4+ weeks: {names}.", "Без ответов 4+ недели: {names}."),
     "unasked": ("Not surveyed yet: {names}.", "Ещё не опрашивались: {names}."),
     "week": (
-        "Since last week: {answers} answers, {negative} negative, {new} new alerts,"
-        " {resolved} resolved.",
+        "Since last week: answers {answers}, negative {negative}, new alerts {new},"
+        " resolved {resolved}.",
         "За неделю: ответов {answers}, негативных {negative}, новых алертов {new},"
         " закрыто {resolved}.",
     ),

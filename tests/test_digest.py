@@ -102,7 +102,8 @@ async def test_owners_hear_about_their_accounts_managers_about_the_portfolio(
     assert "Your accounts: 1." in olga and "Initech" not in olga
     assert "Alerts: 1 open, 0 in progress." in olga
     assert "Globex — Sprint 1: 1/2 (50%)" in olga
-    assert "Since last week: 1 answers, 1 negative, 1 new alerts, 0 resolved." in olga
+    # Counts after their labels: it read "1 answers, 1 negative, 1 new alerts".
+    assert "Since last week: answers 1, negative 1, new alerts 1, resolved 0." in olga
     assert "/digest off" in olga
     max_ = str(sent["max"][0].payload["text"])  # Max reads Russian and sees everything
     assert "Портфель: аккаунтов 2." in max_ and "Ещё не опрашивались: Initech." in max_

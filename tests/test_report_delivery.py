@@ -169,7 +169,7 @@ async def test_telegram_weekly_digest_comes_with_the_tick_once(tg: TelegramHarne
         await tg.deliver()
 
     digests = [t for t in tg.texts(ADMIN_ID) if t.startswith("Candor weekly digest")]
-    assert len(digests) == 1 and "Portfolio: 1 accounts." in digests[0]
+    assert len(digests) == 1 and "Accounts in the portfolio: 1." in digests[0]
     assert await say(tg, "/digest off") == ["The weekly digest is off."]
     async with tg.app.uow() as u:
         admin = await u.staff.by_address(Address(Channel.TELEGRAM, str(ADMIN_ID)))
@@ -201,4 +201,4 @@ async def test_no_digest_about_an_empty_portfolio(tg: TelegramHarness) -> None:
     await tg.app.tick()
     await tg.deliver()
     [digest] = [t for t in tg.texts(ADMIN_ID) if t.startswith("Candor weekly digest")]
-    assert "Portfolio: 1 accounts." in digest
+    assert "Accounts in the portfolio: 1." in digest
