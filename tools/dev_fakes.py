@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 from typing import Any
 
 import aiohttp
@@ -146,8 +147,11 @@ async def serve(args: argparse.Namespace) -> None:
         }
         print("\n".join(f"{k}={v}" for k, v in env.items()), flush=True)
         print(f"# control: http://127.0.0.1:{args.control_port}", flush=True)
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):  # `kill <pid>` ends it cleanly too
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
         finally:
             await runner.cleanup()
             print(json.dumps({"violations": tg.violations + slack.violations}))
