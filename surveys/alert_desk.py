@@ -268,17 +268,26 @@ class AlertDesk:
     # --- keeping messages true ------------------------------------------------------------
 
     async def answer_changed(
-        self, uow: UnitOfWork, alert: Alert, before: Answer, after: Answer
+        self, uow: UnitOfWork, alert: Alert, before: Answer, after: Answer, *, added: bool = False
     ) -> None:
-        """The client edited an alerted answer: note it, re-read it, update the messages."""
+        """The client edited an alerted answer, or (``added``) wrote more to it before seeing
+        the next question: note it, re-read it, update the messages."""
         now = self.clock.now()
         negative = self.policy.raises_alert(after.sentiment)
-        note = {"edited_at": now.isoformat(), "previous_text": before.text, "negative": negative}
+        note: dict[str, Any] = {
+            "edited_at": now.isoformat(), "previous_text": before.text, "negative": negative,
+        }  # fmt: skip
+        if added:
+            note["added"] = True
         updated = await uow.alerts.set_status(alert.id, alert.status, note, now)
         if updated is not None:
-            await self.update_messages(
-                uow, updated, "alert_edited" if negative else "alert_cleared"
+            # Told apart: an owner reading "edited" would think the client took words back.
+            lines = (
+                ("alert_added", "alert_added_cleared")
+                if added
+                else ("alert_edited", "alert_cleared")
             )
+            await self.update_messages(uow, updated, lines[0] if negative else lines[1])
 
     async def update_messages(
         self, uow: UnitOfWork, alert: Alert, line_key: str, **params: object

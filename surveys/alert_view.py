@@ -39,6 +39,10 @@ _LABELS: dict[str, tuple[str, str]] = {
         "{at} · resolved by {by}: {how} — {note}",
         "{at} · закрыт ({by}): {how} — {note}",
     ),
+    "t_added": (
+        "{at} · the client added to the answer; before: «{before}»",
+        "{at} · клиент дополнил ответ; было: «{before}»",
+    ),
     "t_edited": (
         "{at} · the client edited the answer; before: «{before}»",
         "{at} · клиент исправил ответ; было: «{before}»",
@@ -142,7 +146,8 @@ def timeline_lines(alert: Alert, lang: Language, tz: str) -> list[str]:
             out.append(_l("t_status", lang, at=when, status=_status(status, lang),
                           by=note.get("by", "?")))  # fmt: skip
         elif "edited_at" in note:
-            out.append(_l("t_edited", lang, at=when, before=_clip(note.get("previous_text", ""))))
+            change = "t_added" if note.get("added") else "t_edited"
+            out.append(_l(change, lang, at=when, before=_clip(note.get("previous_text", ""))))
             if note.get("negative") is False:
                 out.append(_l("t_cleared", lang, at=when))
         elif "comment" in note:

@@ -97,6 +97,35 @@ def joined(previous: Answer, addition: str) -> tuple[str, bool]:
     return text, previous.truncated
 
 
+# An answer joined from several messages keeps which message wrote which part: its latest
+# history entry carries "parts", [[message id, text], ...] for the text that replaced it.
+# An edit of one message then changes its part only, and the others stay in the answer.
+Parts = list[tuple[str | None, str]]
+
+
+def parts_of(answer: Answer) -> Parts:
+    """The messages ``answer`` is made of, oldest first (one, unless text was added)."""
+    latest = answer.history[-1] if answer.history else {}
+    if isinstance(kept := latest.get("parts"), list) and len(kept) > 1:
+        return [(str(m) if m is not None else None, str(t)) for m, t in kept]
+    return [(answer.source_message_id, answer.text)]
+
+
+def from_parts(parts: Parts) -> tuple[str, bool]:
+    """The answer's text from its parts, within MAX_JOINED_CHARS; and whether it was cut."""
+    text = "\n".join(t.rstrip() for _, t in parts[:-1]) + "\n" + parts[-1][1]
+    if len(text) > MAX_JOINED_CHARS:
+        return text[:MAX_JOINED_CHARS], True
+    return text, False
+
+
+def with_parts(answer: Answer, parts: Parts) -> Answer:
+    """``answer`` (just given its new text) recording the parts that text is made of."""
+    if len(parts) > 1 and answer.history:
+        answer.history[-1] = {**answer.history[-1], "parts": [list(p) for p in parts]}
+    return answer
+
+
 def with_new_text(answer: Answer, text: str, now: datetime, **changes: object) -> Answer:
     """``answer`` reading ``text`` now; what it said before goes into its history."""
     return replace(

@@ -117,6 +117,8 @@ class StaffCommand:
     def usage(self, platform: Platform, lang: Language) -> str:
         args = self.args[1 if lang is Language.RU else 0]
         slots = {s: platform.syntax(s, lang) for s in ("person", "other", "invitee")}
+        # Inside another slot's brackets, the person without its own: "<id, name or @user>".
+        slots["person_bare"] = slots["person"].removeprefix("<").removesuffix(">")
         return f"{platform.prefix}{self.name} {args.format(**slots)}".rstrip()
 
     def describe(self, lang: Language) -> str:
@@ -345,7 +347,10 @@ TABLE: dict[str, StaffCommand] = {
         StaffCommand(
             "owner",
             WRITERS,
-            ("<account> <staff id, name or {person}>", "<аккаунт> <id, имя или {person}>"),
+            (
+                "<account> <staff id, name or {person_bare}>",
+                "<аккаунт> <id, имя или {person_bare}>",
+            ),
             ("Set an account's owner", "Назначить владельца"),
             _owner,
         ),
@@ -499,8 +504,8 @@ TABLE: dict[str, StaffCommand] = {
             "staff_link",
             ADMINS,
             (
-                "<staff id or name> <{person} | {other}>",
-                "<id или имя сотрудника> <{person} | {other}>",
+                "<staff id or name> <{person_bare} | {other}>",
+                "<id или имя сотрудника> <{person_bare} | {other}>",
             ),
             (
                 "Reach staff on another platform (admins)",

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from surveys.model import Conversation, ConversationStatus
+from surveys.model import Conversation, ConversationStatus, Language
 from surveys.questions import COMMENT_KEY
 from surveys.texts import t
 
@@ -41,6 +41,9 @@ class ContactEvent:
     # Where the message sits in the chat (Telegram's message_id, Slack's ts): later messages,
     # the bot's and the contact's alike, sit further on. Tells which question they had seen.
     position: Decimal | None = None
+    # The language the platform says the sender uses (Telegram's language_code), if any:
+    # someone Candor does not know yet is answered in it.
+    language: Language | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,9 @@ class Reply:
     text: str
     buttons: tuple[str, ...] = ()
     question_key: str | None = None
+    # Set: the reply goes at most once per conversation under this name, however often
+    # the event that causes it arrives (a button tapped twice).
+    once: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +164,9 @@ def receive(
         if conv.reminded or due >= conv.expires_at:
             due = None
         nxt = replace(conv, last_activity_at=now, reminder_due_at=due)
-        return Step(nxt, replies=[_notice(conv, "later")])
+        # "Later" tapped twice says "I will remind you" once per question and reminder.
+        once = f"later:{conv.question_index}:{int(conv.reminded)}"
+        return Step(nxt, replies=[replace(_notice(conv, "later"), once=once)])
     # DECLINE
     nxt = replace(conv, status=ConversationStatus.DECLINED, finished_at=now, last_activity_at=now)
     return Step(nxt, replies=[_notice(conv, "declined")])

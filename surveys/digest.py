@@ -26,6 +26,7 @@ from surveys.model import (
 from surveys.periods import round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reporting.data import RoundData, collect, measure
+from surveys.reporting.labels import L
 from surveys.staff import READERS, Output, StaffCommands, StaffError, may_see
 
 # A person reachable on several platforms gets the digest on the first of these.
@@ -37,7 +38,8 @@ MAX_LINES = 10  # per section; the rest are counted
 _T: dict[str, tuple[str, str]] = {
     "title": ("Candor weekly digest, week {week}", "Candor: сводка за неделю {week}"),
     "scope_owner": ("Your accounts: {n}.", "Ваши аккаунты: {n}."),
-    "scope_all": ("Portfolio: {n} accounts.", "Портфель: аккаунтов {n}."),
+    # Counts after their label, as in Russian: no "1 accounts", "1 answers".
+    "scope_all": ("Accounts in the portfolio: {n}.", "Портфель: аккаунтов {n}."),
     "alerts": (
         "Alerts: {open} open, {ack} in progress.",
         "Алерты: открыто {open}, в работе {ack}.",
@@ -50,9 +52,10 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "no_rounds": ("No rounds in progress.", "Опросов сейчас нет."),
     "quiet": ("Quiet for 4+ weeks: {names}.", "Без ответов 4+ недели: {names}."),
+    "unasked": ("Not surveyed yet: {names}.", "Ещё не опрашивались: {names}."),
     "week": (
-        "Since last week: {answers} answers, {negative} negative, {new} new alerts,"
-        " {resolved} resolved.",
+        "Since last week: answers {answers}, negative {negative}, new alerts {new},"
+        " resolved {resolved}.",
         "За неделю: ответов {answers}, негативных {negative}, новых алертов {new},"
         " закрыто {resolved}.",
     ),
@@ -129,6 +132,11 @@ class WeeklyDigest:
             async with self.uow() as uow:
                 if await uow.outbox.has_key(key):
                     continue
+                # Nothing to tell someone with no accounts (a fresh install's admin, an owner
+                # before their first account): no "Portfolio: 0 accounts" message. Their
+                # digest starts the week they have one.
+                if not any(may_see(person, a) for a in await uow.accounts.list()):
+                    continue
                 if rounds is None:  # gathered once per tick, only when someone is due
                     rounds = await collect(uow, await uow.accounts.list())
                 text = await self.compose(uow, person, rounds, now, week)
@@ -174,7 +182,7 @@ class WeeklyDigest:
         )
         for alert in unresolved[:MAX_LINES]:
             lines.append(
-                _say("alert_line", lang, id=alert.id, status=alert.status.value,
+                _say("alert_line", lang, id=alert.id, status=L(f"alert.{alert.status.value}", lang),
                      account=names[alert.account_id])
             )  # fmt: skip
         if len(unresolved) > MAX_LINES:
@@ -193,11 +201,12 @@ class WeeklyDigest:
         if len(running) > MAX_LINES:
             lines.append(_say("more", lang, n=len(running) - MAX_LINES))
 
-        quiet = self._quiet(accounts, mine, now)
-        if quiet:
-            shown = ", ".join(quiet[:MAX_LINES])
-            extra = f" (+{len(quiet) - MAX_LINES})" if len(quiet) > MAX_LINES else ""
-            lines += ["", _say("quiet", lang, names=shown + extra)]
+        quiet, unasked = self._quiet(accounts, mine, now)
+        for key, names in (("quiet", quiet), ("unasked", unasked)):
+            if names:
+                shown = ", ".join(names[:MAX_LINES])
+                extra = f" (+{len(names) - MAX_LINES})" if len(names) > MAX_LINES else ""
+                lines += ["", _say(key, lang, names=shown + extra)]
 
         since = now - timedelta(days=7)
         cells = [c for d in mine for r in d.rows for c in r.answers.values()]
@@ -227,14 +236,24 @@ class WeeklyDigest:
     @staticmethod
     def _quiet(
         accounts: Sequence[Account], rounds: Sequence[RoundData], now: datetime
-    ) -> list[str]:
+    ) -> tuple[list[str], list[str]]:
+        """Accounts asked for 4+ weeks without an answer in that time, and accounts never
+        asked at all. Apart: an account added this week was listed as "quiet for 4+ weeks"."""
         last: dict[int, datetime] = {}
+        first_asked: dict[int, datetime] = {}
         for data in rounds:
+            account, opened = data.account.id, data.round.opened_at
+            first_asked[account] = min(opened, first_asked.get(account, opened))
             times = [c.answered_at for r in data.rows for c in r.answers.values()]
             if times:
                 latest = max(times)
-                last[data.account.id] = max(latest, last.get(data.account.id, latest))
-        return [a.name for a in accounts if a.id not in last or now - last[a.id] > QUIET_AFTER]
+                last[account] = max(latest, last.get(account, latest))
+        quiet = [
+            a.name
+            for a in accounts
+            if a.id in first_asked and now - last.get(a.id, first_asked[a.id]) > QUIET_AFTER
+        ]
+        return quiet, [a.name for a in accounts if a.id not in first_asked]
 
     # --- the person's own switch ----------------------------------------------------------
 

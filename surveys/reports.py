@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from surveys.model import Answer, ConversationStatus, Language, SentimentLabel
 from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS, question_label
+from surveys.reporting.labels import L
 
 _MARK = {
     SentimentLabel.NEGATIVE: "[-]",
@@ -89,7 +90,7 @@ def render_table(summary: RoundSummary, lang: Language, width: int = 28) -> str:
             else:
                 mark = _MARK.get(cell.label, "[ ]") if cell.label else "[ ]"
                 cells.append(f"{mark} {_clip(cell.text, width)}")
-        lines.append([_clip(row.contact, 24), row.status.value, *cells])
+        lines.append([_clip(row.contact, 24), L(f"conv.{row.status.value}", lang), *cells])
     # A list, not max(a, *rest): a round nobody was invited to (a census of no users yet)
     # has no lines, and max() of one bare number would raise.
     widths = [max([len(c), *(len(line[i]) for line in lines)]) for i, c in enumerate(columns)]

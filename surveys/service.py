@@ -302,6 +302,8 @@ class SurveyService:
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(sender)
             answer = await uow.answers.by_source(contact.id, message_id) if contact else None
+            if contact is not None and answer is None:
+                answer = await self._answer_with_part(uow, contact, message_id)
         if contact is not None and contact.status is ContactStatus.OPTED_OUT:
             answer = None  # an opted-out contact's edit is a new message: not kept, not read
         if contact is None or answer is None:
@@ -310,22 +312,33 @@ class SurveyService:
             await self.handle_event(sender, ContactEvent(EventKind.TEXT, text, message_id))
             return
         new_text, truncated = machine.bound_text(text)
-        if not new_text or new_text == answer.text:
+        if not new_text:
             return
-        sentiment = await self._score(new_text, answer.question_key)
+        parts = answering.parts_of(answer)
+        whole = new_text
+        if len(parts) > 1:  # the edited message is one part of the answer: only it changes
+            parts = [(m, new_text if m == message_id else part) for m, part in parts]
+            whole, cut = answering.from_parts(parts)
+            truncated = truncated or cut
+        if whole == answer.text:
+            return
+        sentiment = await self._score(whole, answer.question_key)
         now = self.clock.now()
         async with self.uow() as uow:
             conv = await uow.conversations.get(answer.conversation_id)
             assert conv is not None
             account, round_ = await self._round_of(uow, conv)
-            updated = answering.with_new_text(
-                answer,
-                new_text,
-                now,
-                truncated=truncated,
-                cleaned=cleaned,
-                edited_at=now,
-                sentiment=sentiment,
+            updated = answering.with_parts(
+                answering.with_new_text(
+                    answer,
+                    whole,
+                    now,
+                    truncated=truncated,
+                    cleaned=cleaned,
+                    edited_at=now,
+                    sentiment=sentiment,
+                ),
+                parts,
             )
             await self._store_changed_answer(uow, answer, updated, account, contact, round_)
             notices = ["edit_kept", *(["truncated"] if truncated else [])]
@@ -339,15 +352,29 @@ class SurveyService:
                 )
             await uow.commit()
 
+    async def _answer_with_part(
+        self, uow: UnitOfWork, contact: Contact, message_id: str
+    ) -> Answer | None:
+        """The answer in the contact's current conversation that ``message_id`` was added to
+        (a quick second message): its edit changes that answer, not the question open now."""
+        conv = await uow.conversations.current_for_contact(contact.id)
+        if conv is None:
+            return None
+        for answer in await uow.answers.for_conversations([conv.id]):
+            if any(m == message_id for m, _ in answering.parts_of(answer)[1:]):
+                return answer
+        return None
+
     async def _store_changed_answer(
         self, uow: UnitOfWork, before: Answer, after: Answer, account: Account, contact: Contact,
-        round_: Round,
+        round_: Round, *, added: bool = False,
     ) -> None:  # fmt: skip
-        """Store an answer's new text; its alert is re-read and its messages updated."""
+        """Store an answer's new text (``added``: more text joined to it rather than an edit);
+        its alert is re-read and its messages updated."""
         await uow.answers.update(after)
         existing = await uow.alerts.for_answer(before.id)
         if existing is not None:
-            await self.alert_desk.answer_changed(uow, existing, before, after)
+            await self.alert_desk.answer_changed(uow, existing, before, after, added=added)
         else:
             await self._maybe_alert(uow, after, account, contact, round_)
 
@@ -368,11 +395,16 @@ class SurveyService:
         if mine:
             before = mine[-1]
             joined, truncated = answering.joined(before, text)
-            after = answering.with_new_text(
-                before, joined, now, truncated=truncated,
-                sentiment=await self._score(joined, key),
+            after = answering.with_parts(
+                answering.with_new_text(
+                    before, joined, now, truncated=truncated,
+                    sentiment=await self._score(joined, key),
+                ),
+                [*answering.parts_of(before), (event.message_id, text)],
             )  # fmt: skip
-            await self._store_changed_answer(uow, before, after, account, contact, round_)
+            await self._store_changed_answer(
+                uow, before, after, account, contact, round_, added=True
+            )
         else:  # they had skipped it, then wrote after all
             added = await uow.answers.add(
                 Answer(0, conv.id, key, text, now, source_message_id=event.message_id,
@@ -385,7 +417,7 @@ class SurveyService:
 
     async def _notice_stranger(self, uow: UnitOfWork, sender: Address, event: ContactEvent) -> None:
         staff = await uow.staff.by_address(sender)
-        lang = staff.language if staff else self.policy.default_language
+        lang = staff.language if staff else event.language or self.policy.default_language
         # Staff writing to the bot are pointed at their commands, not told they are unknown.
         text = t("staff_hello", lang, name=staff.name) if staff else t("unknown_user", lang)
         await uow.outbox.enqueue(
@@ -775,7 +807,7 @@ class SurveyService:
                         "question_key": reply.question_key,
                         "conversation_id": conv.id,
                     },
-                    idempotency_key=f"{key}:{i}",
+                    idempotency_key=f"conv:{conv.id}:{reply.once}" if reply.once else f"{key}:{i}",
                     contact_id=contact.id,
                     next_attempt_at=self.clock.now(),
                 )

@@ -31,6 +31,7 @@ from surveys.model import (
 from surveys.onboarding import Onboarding
 from surveys.periods import round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from surveys.reporting.labels import L
 from surveys.reports import render_table
 from surveys.schedules import describe, latest_due_period, next_due_at, validate_cron
 from surveys.service import SurveyService
@@ -50,6 +51,10 @@ _T: dict[str, tuple[str, str]] = {
     "not_allowed": (
         "Your role ({role}) cannot do this; ask a manager or an admin.",
         "Ваша роль ({role}) не позволяет это сделать; обратитесь к менеджеру или администратору.",
+    ),
+    "not_allowed_admins": (
+        "Your role ({role}) cannot do this; only an admin can.",
+        "Ваша роль ({role}) не позволяет это сделать; это может только администратор.",
     ),
     "no_account": (
         "No account «{ref}». See /accounts.",
@@ -323,7 +328,9 @@ class StaffCommands:
         if actor is None:
             raise StaffError(say("staff_only", lang))
         if actor.role not in roles:
-            raise StaffError(say("not_allowed", actor.language, role=actor.role.value))
+            # A manager cannot help with an admins-only command: name who can.
+            key = "not_allowed" if StaffRole.MANAGER in roles else "not_allowed_admins"
+            raise StaffError(say(key, actor.language, role=actor.role.value))
         return actor
 
     # --- accounts -------------------------------------------------------------------------
@@ -525,11 +532,18 @@ class StaffCommands:
             contacts = await uow.contacts.for_account(account.id)
         if not contacts:
             return Output([say("contacts_none", lang, account=account.name)])
+        # Levels and languages stay as /invite spells them; the rest in the reader's words.
+        ru = lang is Language.RU
         rows = [
-            [f"#{c.id}", c.name, c.level.value, c.language.value, c.status.value, c.channel or "—"]
+            [f"#{c.id}", c.name, c.level.value, c.language.value,
+             _CONTACT_STATUS_RU[c.status] if ru else c.status.value, c.channel or "—"]
             for c in contacts
-        ]
-        head = ["id", "name", "level", "lang", "status", "channel"]
+        ]  # fmt: skip
+        head = (
+            ["id", "имя", "уровень", "язык", "статус", "канал"]
+            if ru
+            else ["id", "name", "level", "lang", "status", "channel"]
+        )
         return Output([say("contacts_head", lang, account=account.name)], table=_table(head, rows))
 
     # --- schedules and rounds -------------------------------------------------------------
@@ -650,7 +664,7 @@ class StaffCommands:
                         "alert_line",
                         lang,
                         id=alert.id,
-                        status=alert.status.value,
+                        status=L(f"alert.{alert.status.value}", lang),
                         account=visible[alert.account_id].name,
                         contact=detail.contact.name,
                         question=question_as_asked(
@@ -752,7 +766,11 @@ class StaffCommands:
             ]
             for p in people
         ]
-        headers = ["id", "name", "role", "telegram", "slack", "alerts"]
+        headers = (
+            ["id", "имя", "роль", "telegram", "slack", "алерты"]
+            if actor.language is Language.RU
+            else ["id", "name", "role", "telegram", "slack", "alerts"]
+        )
         return Output(table=_table(headers, rows))
 
     # --- helpers --------------------------------------------------------------------------
@@ -871,6 +889,15 @@ def _sentence(text: str) -> str:
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# A contact's status in a Russian staff table (English shows the value itself).
+_CONTACT_STATUS_RU = {
+    ContactStatus.INVITED: "приглашён",
+    ContactStatus.ACTIVE: "активен",
+    ContactStatus.UNREACHABLE: "недоступен",
+    ContactStatus.OPTED_OUT: "отписался",
+}
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:

@@ -15,7 +15,7 @@ CATALOG: dict[str, dict[Language, str]] = {
             "The buttons under each question let you skip it, answer later, or decline this round."
         ),
         Language.RU: (
-            "Здравствуйте, {name}! Это служба клиентского сервиса {company}. Нам важен ваш "
+            "Здравствуйте, {name}! Это команда клиентского сервиса {company}. Нам важен ваш "
             "честный отзыв о {round}. Всего {count} коротких вопроса; отвечайте своими "
             "словами. Ответы получает клиентский сервис, а не команда проекта.\n"
             "Кнопки под каждым вопросом позволяют пропустить его, ответить позже или отказаться от опроса."
@@ -181,6 +181,11 @@ PLURALS: dict[str, dict[Language, tuple[str, ...]]] = {
     "user": {
         Language.EN: ("user", "users"),
         Language.RU: ("пользователь", "пользователя", "пользователей"),
+    },
+    # "в течение 1 дня / 3 дней / 5 дней": the genitive after «в течение».
+    "day_within": {
+        Language.EN: ("day", "days"),
+        Language.RU: ("дня", "дней", "дней"),
     },
 }
 
@@ -381,6 +386,14 @@ CATALOG.update(
             Language.EN: "The client edited this answer; it still reads as negative.",
             Language.RU: "Клиент исправил этот ответ; он по-прежнему звучит негативно.",
         },
+        "alert_added": {
+            Language.EN: "The client added to this answer; it still reads as negative.",
+            Language.RU: "Клиент дополнил этот ответ; он по-прежнему звучит негативно.",
+        },
+        "alert_added_cleared": {
+            Language.EN: "The client added to this answer; it no longer reads as negative.",
+            Language.RU: "Клиент дополнил этот ответ; он больше не звучит негативно.",
+        },
         "alert_cleared": {
             Language.EN: "The client edited this answer; it no longer reads as negative.",
             Language.RU: "Клиент исправил этот ответ; он больше не звучит негативно.",
@@ -418,8 +431,8 @@ CATALOG.update(
             Language.RU: "Алерт #{id}: напишите вопрос для {contact} в ветке этого алерта или командой /followup {id} <вопрос>. Candor отправит его от имени клиентского сервиса.",
         },
         "followup_sent": {
-            Language.EN: "Your question is on its way to {contact} (alert #{id}). Their reply will come here; if there is none within {days} days, you will be told.",
-            Language.RU: "Вопрос отправлен: {contact} (алерт #{id}). Ответ придёт сюда; если его не будет {days} дн., вам сообщат.",
+            Language.EN: "Your question is on its way to {contact} (alert #{id}). Their reply will come here; if there is none within {days}, you will be told.",
+            Language.RU: "Вопрос отправлен: {contact} (алерт #{id}). Ответ придёт сюда; если его не будет в течение {days}, вам сообщат.",
         },
         "followup_empty": {
             Language.EN: "The question is empty: write what you want to ask the client.",

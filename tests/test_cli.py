@@ -151,7 +151,12 @@ def test_demo_with_piped_answers_prints_alert_and_summary(tmp_path: Path) -> Non
     assert "Reply from Anna Smith to your question (alert #1):" in out
     assert "Two deliveries slipped by a week; the rest is fine." in out
     assert "Alert #1 resolved: explained to the client." in out
+    # Who acts before what came of it (the result used to come first).
+    assert "Olga Petrova resolves the alert (/resolve 1 explained …):\nAlert #1 resolved" in out
     assert "Olga Petrova asked the client: «Could you tell us" in out
+    # Piped answers are echoed after the prompt: the transcript shows what was answered.
+    assert "you> Too slow, you missed deadlines and I am not happy\n" in out
+    assert "you> Two deliveries slipped by a week; the rest is fine.\n" in out
     assert "the client replied: «Two deliveries slipped by a week" in out
 
 
@@ -163,10 +168,15 @@ def test_demo_in_russian_and_replayable_on_the_same_database(tmp_path: Path) -> 
     assert "Вопрос: Было ли общение с нами вежливым и корректным?" in first.stdout
     assert "Алертов владельцу аккаунта в этом опросе: 1" in first.stdout
     assert "Сводка опроса" in first.stdout
+    # «клиент Северный ветер» read as a client named after the company.
+    assert "Анна Смирнова, клиент компании «Северный ветер (демо)»." in first.stdout
+    # The Russian transcript: the client's prompt and the table's statuses in Russian.
+    assert "вы> Общались грубо, не доволен\n" in first.stdout and "you>" not in first.stdout
+    assert "| завершил |" in first.stdout
     second = candor("demo", "--lang", "ru", cwd=tmp_path, stdin="Хорошо\n/decline\n")
     assert second.returncode == 0, second.stderr
     assert "Алертов владельцу аккаунта в этом опросе: 0" in second.stdout
-    assert "declined" in second.stdout
+    assert "| отказался |" in second.stdout  # it printed the English "declined"
 
 
 def test_demo_ends_cleanly_when_input_ends_early(tmp_path: Path) -> None:

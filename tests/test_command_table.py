@@ -56,7 +56,16 @@ async def test_a_command_without_its_arguments_answers_the_tables_usage(
 @pytest.mark.parametrize("name", WRITER_ONLY)
 async def test_an_owner_is_refused_writer_commands_on_both_platforms(chat: Chat, name: str) -> None:
     assert "added as owner" in await chat.ask(f"staff_add owner {chat.owner} Olga Owner")
-    assert await chat.ask(name, owner_id(chat)) == say("not_allowed", EN, role="owner")
+    # Admins-only commands name who can run them: a manager could not help.
+    key = "not_allowed_admins" if StaffRole.MANAGER not in TABLE[name].roles else "not_allowed"
+    assert await chat.ask(name, owner_id(chat)) == say(key, EN, role="owner")
+
+
+async def test_a_manager_refused_an_admins_command_is_told_only_an_admin_can(chat: Chat) -> None:
+    # A manager typing /staff_add was told to "ask a manager or an admin".
+    assert "added as manager" in await chat.ask(f"staff_add manager {chat.owner} Max Manager")
+    refusal = await chat.ask("staff_add owner 1234 Eve", owner_id(chat))
+    assert refusal == "Your role (manager) cannot do this; only an admin can."
 
 
 async def test_staff_help_lists_the_table_in_each_platforms_syntax(chat: Chat) -> None:
@@ -70,3 +79,20 @@ async def test_staff_help_lists_the_table_in_each_platforms_syntax(chat: Chat) -
     owner_help = await chat.ask("help", owner_id(chat))
     for command in TABLE.values():
         assert (command.usage(chat.platform, EN) in owner_help) == (command.roles == READERS)
+
+
+async def test_usages_never_nest_the_platforms_brackets(chat: Chat) -> None:
+    # `/owner` answered "<staff id, name or <telegram user id>>": the platform's person slot
+    # brings its own brackets, and the table wrapped it in a second pair.
+    if chat.platform is TELEGRAM:
+        owner = "/owner <account> <staff id, name or telegram user id>"
+        link = "/staff_link <staff id or name> <telegram user id | slack:<user id>>"
+    else:
+        owner = "/candor owner <account> <staff id, name or @user>"
+        link = "/candor staff_link <staff id or name> <@user | telegram:<id>>"
+    assert await chat.ask("owner") == owner
+    assert await chat.ask("staff_link") == link
+    for command in TABLE.values():
+        for lang in (EN, RU):
+            usage = command.usage(chat.platform, lang)
+            assert "<<" not in usage and "or <" not in usage and "или <" not in usage, usage

@@ -102,10 +102,12 @@ async def test_owners_hear_about_their_accounts_managers_about_the_portfolio(
     assert "Your accounts: 1." in olga and "Initech" not in olga
     assert "Alerts: 1 open, 0 in progress." in olga
     assert "Globex — Sprint 1: 1/2 (50%)" in olga
-    assert "Since last week: 1 answers, 1 negative, 1 new alerts, 0 resolved." in olga
+    # Counts after their labels: it read "1 answers, 1 negative, 1 new alerts".
+    assert "Since last week: answers 1, negative 1, new alerts 1, resolved 0." in olga
     assert "/digest off" in olga
     max_ = str(sent["max"][0].payload["text"])  # Max reads Russian and sees everything
-    assert "Портфель: аккаунтов 2." in max_ and "Без ответов 4+ недели: Initech." in max_
+    assert "Портфель: аккаунтов 2." in max_ and "Ещё не опрашивались: Initech." in max_
+    assert "Без ответов" not in max_  # never asked is not quiet
     assert sent["max"][0].payload["lang"] == "ru"
     assert opened.round.id
 
@@ -159,3 +161,14 @@ async def test_a_person_on_several_platforms_gets_it_on_a_chat_platform(
     sent = await digests(uow)
     assert [m.recipient.channel.value for m in sent["7003"]] == ["telegram"]
     assert "olga" not in sent
+
+
+async def test_an_account_asked_weeks_ago_without_an_answer_is_quiet(
+    uow: SqlUnitOfWorkFactory, world: World, service: SurveyService, clock: FakeClock
+) -> None:
+    clock.set(T0 - timedelta(days=35))
+    await service.open_round(world.account.id, "sprint-1", "Sprint 1")
+    clock.set(T0)
+    await digest(uow, clock).run_due()
+    olga = str((await digests(uow))["olga"][0].payload["text"])
+    assert "Quiet for 4+ weeks: Globex." in olga

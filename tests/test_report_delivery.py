@@ -169,8 +169,36 @@ async def test_telegram_weekly_digest_comes_with_the_tick_once(tg: TelegramHarne
         await tg.deliver()
 
     digests = [t for t in tg.texts(ADMIN_ID) if t.startswith("Candor weekly digest")]
-    assert len(digests) == 1 and "Portfolio: 1 accounts." in digests[0]
+    assert len(digests) == 1 and "Accounts in the portfolio: 1." in digests[0]
     assert await say(tg, "/digest off") == ["The weekly digest is off."]
     async with tg.app.uow() as u:
         admin = await u.staff.by_address(Address(Channel.TELEGRAM, str(ADMIN_ID)))
     assert admin is not None and admin.digest is False
+
+
+async def test_the_digest_never_calls_a_new_account_quiet(tg: TelegramHarness) -> None:
+    # An account added this week, never surveyed, was listed "Quiet for 4+ weeks" in the
+    # Monday digest; so was one whose first round had just opened.
+    await tg_globex(tg)
+    assert (await say(tg, "/account_add Initech"))[0].startswith("Account «Initech» added")
+    await say(tg, "/round Globex")  # opened now; nobody has answered yet
+    await tg.app.tick()
+    await tg.deliver()
+
+    [digest] = [t for t in tg.texts(ADMIN_ID) if t.startswith("Candor weekly digest")]
+    assert "Quiet" not in digest
+    assert "Not surveyed yet: Initech." in digest
+
+
+async def test_no_digest_about_an_empty_portfolio(tg: TelegramHarness) -> None:
+    # On a fresh install the bootstrap admin's first message from Candor was a digest of
+    # nothing: "Portfolio: 0 accounts … 0 answers".
+    await tg.app.tick()
+    await tg.deliver()
+    assert not [t for t in tg.texts(ADMIN_ID) if t.startswith("Candor weekly digest")]
+
+    await tg_globex(tg)  # the same week, once there is an account: the digest comes
+    await tg.app.tick()
+    await tg.deliver()
+    [digest] = [t for t in tg.texts(ADMIN_ID) if t.startswith("Candor weekly digest")]
+    assert "Accounts in the portfolio: 1." in digest

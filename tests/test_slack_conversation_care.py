@@ -93,6 +93,29 @@ async def test_quick_messages_stay_with_the_question_the_client_could_see(
     assert (await answers_of(slack, ANNA))[-1].question_key == "speed"
 
 
+async def test_editing_one_message_of_a_joined_answer_changes_only_its_part(
+    slack: SlackHarness,
+) -> None:
+    # Editing the first of two quick messages replaced the answer with it alone; editing
+    # the second answered question 2 with it.
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    channel = slack.api.dm_channel_of(ANNA)
+    [q1] = questions(slack, ANNA)
+    first_ts = f"{Decimal(str(q1['ts'])) + Decimal('0.000001'):.6f}"
+    second_ts = f"{Decimal(str(q1['ts'])) + Decimal('0.000002'):.6f}"
+    await slack.post(message_event(ANNA, channel, "The result is good.", ts=first_ts))
+    await slack.post(message_event(ANNA, channel, "The docs were late.", ts=second_ts))
+
+    await slack.post(message_changed_event(ANNA, channel, "The result is fine.", first_ts))
+    await slack.post(message_changed_event(ANNA, channel, "The docs came on time.", second_ts))
+    [outcome] = await answers_of(slack, ANNA)
+    assert outcome.question_key == "outcome"
+    assert outcome.text == "The result is fine.\nThe docs came on time."
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "speed"
+
+
 async def test_the_rest_of_a_cut_answer_stays_with_it(slack: SlackHarness) -> None:
     await join(slack, ANNA, "Anna Smith")
     await open_round(slack)

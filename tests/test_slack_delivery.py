@@ -579,8 +579,8 @@ async def _both_platforms_one_round(tg: TelegramHarness, slack: SlackHarness) ->
     [reply] = slack.api.responses_to(rid)
     report = unescape("\n".join(b["text"]["text"] for b in reply["blocks"])).strip("`")
     assert "Responded: 2/2 (100%)" in report
-    assert re.search(r"Tom Telegram\s+\| asking \| \[-\] Terrible speed", report)
-    assert re.search(r"Anna Smith\s+\| asking \| \[-\] Terrible result", report)
+    assert re.search(r"Tom Telegram\s+\| answering \| \[-\] Terrible speed", report)
+    assert re.search(r"Anna Smith\s+\| answering \| \[-\] Terrible result", report)
     [tg_report] = await tg_say(tg, "/report Globex")
     assert "Responded: 2/2 (100%)" in tg_report
     assert "Tom Telegram" in tg_report and "Anna Smith" in tg_report

@@ -298,7 +298,7 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
         lines = await table(slack, text)
         assert lines[0] == f"{ACCOUNT} — November 2026", text
         assert lines[1] == "Responded: 1/1 (100%)"
-        assert lines[4].startswith("Anna Smith | asking | [-] Terrible result")
+        assert lines[4].startswith("Anna Smith | answering | [-] Terrible result")
     assert await say(slack, "report all 2026-10") == "No rounds in that period."
     assert await say(slack, "report all 2026-13") == (
         "Period must look like 2026, 2026-11, 2026-Q3 or 2026-H1."
@@ -454,7 +454,7 @@ async def test_a_manager_runs_manager_commands_but_cannot_add_staff(slack: Slack
     assert "invited 1" in await say(slack, f"status {ACCOUNT}", MAX)
     assert "Max Manager" in "\n".join(await table(slack, "staff", MAX))
 
-    refused = "Your role (manager) cannot do this; ask a manager or an admin."
+    refused = "Your role (manager) cannot do this; only an admin can."
     assert await say(slack, f"staff_add manager <@{STRANGER}|eve> Eve", MAX) == refused
     assert await say(slack, f"staff_link Max Manager <@{STRANGER}|eve>", MAX) == refused
     staff = "\n".join(await table(slack, "staff"))

@@ -23,6 +23,7 @@ from surveys.model import (
     ConversationStatus,
     Language,
 )
+from surveys.texts import t
 from tests.conftest import FakeClock
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.telegram_harness import ADMIN_ID, TelegramHarness
@@ -201,6 +202,17 @@ async def test_invite_link_binds_the_chat_and_greets_in_the_contacts_language(
     )
 
 
+async def test_the_russian_invitation_names_the_team_once(tg: TelegramHarness) -> None:
+    # It read «Это служба клиентского сервиса Acme IT»: "the service of client service".
+    await onboard(tg, BORIS, "Борис Петров", lang="ru")
+    await open_round(tg)
+    [invitation] = questions(tg, BORIS)
+    assert str(invitation["text"]).startswith(
+        "Здравствуйте, Борис Петров! Это команда клиентского сервиса Acme IT. "
+        "Нам важен ваш честный отзыв о нашей работе в ноябре 2026 года."
+    )
+
+
 async def test_a_used_link_opened_from_another_chat_binds_nothing(tg: TelegramHarness) -> None:
     token = await invite_token(tg, "Anna Smith")
     await tg.process(tg.api.text_message(ANNA, f"/start {token}"))
@@ -251,6 +263,17 @@ async def test_plain_start_from_a_stranger(tg: TelegramHarness) -> None:
     assert tg.texts(ANNA) == [
         "Hello! I don't know you yet. Please ask your client service manager for an invite."
     ]
+    assert await contact_at(tg, ANNA) is None
+
+
+async def test_a_stranger_writing_in_russian_is_answered_in_russian(tg: TelegramHarness) -> None:
+    # /start from a stranger followed their Telegram language, but a plain message (or a
+    # sticker) got the English default: the domain never heard the sender's language.
+    await tg.process(tg.api.text_message(ANNA, "Здравствуйте, кто вы?", language_code="ru"))
+    await tg.process(tg.api.sticker_message(ANNA, language_code="ru"))
+
+    unknown = t("unknown_user", Language.RU)
+    assert tg.texts(ANNA) == [unknown, unknown]
     assert await contact_at(tg, ANNA) is None
 
 
@@ -374,6 +397,24 @@ async def test_an_old_button_changes_nothing(tg: TelegramHarness) -> None:
     assert len(api.sent_to(ANNA)) == sent_before
     assert len(api.calls_to("editMessageReplyMarkup")) == edits_before
     assert [a.question_key for a in await answers_of(tg, ANNA)] == ["outcome"]
+
+
+async def test_later_tapped_twice_says_so_once(tg: TelegramHarness) -> None:
+    # A double tap on Later sent "No problem, I will remind you later" twice: each press
+    # is a new callback, and the notice was keyed by the conversation's version.
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    [q1] = questions(tg, ANNA)
+    sent_before = len(tg.api.sent_to(ANNA))
+    await press(tg, ANNA, q1, button_data(q1, "later"))
+    await press(tg, ANNA, q1, button_data(q1, "later"))
+
+    later = [t for t in tg.texts(ANNA)[sent_before:] if t.startswith("No problem")]
+    assert later == ["No problem, I will remind you later. You can also just answer any time."]
+    assert len(tg.api.calls_to("answerCallbackQuery")) == 2  # both taps answered
+    conv = await conversation_of(tg, ANNA)
+    assert conv is not None and conv.current_question == "outcome"
+    assert conv.reminder_due_at is not None
 
 
 async def test_a_crafted_button_for_another_conversation_changes_nothing(

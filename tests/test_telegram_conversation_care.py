@@ -229,6 +229,64 @@ async def test_an_answer_edited_to_fine_marks_its_alert_and_updates_the_owners_m
     assert "The client edited this answer; it no longer reads as negative." in now
 
 
+async def test_a_quick_second_message_on_an_alerted_answer_is_added_not_edited(
+    tg: TelegramHarness,
+) -> None:
+    # The owner's alert said "The client edited this answer" when the client had only
+    # written a second message before question 2 reached them: joining it went through
+    # the edit path, whose status line and timeline say "edited".
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    await tg.process(tg.api.text_message(ANNA, NEGATIVE), deliver=False)
+    second = tg.api.text_message(ANNA, "And support takes days to answer.")
+    await tg.deliver()
+    await tg.process(second)
+
+    assert tg.texts(ANNA)[-1] == ADDED
+    [now] = alert_texts(tg, OWNER_ID)
+    assert f"{NEGATIVE}\nAnd support takes days to answer." in now
+    assert "The client added to this answer; it still reads as negative." in now
+    assert "edited" not in now
+    [alert] = await all_alerts(tg)
+    timeline = await admin_says(tg, f"/alert {alert.id}")
+    assert f"the client added to the answer; before: «{NEGATIVE}»" in timeline
+    assert "edited" not in timeline
+
+
+async def test_editing_one_message_of_a_joined_answer_changes_only_its_part(
+    tg: TelegramHarness,
+) -> None:
+    # An answer made of two quick messages: editing the first replaced the whole answer
+    # with it (the second message's words left the answer), and editing the second was
+    # taken as a new message answering question 2.
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    first = tg.api.text_message(ANNA, "The result is good.")
+    first_id = first["message"]["message_id"]
+    await tg.process(first, deliver=False)
+    second = tg.api.text_message(ANNA, "The docs were late.")
+    second_id = second["message"]["message_id"]
+    await tg.deliver()
+    await tg.process(second)
+
+    await tg.process(tg.api.edited_message(ANNA, "The result is fine.", message_id=first_id))
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.text == "The result is fine.\nThe docs were late."
+
+    await tg.process(tg.api.edited_message(ANNA, "The docs came on time.", message_id=second_id))
+    [outcome] = await answers_of(tg, ANNA)  # still one answer: question 2 is unanswered
+    assert outcome.question_key == "outcome"
+    assert outcome.text == "The result is fine.\nThe docs came on time."
+    assert [h["text"] for h in outcome.history] == [
+        "The result is good.",
+        "The result is good.\nThe docs were late.",
+        "The result is fine.\nThe docs were late.",
+    ]
+    conv = await conversation_of(tg, ANNA)
+    assert conv is not None and conv.current_question == "speed"
+    assert tg.texts(ANNA)[-1] == "Your edited answer is saved."
+
+
 # --- 9: evidence -----------------------------------------------------------------------------
 
 

@@ -244,7 +244,8 @@ async def test_an_alert_with_a_huge_answer_is_shortened_into_one_message(
     visible = html.unescape(re.sub(r"<[^>]+>", "", rendered))
     assert tg_len(visible) <= TELEGRAM_TEXT_LIMIT
     assert visible.endswith("«ужасно», «плохо»")
-    assert "… (shortened; the full answer is in the report)" in visible
+    # It said "the full answer is in the report", where answers are clipped to a cell.
+    assert "… (shortened; /alert 7 shows the whole answer)" in visible
 
     message = OutgoingMessage(
         recipient=ADMIN,

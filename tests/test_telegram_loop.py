@@ -3,6 +3,7 @@ negative answer → alert → follow-up → the client's reply back → resoluti
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -299,3 +300,18 @@ async def test_a_timeline_reads_in_the_readers_own_time_zone(tg: TelegramHarness
     local = raised + timedelta(hours=9)  # Tokyo keeps no daylight saving
     assert "Timeline (Asia/Tokyo):" in tokyo
     assert f"{local:%Y-%m-%d %H:%M} · alert raised" in tokyo
+
+
+async def test_the_follow_up_window_is_said_in_words_in_both_languages(tg: TelegramHarness) -> None:
+    # Russian staff read "если его не будет 3 дн." (an abbreviation), and a one-day window
+    # would have read "within 1 days" in English.
+    await negative_alert(tg)
+    [sent] = await say(tg, f"/followup 1 {QUESTION}", OLGA)
+    assert sent.endswith("if there is none within 3 days, you will be told.")
+    await say(tg, "/lang ru", OLGA)
+    [sent] = await say(tg, "/followup 1 И ещё вопрос", OLGA)
+    assert sent.endswith("если его не будет в течение 3 дней, вам сообщат."), sent
+    service = tg.app.commands.service
+    service.policy = replace(service.policy, followup_window=timedelta(days=1))
+    [sent] = await say(tg, "/followup 1 Третий вопрос", OLGA)
+    assert "в течение 1 дня," in sent

@@ -232,11 +232,41 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: Telegra
         lines = report[0]["text"].splitlines()
         assert lines[0] == "Globex — November 2026"
         assert lines[1] == "Responded: 1/1 (100%)"
-        assert lines[4].startswith("Anna Smith | asking | [-] Terrible result")
+        assert lines[4].startswith("Anna Smith | answering | [-] Terrible result")
     assert await say(tg, "/report all 2026-10") == ["No rounds in that period."]
     assert await say(tg, "/report all 2026-13") == [
         "Period must look like 2026, 2026-11, 2026-Q3 or 2026-H1."
     ]
+
+
+async def test_a_russian_speaking_admin_reads_statuses_in_russian(tg: TelegramHarness) -> None:
+    # /report and /alerts put the raw enum values ("completed", "[open]") in front of a
+    # staff member who reads Russian; the XLSX/CSV reports already had their words.
+    await globex_with_anna(tg)
+    assert await say(tg, "/lang ru") == ["Язык изменён на русский."]
+    await say(tg, "/round Globex")
+    await say(tg, NEGATIVE, ANNA)
+    [listed] = await say(tg, "/alerts")
+    assert listed.startswith("#1 [открыт] Globex · Anna Smith · "), listed
+    [report] = await say(tg, "/report Globex")
+    lines = report.splitlines()
+    assert lines[2].startswith("Контакт    | Статус   | результат"), lines
+    assert lines[4].startswith("Anna Smith | отвечает | [-] Terrible result"), lines
+
+
+async def test_a_russian_speaking_admin_reads_contact_and_staff_tables_in_russian(
+    tg: TelegramHarness,
+) -> None:
+    # /accounts had Russian headers, /contacts and /staff English ones ("name level lang
+    # status channel") and English contact statuses ("active").
+    await globex_with_anna(tg)
+    await say(tg, "/lang ru")
+    [contacts] = await say(tg, "/contacts Globex")
+    table = contacts.splitlines()
+    assert table[1].split() == ["id", "имя", "уровень", "язык", "статус", "канал"], table
+    assert table[3].split() == ["#1", "Anna", "Smith", "stakeholder", "en", "активен", "telegram"]
+    [staff] = await say(tg, "/staff")
+    assert staff.splitlines()[0].split() == ["id", "имя", "роль", "telegram", "slack", "алерты"]
 
 
 async def test_round_due_opens_the_rounds_schedules_are_due_for(tg: TelegramHarness) -> None:
@@ -279,7 +309,7 @@ async def test_admin_adds_a_manager_who_can_run_manager_commands(tg: TelegramHar
 
     # ... except the admins' one.
     assert await say(tg, f"/staff_add manager {STRANGER} Eve", MAX) == [
-        "Your role (manager) cannot do this; ask a manager or an admin."
+        "Your role (manager) cannot do this; only an admin can."
     ]
     staff = (await say_full(tg, "/staff"))[0]["text"]
     assert "Eve" not in staff and str(STRANGER) not in staff

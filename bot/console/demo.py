@@ -53,7 +53,7 @@ _HELP = {
         "/sticker, /photo, /voice, /file. End with Ctrl-D.\n"
     ),
     Language.RU: (
-        "Демо Candor: вы — {contact}, клиент {account}. Отвечайте своими словами.\n"
+        "Демо Candor: вы — {contact}, клиент компании «{account}». Отвечайте своими словами.\n"
         "Попробуйте также /skip, /later, /decline, /edit <новый текст> (исправить последний "
         "ответ), /sticker, /photo, /voice, /file. Завершить — Ctrl-D.\n"
     ),
@@ -149,10 +149,7 @@ async def run_demo(
         sequence = 0
         last_answer_id: str | None = None
         while await _still_open(app, cast.contact.id):
-            if interactive:
-                stdout.write("you> ")
-                stdout.flush()
-            line = stdin.readline()
+            line = _read(stdin, stdout, lang, interactive)
             if not line:
                 break
             parsed = parse_line(line)
@@ -197,7 +194,7 @@ async def _census_demo(
     token = await census.create_link(cast.account.id)
     me = Address(Channel.CONSOLE, CENSUS_USER)
     console.names[CENSUS_USER] = _ROLES[lang][0]
-    stdout.write(f"/start {token[:16]}… (census link, opened as @anna_smirnova)\n")
+    stdout.write(_CENSUS_LINK[lang].format(token=token[:16]) + "\n")
     await census.open_link(token, me, telegram_id="1001", username="anna_smirnova",
                            name="Anna", hint=lang, reply_key=f"demo:{token}")  # fmt: skip
     await census.fan_out()
@@ -207,10 +204,7 @@ async def _census_demo(
     assert contact is not None
     sequence = 0
     while await _still_open(app, contact.id):
-        if interactive:
-            stdout.write("you> ")
-            stdout.flush()
-        line = stdin.readline()
+        line = _read(stdin, stdout, lang, interactive)
         if not line:
             break
         sequence += 1
@@ -226,6 +220,19 @@ async def _census_demo(
         stdout.write("\n")
     await _print_outcome(app, round_.id, stdout, lang)
     return 0
+
+
+def _read(stdin: TextIO, stdout: TextIO, lang: Language, interactive: bool) -> str:
+    """One line the client types. Piped, it is echoed after the prompt, so the transcript
+    shows the answers beside the questions they answer."""
+    prompt = f"{_ROLES[lang][0]}> "
+    if interactive:
+        stdout.write(prompt)
+        stdout.flush()
+    line = stdin.readline()
+    if line.strip() and not interactive:
+        stdout.write(f"{prompt}{line.rstrip()}\n")
+    return line
 
 
 async def _still_open(app: App, contact_id: int) -> bool:
@@ -246,20 +253,24 @@ async def _print_outcome(app: App, round_id: int, stdout: TextIO, lang: Language
     stdout.write(f"{heading[1]}\n{render_table(summary, lang)}\n")
 
 
+_CENSUS_LINK = {
+    Language.EN: "/start {token}… (census link, opened as @anna_smirnova)",
+    Language.RU: "/start {token}… (ссылка переписи, открыта как @anna_smirnova)",
+}
 _LOOP = {
     Language.EN: (
         "Closing the loop: {owner} asks you a follow-up question through Candor.",
         "Could you tell us more about what did not go well, so we can put it right?",
         "Two deliveries slipped by a week; the rest is fine.",
         "Agreed a weekly delivery check on a call; the client is happy with it.",
-        "{owner} resolves the alert. Its timeline (/alert {id}):",
+        "{owner} resolves the alert (/resolve {id} explained …):",
     ),
     Language.RU: (
         "Закрываем цикл: {owner} задаёт вам уточняющий вопрос через Candor.",
         "Расскажите, пожалуйста, подробнее, что пошло не так, — мы хотим это исправить.",
         "Две поставки сдвинулись на неделю; остальное в порядке.",
         "Договорились по звонку о еженедельной сверке поставок; клиента это устраивает.",
-        "{owner} закрывает алерт. Его хронология (/alert {id}):",
+        "{owner} закрывает алерт (/resolve {id} explained …):",
     ),
 }
 
@@ -282,12 +293,10 @@ async def _close_the_loop(
     output = await commands.follow_ups(app.commands).ask(owner, alert_id, question)
     await app.delivery.run_once()
     stdout.write("\n".join(output.lines) + "\n\n")
-    if interactive:
-        stdout.write("you> ")
-        stdout.flush()
-    reply = stdin.readline().strip() or scripted_reply
-    if not interactive:
-        stdout.write(f"you> {reply}\n")
+    reply = _read(stdin, stdout, lang, interactive).strip()
+    if not reply:  # input ended: the client's scripted reply, shown as typed
+        reply = scripted_reply
+        stdout.write(f"{_ROLES[lang][0]}> {reply}\n")
     await app.service.handle_event(
         Address(Channel.CONSOLE, CLIENT),
         ContactEvent(EventKind.TEXT, reply, f"loop-{alert_id}"),
@@ -296,8 +305,9 @@ async def _close_the_loop(
     done = await commands.resolutions(app.commands).resolve(
         owner, alert_id, Disposition.EXPLAINED, note
     )
-    stdout.write("\n".join(done.lines) + "\n\n" + outro.format(owner=owner.name, id=alert_id))
+    # Who acts, then what came of it (it read as the result before the action).
+    stdout.write(outro.format(owner=owner.name, id=alert_id) + "\n" + "\n".join(done.lines) + "\n")
     shown = await show_alert(app.commands, owner, alert_id)
     start = shown.lines.index("") + 1  # the timeline sits between two blank lines
     timeline = shown.lines[start : shown.lines.index("", start)]
-    stdout.write("\n" + "\n".join(timeline) + "\n")
+    stdout.write(f"\n/alert {alert_id}\n" + "\n".join(timeline) + "\n")

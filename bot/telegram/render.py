@@ -21,9 +21,10 @@ from surveys.texts import t
 
 TELEGRAM_TEXT_LIMIT = 4096
 _TAG = re.compile(r"<[^>]+>")
+# Points at where the whole answer is: /alert shows it in full, split over messages.
 _SHORTENED = {
-    Language.EN: "… (shortened; the full answer is in the report)",
-    Language.RU: "… (сокращено; полный ответ — в отчёте)",
+    Language.EN: "… (shortened; /alert {id} shows the whole answer)",
+    Language.RU: "… (сокращено; весь ответ — /alert {id})",
 }
 
 
@@ -173,8 +174,9 @@ def alert_html(fields: dict[str, Any], lang: Language, status_line: str | None =
     full = build(text)
     if tg_len(_visible(full)) <= TELEGRAM_TEXT_LIMIT:
         return full
-    room = TELEGRAM_TEXT_LIMIT - tg_len(_visible(build(""))) - tg_len(_SHORTENED[lang])
-    return build(_cut(text, max(room, 0)) + _SHORTENED[lang])
+    shortened = _SHORTENED[lang].format(id=fields.get("alert_id", "?"))
+    room = TELEGRAM_TEXT_LIMIT - tg_len(_visible(build(""))) - tg_len(shortened)
+    return build(_cut(text, max(room, 0)) + shortened)
 
 
 def _visible(html_text: str) -> str:

@@ -602,7 +602,7 @@ class FakeSlackAPI:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{id}", self._handle_response_url)
@@ -611,7 +611,7 @@ class FakeSlackAPI:
         app.router.add_get("/files-pri/{team_file}/download/{name}", self._handle_download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)  # 0: any free port
         await site.start()
         self._port = self._runner.addresses[0][1]
 

@@ -112,7 +112,10 @@ async def text_answer(message: Message, candor: TelegramContext) -> None:
         # Staff commands are handled before this router; anything else here is a typo.
         await answer_help(message, candor, unknown=text.split()[0].split("@")[0][:64])
         return
-    event = ContactEvent(EventKind.TEXT, text, message_key(message), position=position(message))
+    event = ContactEvent(
+        EventKind.TEXT, text, message_key(message), position=position(message),
+        language=_lang(message, candor),
+    )  # fmt: skip
     await candor.service.handle_event(candor.address(message.chat.id), event)
     candor.wake_delivery()
 
@@ -120,15 +123,19 @@ async def text_answer(message: Message, candor: TelegramContext) -> None:
 async def captioned_media(message: Message, candor: TelegramContext) -> None:
     # A photo or file with words under it: the words are the answer, so they are kept.
     event = ContactEvent(
-        EventKind.TEXT, message.caption or "", message_key(message), position=position(message)
-    )
+        EventKind.TEXT, message.caption or "", message_key(message), position=position(message),
+        language=_lang(message, candor),
+    )  # fmt: skip
     await candor.service.handle_event(candor.address(message.chat.id), event)
     candor.wake_delivery()
 
 
 async def non_text(message: Message, candor: TelegramContext) -> None:
     media = next((kind for kind in NON_TEXT if getattr(message, kind, None)), "other")
-    event = ContactEvent(EventKind.NON_TEXT, message_id=message_key(message), media=media)
+    event = ContactEvent(
+        EventKind.NON_TEXT, message_id=message_key(message), media=media,
+        language=_lang(message, candor),
+    )  # fmt: skip
     await candor.service.handle_event(candor.address(message.chat.id), event)
     candor.wake_delivery()
 
