@@ -39,7 +39,9 @@ from surveys.model import (
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_SERVER = os.environ.get("CANDOR_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+PG_SERVER = os.environ.get(
+    "CANDOR_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
 SECRET = "fault-suite-secret"
 OWNER = 5_000_001
 FIRST_CHAT = 10_000_000
@@ -77,8 +79,12 @@ async def seed(url: str, contacts: int, *, invitations_sent: bool) -> list[int]:
             # this owner, so the outbox holds only the round's messages the cases count.
             owner = await uow.staff.add(
                 Staff(
-                    0, "Olga Owner", StaffRole.OWNER, Language.EN,
-                    telegram_user_id=OWNER, digest=False,
+                    0,
+                    "Olga Owner",
+                    StaffRole.OWNER,
+                    Language.EN,
+                    telegram_user_id=OWNER,
+                    digest=False,
                 )
             )
             account = await uow.accounts.add(Account(0, "Globex", owner.id))
@@ -161,9 +167,10 @@ class Candor:
     async def leads(self) -> bool:
         """Whether this process delivers the outbox (its /metrics says so)."""
         with contextlib.suppress(aiohttp.ClientError, OSError):
-            async with aiohttp.ClientSession() as session, session.get(
-                f"http://127.0.0.1:{self.port}/metrics"
-            ) as response:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"http://127.0.0.1:{self.port}/metrics") as response,
+            ):
                 return "candor_delivery_leader 1.0" in await response.text()
         return False
 
@@ -355,9 +362,7 @@ async def _by_status(conn: Any, table: Any) -> dict[str, int]:
 def send_pacing(api: FakeTelegramAPI) -> tuple[int, float, float, float]:
     """(most sends in any one-second window, shortest gap between two sends to one chat,
     first send time, last send time) over every successful sendMessage."""
-    calls = sorted(
-        (c for c in api.calls_to("sendMessage") if c.status == 200), key=lambda c: c.at
-    )
+    calls = sorted((c for c in api.calls_to("sendMessage") if c.status == 200), key=lambda c: c.at)
     times = [c.at for c in calls]
     most, j = 0, 0
     for i, t in enumerate(times):

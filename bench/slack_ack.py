@@ -79,8 +79,9 @@ async def seed(url: str, contacts: int) -> dict[str, tuple[int, str]]:
             # The invitations count as delivered: the burst is about what comes back.
             await conn.execute(OutboxRow.__table__.update().values(status="sent"))
             rows = await conn.execute(
-                select(ContactRow.address, ConversationRow.id, ConversationRow.question_keys)
-                .join(ConversationRow, ConversationRow.contact_id == ContactRow.id)
+                select(ContactRow.address, ConversationRow.id, ConversationRow.question_keys).join(
+                    ConversationRow, ConversationRow.contact_id == ContactRow.id
+                )
             )
             return {str(user): (conv, str(keys[0])) for user, conv, keys in rows.all()}
     finally:

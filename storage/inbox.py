@@ -148,9 +148,7 @@ class InboxStore:
             await session.commit()
 
     async def mark_done(self, update_id: int, now: datetime) -> None:
-        await self._set(
-            update_id, status=InboxStatus.DONE.value, processed_at=now, last_error=None
-        )
+        await self._set(update_id, status=InboxStatus.DONE.value, processed_at=now, last_error=None)
 
     async def mark_done_many(self, update_ids: Sequence[int], now: datetime) -> None:
         async with self.sessions() as session:

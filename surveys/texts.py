@@ -632,19 +632,55 @@ CATALOG.update(
         "button.import": {Language.EN: "Import", Language.RU: "Импортировать"},
         "button.census_pause": {Language.EN: "Pause", Language.RU: "Пауза"},
         "button.census_resume": {Language.EN: "Resume", Language.RU: "Продолжить"},
-        "button.census_cancel": {Language.EN: "Cancel the census", Language.RU: "Отменить перепись"},
+        "button.census_cancel": {
+            Language.EN: "Cancel the census",
+            Language.RU: "Отменить перепись",
+        },
         "row_no_name": {Language.EN: "no name", Language.RU: "нет имени"},
-        "row_too_long": {Language.EN: "{column} is too long", Language.RU: "слишком длинное значение в столбце {column}"},
-        "row_bad_email": {Language.EN: "invalid e-mail “{value}”", Language.RU: "неверный e-mail «{value}»"},
-        "row_bad_telegram": {Language.EN: "invalid Telegram username or id “{value}”", Language.RU: "неверное имя или id в Telegram «{value}»"},
-        "row_bad_slack": {Language.EN: "invalid Slack user id “{value}”", Language.RU: "неверный id пользователя Slack «{value}»"},
-        "row_bad_level": {Language.EN: "level “{value}” is neither stakeholder nor user", Language.RU: "уровень «{value}» — не stakeholder и не user"},
-        "row_bad_language": {Language.EN: "language “{value}” is neither ru nor en", Language.RU: "язык «{value}» — не ru и не en"},
-        "row_bad_tickets": {Language.EN: "tickets “{value}” is not a whole number", Language.RU: "число обращений «{value}» — не целое число"},
-        "row_bad_date": {Language.EN: "date “{value}” is not YYYY-MM-DD or DD.MM.YYYY", Language.RU: "дата «{value}» не в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ"},
-        "row_no_identity": {Language.EN: "no e-mail, Telegram, Slack id or external id to know the person by", Language.RU: "нет ни e-mail, ни Telegram, ни Slack id, ни внешнего id"},
-        "row_duplicate": {Language.EN: "the same person as row {first}", Language.RU: "тот же человек, что в строке {first}"},
-        "row_slack_taken": {Language.EN: "Slack user {value} is a contact of another account", Language.RU: "пользователь Slack {value} — контакт другого аккаунта"},
+        "row_too_long": {
+            Language.EN: "{column} is too long",
+            Language.RU: "слишком длинное значение в столбце {column}",
+        },
+        "row_bad_email": {
+            Language.EN: "invalid e-mail “{value}”",
+            Language.RU: "неверный e-mail «{value}»",
+        },
+        "row_bad_telegram": {
+            Language.EN: "invalid Telegram username or id “{value}”",
+            Language.RU: "неверное имя или id в Telegram «{value}»",
+        },
+        "row_bad_slack": {
+            Language.EN: "invalid Slack user id “{value}”",
+            Language.RU: "неверный id пользователя Slack «{value}»",
+        },
+        "row_bad_level": {
+            Language.EN: "level “{value}” is neither stakeholder nor user",
+            Language.RU: "уровень «{value}» — не stakeholder и не user",
+        },
+        "row_bad_language": {
+            Language.EN: "language “{value}” is neither ru nor en",
+            Language.RU: "язык «{value}» — не ru и не en",
+        },
+        "row_bad_tickets": {
+            Language.EN: "tickets “{value}” is not a whole number",
+            Language.RU: "число обращений «{value}» — не целое число",
+        },
+        "row_bad_date": {
+            Language.EN: "date “{value}” is not YYYY-MM-DD or DD.MM.YYYY",
+            Language.RU: "дата «{value}» не в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ",
+        },
+        "row_no_identity": {
+            Language.EN: "no e-mail, Telegram, Slack id or external id to know the person by",
+            Language.RU: "нет ни e-mail, ни Telegram, ни Slack id, ни внешнего id",
+        },
+        "row_duplicate": {
+            Language.EN: "the same person as row {first}",
+            Language.RU: "тот же человек, что в строке {first}",
+        },
+        "row_slack_taken": {
+            Language.EN: "Slack user {value} is a contact of another account",
+            Language.RU: "пользователь Slack {value} — контакт другого аккаунта",
+        },
         "census_progress": {
             Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached).",
             Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных).",
@@ -652,15 +688,24 @@ CATALOG.update(
         # A round's title from its period (surveys.periods.round_title); RU names it in the
         # nominative, which is also what «за …» takes.
         "period_title.month": {Language.EN: "{month} {year}", Language.RU: "{month} {year} г."},
-        "period_title.quarter": {Language.EN: "Q{n} {year}", Language.RU: "{n}-й квартал {year} г."},
+        "period_title.quarter": {
+            Language.EN: "Q{n} {year}",
+            Language.RU: "{n}-й квартал {year} г.",
+        },
         "period_title.half": {Language.EN: "H{n} {year}", Language.RU: "{n}-е полугодие {year} г."},
         "period_title.year": {Language.EN: "{year}", Language.RU: "{year} год"},
         "period_title.sprint": {Language.EN: "Sprint {n}", Language.RU: "Спринт {n}"},
-        "census_title": {Language.EN: "{period} user census", Language.RU: "Перепись пользователей за {period}"},
+        "census_title": {
+            Language.EN: "{period} user census",
+            Language.RU: "Перепись пользователей за {period}",
+        },
         "census_state.running": {Language.EN: "sending", Language.RU: "идёт рассылка"},
         "census_state.paused": {Language.EN: "paused", Language.RU: "на паузе"},
         "census_state.cancelled": {Language.EN: "cancelled", Language.RU: "отменена"},
-        "census_state.done": {Language.EN: "everyone reachable was asked", Language.RU: "все доступные опрошены"},
+        "census_state.done": {
+            Language.EN: "everyone reachable was asked",
+            Language.RU: "все доступные опрошены",
+        },
         "census_started": {
             Language.EN: "{title} of {account} started: it asks users with a ticket from {since} to {until}, at the platform's pace. /census {account} shows progress; /census {account} pause|resume|cancel.",
             Language.RU: "{title}, {account}: перепись начата — пользователи с обращениями с {since} по {until}, в темпе платформы. /census {account} — ход; /census {account} pause|resume|cancel.",
@@ -677,13 +722,22 @@ CATALOG.update(
             Language.EN: "The {title} of {account} was cancelled: its buttons no longer act. /round {account} census starts a new one.",
             Language.RU: "{title}, {account}: перепись отменена, её кнопки больше не действуют. /round {account} census начнёт новую.",
         },
-        "census_none": {Language.EN: "{account} has no census yet: /round {account} census", Language.RU: "У {account} ещё нет переписи: /round {account} census"},
-        "census_bad_period": {Language.EN: "A census period is a half year, like 2026-H1, a quarter, like 2026-Q3, or a year, like 2026.", Language.RU: "Период переписи — полугодие (например 2026-H1), квартал (2026-Q3) или год (2026)."},
+        "census_none": {
+            Language.EN: "{account} has no census yet: /round {account} census",
+            Language.RU: "У {account} ещё нет переписи: /round {account} census",
+        },
+        "census_bad_period": {
+            Language.EN: "A census period is a half year, like 2026-H1, a quarter, like 2026-Q3, or a year, like 2026.",
+            Language.RU: "Период переписи — полугодие (например 2026-H1), квартал (2026-Q3) или год (2026).",
+        },
         "census_link": {
             Language.EN: "Census link for {account} (post it in the client's own channels; whoever opens it joins as a user): {link}",
             Language.RU: "Ссылка переписи для {account} (разместите в каналах клиента; открывший её становится пользователем): {link}",
         },
-        "census_links_revoked": {Language.EN: "Census links of {account} revoked: {count}.", Language.RU: "Отозвано ссылок переписи {account}: {count}."},
+        "census_links_revoked": {
+            Language.EN: "Census links of {account} revoked: {count}.",
+            Language.RU: "Отозвано ссылок переписи {account}: {count}.",
+        },
         "census_link_revoked": {
             Language.EN: "This link has been withdrawn. Ask your contact at the company for a new one.",
             Language.RU: "Эта ссылка отозвана. Попросите новую у вашего контакта в компании.",

@@ -52,9 +52,7 @@ async def add_users(
 
 def first_messages(messenger: RecordingMessenger) -> list[str]:
     """Who got a conversation's first message: the invitation heading question 1."""
-    return [
-        m.recipient.address for m in messenger.sent if m.idempotency_key.endswith(":start:0")
-    ]
+    return [m.recipient.address for m in messenger.sent if m.idempotency_key.endswith(":start:0")]
 
 
 async def test_census_asks_only_users_with_a_ticket_in_the_window_each_once(

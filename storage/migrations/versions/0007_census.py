@@ -27,9 +27,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("telegram_id", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("tickets", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("last_ticket_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index("ix_contacts_account_external", ["account_id", "external_id"], unique=False)
+        batch_op.create_index(
+            "ix_contacts_account_external", ["account_id", "external_id"], unique=False
+        )
         batch_op.create_index("ix_contacts_account_email", ["account_id", "email"], unique=False)
-        batch_op.create_index("ix_contacts_account_tg_username", ["account_id", "telegram_username"], unique=False)
+        batch_op.create_index(
+            "ix_contacts_account_tg_username", ["account_id", "telegram_username"], unique=False
+        )
 
     op.create_table(
         "tickets",
@@ -39,10 +43,22 @@ def upgrade() -> None:
         sa.Column("contact_id", sa.Integer(), nullable=False),
         sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_tickets_account_id_accounts"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["contact_id"], ["contacts.id"], name=op.f("fk_tickets_contact_id_contacts"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_tickets_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_tickets_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tickets")),
-        sa.UniqueConstraint("account_id", "ticket_id", name=op.f("uq_tickets_account_id_ticket_id")),
+        sa.UniqueConstraint(
+            "account_id", "ticket_id", name=op.f("uq_tickets_account_id_ticket_id")
+        ),
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tickets_contact_id"), ["contact_id"], unique=False)
@@ -55,12 +71,19 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_census_links_account_id_accounts"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_census_links_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_census_links")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_census_links_token_hash")),
     )
     with op.batch_alter_table("census_links", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_census_links_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_census_links_account_id"), ["account_id"], unique=False
+        )
 
     op.create_table(
         "census_runs",
@@ -73,8 +96,18 @@ def upgrade() -> None:
         sa.Column("starter_channel", sa.String(length=20), nullable=True),
         sa.Column("starter_address", sa.String(length=128), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_census_runs_account_id_accounts"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["round_id"], ["rounds.id"], name=op.f("fk_census_runs_round_id_rounds"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_census_runs_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["rounds.id"],
+            name=op.f("fk_census_runs_round_id_rounds"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_census_runs")),
         sa.UniqueConstraint("round_id", name=op.f("uq_census_runs_round_id")),
     )
