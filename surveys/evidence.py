@@ -3,7 +3,10 @@
 An owner reads "Why flagged" to see which of the client's words decided it. So evidence is
 a short phrase of the client's own words, each once, or nothing: never the whole message,
 never markup or a run of one letter. A message without any words (tags, symbols, 10,000 × "x")
-is no complaint at all, whatever an analyser makes of it.
+is no complaint at all, whatever an analyser makes of it — unless it still says something:
+an emoji ("😡", "👍👍"), an emoticon (":(", ")))") or a rating ("2/10", "3 из 5") is how many
+clients answer in a chat, so such a message keeps the analyser's verdict and is its own
+evidence.
 """
 
 from __future__ import annotations
@@ -15,6 +18,14 @@ from surveys.model import Sentiment, SentimentLabel
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
 _WORD = re.compile(r"[^\W\d_]+")
+# Signs that carry a feeling without a word: pictographic emoji, text emoticons (Russian
+# chat's ")))" and "(((" included) and ratings.
+_SIGN = re.compile(
+    r"[\U0001F300-\U0001FAFF\U0001F000-\U0001F2FF\u2600-\u27BF\u2B50\u2B55\u203C\u2049]"
+    r"|(?<![\w)(])[:;=]-?[()\[\]DPpOo/\\|]|\){2,}|\({2,}|<3"
+    r"|\b\d{1,3}\s*(?:/|из|out\s+of)\s*\d{1,3}\b",
+    re.IGNORECASE,
+)
 # Longer "words" are glued garbage or keyboard mashing, not language.
 MAX_WORD = 30
 # A quote this long or longer is the message retold, not the words that decided it.
@@ -35,6 +46,11 @@ def has_words(text: str) -> bool:
     return bool(words(text))
 
 
+def says_something(text: str) -> bool:
+    """Words, or an emoji, emoticon or rating: something an analyser can read a feeling in."""
+    return has_words(text) or bool(_SIGN.search(_TAG.sub(" ", text)))
+
+
 def _normal(text: str) -> str:
     return " ".join(text.casefold().split())
 
@@ -46,7 +62,7 @@ def clean_evidence(text: str, evidence: list[str]) -> list[str]:
     kept: list[str] = []
     for item in evidence:
         item = item.strip()
-        if not item or "<" in item or ">" in item or not has_words(item):
+        if not item or "<" in item or ">" in item or not says_something(item):
             continue
         norm = _normal(item)
         if len(words(item)) > MAX_QUOTE_WORDS or (norm == whole and len(words(text)) > 3):
@@ -60,6 +76,6 @@ def clean_evidence(text: str, evidence: list[str]) -> list[str]:
 
 def checked(text: str, sentiment: Sentiment) -> Sentiment:
     """An analyser's verdict, held to the rules above."""
-    if not has_words(text):
+    if not says_something(text):
         return Sentiment(SentimentLabel.NEUTRAL, 1.0, [], f"{sentiment.analyser}+no-words")
     return replace(sentiment, evidence=clean_evidence(text, sentiment.evidence))

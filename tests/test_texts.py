@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.slack.messenger import RECIPIENT_GONE
-from surveys.evidence import clean_evidence, has_words
-from surveys.model import Language
+from surveys.evidence import checked, clean_evidence, has_words, says_something
+from surveys.model import Language, SentimentLabel
 from surveys.periods import period_phrase, round_title
 from surveys.questions import QUESTION_KEYS, question_text, validate_overrides
+from surveys.sentiment.default import DefaultAnalyser
 from surveys.texts import CATALOG, noun, t
 
 
@@ -199,3 +200,29 @@ def test_texts_outside_the_catalogue_exist_in_both_languages() -> None:
         assert set(table) == set(Language), name
         for text in table.values():
             assert text, name
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("😡", True), ("👍👍", True), ("👎", True), (":(", True), (")))", True), ("(((", True),
+     ("2/10", True), ("3 из 5", True), ("x" * 10_000, False), ("<b></b>", False),
+     ("!!! 123 ???", False), ("...", False), ("12:00", False)],
+)  # fmt: skip
+def test_a_message_without_words_may_still_say_something(text: str, says: bool) -> None:
+    assert says_something(text) is says
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [("😡", SentimentLabel.NEGATIVE), ("👎👎", SentimentLabel.NEGATIVE),
+     ("2/10", SentimentLabel.NEGATIVE), ("👍👍", SentimentLabel.POSITIVE),
+     ("!!! ???", SentimentLabel.NEUTRAL)],
+)  # fmt: skip
+def test_an_emoji_or_rating_answer_keeps_the_analysers_verdict(
+    text: str, label: SentimentLabel
+) -> None:
+    """An emoji-only answer used to be forced neutral as "no words": a 😡 raised no alert."""
+    verdict = checked(text, DefaultAnalyser().analyse(text, "outcome"))
+    assert verdict.label is label
+    if label is SentimentLabel.NEGATIVE:
+        assert verdict.evidence  # the owner sees which sign decided it
