@@ -14,7 +14,7 @@ import pytest
 from bench.cluster import database as fresh_database
 from bot.app import App
 from bot.delivery import DeliveryWorker
-from bot.telegram.callbacks import CensusControl
+from bot.telegram.callbacks import CensusControl, CensusRunControl
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.census import Census, CensusState
 from surveys.census_progress import PROGRESS_EVERY, progress_messages
@@ -192,6 +192,32 @@ async def test_telegram_buttons_act_on_the_census_their_message_shows(
         assert await run_states(tg.app) == ["cancelled", "paused"]
         [shown] = [m for m in api.sent_to(ADMIN_ID) if m["message_id"] == latest["message_id"]]
         assert "(на паузе)" in shown["text"]
+    finally:
+        await tg.stop()
+
+
+# Run ids no census has, up to ones no INTEGER column can hold (a forged callback).
+FORGED_RUNS = [0, -1, 4242, 2**31, 2**63, 10**30]
+
+
+async def test_telegram_a_forged_run_button_is_refused_and_changes_nothing(
+    api: FakeTelegramAPI, db_url: str, clock: FakeClock
+) -> None:
+    tg = await TelegramHarness.start(api, db_url, clock)
+    admin = {"user_id": ADMIN_ID}
+    try:
+        await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+        await add_users(tg.app, clock, Channel.TELEGRAM, [str(u) for u in USERS])
+        await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
+        [message] = progress_of(tg)
+        for run in FORGED_RUNS:
+            data = CensusRunControl(action="cancel", run=run).pack()
+            answered = len(api.calls_to("answerCallbackQuery"))
+            await tg.process(api.callback_query(ADMIN_ID, data, message_id=message["message_id"],
+                                                user_id=ADMIN_ID))  # fmt: skip
+            answer = api.calls_to("answerCallbackQuery")[answered].params.get("text")
+            assert answer == "This button is not valid.", run
+        assert await run_states(tg.app) == ["running"]
     finally:
         await tg.stop()
 
