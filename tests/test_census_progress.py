@@ -367,6 +367,34 @@ async def test_slack_buttons_act_on_the_census_their_message_shows(
     assert slack.dm_texts(SLACK_ADMIN)[-1] == "Эта кнопка недействительна."
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        '{"r": true}',  # int(True) is 1: the first census run, whoever's it is
+        '{"r": 1.5}',
+        '{"r": "1"}',
+        '{"r": 1e999}',  # int(inf) raises OverflowError, not ValueError
+        '{"r": 2147483648}',  # beyond an INTEGER column
+        '{"r": 100000000000000000000000000000}',
+        "\u00b9",  # "¹".isdigit(), yet int() refuses it
+    ],
+)
+async def test_slack_a_forged_button_value_is_refused_and_changes_nothing(
+    slack: SlackHarness, clock: FakeClock, value: str
+) -> None:
+    await say(slack, "account_add Globex gold en")
+    await add_users(slack.app, clock, Channel.SLACK, ["UUSER1", "UUSER2"])
+    assert "started" in await say(slack, "round Globex census")
+    await slack.deliver()
+    [message] = slack_progress(slack)
+    channel = slack.api.dm_channel_of(SLACK_ADMIN)
+    await slack.post(
+        block_action(SLACK_ADMIN, channel, "census_pause", value, message_ts=message["ts"])
+    )
+    assert slack.dm_texts(SLACK_ADMIN)[-1] == "This button is not valid."
+    assert await run_states(slack.app) == ["running"]
+
+
 # --- in Russian -----------------------------------------------------------------------------
 
 

@@ -73,11 +73,17 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
 
 
 def _run_id(value: str) -> int:
-    """The census run a progress message's button names ({"r": id}); ValueError if none."""
+    """The census run a progress message's button names ({"r": id}); ValueError if none.
+
+    Only a JSON integer: int() would also take true (1), 1.5 or "1" as some census's id,
+    and raise OverflowError, not ValueError, on 1e999."""
     try:
-        return int(json.loads(value)["r"])
+        run = json.loads(value)["r"]
     except (KeyError, TypeError) as exc:
         raise ValueError(value) from exc
+    if type(run) is not int:  # bool is an int subclass
+        raise ValueError(value)
+    return run
 
 
 async def _drop_buttons(client: AsyncWebClient, body: dict[str, Any]) -> None:
