@@ -222,6 +222,33 @@ async def test_telegram_a_forged_run_button_is_refused_and_changes_nothing(
         await tg.stop()
 
 
+async def test_telegram_a_stranger_pressing_census_buttons_is_refused_in_their_language(
+    api: FakeTelegramAPI, db_url: str, clock: FakeClock
+) -> None:
+    # Candor does not know them, so their Telegram's language is all it has to go on (as
+    # for Import and the alert buttons); the census buttons answered them in English.
+    tg = await TelegramHarness.start(api, db_url, clock)
+    admin = {"user_id": ADMIN_ID}
+    try:
+        await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+        await add_users(tg.app, clock, Channel.TELEGRAM, [str(u) for u in USERS])
+        await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
+        [message] = progress_of(tg)
+        account_id = await account_id_of(tg.app, "Globex")
+        rows = message["reply_markup"]["inline_keyboard"]
+        [pause] = [b["callback_data"] for row in rows for b in row if b["text"] == "Pause"]
+        legacy = CensusControl(action="pause", account=account_id).pack()  # a button of old
+        for data in (pause, legacy):
+            answered = len(api.calls_to("answerCallbackQuery"))
+            await tg.process(api.callback_query(ADMIN_ID, data, message_id=message["message_id"],
+                                                user_id=STRANGER, language_code="ru"))  # fmt: skip
+            answer = api.calls_to("answerCallbackQuery")[answered].params.get("text")
+            assert answer == "Эта команда доступна только сотрудникам клиентского сервиса.", data
+        assert await run_states(tg.app) == ["running"]
+    finally:
+        await tg.stop()
+
+
 async def account_id_of(app: App, name: str) -> int:
     async with app.uow() as uow:
         account = await uow.accounts.by_name(name)

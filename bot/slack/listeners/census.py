@@ -29,13 +29,13 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         actor = await ctx.commands.actor(me)
         wanted = str(action["action_id"]).removeprefix("census_")
         value = str(action.get("value") or "")
+        lang = actor.language if actor else language_of(None, ctx.default_language)
         try:
             if value.isdigit():  # a button sent before they named their run: the latest census
-                await census_button(ctx.commands, actor, int(value), wanted)
+                await census_button(ctx.commands, actor, int(value), wanted, lang)
             else:
-                await census_run_button(ctx.commands, actor, _run_id(value), wanted)
+                await census_run_button(ctx.commands, actor, _run_id(value), wanted, lang)
         except (StaffError, ValueError) as exc:
-            lang = actor.language if actor else language_of(None, ctx.default_language)
             text = str(exc) if isinstance(exc, StaffError) else t("button_forged", lang)
             await reply(ctx, me, Output([text]), lang, f"census-button:{action.get('action_ts')}")
             return
