@@ -30,7 +30,7 @@ from storage.models import (
     OutboxRow,
     TicketRow,
 )
-from storage.repositories import _contact, _contact_values
+from storage.repositories import _contact, _contact_values, _storable_id
 from surveys.census import CensusLink, CensusProgress, CensusRun, CensusState
 from surveys.contact_import import ContactFields, iter_identities
 from surveys.model import Address, Channel, Contact, ContactLevel, ContactStatus
@@ -227,6 +227,8 @@ class SqlCensusRepository:
         return _run(row) if row else None
 
     async def run(self, run_id: int) -> CensusRun | None:
+        if not _storable_id(run_id):  # a forged button's id: binding it would raise
+            return None
         row = await self.session.get(CensusRunRow, run_id)
         return _run(row) if row else None
 

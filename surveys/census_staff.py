@@ -100,13 +100,15 @@ async def census_command(
 
 
 async def census_button(
-    commands: StaffCommands, actor: Staff | None, account_id: int, action: str
-) -> str:
+    commands: StaffCommands, actor: Staff | None, account_id: int, action: str,
+    stranger_lang: Language = Language.EN,
+) -> str:  # fmt: skip
     """Pause / resume / cancel pressed under a progress message sent before the buttons
     named their run: acts on the account's latest census, as `/census <account> pause`
     does. The census's state in a word or two (a button's short answer); the message
-    itself shows it at once."""
-    lang = actor.language if actor else Language.EN
+    itself shows it at once. ``stranger_lang``: the platform's language for a presser
+    Candor does not know (refused)."""
+    lang = actor.language if actor else stranger_lang
     staff = commands.require(actor, WRITERS, lang)
     if action not in ACTIONS:
         raise StaffError(t("button_forged", lang))
@@ -120,12 +122,14 @@ async def census_button(
 
 
 async def census_run_button(
-    commands: StaffCommands, actor: Staff | None, run_id: int, action: str
-) -> str:
+    commands: StaffCommands, actor: Staff | None, run_id: int, action: str,
+    stranger_lang: Language = Language.EN,
+) -> str:  # fmt: skip
     """Pause / resume / cancel pressed under the progress message of census run ``run_id``:
     acts on that run, whichever is the account's latest. A run already finished or
-    cancelled is left alone and the presser told so (StaffError, in their language)."""
-    lang = actor.language if actor else Language.EN
+    cancelled is left alone and the presser told so (StaffError, in their language).
+    ``stranger_lang`` as for census_button."""
+    lang = actor.language if actor else stranger_lang
     staff = commands.require(actor, WRITERS, lang)
     lang = staff.language
     if action not in ACTIONS:

@@ -315,11 +315,16 @@ class SurveyService:
         if not new_text:
             return
         parts = answering.parts_of(answer)
-        whole = new_text
+        whole, stored_cut = new_text, truncated
         if len(parts) > 1:  # the edited message is one part of the answer: only it changes
             parts = [(m, new_text if m == message_id else part) for m, part in parts]
             whole, cut = answering.from_parts(parts)
-            truncated = truncated or cut
+            truncated = truncated or cut  # what this edit lost: the client is told
+            # A part cut when it came (bound_text leaves it MAX_ANSWER_CHARS long) still is.
+            kept_cut = answer.truncated and any(
+                len(part) >= machine.MAX_ANSWER_CHARS for m, part in parts if m != message_id
+            )
+            stored_cut = truncated or kept_cut
         if whole == answer.text:
             return
         sentiment = await self._score(whole, answer.question_key)
@@ -333,7 +338,7 @@ class SurveyService:
                     answer,
                     whole,
                     now,
-                    truncated=truncated,
+                    truncated=stored_cut,
                     cleaned=cleaned,
                     edited_at=now,
                     sentiment=sentiment,

@@ -14,7 +14,7 @@ import pytest
 from bench.cluster import database as fresh_database
 from bot.app import App
 from bot.delivery import DeliveryWorker
-from bot.telegram.callbacks import CensusControl
+from bot.telegram.callbacks import CensusControl, CensusRunControl
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.census import Census, CensusState
 from surveys.census_progress import PROGRESS_EVERY, progress_messages
@@ -196,6 +196,59 @@ async def test_telegram_buttons_act_on_the_census_their_message_shows(
         await tg.stop()
 
 
+# Run ids no census has, up to ones no INTEGER column can hold (a forged callback).
+FORGED_RUNS = [0, -1, 4242, 2**31, 2**63, 10**30]
+
+
+async def test_telegram_a_forged_run_button_is_refused_and_changes_nothing(
+    api: FakeTelegramAPI, db_url: str, clock: FakeClock
+) -> None:
+    tg = await TelegramHarness.start(api, db_url, clock)
+    admin = {"user_id": ADMIN_ID}
+    try:
+        await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+        await add_users(tg.app, clock, Channel.TELEGRAM, [str(u) for u in USERS])
+        await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
+        [message] = progress_of(tg)
+        for run in FORGED_RUNS:
+            data = CensusRunControl(action="cancel", run=run).pack()
+            answered = len(api.calls_to("answerCallbackQuery"))
+            await tg.process(api.callback_query(ADMIN_ID, data, message_id=message["message_id"],
+                                                user_id=ADMIN_ID))  # fmt: skip
+            answer = api.calls_to("answerCallbackQuery")[answered].params.get("text")
+            assert answer == "This button is not valid.", run
+        assert await run_states(tg.app) == ["running"]
+    finally:
+        await tg.stop()
+
+
+async def test_telegram_a_stranger_pressing_census_buttons_is_refused_in_their_language(
+    api: FakeTelegramAPI, db_url: str, clock: FakeClock
+) -> None:
+    # Candor does not know them, so their Telegram's language is all it has to go on (as
+    # for Import and the alert buttons); the census buttons answered them in English.
+    tg = await TelegramHarness.start(api, db_url, clock)
+    admin = {"user_id": ADMIN_ID}
+    try:
+        await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+        await add_users(tg.app, clock, Channel.TELEGRAM, [str(u) for u in USERS])
+        await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
+        [message] = progress_of(tg)
+        account_id = await account_id_of(tg.app, "Globex")
+        rows = message["reply_markup"]["inline_keyboard"]
+        [pause] = [b["callback_data"] for row in rows for b in row if b["text"] == "Pause"]
+        legacy = CensusControl(action="pause", account=account_id).pack()  # a button of old
+        for data in (pause, legacy):
+            answered = len(api.calls_to("answerCallbackQuery"))
+            await tg.process(api.callback_query(ADMIN_ID, data, message_id=message["message_id"],
+                                                user_id=STRANGER, language_code="ru"))  # fmt: skip
+            answer = api.calls_to("answerCallbackQuery")[answered].params.get("text")
+            assert answer == "Эта команда доступна только сотрудникам клиентского сервиса.", data
+        assert await run_states(tg.app) == ["running"]
+    finally:
+        await tg.stop()
+
+
 async def account_id_of(app: App, name: str) -> int:
     async with app.uow() as uow:
         account = await uow.accounts.by_name(name)
@@ -339,6 +392,34 @@ async def test_slack_buttons_act_on_the_census_their_message_shows(
         block_action(SLACK_ADMIN, channel, "census_pause", '{"x":1}', message_ts=older["ts"])
     )
     assert slack.dm_texts(SLACK_ADMIN)[-1] == "Эта кнопка недействительна."
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '{"r": true}',  # int(True) is 1: the first census run, whoever's it is
+        '{"r": 1.5}',
+        '{"r": "1"}',
+        '{"r": 1e999}',  # int(inf) raises OverflowError, not ValueError
+        '{"r": 2147483648}',  # beyond an INTEGER column
+        '{"r": 100000000000000000000000000000}',
+        "\u00b9",  # "¹".isdigit(), yet int() refuses it
+    ],
+)
+async def test_slack_a_forged_button_value_is_refused_and_changes_nothing(
+    slack: SlackHarness, clock: FakeClock, value: str
+) -> None:
+    await say(slack, "account_add Globex gold en")
+    await add_users(slack.app, clock, Channel.SLACK, ["UUSER1", "UUSER2"])
+    assert "started" in await say(slack, "round Globex census")
+    await slack.deliver()
+    [message] = slack_progress(slack)
+    channel = slack.api.dm_channel_of(SLACK_ADMIN)
+    await slack.post(
+        block_action(SLACK_ADMIN, channel, "census_pause", value, message_ts=message["ts"])
+    )
+    assert slack.dm_texts(SLACK_ADMIN)[-1] == "This button is not valid."
+    assert await run_states(slack.app) == ["running"]
 
 
 # --- in Russian -----------------------------------------------------------------------------

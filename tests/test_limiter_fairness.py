@@ -166,3 +166,29 @@ def test_keyed_limiter_serves_one_key_in_arrival_order() -> None:
 
     admitted = run_virtual(scenario())
     assert admitted == [(0, 0.0), (1, 1.0), (2, 2.0), (3, 3.0), (4, 4.0)]
+
+
+def test_a_bucket_waiter_given_up_frees_the_gate_and_its_turn() -> None:
+    """One cancelled while it holds the gate, waiting for the bucket, must not keep the line
+    behind it waiting: the next takes the capacity it would have had."""
+
+    async def scenario() -> tuple[list[tuple[int, float]], list[int]]:
+        loop = asyncio.get_running_loop()
+        bucket = FairLimiter(AsyncLimiter(1, 1.0))  # one at once, then one a second
+        admitted: list[tuple[int, float]] = []
+        given_up: list[int] = []
+
+        async def send(i: int, at: float, patience: float) -> None:
+            await asyncio.sleep(at - loop.time())
+            try:
+                async with asyncio.timeout(patience), bucket:
+                    admitted.append((i, round(loop.time(), 6)))
+            except TimeoutError:
+                given_up.append(i)
+
+        await asyncio.gather(send(0, 0.0, 5), send(1, 0.1, 0.3), send(2, 0.2, 5), send(3, 0.3, 5))
+        return admitted, given_up
+
+    admitted, given_up = run_virtual(scenario())
+    assert given_up == [1]
+    assert admitted == [(0, 0.0), (2, 1.0), (3, 2.0)]

@@ -287,6 +287,30 @@ async def test_editing_one_message_of_a_joined_answer_changes_only_its_part(
     assert tg.texts(ANNA)[-1] == "Your edited answer is saved."
 
 
+async def test_editing_a_short_part_keeps_a_long_part_marked_shortened(
+    tg: TelegramHarness,
+) -> None:
+    # A first message cut to MAX_ANSWER_CHARS, then a quick second one: editing the second
+    # left the stored answer still cut, but no longer marked so (/alert dropped its note).
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    first = tg.api.text_message(ANNA, "y" * 4050)
+    await tg.process(first, deliver=False)
+    second = tg.api.text_message(ANNA, "The docs were late.")
+    second_id = second["message"]["message_id"]
+    await tg.deliver()
+    await tg.process(second)
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.truncated
+
+    await tg.process(tg.api.edited_message(ANNA, "The docs came on time.", message_id=second_id))
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.text == "y" * 4000 + "\nThe docs came on time."
+    assert outcome.truncated
+    # The client is told their edit was kept, not that it was shortened: it was not.
+    assert tg.texts(ANNA)[-1] == "Your edited answer is saved."
+
+
 # --- 9: evidence -----------------------------------------------------------------------------
 
 

@@ -29,13 +29,13 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         actor = await ctx.commands.actor(me)
         wanted = str(action["action_id"]).removeprefix("census_")
         value = str(action.get("value") or "")
+        lang = actor.language if actor else language_of(None, ctx.default_language)
         try:
             if value.isdigit():  # a button sent before they named their run: the latest census
-                await census_button(ctx.commands, actor, int(value), wanted)
+                await census_button(ctx.commands, actor, int(value), wanted, lang)
             else:
-                await census_run_button(ctx.commands, actor, _run_id(value), wanted)
+                await census_run_button(ctx.commands, actor, _run_id(value), wanted, lang)
         except (StaffError, ValueError) as exc:
-            lang = actor.language if actor else language_of(None, ctx.default_language)
             text = str(exc) if isinstance(exc, StaffError) else t("button_forged", lang)
             await reply(ctx, me, Output([text]), lang, f"census-button:{action.get('action_ts')}")
             return
@@ -73,11 +73,17 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
 
 
 def _run_id(value: str) -> int:
-    """The census run a progress message's button names ({"r": id}); ValueError if none."""
+    """The census run a progress message's button names ({"r": id}); ValueError if none.
+
+    Only a JSON integer: int() would also take true (1), 1.5 or "1" as some census's id,
+    and raise OverflowError, not ValueError, on 1e999."""
     try:
-        return int(json.loads(value)["r"])
+        run = json.loads(value)["r"]
     except (KeyError, TypeError) as exc:
         raise ValueError(value) from exc
+    if type(run) is not int:  # bool is an int subclass
+        raise ValueError(value)
+    return run
 
 
 async def _drop_buttons(client: AsyncWebClient, body: dict[str, Any]) -> None:

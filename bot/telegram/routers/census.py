@@ -24,14 +24,16 @@ async def census_control(
     query: CallbackQuery, callback_data: CensusControl | CensusRunControl, candor: TelegramContext
 ) -> None:
     actor = await candor.commands.actor(Address(Channel.TELEGRAM, str(query.from_user.id)))
+    # Someone Candor does not know is refused in their Telegram's language.
+    stranger = language_of(query.from_user.language_code, candor.default_language)
     try:
         if isinstance(callback_data, CensusRunControl):
             state = await census_run_button(
-                candor.commands, actor, callback_data.run, callback_data.action
+                candor.commands, actor, callback_data.run, callback_data.action, stranger
             )
         else:  # a button sent before they named their run: the account's latest census
             state = await census_button(
-                candor.commands, actor, callback_data.account, callback_data.action
+                candor.commands, actor, callback_data.account, callback_data.action, stranger
             )
     except StaffError as exc:
         await query.answer(str(exc), show_alert=True)
