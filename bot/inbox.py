@@ -155,12 +155,16 @@ class Inbox:
         those to finish before they are given back (handled again by whoever runs next)."""
         running: dict[asyncio.Task[None], StoredUpdate] = {}
         next_requeue = 0.0
+        # A client whose answer was in hand when the process was killed should not wait a
+        # lease (60 s) after the restart: on SQLite nobody else can be handling it.
+        starting = self.store.single_process
         loop = asyncio.get_running_loop()
         try:
             while not stop.is_set():
                 if loop.time() >= next_requeue:
                     with contextlib.suppress(Exception):
-                        await self.store.requeue_stale(self.clock.now())
+                        await self.store.requeue_stale(self.clock.now(), any_lease=starting)
+                        starting = False
                     next_requeue = loop.time() + min(30.0, self.lease.total_seconds() / 2)
                 self.wake.clear()
                 free = self._slots(loop.time()) - len(running)

@@ -52,6 +52,9 @@ class InboxStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
         self.sessions = sessions
         self._insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        # SQLite serves one process (bot/leader.py): whatever is 'processing' when a process
+        # starts was left by one that died, so it need not wait out its lease.
+        self.single_process = dialect != "postgresql"
 
     async def record(self, updates: Sequence[NewUpdate], now: datetime) -> None:
         """Store every update in one transaction; one seen before is kept as it was."""
@@ -177,18 +180,19 @@ class InboxStore:
             update_id, status=InboxStatus.FAILED.value, last_error=error[:2000], processed_at=now
         )
 
-    async def requeue_stale(self, now: datetime) -> int:
-        """Updates a dead process left 'processing' past their lease go back to pending.
+    async def requeue_stale(self, now: datetime, *, any_lease: bool = False) -> int:
+        """Updates a dead process left 'processing' past their lease go back to pending
+        (with ``any_lease``, whatever their lease: for a process starting on SQLite).
 
         Safe because handling is idempotent: the domain de-duplicates inbound events by
         their platform id in the transaction that stores their effect."""
+        stale = InboxRow.status == InboxStatus.PROCESSING.value
+        if not any_lease:
+            stale = stale & (InboxRow.next_attempt_at < now)
         async with self.sessions() as session:
             result = await session.execute(
                 update(InboxRow)
-                .where(
-                    InboxRow.status == InboxStatus.PROCESSING.value,
-                    InboxRow.next_attempt_at < now,
-                )
+                .where(stale)
                 .values(status=InboxStatus.PENDING.value, next_attempt_at=now)
                 .execution_options(synchronize_session=False)
             )

@@ -316,6 +316,42 @@ async def test_an_update_left_processing_by_a_dead_process_is_handled_again(
         await app.close()
 
 
+async def test_on_sqlite_a_restarted_process_takes_back_at_once_what_it_was_handling(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """kill -9 while an answer was in hand: on SQLite (one process) the restarted bot handles
+    it at once instead of a lease (60 s) later, which a client waiting for the next question
+    would notice."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/d.db"
+    first = await App.create(load_settings(database_url=url), {}, clock)
+    try:
+        await first.inbox.store.record([NewUpdate("telegram", "7", "chat:1", "{}")], clock.now())
+        now = clock.now()
+        assert await first.inbox.store.claim(now, now + timedelta(seconds=60), 5, ["telegram"])
+    finally:
+        await first.close()  # the process dies holding the claim; the clock does not move
+    second = await App.create(load_settings(database_url=url), {}, clock)
+    try:
+        inbox = second.inbox
+        assert inbox.store.single_process
+        handled = asyncio.Event()
+
+        async def processor(payload: dict[str, Any]) -> None:
+            handled.set()
+
+        inbox.register("telegram", processor)
+        stop = asyncio.Event()
+        running = asyncio.create_task(inbox.run_forever(stop, poll_seconds=0.01))
+        try:
+            await asyncio.wait_for(handled.wait(), 5)
+        finally:
+            stop.set()
+            await running
+        assert [r.status for r in await inbox.store.list()] == ["done"]
+    finally:
+        await second.close()
+
+
 # --- one delivering process -------------------------------------------------------------------
 
 
