@@ -43,3 +43,9 @@ def test_the_vendored_lexicon_ships_with_its_licence() -> None:
     folder = Path(valence.__file__).with_name("vader")
     assert "MIT License" in (folder / "LICENSE.txt").read_text(encoding="utf-8")
     assert (folder / "vader_lexicon.txt").stat().st_size > 400_000
+
+
+def test_the_install_size_counts_the_vendored_lexicon() -> None:
+    from bench.install_size import default_analyser_files
+
+    assert default_analyser_files()["candor VADER lexicon"] > 400_000
