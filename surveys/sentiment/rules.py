@@ -143,7 +143,7 @@ class Cue(NamedTuple):
         if self.weight == 0 and self.negated is not None:
             return "latent"
         if self.weight < 0 and (self.negated == -1.0 or self.alarm):
-            return "alarm"  # a warning, an insult, a wait: a complaint under any negation
+            return "alarm"  # a warning, an insult, a wait (under any negation); bad news, a flaw
         if self.negated == -1.0:
             return "fix"
         return "trouble" if self.weight < 0 and (self.negated or 0) > 0 else ""
@@ -205,7 +205,8 @@ class RuleResult:
     def alarm(self) -> bool:
         """A complaint the embedding tends to misread and nothing on the other side: sarcasm,
         a warning, an insult, a wait, a denied service ("не работает", "no signal"), what
-        should have been done, a smile beside a complaint."""
+        should have been done, a smile beside a complaint, bad news for the company
+        ("санкции"), a flaw named ("buggy", "глючное")."""
         if self.positive > 0:
             return False
         return self.sarcasm or any(
