@@ -297,6 +297,11 @@ def _keys(norm: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+def _rank(cue: Cue) -> tuple[int, int]:
+    """Which of two cues at one word wins: more words, then more letters matched whole."""
+    return len(cue.words), sum(len(w) for w, stem in cue.words if not stem)
+
+
 def _matches(word: tuple[str, bool], token: Token) -> bool:
     pattern, stem = word
     if token.kind is not Kind.WORD:
@@ -427,10 +432,12 @@ class _Reader:
         keys = set(_keys(norm))
         keys.update(norm[:k] for k in range(1, min(len(norm), max_key) + 1))
         best: _Found | None = None
-        for key in keys:
+        # Sorted, so a tie never depends on the order of a set (the hash seed): the longest
+        # phrase wins, then the most specific ("buggy" over "bug*"), then the lexicon's order.
+        for key in sorted(keys):
             for cue in index.get(key, ()):
                 end = self._match_rest(cue, i)
-                if end is not None and (best is None or len(cue.words) > len(best.cue.words)):
+                if end is not None and (best is None or _rank(cue) > _rank(best.cue)):
                     best = _Found(cue, end)
         if best is None and norm.startswith("не") and len(norm) > 5:
             # Russian fuses negation into words the lexicon lacks: "невнятно", "неоперативно".
