@@ -86,6 +86,7 @@ def default_analyser_files() -> dict[str, int]:
         "candor e5 weights": sorted(package.glob("model/e5-*.bin")),
         "candor e5 engine": [Path(p) for p in sorted(glob.glob(str(package / "_e5*.so")))],
         "candor head": [package / "model/head.json", package / "model/ngram.bin"],
+        "candor VADER lexicon": sorted(package.glob("vader/*")),
     }
     return {
         label: sum(p.stat().st_size for p in paths if p.is_file())

@@ -84,6 +84,22 @@ FLAWS_AND_COMPLAINT_QUESTIONS = [
     "how many times do I have to ask?",
     "I would be a lot happier if it didn't freeze every hour",
     "Look elsewhere.",
+    # Not coming back, a service stopped, the flaw named (reviews and tweets).
+    "We won't be coming back.",
+    "Never going back there again",
+    "больше к вам не вернусь",
+    "ноги моей здесь больше не будет",
+    "деньги так и не вернули",
+    "This is the last time I order from them.",
+    "The room was cramped and the carpet dirty.",
+    "Зал тесный, а суп мерзкий",
+    "Банк на неделю приостановил обслуживание карт",
+    "My account was suspended for no reason",
+    # A feeling named with no complaint word.
+    "обидно, что никто так и не ответил",
+    "боюсь, что к релизу опять не успеете",
+    "I'm fed up with these outages",
+    "Honestly sick of chasing you for updates",
 ]
 QUESTIONS_AND_FACTS = [
     "Когда будет следующий релиз?",
@@ -202,9 +218,54 @@ def test_no_alarm_when_something_good_is_said_or_nothing_is_wrong(text: str) -> 
 @pytest.mark.parametrize(
     "text", ["Банк попал под санкции", "оштрафовали за просрочку", "The company was sued again"]
 )
-def test_bad_news_for_the_company_is_a_mild_complaint_not_an_alarm(text: str) -> None:
+def test_bad_news_for_the_company_is_an_alarm(text: str) -> None:
+    # Tweets about a bank or an operator that report bad news for it are read (and labelled
+    # by people) as negative about it; the embedding reads them as neutral news.
     found = rules.read(text)
-    assert 0 < found.negative < 1 and not found.alarm
+    assert found.negative > 0 and found.alarm
+
+
+@pytest.mark.parametrize("text", ["без штрафов и комиссий", "no hidden fees, no fines"])
+def test_bad_news_denied_is_no_complaint(text: str) -> None:
+    found = rules.read(text)
+    assert found.negative == 0 and not found.alarm
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We'll definitely be back!",
+        "Can't wait to come back",
+        "Спасибо, обязательно вернёмся",
+        "Компания возвращается на рынок",
+        "The return policy is 30 days",
+        "I forgot my password, how do I reset it?",
+        "Не бойтесь, всё получится",
+        "не жалуюсь, всё хорошо",
+        "I'm not afraid to recommend them",
+    ],
+)
+def test_coming_back_returns_and_denied_fears_are_no_complaint(text: str) -> None:
+    assert rules.read(text).negative == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RT @fuckups_daily: release notes are out http://t.co/x1",
+        "@shitty_bot when is the next release?",
+        "@idiot_proof_ru подскажите, где счёт?",
+        "see https://example.com/fail/worst-case for the spec",
+    ],
+)
+def test_handles_and_links_name_no_feeling(text: str) -> None:
+    found = rules.read(text)
+    assert found.negative == 0 and found.positive == 0
+
+
+def test_a_bare_link_says_nothing(analyser: DefaultAnalyser) -> None:
+    result = analyser.analyse("https://t.co/abc123", None)
+    assert result.label is SentimentLabel.NEUTRAL
 
 
 @pytest.mark.parametrize(

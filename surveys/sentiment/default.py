@@ -14,7 +14,7 @@ from pathlib import Path
 
 from surveys.model import Sentiment, SentimentLabel
 from surveys.sentiment import head as head_module
-from surveys.sentiment import morph, ngrams, rules
+from surveys.sentiment import morph, ngrams, rules, valence
 from surveys.sentiment.embedder import Embedder
 
 _LABELS = (SentimentLabel.NEGATIVE, SentimentLabel.NEUTRAL, SentimentLabel.POSITIVE)
@@ -23,7 +23,7 @@ _CLAUSE_RE = re.compile(r"[^.!?;…\n]+|[.!?;…\n]+")
 _LEXICAL_WORD_RE = re.compile(r"\w+")
 MAX_EVIDENCE = 10
 MAX_EVIDENCE_CHARS = 80
-CODE_VERSION = "4"  # bump when the code reads answers differently (rules, embedding window)
+CODE_VERSION = "5"  # bump when the code reads answers differently (rules, embedding window)
 ALARM_FLOOR = 0.5  # P(negative) at least this when the rules see an alarm (RuleResult.alarm)
 
 
@@ -36,6 +36,7 @@ class DefaultAnalyser:
         self.ngram = _load_ngram(self.head, path.parent)
         self.embedder = embedder or Embedder()
         morph.analyzer()  # load the dictionary now, not on the first answer
+        valence.load()
         self.version = f"{CODE_VERSION}.{self.head.version}"
 
     def analyse(self, text: str, question: str | None = None) -> Sentiment:

@@ -22,6 +22,7 @@ class Group:
     patterns: str  # comma-separated
     scope: frozenset[str] = ANY  # questions it is about; elsewhere it counts at half weight
     negated: float | None = None  # weight under negation, when not the usual flip
+    alarm: bool = False  # said plainly, a complaint the embedding tends to miss (rules.alarm)
 
 
 GROUPS: tuple[Group, ...] = (
@@ -155,15 +156,31 @@ GROUPS: tuple[Group, ...] = (
         "sucked, crap, garbage, nightmare, joke, shoddy, incompetent, let us down, let down, "
         "left much to be desired, lost, chaos, disaster, regret*, below expectations, "
         "way below, expected more, expected better, stop* work*, inappropriate, mockery, "
-        "ghosted, disappeared, missed, "
-        # Reviews and tweets name the flaw, not the feeling: "bland", "buggy", "надоело".
+        "ghosted, disappeared, missed",
+    ),
+    # Reviews and tweets name the flaw, not the feeling: "bland", "buggy", "надоело". An alarm:
+    # with nothing good said, the embedding reads a named flaw as a neutral description.
+    Group(
+        -1.0,
         "надоесть, задолбать, достали, убого, убогий, лажа, облом, фейл, косяк, "
         "накосячить, косячить, глючный, криво, кривой, невкусно, невкусный, безвкусно, "
         "безвкусный, "
+        "мерзко, мерзкий, противно, противный, гадость, гадкий, паршиво, паршивый, "
         "tasteless, bland, stale, soggy, greasy, inedible, overcooked, undercooked, overdone, "
+        "inconsistent, cramped, burnt, disgusting, gross, nasty, filthy, dirty, smelly, "
         "overrated, lousy, dreadful, horrid, subpar, sub-par, second-rate, defective, faulty, "
         "buggy, glitchy, unusable, unreliable, unhelpful, unwelcome, obnoxious, worthless, "
         "rubbish, junk, not worth, epic fail, epicfail, ugh, grr, argh",
+        alarm=True,
+    ),
+    # Coming back says little; not coming back is a verdict ("would never go back", "won't be
+    # back", "больше не вернусь"), and so is not getting anything back ("не вернули деньги").
+    Group(
+        0.0,
+        "вернуться, возвращаться, вернуть, возвращать, прийти снова, прийти еще, прийти ещё, "
+        "go back, going back, come back, coming back, be back, return, returning, go again, "
+        "visit again",
+        negated=-1.0,
     ),
     # Warnings stay warnings when negated: "никогда не связывайтесь", "don't waste your time",
     # "не тратьте время". Imperatives only, so a plain "мы обращались" says nothing.
@@ -179,6 +196,8 @@ GROUPS: tuple[Group, ...] = (
         "тратить время, потратить время, трата время, тратить деньги, потратить деньги, "
         "тратить нерв, потерять время, потерянный время, бегите, держитесь подальше, "
         "больше никогда, никогда больше, ни ногой, ни за что, обходите стороной, "
+        "нога мой не быть, нога мой больше не быть, больше не прийти, больше не приходить, "
+        "is the last time, was the last time, be the last time, "
         "обходить стороной, не стоить деньга, не стоить того, ищите другой, "
         "waste*, avoid, stay away, steer clear, run away, beware, never again, "
         "look elsewhere, go elsewhere, business elsewhere, "
@@ -226,6 +245,9 @@ GROUPS: tuple[Group, ...] = (
         "списать, списывать, списание, снять деньги, подорожать, подорожание, повысить цена, "
         "поднять цена, повысить тариф, поднять тариф, отключить, отключать, отключиться, "
         "отключение, отсутствие, заблокировать, блокировать, навязать, вернуть деньги, "
+        "приостановить работа, прекратить работа, приостановка работа, прекращение работа, "
+        "приостановить обслуживание, прекратить обслуживание, перестать принимать, "
+        "перестать выдавать, "
         "вернуть деньга, повышать цена, повышать тариф, повышение цена, повышение тариф, "
         "перебой, неполадка, сбой, авария, невозможно дозвониться, дозвониться невозможно, "
         "невозможно терпеть, невозможно работать, нервировать, накипеть, "
@@ -233,14 +255,31 @@ GROUPS: tuple[Group, ...] = (
         "дорого, дороговатый, переплатить, завысить, завышенный, обдираловка, "
         "charged, overcharged, overcharging, hidden fee*, price hike, disconnected, "
         "cut off, cancelled, canceled, blocked, hung up, stranded, lost my, never arrived, "
+        "suspended, discontinued, shut down, shutting down, "
         "never received, never got, overpriced, expensive, pricey",
     ),
-    # Bad news for the company a text is about: sanctions, fines, a robbery, a breach.
+    # Feelings named with no complaint word (our lexicon had the anger and disappointment of
+    # a client, not sadness, fear or hurt): "обидно", "боюсь, что не успеем", "fed up".
+    Group(
+        -0.75,
+        "грустно, грустный, печально, печальный, обидно, обидный, обида, обидеть, страшно, "
+        "бояться, злой, злиться, злость, разозлить, ненавидеть, ненависть, больно, "
+        "скучно, скучный, тоска, тоскливо, тревога, тревожно, тревожный, опасаться, угрожать, "
+        "расстроить, расстроенный, расстраивать, огорчить, огорченный, огорчать, возмущать, "
+        "возмущенный, возмущение, ярость, гнев, злоба, злобный, отчаяние, жаловаться, "
+        "пожаловаться, обман, обманывать, безрезультатно, "
+        "sad, upset, scared, afraid, furious, fed up, sick of, tired of, hurt, heartbroken, "
+        "miserable, sucks",
+    ),
+    # Bad news for the company a text is about: sanctions, fines, a robbery, a breach. An
+    # alarm: tweets about a bank or an operator that report it are complaints about it as
+    # readers label them; denied, it is mild good news ("без штрафов").
     Group(
         -0.75,
         "санкция, санкционный, штраф, оштрафовать, ограбить, ограбление, банкротство, "
         "обанкротиться, отозвать лицензия, взлом, взломать, утечка, "
         "sanctions, fined, lawsuit, sued, bankrupt, bankruptcy, hacked, data breach",
+        alarm=True,
     ),
     # A question that is a complaint: "why can't it just work", "сколько можно ждать".
     Group(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from surveys.sentiment import lexicon, morph
+from surveys.sentiment import lexicon, morph, valence
 from surveys.sentiment.text import Kind, Token, clean, tokenize
 
 QUESTIONS = frozenset({"outcome", "speed", "politeness"})
@@ -108,6 +108,9 @@ FORCED_PHRASES = (
     ("пришлось",), ("приходится",), ("приходилось",), ("вынуждены",), ("had", "to"),
     ("have", "to"), ("were", "forced"), ("forced", "to"),
 )  # fmt: skip
+# Links and @handles name no feeling ("RT @fucktec:", "t.co/…/fail"): blanked before reading,
+# so the spans still index the text.
+NOISE_RE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@\w+")
 RATING_RE = re.compile(r"(?<![\d/])(\d{1,2}(?:[.,]5)?)\s*(?:/|из|out of)\s*(5|10)(?![\d/])")
 TYPO_MIN_LEN = 5
 # "мы сами затянули с ТЗ", "our fault": the client blames itself, not the team.
@@ -131,6 +134,7 @@ class Cue(NamedTuple):
     negated: float | None
     scope: frozenset[str]
     cyrillic: bool
+    alarm: bool = False
 
     @property
     def role(self) -> str:
@@ -138,8 +142,8 @@ class Cue(NamedTuple):
         unless denied; "alarm": a complaint whatever surrounds it."""
         if self.weight == 0 and self.negated is not None:
             return "latent"
-        if self.weight < 0 and self.negated == -1.0:
-            return "alarm"  # a warning, an insult, a wait: a complaint under any negation
+        if self.weight < 0 and (self.negated == -1.0 or self.alarm):
+            return "alarm"  # a warning, an insult, a wait (under any negation); bad news, a flaw
         if self.negated == -1.0:
             return "fix"
         return "trouble" if self.weight < 0 and (self.negated or 0) > 0 else ""
@@ -160,7 +164,7 @@ class Hit:
 
 FEATURE_NAMES = (
     "log_pos", "log_neg", "log_on_topic_neg", "sarcasm", "neutral_cue", "no_cue", "dangling",
-    "question_mark",
+    "question_mark", "vader_neg", "vader_pos", "vader_compound",
 )  # fmt: skip
 
 
@@ -170,6 +174,9 @@ class RuleResult:
     hits: list[Hit] = field(default_factory=list)
     sarcasm: bool = False
     content: bool = False  # any word or emoji at all: "-" or "?" says nothing
+    # VADER's negative share, positive share and compound (valence.py): English feeling words
+    # our lexicon lacks ("suck", "gross"); zeros for Russian.
+    valence: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     @property
     def positive(self) -> float:
@@ -198,7 +205,8 @@ class RuleResult:
     def alarm(self) -> bool:
         """A complaint the embedding tends to misread and nothing on the other side: sarcasm,
         a warning, an insult, a wait, a denied service ("не работает", "no signal"), what
-        should have been done, a smile beside a complaint."""
+        should have been done, a smile beside a complaint, bad news for the company
+        ("санкции"), a flaw named ("buggy", "глючное")."""
         if self.positive > 0:
             return False
         return self.sarcasm or any(
@@ -218,6 +226,7 @@ class RuleResult:
             float(not any(h.weight for h in self.hits)),
             float(any(h.kind == "dangling" for h in self.hits)),
             float("?" in self.text),
+            *self.valence,
         ]
 
     def evidence(self, sign: int, limit: int = 10, max_chars: int = 80) -> list[str]:
@@ -255,7 +264,7 @@ def _index() -> tuple[dict[str, list[Cue]], dict[str, str], int]:
             if not words:
                 continue
             cyr = any("а" <= c <= "я" for c in pattern)
-            cue = Cue(words, group.weight, group.negated, group.scope, cyr)
+            cue = Cue(words, group.weight, group.negated, group.scope, cyr, group.alarm)
             index.setdefault(words[0][0], []).append(cue)
             for word, stem in words:
                 if stem or len(word) < TYPO_MIN_LEN:
@@ -286,6 +295,11 @@ def _keys(norm: str) -> frozenset[str]:
             if cyr:
                 keys.update(morph.lemmas(fixed))
     return frozenset(keys)
+
+
+def _rank(cue: Cue) -> tuple[int, int]:
+    """Which of two cues at one word wins: more words, then more letters matched whole."""
+    return len(cue.words), sum(len(w) for w, stem in cue.words if not stem)
 
 
 def _matches(word: tuple[str, bool], token: Token) -> bool:
@@ -335,7 +349,8 @@ class _Reader:
 
     def __init__(self, text: str, question: str | None) -> None:
         self.text = clean(text)
-        self.tokens = tokenize(self.text)
+        self.masked = NOISE_RE.sub(lambda m: " " * len(m.group()), self.text)
+        self.tokens = tokenize(self.masked)
         self.q = (question or "").strip().lower()
         self.result = RuleResult(self.text)
         self.c = _Clause()
@@ -375,6 +390,8 @@ class _Reader:
         self._causal_thanks()
         hits = self.result.hits
         self.result.content = bool(hits) or any(t.kind is not Kind.PUNCT for t in self.tokens)
+        if self.result.content:
+            self.result.valence = valence.scores(self.text)
         return self.result
 
     # -- helpers -----------------------------------------------------------------------------
@@ -415,10 +432,12 @@ class _Reader:
         keys = set(_keys(norm))
         keys.update(norm[:k] for k in range(1, min(len(norm), max_key) + 1))
         best: _Found | None = None
-        for key in keys:
+        # Sorted, so a tie never depends on the order of a set (the hash seed): the longest
+        # phrase wins, then the most specific ("buggy" over "bug*"), then the lexicon's order.
+        for key in sorted(keys):
             for cue in index.get(key, ()):
                 end = self._match_rest(cue, i)
-                if end is not None and (best is None or len(cue.words) > len(best.cue.words)):
+                if end is not None and (best is None or _rank(cue) > _rank(best.cue)):
                     best = _Found(cue, end)
         if best is None and norm.startswith("не") and len(norm) > 5:
             # Russian fuses negation into words the lexicon lacks: "невнятно", "неоперативно".
@@ -646,7 +665,7 @@ class _Reader:
 
     def _ratings(self) -> None:
         """ "5/5", "3 из 10": a score is as plain as praise or complaint gets."""
-        for m in RATING_RE.finditer(self.text):
+        for m in RATING_RE.finditer(self.masked):
             ratio = float(m.group(1).replace(",", ".")) / float(m.group(2))
             weight = 1.0 if ratio >= 0.8 else -1.0 if ratio <= 0.5 else 0.0
             kind = "rating" if weight else "neutral"
