@@ -274,9 +274,10 @@ def slack_progress(slack: SlackHarness) -> list[dict[str, Any]]:
     return [m for m in slack.dm(SLACK_ADMIN) if "users, sent" in str(m.get("text", ""))]
 
 
-def slack_buttons(message: dict[str, Any]) -> dict[str, str]:
+def slack_buttons(message: dict[str, Any], field: str = "action_id") -> dict[str, str]:
+    """Each button's label and its ``field`` (its action id, or its value)."""
     return {
-        e["text"]["text"]: e["action_id"]
+        e["text"]["text"]: e[field]
         for b in message.get("blocks", [])
         if b.get("type") == "actions"
         for e in b["elements"]
@@ -322,15 +323,6 @@ async def test_slack_progress_message_with_buttons_edited_by_chat_update(
     assert "(everyone reachable was asked)" in slack_progress(slack)[0]["text"]
 
 
-def slack_button_values(message: dict[str, Any]) -> dict[str, str]:
-    return {
-        e["text"]["text"]: e["value"]
-        for b in message.get("blocks", [])
-        if b.get("type") == "actions"
-        for e in b["elements"]
-    }
-
-
 async def test_slack_buttons_act_on_the_census_their_message_shows(
     slack: SlackHarness, clock: FakeClock
 ) -> None:
@@ -346,7 +338,7 @@ async def test_slack_buttons_act_on_the_census_their_message_shows(
 
     async def press(message: dict[str, Any], label: str, user: str = SLACK_ADMIN) -> None:
         action = slack_buttons(message)[label]
-        value = slack_button_values(message)[label]
+        value = slack_buttons(message, "value")[label]
         await slack.post(
             block_action(user, channel, action, value, message_ts=message["ts"], message=message)
         )
