@@ -179,6 +179,21 @@ def test_demo_in_russian_and_replayable_on_the_same_database(tmp_path: Path) -> 
     assert "| отказался |" in second.stdout  # it printed the English "declined"
 
 
+def test_demo_in_english_then_in_russian_on_one_database(tmp_path: Path) -> None:
+    """The README's order: `candor demo`, then `candor demo --lang ru`. The Russian round had
+    nobody to ask ("Ответили: 0/0"): the one console client stayed in the English account."""
+    english = candor("demo", cwd=tmp_path, stdin="Great\nToo slow, not happy\nPolite\n")
+    assert english.returncode == 0, english.stderr
+    assert "Responded: 1/1 (100%)" in english.stdout
+    russian = candor("demo", "--lang", "ru", cwd=tmp_path, stdin="Отлично\nДолго\nВежливо\n")
+    assert russian.returncode == 0, russian.stderr
+    assert "Вопрос 1 из 3" in russian.stdout and "Ответили: 1/1 (100%)" in russian.stdout
+    assert "вы — Анна Смирнова, клиент компании «Северный ветер (демо)»" in russian.stdout
+    assert "Негативный отзыв: Северный ветер (демо)" in russian.stdout
+    again = candor("demo", cwd=tmp_path, stdin="Fine\n")
+    assert "Question 1 of 3" in again.stdout and "you are Anna Smith" in again.stdout
+
+
 def test_demo_ends_cleanly_when_input_ends_early(tmp_path: Path) -> None:
     result = candor("demo", "--lang", "en", cwd=tmp_path, stdin="")
     assert result.returncode == 0, result.stderr

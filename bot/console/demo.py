@@ -46,6 +46,7 @@ _NAMES = {
     Language.RU: ("Ольга Петрова", "Максим Орлов", "Северный ветер (демо)", "Анна Смирнова"),
 }
 _ROLES = {Language.EN: ("you", "account owner"), Language.RU: ("вы", "владелец аккаунта")}
+_MANAGER = {Language.EN: "client service manager", Language.RU: "менеджер клиентского сервиса"}
 _HELP = {
     Language.EN: (
         "Candor demo: you are {contact}, a client of {account}. Answer in your own words.\n"
@@ -65,27 +66,36 @@ class DemoCast:
     owner: Staff
     account: Account
     contact: Contact
+    client: str  # the contact's console id
+
+
+def _console_id(role: str, lang: Language) -> str:
+    """One cast per language, so `candor demo` then `candor demo --lang ru` on one database
+    each find their own client in their own account (one shared client stayed in the first
+    account, and the second language's round had nobody to ask)."""
+    return role if lang is Language.EN else f"{role}-{lang.value}"
 
 
 async def seed(app: App, lang: Language) -> DemoCast:
     """The demo's people and account; idempotent, so the demo can run again on one database."""
     owner_name, manager_name, account_name, contact_name = _NAMES[lang]
+    owner_id, manager_id, client_id = (_console_id(r, lang) for r in (OWNER, MANAGER, CLIENT))
     async with app.uow() as uow:
-        owner = await uow.staff.by_address(Address(Channel.CONSOLE, OWNER))
+        owner = await uow.staff.by_address(Address(Channel.CONSOLE, owner_id))
         if owner is None:
             owner = await uow.staff.add(
-                Staff(0, owner_name, StaffRole.OWNER, lang, console_name=OWNER)
+                Staff(0, owner_name, StaffRole.OWNER, lang, console_name=owner_id)
             )
-        if await uow.staff.by_address(Address(Channel.CONSOLE, MANAGER)) is None:
+        if await uow.staff.by_address(Address(Channel.CONSOLE, manager_id)) is None:
             await uow.staff.add(
-                Staff(0, manager_name, StaffRole.MANAGER, lang, console_name=MANAGER)
+                Staff(0, manager_name, StaffRole.MANAGER, lang, console_name=manager_id)
             )
         account = await uow.accounts.by_name(account_name)
         if account is None:
             account = await uow.accounts.add(
                 Account(0, account_name, owner.id, "gold", lang, app.settings.timezone)
             )
-        contact = await uow.contacts.by_address(Address(Channel.CONSOLE, CLIENT))
+        contact = await uow.contacts.by_address(Address(Channel.CONSOLE, client_id))
         if contact is None:
             contact = await uow.contacts.add(
                 Contact(
@@ -96,11 +106,11 @@ async def seed(app: App, lang: Language) -> DemoCast:
                     lang,
                     ContactStatus.ACTIVE,
                     Channel.CONSOLE,
-                    CLIENT,
+                    client_id,
                 )
             )
         await uow.commit()
-    return DemoCast(owner, account, contact)
+    return DemoCast(owner, account, contact, client_id)
 
 
 def parse_line(line: str) -> ContactEvent | tuple[str, str]:
@@ -134,8 +144,18 @@ async def run_demo(
             return await _census_demo(app, cast, console, stdin, stdout, lang, interactive)
         you, owner = _ROLES[lang]
         console.names.update(
-            {CLIENT: f"{you} ({cast.contact.name})", OWNER: f"{cast.owner.name}, {owner}"}
+            {
+                cast.client: f"{you} ({cast.contact.name})",
+                cast.owner.console_name or OWNER: f"{cast.owner.name}, {owner}",
+            }
         )
+        async with app.uow() as uow:  # alert copies to managers show who gets them
+            for other in Language:
+                found = await uow.staff.by_address(
+                    Address(Channel.CONSOLE, _console_id(MANAGER, other))
+                )
+                if found is not None and found.console_name:
+                    console.names[found.console_name] = f"{found.name}, {_MANAGER[other]}"
         stdout.write(_HELP[lang].format(contact=cast.contact.name, account=cast.account.name))
         stdout.write("\n")
         now = app.clock.now()
@@ -145,7 +165,7 @@ async def run_demo(
             cast.account.id, f"demo-{now:%Y%m%dT%H%M%S.%f}", title
         )
         await app.delivery.run_once()
-        me = Address(Channel.CONSOLE, CLIENT)
+        me = Address(Channel.CONSOLE, cast.client)
         sequence = 0
         last_answer_id: str | None = None
         while await _still_open(app, cast.contact.id):
@@ -192,8 +212,9 @@ async def _census_demo(
     census = Census(app.service)
     round_, _, _ = await census.start(cast.account.id, None, None)
     token = await census.create_link(cast.account.id)
-    me = Address(Channel.CONSOLE, CENSUS_USER)
-    console.names[CENSUS_USER] = _ROLES[lang][0]
+    user = _console_id(CENSUS_USER, lang)
+    me = Address(Channel.CONSOLE, user)
+    console.names[user] = _ROLES[lang][0]
     stdout.write(_CENSUS_LINK[lang].format(token=token[:16]) + "\n")
     await census.open_link(token, me, telegram_id="1001", username="anna_smirnova",
                            name="Anna", hint=lang, reply_key=f"demo:{token}")  # fmt: skip
@@ -298,7 +319,7 @@ async def _close_the_loop(
         reply = scripted_reply
         stdout.write(f"{_ROLES[lang][0]}> {reply}\n")
     await app.service.handle_event(
-        Address(Channel.CONSOLE, CLIENT),
+        Address(Channel.CONSOLE, cast.client),
         ContactEvent(EventKind.TEXT, reply, f"loop-{alert_id}"),
     )
     await app.delivery.run_once()
