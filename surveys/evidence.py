@@ -15,17 +15,10 @@ import re
 from dataclasses import replace
 
 from surveys.model import Sentiment, SentimentLabel
+from surveys.sentiment.text import RATING_RE, Kind, clean, tokenize
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
 _WORD = re.compile(r"[^\W\d_]+")
-# Signs that carry a feeling without a word: pictographic emoji, text emoticons (Russian
-# chat's ")))" and "(((" included) and ratings.
-_SIGN = re.compile(
-    r"[\U0001F300-\U0001FAFF\U0001F000-\U0001F2FF\u2600-\u27BF\u2B50\u2B55\u203C\u2049]"
-    r"|(?<![\w)(])[:;=]-?[()\[\]DPpOo/\\|]|\){2,}|\({2,}|<3"
-    r"|\b\d{1,3}\s*(?:/|из|out\s+of)\s*\d{1,3}\b",
-    re.IGNORECASE,
-)
 # Longer "words" are glued garbage or keyboard mashing, not language.
 MAX_WORD = 30
 # A quote this long or longer is the message retold, not the words that decided it.
@@ -47,8 +40,14 @@ def has_words(text: str) -> bool:
 
 
 def says_something(text: str) -> bool:
-    """Words, or an emoji, emoticon or rating: something an analyser can read a feeling in."""
-    return has_words(text) or bool(_SIGN.search(_TAG.sub(" ", text)))
+    """Words, or an emoji, emoticon or rating as the analyser's own tokenizer and rules read
+    them: something an analyser can read a feeling in."""
+    if has_words(text):
+        return True
+    bare = _TAG.sub(" ", text)
+    return bool(RATING_RE.search(bare)) or any(
+        token.kind is Kind.EMOJI for token in tokenize(clean(bare))
+    )
 
 
 def _normal(text: str) -> str:

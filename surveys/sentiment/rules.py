@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from surveys.sentiment import lexicon, morph, valence
-from surveys.sentiment.text import Kind, Token, clean, tokenize
+from surveys.sentiment.text import RATING_RE, Kind, Token, clean, tokenize
 
 QUESTIONS = frozenset({"outcome", "speed", "politeness"})
 OFF_TOPIC = 0.5  # weight of a cue about another question ("долго" answering "outcome")
@@ -111,7 +111,6 @@ FORCED_PHRASES = (
 # Links and @handles name no feeling ("RT @fucktec:", "t.co/…/fail"): blanked before reading,
 # so the spans still index the text.
 NOISE_RE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@\w+")
-RATING_RE = re.compile(r"(?<![\d/])(\d{1,2}(?:[.,]5)?)\s*(?:/|из|out of)\s*(5|10)(?![\d/])")
 TYPO_MIN_LEN = 5
 # "мы сами затянули с ТЗ", "our fault": the client blames itself, not the team.
 SELF_BLAME = _words("сами ourselves")

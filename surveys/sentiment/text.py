@@ -22,6 +22,8 @@ _TOKEN_RE = re.compile(
     r"|(?P<punct>\.{2,}|…|[!?]+|[.,;:()\"«»“”„'])"
     r"|(?P<sym>[^\w\s])"
 )
+# "3/10", "4 из 5", "2 out of 10": a score on a 5- or 10-point scale.
+RATING_RE = re.compile(r"(?<![\d/])(\d{1,2}(?:[.,]5)?)\s*(?:/|из|out of)\s*(5|10)(?![\d/])")
 _IGNORED = {"\u200d", "\ufe0f", "\ufe0e"} | {chr(c) for c in range(0x1F3FB, 0x1F400)}
 _REPEAT_RE = re.compile(r"(\w)\1{2,}")
 _CYRILLIC_RE = re.compile(r"[а-яё]")
