@@ -35,6 +35,8 @@ from surveys.sentiment import morph
 from surveys.sentiment.default import DefaultAnalyser
 from surveys.sentiment.embedder import Embedder
 from tools import train_sentiment as ts
+from tools.train_ngrams import combined, oof_proba
+from tools.train_sentiment import decide
 
 Matrix = npt.NDArray[np.float64]
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,19 +63,6 @@ def lemmatised(text: str) -> str:
 def ngrams(texts: Sequence[str]) -> sparse.csr_matrix:
     words = _WORDS.transform([lemmatised(t) for t in texts])
     return sparse.hstack([_CHARS.transform(texts), words]).tocsr()
-
-
-def combined(p_head: Matrix, p_ngram: Matrix, alpha: float) -> Matrix:
-    z = np.log(np.clip(p_head, 1e-9, 1.0)) + alpha * np.log(np.clip(p_ngram, 1e-9, 1.0))
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def decide(p: Matrix, bars: Sequence[float]) -> list[str]:
-    return [
-        "negative" if q[0] >= t else LABELS[1 + int(q[2] > q[1])]
-        for q, t in zip(p, bars, strict=True)
-    ]
 
 
 def scores(gold: Sequence[str], pred: Sequence[str]) -> str:
@@ -129,12 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     np.array([proba[i] for i in keep])))  # fmt: skip
 
     for c in args.c:
-        p_ngram = np.zeros_like(p_head)
-        for test in folds:
-            train = np.setdiff1d(np.arange(len(exs)), test)
-            model = LogisticRegression(C=c, max_iter=2000)
-            model.fit(x[train], y[train], sample_weight=weight[train])
-            p_ngram[test] = model.predict_proba(x[test])
+        p_ngram = oof_proba(x, y, weight, folds, c)
         model = LogisticRegression(C=c, max_iter=2000).fit(x, y, sample_weight=weight)
         gold, gold_pub = [LABELS[i] for i in y[ours]], [LABELS[i] for i in y[pub]]
         alone = scores(gold, decide(p_ngram[ours], bars[ours]))

@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bench.metrics import LABELS, neg_scores
 from surveys.sentiment import ngrams
+from tools.train_sentiment import decide
 
 Matrix = npt.NDArray[np.float64]
 C = 4.0
@@ -57,11 +58,21 @@ def combined(p_head: Matrix, p_ngram: Matrix, alpha: float) -> Matrix:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _decide(p: Matrix, bars: npt.NDArray[np.float64]) -> list[str]:
-    return [
-        "negative" if q[0] >= t else LABELS[1 + int(q[2] > q[1])]
-        for q, t in zip(p, bars, strict=True)
-    ]
+def oof_proba(
+    x: sparse.csr_matrix,
+    y: npt.NDArray[np.int64],
+    sw: Matrix,
+    folds: list[npt.NDArray[np.int64]],
+    c: float,
+) -> Matrix:
+    """Out-of-fold class probabilities of the n-gram model on the head's folds."""
+    p = np.zeros((x.shape[0], len(LABELS)))
+    for test in folds:
+        train_idx = np.setdiff1d(np.arange(x.shape[0]), test)
+        model = LogisticRegression(C=c, max_iter=2000)
+        model.fit(x[train_idx], y[train_idx], sample_weight=sw[train_idx])
+        p[test] = model.predict_proba(x[test])
+    return p
 
 
 def train(
@@ -80,18 +91,13 @@ def train(
     x = matrix(texts)
     # The embedding head's public weight, rescaled to the n-grams' own.
     sw = np.where(public, weight * PUBLIC_WEIGHT / public_weight, weight)
-    p_ngram = np.zeros_like(p_head)
-    for test in folds:
-        train_idx = np.setdiff1d(np.arange(len(texts)), test)
-        model = LogisticRegression(C=C, max_iter=2000)
-        model.fit(x[train_idx], y[train_idx], sample_weight=sw[train_idx])
-        p_ngram[test] = model.predict_proba(x[test])
+    p_ngram = oof_proba(x, y, sw, folds, C)
     gold = [LABELS[i] for i in y[scored]]
     report: dict[str, object] = {"C": C, "public_weight": PUBLIC_WEIGHT, "prune": PRUNE}
     best: tuple[float, float, Matrix] | None = None
     for alpha in ALPHAS:
         p = np.where(no_cue[:, None], combined(p_head, p_ngram, alpha), p_head)
-        s = neg_scores(gold, _decide(p[scored], bars[scored]))
+        s = neg_scores(gold, decide(p[scored], bars[scored]))
         log(f"OOF n-grams alpha={alpha}: P={s.precision:.3f} R={s.recall:.3f} "
             f"macroF1={s.macro_f1:.3f}")  # fmt: skip
         report[f"alpha_{alpha}"] = {

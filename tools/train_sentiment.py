@@ -504,7 +504,8 @@ def weights_version(head: head_module.Head) -> str:
     return f"{datetime.now(UTC):%Y%m%d}-{digest}"
 
 
-def _decide(p: Matrix, thresholds: npt.NDArray[np.float64]) -> list[str]:
+def decide(p: Matrix, thresholds: npt.NDArray[np.float64]) -> list[str]:
+    """Negative at or over its row's bar, else the likelier of neutral and positive."""
     return [
         "negative" if q[0] >= t else LABELS[1 + int(q[2] > q[1])]
         for q, t in zip(p, thresholds, strict=True)
@@ -522,7 +523,7 @@ def _public_report(
     if not public.any():
         return {}
     gold = [LABELS[i] for i in y[public]]
-    pred = _decide(p[public], thresholds[public])
+    pred = decide(p[public], thresholds[public])
     s = neg_scores(gold, pred)
     neutral = [q == "negative" for g, q in zip(gold, pred, strict=True) if g == "neutral"]
     flagged = sum(neutral) / max(1, len(neutral))
@@ -553,7 +554,7 @@ def _report(
             sign, _ = rules.verdict(rules.read(e.row.text, e.row.question))
             rule_pred.append(LABELS[1 + sign])
     emb_pred = [LABELS[int(i)] for i in emb_only[scored].argmax(axis=1)]
-    head_pred = _decide(p[scored], thresholds[scored])
+    head_pred = decide(p[scored], thresholds[scored])
     out: dict[str, object] = {"negative_threshold": NEGATIVE_THRESHOLD}
     for name, pred in (("rules", rule_pred), ("embedding_only", emb_pred), ("head", head_pred)):
         s = neg_scores(gold, pred)
