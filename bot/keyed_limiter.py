@@ -9,9 +9,9 @@ keys are forgotten; a forgotten key's last send is older than any gap worth keep
 WindowLimiter and FairLimiter cap every send together. A limiter that lets whoever asks
 when capacity frees take it lets a newcomer overtake the sends already waiting, whose task
 resumes a loop iteration or more later; under a steady fan-out some waited over 2 s. So
-each has a gate, an asyncio.Lock (FIFO since CPython 3.10: a free lock is not taken while
-others wait for it): only the head of the line waits for capacity, and the rest wait for
-the gate in arrival order.
+each has a gate, an asyncio.Lock (FIFO in CPython 3.11, which the project needs: a free
+lock is not taken while others wait for it): only the head of the line waits for capacity,
+and the rest wait for the gate in arrival order.
 """
 
 from __future__ import annotations
