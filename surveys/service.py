@@ -360,12 +360,10 @@ class SurveyService:
     async def _answer_with_part(
         self, uow: UnitOfWork, contact: Contact, message_id: str
     ) -> Answer | None:
-        """The answer in the contact's current conversation that ``message_id`` was added to
-        (a quick second message): its edit changes that answer, not the question open now."""
-        conv = await uow.conversations.current_for_contact(contact.id)
-        if conv is None:
-            return None
-        for answer in await uow.answers.for_conversations([conv.id]):
+        """The answer that ``message_id`` was added to (a quick second message), in any of the
+        contact's conversations, as ``by_source`` finds an answer's first message: its edit
+        changes that answer, not the question open now (another round may be asked by then)."""
+        for answer in await uow.answers.for_contact(contact.id):
             if any(m == message_id for m, _ in answering.parts_of(answer)[1:]):
                 return answer
         return None

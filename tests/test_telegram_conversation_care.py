@@ -287,6 +287,44 @@ async def test_editing_one_message_of_a_joined_answer_changes_only_its_part(
     assert tg.texts(ANNA)[-1] == "Your edited answer is saved."
 
 
+async def test_editing_a_part_of_an_answer_in_an_earlier_conversation_changes_that_answer(
+    tg: TelegramHarness,
+) -> None:
+    # The next round's invitation closes the one before (a contact answers one round at a
+    # time). Editing the quick second message of an answer in that earlier conversation was
+    # looked up in the current conversation only, and the edit was lost (editing the first
+    # message of the same answer did update it).
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    await tg.process(tg.api.text_message(ANNA, NEGATIVE), deliver=False)
+    second = tg.api.text_message(ANNA, "The docs were late.")
+    second_id = second["message"]["message_id"]
+    await tg.deliver()
+    await tg.process(second)
+    earlier = await conversation_of(tg, ANNA)
+    assert earlier is not None and earlier.current_question == "speed"
+    tg.clock.advance(timedelta(days=1))
+    assert "1 contact invited" in await open_round(tg)
+    now_asking = await conversation_of(tg, ANNA)
+    assert now_asking is not None and now_asking.id != earlier.id
+    assert now_asking.current_question == "outcome"
+
+    await tg.process(tg.api.edited_message(ANNA, "The docs came on time.", message_id=second_id))
+
+    assert await answers_of(tg, ANNA) == []  # the round being asked got no answer
+    async with tg.app.uow() as uow:
+        [outcome] = await uow.answers.for_conversations([earlier.id])
+    assert outcome.text == f"{NEGATIVE}\nThe docs came on time."
+    assert outcome.edited_at is not None
+    assert tg.texts(ANNA)[-1] == "Your edited answer is saved."
+    # Stored, re-scored and its alert updated, as an edit in the current conversation is.
+    [alert] = await all_alerts(tg)
+    assert alert.answer_id == outcome.id
+    [now] = alert_texts(tg, OWNER_ID)
+    assert f"{NEGATIVE}\nThe docs came on time." in now
+    assert "The client edited this answer" in now
+
+
 async def test_editing_a_short_part_keeps_a_long_part_marked_shortened(
     tg: TelegramHarness,
 ) -> None:
