@@ -5,6 +5,7 @@ one question has one live keyboard, and the texts say what they mean.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from bot.telegram.callbacks import SurveyAction
@@ -323,6 +324,53 @@ async def test_editing_a_part_of_an_answer_in_an_earlier_conversation_changes_th
     [now] = alert_texts(tg, OWNER_ID)
     assert f"{NEGATIVE}\nThe docs came on time." in now
     assert "The client edited this answer" in now
+
+
+async def test_an_answer_typed_as_fifty_quick_messages_stores_each_message_once(
+    tg: TelegramHarness,
+) -> None:
+    # Every history entry of a joined answer listed all its parts so far (and the whole text
+    # before): 50 quick messages stored ~60 times the answer. Now each entry holds what
+    # changed; what the client and the owner see is the same.
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    parts = [NEGATIVE] + [
+        f"Part {i:02d}: and one more thing about the delivery." for i in range(49)
+    ]
+    ids = []
+    for text in parts:  # all written before question 2 reached Anna
+        update = tg.api.text_message(ANNA, text)
+        ids.append(update["message"]["message_id"])
+        await tg.process(update, deliver=False)
+    await tg.deliver()
+
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.text == "\n".join(parts)
+    assert len(outcome.history) == 49
+    stored = len(json.dumps(outcome.history, ensure_ascii=False))
+    assert stored <= 3 * len(outcome.text), (stored, len(outcome.text))
+    assert tg.texts(ANNA)[-1] == ADDED
+    [alert] = await all_alerts(tg)
+    [now] = alert_texts(tg, OWNER_ID)
+    assert parts[-1] in now and "The client added to this answer" in now
+
+    # Editing one message changes its part only, wherever it sits.
+    await tg.process(tg.api.edited_message(ANNA, "Part 25: fine, no notes.", message_id=ids[26]))
+    [outcome] = await answers_of(tg, ANNA)
+    edited = [*parts[:26], "Part 25: fine, no notes.", *parts[27:]]
+    assert outcome.text == "\n".join(edited)
+    assert tg.texts(ANNA)[-1] == "Your edited answer is saved."
+    stored = len(json.dumps(outcome.history, ensure_ascii=False))
+    assert stored <= 4 * len(outcome.text), (stored, len(outcome.text))
+    [now] = alert_texts(tg, OWNER_ID)
+    assert "Part 25: fine, no notes." in now and "The client edited this answer" in now
+    await tg.process(tg.api.edited_message(ANNA, "The result is bad.", message_id=ids[0]))
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.text == "\n".join(["The result is bad.", *edited[1:]])
+    seen = len(tg.texts(ADMIN_ID))
+    await admin_says(tg, f"/alert {alert.id}")
+    timeline = "\n".join(tg.texts(ADMIN_ID)[seen:])
+    assert "the client edited the answer; before: «The result is bad, nothing works" in timeline
 
 
 async def test_editing_a_short_part_keeps_a_long_part_marked_shortened(
