@@ -120,7 +120,9 @@ def _part(raw: object) -> tuple[str | None, str] | None:
 def _after(entry: dict[str, Any], parts: Parts | None, source: str | None) -> Parts | None:
     """The parts after the change ``entry`` records (None: one message, whatever it read)."""
     if (added := _part(entry.get("added"))) is not None:
-        return [*(parts or [(source, str(entry.get("text", "")))]), added]
+        parts = parts or [(source, str(entry.get("text", "")))]
+        parts.append(added)  # the list is the replay's own: one append, not a copy per entry
+        return parts
     if (edited := _part(entry.get("part"))) is not None and parts:
         return [(m, edited[1] if m == edited[0] else t) for m, t in parts]
     kept = entry.get("parts")  # the earlier format: every part, on every entry
