@@ -616,6 +616,15 @@ class SqlAnswerRepository(_Repo):
         )
         return _answer(row) if row else None
 
+    async def for_contact(self, contact_id: int) -> list[Answer]:
+        rows = await self.session.scalars(
+            select(AnswerRow)
+            .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
+            .where(ConversationRow.contact_id == contact_id)
+            .order_by(AnswerRow.id.desc())
+        )
+        return [_answer(r) for r in rows]
+
     async def for_conversations(self, conversation_ids: Sequence[int]) -> list[Answer]:
         if not conversation_ids:
             return []

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from surveys.model import (
     Answer,
@@ -97,18 +98,60 @@ def joined(previous: Answer, addition: str) -> tuple[str, bool]:
     return text, previous.truncated
 
 
-# An answer joined from several messages keeps which message wrote which part: its latest
-# history entry carries "parts", [[message id, text], ...] for the text that replaced it.
-# An edit of one message then changes its part only, and the others stay in the answer.
+# An answer's history is one entry per change, oldest first, each holding only what changed,
+# so an answer typed as many quick messages stores each message once (not every part so far
+# in every entry: 50 messages of 50 characters stored ~60 times the answer):
+#   an edit      {"text": the whole answer before, "replaced_at": …}, and when the answer is
+#                joined from several messages, "part": [message id, its new text];
+#   text added   {"added": [message id, text], "replaced_at": …}, and "text" (the answer
+#                before) the first time only, when the answer was one message: its first part.
+# Rows written before this format carry "parts", [[message id, text], ...], on every entry of
+# a joined answer: all the parts of the text that replaced it. Both are read below.
 Parts = list[tuple[str | None, str]]
+
+
+def _part(raw: object) -> tuple[str | None, str] | None:
+    if isinstance(raw, list | tuple) and len(raw) == 2:
+        m, t = raw
+        return (str(m) if m is not None else None, str(t))
+    return None
+
+
+def _after(entry: dict[str, Any], parts: Parts | None, source: str | None) -> Parts | None:
+    """The parts after the change ``entry`` records (None: one message, whatever it read)."""
+    if (added := _part(entry.get("added"))) is not None:
+        parts = parts or [(source, str(entry.get("text", "")))]
+        parts.append(added)  # the list is the replay's own: one append, not a copy per entry
+        return parts
+    if (edited := _part(entry.get("part"))) is not None and parts:
+        return [(m, edited[1] if m == edited[0] else t) for m, t in parts]
+    kept = entry.get("parts")  # the earlier format: every part, on every entry
+    if isinstance(kept, list) and len(kept) > 1:
+        found = [p for p in map(_part, kept) if p is not None]
+        return found if len(found) > 1 else None
+    return None
 
 
 def parts_of(answer: Answer) -> Parts:
     """The messages ``answer`` is made of, oldest first (one, unless text was added)."""
-    latest = answer.history[-1] if answer.history else {}
-    if isinstance(kept := latest.get("parts"), list) and len(kept) > 1:
-        return [(str(m) if m is not None else None, str(t)) for m, t in kept]
-    return [(answer.source_message_id, answer.text)]
+    parts: Parts | None = None
+    for entry in answer.history:
+        parts = _after(entry, parts, answer.source_message_id)
+    return parts if parts and len(parts) > 1 else [(answer.source_message_id, answer.text)]
+
+
+def earlier_texts(answer: Answer) -> list[str]:
+    """What ``answer`` read before each change in its history, oldest first: the entry's
+    "text" where it keeps one, else (text added to a joined answer) the parts before it."""
+    out: list[str] = []
+    parts: Parts | None = None
+    for entry in answer.history:
+        if "text" in entry:
+            out.append(str(entry["text"]))
+        else:
+            out.append(from_parts(parts)[0] if parts else "")
+        parts = _after(entry, parts, answer.source_message_id)
+    return out
 
 
 def from_parts(parts: Parts) -> tuple[str, bool]:
@@ -119,21 +162,27 @@ def from_parts(parts: Parts) -> tuple[str, bool]:
     return text, False
 
 
-def with_parts(answer: Answer, parts: Parts) -> Answer:
-    """``answer`` (just given its new text) recording the parts that text is made of."""
-    if len(parts) > 1 and answer.history:
-        answer.history[-1] = {**answer.history[-1], "parts": [list(p) for p in parts]}
-    return answer
+def with_new_text(
+    answer: Answer, text: str, now: datetime, part: tuple[str | None, str] | None = None,
+    **changes: object,
+) -> Answer:  # fmt: skip
+    """``answer`` reading ``text`` now (an edit); what it said before goes into its history,
+    with ``part``, the edited message and its new text, when the answer is joined."""
+    entry: dict[str, Any] = {"text": answer.text, "replaced_at": now.isoformat()}
+    if part is not None and len(parts_of(answer)) > 1:
+        entry["part"] = list(part)
+    return replace(answer, text=text, history=[*answer.history, entry], **changes)  # type: ignore[arg-type]
 
 
-def with_new_text(answer: Answer, text: str, now: datetime, **changes: object) -> Answer:
-    """``answer`` reading ``text`` now; what it said before goes into its history."""
-    return replace(
-        answer,
-        text=text,
-        history=[*answer.history, {"text": answer.text, "replaced_at": now.isoformat()}],
-        **changes,  # type: ignore[arg-type]
-    )
+def with_added(
+    answer: Answer, text: str, now: datetime, part: tuple[str | None, str], **changes: object
+) -> Answer:
+    """``answer`` reading ``text`` now that the message ``part`` was added to it: its history
+    records that message alone (and, the first time, the message the answer was until now)."""
+    entry: dict[str, Any] = {"added": list(part), "replaced_at": now.isoformat()}
+    if len(parts_of(answer)) == 1:
+        entry["text"] = answer.text
+    return replace(answer, text=text, history=[*answer.history, entry], **changes)  # type: ignore[arg-type]
 
 
 def retire_key(question_message: OutgoingMessage) -> str:

@@ -333,17 +333,15 @@ class SurveyService:
             conv = await uow.conversations.get(answer.conversation_id)
             assert conv is not None
             account, round_ = await self._round_of(uow, conv)
-            updated = answering.with_parts(
-                answering.with_new_text(
-                    answer,
-                    whole,
-                    now,
-                    truncated=stored_cut,
-                    cleaned=cleaned,
-                    edited_at=now,
-                    sentiment=sentiment,
-                ),
-                parts,
+            updated = answering.with_new_text(
+                answer,
+                whole,
+                now,
+                (message_id, new_text),
+                truncated=stored_cut,
+                cleaned=cleaned,
+                edited_at=now,
+                sentiment=sentiment,
             )
             await self._store_changed_answer(uow, answer, updated, account, contact, round_)
             notices = ["edit_kept", *(["truncated"] if truncated else [])]
@@ -360,12 +358,10 @@ class SurveyService:
     async def _answer_with_part(
         self, uow: UnitOfWork, contact: Contact, message_id: str
     ) -> Answer | None:
-        """The answer in the contact's current conversation that ``message_id`` was added to
-        (a quick second message): its edit changes that answer, not the question open now."""
-        conv = await uow.conversations.current_for_contact(contact.id)
-        if conv is None:
-            return None
-        for answer in await uow.answers.for_conversations([conv.id]):
+        """The answer that ``message_id`` was added to (a quick second message), in any of the
+        contact's conversations, as ``by_source`` finds an answer's first message: its edit
+        changes that answer, not the question open now (another round may be asked by then)."""
+        for answer in await uow.answers.for_contact(contact.id):
             if any(m == message_id for m, _ in answering.parts_of(answer)[1:]):
                 return answer
         return None
@@ -400,12 +396,9 @@ class SurveyService:
         if mine:
             before = mine[-1]
             joined, truncated = answering.joined(before, text)
-            after = answering.with_parts(
-                answering.with_new_text(
-                    before, joined, now, truncated=truncated,
-                    sentiment=await self._score(joined, key),
-                ),
-                [*answering.parts_of(before), (event.message_id, text)],
+            after = answering.with_added(
+                before, joined, now, (event.message_id, text), truncated=truncated,
+                sentiment=await self._score(joined, key),
             )  # fmt: skip
             await self._store_changed_answer(
                 uow, before, after, account, contact, round_, added=True

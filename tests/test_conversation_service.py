@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from bot.delivery import DeliveryWorker
 from storage.db import session_factory
 from storage.repositories import SqlUnitOfWorkFactory
+from surveys import answers as answering
 from surveys.conversation import MAX_ANSWER_CHARS, ContactEvent, EventKind
 from surveys.model import (
     Address,
@@ -306,6 +308,55 @@ async def test_expiry_without_a_prior_tick_sends_no_reminder(
 
 
 # --- edits ---------------------------------------------------------------------------------
+
+
+async def test_an_answer_stored_in_the_earlier_history_format_is_still_edited_by_part(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    # Rows written before the history kept one change per entry list every part on every
+    # entry; an edit of one of their messages still changes that part only, and the next
+    # read of the row (on either database) finds the parts in both formats.
+    await open_round(service, world, delivery)
+    await service.handle_event(world.anna_at, text("The result is good.", "a1"))
+    [answer] = await answers_of(uow, world.anna)
+    parts = [["a1", "The result is good."], ["a2", "The docs were late."], ["a3", "Всё ок 👍"]]
+    earlier = [
+        {"text": "The result is good.", "replaced_at": "2026-11-02T09:00:00+00:00",
+         "parts": parts[:2]},
+        {"text": "The result is good.\nThe docs were late.",
+         "replaced_at": "2026-11-02T09:00:01+00:00", "parts": parts},
+    ]  # fmt: skip
+    joined = "The result is good.\nThe docs were late.\nВсё ок 👍"
+    async with uow() as u:
+        await u.answers.update(replace(answer, text=joined, history=earlier))
+        await u.commit()
+
+    clock.advance(timedelta(minutes=1))
+    await service.handle_edit(world.anna_at, "a2", "The docs came on time.")
+    await service.handle_edit(world.anna_at, "a3", "Всё отлично 👍")
+
+    [edited] = await answers_of(uow, world.anna)
+    assert edited.text == "The result is good.\nThe docs came on time.\nВсё отлично 👍"
+    assert edited.history[:2] == earlier  # kept as it was
+    assert [h.get("part") for h in edited.history[2:]] == [
+        ["a2", "The docs came on time."],
+        ["a3", "Всё отлично 👍"],
+    ]
+    assert answering.parts_of(edited) == [
+        ("a1", "The result is good."),
+        ("a2", "The docs came on time."),
+        ("a3", "Всё отлично 👍"),
+    ]
+    assert answering.earlier_texts(edited) == [
+        "The result is good.",
+        "The result is good.\nThe docs were late.",
+        joined,
+        "The result is good.\nThe docs came on time.\nВсё ок 👍",
+    ]
 
 
 async def test_edit_replaces_the_text_keeps_history_and_alerts_once(

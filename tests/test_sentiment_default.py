@@ -120,7 +120,8 @@ def test_score_is_the_calibrated_probability_of_the_label(analyser: DefaultAnaly
     [
         ("Честно говоря, НЕ доволен. Сорвали сроки!", "outcome", ["НЕ доволен", "Сорвали сроки"]),
         ("not very polite :(", "politeness", ["not very polite", ":("]),
-        ("ну спасибо, опять сорвали сроки", "speed", ["спасибо", "сорвали сроки"]),
+        ("ну спасибо, опять сорвали сроки", "speed", ["ну спасибо", "сорвали сроки"]),
+        ("thanks a lot, another missed deadline", "speed", ["thanks a lot", "missed deadline"]),
         ("вежливо, но ничего не решили", "outcome", ["ничего не решили"]),
     ],
 )

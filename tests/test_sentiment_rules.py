@@ -109,7 +109,42 @@ def test_contrast_weighs_what_follows_but() -> None:
 def test_sarcasm_is_flagged_and_quoted() -> None:
     result = rules.read("ну спасибо, опять сорвали сроки", "speed")
     assert result.sarcasm
-    assert result.evidence(-1) == ["спасибо", "сорвали сроки"]
+    assert result.evidence(-1) == ["ну спасибо", "сорвали сроки"]
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence", "features"),
+    [
+        # The praise word alone («спасибо», «thanks») read to the owner like praise; the
+        # whole sarcastic phrase is quoted. The features (what the head is trained on) are
+        # pinned as they were before: only the quoted span changed.
+        ("ну спасибо, опять сорвали сроки", ["ну спасибо", "сорвали сроки"],
+         [0.0, 1.1314, 0.7885, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+        ("Ну спасибо большое, опять сорвали сроки.", ["Ну спасибо большое", "сорвали сроки"],
+         [0.0, 1.1314, 0.7885, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+        ("ну очень оперативно, опять неделю ждали", ["ну очень оперативно", "ждали"],
+         [0.0, 1.1314, 1.1314, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+        ("thanks a lot, another missed deadline", ["thanks a lot", "missed deadline"],
+         [0.0, 1.1314, 0.7885, 1.0, 0.0, 0.0, 0.0, 0.0, 0.242, 0.319, 0.1779]),
+        ("oh thanks, another missed deadline", ["oh thanks", "missed deadline"],
+         [0.0, 1.1314, 0.7885, 1.0, 0.0, 0.0, 0.0, 0.0, 0.272, 0.358, 0.1779]),
+        ("Great, another outage", ["Great", "outage"],
+         [0.0, 1.0296, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.672, 0.6249]),
+    ],
+)  # fmt: skip
+def test_sarcastic_praise_is_quoted_as_the_whole_phrase(
+    text: str, evidence: list[str], features: list[float]
+) -> None:
+    result = rules.read(text, "speed")
+    assert result.sarcasm
+    assert result.evidence(-1) == evidence
+    assert result.features() == pytest.approx(features, abs=1e-4)
+
+
+def test_sincere_thanks_is_quoted_as_before() -> None:
+    # Praise that stays praise keeps its cue's span: only a sarcastic reading widens it.
+    assert rules.read("ну спасибо", "speed").evidence(1) == ["спасибо"]
+    assert rules.read("Thanks a lot, great work", "outcome").evidence(1) == ["Thanks", "great"]
 
 
 def test_quoted_praise_alone_is_sarcasm() -> None:

@@ -116,6 +116,45 @@ async def test_editing_one_message_of_a_joined_answer_changes_only_its_part(
     assert conv is not None and conv.current_question == "speed"
 
 
+async def test_editing_a_part_of_an_answer_in_an_earlier_conversation_changes_that_answer(
+    slack: SlackHarness,
+) -> None:
+    # The next round closed the conversation the answer belongs to; editing its quick second
+    # message was looked up in the current conversation only, and the edit was lost.
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    channel = slack.api.dm_channel_of(ANNA)
+    [q1] = questions(slack, ANNA)
+    first_ts = f"{Decimal(str(q1['ts'])) + Decimal('0.000001'):.6f}"
+    second_ts = f"{Decimal(str(q1['ts'])) + Decimal('0.000002'):.6f}"
+    await slack.post(message_event(ANNA, channel, NEGATIVE, ts=first_ts))
+    await slack.post(message_event(ANNA, channel, "The docs were late.", ts=second_ts))
+    earlier = await conversation_of(slack, ANNA)
+    assert earlier is not None and earlier.current_question == "speed"
+    slack.clock.advance(timedelta(days=1))
+    assert "1 contact invited" in await open_round(slack)
+    now_asking = await conversation_of(slack, ANNA)
+    assert now_asking is not None and now_asking.id != earlier.id
+
+    await slack.post(
+        message_changed_event(
+            ANNA, channel, "The docs came on time.", second_ts, previous_text="The docs were late."
+        )
+    )
+
+    assert await answers_of(slack, ANNA) == []  # the round being asked got no answer
+    async with slack.app.uow() as uow:
+        [outcome] = await uow.answers.for_conversations([earlier.id])
+    assert outcome.text == f"{NEGATIVE}\nThe docs came on time."
+    assert outcome.edited_at is not None
+    assert slack.dm_texts(ANNA)[-1] == "Your edited answer is saved."
+    [alert] = await all_alerts(slack)
+    assert alert.answer_id == outcome.id
+    [now] = alert_messages(slack, SLACK_ADMIN)
+    assert "The docs came on time." in all_text(now)
+    assert "The client edited this answer" in all_text(now)
+
+
 async def test_the_rest_of_a_cut_answer_stays_with_it(slack: SlackHarness) -> None:
     await join(slack, ANNA, "Anna Smith")
     await open_round(slack)

@@ -8,8 +8,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 from storage.repositories import SqlUnitOfWorkFactory
-from surveys.model import Address, Channel, OutboxStatus, OutgoingMessage
+from surveys.model import Address, Answer, Channel, OutboxStatus, OutgoingMessage, Round
 from tests.conftest import T0, World
+from tests.test_storage import new_conversation
 
 
 def outgoing(key: str, kind: str, contact_id: int | None) -> OutgoingMessage:
@@ -67,3 +68,27 @@ async def test_a_staff_member_marked_unreachable_and_back(
     async with uow() as u:
         owner = await u.staff.get(world.owner.id)
     assert owner is not None and owner.unreachable_since is None
+
+
+async def test_a_contacts_answers_in_all_their_conversations_newest_first(
+    uow: SqlUnitOfWorkFactory, world: World
+) -> None:
+    # An edit of a message added to an answer is looked up in every conversation of the
+    # contact's (the round it belongs to may have been closed by the next one).
+    async with uow() as u:
+        ids = []
+        for n, contact in ((1, world.anna), (2, world.anna), (3, world.boris)):
+            round_, _ = await u.rounds.get_or_create(
+                Round(0, world.account.id, f"sprint-{n}", f"Sprint {n}", T0)
+            )
+            conv = await u.conversations.add(new_conversation(round_.id, contact.id))
+            answer = await u.answers.add(Answer(0, conv.id, "outcome", f"answer {n}", T0))
+            ids.append(answer.id)
+        await u.commit()
+
+    async with uow() as u:
+        annas = await u.answers.for_contact(world.anna.id)
+        nobody = await u.answers.for_contact(world.anna.id + world.boris.id + 100)
+    assert [a.id for a in annas] == [ids[1], ids[0]]
+    assert [a.text for a in annas] == ["answer 2", "answer 1"]
+    assert nobody == []

@@ -5,6 +5,7 @@ one question has one live keyboard, and the texts say what they mean.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from bot.telegram.callbacks import SurveyAction
@@ -285,6 +286,91 @@ async def test_editing_one_message_of_a_joined_answer_changes_only_its_part(
     conv = await conversation_of(tg, ANNA)
     assert conv is not None and conv.current_question == "speed"
     assert tg.texts(ANNA)[-1] == "Your edited answer is saved."
+
+
+async def test_editing_a_part_of_an_answer_in_an_earlier_conversation_changes_that_answer(
+    tg: TelegramHarness,
+) -> None:
+    # The next round's invitation closes the one before (a contact answers one round at a
+    # time). Editing the quick second message of an answer in that earlier conversation was
+    # looked up in the current conversation only, and the edit was lost (editing the first
+    # message of the same answer did update it).
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    await tg.process(tg.api.text_message(ANNA, NEGATIVE), deliver=False)
+    second = tg.api.text_message(ANNA, "The docs were late.")
+    second_id = second["message"]["message_id"]
+    await tg.deliver()
+    await tg.process(second)
+    earlier = await conversation_of(tg, ANNA)
+    assert earlier is not None and earlier.current_question == "speed"
+    tg.clock.advance(timedelta(days=1))
+    assert "1 contact invited" in await open_round(tg)
+    now_asking = await conversation_of(tg, ANNA)
+    assert now_asking is not None and now_asking.id != earlier.id
+    assert now_asking.current_question == "outcome"
+
+    await tg.process(tg.api.edited_message(ANNA, "The docs came on time.", message_id=second_id))
+
+    assert await answers_of(tg, ANNA) == []  # the round being asked got no answer
+    async with tg.app.uow() as uow:
+        [outcome] = await uow.answers.for_conversations([earlier.id])
+    assert outcome.text == f"{NEGATIVE}\nThe docs came on time."
+    assert outcome.edited_at is not None
+    assert tg.texts(ANNA)[-1] == "Your edited answer is saved."
+    # Stored, re-scored and its alert updated, as an edit in the current conversation is.
+    [alert] = await all_alerts(tg)
+    assert alert.answer_id == outcome.id
+    [now] = alert_texts(tg, OWNER_ID)
+    assert f"{NEGATIVE}\nThe docs came on time." in now
+    assert "The client edited this answer" in now
+
+
+async def test_an_answer_typed_as_fifty_quick_messages_stores_each_message_once(
+    tg: TelegramHarness,
+) -> None:
+    # Every history entry of a joined answer listed all its parts so far (and the whole text
+    # before): 50 quick messages stored ~60 times the answer. Now each entry holds what
+    # changed; what the client and the owner see is the same.
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    parts = [NEGATIVE] + [
+        f"Part {i:02d}: and one more thing about the delivery." for i in range(49)
+    ]
+    ids = []
+    for text in parts:  # all written before question 2 reached Anna
+        update = tg.api.text_message(ANNA, text)
+        ids.append(update["message"]["message_id"])
+        await tg.process(update, deliver=False)
+    await tg.deliver()
+
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.text == "\n".join(parts)
+    assert len(outcome.history) == 49
+    stored = len(json.dumps(outcome.history, ensure_ascii=False))
+    assert stored <= 3 * len(outcome.text), (stored, len(outcome.text))
+    assert tg.texts(ANNA)[-1] == ADDED
+    [alert] = await all_alerts(tg)
+    [now] = alert_texts(tg, OWNER_ID)
+    assert parts[-1] in now and "The client added to this answer" in now
+
+    # Editing one message changes its part only, wherever it sits.
+    await tg.process(tg.api.edited_message(ANNA, "Part 25: fine, no notes.", message_id=ids[26]))
+    [outcome] = await answers_of(tg, ANNA)
+    edited = [*parts[:26], "Part 25: fine, no notes.", *parts[27:]]
+    assert outcome.text == "\n".join(edited)
+    assert tg.texts(ANNA)[-1] == "Your edited answer is saved."
+    stored = len(json.dumps(outcome.history, ensure_ascii=False))
+    assert stored <= 4 * len(outcome.text), (stored, len(outcome.text))
+    [now] = alert_texts(tg, OWNER_ID)
+    assert "Part 25: fine, no notes." in now and "The client edited this answer" in now
+    await tg.process(tg.api.edited_message(ANNA, "The result is bad.", message_id=ids[0]))
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.text == "\n".join(["The result is bad.", *edited[1:]])
+    seen = len(tg.texts(ADMIN_ID))
+    await admin_says(tg, f"/alert {alert.id}")
+    timeline = "\n".join(tg.texts(ADMIN_ID)[seen:])
+    assert "the client edited the answer; before: «The result is bad, nothing works" in timeline
 
 
 async def test_editing_a_short_part_keeps_a_long_part_marked_shortened(

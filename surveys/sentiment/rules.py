@@ -75,6 +75,9 @@ SARCASM_PHRASES = (
     ("ага", "конечно"), ("ну", "да", "конечно"), ("ну", "конечно"),
 )  # fmt: skip
 INTERJECTIONS = _words("ну oh wow ох ой")
+# "thanks a lot", "спасибо большое": words after praise that belong to the phrase a sarcastic
+# reading quotes (evidence only; they weigh nothing).
+PRAISE_TAILS = (("a", "lot"), ("so", "much"), ("very", "much"), ("большое",), ("огромное",))
 # "thanks to you I lost a day", "благодаря вам потеряли день": thanks for a harm is sarcasm;
 # with no harm named it is plain thanks ("благодаря вам всё заработало").
 # ("thanks for the help, sorry about the mess" is sincere: only "thanks to you" counts.)
@@ -159,6 +162,10 @@ class Hit:
     clause: int = 0
     role: str = ""
     general: bool = False  # praise not tied to a question: the clause's topic may narrow it
+    # The span quoted as evidence when it is more than the cue: praise read as sarcasm is
+    # quoted with its marker («ну спасибо», «thanks a lot»), never as the praise word alone.
+    # Evidence only: no feature, weight or label reads it.
+    quote: tuple[int, int] | None = None
 
 
 FEATURE_NAMES = (
@@ -236,10 +243,11 @@ class RuleResult:
         )
         spans: list[list[int]] = []
         for h in chosen:
-            if spans and h.start <= spans[-1][1]:
-                spans[-1][1] = max(spans[-1][1], h.end)
+            start, end = h.quote or (h.start, h.end)
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], end)
             else:
-                spans.append([h.start, h.end])
+                spans.append([start, end])
         quotes = (self.text[s:e].strip()[:max_chars] for s, e in spans)
         return list(dict.fromkeys(q for q in quotes if q))[:limit]
 
@@ -332,6 +340,7 @@ class _Clause:
     double: bool = False  # "не без": negation of a negation
     boost: float = 1.0
     nu: bool = False  # opened by "ну"/"oh": praise in it may be sarcasm
+    nu_at: int = 0  # the token of that "ну"/"oh"
     neg_boosted: bool = False  # "не очень": an intensifier after the negator
     fresh: bool = True
 
@@ -356,7 +365,8 @@ class _Reader:
         # Sentence-wide state.
         self.wish = self.after_contrast = self.in_quotes = self.repeat = False
         self.open_parens = 0
-        self.praise: list[tuple[Hit, bool]] = []  # (hit, marked by "ну"/quotes): sarcasm?
+        # (hit, marked by "ну"/quotes: sarcasm?, its phrase's first token and end token)
+        self.praise: list[tuple[Hit, bool, int, int]] = []
         self.forced: dict[int, int] = {}  # clause → position of "пришлось" in it
         self.relieved: set[int] = set()  # clauses under "не пришлось": complaints undone
         self.topics: dict[int, set[str]] = {}  # clause → aspects it names
@@ -541,7 +551,7 @@ class _Reader:
             c.fresh = False
             return i + 2
         if c.fresh and norm in INTERJECTIONS:
-            c.nu = True
+            c.nu, c.nu_at = True, i
             return i + 1
         if (k := self.phrase_at(i, FORCED_PHRASES)) and not self._says_next(i + k):
             if c.neg_at is not None:
@@ -622,7 +632,8 @@ class _Reader:
         if weight == 0:
             hit.kind = "neutral"
         if kind == "cue" and cue.weight >= 0.75:
-            self.praise.append((hit, c.nu or self.in_quotes))
+            first = c.nu_at if c.nu and not self.in_quotes else start
+            self.praise.append((hit, c.nu or self.in_quotes, first, end))
         c.boost, c.fresh = 1.0, False
         return end
 
@@ -675,11 +686,13 @@ class _Reader:
         "thanks to you") is sarcasm; a smile beside a complaint does not undo it."""
         hits = self.result.hits
         complaint = any(h.weight < 0 for h in hits)
-        for hit, marked in self.praise:
+        for hit, marked, first, end in self.praise:
             quoted = marked and self._quoted(hit)
             if (complaint and (marked or self.repeat or self._opening(hit))) or quoted:
                 hit.weight, hit.kind = -0.75, "sarcasm"
                 self.result.sarcasm = True
+                end += self.phrase_at(end, PRAISE_TAILS) if end < len(self.tokens) else 0
+                hit.quote = (self.tokens[first].start, self.tokens[end - 1].end)
         if any(h.weight <= -0.5 and h.kind != "emoji" for h in hits):
             for h in hits:
                 if h.kind == "emoji" and h.weight > 0:
