@@ -73,6 +73,7 @@ def _staff(row: StaffRow) -> Staff:
         timezone=row.timezone,
         digest=row.digest,
         unreachable_since=row.unreachable_since,
+        created_at=row.created_at,
     )
 
 
@@ -356,8 +357,10 @@ class SqlStaffRepository(_Repo):
         return _staff(row) if row else None
 
     async def add(self, staff: Staff) -> Staff:
-        row = await self._insert(StaffRow(**_staff_values(staff)))
-        return _staff(row)
+        row = StaffRow(**_staff_values(staff))
+        if staff.created_at is not None:  # else the row's default: the machine's clock
+            row.created_at = staff.created_at
+        return _staff(await self._insert(row))
 
     async def list(self) -> list[Staff]:
         rows = await self.session.scalars(select(StaffRow).order_by(StaffRow.id))

@@ -303,6 +303,7 @@ class StaffCommands:
                     _display(display_name) or placeholder_name(address),
                     StaffRole.ADMIN,
                     language,
+                    created_at=self.clock.now(),
                 )
                 _set_address(person, address)
                 await uow.staff.add(person)
@@ -743,7 +744,7 @@ class StaffCommands:
                 raise StaffError(
                     say("staff_exists", lang, name=existing.name, role=existing.role.value)
                 )
-            person = Staff(0, name, staff_role, language or lang)
+            person = Staff(0, name, staff_role, language or lang, created_at=self.clock.now())
             _set_address(person, address)
             added = await uow.staff.add(person)
             await uow.commit()
