@@ -571,6 +571,14 @@ class SqlConversationRepository(_Repo):
     async def for_round(self, round_id: int) -> list[Conversation]:
         return await self._many(select(ConversationRow).where(ConversationRow.round_id == round_id))
 
+    async def in_round(self, round_id: int, contact_id: int) -> Conversation | None:
+        row = await self.session.scalar(
+            select(ConversationRow).where(
+                ConversationRow.round_id == round_id, ConversationRow.contact_id == contact_id
+            )
+        )
+        return _conversation(row) if row else None
+
     async def due_reminders(self, now: datetime, limit: int) -> list[Conversation]:
         return await self._many(
             select(ConversationRow)

@@ -179,7 +179,9 @@ async def test_an_account_asked_weeks_ago_without_an_answer_is_quiet(
 
 
 def commands(uow: SqlUnitOfWorkFactory, clock: FakeClock, service: SurveyService) -> StaffCommands:
-    return StaffCommands(uow, clock, service, Onboarding(uow, clock, "Acme IT", Language.EN))
+    return StaffCommands(
+        uow, clock, service, Onboarding(uow, clock, "Acme IT", Language.EN, service=service)
+    )
 
 
 async def test_staff_added_after_the_hour_start_with_the_next_scheduled_digest(
