@@ -88,9 +88,10 @@ async def contact_at(uow: SqlUnitOfWorkFactory, to: Address) -> Contact:
 async def conversations_of(uow: SqlUnitOfWorkFactory, contact_id: int) -> list[tuple[int, str]]:
     """(round id, status) of every conversation the contact has."""
     async with uow() as u:
-        rounds = await u.rounds.for_account((await u.contacts.get(contact_id)).account_id)  # type: ignore[union-attr]
+        contact = await u.contacts.get(contact_id)
+        assert contact is not None
         found = []
-        for r in rounds:
+        for r in await u.rounds.for_account(contact.account_id):
             conv = await u.conversations.in_round(r.id, contact_id)
             if conv is not None:
                 found.append((r.id, conv.status.value))
