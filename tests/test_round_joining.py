@@ -29,7 +29,7 @@ from surveys.texts import t
 from tests.conftest import LONG_AGO, Database, FakeClock, World
 from tests.slack_harness import SlackHarness
 from tests.telegram_harness import TelegramHarness
-from tests.test_slack_staff import ACCOUNT
+from tests.test_slack_staff import ACCOUNT, ANNA
 from tests.test_slack_staff import globex_with_anna as slack_globex_with_anna
 from tests.test_slack_staff import say as slack_say
 from tests.test_telegram_staff import INVITE_LINK
@@ -283,3 +283,17 @@ async def test_slack_a_contact_invited_mid_round_gets_the_invitation_once(
     )
     [invitation] = slack.dm_texts(BEA_SLACK)
     assert "Question 1 of 3" in invitation
+
+
+async def test_slack_a_contact_coming_back_mid_round_is_asked_in_it(slack: SlackHarness) -> None:
+    await slack_globex_with_anna(slack)
+    anna = slack.api.dm_channel_of(ANNA)
+    assert (await slack_say(slack, "stop", ANNA)).startswith("You will not receive")
+    assert "0 contacts invited" in await slack_say(slack, f"round {ACCOUNT}")
+    assert slack.api.messages_in(anna) == []
+
+    assert await slack_say(slack, "start", ANNA) == t("welcome_back", Language.EN)
+    [invitation] = slack.dm_texts(ANNA)
+    assert "Question 1 of 3" in invitation
+    assert await slack_say(slack, "start", ANNA) == t("already_active", Language.EN)
+    assert len(slack.dm_texts(ANNA)) == 1
