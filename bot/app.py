@@ -133,7 +133,9 @@ class App:
         clock = clock or SystemClock()
         analyser = TimedAnalyser(analyser_from_settings(settings))
         service = SurveyService(uow, clock, analyser, survey_policy(settings))  # type: ignore[arg-type]
-        onboarding = Onboarding(uow, clock, settings.company_name, settings.default_language)
+        onboarding = Onboarding(
+            uow, clock, settings.company_name, settings.default_language, service=service
+        )
         commands = StaffCommands(uow, clock, service, onboarding)
         commands.digest.policy = DigestPolicy(settings.digest_weekday, settings.digest_hour)
         commands.reports.max_file_bytes = int(settings.report_max_file_mb * 1024 * 1024)

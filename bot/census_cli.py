@@ -91,8 +91,8 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None =
         if not bot:
             print("candor: set CANDOR_TELEGRAM_BOT_USERNAME to build t.me links", file=sys.stderr)
             return EXIT_INPUT
+        service = SurveyService(uow, clock, make_analyser("baseline"))  # type: ignore[arg-type]
         if args.command == "census":
-            service = SurveyService(uow, clock, make_analyser("baseline"))  # type: ignore[arg-type]
             census = Census(service)
             if args.action == "revoke":
                 print(f"revoked {await census.revoke_links(account.id)} link(s)", file=out)
@@ -101,7 +101,7 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None =
                 print(f"https://t.me/{bot}?start={token}", file=out)
             return 0
         # invites export
-        onboarding = Onboarding(uow, clock, settings.company_name, lang)
+        onboarding = Onboarding(uow, clock, settings.company_name, lang, service=service)
         target = args.out.open("w", newline="", encoding="utf-8") if args.out else out
         try:
             writer = csv.writer(target)

@@ -73,6 +73,7 @@ def _staff(row: StaffRow) -> Staff:
         timezone=row.timezone,
         digest=row.digest,
         unreachable_since=row.unreachable_since,
+        created_at=row.created_at,
     )
 
 
@@ -356,8 +357,10 @@ class SqlStaffRepository(_Repo):
         return _staff(row) if row else None
 
     async def add(self, staff: Staff) -> Staff:
-        row = await self._insert(StaffRow(**_staff_values(staff)))
-        return _staff(row)
+        row = StaffRow(**_staff_values(staff))
+        if staff.created_at is not None:  # else the row's default: the machine's clock
+            row.created_at = staff.created_at
+        return _staff(await self._insert(row))
 
     async def list(self) -> list[Staff]:
         rows = await self.session.scalars(select(StaffRow).order_by(StaffRow.id))
@@ -567,6 +570,14 @@ class SqlConversationRepository(_Repo):
 
     async def for_round(self, round_id: int) -> list[Conversation]:
         return await self._many(select(ConversationRow).where(ConversationRow.round_id == round_id))
+
+    async def in_round(self, round_id: int, contact_id: int) -> Conversation | None:
+        row = await self.session.scalar(
+            select(ConversationRow).where(
+                ConversationRow.round_id == round_id, ConversationRow.contact_id == contact_id
+            )
+        )
+        return _conversation(row) if row else None
 
     async def due_reminders(self, now: datetime, limit: int) -> list[Conversation]:
         return await self._many(

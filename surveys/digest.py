@@ -4,14 +4,15 @@ Exactly one per person per ISO week, across restarts and processes: the outbox's
 idempotency key ``digest:<staff id>:<ISO year>-W<week>`` (in the person's time zone) is the
 record that it went. It goes out at the first tick on or after the configured weekday and
 hour in the person's time zone, so a process that was down at that hour catches up later
-the same week.
+the same week. A person's first digest is the first one scheduled after they joined the staff
+(``Staff.created_at``): someone added on Tuesday does not get Monday's on the spot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from surveys.model import (
@@ -109,10 +110,20 @@ class WeeklyDigest:
             return ZoneInfo("UTC")
 
     def due_week(self, person: Staff, now: datetime) -> str | None:
-        """The ISO week whose digest ``person`` is due now, or None before the day and hour."""
-        local = now.astimezone(self._zone(person))
+        """The ISO week whose digest ``person`` is due now, or None before the day and hour,
+        and None for a week whose digest was scheduled before they joined the staff."""
+        zone = self._zone(person)
+        local = now.astimezone(zone)
         due = (local.isoweekday(), local.hour) >= (self.policy.weekday, self.policy.hour)
-        return week_key(local) if due else None
+        if not due:
+            return None
+        # The catch-up is for a tick that came late, not for a person who came late: someone
+        # added after this week's hour starts with next week's (no copy of what others got).
+        day = local.date() - timedelta(days=local.isoweekday() - self.policy.weekday)
+        scheduled = datetime.combine(day, time(self.policy.hour), tzinfo=zone)
+        if person.created_at is not None and person.created_at > scheduled:
+            return None
+        return week_key(local)
 
     async def run_due(self) -> int:
         """Record every digest due now; returns how many were recorded."""

@@ -110,6 +110,9 @@ class Staff:
     # Set when a platform refused this person's alerts for good (e.g. they blocked the bot):
     # their alerts go to managers and admins until they write to the bot again.
     unreachable_since: datetime | None = None
+    # When they joined the staff (the clock of whoever added them); None until stored. Their
+    # weekly digest starts with the first one scheduled after this moment.
+    created_at: datetime | None = None
 
     def address_on(self, channel: Channel) -> Address | None:
         if channel is Channel.TELEGRAM and self.telegram_user_id is not None:

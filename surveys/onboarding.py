@@ -1,7 +1,9 @@
 """Contacts joining, leaving and choosing a language: one-time invites, opt-out, /lang.
 
 A bot cannot write first to a Telegram user who never started it, so a manager creates an
-invite and sends the contact a link; opening it binds the chat to the contact.
+invite and sends the contact a link; opening it binds the chat to the contact. A contact who
+becomes reachable (binds, or comes back) while their account's round is open joins it at
+once, in the same transaction (surveys.joining).
 """
 
 from __future__ import annotations
@@ -9,20 +11,24 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from surveys.alerts import staff_notice
+from surveys.joining import join_open_round
 from surveys.model import (
     Address,
+    Contact,
     ContactStatus,
     ConversationStatus,
     Invite,
     Language,
+    OutgoingMessage,
     Staff,
     StaffRole,
 )
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from surveys.service import SurveyService
 from surveys.texts import t
 
 INVITE_TTL = timedelta(days=14)
@@ -62,12 +68,15 @@ class Onboarding:
         company: str,
         default_language: Language,
         invite_ttl: timedelta = INVITE_TTL,
+        *,
+        service: SurveyService,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.company = company
         self.default_language = default_language
         self.invite_ttl = invite_ttl
+        self.service = service  # invites a contact who becomes reachable to the open round
 
     async def create_invite(self, uow: UnitOfWork, contact_id: int, by: Staff | None) -> str:
         """A fresh token for the contact (inside the caller's transaction)."""
@@ -85,46 +94,85 @@ class Onboarding:
         )
         return token
 
-    async def redeem(self, token: str, chat: Address, hint: Language | None) -> RedeemResult:
-        """Bind ``chat`` to the invite's contact, once, before the invite expires."""
+    async def redeem(
+        self, token: str, chat: Address, hint: Language | None, reply_key: str | None = None
+    ) -> RedeemResult:
+        """Bind ``chat`` to the invite's contact, once, before the invite expires.
+
+        With ``reply_key`` the answer is recorded in the outbox here (when the contact joins
+        an open round: in the same transaction, so ahead of its first question); else the
+        caller sends it."""
+        result, recorded = await self._redeem(token, chat, hint, reply_key)
+        if reply_key and not recorded:
+            await self.service.notify(chat, result.text, result.language, reply_key)
+        return result
+
+    async def _redeem(
+        self, token: str, chat: Address, hint: Language | None, reply_key: str | None
+    ) -> tuple[RedeemResult, bool]:
         lang = hint or self.default_language
         now = self.clock.now()
         async with self.uow() as uow:
             invite = await uow.invites.by_hash(token_hash(token)) if token else None
             if invite is None:
-                return RedeemResult(RedeemStatus.UNKNOWN, lang, t("invite_unknown", lang))
+                return RedeemResult(RedeemStatus.UNKNOWN, lang, t("invite_unknown", lang)), False
             contact = await uow.contacts.get(invite.contact_id)
             if contact is None:
-                return RedeemResult(RedeemStatus.UNKNOWN, lang, t("invite_unknown", lang))
+                return RedeemResult(RedeemStatus.UNKNOWN, lang, t("invite_unknown", lang)), False
             lang = contact.language
             if contact.reachable_at == chat and invite.used_at is not None:
                 # Reopening one's own link is a /start from a known chat: like come_back, it
                 # opts back in, so "welcome back, you will receive surveys again" holds.
                 if contact.status not in (ContactStatus.OPTED_OUT, ContactStatus.UNREACHABLE):
-                    return RedeemResult(RedeemStatus.ALREADY_BOUND, lang, t("already_active", lang))
+                    already = t("already_active", lang)
+                    return RedeemResult(RedeemStatus.ALREADY_BOUND, lang, already), False
                 await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
+                text = t("welcome_back", lang)
+                await self._reachable(uow, replace(contact, status=ContactStatus.ACTIVE),
+                                      text, reply_key, now)  # fmt: skip
                 await uow.commit()
-                return RedeemResult(RedeemStatus.ALREADY_BOUND, lang, t("welcome_back", lang))
+                return RedeemResult(RedeemStatus.ALREADY_BOUND, lang, text), reply_key is not None
             if invite.used_at is not None:
-                return RedeemResult(RedeemStatus.USED, lang, t("invite_used", lang))
+                return RedeemResult(RedeemStatus.USED, lang, t("invite_used", lang)), False
             if invite.expires_at <= now:
-                return RedeemResult(RedeemStatus.EXPIRED, lang, t("invite_expired", lang))
+                return RedeemResult(RedeemStatus.EXPIRED, lang, t("invite_expired", lang)), False
             holder = await uow.contacts.by_address(chat)
             if holder is not None and holder.id != contact.id:
-                return RedeemResult(RedeemStatus.CHAT_TAKEN, lang, t("chat_taken", lang))
+                return RedeemResult(RedeemStatus.CHAT_TAKEN, lang, t("chat_taken", lang)), False
             if not await uow.invites.use(invite.id, now):  # lost a race with another chat
-                return RedeemResult(RedeemStatus.USED, lang, t("invite_used", lang))
-            await uow.contacts.update(
-                replace(
-                    contact,
-                    channel=chat.channel,
-                    address=chat.address,
-                    status=ContactStatus.ACTIVE,
+                return RedeemResult(RedeemStatus.USED, lang, t("invite_used", lang)), False
+            bound = replace(
+                contact, channel=chat.channel, address=chat.address, status=ContactStatus.ACTIVE
+            )
+            await uow.contacts.update(bound)
+            text = t("welcome", lang, name=contact.name, company=self.company)
+            await self._reachable(uow, bound, text, reply_key, now)
+            await uow.commit()
+        return RedeemResult(RedeemStatus.BOUND, lang, text), reply_key is not None
+
+    async def _reachable(
+        self,
+        uow: UnitOfWork,
+        contact: Contact,
+        text: str,
+        reply_key: str | None,
+        now: datetime,
+    ) -> None:
+        """``contact`` can be asked from now on: their reply first (with ``reply_key``),
+        then the open round's invitation, if a round is open for them."""
+        assert contact.reachable_at is not None
+        if reply_key:
+            await uow.outbox.enqueue(
+                OutgoingMessage(
+                    recipient=contact.reachable_at,
+                    kind="notice",
+                    payload={"text": text, "lang": contact.language.value, "pre": False},
+                    idempotency_key=reply_key,
+                    contact_id=contact.id,
+                    next_attempt_at=now,
                 )
             )
-            await uow.commit()
-        text = t("welcome", lang, name=contact.name, company=self.company)
-        return RedeemResult(RedeemStatus.BOUND, lang, text)
+        await join_open_round(self.service, uow, contact)
 
     async def opt_out(self, chat: Address) -> str | None:
         """Stop surveying this contact; their open conversations close; the owner is told.
@@ -159,18 +207,27 @@ class Onboarding:
             await uow.commit()
         return t("opted_out", contact.language)
 
-    async def come_back(self, chat: Address) -> str | None:
-        """/start without a token from a known chat: opt back in if they had opted out."""
+    async def come_back(self, chat: Address, reply_key: str | None = None) -> str | None:
+        """/start without a token from a known chat: opt back in if they had opted out.
+
+        With ``reply_key`` the answer is recorded in the outbox here, ahead of the open
+        round's first question if they join it; else the caller sends it."""
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(chat)
             if contact is None:
                 return None
-            if contact.status not in (ContactStatus.OPTED_OUT, ContactStatus.UNREACHABLE):
-                # They never left: there is nothing to come back from.
-                return t("already_active", contact.language)
-            await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
-            await uow.commit()
-        return t("welcome_back", contact.language)
+            back = contact.status in (ContactStatus.OPTED_OUT, ContactStatus.UNREACHABLE)
+            if back:
+                await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
+                text = t("welcome_back", contact.language)
+                active = replace(contact, status=ContactStatus.ACTIVE)
+                await self._reachable(uow, active, text, reply_key, self.clock.now())
+                await uow.commit()
+        if not back:  # they never left: there is nothing to come back from
+            text = t("already_active", contact.language)
+            if reply_key:
+                await self.service.notify(chat, text, contact.language, reply_key)
+        return text
 
     async def set_language(self, chat: Address, lang: Language) -> str | None:
         async with self.uow() as uow:

@@ -144,7 +144,7 @@ class SurveyService:
             return RoundOpened(round_, False, 0)
         invited = 0
         for contact in await uow.contacts.for_account(account.id):
-            if not self._invitable(contact, audience):
+            if not self.invitable(contact, audience):
                 continue
             await self._invite(uow, account, round_, contact, now)
             invited += 1
@@ -152,20 +152,33 @@ class SurveyService:
         return RoundOpened(round_, True, invited)
 
     @staticmethod
-    def _invitable(contact: Contact, audience: str) -> bool:
+    def invitable(contact: Contact, audience: str) -> bool:
         level_ok = audience == "all" or contact.level == ContactLevel(audience)
         return (
             level_ok and contact.status is ContactStatus.ACTIVE and contact.reachable_at is not None
         )
 
     async def invite(
-        self, uow: UnitOfWork, account: Account, round_: Round, contact: Contact
+        self,
+        uow: UnitOfWork,
+        account: Account,
+        round_: Round,
+        contact: Contact,
+        *,
+        closes_at: datetime | None = None,
     ) -> None:
-        """Invite one contact to ``round_`` inside the caller's transaction (the census)."""
-        await self._invite(uow, account, round_, contact, self.clock.now())
+        """Invite one contact to ``round_`` inside the caller's transaction (the census, a
+        contact joining an open round); ``closes_at`` ends their conversation with the round."""
+        await self._invite(uow, account, round_, contact, self.clock.now(), closes_at)
 
     async def _invite(
-        self, uow: UnitOfWork, account: Account, round_: Round, contact: Contact, now: datetime
+        self,
+        uow: UnitOfWork,
+        account: Account,
+        round_: Round,
+        contact: Contact,
+        now: datetime,
+        closes_at: datetime | None = None,
     ) -> None:
         # A contact answers one round at a time: an older open conversation closes quietly.
         for old in await uow.conversations.open_for_contact(contact.id):
@@ -174,6 +187,8 @@ class SurveyService:
             )
         reminder_at = now + self.policy.reminder_delay
         expires_at = now + self.policy.expiry_delay
+        if closes_at is not None:
+            expires_at = min(expires_at, closes_at)
         conv = await uow.conversations.add(
             Conversation(
                 id=0,

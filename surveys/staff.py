@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from surveys import joining
 from surveys.alert_desk import staff_came_back
 from surveys.alerts import question_as_asked
 from surveys.model import (
@@ -162,6 +163,14 @@ _T: dict[str, tuple[str, str]] = {
         "{name} ({level}, {lang}) added to «{account}» and will be surveyed in the next round.",
         "{name} ({level}, {lang}) добавлен(а) в «{account}» и получит следующий опрос.",
     ),
+    "contact_added_to_round": (
+        "{name} ({level}, {lang}) added to «{account}» and invited to the open round «{title}» (answers until {closes}).",
+        "{name} ({level}, {lang}) добавлен(а) в «{account}» и приглашён(а) в идущий опрос «{title}» (ответы принимаются до {closes}).",
+    ),
+    "invite_round": (
+        "Round «{title}» is open: {name} is asked in it too if the link below is opened before {closes}.",
+        "Идёт опрос «{title}»: {name} получит и его, если откроет ссылку ниже до {closes}.",
+    ),
     "contact_exists": (
         "That person is already a contact: {name} ({account}).",
         "Этот человек уже контакт: {name} ({account}).",
@@ -303,6 +312,7 @@ class StaffCommands:
                     _display(display_name) or placeholder_name(address),
                     StaffRole.ADMIN,
                     language,
+                    created_at=self.clock.now(),
                 )
                 _set_address(person, address)
                 await uow.staff.add(person)
@@ -443,6 +453,8 @@ class StaffCommands:
                 )
             )
             token = await self.onboarding.create_invite(uow, contact.id, actor)
+            # Opening the link while this round is open joins it (Onboarding.redeem).
+            current = await joining.open_round(self.service, uow, account)
             await uow.commit()
         expires = (self.clock.now() + self.onboarding.invite_ttl).strftime("%Y-%m-%d")
         line = say(
@@ -454,7 +466,12 @@ class StaffCommands:
             account=account.name,
             expires=expires,
         )
-        return Output([line], link_token=token)
+        lines = [line]
+        if current and joining.asks(current.round, contact_level):
+            title = round_title(current.round.period_key, current.round.title, lang)
+            closes = _local(current.closes_at, account.timezone)
+            lines.insert(0, say("invite_round", lang, title=title, name=name, closes=closes))
+        return Output(lines, link_token=token)
 
     async def add_contact(
         self,
@@ -484,7 +501,7 @@ class StaffCommands:
                     )
                 )
             contact_lang = _contact_language(language, account, lang)
-            await uow.contacts.add(
+            contact = await uow.contacts.add(
                 Contact(
                     0,
                     account.id,
@@ -497,16 +514,16 @@ class StaffCommands:
                     email,
                 )
             )
+            # Reachable now: a round under way asks them too (once; see surveys.joining).
+            joined = await joining.join_open_round(self.service, uow, contact)
             await uow.commit()
-        text = say(
-            "contact_added",
-            lang,
-            name=name,
-            level=contact_level.value,
-            lang=contact_lang.value,
-            account=account.name,
-        )
-        return Output([text])
+        params = {"name": name, "level": contact_level.value, "lang": contact_lang.value,
+                  "account": account.name}  # fmt: skip
+        if joined is None:
+            return Output([say("contact_added", lang, **params)])
+        title = round_title(joined.round.period_key, joined.round.title, lang)
+        closes = _local(joined.closes_at, account.timezone)
+        return Output([say("contact_added_to_round", lang, **params, title=title, closes=closes)])
 
     async def link_staff(self, actor: Staff, staff_ref: str, address: Address) -> Output:
         """Make one staff member reachable on another platform too (Telegram and Slack)."""
@@ -743,7 +760,7 @@ class StaffCommands:
                 raise StaffError(
                     say("staff_exists", lang, name=existing.name, role=existing.role.value)
                 )
-            person = Staff(0, name, staff_role, language or lang)
+            person = Staff(0, name, staff_role, language or lang, created_at=self.clock.now())
             _set_address(person, address)
             added = await uow.staff.add(person)
             await uow.commit()

@@ -38,6 +38,8 @@ pytest_plugins = ["tests.telegram_harness", "tests.slack_harness", "tests.staff_
 # The PostgreSQL server this machine kind runs; .ci/run starts it where it is not running.
 PG_URL = os.environ.get("CANDOR_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
+# When the world's staff joined: well before T0, whatever the machine's own clock says.
+LONG_AGO = T0 - timedelta(days=90)
 
 
 class FakeClock:
@@ -181,10 +183,24 @@ async def world(uow: SqlUnitOfWorkFactory) -> World:
     """An account with an owner, a manager and two active contacts on the console channel."""
     async with uow() as u:
         owner = await u.staff.add(
-            Staff(0, "Olga Owner", StaffRole.OWNER, Language.EN, console_name="olga")
+            Staff(
+                0,
+                "Olga Owner",
+                StaffRole.OWNER,
+                Language.EN,
+                console_name="olga",
+                created_at=LONG_AGO,
+            )
         )
         manager = await u.staff.add(
-            Staff(0, "Max Manager", StaffRole.MANAGER, Language.RU, console_name="max")
+            Staff(
+                0,
+                "Max Manager",
+                StaffRole.MANAGER,
+                Language.RU,
+                console_name="max",
+                created_at=LONG_AGO,
+            )
         )
         account = await u.accounts.add(
             Account(0, "Globex", owner.id, "gold", Language.EN, "Europe/Moscow")

@@ -435,7 +435,9 @@ async def test_a_russian_census_reads_in_russian_to_its_users_and_its_starter(
                 )
             )  # fmt: skip
         await u.commit()
-    commands = StaffCommands(uow, clock, service, Onboarding(uow, clock, "Acme IT", Language.EN))
+    commands = StaffCommands(
+        uow, clock, service, Onboarding(uow, clock, "Acme IT", Language.EN, service=service)
+    )
     max_at = Address(Channel.CONSOLE, "max")  # Max Manager reads Russian
     started = await start_census(commands, world.manager, "Globex", "2026-H2", max_at)
     assert started.lines[0].startswith("Перепись пользователей за 2-е полугодие 2026 г., Globex")

@@ -11,12 +11,14 @@ import pytest
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.conversation import ContactEvent, EventKind
 from surveys.digest import DigestPolicy, WeeklyDigest
-from surveys.model import Account, Language, OutgoingMessage, Staff, StaffRole
+from surveys.model import Account, Address, Channel, Language, OutgoingMessage, Staff, StaffRole
+from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
-from surveys.staff import StaffError
+from surveys.staff import StaffCommands, StaffError
 from tests.conftest import T0, FakeClock, World
 
 MONDAY_9 = DigestPolicy(weekday=1, hour=9)  # T0 is Monday 2026-11-02 09:00 UTC
+WEEK = timedelta(days=7)
 
 
 def digest(uow: SqlUnitOfWorkFactory, clock: FakeClock) -> WeeklyDigest:
@@ -36,7 +38,9 @@ async def digests(uow: SqlUnitOfWorkFactory) -> dict[str, list[OutgoingMessage]]
 async def initech(uow: SqlUnitOfWorkFactory) -> Account:
     """A second account, owned by someone other than Olga."""
     async with uow() as u:
-        oscar = await u.staff.add(Staff(0, "Oscar", StaffRole.OWNER, Language.EN))
+        oscar = await u.staff.add(
+            Staff(0, "Oscar", StaffRole.OWNER, Language.EN, created_at=T0 - 4 * WEEK)
+        )
         account = await u.accounts.add(Account(0, "Initech", oscar.id))
         await u.commit()
     return account
@@ -172,3 +176,55 @@ async def test_an_account_asked_weeks_ago_without_an_answer_is_quiet(
     await digest(uow, clock).run_due()
     olga = str((await digests(uow))["olga"][0].payload["text"])
     assert "Quiet for 4+ weeks: Globex." in olga
+
+
+def commands(uow: SqlUnitOfWorkFactory, clock: FakeClock, service: SurveyService) -> StaffCommands:
+    return StaffCommands(
+        uow, clock, service, Onboarding(uow, clock, "Acme IT", Language.EN, service=service)
+    )
+
+
+async def test_staff_added_after_the_hour_start_with_the_next_scheduled_digest(
+    uow: SqlUnitOfWorkFactory, world: World, service: SurveyService, clock: FakeClock
+) -> None:
+    async with uow() as u:
+        admin = await u.staff.add(
+            Staff(0, "Ada", StaffRole.ADMIN, console_name="ada", created_at=T0 - WEEK)
+        )
+        await u.commit()
+    assert await digest(uow, clock).run_due() == 3  # Monday 09:00: Olga, Max and Ada
+
+    clock.set(T0 + timedelta(days=1))  # Tuesday: a manager joins after this week's digest
+    desk = commands(uow, clock, service)
+    await desk.add_staff(admin, "manager", "Mia", Address(Channel.CONSOLE, "mia"), None)
+    # It read as a bug to her (a digest the day she joined) and copied what the others got.
+    assert await digest(uow, clock).run_due() == 0
+    clock.advance(timedelta(days=2))  # a missed tick or a restart later that week: still none
+    assert await digest(uow, clock).run_due() == 0
+    assert "mia" not in await digests(uow)
+
+    clock.set(T0 + WEEK)  # the first scheduled digest after she joined
+    assert await digest(uow, clock).run_due() == 4
+    assert [m.idempotency_key.rsplit(":", 1)[1] for m in (await digests(uow))["mia"]] == [
+        "2026-W46"
+    ]
+
+
+async def test_joining_before_the_hour_gets_that_weeks_digest_even_if_the_tick_is_late(
+    uow: SqlUnitOfWorkFactory, world: World, service: SurveyService, clock: FakeClock
+) -> None:
+    async with uow() as u:
+        admin = await u.staff.add(
+            Staff(0, "Ada", StaffRole.ADMIN, console_name="ada", created_at=T0 - WEEK)
+        )
+        await u.commit()
+    clock.set(T0 - timedelta(hours=1))  # Monday 08:00 in her zone: before the hour
+    desk = commands(uow, clock, service)
+    await desk.add_staff(admin, "manager", "Mia", Address(Channel.CONSOLE, "mia"), None)
+
+    clock.set(T0 + timedelta(days=2))  # the process was down at the hour: it catches up
+    assert await digest(uow, clock).run_due() == 4
+    assert len((await digests(uow))["mia"]) == 1
+    async with uow() as u:
+        mia = await u.staff.by_address(Address(Channel.CONSOLE, "mia"))
+    assert mia is not None and mia.created_at == T0 - timedelta(hours=1)  # the injected clock

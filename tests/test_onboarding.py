@@ -32,8 +32,8 @@ URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @pytest.fixture
-def onboarding(uow: SqlUnitOfWorkFactory, clock: FakeClock) -> Onboarding:
-    return Onboarding(uow, clock, "Acme IT", Language.EN)
+def onboarding(uow: SqlUnitOfWorkFactory, clock: FakeClock, service: SurveyService) -> Onboarding:
+    return Onboarding(uow, clock, "Acme IT", Language.EN, service=service)
 
 
 async def invited_contact(

@@ -89,7 +89,9 @@ async def seeded(
     await service.handle_event(world.boris_at, say_text("Отлично, спасибо, всё хорошо", "b2"))
     [alert] = await service.alerts_for_round(opened.round.id)
     await service.set_alert_status(alert.id, admin, AlertStatus.ACKNOWLEDGED, "Called Anna")
-    commands = StaffCommands(uow, clock, service, Onboarding(uow, clock, "Acme IT", EN))
+    commands = StaffCommands(
+        uow, clock, service, Onboarding(uow, clock, "Acme IT", EN, service=service)
+    )
     return Seeded(world, admin, oscar, initech, uma, commands)
 
 

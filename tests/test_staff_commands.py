@@ -72,8 +72,8 @@ class Team:
 
 
 @pytest.fixture
-def onboarding(uow: SqlUnitOfWorkFactory, clock: FakeClock) -> Onboarding:
-    return Onboarding(uow, clock, "Acme IT", Language.EN)
+def onboarding(uow: SqlUnitOfWorkFactory, clock: FakeClock, service: SurveyService) -> Onboarding:
+    return Onboarding(uow, clock, "Acme IT", Language.EN, service=service)
 
 
 @pytest.fixture

@@ -512,9 +512,11 @@ async def test_stop_opts_out_tells_the_owner_and_start_brings_the_contact_back(
     still = await conversation_of(tg, ANNA)
     assert still is not None and still.id == first.id
 
-    # /start without a token: back in.
+    # /start without a token: back in, and asked in the round that opened while she was out
+    # (welcome first, then the invitation).
     await say(tg, ANNA, "/start")
-    assert tg.texts(ANNA)[-1] == "Welcome back! You will receive our feedback surveys again."
+    assert tg.texts(ANNA)[-2] == "Welcome back! You will receive our feedback surveys again."
+    assert Q1_EN in tg.texts(ANNA)[-1]
     contact = await contact_at(tg, ANNA)
     assert contact is not None and contact.status is ContactStatus.ACTIVE
 

@@ -80,16 +80,18 @@ async def seed(app: App, lang: Language) -> DemoCast:
     """The demo's people and account; idempotent, so the demo can run again on one database."""
     owner_name, manager_name, account_name, contact_name = _NAMES[lang]
     owner_id, manager_id, client_id = (_console_id(r, lang) for r in (OWNER, MANAGER, CLIENT))
+    now = app.clock.now()
     async with app.uow() as uow:
         owner = await uow.staff.by_address(Address(Channel.CONSOLE, owner_id))
         if owner is None:
             owner = await uow.staff.add(
-                Staff(0, owner_name, StaffRole.OWNER, lang, console_name=owner_id)
+                Staff(0, owner_name, StaffRole.OWNER, lang, console_name=owner_id, created_at=now)
             )
         if await uow.staff.by_address(Address(Channel.CONSOLE, manager_id)) is None:
             await uow.staff.add(
-                Staff(0, manager_name, StaffRole.MANAGER, lang, console_name=manager_id)
-            )
+                Staff(0, manager_name, StaffRole.MANAGER, lang, console_name=manager_id,
+                      created_at=now)
+            )  # fmt: skip
         account = await uow.accounts.by_name(account_name)
         if account is None:
             account = await uow.accounts.add(

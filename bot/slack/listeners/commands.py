@@ -136,7 +136,9 @@ async def _self_service(
     if name == "stop":
         return await ctx.onboarding.opt_out(me) or t("unknown_user", lang)
     if name == "start":
-        return await ctx.onboarding.come_back(me) or t("unknown_user", lang)
+        back = await ctx.onboarding.come_back(me)
+        ctx.wake_delivery()  # back during an open round: its invitation is in the outbox
+        return back or t("unknown_user", lang)
     if name == "lang":
         wanted = args[0].lower() if args else ""
         if wanted not in ("ru", "en"):

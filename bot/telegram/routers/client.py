@@ -61,22 +61,24 @@ async def start_with_invite(
         )
         candor.wake_delivery()
         return
-    result = await candor.onboarding.redeem(payload, chat, _lang(message, candor))
-    await candor.reply(
-        message.chat.id, result.text, result.language, f"start:{message_key(message)}"
+    # The answer is recorded with the binding, ahead of an open round's first question.
+    await candor.onboarding.redeem(
+        payload, chat, _lang(message, candor), reply_key=f"tg:start:{message_key(message)}"
     )
+    candor.wake_delivery()
 
 
 async def start_plain(message: Message, candor: TelegramContext) -> None:
     chat = candor.address(message.chat.id)
-    text = await candor.onboarding.come_back(chat)
+    # A contact's answer is recorded here, ahead of an open round's first question.
+    key = f"start:{message_key(message)}"
+    if await candor.onboarding.come_back(chat, reply_key=f"tg:{key}") is not None:
+        candor.wake_delivery()
+        return
     lang = _lang(message, candor)
-    if text is None:
-        staff = await candor.commands.actor(chat)
-        text = (
-            t("staff_hello", staff.language, name=staff.name) if staff else t("unknown_user", lang)
-        )
-    await candor.reply(message.chat.id, text, lang, f"start:{message_key(message)}")
+    staff = await candor.commands.actor(chat)
+    text = t("staff_hello", staff.language, name=staff.name) if staff else t("unknown_user", lang)
+    await candor.reply(message.chat.id, text, lang, key)
 
 
 async def stop(message: Message, candor: TelegramContext) -> None:

@@ -1,0 +1,62 @@
+"""A contact who becomes reachable while their account's round is open joins that round.
+
+A contact added with a chat (Slack `/candor invite @user`), one who opens their invite link
+(Telegram) and one who comes back (`/start` after `/stop` or after blocking the bot) get the
+open round's invitation at once, in the transaction that made them reachable: one
+conversation per round and contact (the database's unique pair, checked here first), its
+first message in the outbox under the conversation's key, so a restart, a redelivered update
+or a repeated command sends nothing twice. Before, they waited for the next round.
+
+The open round is the account's newest survey round; it accepts answers for the policy's
+expiry delay after it opened, and a late joiner's conversation ends with it. After that
+they wait for the next one. A census has its own rule for latecomers (surveys.census).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from surveys.model import Account, Contact, ContactLevel, Round
+from surveys.ports import UnitOfWork
+from surveys.service import SurveyService
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRound:
+    round: Round
+    closes_at: datetime  # answers are accepted until then
+
+
+def asks(round_: Round, level: ContactLevel) -> bool:
+    """Whether the round asks contacts of this level (stakeholder rounds ask stakeholders)."""
+    return round_.audience in ("all", level.value)
+
+
+async def open_round(service: SurveyService, uow: UnitOfWork, account: Account) -> OpenRound | None:
+    """The account's round still accepting answers now, if any."""
+    surveys = [
+        r for r in await uow.rounds.for_account(account.id) if r.audience != ContactLevel.USER
+    ]
+    if not surveys:
+        return None
+    newest = max(surveys, key=lambda r: (r.opened_at, r.id))  # it superseded the older ones
+    closes_at = newest.opened_at + service.policy.expiry_delay
+    return OpenRound(newest, closes_at) if service.clock.now() < closes_at else None
+
+
+async def join_open_round(
+    service: SurveyService, uow: UnitOfWork, contact: Contact
+) -> OpenRound | None:
+    """Invite ``contact`` to their account's open round inside the caller's transaction;
+    the round, or None when there is none for them or they already have its conversation."""
+    account = await uow.accounts.get(contact.account_id)
+    if account is None:
+        return None
+    current = await open_round(service, uow, account)
+    if current is None or not service.invitable(contact, current.round.audience):
+        return None
+    if await uow.conversations.in_round(current.round.id, contact.id) is not None:
+        return None  # invited already (this add, an earlier one, or they declined it)
+    await service.invite(uow, account, current.round, contact, closes_at=current.closes_at)
+    return current
