@@ -250,7 +250,8 @@ async def test_a_quick_second_message_on_an_alerted_answer_is_added_not_edited(
     assert "edited" not in now
     [alert] = await all_alerts(tg)
     timeline = await admin_says(tg, f"/alert {alert.id}")
-    assert f"the client added to the answer; before: «{NEGATIVE}»" in timeline
+    # What was added, not the whole answer before it (the answer follows in full).
+    assert "the client added to the answer: «And support takes days to answer.»" in timeline
     assert "edited" not in timeline
 
 
