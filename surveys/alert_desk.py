@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from surveys.alert_changes import change_note
 from surveys.alerts import AlertPolicy, alert_fields, alert_message, owner_address, staff_notice
 from surveys.answers import EDITABLE
 from surveys.model import (
@@ -274,11 +275,8 @@ class AlertDesk:
         the next question: note it, re-read it, update the messages."""
         now = self.clock.now()
         negative = self.policy.raises_alert(after.sentiment)
-        note: dict[str, Any] = {
-            "edited_at": now.isoformat(), "previous_text": before.text, "negative": negative,
-        }  # fmt: skip
-        if added:
-            note["added"] = True
+        # A reference into the answer's history, not the text before: linear, not quadratic.
+        note = change_note(after, now, negative=negative, added=added)
         updated = await uow.alerts.set_status(alert.id, alert.status, note, now)
         if updated is not None:
             # Told apart: an owner reading "edited" would think the client took words back.

@@ -4,10 +4,12 @@ both ways, escalations, relapse, the resolution — in the reader's time zone.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from surveys.model import Alert, Language, Staff
+from surveys.alert_changes import Change, changes_of, is_change
+from surveys.model import Alert, Answer, Language, Staff
 from surveys.periods import round_title
 from surveys.questions import COMMENT_KEY, SILENCE_KEY, question_text
 from surveys.service import AlertDetails
@@ -46,6 +48,16 @@ _LABELS: dict[str, tuple[str, str]] = {
     "t_edited": (
         "{at} · the client edited the answer; before: «{before}»",
         "{at} · клиент исправил ответ; было: «{before}»",
+    ),
+    "t_added_text": (
+        "{at} · the client added to the answer: «{text}»",
+        "{at} · клиент дополнил ответ: «{text}»",
+    ),
+    "t_changes": (
+        "{first} – {last} · {n} earlier changes by the client (additions: {added}, edits: "
+        "{edited}); only the last {shown} are shown",
+        "{first} – {last} · более ранних изменений ответа клиентом: {n} (дополнений: {added}, "
+        "исправлений: {edited}); показаны только последние {shown}",
     ),
     "t_cleared": ("{at} · it no longer reads as negative", "{at} · больше не звучит негативно"),
     "t_comment": (
@@ -116,15 +128,22 @@ async def show_alert(commands: StaffCommands, actor: Staff, alert_id: int) -> Ou
     lines = _lines(alert, detail, seen_in, lang)
     # The reader's own time zone (/timezone), else the deployment's.
     timeline = timeline_lines(
-        alert, lang, actor.timezone or commands.service.policy.default_timezone
+        alert, lang, actor.timezone or commands.service.policy.default_timezone, detail.answer
     )
     return Output(
         [*lines, "", *timeline, "", _answer_head(detail, lang)], verbatim=detail.answer.text
     )
 
 
-def timeline_lines(alert: Alert, lang: Language, tz: str) -> list[str]:
-    """Every step of the alert, oldest first, with times in ``tz``."""
+# The client's changes to the answer shown one by one; earlier ones are counted in one line.
+SHOWN_CHANGES = 3
+
+
+def timeline_lines(
+    alert: Alert, lang: Language, tz: str, answer: Answer | None = None
+) -> list[str]:
+    """Every step of the alert, oldest first, with times in ``tz``. The client's changes to
+    ``answer`` (the alert's) are read from its history; all but the last few are summed up."""
     zone = ZoneInfo(tz)
 
     def at(value: object) -> str:
@@ -135,6 +154,10 @@ def timeline_lines(alert: Alert, lang: Language, tz: str) -> list[str]:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
     out = [_l("timeline", lang, tz=tz), _l("t_raised", lang, at=at(alert.created_at.isoformat()))]
+    changes = changes_of(alert.notes, answer)  # one per change note, in the notes' order
+    # Summed up only when that hides at least two: one line in place of one is no shorter.
+    hidden = len(changes) - SHOWN_CHANGES if len(changes) - SHOWN_CHANGES >= 2 else 0
+    seen = 0
     for note in alert.notes:
         kind, when = note.get("kind"), at(note.get("at") or note.get("edited_at"))
         status = note.get("status")
@@ -145,11 +168,13 @@ def timeline_lines(alert: Alert, lang: Language, tz: str) -> list[str]:
         elif status:
             out.append(_l("t_status", lang, at=when, status=_status(status, lang),
                           by=note.get("by", "?")))  # fmt: skip
-        elif "edited_at" in note:
-            change = "t_added" if note.get("added") else "t_edited"
-            out.append(_l(change, lang, at=when, before=_clip(note.get("previous_text", ""))))
-            if note.get("negative") is False:
-                out.append(_l("t_cleared", lang, at=when))
+        elif is_change(note):
+            change, seen = changes[seen], seen + 1
+            if seen <= hidden:
+                if seen == 1:
+                    out.append(_summary(changes[:hidden], lang, at))
+                continue
+            out += _change_lines(change, lang, when)
         elif "comment" in note:
             out.append(_l("t_comment", lang, at=when))
         elif kind == "followup":
@@ -167,6 +192,22 @@ def timeline_lines(alert: Alert, lang: Language, tz: str) -> list[str]:
             out.append(_l("t_relapse", lang, at=when, of=note.get("of"), how=how,
                           note=note.get("note") or "—"))  # fmt: skip
     return out
+
+
+def _change_lines(change: Change, lang: Language, when: str) -> list[str]:
+    if change.text is not None:  # what was added, rather than all that came before it
+        line = _l("t_added_text", lang, at=when, text=_clip(change.text))
+    else:
+        key = "t_added" if change.added else "t_edited"
+        line = _l(key, lang, at=when, before=_clip(change.before))
+    return [line, *([_l("t_cleared", lang, at=when)] if change.negative is False else [])]
+
+
+def _summary(hidden: list[Change], lang: Language, at: Callable[[object], str]) -> str:
+    """One line for the changes not shown one by one: how many, of which kind, when."""
+    added = sum(c.added for c in hidden)
+    return _l("t_changes", lang, first=at(hidden[0].at), last=at(hidden[-1].at), n=len(hidden),
+              added=added, edited=len(hidden) - added, shown=SHOWN_CHANGES)  # fmt: skip
 
 
 def _clip(text: object, width: int = 500) -> str:

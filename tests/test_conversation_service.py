@@ -14,6 +14,7 @@ from bot.delivery import DeliveryWorker
 from storage.db import session_factory
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys import answers as answering
+from surveys.alert_changes import changes_of
 from surveys.conversation import MAX_ANSWER_CHARS, ContactEvent, EventKind
 from surveys.model import (
     Address,
@@ -411,8 +412,11 @@ async def test_edit_replaces_the_text_keeps_history_and_alerts_once(
     async with uow() as u:
         [alert] = await u.alerts.list()
     assert len(messenger.to("olga")) == 1
-    # The one alert notes the edit, so the owner sees what the answer said before.
-    assert [n.get("previous_text") for n in alert.notes] == ["Terrible result, very disappointed"]
+    # The one alert notes the edit, so the owner sees what the answer said before: the note
+    # names the answer's history entry, where that text is kept.
+    assert [c.before for c in changes_of(alert.notes, again)] == [
+        "Terrible result, very disappointed"
+    ]
 
 
 async def test_edit_to_the_same_text_changes_nothing(

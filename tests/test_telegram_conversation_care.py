@@ -6,6 +6,7 @@ one question has one live keyboard, and the texts say what they mean.
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 from bot.telegram.callbacks import SurveyAction
@@ -250,7 +251,8 @@ async def test_a_quick_second_message_on_an_alerted_answer_is_added_not_edited(
     assert "edited" not in now
     [alert] = await all_alerts(tg)
     timeline = await admin_says(tg, f"/alert {alert.id}")
-    assert f"the client added to the answer; before: «{NEGATIVE}»" in timeline
+    # What was added, not the whole answer before it (the answer follows in full).
+    assert "the client added to the answer: «And support takes days to answer.»" in timeline
     assert "edited" not in timeline
 
 
@@ -371,6 +373,13 @@ async def test_an_answer_typed_as_fifty_quick_messages_stores_each_message_once(
     await admin_says(tg, f"/alert {alert.id}")
     timeline = "\n".join(tg.texts(ADMIN_ID)[seen:])
     assert "the client edited the answer; before: «The result is bad, nothing works" in timeline
+    # Its alert notes each change by reference, and /alert shows the last 3 changes with the
+    # earlier 48 counted in one line (it printed 51 clipped copies of the earlier answer).
+    [alert] = await all_alerts(tg)
+    assert len(json.dumps(alert.notes, ensure_ascii=False)) <= 3 * len(outcome.text)
+    assert "48 earlier changes by the client (additions: 48, edits: 0)" in timeline
+    shown = re.findall(r"the client (added to|edited) the answer", timeline)
+    assert shown == ["added to", "edited", "edited"]
 
 
 async def test_editing_a_short_part_keeps_a_long_part_marked_shortened(
