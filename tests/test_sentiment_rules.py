@@ -147,6 +147,62 @@ def test_sincere_thanks_is_quoted_as_before() -> None:
     assert rules.read("Thanks a lot, great work", "outcome").evidence(1) == ["Thanks", "great"]
 
 
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("Ну спасибо, очень помогли 🙃", ["Ну спасибо", "🙃"]),
+        ("Спасибо, всё отлично работает 🙃", ["Спасибо", "отлично", "🙃"]),
+        ("nice one, prod is down again 🙃", ["nice", "is down", "🙃"]),
+        ("thanks, really helpful 🙃", ["thanks", "🙃"]),
+    ],
+)
+def test_an_upside_down_face_makes_the_praise_beside_it_sarcasm(
+    text: str, evidence: list[str]
+) -> None:
+    # 🙃 says "I don't mean it": with no complaint word at all the praise is still sarcasm.
+    result = rules.read(text, "outcome")
+    assert result.sarcasm
+    assert sign(text, "outcome") == -1
+    assert result.evidence(-1) == evidence
+
+
+def test_an_upside_down_face_alone_is_a_complaint_and_a_plain_smile_is_not() -> None:
+    assert sign("technically delivered 🙃", "outcome") == -1
+    assert sign("ну, может, к Новому году и доделаете 🙃", "speed") == -1
+    assert not rules.read("Спасибо, всё отлично работает 🙂", "outcome").sarcasm
+    assert sign("Спасибо, всё отлично работает 🙂", "outcome") == 1
+    assert sign("thanks, really helpful :)", "outcome") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("the invoices go out in the wrong currency", "outcome"),
+        ("отчёты показывают неверные цифры", "outcome"),
+        ("prod is down again", "outcome"),
+        ("the site was down for an hour", "speed"),
+        ("ожидали большего", "outcome"),
+        ("туговато идёт, ребят", "speed"),
+    ],
+)
+def test_a_wrong_result_an_outage_and_a_let_down_said_as_facts_are_complaints(
+    text: str, question: str
+) -> None:
+    assert sign(text, question) == -1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "correct me if I am wrong, is the demo on Friday?",
+        "поправьте, если я неправ",
+        "nothing went wrong",
+    ],
+)
+def test_wrong_in_a_polite_aside_or_denied_is_no_complaint(text: str) -> None:
+    assert sign(text, "outcome") != -1
+
+
 def test_quoted_praise_alone_is_sarcasm() -> None:
     result = rules.read("«оперативно» ответили через неделю", "speed")
     assert result.sarcasm and sign("«оперативно» ответили через неделю", "speed") == -1

@@ -132,7 +132,8 @@ GROUPS: tuple[Group, ...] = (
         "трудно судить, чем нет, вопрос нет, в рамках ожидание, "
         "ok, okay, fine, average, acceptable, alright, tolerable, as expected, as usual, "
         "standard, normal, our fault, not your fault, on our side, hard to say, hard to judge, "
-        "hard to compare, not fair to judge, too early, no strong feelings, than not",
+        "hard to compare, not fair to judge, too early, no strong feelings, than not, "
+        "if i am wrong, if im wrong, am i wrong, if i got it wrong",
     ),
     # --- complaints ---------------------------------------------------------------------------
     Group(
@@ -145,7 +146,8 @@ GROUPS: tuple[Group, ...] = (
         "треш, бесполезно, бесполезный, подвести, обмануть, игнорировать, игнор, "
         "проигнорировать, потерять, сломать, сломаться, глючить, тупить, хаос, возмутительно, "
         "оставлять желать хороший, ниже плинтус, никакущий, отвратно, мрак, беда, хромать, "
-        "зря, жалеть, пожалеть, ниже ожидание, ждать больший, если бы знать, хуже некуда, "
+        "зря, жалеть, пожалеть, ниже ожидание, ждать больший, ожидать больший, "
+        "ожидать лучший, если бы знать, хуже некуда, "
         "не фонтан, двойка, на двойка, перестать работать, ругаться, материться, недопустимо, "
         "неуместно, издевательство, пропасть, "
         "bad, badly, terrible, terribly, awful, horrible, horrendous, poor, poorly, worst, worse, "
@@ -321,7 +323,11 @@ GROUPS: tuple[Group, ...] = (
         "so so, so-so, meh, mediocre, could be better, could have been better, "
         "room for improvement, not great, not ideal, confusing, unclear, underwhelming, "
         "gets a c, c grade, a c at best, freezes, freezing, crash*, outage*, downtime, "
-        "questions about, worried, worrying, concerning, scary",
+        "questions about, worried, worrying, concerning, scary, "
+        # a wrong result or a service that is down, said as a fact ("the wrong currency")
+        "неверно, неверный, неправильно, неправильный, "
+        "wrong, incorrect, inaccurate, is down, was down, went down, are down, were down, "
+        "down again",
     ),
     # About speed above all: "долго" about a result may be fine; "could be faster" is not.
     Group(
@@ -329,7 +335,7 @@ GROUPS: tuple[Group, ...] = (
         "долго, долгий, долговато, медленно, медленный, медленновато, задерживать, опоздать, "
         "ждать, дождаться, прождать, долгий ожидание, затянуть, затягивать, тянуть, тянуться, "
         "тормозить, вечность, нескоро, не сразу, не вовремя, пробуксовка, буксовать, "
-        "застрять, стоять на место, затягиваться, растянуть, растягивать, "
+        "застрять, стоять на место, затягиваться, растянуть, растягивать, туго, туговато, "
         "slow, slowly, slower, later than, wait, waited, waiting, too long, took long, "
         "took a while, took forever, takes forever, forever, ages, overdue, sluggish, "
         "could be faster, should be faster, could have been faster, not fast, long time, "
@@ -368,7 +374,10 @@ GROUPS: tuple[Group, ...] = (
 
 # Emoji and emoticons; any other emoji is ignored.
 EMOJI_POS = frozenset("👍👌🙂😊😀😃😄😁😍🥰❤💯🔥🎉✅🙏👏💪🤝😎🤗⭐🌟💖💙💚♥☺🥳😇")
-EMOJI_NEG = frozenset("👎😡😠🤬😞😢😭😤🙁☹😒😕😩😫💩❌😔🤦😑😐🙄😟😣😖🤯⛔🐌😪")
+EMOJI_NEG = frozenset("👎😡😠🤬😞😢😭😤🙁☹😒😕😩😫💩❌😔🤦😑😐🙄😟😣😖🤯⛔🐌😪🙃")
+# The upside-down face says "I don't mean it": praise beside it is sarcasm ("ну спасибо,
+# очень помогли 🙃", "technically delivered 🙃"); every such answer we were given complains.
+IRONY = frozenset("🙃")
 
 
 def emoticon_weight(norm: str) -> float | None:

@@ -46,7 +46,7 @@ INTENSIFIERS = _words(
     """очень слишком совсем крайне абсолютно полностью весьма сильно реально жутко дико
     невероятно максимально супер особенно особо настолько так вообще просто прям прямо
     very really so too extremely totally absolutely super incredibly completely utterly
-    truly highly quite such"""
+    truly highly quite such exactly necessarily"""
 )
 SOFTENERS = _words(
     "немного слегка чуть чуть-чуть несколько немножко местами отчасти иногда "
@@ -375,6 +375,7 @@ class _Reader:
         self.self_blame: set[int] = set()  # sentences where the client blames itself
         self.causal: list[tuple[int, int]] = []  # token spans of "thanks to you"
         self.counterfactual = False  # "лучше бы": praise after it is what was missing
+        self.irony = False  # an upside-down face (lexicon.IRONY): no praise in it is meant
 
     def run(self) -> RuleResult:
         i = 0
@@ -385,6 +386,7 @@ class _Reader:
                     self._boundary(self.tokens[i])
                 i += 1
             elif self.tokens[i].kind is Kind.EMOJI:
+                self.irony |= self.tokens[i].norm in lexicon.IRONY
                 weight = lexicon.emoticon_weight(self.tokens[i].norm)
                 if weight is not None:
                     self._hit(weight, i, i + 1, kind="emoji")
@@ -683,12 +685,14 @@ class _Reader:
 
     def _sarcasm(self) -> None:
         """Praise beside a complaint and a marker ("опять", "ну", quotes, an opening "Great,",
-        "thanks to you") is sarcasm; a smile beside a complaint does not undo it."""
+        "thanks to you", 🙃) is sarcasm; a smile beside a complaint does not undo it."""
         hits = self.result.hits
         complaint = any(h.weight < 0 for h in hits)
         for hit, marked, first, end in self.praise:
             quoted = marked and self._quoted(hit)
-            if (complaint and (marked or self.repeat or self._opening(hit))) or quoted:
+            if (
+                complaint and (marked or self.repeat or self.irony or self._opening(hit))
+            ) or quoted:
                 hit.weight, hit.kind = -0.75, "sarcasm"
                 self.result.sarcasm = True
                 end += self.phrase_at(end, PRAISE_TAILS) if end < len(self.tokens) else 0
