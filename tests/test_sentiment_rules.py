@@ -203,6 +203,31 @@ def test_wrong_in_a_polite_aside_or_denied_is_no_complaint(text: str) -> None:
     assert sign(text, "outcome") != -1
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["долго чинили", "медленно решают задачи", "slow to fix", "late delivery"],
+)  # fmt: skip
+def test_a_fix_done_slowly_is_a_speed_complaint(text: str) -> None:
+    # "проблему решили" drops the trouble a fix names; how slowly it got fixed stays.
+    assert sign(text, "speed") == -1
+
+
+def test_a_trouble_that_got_fixed_is_still_no_complaint() -> None:
+    assert sign("проблему решили", "outcome") == 1
+    assert sign("bug fixed", "outcome") == 1
+    assert sign("быстро починили", "speed") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [("far from ideal", "outcome"), ("далеко от идеала", "outcome"),
+     ("way past the deadline", "speed"), ("glacial", "speed"),
+     ("could be nicer", "politeness"), ("Фамильярно.", "politeness")],
+)  # fmt: skip
+def test_plain_wording_of_a_let_down(text: str, question: str) -> None:
+    assert sign(text, question) == -1
+
+
 def test_quoted_praise_alone_is_sarcasm() -> None:
     result = rules.read("«оперативно» ответили через неделю", "speed")
     assert result.sarcasm and sign("«оперативно» ответили через неделю", "speed") == -1

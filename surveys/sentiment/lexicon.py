@@ -327,7 +327,8 @@ GROUPS: tuple[Group, ...] = (
         # a wrong result or a service that is down, said as a fact ("the wrong currency")
         "неверно, неверный, неправильно, неправильный, "
         "wrong, incorrect, inaccurate, is down, was down, went down, are down, were down, "
-        "down again",
+        "down again, далеко от идеал, far from ideal, far from perfect, far from great, "
+        "far from good, could be nicer, could have been nicer",
     ),
     # About speed above all: "долго" about a result may be fine; "could be faster" is not.
     Group(
@@ -340,7 +341,8 @@ GROUPS: tuple[Group, ...] = (
         "took a while, took forever, takes forever, forever, ages, overdue, sluggish, "
         "could be faster, should be faster, could have been faster, not fast, long time, "
         "long wait, long waits, so long, very long, "
-        "stalled, stuck, bogged down, dragging, dragged, drag on, snail*",
+        "stalled, stuck, bogged down, dragging, dragged, drag on, snail*, past the deadline, "
+        "past deadline, past due, glacial",
         SPEED,
         negated=0.6,
     ),
@@ -349,6 +351,7 @@ GROUPS: tuple[Group, ...] = (
     Group(
         -1.0,
         "формально, формальный, сухо, сухой, суховато, холодно, холодный, резко, резкий, "
+        "фамильярно, фамильярный, панибратски, "
         "резковато, равнодушно, равнодушный, безразлично, безразличный, отписка, шаблонный, "
         "шаблонно, шаблон, неприветливый, надменный, снисходительно, снисходительный, "
         "высокомерно, высокомерный, пренебрежительно, пренебрежительный, пренебрежение, "

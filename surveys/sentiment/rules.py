@@ -162,6 +162,7 @@ class Hit:
     clause: int = 0
     role: str = ""
     general: bool = False  # praise not tied to a question: the clause's topic may narrow it
+    manner: bool = False  # a speed complaint ("долго", "slow"): how the work went, not a thing
     # The span quoted as evidence when it is more than the cue: praise read as sarcasm is
     # quoted with its marker («ну спасибо», «thanks a lot»), never as the praise word alone.
     # Evidence only: no feature, weight or label reads it.
@@ -631,6 +632,7 @@ class _Reader:
         general = not cue.scope and kind == "cue" and weight > 0
         hit = self._hit(weight, start, end, on_topic=on_topic, kind=kind, role=cue.role)
         hit.general = general
+        hit.manner = cue.scope == lexicon.SPEED
         if weight == 0:
             hit.kind = "neutral"
         if kind == "cue" and cue.weight >= 0.75:
@@ -748,8 +750,10 @@ class _Reader:
         fixed = {h.clause for h in hits if h.role == "fix" and h.weight > 0}
         kept = []
         for h in hits:
-            if h.role == "trouble" and h.kind == "cue" and h.clause in fixed:
-                continue  # "проблему решили": the trouble named is what got done
+            if h.role == "trouble" and h.kind == "cue" and h.clause in fixed and not h.manner:
+                # "проблему решили": the trouble named is what got done. Not "долго чинили",
+                # "slow to fix", "late delivery": there the complaint is how it got done.
+                continue
             if h.role == "fix" and h.weight > 0 and h.start > self.forced.get(h.clause, 1 << 30):
                 continue  # "пришлось доделывать самим": done, but not by them
             if h.clause in self.relieved and h.weight < 0 and h.kind in ("cue", "negated"):
