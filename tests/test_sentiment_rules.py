@@ -228,6 +228,25 @@ def test_plain_wording_of_a_let_down(text: str, question: str) -> None:
     assert sign(text, question) == -1
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["the delay was on us, we were slow giving access",
+     "задержка была из-за нашей бухгалтерии, договор долго подписывали",
+     "Delay был на нашей стороне, legal долго review-ил договор.", "Our delay, not yours."],
+)  # fmt: skip
+def test_a_delay_the_client_puts_on_itself_is_no_complaint(text: str) -> None:
+    assert sign(text, "speed") == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["they hung up on us twice", "из-за вас сорвали запуск",
+     "you were slow and we were late because of it"],
+)  # fmt: skip
+def test_blame_on_the_contractor_stays_a_complaint(text: str) -> None:
+    assert sign(text, "speed") == -1
+
+
 def test_quoted_praise_alone_is_sarcasm() -> None:
     result = rules.read("«оперативно» ответили через неделю", "speed")
     assert result.sarcasm and sign("«оперативно» ответили через неделю", "speed") == -1

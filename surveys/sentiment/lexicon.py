@@ -109,6 +109,7 @@ GROUPS: tuple[Group, ...] = (
     Group(
         -1.0,
         "задержка, опоздание, срыв, сорвать срок, срыв срок, просрочить, затянуть срок, "
+        "сорвать запуск, сорвать релиз, "
         "перенос, перенести, переносить, "
         "delay*, missed deadline*, missed the deadline*, miss* deadline*, late, postpone*, "
         "reschedul*, pushed back",

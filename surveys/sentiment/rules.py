@@ -118,7 +118,11 @@ TYPO_MIN_LEN = 5
 # "мы сами затянули с ТЗ", "our fault": the client blames itself, not the team.
 SELF_BLAME = _words("сами ourselves")
 SELF_BLAME_PHRASES = (("по", "нашей", "вине"), ("наша", "вина"), ("our", "fault"),
-                      ("on", "our", "side"), ("с", "нашей", "стороны"))  # fmt: skip
+                      ("on", "our", "side"), ("с", "нашей", "стороны"),
+                      ("на", "нашей", "стороне"), ("из-за", "нас"), ("из-за", "нашего"),
+                      ("из-за", "нашей"), ("из-за", "наших"), ("was", "on", "us"),
+                      ("is", "on", "us"), ("thats", "on", "us"), ("our", "delay"),
+                      ("our", "bad"), ("on", "our", "end"))  # fmt: skip
 # Words that say which aspect a clause is about: praise in "…, но результат отличный" is
 # about the result, so it counts for less when the question was about speed.
 TOPICS = {
