@@ -410,7 +410,9 @@ class StaffCommands:
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang)
             owner = await self._staff(uow, staff_ref, lang)
-            await uow.accounts.update(replace(account, owner_id=owner.id))
+            if account.owner_id != owner.id:
+                given = replace(account, owner_id=owner.id, owner_since=self.clock.now())
+                await uow.accounts.update(given)
             await uow.commit()
         return Output([say("owner_set", lang, account=account.name, owner=owner.name)])
 
