@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from surveys.alerts import staff_notice
-from surveys.joining import join_open_round
+from surveys.joining import join_open_round, round_to_join
 from surveys.model import (
     Address,
     Contact,
@@ -145,7 +145,11 @@ class Onboarding:
                 contact, channel=chat.channel, address=chat.address, status=ContactStatus.ACTIVE
             )
             await uow.contacts.update(bound)
-            text = t("welcome", lang, name=contact.name, company=self.company)
+            # A survey coming right under the welcome: it says so, rather than "we will
+            # write here when it is time for a survey".
+            joins = await round_to_join(self.service, uow, bound) is not None
+            key = "welcome_in_round" if joins else "welcome"
+            text = t(key, lang, name=contact.name, company=self.company)
             await self._reachable(uow, bound, text, reply_key, now)
             await uow.commit()
         return RedeemResult(RedeemStatus.BOUND, lang, text), reply_key is not None

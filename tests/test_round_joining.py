@@ -195,6 +195,11 @@ async def test_an_invite_link_opened_during_the_round_joins_it_welcome_first(
     welcome, invitation = await outbox_to(uow, TG_777)
     assert welcome.idempotency_key == "tg:start:1" and "Welcome, Dana" in welcome.payload["text"]
     assert invitation.idempotency_key.startswith("conv:")
+    # The survey comes right under the welcome: it says so, not "we will write here when it
+    # is time for a survey" (which the next message contradicts).
+    assert welcome.payload["text"] == t("welcome_in_round", Language.EN, name="Dana",
+                                        company="Acme IT")  # fmt: skip
+    assert "when it is time" not in str(welcome.payload["text"])
 
     # The same /start redelivered, then opened again by hand: one invitation still.
     await onboarding.redeem(out.link_token, TG_777, None, reply_key="tg:start:1")
@@ -205,6 +210,34 @@ async def test_an_invite_link_opened_during_the_round_joins_it_welcome_first(
     assert len(sent) == 3  # the third: "you are already subscribed"
     dana = await contact_at(uow, TG_777)
     assert await conversations_of(uow, dana.id) == [(sprint.round.id, "invited")]
+
+
+async def test_a_russian_contact_joining_mid_round_is_welcomed_to_it_in_russian(
+    uow: SqlUnitOfWorkFactory,
+    commands: StaffCommands,
+    onboarding: Onboarding,
+    sprint: RoundOpened,
+    ada: Staff,
+) -> None:
+    out = await commands.invite(ada, "Globex", "Дарья", language="ru")
+    assert out.link_token
+    await onboarding.redeem(out.link_token, TG_777, None, reply_key="tg:start:1")
+    welcome, _ = await outbox_to(uow, TG_777)
+    assert welcome.payload["text"] == (
+        "Добро пожаловать, Дарья! Вы подключены к клиентскому сервису Acme IT. Сейчас идёт"
+        " короткий опрос — вопросы придут следом. /stop — отписаться, /lang — сменить язык."
+    )
+
+
+async def test_without_an_open_round_the_welcome_promises_the_next_survey(
+    uow: SqlUnitOfWorkFactory, commands: StaffCommands, onboarding: Onboarding, ada: Staff,
+    world: World,
+) -> None:  # fmt: skip
+    out = await commands.invite(ada, "Globex", "Dana")
+    assert out.link_token
+    await onboarding.redeem(out.link_token, TG_777, None, reply_key="tg:start:1")
+    [welcome] = await outbox_to(uow, TG_777)
+    assert welcome.payload["text"] == t("welcome", Language.EN, name="Dana", company="Acme IT")
 
 
 async def test_without_an_open_round_the_invite_reply_says_nothing_of_one(
@@ -261,6 +294,7 @@ async def test_telegram_a_contact_opening_their_link_mid_round_gets_welcome_then
     assert link, replies
     welcome, question = await tg_say(tg, f"/start {link[1]}", BEA)
     assert welcome.startswith("Welcome, Bea Brown")
+    assert "A short feedback survey is open now; its questions follow." in welcome
     assert "Question 1 of 3" in question  # the invitation heads question 1
     # She opens the link again (and Telegram redelivers nothing new): no second invitation.
     assert await tg_say(tg, f"/start {link[1]}", BEA) == [t("already_active", Language.EN)]
