@@ -15,7 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from surveys.alerts import AlertPolicy, alert_fields, alert_message, owner_address, staff_notice
+from surveys.alerts import (
+    AlertPolicy,
+    alert_fields,
+    alert_message,
+    owner_address,
+    staff_notice,
+    why_flagged,
+)
 from surveys.answers import EDITABLE
 from surveys.model import (
     Account,
@@ -31,6 +38,7 @@ from surveys.model import (
     Language,
     OutgoingMessage,
     Round,
+    SentimentLabel,
     Staff,
     StaffRole,
 )
@@ -279,6 +287,9 @@ class AlertDesk:
         }  # fmt: skip
         if added:
             note["added"] = True
+        if before.sentiment is not None and before.sentiment.label is SentimentLabel.NEGATIVE:
+            # What it was flagged on: "Why flagged" keeps it if the answer now reads fine.
+            note["flagged_on"] = why_flagged(alert, before)
         updated = await uow.alerts.set_status(alert.id, alert.status, note, now)
         if updated is not None:
             # Told apart: an owner reading "edited" would think the client took words back.
