@@ -5,6 +5,7 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -183,9 +184,10 @@ async def test_an_invite_link_opened_during_the_round_joins_it_welcome_first(
     ada: Staff,
 ) -> None:
     out = await commands.invite(ada, "Globex", "Dana")
+    # Who does what, plainly: it read "Dana is asked in it too if the link below is opened".
     assert out.lines[0] == (
-        f"Round «Sprint 14» is open: Dana is asked in it too if the link below is opened"
-        f" before {CLOSES}."
+        f"Round «Sprint 14» is open: if Dana opens the link below before {CLOSES}, its"
+        " questions come right after the welcome."
     )
     assert out.lines[1].startswith("Invite for Dana (stakeholder, en) at «Globex».")
     assert out.link_token
@@ -219,8 +221,14 @@ async def test_a_russian_contact_joining_mid_round_is_welcomed_to_it_in_russian(
     sprint: RoundOpened,
     ada: Staff,
 ) -> None:
-    out = await commands.invite(ada, "Globex", "Дарья", language="ru")
+    ru_ada = replace(ada, language=Language.RU)
+    out = await commands.invite(ru_ada, "Globex", "Дарья", language="ru")
     assert out.link_token
+    # It read "Дарья получит и его, если откроет ссылку ниже": "и его" (it too) hung loose.
+    assert out.lines[0] == (
+        f"Идёт опрос «Спринт 14»: если Дарья откроет ссылку ниже до {CLOSES}, вопросы опроса"
+        " придут сразу после приветствия."
+    )
     await onboarding.redeem(out.link_token, TG_777, None, reply_key="tg:start:1")
     welcome, _ = await outbox_to(uow, TG_777)
     assert welcome.payload["text"] == (
@@ -287,8 +295,8 @@ async def test_telegram_a_contact_opening_their_link_mid_round_gets_welcome_then
 
     replies = await tg_say(tg, '/invite Globex "Bea Brown"')
     assert replies[0].startswith(
-        "Round «November 2026» is open: Bea Brown is asked in it too if the link below is"
-        " opened before 2026-11-09 12:00 MSK."
+        "Round «November 2026» is open: if Bea Brown opens the link below before"
+        " 2026-11-09 12:00 MSK, its questions come right after the welcome."
     )
     link = INVITE_LINK.search(replies[0])
     assert link, replies
