@@ -363,6 +363,11 @@ CATALOG.update(
             Language.EN: "You have opted out of feedback surveys, so this message is not kept. Send {start} to take part again.",
             Language.RU: "Вы отписались от опросов, поэтому это сообщение не сохранено. Чтобы снова участвовать, отправьте {start}.",
         },
+        # The same /start in the middle of a survey: "we will write when it is time" is wrong.
+        "already_in_round": {
+            Language.EN: "You are connected to client service, and a short feedback survey is open for you: its question is above.",
+            Language.RU: "Вы подключены к клиентскому сервису, и для вас сейчас идёт короткий опрос — его вопрос выше.",
+        },
         "already_active": {
             Language.EN: "You are connected to client service. We will write here when it is time for a short feedback survey.",
             Language.RU: "Вы подключены к клиентскому сервису. Мы напишем сюда, когда придёт время короткого опроса.",

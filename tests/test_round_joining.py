@@ -237,6 +237,21 @@ async def test_a_russian_contact_joining_mid_round_is_welcomed_to_it_in_russian(
     )
 
 
+async def test_start_in_the_middle_of_a_survey_points_to_it_in_russian(
+    uow: SqlUnitOfWorkFactory, onboarding: Onboarding, sprint: RoundOpened, world: World
+) -> None:
+    async with uow() as u:
+        await u.contacts.update(replace(world.anna, language=Language.RU))
+        await u.commit()
+    assert await onboarding.come_back(world.anna_at) == (
+        "Вы подключены к клиентскому сервису, и для вас сейчас идёт короткий опрос — его вопрос"
+        " выше."
+    )
+    assert await onboarding.opt_out(world.anna_at)  # her conversation closes: nothing open
+    await onboarding.come_back(world.anna_at)
+    assert await onboarding.come_back(world.anna_at) == t("already_active", Language.RU)
+
+
 async def test_without_an_open_round_the_welcome_promises_the_next_survey(
     uow: SqlUnitOfWorkFactory, commands: StaffCommands, onboarding: Onboarding, ada: Staff,
     world: World,
@@ -305,7 +320,8 @@ async def test_telegram_a_contact_opening_their_link_mid_round_gets_welcome_then
     assert "A short feedback survey is open now; its questions follow." in welcome
     assert "Question 1 of 3" in question  # the invitation heads question 1
     # She opens the link again (and Telegram redelivers nothing new): no second invitation.
-    assert await tg_say(tg, f"/start {link[1]}", BEA) == [t("already_active", Language.EN)]
+    # Mid-survey, she read "We will write here when it is time for a short feedback survey".
+    assert await tg_say(tg, f"/start {link[1]}", BEA) == [t("already_in_round", Language.EN)]
     assert sum("Question 1 of 3" in text for text in tg.texts(BEA)) == 1
 
 
@@ -337,5 +353,8 @@ async def test_slack_a_contact_coming_back_mid_round_is_asked_in_it(slack: Slack
     assert await slack_say(slack, "start", ANNA) == t("welcome_back", Language.EN)
     [invitation] = slack.dm_texts(ANNA)
     assert "Question 1 of 3" in invitation
-    assert await slack_say(slack, "start", ANNA) == t("already_active", Language.EN)
+    assert await slack_say(slack, "start", ANNA) == (
+        "You are connected to client service, and a short feedback survey is open for you:"
+        " its question is above."
+    )
     assert len(slack.dm_texts(ANNA)) == 1
