@@ -102,6 +102,7 @@ class AccountRow(Base):
     question_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     census_schedule: Mapped[str | None] = mapped_column(String(20))
+    owner_since: Mapped[datetime | None] = mapped_column()
 
 
 class ContactRow(Base):

@@ -101,6 +101,7 @@ def _account(row: AccountRow) -> Account:
         timezone=row.timezone,
         question_overrides=dict(row.question_overrides or {}),
         census_schedule=row.census_schedule,
+        owner_since=row.owner_since,
     )
 
 
@@ -113,6 +114,7 @@ def _account_values(account: Account) -> dict[str, Any]:
         "timezone": account.timezone,
         "question_overrides": account.question_overrides,
         "census_schedule": account.census_schedule,
+        "owner_since": account.owner_since,
     }
 
 

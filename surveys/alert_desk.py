@@ -16,7 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from surveys.alert_changes import change_note
-from surveys.alerts import AlertPolicy, alert_fields, alert_message, owner_address, staff_notice
+from surveys.alerts import (
+    AlertPolicy,
+    alert_fields,
+    alert_message,
+    owner_address,
+    staff_notice,
+    why_flagged,
+)
 from surveys.answers import EDITABLE
 from surveys.model import (
     Account,
@@ -32,6 +39,7 @@ from surveys.model import (
     Language,
     OutgoingMessage,
     Round,
+    SentimentLabel,
     Staff,
     StaffRole,
 )
@@ -277,6 +285,9 @@ class AlertDesk:
         negative = self.policy.raises_alert(after.sentiment)
         # A reference into the answer's history, not the text before: linear, not quadratic.
         note = change_note(after, now, negative=negative, added=added)
+        if before.sentiment is not None and before.sentiment.label is SentimentLabel.NEGATIVE:
+            # What it was flagged on: "Why flagged" keeps it if the answer now reads fine.
+            note["flagged_on"] = why_flagged(alert, before)
         updated = await uow.alerts.set_status(alert.id, alert.status, note, now)
         if updated is not None:
             # Told apart: an owner reading "edited" would think the client took words back.

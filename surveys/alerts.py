@@ -155,7 +155,7 @@ def alert_fields(
     lang: Language,
 ) -> dict[str, object]:
     """What an alert shows, as separate fields so each platform can escape the client's text."""
-    evidence = answer.sentiment.evidence if answer.sentiment else []
+    evidence = why_flagged(alert, answer)
     if alert.kind == "silence":
         from surveys.silence import describe
 
@@ -175,6 +175,17 @@ def alert_fields(
         "status": alert.status.value,
         "kind": alert.kind,
     } | ({"relapse": relapse_line(alert, lang)} if relapse_line(alert, lang) else {})
+
+
+def why_flagged(alert: Alert, answer: Answer) -> list[str]:
+    """The words that flagged the answer. Once an edit or an addition made it read as not
+    negative, the analyser's evidence is what cleared it («thank you»): "Why flagged" then
+    keeps the words it was flagged on, noted at the change (AlertDesk.answer_changed)."""
+    sentiment = answer.sentiment
+    if sentiment is None or sentiment.label is SentimentLabel.NEGATIVE:
+        return list(sentiment.evidence) if sentiment else []
+    flagged = [n["flagged_on"] for n in alert.notes if isinstance(n.get("flagged_on"), list)]
+    return [str(e) for e in flagged[-1]] if flagged else []
 
 
 def relapse_line(alert: Alert, lang: Language) -> str | None:

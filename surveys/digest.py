@@ -5,7 +5,9 @@ idempotency key ``digest:<staff id>:<ISO year>-W<week>`` (in the person's time z
 record that it went. It goes out at the first tick on or after the configured weekday and
 hour in the person's time zone, so a process that was down at that hour catches up later
 the same week. A person's first digest is the first one scheduled after they joined the staff
-(``Staff.created_at``): someone added on Tuesday does not get Monday's on the spot.
+(``Staff.created_at``) and, for an owner, after they were given their first account
+(``Account.owner_since``): someone added or given an account on Tuesday does not get Monday's
+on the spot.
 """
 
 from __future__ import annotations
@@ -84,6 +86,15 @@ class DigestPolicy:
     hour: int = 9  # local hour in the person's time zone
 
 
+def _first_owned(person: Staff, visible: Sequence[Account]) -> datetime | None:
+    """When an owner was given the first of their accounts; None for managers and admins
+    (they read the whole portfolio) and when unknown (owned before this was recorded)."""
+    if person.role is not StaffRole.OWNER:
+        return None
+    since = [a.owner_since for a in visible]
+    return None if None in since else min(filter(None, since))
+
+
 def week_key(local: datetime) -> str:
     year, week, _ = local.isocalendar()
     return f"{year}-W{week:02d}"
@@ -109,9 +120,12 @@ class WeeklyDigest:
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
-    def due_week(self, person: Staff, now: datetime) -> str | None:
+    def due_week(
+        self, person: Staff, now: datetime, *, reading_since: datetime | None = None
+    ) -> str | None:
         """The ISO week whose digest ``person`` is due now, or None before the day and hour,
-        and None for a week whose digest was scheduled before they joined the staff."""
+        and None for a week whose digest was scheduled before they joined the staff or before
+        ``reading_since`` (when they had their first account to read about)."""
         zone = self._zone(person)
         local = now.astimezone(zone)
         due = (local.isoweekday(), local.hour) >= (self.policy.weekday, self.policy.hour)
@@ -121,7 +135,8 @@ class WeeklyDigest:
         # added after this week's hour starts with next week's (no copy of what others got).
         day = local.date() - timedelta(days=local.isoweekday() - self.policy.weekday)
         scheduled = datetime.combine(day, time(self.policy.hour), tzinfo=zone)
-        if person.created_at is not None and person.created_at > scheduled:
+        joined = max(filter(None, (person.created_at, reading_since)), default=None)
+        if joined is not None and joined > scheduled:
             return None
         return week_key(local)
 
@@ -146,7 +161,11 @@ class WeeklyDigest:
                 # Nothing to tell someone with no accounts (a fresh install's admin, an owner
                 # before their first account): no "Portfolio: 0 accounts" message. Their
                 # digest starts the week they have one.
-                if not any(may_see(person, a) for a in await uow.accounts.list()):
+                visible = [a for a in await uow.accounts.list() if may_see(person, a)]
+                if not visible:
+                    continue
+                # Nor a copy of this week's for an owner given their first account after it.
+                if self.due_week(person, now, reading_since=_first_owned(person, visible)) is None:
                     continue
                 if rounds is None:  # gathered once per tick, only when someone is due
                     rounds = await collect(uow, await uow.accounts.list())

@@ -45,11 +45,11 @@ async def open_round(service: SurveyService, uow: UnitOfWork, account: Account) 
     return OpenRound(newest, closes_at) if service.clock.now() < closes_at else None
 
 
-async def join_open_round(
+async def round_to_join(
     service: SurveyService, uow: UnitOfWork, contact: Contact
-) -> OpenRound | None:
-    """Invite ``contact`` to their account's open round inside the caller's transaction;
-    the round, or None when there is none for them or they already have its conversation."""
+) -> tuple[Account, OpenRound] | None:
+    """The account's open round ``contact`` would join now (invites nobody), or None when
+    there is none for them or they already have its conversation."""
     account = await uow.accounts.get(contact.account_id)
     if account is None:
         return None
@@ -58,5 +58,17 @@ async def join_open_round(
         return None
     if await uow.conversations.in_round(current.round.id, contact.id) is not None:
         return None  # invited already (this add, an earlier one, or they declined it)
+    return account, current
+
+
+async def join_open_round(
+    service: SurveyService, uow: UnitOfWork, contact: Contact
+) -> OpenRound | None:
+    """Invite ``contact`` to their account's open round inside the caller's transaction;
+    the round, or None when there is none for them or they already have its conversation."""
+    found = await round_to_join(service, uow, contact)
+    if found is None:
+        return None
+    account, current = found
     await service.invite(uow, account, current.round, contact, closes_at=current.closes_at)
     return current

@@ -139,6 +139,9 @@ class Account:
     question_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
     # "half_yearly": a census of the users opens by itself for each past half year.
     census_schedule: str | None = None
+    # When the owner was given the account (the clock of whoever did it); None when unknown
+    # (owned before this was recorded). Their weekly digest starts after their first account.
+    owner_since: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from surveys.alerts import staff_notice
-from surveys.joining import join_open_round
+from surveys.joining import join_open_round, round_to_join
 from surveys.model import (
     Address,
     Contact,
@@ -58,6 +58,13 @@ def new_token() -> str:
 def token_hash(token: str) -> str:
     # Only the hash is stored, so a database leak yields no usable links.
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def _already(uow: UnitOfWork, contact: Contact) -> str:
+    """The answer to /start from a contact who never left: in the middle of a survey it
+    points to its question, else it says a survey will come."""
+    open_now = await uow.conversations.open_for_contact(contact.id)
+    return t("already_in_round" if open_now else "already_active", contact.language)
 
 
 class Onboarding:
@@ -124,7 +131,7 @@ class Onboarding:
                 # Reopening one's own link is a /start from a known chat: like come_back, it
                 # opts back in, so "welcome back, you will receive surveys again" holds.
                 if contact.status not in (ContactStatus.OPTED_OUT, ContactStatus.UNREACHABLE):
-                    already = t("already_active", lang)
+                    already = await _already(uow, contact)
                     return RedeemResult(RedeemStatus.ALREADY_BOUND, lang, already), False
                 await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
                 text = t("welcome_back", lang)
@@ -145,7 +152,11 @@ class Onboarding:
                 contact, channel=chat.channel, address=chat.address, status=ContactStatus.ACTIVE
             )
             await uow.contacts.update(bound)
-            text = t("welcome", lang, name=contact.name, company=self.company)
+            # A survey coming right under the welcome: it says so, rather than "we will
+            # write here when it is time for a survey".
+            joins = await round_to_join(self.service, uow, bound) is not None
+            key = "welcome_in_round" if joins else "welcome"
+            text = t(key, lang, name=contact.name, company=self.company)
             await self._reachable(uow, bound, text, reply_key, now)
             await uow.commit()
         return RedeemResult(RedeemStatus.BOUND, lang, text), reply_key is not None
@@ -223,10 +234,10 @@ class Onboarding:
                 active = replace(contact, status=ContactStatus.ACTIVE)
                 await self._reachable(uow, active, text, reply_key, self.clock.now())
                 await uow.commit()
-        if not back:  # they never left: there is nothing to come back from
-            text = t("already_active", contact.language)
-            if reply_key:
-                await self.service.notify(chat, text, contact.language, reply_key)
+            else:  # they never left: there is nothing to come back from
+                text = await _already(uow, contact)
+        if not back and reply_key:
+            await self.service.notify(chat, text, contact.language, reply_key)
         return text
 
     async def set_language(self, chat: Address, lang: Language) -> str | None:

@@ -168,8 +168,8 @@ _T: dict[str, tuple[str, str]] = {
         "{name} ({level}, {lang}) добавлен(а) в «{account}» и приглашён(а) в идущий опрос «{title}» (ответы принимаются до {closes}).",
     ),
     "invite_round": (
-        "Round «{title}» is open: {name} is asked in it too if the link below is opened before {closes}.",
-        "Идёт опрос «{title}»: {name} получит и его, если откроет ссылку ниже до {closes}.",
+        "Round «{title}» is open: if {name} opens the link below before {closes}, its questions come right after the welcome.",
+        "Идёт опрос «{title}»: если {name} откроет ссылку ниже до {closes}, вопросы опроса придут сразу после приветствия.",
     ),
     "contact_exists": (
         "That person is already a contact: {name} ({account}).",
@@ -410,7 +410,9 @@ class StaffCommands:
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang)
             owner = await self._staff(uow, staff_ref, lang)
-            await uow.accounts.update(replace(account, owner_id=owner.id))
+            if account.owner_id != owner.id:
+                given = replace(account, owner_id=owner.id, owner_since=self.clock.now())
+                await uow.accounts.update(given)
             await uow.commit()
         return Output([say("owner_set", lang, account=account.name, owner=owner.name)])
 

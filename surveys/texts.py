@@ -262,6 +262,11 @@ CATALOG.update(
             Language.EN: "Welcome, {name}! You are now connected to {company} client service. We will write here when it is time for a short feedback survey. /stop to opt out, /lang to change language.",
             Language.RU: "Добро пожаловать, {name}! Вы подключены к клиентскому сервису {company}. Мы напишем сюда, когда придёт время короткого опроса. /stop — отписаться, /lang — сменить язык.",
         },
+        # Opening the link while a round is open: its first question comes right after.
+        "welcome_in_round": {
+            Language.EN: "Welcome, {name}! You are now connected to {company} client service. A short feedback survey is open now; its questions follow. /stop to opt out, /lang to change language.",
+            Language.RU: "Добро пожаловать, {name}! Вы подключены к клиентскому сервису {company}. Сейчас идёт короткий опрос — вопросы придут следом. /stop — отписаться, /lang — сменить язык.",
+        },
         "invite_used": {
             Language.EN: "This invitation link has already been used. Ask your client service manager for a new one.",
             Language.RU: "Эта ссылка-приглашение уже использована. Попросите новую у менеджера клиентского сервиса.",
@@ -357,6 +362,11 @@ CATALOG.update(
         "opted_out_ignored": {
             Language.EN: "You have opted out of feedback surveys, so this message is not kept. Send {start} to take part again.",
             Language.RU: "Вы отписались от опросов, поэтому это сообщение не сохранено. Чтобы снова участвовать, отправьте {start}.",
+        },
+        # The same /start in the middle of a survey: "we will write when it is time" is wrong.
+        "already_in_round": {
+            Language.EN: "You are connected to client service, and a short feedback survey is open for you: its question is above.",
+            Language.RU: "Вы подключены к клиентскому сервису, и для вас сейчас идёт короткий опрос — его вопрос выше.",
         },
         "already_active": {
             Language.EN: "You are connected to client service. We will write here when it is time for a short feedback survey.",

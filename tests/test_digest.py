@@ -228,3 +228,49 @@ async def test_joining_before_the_hour_gets_that_weeks_digest_even_if_the_tick_i
     async with uow() as u:
         mia = await u.staff.by_address(Address(Channel.CONSOLE, "mia"))
     assert mia is not None and mia.created_at == T0 - timedelta(hours=1)  # the injected clock
+
+
+async def test_an_owner_given_a_first_account_after_the_hour_starts_with_the_next_digest(
+    uow: SqlUnitOfWorkFactory, world: World, service: SurveyService, clock: FakeClock
+) -> None:
+    async with uow() as u:
+        # On the staff for weeks, but with nothing to read about until now.
+        await u.staff.add(
+            Staff(0, "Oscar", StaffRole.OWNER, console_name="oscar", created_at=T0 - 4 * WEEK)
+        )
+        await u.accounts.add(Account(0, "Initech", None))
+        await u.commit()
+    assert await digest(uow, clock).run_due() == 2  # Monday 09:00: Olga and Max
+
+    clock.set(T0 + timedelta(days=1))  # Tuesday: Initech is given to Oscar
+    await commands(uow, clock, service).set_owner(world.manager, "Initech", "Oscar")
+    # Monday's digest on the spot read as a bug to him, like a manager added on Tuesday.
+    assert await digest(uow, clock).run_due() == 0
+    clock.advance(timedelta(days=2))  # a missed tick or a restart later that week: still none
+    assert await digest(uow, clock).run_due() == 0
+    assert "oscar" not in await digests(uow)
+
+    clock.set(T0 + WEEK)  # the first scheduled digest after he had an account
+    assert await digest(uow, clock).run_due() == 3
+    assert [m.idempotency_key.rsplit(":", 1)[1] for m in (await digests(uow))["oscar"]] == [
+        "2026-W46"
+    ]
+
+
+async def test_an_owner_given_a_first_account_before_the_hour_is_caught_up_by_a_late_tick(
+    uow: SqlUnitOfWorkFactory, world: World, service: SurveyService, clock: FakeClock
+) -> None:
+    async with uow() as u:
+        await u.staff.add(
+            Staff(0, "Oscar", StaffRole.OWNER, console_name="oscar", created_at=T0 - 4 * WEEK)
+        )
+        await u.accounts.add(Account(0, "Initech", None))
+        await u.commit()
+    clock.set(T0 - timedelta(hours=1))  # Monday 08:00: before the hour
+    await commands(uow, clock, service).set_owner(world.manager, "Initech", "Oscar")
+
+    clock.set(T0 + timedelta(days=2))  # the process was down at the hour: it catches up
+    assert await digest(uow, clock).run_due() == 3
+    assert len((await digests(uow))["oscar"]) == 1
+    clock.advance(timedelta(hours=1))  # a second process or a restart: nothing twice
+    assert await digest(uow, clock).run_due() == 0

@@ -5,6 +5,7 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -183,9 +184,10 @@ async def test_an_invite_link_opened_during_the_round_joins_it_welcome_first(
     ada: Staff,
 ) -> None:
     out = await commands.invite(ada, "Globex", "Dana")
+    # Who does what, plainly: it read "Dana is asked in it too if the link below is opened".
     assert out.lines[0] == (
-        f"Round «Sprint 14» is open: Dana is asked in it too if the link below is opened"
-        f" before {CLOSES}."
+        f"Round «Sprint 14» is open: if Dana opens the link below before {CLOSES}, its"
+        " questions come right after the welcome."
     )
     assert out.lines[1].startswith("Invite for Dana (stakeholder, en) at «Globex».")
     assert out.link_token
@@ -195,6 +197,11 @@ async def test_an_invite_link_opened_during_the_round_joins_it_welcome_first(
     welcome, invitation = await outbox_to(uow, TG_777)
     assert welcome.idempotency_key == "tg:start:1" and "Welcome, Dana" in welcome.payload["text"]
     assert invitation.idempotency_key.startswith("conv:")
+    # The survey comes right under the welcome: it says so, not "we will write here when it
+    # is time for a survey" (which the next message contradicts).
+    assert welcome.payload["text"] == t("welcome_in_round", Language.EN, name="Dana",
+                                        company="Acme IT")  # fmt: skip
+    assert "when it is time" not in str(welcome.payload["text"])
 
     # The same /start redelivered, then opened again by hand: one invitation still.
     await onboarding.redeem(out.link_token, TG_777, None, reply_key="tg:start:1")
@@ -205,6 +212,55 @@ async def test_an_invite_link_opened_during_the_round_joins_it_welcome_first(
     assert len(sent) == 3  # the third: "you are already subscribed"
     dana = await contact_at(uow, TG_777)
     assert await conversations_of(uow, dana.id) == [(sprint.round.id, "invited")]
+
+
+async def test_a_russian_contact_joining_mid_round_is_welcomed_to_it_in_russian(
+    uow: SqlUnitOfWorkFactory,
+    commands: StaffCommands,
+    onboarding: Onboarding,
+    sprint: RoundOpened,
+    ada: Staff,
+) -> None:
+    ru_ada = replace(ada, language=Language.RU)
+    out = await commands.invite(ru_ada, "Globex", "Дарья", language="ru")
+    assert out.link_token
+    # It read "Дарья получит и его, если откроет ссылку ниже": "и его" (it too) hung loose.
+    assert out.lines[0] == (
+        f"Идёт опрос «Спринт 14»: если Дарья откроет ссылку ниже до {CLOSES}, вопросы опроса"
+        " придут сразу после приветствия."
+    )
+    await onboarding.redeem(out.link_token, TG_777, None, reply_key="tg:start:1")
+    welcome, _ = await outbox_to(uow, TG_777)
+    assert welcome.payload["text"] == (
+        "Добро пожаловать, Дарья! Вы подключены к клиентскому сервису Acme IT. Сейчас идёт"
+        " короткий опрос — вопросы придут следом. /stop — отписаться, /lang — сменить язык."
+    )
+
+
+async def test_start_in_the_middle_of_a_survey_points_to_it_in_russian(
+    uow: SqlUnitOfWorkFactory, onboarding: Onboarding, sprint: RoundOpened, world: World
+) -> None:
+    async with uow() as u:
+        await u.contacts.update(replace(world.anna, language=Language.RU))
+        await u.commit()
+    assert await onboarding.come_back(world.anna_at) == (
+        "Вы подключены к клиентскому сервису, и для вас сейчас идёт короткий опрос — его вопрос"
+        " выше."
+    )
+    assert await onboarding.opt_out(world.anna_at)  # her conversation closes: nothing open
+    await onboarding.come_back(world.anna_at)
+    assert await onboarding.come_back(world.anna_at) == t("already_active", Language.RU)
+
+
+async def test_without_an_open_round_the_welcome_promises_the_next_survey(
+    uow: SqlUnitOfWorkFactory, commands: StaffCommands, onboarding: Onboarding, ada: Staff,
+    world: World,
+) -> None:  # fmt: skip
+    out = await commands.invite(ada, "Globex", "Dana")
+    assert out.link_token
+    await onboarding.redeem(out.link_token, TG_777, None, reply_key="tg:start:1")
+    [welcome] = await outbox_to(uow, TG_777)
+    assert welcome.payload["text"] == t("welcome", Language.EN, name="Dana", company="Acme IT")
 
 
 async def test_without_an_open_round_the_invite_reply_says_nothing_of_one(
@@ -254,16 +310,18 @@ async def test_telegram_a_contact_opening_their_link_mid_round_gets_welcome_then
 
     replies = await tg_say(tg, '/invite Globex "Bea Brown"')
     assert replies[0].startswith(
-        "Round «November 2026» is open: Bea Brown is asked in it too if the link below is"
-        " opened before 2026-11-09 12:00 MSK."
+        "Round «November 2026» is open: if Bea Brown opens the link below before"
+        " 2026-11-09 12:00 MSK, its questions come right after the welcome."
     )
     link = INVITE_LINK.search(replies[0])
     assert link, replies
     welcome, question = await tg_say(tg, f"/start {link[1]}", BEA)
     assert welcome.startswith("Welcome, Bea Brown")
+    assert "A short feedback survey is open now; its questions follow." in welcome
     assert "Question 1 of 3" in question  # the invitation heads question 1
     # She opens the link again (and Telegram redelivers nothing new): no second invitation.
-    assert await tg_say(tg, f"/start {link[1]}", BEA) == [t("already_active", Language.EN)]
+    # Mid-survey, she read "We will write here when it is time for a short feedback survey".
+    assert await tg_say(tg, f"/start {link[1]}", BEA) == [t("already_in_round", Language.EN)]
     assert sum("Question 1 of 3" in text for text in tg.texts(BEA)) == 1
 
 
@@ -295,5 +353,8 @@ async def test_slack_a_contact_coming_back_mid_round_is_asked_in_it(slack: Slack
     assert await slack_say(slack, "start", ANNA) == t("welcome_back", Language.EN)
     [invitation] = slack.dm_texts(ANNA)
     assert "Question 1 of 3" in invitation
-    assert await slack_say(slack, "start", ANNA) == t("already_active", Language.EN)
+    assert await slack_say(slack, "start", ANNA) == (
+        "You are connected to client service, and a short feedback survey is open for you:"
+        " its question is above."
+    )
     assert len(slack.dm_texts(ANNA)) == 1

@@ -513,3 +513,24 @@ async def test_an_answer_to_a_question_the_reminder_is_re_sending_still_answers_
         ("outcome", "Good result"),
         ("speed", "Fast enough"),
     ]
+
+
+async def test_an_answer_edited_to_praise_still_shows_why_it_was_flagged(
+    tg: TelegramHarness,
+) -> None:
+    # After Anna edited her complaint into thanks, "Why flagged" quoted «thanks», the words
+    # of the verdict that cleared it: the owner read praise as the reason for an alert.
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    answer_id = await say(tg, ANNA, NEGATIVE)
+    [before] = alert_texts(tg, OWNER_ID)
+    [why] = [line for line in before.splitlines() if line.startswith("Why flagged:")]
+
+    edited = "Great work, thank you, everything is fine"
+    await tg.process(tg.api.edited_message(ANNA, edited, message_id=answer_id))
+
+    [alert] = await all_alerts(tg)
+    assert not still_negative(alert)
+    [now] = alert_texts(tg, OWNER_ID)
+    assert edited in now and "it no longer reads as negative" in now
+    assert [line for line in now.splitlines() if line.startswith("Why flagged:")] == [why]
