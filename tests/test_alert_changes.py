@@ -48,7 +48,9 @@ async def timeline_of(commands: StaffCommands, reader: Staff, alert_id: int) -> 
 def commands_of(
     uow: SqlUnitOfWorkFactory, clock: FakeClock, service: SurveyService
 ) -> StaffCommands:
-    return StaffCommands(uow, clock, service, Onboarding(uow, clock, "Acme IT", Language.EN))
+    return StaffCommands(
+        uow, clock, service, Onboarding(uow, clock, "Acme IT", Language.EN, service=service)
+    )
 
 
 async def test_fifty_quick_messages_keep_the_alert_notes_linear_and_its_view_short(
