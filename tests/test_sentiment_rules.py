@@ -247,6 +247,42 @@ def test_blame_on_the_contractor_stays_a_complaint(text: str) -> None:
     assert sign(text, "speed") == -1
 
 
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [("SLA? what SLA", ["SLA? what SLA"]),
+     ("Deadlines? What deadlines 😂", ["Deadlines? What deadlines"]),
+     ("Сроки? Какие сроки?", ["Сроки? Какие сроки"])],
+)  # fmt: skip
+def test_a_thing_asked_back_is_said_not_to_exist(text: str, evidence: list[str]) -> None:
+    result = rules.read(text, "speed")
+    assert result.sarcasm and sign(text, "speed") == -1
+    assert result.evidence(-1) == evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Когда релиз? Какой релиз выбрать для теста?", "Which version? What version are you on?"],
+)
+def test_a_clarifying_question_is_not_asked_back(text: str) -> None:
+    assert not rules.read(text, "outcome").sarcasm
+    assert sign(text, "outcome") == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [("так и не решили", ["так и не решили"]), ("still not fixed", ["still not fixed"]),
+     ("push-уведомления так и не доходят", ["так и не"]),
+     ("ответа так и не получили", ["так и не"])],
+)  # fmt: skip
+def test_still_not_denies_the_fix_after_it(text: str, evidence: list[str]) -> None:
+    # "still not" was a complaint and the fix after it praise: "still not fixed" summed to
+    # a mild -0.4, and «так и не» was not read at all.
+    result = rules.read(text, "outcome")
+    assert sign(text, "outcome") == -1
+    assert all(h.weight < 0 for h in result.hits)
+    assert result.evidence(-1) == evidence
+
+
 def test_quoted_praise_alone_is_sarcasm() -> None:
     result = rules.read("«оперативно» ответили через неделю", "speed")
     assert result.sarcasm and sign("«оперативно» ответили через неделю", "speed") == -1

@@ -229,7 +229,7 @@ GROUPS: tuple[Group, ...] = (
         -1.0,
         "on hold, hold for, still waiting, still no, still not, still havent, still hasnt, "
         "still dont, still doesnt, still cant, still broken, still down, "
-        "до сих пор, все еще не, всё ещё не, сколько можно ждать, сколько можно терпеть, "
+        "до сих пор, все еще не, всё ещё не, так и не, сколько можно ждать, сколько можно терпеть, "
         "сколько можно просить, сколько можно писать",
         negated=-1.0,
     ),

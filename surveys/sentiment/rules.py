@@ -113,6 +113,11 @@ FORCED_PHRASES = (
 )  # fmt: skip
 # Links and @handles name no feeling ("RT @fucktec:", "t.co/…/fail"): blanked before reading,
 # so the spans still index the text.
+# "SLA? What SLA", «Сроки? Какие сроки?»: asked back about, the thing is said not to exist.
+WHAT_X_RE = re.compile(
+    r"(?i)(?:^|(?<=[.!?…]\s))(\w{3,})\s*\?+\s*(?:what|which|какие|какой|какая|какое|какую|каких)"
+    r"\s+(\w{3,})(?=\s*(?:$|[^\w\s]))"
+)  # the one-word question opens a sentence and the second ends with the word asked back
 NOISE_RE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@\w+")
 TYPO_MIN_LEN = 5
 # "мы сами затянули с ТЗ", "our fault": the client blames itself, not the team.
@@ -401,6 +406,7 @@ class _Reader:
             else:
                 i += 1
         self._ratings()
+        self._what_x()
         self._sarcasm()
         self._settle_clauses()
         self._causal_thanks()
@@ -642,6 +648,10 @@ class _Reader:
         if kind == "cue" and cue.weight >= 0.75:
             first = c.nu_at if c.nu and not self.in_quotes else start
             self.praise.append((hit, c.nu or self.in_quotes, first, end))
+        if weight < 0 and self.tokens[end - 1].norm in NEGATORS:
+            # "так и не решили", "still not fixed": the phrase's negator also denies the fix
+            # after it, which would otherwise count as praise.
+            c.neg_at, c.neg_gap, c.neg_only_fill = end - 1, 0, False
         c.boost, c.fresh = 1.0, False
         return end
 
@@ -688,6 +698,14 @@ class _Reader:
             weight = 1.0 if ratio >= 0.8 else -1.0 if ratio <= 0.5 else 0.0
             kind = "rating" if weight else "neutral"
             self.result.hits.append(Hit(weight, m.start(), m.end(), kind=kind))
+
+    def _what_x(self) -> None:
+        """ "Deadlines? What deadlines": the same word asked back (its stem, for Russian)."""
+        for m in WHAT_X_RE.finditer(self.masked):
+            a, b = m.group(1).lower(), m.group(2).lower()
+            if a[:4] == b[:4]:
+                self.result.hits.append(Hit(-1.0, m.start(), m.end(), kind="sarcasm"))
+                self.result.sarcasm = True
 
     def _sarcasm(self) -> None:
         """Praise beside a complaint and a marker ("опять", "ну", quotes, an opening "Great,",
