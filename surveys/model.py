@@ -85,6 +85,11 @@ class OutboxStatus(StrEnum):
     SUPERSEDED = "superseded"
 
 
+# Kinds of message that edit an earlier one in place and carry its whole current state, so
+# only the newest queued one for a target need go out (first sends never coalesce).
+COALESCING_KINDS = frozenset({"alert_update"})
+
+
 class SentimentLabel(StrEnum):
     NEGATIVE = "negative"
     NEUTRAL = "neutral"

@@ -247,6 +247,12 @@ class OutboxRepository(Protocol):
         and ``message`` still follows it."""
         ...
 
+    async def supersede_if_overtaken(self, message: OutgoingMessage) -> int | None:
+        """``message`` is claimed (sending) but a newer pending edit of the same target is
+        queued behind it (it went back to pending after a failed try while that one was
+        recorded): settle it as superseded, unsent. The newer one's id, or None."""
+        ...
+
     async def mark_stale_uncertain(self, now: datetime) -> list[OutgoingMessage]:
         """Messages still 'sending' past their lease (their process died): mark uncertain."""
         ...

@@ -4,11 +4,13 @@ one already in flight, never a first send, and the newest always reaches the pla
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bot.delivery import DeliveryWorker
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.model import Address, Channel, OutboxStatus, OutgoingMessage
+from surveys.ports import TransientDeliveryError
 from surveys.service import SurveyService
 from tests.conftest import FakeClock, RecordingMessenger
 
@@ -114,6 +116,37 @@ async def test_an_edit_in_flight_is_not_lost_and_the_newest_follows_it(
     assert [m.idempotency_key for m in tg.sent] == [ALERT] + [f"update:{ALERT}:{n}" for n in (1, 3)]
     assert tg.sent[-1].payload["text"] == "the answer after change 3"
     assert (await statuses(uow))[f"update:{ALERT}:2"] is OutboxStatus.SUPERSEDED
+
+
+async def test_an_edit_back_from_a_failed_try_gives_way_to_a_newer_one(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock
+) -> None:
+    class RateLimitedOnce(RecordingMessenger):
+        """Telegram refuses edit 1 (429) while the client writes again."""
+
+        failed = False
+
+        async def send(self, message: OutgoingMessage) -> str | None:
+            if message.idempotency_key == f"update:{ALERT}:1" and not self.failed:
+                self.failed = True
+                await record(uow, clock, update(2), coalesce=True)  # 1 is in flight
+                raise TransientDeliveryError("Too Many Requests", retry_after=3)
+            return await super().send(message)
+
+    tg = RateLimitedOnce(Channel.TELEGRAM)
+    await record(uow, clock, first_send(), coalesce=False)
+    await record(uow, clock, update(1), coalesce=True)
+    deliver = worker(uow, tg, service, clock)
+    first = await deliver.run_once()
+    assert (first.sent, first.retried) == (1, 1)  # the alert; edit 1 back to pending
+
+    clock.advance(timedelta(seconds=5))
+    second = await deliver.run_once()
+
+    # Edit 1 is not sent after all: edit 2, behind it, shows everything it would have.
+    assert (second.superseded, second.sent) == (1, 1)
+    assert [m.idempotency_key for m in tg.sent] == [ALERT, f"update:{ALERT}:2"]
+    assert (await statuses(uow))[f"update:{ALERT}:1"] is OutboxStatus.SUPERSEDED
 
 
 async def test_a_claimed_edit_is_never_superseded(
