@@ -6,6 +6,10 @@ dies between the two, the message stays "sending" until its lease runs out and i
 marked "uncertain" — never resent, because Telegram and Slack offer no way to ask whether
 it arrived. At most ``concurrency`` messages are in flight, so a crash leaves at most that
 many uncertain; the conversation's reminder re-asks its question later.
+
+Edits that carry a message's whole current state (``COALESCING_KINDS``) coalesce: recording
+one supersedes the queued ones before it; one that went back to pending after a failed
+try while a newer one was recorded is settled as superseded here instead of sent.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot import metrics
-from surveys.model import Channel, Document, OutgoingMessage
+from surveys.model import COALESCING_KINDS, Channel, Document, OutgoingMessage
 from surveys.ports import (
     Clock,
     Messenger,
@@ -49,6 +53,7 @@ class DeliveryStats:
     retried: int = 0
     failed: int = 0
     uncertain: int = 0
+    superseded: int = 0
 
 
 class DeliveryWorker:
@@ -151,6 +156,8 @@ class DeliveryWorker:
             await uow.commit()
         if message is None:
             return None  # another worker took it
+        if message.kind in COALESCING_KINDS and await self._overtaken(message):
+            return "superseded"
         if not await self._resolve_edit_target(message):
             return "sent"
         channel = message.recipient.channel
@@ -205,6 +212,17 @@ class DeliveryWorker:
         payload = message.payload
         document = Document(str(payload["filename"]), str(payload["mime"]), data)
         return await messenger.send_file(message.recipient, document, str(payload["caption"]))
+
+    async def _overtaken(self, message: OutgoingMessage) -> bool:
+        """A newer edit of the same message waits behind this one (recorded while this one
+        was between tries) and shows all it would: settle this one unsent. Recording an
+        edit already supersedes the pending ones; this covers one that was in flight then."""
+        async with self.uow() as uow:
+            newer = await uow.outbox.supersede_if_overtaken(message)
+            await uow.commit()
+        if newer is not None:
+            log.info("message %s superseded by %s before sending", message.id, newer)
+        return newer is not None
 
     async def _resolve_edit_target(self, message: OutgoingMessage) -> bool:
         """An edit names the message it changes by idempotency key; give it that message's

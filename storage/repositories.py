@@ -859,6 +859,59 @@ class SqlOutboxRepository(_Repo):
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def supersede_older(self, message: OutgoingMessage) -> int:
+        target = message.payload.get("target")
+        if message.id is None or not target:
+            return 0
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.channel == message.recipient.channel.value,
+                OutboxRow.address == message.recipient.address,
+                OutboxRow.kind == message.kind,
+                OutboxRow.id < message.id,
+                # Compare-and-set: a row a worker has claimed is "sending" and stays as it is.
+                OutboxRow.status == OutboxStatus.PENDING,
+                OutboxRow.payload["target"].as_string() == str(target),
+            )
+            .values(
+                status=OutboxStatus.SUPERSEDED,
+                last_error=f"superseded by {message.id}",
+                # The whole text it carried is in the newer row: do not keep it twice.
+                payload={"target": str(target), "superseded_by": message.id},
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def supersede_if_overtaken(self, message: OutgoingMessage) -> int | None:
+        target = message.payload.get("target")
+        if message.id is None or not target:
+            return None
+        newer = await self.session.scalar(
+            select(func.max(OutboxRow.id)).where(
+                OutboxRow.channel == message.recipient.channel.value,
+                OutboxRow.address == message.recipient.address,
+                OutboxRow.kind == message.kind,
+                OutboxRow.id > message.id,
+                OutboxRow.status == OutboxStatus.PENDING,
+                OutboxRow.payload["target"].as_string() == str(target),
+            )
+        )
+        if newer is None:
+            return None
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message.id, OutboxRow.status == OutboxStatus.SENDING)
+            .values(
+                status=OutboxStatus.SUPERSEDED,
+                last_error=f"superseded by {newer}",
+                payload={"target": str(target), "superseded_by": newer},
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(newer)
+
     async def mark_stale_uncertain(self, now: datetime) -> list[OutgoingMessage]:
         stale = list(
             await self.session.scalars(

@@ -317,7 +317,7 @@ class AlertDesk:
                 "target": original.idempotency_key,
                 "status_line": t(line_key, reader.language, **_in(reader.language, params)),
             }
-            await uow.outbox.enqueue(
+            stored = await uow.outbox.enqueue(
                 OutgoingMessage(
                     recipient=original.recipient,
                     kind="alert_update",
@@ -326,6 +326,12 @@ class AlertDesk:
                     next_attempt_at=now,
                 )
             )
+            if stored is not None:
+                # It shows the alert as it is now, so edits of the same message still queued
+                # would only flicker past on the way to it (and spend the platform's edit
+                # limit): they are settled unsent, in this transaction. One already in
+                # flight is left to finish; this one follows it.
+                await uow.outbox.supersede_older(stored)
 
     async def _messages_about(
         self, uow: UnitOfWork, alert: Alert

@@ -80,6 +80,14 @@ class OutboxStatus(StrEnum):
     # The process died between handing the message to the platform and recording the
     # outcome: it may or may not have arrived. Never resent automatically (at-most-once).
     UNCERTAIN = "uncertain"
+    # Never sent, on purpose: a newer edit of the same message was recorded before this one
+    # went out, and carries everything this one would have shown (see supersede_older).
+    SUPERSEDED = "superseded"
+
+
+# Kinds of message that edit an earlier one in place and carry its whole current state, so
+# only the newest queued one for a target need go out (first sends never coalesce).
+COALESCING_KINDS = frozenset({"alert_update"})
 
 
 class SentimentLabel(StrEnum):

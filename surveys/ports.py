@@ -237,6 +237,22 @@ class OutboxRepository(Protocol):
     async def mark_failed(self, message_id: int, error: str) -> None: ...
     async def mark_uncertain(self, message_id: int, error: str) -> None: ...
     async def fail_pending_for(self, address: Address, error: str) -> int: ...
+    async def supersede_older(self, message: OutgoingMessage) -> int:
+        """Settle as superseded the recipient's still-pending messages of ``message``'s kind
+        that edit the same target (payload "target") and were recorded before it; how many.
+
+        Only for edits that carry the whole current state: the newest one shows everything
+        the older ones would have. A message already claimed (sending) is left alone — the
+        compare-and-set on "pending" loses to a claim, so an edit in flight is never dropped
+        and ``message`` still follows it."""
+        ...
+
+    async def supersede_if_overtaken(self, message: OutgoingMessage) -> int | None:
+        """``message`` is claimed (sending) but a newer pending edit of the same target is
+        queued behind it (it went back to pending after a failed try while that one was
+        recorded): settle it as superseded, unsent. The newer one's id, or None."""
+        ...
+
     async def mark_stale_uncertain(self, now: datetime) -> list[OutgoingMessage]:
         """Messages still 'sending' past their lease (their process died): mark uncertain."""
         ...

@@ -359,3 +359,26 @@ async def test_staff_pressing_a_client_question_button_are_told_what_it_is(
         "This button answers a client's survey question; it does nothing for staff."
     ]
     assert await conversation_of(slack, ANNA) == conv
+
+
+# --- 9: many quick changes, one update of the owner's message -------------------------------
+
+
+async def test_fifty_quick_messages_update_the_owners_alert_once_with_the_whole_answer(
+    slack: SlackHarness,
+) -> None:
+    # 49 chat.update calls on one message within seconds before; queued updates coalesce.
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    channel = slack.api.dm_channel_of(ANNA)
+    parts = [NEGATIVE] + [f"Part {i:02d}: and one more thing." for i in range(49)]
+    for part in parts:  # all before question 2 reached Anna
+        await slack.post(message_event(ANNA, channel, part), deliver=False)
+    await slack.deliver()
+
+    [answer] = await answers_of(slack, ANNA)
+    assert answer.text == "\n".join(parts)
+    assert len(updates_in(slack, SLACK_ADMIN)) == 1
+    [message] = alert_messages(slack, SLACK_ADMIN)
+    text = all_text(message)
+    assert parts[1] in text and parts[-1] in text

@@ -534,3 +534,50 @@ async def test_an_answer_edited_to_praise_still_shows_why_it_was_flagged(
     [now] = alert_texts(tg, OWNER_ID)
     assert edited in now and "it no longer reads as negative" in now
     assert [line for line in now.splitlines() if line.startswith("Why flagged:")] == [why]
+
+
+# --- 9: many quick changes, one edit of the owner's message ---------------------------------
+
+
+async def test_fifty_quick_messages_edit_the_owners_alert_once_with_the_whole_answer(
+    tg: TelegramHarness,
+) -> None:
+    # Each message joined to the alerted answer queued an edit of the owner's alert with the
+    # whole answer so far: 49 edits of one message within seconds (Telegram rate-limits
+    # them; the owner's screen flickered). Queued edits of one message now coalesce.
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    parts = [NEGATIVE] + [f"Part {i:02d}: and one more thing." for i in range(49)]
+    for part in parts:  # all before question 2 reached Anna
+        await tg.process(tg.api.text_message(ANNA, part), deliver=False)
+    await tg.deliver()
+
+    [answer] = await answers_of(tg, ANNA)
+    assert answer.text == "\n".join(parts)
+    edits = [c for c in tg.api.calls_to("editMessageText") if c.params["chat_id"] == OWNER_ID]
+    assert len(edits) == 1
+    assert all(c.status == 200 for c in edits)
+    [now] = alert_texts(tg, OWNER_ID)  # one message, showing the answer as it ends
+    assert parts[1] in now and parts[-1] in now
+    assert "The client added to this answer; it still reads as negative." in now
+    tg.api.assert_no_violations()
+
+
+async def test_many_quick_edits_after_the_alert_arrived_end_in_the_last_text(
+    tg: TelegramHarness,
+) -> None:
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    answer_id = await say(tg, ANNA, NEGATIVE)  # the alert is on the owner's screen
+    assert len(alert_texts(tg, OWNER_ID)) == 1
+    for i in range(20):
+        update = tg.api.edited_message(
+            ANNA, f"Terrible, still broken, edit {i}", message_id=answer_id
+        )
+        await tg.process(update, deliver=False)
+    await tg.deliver()
+
+    edits = [c for c in tg.api.calls_to("editMessageText") if c.params["chat_id"] == OWNER_ID]
+    assert len(edits) == 1
+    [now] = alert_texts(tg, OWNER_ID)
+    assert "Terrible, still broken, edit 19" in now and "edit 18" not in now
