@@ -88,6 +88,7 @@ class StaffRow(Base):
     digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     unreachable_since: Mapped[datetime | None] = mapped_column()
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class AccountRow(Base):

@@ -74,6 +74,7 @@ def _staff(row: StaffRow) -> Staff:
         digest=row.digest,
         unreachable_since=row.unreachable_since,
         created_at=row.created_at,
+        language_chosen=row.language_chosen,
     )
 
 
@@ -88,6 +89,7 @@ def _staff_values(staff: Staff) -> dict[str, Any]:
         "timezone": staff.timezone,
         "digest": staff.digest,
         "unreachable_since": staff.unreachable_since,
+        "language_chosen": staff.language_chosen,
     }
 
 

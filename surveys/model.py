@@ -121,6 +121,9 @@ class Staff:
     # When they joined the staff (the clock of whoever added them); None until stored. Their
     # weekly digest starts with the first one scheduled after this moment.
     created_at: datetime | None = None
+    # False while the language is the one whoever added them chose (they have not picked one
+    # with /lang yet): it then follows the language their platform says they use.
+    language_chosen: bool = True
 
     def address_on(self, channel: Channel) -> Address | None:
         if channel is Channel.TELEGRAM and self.telegram_user_id is not None:

@@ -1,5 +1,8 @@
 """Contacts joining, leaving and choosing a language: one-time invites, opt-out, /lang.
 
+Staff choose theirs with the same /lang; until they do, a staff member speaks the language
+their platform says they use (someone else added them, in that person's language).
+
 A bot cannot write first to a Telegram user who never started it, so a manager creates an
 invite and sends the contact a link; opening it binds the chat to the contact. A contact who
 becomes reachable (binds, or comes back) while their account's round is open joins it at
@@ -247,7 +250,7 @@ class Onboarding:
                 staff = await uow.staff.by_address(chat)
                 if staff is None:
                     return None
-                await uow.staff.update(replace(staff, language=lang))
+                await uow.staff.update(replace(staff, language=lang, language_chosen=True))
             else:
                 await uow.contacts.update(replace(contact, language=lang))
                 # The conversation under way switches too: its next question comes in ``lang``.
@@ -255,6 +258,22 @@ class Onboarding:
                     await uow.conversations.save(replace(conv, language=lang))
             await uow.commit()
         return t("language_set", lang)
+
+    async def follow_platform_language(
+        self, chat: Address, spoken: Language | None
+    ) -> Staff | None:
+        """A staff member who has not chosen a language takes the one their platform says
+        they use (None: it says none Candor speaks). The changed person, else None."""
+        if spoken is None:
+            return None
+        async with self.uow() as uow:
+            staff = await uow.staff.by_address(chat)
+            if staff is None or staff.language_chosen or staff.language is spoken:
+                return None
+            changed = replace(staff, language=spoken)
+            await uow.staff.update(changed)
+            await uow.commit()
+        return changed
 
 
 async def _admins(uow: UnitOfWork) -> list[Staff]:

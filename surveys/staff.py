@@ -762,7 +762,16 @@ class StaffCommands:
                 raise StaffError(
                     say("staff_exists", lang, name=existing.name, role=existing.role.value)
                 )
-            person = Staff(0, name, staff_role, language or lang, created_at=self.clock.now())
+            # The adder's language only until the person's platform tells theirs, or they
+            # choose one (surveys.onboarding.Onboarding.follow_platform_language).
+            person = Staff(
+                0,
+                name,
+                staff_role,
+                language or lang,
+                created_at=self.clock.now(),
+                language_chosen=False,
+            )
             _set_address(person, address)
             added = await uow.staff.add(person)
             await uow.commit()

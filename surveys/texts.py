@@ -226,8 +226,13 @@ def channel_name(channel: str, lang: Language) -> str:
 
 def language_of(code: str | None, default: Language) -> Language:
     """A platform's language or locale code ("ru", "en-US") as one we speak, else ``default``."""
+    return spoken_language(code) or default
+
+
+def spoken_language(code: str | None) -> Language | None:
+    """A platform's language or locale code as one we speak, else None."""
     short = (code or "").split("-")[0].lower()
-    return Language(short) if short in (Language.RU.value, Language.EN.value) else default
+    return Language(short) if short in (Language.RU.value, Language.EN.value) else None
 
 
 def t(key: str, lang: Language | str, **params: object) -> str:

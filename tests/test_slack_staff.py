@@ -461,6 +461,24 @@ async def test_a_manager_runs_manager_commands_but_cannot_add_staff(slack: Slack
     assert "Eve" not in staff and STRANGER not in staff
 
 
+async def test_staff_added_on_slack_keep_the_adders_language_until_they_choose(
+    slack: SlackHarness,
+) -> None:
+    """A Slack command says nothing of the person's language: the adder's stands until the
+    person picks theirs, which then holds."""
+    await say(slack, f"staff_add manager <@{MAX}|max> Max Manager")
+    assert (
+        await say(slack, "accounts", MAX) == "No accounts yet. Add one: /candor account_add <name>"
+    )
+    assert await say(slack, "lang ru", MAX) == "Язык изменён на русский."
+    assert await say(slack, "accounts", MAX) == (
+        "Аккаунтов пока нет. Добавьте: /candor account_add <название>"
+    )
+    async with slack.app.uow() as u:
+        max_ = await u.staff.by_address(Address(Channel.SLACK, MAX))
+    assert max_ is not None and max_.language_chosen
+
+
 async def test_an_owner_sees_only_their_own_accounts(slack: SlackHarness) -> None:
     await say(slack, f"staff_add owner <@{OLGA}|olga> Olga Owner")
     await globex_with_anna(slack, owner=OLGA)

@@ -951,6 +951,31 @@ async def test_add_staff_on_each_platform(
     assert cy is not None and (cy.role, cy.console_name) == (StaffRole.ADMIN, "cy")
 
 
+async def test_added_staff_follow_their_platform_language_until_they_choose(
+    commands: StaffCommands, onboarding: Onboarding, team: Team
+) -> None:
+    nina_at = Address(Channel.TELEGRAM, "5550001")
+    await commands.add_staff(team.admin, "owner", "Nina", nina_at, None)  # an English admin
+    nina = await commands.actor(nina_at)
+    assert nina is not None and (nina.language, nina.language_chosen) == (EN, False)
+
+    # Her platform says nothing Candor speaks: the adder's language stays.
+    assert await onboarding.follow_platform_language(nina_at, None) is None
+    changed = await onboarding.follow_platform_language(nina_at, RU)
+    assert changed is not None and changed.language is RU
+    assert (await commands.actor(nina_at)) == changed  # stored, not only returned
+    assert await onboarding.follow_platform_language(nina_at, RU) is None  # nothing new
+
+    # Her own choice is fixed: the platform no longer moves it.
+    await onboarding.set_language(nina_at, EN)
+    assert await onboarding.follow_platform_language(nina_at, RU) is None
+    nina = await commands.actor(nina_at)
+    assert nina is not None and (nina.language, nina.language_chosen) == (EN, True)
+
+    # Staff who were there before (the bootstrap admin, the world's people) keep theirs.
+    assert await onboarding.follow_platform_language(Address(Channel.CONSOLE, "ada"), RU) is None
+
+
 async def test_add_staff_refuses_an_address_already_staff(
     commands: StaffCommands, team: Team, uow: SqlUnitOfWorkFactory
 ) -> None:

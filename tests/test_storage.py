@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
+from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -195,6 +196,23 @@ async def test_every_migration_downgrades_and_reapplies_stairway(database: Datab
     assert revisions[-1].revision == head_revision()
     assert await table_names(engine) == TABLES
     assert await schema_diff(engine) == []
+
+
+async def test_staff_stored_before_0009_keep_their_language_fixed(database: Database) -> None:
+    """Migration 0009 makes no one's language provisional: only people added from then on
+    follow their platform's language until they choose."""
+    engine = database.engine
+    await migrate.downgrade(engine, "0008")
+    async with engine.begin() as conn:
+        await conn.execute(
+            sql("INSERT INTO staff (name, role, language, digest, created_at) "
+                 "VALUES ('Olga', 'owner', 'ru', true, :at)"),
+            {"at": T0},
+        )  # fmt: skip
+    await migrate.upgrade(engine, "head")
+    async with SqlUnitOfWorkFactory(session_factory(engine))() as u:
+        [olga] = await u.staff.list()
+    assert (olga.language, olga.language_chosen) == (Language.RU, True)
 
 
 async def test_models_match_the_migrations(database: Database) -> None:

@@ -279,6 +279,49 @@ async def test_round_due_opens_the_rounds_schedules_are_due_for(tg: TelegramHarn
     assert await say(tg, "/round due") == ["No account is due for a round now."]
 
 
+async def test_added_staff_speak_their_own_telegram_language_until_they_choose(
+    tg: TelegramHarness,
+) -> None:
+    """A manager added by an English-speaking admin is greeted in the Russian their Telegram
+    speaks, not in the admin's English, until they choose a language with /lang."""
+    await say(tg, f"/staff_add manager {MAX} Max Manager")
+    hello = "Здравствуйте, Max Manager! Вы сотрудник клиентского сервиса. /help — список команд."
+    assert await say(tg, "/start", MAX, language_code="ru") == [hello]
+    assert await say(tg, "/accounts", MAX, language_code="ru") == [
+        "Аккаунтов пока нет. Добавьте: /account_add <название>"
+    ]
+    # Their command menu follows them too (the one set on /staff_add was the admin's English).
+    menus = [c.params for c in tg.api.calls_to("setMyCommands")]
+    latest = [m for m in menus if m.get("scope") == {"type": "chat", "chat_id": MAX}][-1]
+    described = {c["command"]: c["description"] for c in latest["commands"]}
+    assert described["accounts"] == STAFF_COMMANDS["accounts"][1]
+
+    # Chosen explicitly, the language stays, whatever Telegram says afterwards.
+    assert await say(tg, "/lang en", MAX, language_code="ru") == ["Language set to English."]
+    assert await say(tg, "/accounts", MAX, language_code="ru") == [
+        "No accounts yet. Add one: /account_add <name>"
+    ]
+    # The admin's own language was never the platform's to change: they are as they were.
+    assert await say(tg, "/accounts", language_code="ru") == [
+        "No accounts yet. Add one: /account_add <name>"
+    ]
+
+
+async def test_staff_added_by_a_russian_admin_speak_english_if_their_telegram_does(
+    tg: TelegramHarness,
+) -> None:
+    assert await say(tg, "/lang ru") == ["Язык изменён на русский."]
+    await say(tg, f"/staff_add owner {OLGA} Olga Owner")
+    assert await say(tg, "/start", OLGA, language_code="en") == [
+        "Hello, Olga Owner! You are client service staff here. /help lists your commands."
+    ]
+    # Telegram tells no language (or one Candor does not speak): the admin's choice stays.
+    await say(tg, f"/staff_add owner {MAX} Max Manager")
+    assert await say(tg, "/accounts", MAX, language_code="de") == [
+        "Аккаунтов пока нет. Добавьте: /account_add <название>"
+    ]
+
+
 async def test_admin_adds_a_manager_who_can_run_manager_commands(tg: TelegramHarness) -> None:
     await globex_with_anna(tg)
     assert await say(tg, f"/staff_add manager {MAX} Max Manager") == [

@@ -128,6 +128,9 @@ class TelegramTransport:
             census.create_router(),
             client.create_router(),
         )
+        # Before any router reads a staff member's language, for whatever they send.
+        dispatcher.message.outer_middleware(staff.follow_language)
+        dispatcher.callback_query.outer_middleware(staff.follow_language)
         self.dispatcher = dispatcher
         self.inbox = app.inbox
         app.inbox.register(CHANNEL, self.handle)

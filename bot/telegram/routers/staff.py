@@ -6,6 +6,7 @@ deep link, and answers are sent as text or a monospace block.
 
 from __future__ import annotations
 
+import logging
 import shlex
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -24,7 +25,9 @@ from surveys.census_staff import FetchFailed, Upload
 from surveys.commands import Invitee
 from surveys.model import Address, Channel, Language
 from surveys.staff import Output
-from surveys.texts import t
+from surveys.texts import spoken_language, t
+
+log = logging.getLogger(__name__)
 
 _SYNTAX = {
     "person": ("<telegram user id>", "<id пользователя Telegram>"),
@@ -141,6 +144,28 @@ async def names(
         candor.unnamed_admins.discard(user.id)
         address = Address(Channel.TELEGRAM, str(user.id))
         await candor.commands.adopt_display_name(address, user.full_name)
+    return await handler(event, data)
+
+
+async def follow_language(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    event: TelegramObject,
+    data: dict[str, Any],
+) -> Any:
+    """Staff who have not chosen a language with /lang speak their Telegram's (someone else
+    added them, in that person's language); their command menu follows."""
+    candor: TelegramContext | None = data.get("candor")
+    user = getattr(event, "from_user", None)
+    if candor is not None and user is not None and not user.is_bot:
+        address = Address(Channel.TELEGRAM, str(user.id))
+        spoken = spoken_language(user.language_code)
+        changed = await candor.onboarding.follow_platform_language(address, spoken)
+        bot: Bot | None = data.get("bot")
+        if changed is not None and bot is not None:
+            try:
+                await set_staff_menu(bot, changed)
+            except TelegramAPIError as exc:  # the menu is a nicety; their message is not
+                log.warning("staff menu for %s: %s", user.id, exc)
     return await handler(event, data)
 
 
