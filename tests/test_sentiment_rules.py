@@ -150,10 +150,11 @@ def test_sincere_thanks_is_quoted_as_before() -> None:
 @pytest.mark.parametrize(
     ("text", "evidence"),
     [
-        ("Ну спасибо, очень помогли 🙃", ["Ну спасибо", "🙃"]),
+        ("Ну спасибо, очень помогли 🙃", ["Ну спасибо", "помогли", "🙃"]),
         ("Спасибо, всё отлично работает 🙃", ["Спасибо", "отлично", "🙃"]),
         ("nice one, prod is down again 🙃", ["nice", "is down", "🙃"]),
-        ("thanks, really helpful 🙃", ["thanks", "🙃"]),
+        ("thanks, really helpful 🙃", ["thanks", "helpful", "🙃"]),
+        ("ну спасибо, очень помогли 🙃", ["ну спасибо", "помогли", "🙃"]),
     ],
 )
 def test_an_upside_down_face_makes_the_praise_beside_it_sarcasm(
@@ -164,6 +165,7 @@ def test_an_upside_down_face_makes_the_praise_beside_it_sarcasm(
     assert result.sarcasm
     assert sign(text, "outcome") == -1
     assert result.evidence(-1) == evidence
+    assert result.evidence(1) == []  # no word of it reads as praise
 
 
 def test_an_upside_down_face_alone_is_a_complaint_and_a_plain_smile_is_not() -> None:

@@ -721,6 +721,11 @@ class _Reader:
                 self.result.sarcasm = True
                 end += self.phrase_at(end, PRAISE_TAILS) if end < len(self.tokens) else 0
                 hit.quote = (self.tokens[first].start, self.tokens[end - 1].end)
+        if self.irony:
+            for h in hits:  # 🙃 takes back every good word, not only the strong ones
+                if h.weight > 0 and h.kind == "cue":
+                    h.weight, h.kind = -0.75, "sarcasm"
+                    self.result.sarcasm = True
         if any(h.weight <= -0.5 and h.kind != "emoji" for h in hits):
             for h in hits:
                 if h.kind == "emoji" and h.weight > 0:
