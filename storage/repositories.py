@@ -750,6 +750,26 @@ class SqlAlertRepository(_Repo):
         return [_alert(r) for r in await self.session.scalars(query)]
 
 
+def _pending_edits_of(message: OutgoingMessage, target: str) -> tuple[Any, ...]:
+    """Still-pending messages of ``message``'s kind to its recipient that edit ``target``."""
+    return (
+        OutboxRow.channel == message.recipient.channel.value,
+        OutboxRow.address == message.recipient.address,
+        OutboxRow.kind == message.kind,
+        OutboxRow.status == OutboxStatus.PENDING,
+        OutboxRow.payload["target"].as_string() == target,
+    )
+
+
+def _superseded(target: str, by: int) -> dict[str, Any]:
+    # The whole text it carried is in the newer row: do not keep it twice.
+    return {
+        "status": OutboxStatus.SUPERSEDED,
+        "last_error": f"superseded by {by}",
+        "payload": {"target": target, "superseded_by": by},
+    }
+
+
 class SqlOutboxRepository(_Repo):
     async def enqueue(self, message: OutgoingMessage) -> OutgoingMessage | None:
         # The caller's clock decides when it is due, never the database server's.
@@ -865,23 +885,11 @@ class SqlOutboxRepository(_Repo):
         target = message.payload.get("target")
         if message.id is None or not target:
             return 0
+        # Compare-and-set on "pending": a row a worker has claimed ("sending") stays as it is.
         result = await self.session.execute(
             update(OutboxRow)
-            .where(
-                OutboxRow.channel == message.recipient.channel.value,
-                OutboxRow.address == message.recipient.address,
-                OutboxRow.kind == message.kind,
-                OutboxRow.id < message.id,
-                # Compare-and-set: a row a worker has claimed is "sending" and stays as it is.
-                OutboxRow.status == OutboxStatus.PENDING,
-                OutboxRow.payload["target"].as_string() == str(target),
-            )
-            .values(
-                status=OutboxStatus.SUPERSEDED,
-                last_error=f"superseded by {message.id}",
-                # The whole text it carried is in the newer row: do not keep it twice.
-                payload={"target": str(target), "superseded_by": message.id},
-            )
+            .where(*_pending_edits_of(message, str(target)), OutboxRow.id < message.id)
+            .values(_superseded(str(target), message.id))
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -892,12 +900,7 @@ class SqlOutboxRepository(_Repo):
             return None
         newer = await self.session.scalar(
             select(func.max(OutboxRow.id)).where(
-                OutboxRow.channel == message.recipient.channel.value,
-                OutboxRow.address == message.recipient.address,
-                OutboxRow.kind == message.kind,
-                OutboxRow.id > message.id,
-                OutboxRow.status == OutboxStatus.PENDING,
-                OutboxRow.payload["target"].as_string() == str(target),
+                *_pending_edits_of(message, str(target)), OutboxRow.id > message.id
             )
         )
         if newer is None:
@@ -905,11 +908,7 @@ class SqlOutboxRepository(_Repo):
         await self.session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == message.id, OutboxRow.status == OutboxStatus.SENDING)
-            .values(
-                status=OutboxStatus.SUPERSEDED,
-                last_error=f"superseded by {newer}",
-                payload={"target": str(target), "superseded_by": newer},
-            )
+            .values(_superseded(str(target), newer))
             .execution_options(synchronize_session=False)
         )
         return int(newer)

@@ -146,6 +146,7 @@ class WeeklyDigest:
         recorded = 0
         async with self.uow() as uow:
             people = await uow.staff.list()
+            accounts: list[Account] | None = None
             rounds: list[RoundData] | None = None
         for person in people:
             if not person.digest or person.role not in READERS:
@@ -161,14 +162,16 @@ class WeeklyDigest:
                 # Nothing to tell someone with no accounts (a fresh install's admin, an owner
                 # before their first account): no "Portfolio: 0 accounts" message. Their
                 # digest starts the week they have one.
-                visible = [a for a in await uow.accounts.list() if may_see(person, a)]
+                if accounts is None:  # read once per tick, only when someone is due
+                    accounts = await uow.accounts.list()
+                visible = [a for a in accounts if may_see(person, a)]
                 if not visible:
                     continue
                 # Nor a copy of this week's for an owner given their first account after it.
                 if self.due_week(person, now, reading_since=_first_owned(person, visible)) is None:
                     continue
                 if rounds is None:  # gathered once per tick, only when someone is due
-                    rounds = await collect(uow, await uow.accounts.list())
+                    rounds = await collect(uow, accounts)
                 text = await self.compose(uow, person, rounds, now, week)
                 # Unique key: a second process racing here stores nothing.
                 stored = await uow.outbox.enqueue(

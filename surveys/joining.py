@@ -28,11 +28,6 @@ class OpenRound:
     closes_at: datetime  # answers are accepted until then
 
 
-def asks(round_: Round, level: ContactLevel) -> bool:
-    """Whether the round asks contacts of this level (stakeholder rounds ask stakeholders)."""
-    return round_.audience in ("all", level.value)
-
-
 async def open_round(service: SurveyService, uow: UnitOfWork, account: Account) -> OpenRound | None:
     """The account's round still accepting answers now, if any."""
     surveys = [

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 
 from surveys.alerts import staff_notice
@@ -26,7 +26,6 @@ from surveys.model import (
     ConversationStatus,
     Invite,
     Language,
-    OutgoingMessage,
     Staff,
     StaffRole,
 )
@@ -138,8 +137,8 @@ class Onboarding:
                     return RedeemResult(RedeemStatus.ALREADY_BOUND, lang, already), False
                 await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
                 text = t("welcome_back", lang)
-                await self._reachable(uow, replace(contact, status=ContactStatus.ACTIVE),
-                                      text, reply_key, now)  # fmt: skip
+                active = replace(contact, status=ContactStatus.ACTIVE)
+                await self._reachable(uow, active, text, reply_key)
                 await uow.commit()
                 return RedeemResult(RedeemStatus.ALREADY_BOUND, lang, text), reply_key is not None
             if invite.used_at is not None:
@@ -160,31 +159,19 @@ class Onboarding:
             joins = await round_to_join(self.service, uow, bound) is not None
             key = "welcome_in_round" if joins else "welcome"
             text = t(key, lang, name=contact.name, company=self.company)
-            await self._reachable(uow, bound, text, reply_key, now)
+            await self._reachable(uow, bound, text, reply_key)
             await uow.commit()
         return RedeemResult(RedeemStatus.BOUND, lang, text), reply_key is not None
 
     async def _reachable(
-        self,
-        uow: UnitOfWork,
-        contact: Contact,
-        text: str,
-        reply_key: str | None,
-        now: datetime,
+        self, uow: UnitOfWork, contact: Contact, text: str, reply_key: str | None
     ) -> None:
         """``contact`` can be asked from now on: their reply first (with ``reply_key``),
         then the open round's invitation, if a round is open for them."""
         assert contact.reachable_at is not None
         if reply_key:
-            await uow.outbox.enqueue(
-                OutgoingMessage(
-                    recipient=contact.reachable_at,
-                    kind="notice",
-                    payload={"text": text, "lang": contact.language.value, "pre": False},
-                    idempotency_key=reply_key,
-                    contact_id=contact.id,
-                    next_attempt_at=now,
-                )
+            await self.service.record_notice(
+                uow, contact.reachable_at, text, contact.language, reply_key, contact_id=contact.id
             )
         await join_open_round(self.service, uow, contact)
 
@@ -235,7 +222,7 @@ class Onboarding:
                 await uow.contacts.set_status(contact.id, ContactStatus.ACTIVE)
                 text = t("welcome_back", contact.language)
                 active = replace(contact, status=ContactStatus.ACTIVE)
-                await self._reachable(uow, active, text, reply_key, self.clock.now())
+                await self._reachable(uow, active, text, reply_key)
                 await uow.commit()
             else:  # they never left: there is nothing to come back from
                 text = await _already(uow, contact)

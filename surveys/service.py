@@ -152,10 +152,16 @@ class SurveyService:
         return RoundOpened(round_, True, invited)
 
     @staticmethod
+    def asks(audience: str, level: ContactLevel) -> bool:
+        """Whether a round for ``audience`` asks contacts of this level ("all" asks anyone)."""
+        return audience == "all" or level == ContactLevel(audience)
+
+    @staticmethod
     def invitable(contact: Contact, audience: str) -> bool:
-        level_ok = audience == "all" or contact.level == ContactLevel(audience)
         return (
-            level_ok and contact.status is ContactStatus.ACTIVE and contact.reachable_at is not None
+            SurveyService.asks(audience, contact.level)
+            and contact.status is ContactStatus.ACTIVE
+            and contact.reachable_at is not None
         )
 
     async def invite(
@@ -471,19 +477,40 @@ class SurveyService:
         ``extra`` goes into the payload as well (e.g. what a button under it needs)."""
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(to)
-            await uow.outbox.enqueue(
-                OutgoingMessage(
-                    recipient=to,
-                    kind=kind,
-                    payload={"text": text, "lang": lang.value, "pre": pre}
-                    | ({"table": table} if table else {})
-                    | (extra or {}),
-                    idempotency_key=key,
-                    contact_id=contact.id if contact else None,
-                    next_attempt_at=self.clock.now(),
-                )
-            )
+            await self.record_notice(
+                uow, to, text, lang, key, contact_id=contact.id if contact else None,
+                kind=kind, pre=pre, table=table, extra=extra,
+            )  # fmt: skip
             await uow.commit()
+
+    async def record_notice(
+        self,
+        uow: UnitOfWork,
+        to: Address,
+        text: str,
+        lang: Language,
+        key: str,
+        *,
+        contact_id: int | None = None,
+        kind: str = "notice",
+        pre: bool = False,
+        table: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """``notify`` inside the caller's transaction (e.g. a welcome that must precede the
+        invitation recorded with it)."""
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                recipient=to,
+                kind=kind,
+                payload={"text": text, "lang": lang.value, "pre": pre}
+                | ({"table": table} if table else {})
+                | (extra or {}),
+                idempotency_key=key,
+                contact_id=contact_id,
+                next_attempt_at=self.clock.now(),
+            )
+        )
 
     async def is_current_question(self, sender: Address, conversation_id: int, key: str) -> bool:
         """Whether a button pressed on an earlier message still speaks for the open question."""

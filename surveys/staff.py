@@ -469,7 +469,7 @@ class StaffCommands:
             expires=expires,
         )
         lines = [line]
-        if current and joining.asks(current.round, contact_level):
+        if current and self.service.asks(current.round.audience, contact_level):
             title = round_title(current.round.period_key, current.round.title, lang)
             closes = _local(current.closes_at, account.timezone)
             lines.insert(0, say("invite_round", lang, title=title, name=name, closes=closes))
