@@ -5,8 +5,9 @@ across restarts; every later change is an edit naming that key (the outbox resol
 the delivered message's id, like alert edits), so a restarted process goes on editing the
 same message. Edits are throttled per run to one every ``every`` (a state change — pause,
 resume, cancel, done — shows at once) and go through the outbox's rate limits like every
-other message. Its buttons (pause / resume / cancel) act on the run the message shows,
-as `/census <account> pause|resume|cancel` does on the account's latest.
+other message; each carries the whole state, so a newer one supersedes those still queued
+(``COALESCING_KINDS``). Its buttons (pause / resume / cancel) act on the run the message
+shows, as `/census <account> pause|resume|cancel` does on the account's latest.
 """
 
 from __future__ import annotations
@@ -123,7 +124,13 @@ class ProgressMessages:
                 run.starter, "census_progress_update", payload, edit_key, next_attempt_at=now
             )
         self._shown[run.id] = _Shown(now, run.state, digest)
-        return await uow.outbox.enqueue(message) is not None
+        stored = await uow.outbox.enqueue(message)
+        if stored is not None and message.kind == "census_progress_update":
+            # It shows the whole state: edits of the message still queued (delivery behind,
+            # the chat rate-limited) would only flicker past on the way to it. One in
+            # flight is left to finish; this one follows it.
+            await uow.outbox.supersede_older(stored)
+        return stored is not None
 
 
 _BY_SERVICE: WeakKeyDictionary[SurveyService, ProgressMessages] = WeakKeyDictionary()

@@ -87,7 +87,7 @@ class OutboxStatus(StrEnum):
 
 # Kinds of message that edit an earlier one in place and carry its whole current state, so
 # only the newest queued one for a target need go out (first sends never coalesce).
-COALESCING_KINDS = frozenset({"alert_update"})
+COALESCING_KINDS = frozenset({"alert_update", "census_progress_update"})
 
 
 class SentimentLabel(StrEnum):

@@ -1,15 +1,20 @@
-"""Edits of one owner message coalesce in the outbox, on SQLite and PostgreSQL: a queued
-`alert_update` is settled unsent when a newer one for the same message is recorded, never
-one already in flight, never a first send, and the newest always reaches the platform."""
+"""Edits of one message coalesce in the outbox, on SQLite and PostgreSQL: a queued
+`alert_update` (the owner's alert) or `census_progress_update` (the census starter's
+progress message) is settled unsent when a newer one for the same message is recorded,
+never one already in flight, never a first send, and the newest always reaches the
+platform."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.delivery import DeliveryWorker
 from storage.repositories import SqlUnitOfWorkFactory
-from surveys.model import Address, Channel, OutboxStatus, OutgoingMessage
+from surveys.model import COALESCING_KINDS, Address, Channel, OutboxStatus, OutgoingMessage
 from surveys.ports import TransientDeliveryError
 from surveys.service import SurveyService
 from tests.conftest import FakeClock, RecordingMessenger
@@ -18,20 +23,47 @@ OLGA = Address(Channel.TELEGRAM, "1001")
 ALERT = "alert:1:telegram"
 
 
-def update(n: int, target: str = ALERT, to: Address = OLGA) -> OutgoingMessage:
-    return OutgoingMessage(
-        recipient=to,
-        kind="alert_update",
-        payload={"target": target, "text": f"the answer after change {n}"},
-        idempotency_key=f"update:{target}:{n}",
-        next_attempt_at=None,
-    )
+# Each kind that coalesces, and the kind of the first send it edits. Every test below runs
+# for each; the edited message is called ALERT throughout.
+FIRST_SENDS = {"alert_update": "alert", "census_progress_update": "census_progress"}
+
+
+def test_every_coalescing_kind_is_tested() -> None:
+    assert set(FIRST_SENDS) == COALESCING_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class Edits:
+    kind: str
+
+    def update(self, n: int, target: str = ALERT, to: Address = OLGA) -> OutgoingMessage:
+        return OutgoingMessage(
+            recipient=to,
+            kind=self.kind,
+            payload={"target": target, "text": f"the answer after change {n}"},
+            idempotency_key=f"update:{target}:{n}",
+            next_attempt_at=None,
+        )
+
+    def first_send(self, key: str = ALERT, to: Address = OLGA) -> OutgoingMessage:
+        return OutgoingMessage(
+            recipient=to,
+            kind=FIRST_SENDS[self.kind],
+            payload={"text": f"alert {key}"},
+            idempotency_key=key,
+        )
+
+
+@pytest.fixture(params=sorted(FIRST_SENDS))
+def edits(request: pytest.FixtureRequest) -> Edits:
+    return Edits(request.param)
 
 
 async def record(
     uow: SqlUnitOfWorkFactory, clock: FakeClock, message: OutgoingMessage, *, coalesce: bool
 ) -> OutgoingMessage:
-    """What the alert desk does: record the message and, for an edit, supersede older ones."""
+    """What the alert desk and the census progress message do: record the message and, for
+    an edit, supersede older ones."""
     async with uow() as u:
         stored = await u.outbox.enqueue(
             OutgoingMessage(
@@ -49,12 +81,6 @@ async def record(
     return stored
 
 
-def first_send(key: str = ALERT, to: Address = OLGA) -> OutgoingMessage:
-    return OutgoingMessage(
-        recipient=to, kind="alert", payload={"text": f"alert {key}"}, idempotency_key=key
-    )
-
-
 async def statuses(uow: SqlUnitOfWorkFactory) -> dict[str, OutboxStatus]:
     async with uow() as u:
         return {m.idempotency_key: m.status for m in await u.outbox.list()}
@@ -67,19 +93,19 @@ def worker(
 
 
 async def test_queued_edits_of_one_message_send_only_the_newest(
-    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, edits: Edits
 ) -> None:
     tg = RecordingMessenger(Channel.TELEGRAM)
-    await record(uow, clock, first_send(), coalesce=False)
+    await record(uow, clock, edits.first_send(), coalesce=False)
     await worker(uow, tg, service, clock).run_once()
     for n in range(1, 6):
-        await record(uow, clock, update(n), coalesce=True)
+        await record(uow, clock, edits.update(n), coalesce=True)
 
     stats = await worker(uow, tg, service, clock).run_once()
 
     assert stats.sent == 1
     [alert, edit] = tg.sent
-    assert alert.kind == "alert"
+    assert alert.kind == FIRST_SENDS[edits.kind]
     assert edit.payload["text"] == "the answer after change 5"
     assert edit.payload["target_id"] == "m1"  # it edits the alert's message
     assert await statuses(uow) == {
@@ -94,21 +120,21 @@ async def test_queued_edits_of_one_message_send_only_the_newest(
 
 
 async def test_an_edit_in_flight_is_not_lost_and_the_newest_follows_it(
-    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, edits: Edits
 ) -> None:
     class ChangesWhileSending(RecordingMessenger):
         """The client writes twice more while edit 1 is with Telegram."""
 
         async def send(self, message: OutgoingMessage) -> str | None:
             if message.idempotency_key == f"update:{ALERT}:1":
-                await record(uow, clock, update(2), coalesce=True)
-                await record(uow, clock, update(3), coalesce=True)
+                await record(uow, clock, edits.update(2), coalesce=True)
+                await record(uow, clock, edits.update(3), coalesce=True)
                 assert (await statuses(uow))[message.idempotency_key] is OutboxStatus.SENDING
             return await super().send(message)
 
     tg = ChangesWhileSending(Channel.TELEGRAM)
-    await record(uow, clock, first_send(), coalesce=False)
-    await record(uow, clock, update(1), coalesce=True)
+    await record(uow, clock, edits.first_send(), coalesce=False)
+    await record(uow, clock, edits.update(1), coalesce=True)
 
     await worker(uow, tg, service, clock).run_once()
 
@@ -119,7 +145,7 @@ async def test_an_edit_in_flight_is_not_lost_and_the_newest_follows_it(
 
 
 async def test_an_edit_back_from_a_failed_try_gives_way_to_a_newer_one(
-    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, edits: Edits
 ) -> None:
     class RateLimitedOnce(RecordingMessenger):
         """Telegram refuses edit 1 (429) while the client writes again."""
@@ -129,13 +155,13 @@ async def test_an_edit_back_from_a_failed_try_gives_way_to_a_newer_one(
         async def send(self, message: OutgoingMessage) -> str | None:
             if message.idempotency_key == f"update:{ALERT}:1" and not self.failed:
                 self.failed = True
-                await record(uow, clock, update(2), coalesce=True)  # 1 is in flight
+                await record(uow, clock, edits.update(2), coalesce=True)  # 1 is in flight
                 raise TransientDeliveryError("Too Many Requests", retry_after=3)
             return await super().send(message)
 
     tg = RateLimitedOnce(Channel.TELEGRAM)
-    await record(uow, clock, first_send(), coalesce=False)
-    await record(uow, clock, update(1), coalesce=True)
+    await record(uow, clock, edits.first_send(), coalesce=False)
+    await record(uow, clock, edits.update(1), coalesce=True)
     deliver = worker(uow, tg, service, clock)
     first = await deliver.run_once()
     assert (first.sent, first.retried) == (1, 1)  # the alert; edit 1 back to pending
@@ -150,33 +176,33 @@ async def test_an_edit_back_from_a_failed_try_gives_way_to_a_newer_one(
 
 
 async def test_a_claimed_edit_is_never_superseded(
-    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, edits: Edits
 ) -> None:
     # The worker claimed edit 1 (committed) before the newer one was recorded: the
     # compare-and-set on "pending" leaves it to the worker, whatever comes of the call.
-    await record(uow, clock, first_send(), coalesce=False)
-    one = await record(uow, clock, update(1), coalesce=True)
+    await record(uow, clock, edits.first_send(), coalesce=False)
+    one = await record(uow, clock, edits.update(1), coalesce=True)
     async with uow() as u:
         assert one.id is not None
         assert await u.outbox.claim(one.id, clock.now(), clock.now()) is not None
         await u.commit()
-    await record(uow, clock, update(2), coalesce=True)
+    await record(uow, clock, edits.update(2), coalesce=True)
     assert (await statuses(uow))[f"update:{ALERT}:1"] is OutboxStatus.SENDING
     assert (await statuses(uow))[f"update:{ALERT}:2"] is OutboxStatus.PENDING
 
 
 async def test_first_sends_other_messages_and_other_recipients_never_coalesce(
-    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, edits: Edits
 ) -> None:
     max_ = Address(Channel.TELEGRAM, "1002")
     tg = RecordingMessenger(Channel.TELEGRAM)
-    await record(uow, clock, first_send(), coalesce=False)
-    await record(uow, clock, first_send("alert:2:telegram"), coalesce=False)
-    await record(uow, clock, first_send("alert:1:fwd:2", to=max_), coalesce=False)
-    await record(uow, clock, update(1), coalesce=True)
-    await record(uow, clock, update(1, target="alert:2:telegram"), coalesce=True)
-    await record(uow, clock, update(1, target="alert:1:fwd:2", to=max_), coalesce=True)
-    await record(uow, clock, update(2), coalesce=True)
+    await record(uow, clock, edits.first_send(), coalesce=False)
+    await record(uow, clock, edits.first_send("alert:2:telegram"), coalesce=False)
+    await record(uow, clock, edits.first_send("alert:1:fwd:2", to=max_), coalesce=False)
+    await record(uow, clock, edits.update(1), coalesce=True)
+    await record(uow, clock, edits.update(1, target="alert:2:telegram"), coalesce=True)
+    await record(uow, clock, edits.update(1, target="alert:1:fwd:2", to=max_), coalesce=True)
+    await record(uow, clock, edits.update(2), coalesce=True)
 
     await worker(uow, tg, service, clock).run_once()
 

@@ -139,6 +139,52 @@ async def test_telegram_one_progress_message_edited_in_place_and_after_a_restart
         await tg.stop()
 
 
+def progress_edits(api: FakeTelegramAPI, message: dict[str, Any]) -> list[str]:
+    """The texts of the edits of ``message`` Telegram was asked for, in order."""
+    return [
+        str(c.params["text"])
+        for c in api.calls_to("editMessageText")
+        if int(c.params["message_id"]) == message["message_id"]
+    ]
+
+
+async def test_telegram_a_burst_of_answers_edits_the_progress_message_once_with_the_latest(
+    api: FakeTelegramAPI, db_url: str, clock: FakeClock
+) -> None:
+    # Each progress edit carries the whole state: while delivery lags behind (a busy
+    # outbox, a rate-limited chat), the edits queued for the message coalesce into the
+    # newest, which always goes out.
+    tg = await TelegramHarness.start(api, db_url, clock)
+    admin = {"user_id": ADMIN_ID}
+    try:
+        await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+        await add_users(tg.app, clock, Channel.TELEGRAM, [str(u) for u in USERS])
+        await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
+        await fan_out_pass(tg.app)  # everyone asked
+        await fan_out_pass(tg.app)  # and done, shown at once
+        [message] = progress_of(tg)
+        assert "reached 3" in message["text"] and "answered 0" in message["text"]
+        before = progress_edits(api, message)
+
+        progress = progress_messages(tg.app.service)
+        for user in USERS:  # an answer, and an edit recorded for it, before any is delivered
+            await tg.process(api.text_message(user, "Fine, thanks"), deliver=False)
+            clock.advance(LATER)
+            assert await progress.refresh() == 1
+        stats = await tg.deliver()
+
+        assert stats.superseded == 0  # settled when recorded, not by the worker
+        [latest] = progress_edits(api, message)[len(before) :]
+        assert "answered 3 (100% of reached)" in latest
+        [message] = progress_of(tg)
+        assert message["text"] == latest
+        async with tg.app.uow() as uow:
+            edits = [m for m in await uow.outbox.list() if m.kind == "census_progress_update"]
+        assert [m.status.value for m in edits[-3:]] == ["superseded", "superseded", "sent"]
+    finally:
+        await tg.stop()
+
+
 async def run_states(app: App) -> list[str]:
     """The account's census runs' states, oldest first."""
     async with app.uow() as uow:
