@@ -246,6 +246,13 @@ class Onboarding:
             await uow.commit()
         return t("language_set", lang)
 
+    async def follows_platform_language(self, chat: Address) -> bool:
+        """Whether ``chat`` is staff who have not chosen a language, so theirs follows the
+        one their platform says they use (a platform that must be asked asks only then)."""
+        async with self.uow() as uow:
+            staff = await uow.staff.by_address(chat)
+        return staff is not None and not staff.language_chosen
+
     async def follow_platform_language(
         self, chat: Address, spoken: Language | None
     ) -> Staff | None:

@@ -464,8 +464,8 @@ async def test_a_manager_runs_manager_commands_but_cannot_add_staff(slack: Slack
 async def test_staff_added_on_slack_keep_the_adders_language_until_they_choose(
     slack: SlackHarness,
 ) -> None:
-    """A Slack command says nothing of the person's language: the adder's stands until the
-    person picks theirs, which then holds."""
+    """When Slack will not tell the person's locale (users.info does not know them), the
+    adder's language stands until the person picks theirs, which then holds."""
     await say(slack, f"staff_add manager <@{MAX}|max> Max Manager")
     assert (
         await say(slack, "accounts", MAX) == "No accounts yet. Add one: /candor account_add <name>"

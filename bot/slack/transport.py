@@ -32,6 +32,7 @@ from bot.slack.context import SlackContext
 from bot.slack.files import SlackFiles
 from bot.slack.limiter import SlackLimiter
 from bot.slack.listeners import register
+from bot.slack.locale import SlackLocales, follow_locale
 from bot.slack.messenger import SlackMessenger
 from storage.inbox import NewUpdate
 from surveys.model import Address, Channel
@@ -156,6 +157,9 @@ class SlackTransport:
             process_before_response=True,
         )
         bolt.use(self._replay_guard(app))
+        # After the guard: Slack is asked about no one a replayed request names.
+        locales = SlackLocales(self.client, self.messenger.limiter, app.clock)
+        bolt.use(follow_locale(app.onboarding, locales))
         register(bolt, self.context)
         self.bolt = bolt
         self.inbox = app.inbox
