@@ -102,12 +102,10 @@ def _interaction(body: dict[str, Any]) -> tuple[str, str | None] | None:
         return (str(user), None) if user else None
     if is_action(body):
         person = body.get("user") if isinstance(body.get("user"), dict) else {}
+        if not person.get("id"):
+            return None
         locale = person.get("locale")
-        return (
-            (str(person["id"]), str(locale) if isinstance(locale, str) and locale else None)
-            if person.get("id")
-            else None
-        )
+        return str(person["id"]), locale if isinstance(locale, str) and locale else None
     if is_app_home_opened_event(body):
         user = body["event"].get("user")
         return (str(user), None) if user else None
