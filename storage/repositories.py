@@ -104,6 +104,7 @@ def _account(row: AccountRow) -> Account:
         question_overrides=dict(row.question_overrides or {}),
         census_schedule=row.census_schedule,
         owner_since=row.owner_since,
+        created_at=row.created_at,
     )
 
 
@@ -393,8 +394,10 @@ class SqlAccountRepository(_Repo):
         return _account(row) if row else None
 
     async def add(self, account: Account) -> Account:
-        row = await self._insert(AccountRow(**_account_values(account)))
-        return _account(row)
+        row = AccountRow(**_account_values(account))
+        if account.created_at is not None:  # else the row's default: the machine's clock
+            row.created_at = account.created_at
+        return _account(await self._insert(row))
 
     async def list(self) -> list[Account]:
         rows = await self.session.scalars(select(AccountRow).order_by(AccountRow.name))

@@ -5,9 +5,10 @@ idempotency key ``digest:<staff id>:<ISO year>-W<week>`` (in the person's time z
 record that it went. It goes out at the first tick on or after the configured weekday and
 hour in the person's time zone, so a process that was down at that hour catches up later
 the same week. A person's first digest is the first one scheduled after they joined the staff
-(``Staff.created_at``) and, for an owner, after they were given their first account
-(``Account.owner_since``): someone added or given an account on Tuesday does not get Monday's
-on the spot.
+(``Staff.created_at``) and after the first account they read about was there for them: added
+(``Account.created_at``) and, for an owner, given to them (``Account.owner_since``). Someone
+added or given an account on Tuesday, or an admin whose first account came on Tuesday, does
+not get Monday's on the spot.
 """
 
 from __future__ import annotations
@@ -86,12 +87,16 @@ class DigestPolicy:
     hour: int = 9  # local hour in the person's time zone
 
 
-def _first_owned(person: Staff, visible: Sequence[Account]) -> datetime | None:
-    """When an owner was given the first of their accounts; None for managers and admins
-    (they read the whole portfolio) and when unknown (owned before this was recorded)."""
-    if person.role is not StaffRole.OWNER:
-        return None
-    since = [a.owner_since for a in visible]
+def _reading_since(person: Staff, visible: Sequence[Account]) -> datetime | None:
+    """When the first of the accounts ``person`` reads about was there for them: added and,
+    for an owner, given to them (an account's own owner_since is None when it was owned before
+    that was recorded, so from when it was added). None when any one's time is unknown: it
+    may have been there all along."""
+    owner = person.role is StaffRole.OWNER
+    since = [
+        max(filter(None, (a.created_at, a.owner_since if owner else None)), default=None)
+        for a in visible
+    ]
     return None if None in since else min(filter(None, since))
 
 
@@ -125,7 +130,7 @@ class WeeklyDigest:
     ) -> str | None:
         """The ISO week whose digest ``person`` is due now, or None before the day and hour,
         and None for a week whose digest was scheduled before they joined the staff or before
-        ``reading_since`` (when they had their first account to read about)."""
+        ``reading_since`` (when the first account they read about was there for them)."""
         zone = self._zone(person)
         local = now.astimezone(zone)
         due = (local.isoweekday(), local.hour) >= (self.policy.weekday, self.policy.hour)
@@ -167,8 +172,10 @@ class WeeklyDigest:
                 visible = [a for a in accounts if may_see(person, a)]
                 if not visible:
                     continue
-                # Nor a copy of this week's for an owner given their first account after it.
-                if self.due_week(person, now, reading_since=_first_owned(person, visible)) is None:
+                # Nor this week's when their first account came after its hour: an admin's
+                # first account added, an owner's first given, on Tuesday.
+                since = _reading_since(person, visible)
+                if self.due_week(person, now, reading_since=since) is None:
                     continue
                 if rounds is None:  # gathered once per tick, only when someone is due
                     rounds = await collect(uow, accounts)

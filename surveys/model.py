@@ -153,6 +153,9 @@ class Account:
     # When the owner was given the account (the clock of whoever did it); None when unknown
     # (owned before this was recorded). Their weekly digest starts after their first account.
     owner_since: datetime | None = None
+    # When it was added (the clock of whoever added it); None until stored. Staff whose first
+    # account to read about came after a week's digest hour do not get that week's digest.
+    created_at: datetime | None = None
 
 
 @dataclass(slots=True)

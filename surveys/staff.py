@@ -356,7 +356,7 @@ class StaffCommands:
             if await uow.accounts.by_name(name) is not None:
                 raise StaffError(say("account_exists", lang, name=name))
             account = await uow.accounts.add(
-                Account(0, name, None, options.tier[:40], language, tz)
+                Account(0, name, None, options.tier[:40], language, tz, created_at=self.clock.now())
             )
             await uow.commit()
         return Output(

@@ -38,7 +38,8 @@ pytest_plugins = ["tests.telegram_harness", "tests.slack_harness", "tests.staff_
 # The PostgreSQL server this machine kind runs; .ci/run starts it where it is not running.
 PG_URL = os.environ.get("CANDOR_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
-# When the world's staff joined: well before T0, whatever the machine's own clock says.
+# When the world's staff joined and its account was added: well before T0, whatever the
+# machine's own clock says.
 LONG_AGO = T0 - timedelta(days=90)
 
 
@@ -203,7 +204,9 @@ async def world(uow: SqlUnitOfWorkFactory) -> World:
             )
         )
         account = await u.accounts.add(
-            Account(0, "Globex", owner.id, "gold", Language.EN, "Europe/Moscow")
+            Account(
+                0, "Globex", owner.id, "gold", Language.EN, "Europe/Moscow", created_at=LONG_AGO
+            )
         )
         anna = await u.contacts.add(
             Contact(

@@ -14,7 +14,7 @@ from surveys.digest import DigestPolicy, WeeklyDigest
 from surveys.model import Account, Address, Channel, Language, OutgoingMessage, Staff, StaffRole
 from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
-from surveys.staff import StaffCommands, StaffError
+from surveys.staff import AccountOptions, StaffCommands, StaffError
 from tests.conftest import T0, FakeClock, World
 
 MONDAY_9 = DigestPolicy(weekday=1, hour=9)  # T0 is Monday 2026-11-02 09:00 UTC
@@ -41,7 +41,7 @@ async def initech(uow: SqlUnitOfWorkFactory) -> Account:
         oscar = await u.staff.add(
             Staff(0, "Oscar", StaffRole.OWNER, Language.EN, created_at=T0 - 4 * WEEK)
         )
-        account = await u.accounts.add(Account(0, "Initech", oscar.id))
+        account = await u.accounts.add(Account(0, "Initech", oscar.id, created_at=T0 - 4 * WEEK))
         await u.commit()
     return account
 
@@ -238,7 +238,7 @@ async def test_an_owner_given_a_first_account_after_the_hour_starts_with_the_nex
         await u.staff.add(
             Staff(0, "Oscar", StaffRole.OWNER, console_name="oscar", created_at=T0 - 4 * WEEK)
         )
-        await u.accounts.add(Account(0, "Initech", None))
+        await u.accounts.add(Account(0, "Initech", None, created_at=T0 - 4 * WEEK))
         await u.commit()
     assert await digest(uow, clock).run_due() == 2  # Monday 09:00: Olga and Max
 
@@ -264,7 +264,7 @@ async def test_an_owner_given_a_first_account_before_the_hour_is_caught_up_by_a_
         await u.staff.add(
             Staff(0, "Oscar", StaffRole.OWNER, console_name="oscar", created_at=T0 - 4 * WEEK)
         )
-        await u.accounts.add(Account(0, "Initech", None))
+        await u.accounts.add(Account(0, "Initech", None, created_at=T0 - 4 * WEEK))
         await u.commit()
     clock.set(T0 - timedelta(hours=1))  # Monday 08:00: before the hour
     await commands(uow, clock, service).set_owner(world.manager, "Initech", "Oscar")
@@ -274,3 +274,54 @@ async def test_an_owner_given_a_first_account_before_the_hour_is_caught_up_by_a_
     assert len((await digests(uow))["oscar"]) == 1
     clock.advance(timedelta(hours=1))  # a second process or a restart: nothing twice
     assert await digest(uow, clock).run_due() == 0
+
+
+async def fresh_install(uow: SqlUnitOfWorkFactory) -> Staff:
+    """An admin and a manager on the staff for weeks, and no account yet."""
+    async with uow() as u:
+        admin = await u.staff.add(
+            Staff(0, "Ada", StaffRole.ADMIN, console_name="ada", created_at=T0 - 4 * WEEK)
+        )
+        await u.staff.add(
+            Staff(0, "Mia", StaffRole.MANAGER, console_name="mia", created_at=T0 - 4 * WEEK)
+        )
+        await u.commit()
+    return admin
+
+
+async def test_a_first_account_added_after_the_hour_starts_with_the_next_digest(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock
+) -> None:
+    admin = await fresh_install(uow)
+    assert await digest(uow, clock).run_due() == 0  # Monday 09:00: nothing to report on
+
+    clock.set(T0 + timedelta(days=1))  # Tuesday: the first account
+    await commands(uow, clock, service).add_account(admin, "Globex", AccountOptions())
+    # Monday's digest about an account that was not there on Monday.
+    assert await digest(uow, clock).run_due() == 0
+    clock.advance(timedelta(days=2))  # a missed tick or a restart later that week: still none
+    assert await digest(uow, clock).run_due() == 0
+    assert await digests(uow) == {}
+    async with uow() as u:
+        globex = await u.accounts.by_name("Globex")
+    assert globex is not None and globex.created_at == T0 + timedelta(days=1)  # injected clock
+
+    clock.set(T0 + WEEK)  # the first scheduled digest after the account was added
+    assert await digest(uow, clock).run_due() == 2
+    sent = await digests(uow)
+    assert sorted(sent) == ["ada", "mia"]
+    assert [m.idempotency_key.rsplit(":", 1)[1] for m in sent["ada"]] == ["2026-W46"]
+
+
+async def test_a_first_account_added_before_the_hour_is_caught_up_by_a_late_tick(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock
+) -> None:
+    admin = await fresh_install(uow)
+    clock.set(T0 - timedelta(hours=1))  # Monday 08:00: before the hour
+    await commands(uow, clock, service).add_account(admin, "Globex", AccountOptions())
+
+    clock.set(T0 + timedelta(days=2))  # the process was down at the hour: it catches up
+    assert await digest(uow, clock).run_due() == 2
+    clock.advance(timedelta(hours=1))  # a second process or a restart: nothing twice
+    assert await digest(uow, clock).run_due() == 0
+    assert sorted(await digests(uow)) == ["ada", "mia"]
