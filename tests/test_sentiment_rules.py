@@ -231,6 +231,30 @@ def test_plain_wording_of_a_let_down(text: str, question: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "question"),
+    [("The timeline slipped by a month", "speed"), ("Сроки сорвали, и не один раз.", "speed"),
+     ("сроки опять поехали", "speed"), ("invoice question: still unanswered", "speed"),
+     ("Leisurely, more like.", "speed"), ("отвечают неспешно", "speed"),
+     ("yeah nah not what we signed up for", "outcome"), ("bug count barely moved", "outcome"),
+     ("работает кое-как", "outcome"), ("с горем пополам запустили", "outcome"),
+     ("спасибо конечно за ваше молчание", "outcome"),
+     ("super passive-aggressive emails", "politeness"), ("your new lead is abrasive", "politeness"),
+     ("overly familiar from day one", "politeness")],
+)  # fmt: skip
+def test_let_downs_said_without_a_feeling_word(text: str, question: str) -> None:
+    assert sign(text, question) == -1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no slips this time, well done", "the deadline slipped but that was on us",
+     "сроки сдвигали, но по нашей вине"],
+)  # fmt: skip
+def test_a_plan_that_did_not_slip_or_slipped_on_the_client_is_no_complaint(text: str) -> None:
+    assert sign(text, "speed") != -1
+
+
+@pytest.mark.parametrize(
     "text",
     ["the delay was on us, we were slow giving access",
      "задержка была из-за нашей бухгалтерии, договор долго подписывали",

@@ -58,11 +58,11 @@ def _key(text: str) -> str:
     return "".join(c for c in text if c.isalnum()) or text
 
 
-def show(repo: Path, path: str) -> str:
+def show(repo: Path, path: str, rev: str = "HEAD") -> str:
     if HELD_OUT.search(path):
         raise ValueError(f"{path} is a held-out set: not read")
     return subprocess.run(
-        ["git", "-C", str(repo), "show", f"HEAD:{path}"],
+        ["git", "-C", str(repo), "show", f"{rev}:{path}"],
         check=True,
         capture_output=True,
         text=True,
@@ -158,6 +158,25 @@ def semeval14_restaurants(repo: Path, part: str) -> Iterator[tuple[str, str, str
             yield text, "en", label
 
 
+# The commit of cjhutto/vaderSentiment that still holds the ICWSM-2014 rating files.
+VADER_DATA_REV = "18c86513ea60b02fce8f3b1b598da43042d91b08"
+
+
+def vader_ratings(repo: Path, name: str) -> Iterator[tuple[str, str, str]]:
+    """Texts (tweets, product-review sentences, ...) rated -4..4 by at least 20 people each
+    (Hutto & Gilbert 2014): a mean of -1 or below is negative (-0.5 caught mild asides such as "figure
+    we'll see a fight"), 1 or above positive, within 0.4 of zero neutral; the rest dropped."""
+    path = f"additional_resources/hutto_ICWSM_2014/{name}_GroundTruth.txt"
+    for line in show(repo, path, VADER_DATA_REV).splitlines():
+        parts = line.split("\t")
+        if len(parts) < 3:
+            continue
+        mean = float(parts[1])
+        label = _label(mean <= -1.0, mean >= 1.0, abs(mean) <= 0.4)
+        if label:
+            yield parts[2], "en", label
+
+
 def sample(
     items: Iterator[tuple[str, str, str]], n: int | None, seed: int, source: str
 ) -> list[dict[str, object]]:
@@ -230,6 +249,12 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "cedr.jsonl": sample(cedr(coll, "train"), None, args.seed, "cedr-main-train"),
     }
+    vader = args.mirror / "cjhutto+vaderSentiment/repo"
+    # Its product-review sentences were tried too and left out (more neutral texts flagged
+    # on three development sets; MODEL.md).
+    training["vader_tweets.jsonl"] = sample(
+        vader_ratings(vader, "tweets"), None, args.seed, "vader-icwsm2014-tweets"
+    )
     for name, rows in training.items():
         write(TRAIN_DIR / name, [r for r in rows if _key(str(r["text"])) not in measured])
     return 0

@@ -109,10 +109,10 @@ GROUPS: tuple[Group, ...] = (
     Group(
         -1.0,
         "задержка, опоздание, срыв, сорвать срок, срыв срок, просрочить, затянуть срок, "
-        "сорвать запуск, сорвать релиз, "
+        "сорвать запуск, сорвать релиз, срок сорвать, срок поехать, срок уехать, срок съехать, "
         "перенос, перенести, переносить, "
         "delay*, missed deadline*, missed the deadline*, miss* deadline*, late, postpone*, "
-        "reschedul*, pushed back",
+        "reschedul*, pushed back, slipped, slipping, slips, slip",
         SPEED,
         negated=1.0,
     ),
@@ -228,7 +228,7 @@ GROUPS: tuple[Group, ...] = (
     Group(
         -1.0,
         "on hold, hold for, still waiting, still no, still not, still havent, still hasnt, "
-        "still dont, still doesnt, still cant, still broken, still down, "
+        "still dont, still doesnt, still cant, still broken, still down, unanswered, "
         "до сих пор, все еще не, всё ещё не, так и не, сколько можно ждать, сколько можно терпеть, "
         "сколько можно просить, сколько можно писать",
         negated=-1.0,
@@ -329,7 +329,11 @@ GROUPS: tuple[Group, ...] = (
         "неверно, неверный, неправильно, неправильный, "
         "wrong, incorrect, inaccurate, is down, was down, went down, are down, were down, "
         "down again, далеко от идеал, far from ideal, far from perfect, far from great, "
-        "far from good, could be nicer, could have been nicer",
+        "far from good, could be nicer, could have been nicer, "
+        # not the thing ordered, barely any progress, thanks said through teeth
+        "not what we asked for, not what we needed, not what we need, not what we expected, "
+        "not what we signed up for, not what we paid for, not what we ordered, barely moved, "
+        "barely works, barely working, barely usable, кое-как, с горе пополам, спасибо конечно",
     ),
     # About speed above all: "долго" about a result may be fine; "could be faster" is not.
     Group(
@@ -343,7 +347,8 @@ GROUPS: tuple[Group, ...] = (
         "could be faster, should be faster, could have been faster, not fast, long time, "
         "long wait, long waits, so long, very long, "
         "stalled, stuck, bogged down, dragging, dragged, drag on, snail*, past the deadline, "
-        "past deadline, past due, glacial",
+        "past deadline, past due, glacial, leisurely, неспешно, неспешный, неторопливо, "
+        "неторопливый",
         SPEED,
         negated=0.6,
     ),
@@ -360,7 +365,8 @@ GROUPS: tuple[Group, ...] = (
         "formal, formally, cold, coldly, dry, curt, curtly, dismissive, robotic, canned, "
         "scripted, condescending, patronizing, patronising, indifferent, unfriendly, "
         "copy-paste, copy paste, short with, rough, harsh, sharp, evasive, cagey, template*, "
-        "lecturing, preachy",
+        "lecturing, preachy, passive aggressive, passive-aggressive, abrasive, bossy, "
+        "overly familiar",
         POLITE,
         negated=0.6,
     ),
