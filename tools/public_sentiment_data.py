@@ -164,8 +164,9 @@ VADER_DATA_REV = "18c86513ea60b02fce8f3b1b598da43042d91b08"
 
 def vader_ratings(repo: Path, name: str) -> Iterator[tuple[str, str, str]]:
     """Texts (tweets, product-review sentences, ...) rated -4..4 by at least 20 people each
-    (Hutto & Gilbert 2014): a mean of -1 or below is negative (-0.5 caught mild asides such as "figure
-    we'll see a fight"), 1 or above positive, within 0.4 of zero neutral; the rest dropped."""
+    (Hutto & Gilbert 2014): a mean of -1 or below is negative (-0.5 let in mild asides such
+    as "figure we'll see a fight"), 1 or above positive, within 0.4 of zero neutral; the rest
+    is dropped."""
     path = f"additional_resources/hutto_ICWSM_2014/{name}_GroundTruth.txt"
     for line in show(repo, path, VADER_DATA_REV).splitlines():
         parts = line.split("\t")

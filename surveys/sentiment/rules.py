@@ -652,6 +652,9 @@ class _Reader:
             # "так и не решили", "still not fixed": the phrase's negator also denies the fix
             # after it, which would otherwise count as praise.
             c.neg_at, c.neg_gap, c.neg_only_fill = end - 1, 0, False
+            if end < len(self.tokens) and self.tokens[end].kind is Kind.WORD:
+                # Quoted with the word it denies: «так и не получили», not «так и не».
+                hit.quote = (hit.start, self.tokens[end].end)
         c.boost, c.fresh = 1.0, False
         return end
 
