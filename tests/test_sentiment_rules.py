@@ -381,3 +381,26 @@ def test_a_tie_between_cues_does_not_depend_on_the_hash_seed() -> None:
 def test_a_denial_phrase_is_quoted_with_what_it_denies(text: str, quoted: str) -> None:
     # «так и не» alone tells the owner nothing; the word after it says what never happened.
     assert quoted in rules.read(text, "outcome").evidence(-1)
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [("could be better", "outcome"), ("Could have been better, to be honest.", "outcome"),
+     ("could be nicer", "politeness"), ("могло быть и лучше", "outcome"),
+     ("могло быть лучше", "politeness"), ("could be faster", "speed"),
+     ("could be faster", "politeness")],
+)  # fmt: skip
+def test_a_hedged_complaint_is_an_alarm(text: str, question: str) -> None:
+    # Polite and still a complaint; the embedding and VADER read "better"/"faster" as praise
+    # ("could be better" came out positive for outcome).
+    result = rules.read(text, question)
+    assert sign(text, question) == -1 and result.alarm
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Nothing could be better!", "couldnt be better", "лучше и быть не могло",
+     "it could be better, but overall we are happy"],
+)  # fmt: skip
+def test_praise_that_says_it_could_not_be_better_is_no_alarm(text: str) -> None:
+    assert sign(text, "outcome") == 1 and not rules.read(text, "outcome").alarm

@@ -316,24 +316,31 @@ GROUPS: tuple[Group, ...] = (
     ),
     Group(
         -0.75,
-        "так себе, слабо, слабый, средненько, посредственно, посредственный, могло быть лучше, "
+        "так себе, слабо, слабый, средненько, посредственно, посредственный, "
         "есть куда расти, есть над что работать, неудобно, неудобный, непонятно, непонятный, "
         "сложно, путаница, непонятка, троечка, на троечка, тройка, на три, есть вопрос, "
         "вопрос есть, отдельный вопрос, вопрос к, зависать, виснуть, падать, упасть, вылетать, "
         "лагать, через раз, беспокоить, слабенький, навязывать, спорить, "
-        "so so, so-so, meh, mediocre, could be better, could have been better, "
-        "room for improvement, not great, not ideal, confusing, unclear, underwhelming, "
+        "so so, so-so, meh, mediocre, not great, not ideal, confusing, unclear, underwhelming, "
         "gets a c, c grade, a c at best, freezes, freezing, crash*, outage*, downtime, "
         "questions about, worried, worrying, concerning, scary, "
         # a wrong result or a service that is down, said as a fact ("the wrong currency")
         "неверно, неверный, неправильно, неправильный, "
         "wrong, incorrect, inaccurate, is down, was down, went down, are down, were down, "
         "down again, далеко от идеал, far from ideal, far from perfect, far from great, "
-        "far from good, could be nicer, could have been nicer, "
+        "far from good, "
         # not the thing ordered, barely any progress, thanks said through teeth
         "not what we asked for, not what we needed, not what we need, not what we expected, "
         "not what we signed up for, not what we paid for, not what we ordered, barely moved, "
         "barely works, barely working, barely usable, кое-как, с горе пополам, спасибо конечно",
+    ),
+    # The same hedge about anything: "could be better" read as praise (the embedding and VADER
+    # see "better") until an alarm; "couldn't be better" stays praise.
+    Group(
+        -0.75,
+        "could be better, could have been better, could be nicer, could have been nicer, "
+        "room for improvement, могло быть лучше, могло быть и лучше, могло бы быть лучше",
+        alarm=True,
     ),
     # About speed above all: "долго" about a result may be fine; "could be faster" is not.
     Group(
@@ -344,13 +351,23 @@ GROUPS: tuple[Group, ...] = (
         "застрять, стоять на место, затягиваться, растянуть, растягивать, туго, туговато, "
         "slow, slowly, slower, later than, wait, waited, waiting, too long, took long, "
         "took a while, took forever, takes forever, forever, ages, overdue, sluggish, "
-        "could be faster, should be faster, could have been faster, not fast, long time, "
+        "not fast, long time, "
         "long wait, long waits, so long, very long, "
         "stalled, stuck, bogged down, dragging, dragged, drag on, snail*, past the deadline, "
         "past deadline, past due, glacial, leisurely, неспешно, неспешный, неторопливо, "
         "неторопливый",
         SPEED,
         negated=0.6,
+    ),
+    # The hedged complaint ("could be faster"): polite, and still a complaint. An alarm: the
+    # embedding reads "faster" as praise.
+    Group(
+        -1.0,
+        "could be faster, should be faster, could have been faster, could be quicker, "
+        "могло быть быстрее, могли бы быстрее",
+        SPEED,
+        negated=0.6,
+        alarm=True,
     ),
     # "Finally": the wait was noticed ("an answer finally arrived").
     Group(-0.5, "наконец, наконец-то, finally, at last", SPEED, negated=0.0),
