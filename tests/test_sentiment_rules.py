@@ -388,6 +388,7 @@ def test_a_denial_phrase_is_quoted_with_what_it_denies(text: str, quoted: str) -
     [("could be better", "outcome"), ("Could have been better, to be honest.", "outcome"),
      ("could be nicer", "politeness"), ("могло быть и лучше", "outcome"),
      ("могло быть лучше", "politeness"), ("could be faster", "speed"),
+     ("we had higher hopes", "outcome"), ("рассчитывали на большее", "outcome"),
      ("could be faster", "politeness")],
 )  # fmt: skip
 def test_a_hedged_complaint_is_an_alarm(text: str, question: str) -> None:
@@ -404,3 +405,8 @@ def test_a_hedged_complaint_is_an_alarm(text: str, question: str) -> None:
 )  # fmt: skip
 def test_praise_that_says_it_could_not_be_better_is_no_alarm(text: str) -> None:
     assert sign(text, "outcome") == 1 and not rules.read(text, "outcome").alarm
+
+
+def test_hopes_for_what_is_to_come_are_no_complaint() -> None:
+    result = rules.read("I have high hopes for the next sprint", "outcome")
+    assert sign("I have high hopes for the next sprint", "outcome") != -1 and not result.alarm

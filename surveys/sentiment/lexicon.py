@@ -339,7 +339,9 @@ GROUPS: tuple[Group, ...] = (
     Group(
         -0.75,
         "could be better, could have been better, could be nicer, could have been nicer, "
-        "room for improvement, могло быть лучше, могло быть и лучше, могло бы быть лучше",
+        "room for improvement, могло быть лучше, могло быть и лучше, могло бы быть лучше, "
+        "had higher hopes, had high hopes, hoped for more, hoped for better, "
+        "рассчитывать на больший, надеяться на больший, рассчитывать на лучший",
         alarm=True,
     ),
     # About speed above all: "долго" about a result may be fine; "could be faster" is not.
