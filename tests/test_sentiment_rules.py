@@ -389,6 +389,9 @@ def test_a_denial_phrase_is_quoted_with_what_it_denies(text: str, quoted: str) -
      ("could be nicer", "politeness"), ("могло быть и лучше", "outcome"),
      ("могло быть лучше", "politeness"), ("could be faster", "speed"),
      ("we had higher hopes", "outcome"), ("рассчитывали на большее", "outcome"),
+     ("бывало и лучше", "outcome"), ("we have seen better", "outcome"),
+     ("we are considering other vendors", "outcome"),
+     ("мы рассматриваем других подрядчиков", "outcome"),
      ("could be faster", "politeness")],
 )  # fmt: skip
 def test_a_hedged_complaint_is_an_alarm(text: str, question: str) -> None:
@@ -410,3 +413,21 @@ def test_praise_that_says_it_could_not_be_better_is_no_alarm(text: str) -> None:
 def test_hopes_for_what_is_to_come_are_no_complaint() -> None:
     result = rules.read("I have high hopes for the next sprint", "outcome")
     assert sign("I have high hopes for the next sprint", "outcome") != -1 and not result.alarm
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [("ответили быстро, но не по делу", "outcome"), ("после вашего обновления всё легло", "outcome"),
+     ("как всегда, всё в последний момент", "speed"), ("told us at the last minute", "speed")],
+)  # fmt: skip
+def test_off_the_point_down_or_last_minute_is_a_complaint(text: str, question: str) -> None:
+    assert sign(text, question) == -1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["говорили по делу, без воды", "we compared you with other vendors and you are the best",
+     "в прошлую пятницу легла почта, Миша за полчаса всё поднял, спасибо ему"],
+)  # fmt: skip
+def test_to_the_point_or_a_fall_fixed_well_is_no_complaint(text: str) -> None:
+    assert sign(text, "outcome") != -1

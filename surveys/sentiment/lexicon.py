@@ -203,7 +203,9 @@ GROUPS: tuple[Group, ...] = (
         "is the last time, was the last time, be the last time, "
         "обходить стороной, не стоить деньга, не стоить того, ищите другой, "
         "waste*, avoid, stay away, steer clear, run away, beware, never again, "
-        "look elsewhere, go elsewhere, business elsewhere, "
+        "look elsewhere, go elsewhere, business elsewhere, considering other vendors, "
+        "considering other options, looking at other vendors, looking for another vendor, "
+        "рассматривать другой подрядчик, искать другой подрядчик, сменить подрядчик, "
         "lost a day, lost a week, lost hours, lost money, cost us",
         negated=-1.0,
     ),
@@ -325,7 +327,7 @@ GROUPS: tuple[Group, ...] = (
         "gets a c, c grade, a c at best, freezes, freezing, crash*, outage*, downtime, "
         "questions about, worried, worrying, concerning, scary, "
         # a wrong result or a service that is down, said as a fact ("the wrong currency")
-        "неверно, неверный, неправильно, неправильный, "
+        "неверно, неверный, неправильно, неправильный, не по дело, легло, легла, легли, "
         "wrong, incorrect, inaccurate, is down, was down, went down, are down, were down, "
         "down again, далеко от идеал, far from ideal, far from perfect, far from great, "
         "far from good, "
@@ -341,7 +343,8 @@ GROUPS: tuple[Group, ...] = (
         "could be better, could have been better, could be nicer, could have been nicer, "
         "room for improvement, могло быть лучше, могло быть и лучше, могло бы быть лучше, "
         "had higher hopes, had high hopes, hoped for more, hoped for better, "
-        "рассчитывать на больший, надеяться на больший, рассчитывать на лучший",
+        "рассчитывать на больший, надеяться на больший, рассчитывать на лучший, "
+        "seen better, бывало и лучше, бывало лучше, видали и лучше, видали лучше",
         alarm=True,
     ),
     # About speed above all: "долго" about a result may be fine; "could be faster" is not.
@@ -356,7 +359,8 @@ GROUPS: tuple[Group, ...] = (
         "not fast, long time, "
         "long wait, long waits, so long, very long, "
         "stalled, stuck, bogged down, dragging, dragged, drag on, snail*, past the deadline, "
-        "past deadline, past due, glacial, leisurely, неспешно, неспешный, неторопливо, "
+        "past deadline, past due, glacial, в последний момент, at the last minute, "
+        "last-minute, at the last moment, leisurely, неспешно, неспешный, неторопливо, "
         "неторопливый",
         SPEED,
         negated=0.6,
