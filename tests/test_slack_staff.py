@@ -551,6 +551,30 @@ async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackH
     assert publish.params["user_id"] == SLACK_ADMIN
 
 
+async def test_app_home_in_russian_names_alert_states_in_russian(slack: SlackHarness) -> None:
+    await globex_with_anna(slack)
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, NEGATIVE)
+    await say(slack, "lang ru")
+    [alert_line] = [
+        t for t in texts_in(await open_home(slack, SLACK_ADMIN)) if t.startswith("*#1*")
+    ]
+    assert alert_line.startswith(f"*#1* [открыт] {ACCOUNT} · Anna Smith · ")
+    async with slack.app.uow() as u:
+        [alert] = await u.alerts.list()
+    await slack.app.commands.set_alert(await _admin(slack), alert.id, AlertStatus.ACKNOWLEDGED)
+    [alert_line] = [
+        t for t in texts_in(await open_home(slack, SLACK_ADMIN)) if t.startswith("*#1*")
+    ]
+    assert alert_line.startswith(f"*#1* [в работе] {ACCOUNT} · Anna Smith · ")
+
+
+async def _admin(slack: SlackHarness) -> Any:
+    actor = await slack.app.commands.actor(Address(Channel.SLACK, SLACK_ADMIN))
+    assert actor is not None
+    return actor
+
+
 async def test_app_home_for_anyone_else_is_a_welcome_without_account_data(
     slack: SlackHarness,
 ) -> None:
