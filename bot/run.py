@@ -69,6 +69,7 @@ async def run_platforms(settings: Settings) -> int:
                 print(f"candor: {channel.value} refused {name} ({reason}); check the token.",
                       file=sys.stderr)  # fmt: skip
                 return 2
+        _share_telegram_name(transports)
         log.info("running: %s", ", ".join(c.value for c in transports))
         ops = await _start_ops(app) if settings.ops_port else None
         worker = asyncio.create_task(app.run())
@@ -91,6 +92,22 @@ async def run_platforms(settings: Settings) -> int:
                 await transport.close()
         await app.close()
     return 0
+
+
+def _share_telegram_name(transports: dict[Channel, Transport]) -> None:
+    """A census link made on Slack opens the Telegram bot: with both platforms in this
+    process, Slack takes the bot's name from Telegram's getMe when no setting gave it."""
+    telegram, slack = transports.get(Channel.TELEGRAM), transports.get(Channel.SLACK)
+    if telegram is None or slack is None:
+        return
+    from bot.slack.transport import SlackTransport
+    from bot.telegram.transport import TelegramTransport
+
+    assert isinstance(telegram, TelegramTransport) and isinstance(slack, SlackTransport)
+    if telegram.context is not None and slack.context is not None:
+        slack.context.telegram_bot_username = (
+            slack.context.telegram_bot_username or telegram.context.bot_username
+        )
 
 
 async def _start_ops(app: App) -> web.AppRunner:

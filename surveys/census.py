@@ -397,34 +397,39 @@ class Census:
                         telegram_id=telegram_id,
                     )
                 )
-            text = t("welcome", lang, name=contact.name, company=self.service.policy.company)
+            census = await self._open_census(uow, account, contact, now)
+            # Recorded first, so it arrives first, and says whether questions follow.
+            welcome = "welcome" if census is None else "welcome_in_round"
+            text = t(welcome, lang, name=contact.name, company=self.service.policy.company)
             if reply_key:
                 await uow.outbox.enqueue(
                     OutgoingMessage(chat, "notice", {"text": text, "lang": lang.value},
                                     reply_key, contact_id=contact.id, next_attempt_at=now)
                 )  # fmt: skip
-            started = await self._join_open_census(uow, account, contact, now)
+            started = census is not None
+            if census is not None:
+                await self.service.invite(uow, account, census, contact)
             await uow.commit()
         log.info("census link bound contact %s of account %s (census started: %s)",
                  contact.id, account.id, started)  # fmt: skip
         return RedeemResult(RedeemStatus.BOUND, lang, text)
 
-    async def _join_open_census(
+    async def _open_census(
         self, uow: UnitOfWork, account: Account, contact: Contact, now: datetime
-    ) -> bool:
+    ) -> Round | None:
+        """The account's census round the contact joins now: open, and not theirs yet."""
         run = await uow.census.latest_run(account.id)
         if run is None or run.state is CensusState.CANCELLED:
-            return False
+            return None
         if run.created_at and now - run.created_at > self.service.policy.expiry_delay:
-            return False
+            return None
         round_ = await uow.rounds.get(run.round_id)
         if round_ is None:
-            return False
+            return None
         for conv in await uow.conversations.open_for_contact(contact.id):
             if conv.round_id == run.round_id:
-                return False
-        await self.service.invite(uow, account, round_, contact)
-        return True
+                return None
+        return round_
 
     # --- Slack: binding by e-mail ----------------------------------------------------------
 

@@ -74,6 +74,10 @@ _T: dict[str, tuple[str, str]] = {
         "No accounts yet. Add one: /account_add <name>",
         "Аккаунтов пока нет. Добавьте: /account_add <название>",
     ),
+    "no_accounts_owned": (
+        "You own no accounts yet: a manager or an admin makes you an account's owner.",
+        "Ваших аккаунтов пока нет: владельцем аккаунта вас назначает менеджер или админ.",
+    ),
     "owner_set": ("Owner of «{account}» is now {owner}.", "Владелец «{account}» теперь {owner}."),
     "tier_set": ("Tier of «{account}» is now {tier}.", "Уровень «{account}» теперь {tier}."),
     "invite_made": (
@@ -395,8 +399,9 @@ class StaffCommands:
                         describe(schedule, lang.value) if schedule else say("no_schedule", lang),
                     ]
                 )
-        if not rows:
-            return Output([say("no_accounts", lang)])
+        if not rows:  # an owner may not add one: they are told who gives them one
+            owner = actor.role is StaffRole.OWNER
+            return Output([say("no_accounts_owned" if owner else "no_accounts", lang)])
         head = (
             ["id", "account", "tier", "owner", "active", "schedule"]
             if lang is Language.EN

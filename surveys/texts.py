@@ -749,6 +749,10 @@ CATALOG.update(
             Language.EN: "Census link for {account} (post it in the client's own channels; whoever opens it joins as a user): {link}",
             Language.RU: "Ссылка переписи для {account} (разместите в каналах клиента; открывший её становится пользователем): {link}",
         },
+        "census_link_no_bot": {
+            Language.EN: "Census links open the Telegram bot, whose name Candor does not know here: set CANDOR_TELEGRAM_BOT_USERNAME, or ask the Telegram bot for the link.",
+            Language.RU: "Ссылка переписи открывает Telegram-бота, а его имя здесь неизвестно: задайте CANDOR_TELEGRAM_BOT_USERNAME или попросите ссылку у Telegram-бота.",
+        },
         "census_links_revoked": {
             Language.EN: "Census links of {account} revoked: {count}.",
             Language.RU: "Отозвано ссылок переписи {account}: {count}.",

@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App
+from bot.run import _share_telegram_name
 from bot.settings import load_settings
 from bot.slack.blocks import SECTION_LIMIT
 from bot.slack.context import unescape
@@ -475,6 +476,10 @@ async def test_one_process_serves_telegram_and_slack_against_one_database(
         transport.attach(app)
     for transport in transports.values():
         await transport.prepare(app)
+    _share_telegram_name(transports)
+    # A census link made on Slack opens the Telegram bot getMe named.
+    assert slack_transport.context is not None
+    assert slack_transport.context.telegram_bot_username == "candor_test_bot"
     serving = asyncio.create_task(telegram.serve(app.stop_event))
     http = TestClient(TestServer(slack_transport.web_app(), host="127.0.0.1"))
     try:

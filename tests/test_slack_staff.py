@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,9 @@ from bot.slack.context import unescape
 from bot.slack.listeners.commands import USAGE
 from surveys.commands import TABLE
 from surveys.model import Address, Alert, AlertStatus, Channel, ContactStatus, StaffRole
+from tests.conftest import FakeClock
 from tests.fakes.slack_api import (
+    FakeSlackAPI,
     app_home_opened_event,
     block_action,
     block_problems,
@@ -548,6 +551,30 @@ async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackH
     assert publish.params["user_id"] == SLACK_ADMIN
 
 
+async def test_app_home_in_russian_names_alert_states_in_russian(slack: SlackHarness) -> None:
+    await globex_with_anna(slack)
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, NEGATIVE)
+    await say(slack, "lang ru")
+    [alert_line] = [
+        t for t in texts_in(await open_home(slack, SLACK_ADMIN)) if t.startswith("*#1*")
+    ]
+    assert alert_line.startswith(f"*#1* [открыт] {ACCOUNT} · Anna Smith · ")
+    async with slack.app.uow() as u:
+        [alert] = await u.alerts.list()
+    await slack.app.commands.set_alert(await _admin(slack), alert.id, AlertStatus.ACKNOWLEDGED)
+    [alert_line] = [
+        t for t in texts_in(await open_home(slack, SLACK_ADMIN)) if t.startswith("*#1*")
+    ]
+    assert alert_line.startswith(f"*#1* [в работе] {ACCOUNT} · Anna Smith · ")
+
+
+async def _admin(slack: SlackHarness) -> Any:
+    actor = await slack.app.commands.actor(Address(Channel.SLACK, SLACK_ADMIN))
+    assert actor is not None
+    return actor
+
+
 async def test_app_home_for_anyone_else_is_a_welcome_without_account_data(
     slack: SlackHarness,
 ) -> None:
@@ -745,3 +772,31 @@ async def test_an_alert_in_russian_for_a_russian_owner(slack: SlackHarness) -> N
     ]
     await press(slack, OLGA, alert, "alert_ack", "1")
     assert context_lines(slack.dm(OLGA)[0])[-1] == "_Принято: Ольга_"
+
+
+# --- the census link ------------------------------------------------------------------------
+
+
+async def test_census_link_on_slack_shows_the_telegram_link(
+    slack_api: FakeSlackAPI, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The link opens on Telegram: Slack shows it when the Telegram bot's name is known."""
+    slack = await SlackHarness.start(
+        slack_api, f"sqlite+aiosqlite:///{tmp_path}/l.db", clock, telegram_bot_username="@acme_bot"
+    )
+    try:
+        await say(slack, "account_add Globex")
+        reply = await say(slack, "census Globex link")
+    finally:
+        await slack.stop()
+    intro, link = reply.split("\n")
+    assert intro.startswith("Census link for Globex (post it in the client's own channels")
+    assert link.startswith("<https://t.me/acme_bot?start=census_") and link.endswith(">")
+
+
+async def test_census_link_on_slack_without_telegram_says_what_to_do(slack: SlackHarness) -> None:
+    await say(slack, "account_add Globex")
+    assert await say(slack, "census Globex link") == (
+        "Census links open the Telegram bot, whose name Candor does not know here: set "
+        "CANDOR_TELEGRAM_BOT_USERNAME, or ask the Telegram bot for the link."
+    )

@@ -218,7 +218,15 @@ async def test_owner_with_no_accounts_is_told_so(
         lonely = await u.staff.add(Staff(0, "Lonely Owner", StaffRole.OWNER, EN))
         await u.commit()
     out = await commands.list_accounts(lonely)
-    assert out.lines == [say("no_accounts", EN)] and out.table is None
+    # Not "Add one: /account_add": an owner may not add accounts.
+    assert out.lines == [
+        "You own no accounts yet: a manager or an admin makes you an account's owner."
+    ]
+    assert out.table is None
+    lonely.language = RU
+    assert (await commands.list_accounts(lonely)).lines == [
+        "Ваших аккаунтов пока нет: владельцем аккаунта вас назначает менеджер или админ."
+    ]
 
 
 async def test_another_owners_account_looks_exactly_like_a_missing_one(

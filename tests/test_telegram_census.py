@@ -9,6 +9,7 @@ from tests.telegram_harness import ADMIN_ID, TelegramHarness
 
 USER = 7001
 STRANGER = 7002
+EARLY = 7003
 
 
 async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> None:
@@ -17,6 +18,13 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
     await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
     await tg.process(api.text_message(ADMIN_ID, "/census Globex", **admin))
     assert "has no census yet" in tg.texts(ADMIN_ID)[-1]
+    # Opened before any census: welcomed, told they will hear when it is time.
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex link", **admin))
+    early = re.search(r"start=(census_[\w-]+)", tg.texts(ADMIN_ID)[-1])
+    assert early, tg.texts(ADMIN_ID)[-1]
+    await tg.process(api.text_message(EARLY, f"/start {early[1]}", first_name="Eve"))
+    [welcome] = tg.texts(EARLY)
+    assert "We will write here when it is time for a short feedback survey." in welcome
 
     await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
     assert "H2 2026 user census of Globex started" in tg.texts(ADMIN_ID)[-1]
@@ -30,8 +38,10 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
     assert link, tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(USER, f"/start {link[1]}", first_name="Uma"))
     texts = tg.texts(USER)
-    assert any("Welcome, Uma" in x for x in texts)
-    assert "Question 1 of 3" in texts[-1]  # the open census starts at once
+    # The open census starts at once, and the welcome says so (not "we will write").
+    [welcome] = [x for x in texts if "Welcome, Uma" in x]
+    assert "A short feedback survey is open now; its questions follow." in welcome
+    assert "Question 1 of 3" in texts[-1]
 
     await tg.process(api.text_message(ADMIN_ID, "/census Globex pause", **admin))
     assert "(paused)" in tg.texts(ADMIN_ID)[-1] and "sent 1" in tg.texts(ADMIN_ID)[-1]
@@ -53,7 +63,7 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
     await tg.process(api.text_message(ADMIN_ID, "/census Globex schedule weekly", **admin))
     assert "schedule [half-yearly|quarterly|yearly]" in tg.texts(ADMIN_ID)[-1]
     await tg.process(api.text_message(ADMIN_ID, "/census Globex revoke", **admin))
-    assert "revoked: 1" in tg.texts(ADMIN_ID)[-1]
+    assert "revoked: 2" in tg.texts(ADMIN_ID)[-1]  # the early link and this one
     await tg.process(api.text_message(STRANGER, f"/start {link[1]}", first_name="Sam"))
     assert "withdrawn" in tg.texts(STRANGER)[-1]
     await tg.process(api.text_message(STRANGER, "/start census_unknown", first_name="Sam"))

@@ -318,7 +318,7 @@ async def test_staff_added_by_a_russian_admin_speak_english_if_their_telegram_do
     # Telegram tells no language (or one Candor does not speak): the admin's choice stays.
     await say(tg, f"/staff_add owner {MAX} Max Manager")
     assert await say(tg, "/accounts", MAX, language_code="de") == [
-        "Аккаунтов пока нет. Добавьте: /account_add <название>"
+        "Ваших аккаунтов пока нет: владельцем аккаунта вас назначает менеджер или админ."
     ]
 
 

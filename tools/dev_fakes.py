@@ -18,6 +18,7 @@ starts both fakes on fixed local ports and a small control server through which 
     POST /slack/add_user       {"args": [user id, e-mail, name], "kwargs": {...}}
     GET  /slack/dm/<user id>   the bot's messages in that user's DM
     GET  /slack/responses/<id> what the app posted to response_url <id>
+    GET  /slack/home/<user id> the App Home view last published for that user (null if none)
     GET  /violations           requests that broke the official API descriptions
 
 Local only (127.0.0.1); nothing here talks to the real platforms.
@@ -116,6 +117,9 @@ class Control:
     async def slack_responses(self, request: web.Request) -> web.Response:
         return web.json_response(self.slack.responses_to(request.match_info["rid"]))
 
+    async def slack_home(self, request: web.Request) -> web.Response:
+        return web.json_response(self.slack.home_view_of(request.match_info["user"]))
+
     async def violations(self, request: web.Request) -> web.Response:
         return web.json_response({"telegram": self.tg.violations, "slack": self.slack.violations})
 
@@ -133,6 +137,7 @@ async def serve(args: argparse.Namespace) -> None:
         app.router.add_post("/slack/{builder}", control.slack_event)
         app.router.add_get("/slack/dm/{user}", control.slack_dm)
         app.router.add_get("/slack/responses/{rid}", control.slack_responses)
+        app.router.add_get("/slack/home/{user}", control.slack_home)
         app.router.add_get("/violations", control.violations)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

@@ -31,6 +31,9 @@ class SlackContext:
     wake_delivery: Callable[[], None]
     files: SlackFiles
     import_max_bytes: int = MAX_BYTES  # CANDOR_IMPORT_MAX_BYTES: a file to import, at most
+    # A census link opens the Telegram bot: its username, from CANDOR_TELEGRAM_BOT_USERNAME
+    # or, in a run with Telegram too, from its getMe. Empty: no link can be shown here.
+    telegram_bot_username: str = ""
 
     @staticmethod
     def address(user_id: str) -> Address:

@@ -147,6 +147,7 @@ class SlackTransport:
             wake_delivery=app.delivery.wake.set,
             files=SlackFiles(self.client, self.messenger.limiter),
             import_max_bytes=self.settings.import_max_bytes,
+            telegram_bot_username=self.settings.telegram_bot_username.lstrip("@"),
         )
         secret = self.settings.slack_signing_secret
         bolt = AsyncApp(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import MAX_BLOCKS, escape, slack_commands, text_sections
+from bot.slack.blocks import MAX_BLOCKS, escape, mrkdwn, slack_commands, text_sections
 from bot.slack.context import SlackContext, language_of, unescape, user_id_of
 from surveys import commands as table
 from surveys.commands import CLIENT_COMMANDS, LEVELS, Invitee, Usage
@@ -81,15 +82,28 @@ async def _slack_user(
     return str(user["id"]), str(name), profile.get("email")
 
 
-def output_blocks(output: Output) -> tuple[str, list[dict[str, Any]]]:
+def census_link(output: Output, telegram_bot: str, lang: Language) -> tuple[Output, str | None]:
+    """A census link is a Telegram deep link: shown when the bot's name is known, else the
+    reply says so instead of ending in an empty link."""
+    if output.link_token is None:
+        return output, None
+    if not telegram_bot:
+        return replace(output, lines=[t("census_link_no_bot", lang)], link_token=None), None
+    return output, f"https://t.me/{telegram_bot}?start={output.link_token}"
+
+
+def output_blocks(output: Output, link: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     blocks: list[dict[str, Any]] = []
     if output.lines:
         blocks += text_sections(slack_commands("\n".join(output.lines)))
+    if link is not None:  # a section of its own: mrkdwn would read a token's _ as italics
+        blocks.append({"type": "section", "text": mrkdwn(f"<{link}>")})
     if output.verbatim is not None:  # a client's words: escaped, but never reworded
         blocks += text_sections(output.verbatim)
     if output.table:
         blocks += text_sections(output.table, code=True)
-    fallback = slack_commands("\n".join(output.lines)) or (output.table or "")
+    fallback = slack_commands("\n".join([*output.lines, *filter(None, [link])]))
+    fallback = fallback or (output.table or "")
     return escape(fallback)[:3000] or " ", blocks[:MAX_BLOCKS]
 
 
@@ -118,7 +132,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 await respond(text=escape(slack_commands(text)), response_type="ephemeral")
             return
         output = await table.run(ctx.commands, actor, lang, name, args, SlackPlatform(client))
-        text, blocks = output_blocks(output)
+        output, link = census_link(output, ctx.telegram_bot_username, lang)
+        text, blocks = output_blocks(output, link)
         await respond(text=text, blocks=blocks, response_type="ephemeral")
         ctx.wake_delivery()
 

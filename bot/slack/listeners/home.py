@@ -14,6 +14,7 @@ from surveys.alerts import question_as_asked
 from surveys.health import account_health, health_lines
 from surveys.model import AlertStatus, Language, Staff
 from surveys.periods import round_title
+from surveys.reporting.labels import L
 from surveys.staff import may_see
 from surveys.texts import t
 
@@ -66,7 +67,10 @@ async def home_blocks(
             answer = " ".join(d.answer.text.split())
             answer = answer if len(answer) <= 150 else answer[:149] + "…"
             question = question_as_asked(d.answer.question_key, lang, d.account, 50)
-            state = alert.status.value if still_negative(alert) else _CLEARED[lang]
+            # In the reader's language, as `/candor alerts` names it.
+            state = (
+                L(f"alert.{alert.status.value}", lang) if still_negative(alert) else _CLEARED[lang]
+            )
             alert_lines.append(
                 f"*#{alert.id}* [{state}] {escape(d.account.name)} · "
                 f"{escape(d.contact.name)} · {escape(question)}: {escape(answer)}"
