@@ -33,6 +33,8 @@ SARCASM = [
     "thanks to you I lost a day",
     "Great, another outage",
     "Wow, thanks for breaking the build again",
+    "Ну спасибо, что хоть к концу года сделали",
+    "Спасибо, конечно, но ждали мы месяц",
 ]
 NEGATED_WARNINGS = [
     "никогда не связывайтесь с ними",

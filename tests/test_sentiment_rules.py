@@ -417,7 +417,8 @@ def test_hopes_for_what_is_to_come_are_no_complaint() -> None:
 
 @pytest.mark.parametrize(
     ("text", "question"),
-    [("ответили быстро, но не по делу", "outcome"), ("после вашего обновления всё легло", "outcome"),
+    [("ответили быстро, но не по делу", "outcome"),
+     ("после вашего обновления всё легло", "outcome"),
      ("как всегда, всё в последний момент", "speed"), ("told us at the last minute", "speed")],
 )  # fmt: skip
 def test_off_the_point_down_or_last_minute_is_a_complaint(text: str, question: str) -> None:
@@ -431,3 +432,22 @@ def test_off_the_point_down_or_last_minute_is_a_complaint(text: str, question: s
 )  # fmt: skip
 def test_to_the_point_or_a_fall_fixed_well_is_no_complaint(text: str) -> None:
     assert sign(text, "outcome") != -1
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "evidence"),
+    [("Ну спасибо, что хоть к концу года сделали", "outcome", ["Ну спасибо", "что хоть"]),
+     ("Спасибо, конечно, но ждали мы месяц", "speed", ["Спасибо, конечно", "ждали"])],
+)  # fmt: skip
+def test_grudging_thanks_is_sarcasm(text: str, question: str, evidence: list[str]) -> None:
+    # Both came out as praise (0.98 and 0.75): «спасибо, конечно» and «что хоть» grudge.
+    result = rules.read(text, question)
+    assert result.sarcasm and result.alarm and result.evidence(-1) == evidence
+
+
+@pytest.mark.parametrize(
+    "text", ["Спасибо, конечно, всё отлично!", "спасибо, конечно, за помощь",
+             "Конечно, спасибо, всё сделали", "хоть и долго, но результат отличный"],
+)  # fmt: skip
+def test_thanks_with_konechno_and_no_complaint_stays_praise(text: str) -> None:
+    assert sign(text, "outcome") == 1 and not rules.read(text, "outcome").sarcasm

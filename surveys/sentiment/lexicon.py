@@ -344,7 +344,9 @@ GROUPS: tuple[Group, ...] = (
         "room for improvement, могло быть лучше, могло быть и лучше, могло бы быть лучше, "
         "had higher hopes, had high hopes, hoped for more, hoped for better, "
         "рассчитывать на больший, надеяться на больший, рассчитывать на лучший, "
-        "seen better, бывало и лучше, бывало лучше, видали и лучше, видали лучше",
+        "seen better, бывало и лучше, бывало лучше, видали и лучше, видали лучше, "
+        # grudging: «спасибо, что хоть…», «хорошо хоть старое не сломали»
+        "что хоть, хорошо хоть, и на том спасибо",
         alarm=True,
     ),
     # About speed above all: "долго" about a result may be fine; "could be faster" is not.
