@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     and_,
     cast,
+    delete,
     exists,
     func,
     insert,
@@ -33,7 +34,15 @@ from storage.models import (
 from storage.repositories import _contact, _contact_values, _storable_id
 from surveys.census import CensusLink, CensusProgress, CensusRun, CensusState
 from surveys.contact_import import ContactFields, iter_identities
-from surveys.model import Address, Channel, Contact, ContactLevel, ContactStatus
+from surveys.model import (
+    Address,
+    Channel,
+    Contact,
+    ContactLevel,
+    ContactStatus,
+    ConversationStatus,
+    OutboxStatus,
+)
 
 
 def _run(row: CensusRunRow) -> CensusRun:
@@ -226,10 +235,15 @@ class SqlCensusRepository:
         )
         return _run(row) if row else None
 
-    async def run(self, run_id: int) -> CensusRun | None:
+    async def run(self, run_id: int, *, lock: bool = False) -> CensusRun | None:
+        """``lock`` holds the run's row to the end of the transaction (PostgreSQL), so a
+        fan-out batch and a pause or cancel of the run never interleave."""
         if not _storable_id(run_id):  # a forged button's id: binding it would raise
             return None
-        row = await self.session.get(CensusRunRow, run_id)
+        query = select(CensusRunRow).where(CensusRunRow.id == run_id)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        row = await self.session.scalar(query)
         return _run(row) if row else None
 
     async def latest_run(self, account_id: int) -> CensusRun | None:
@@ -253,6 +267,64 @@ class SqlCensusRepository:
         await self.session.execute(
             update(CensusRunRow).where(CensusRunRow.id == run_id).values(state=state.value)
         )
+
+    async def withdraw_unsent(self, run: CensusRun, *, everyone: bool) -> int:
+        """Take back the run's first questions still waiting in the outbox; how many.
+
+        Each is marked superseded (the delivery worker sends only pending rows; a worker's
+        claim and this are both compare-and-set on "pending", so the one in flight is left
+        to finish) and its conversation, never asked and never answered, is removed: the
+        person counts as not invited, gets no reminder or closing notice, and a resumed
+        fan-out asks them again. Without ``everyone`` only the fan-out's population is
+        withdrawn: someone who joined by the census link is not fanned out to again."""
+        unsent = select(ConversationRow.id, OutboxRow.id).select_from(OutboxRow)
+        unsent = unsent.join(
+            ConversationRow,
+            and_(
+                ConversationRow.contact_id == OutboxRow.contact_id,
+                ConversationRow.round_id == run.round_id,
+            ),
+        ).where(
+            OutboxRow.status == OutboxStatus.PENDING.value,
+            self._first_message(),
+            ConversationRow.status == ConversationStatus.INVITED.value,
+            ~exists().where(AnswerRow.conversation_id == ConversationRow.id),
+        )
+        if not everyone:
+            unsent = unsent.join(ContactRow, ContactRow.id == ConversationRow.contact_id).where(
+                self._population(run)
+            )
+        pairs = (await self.session.execute(unsent)).all()
+        if not pairs:
+            return 0
+        taken = await self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id.in_([message for _, message in pairs]),
+                OutboxRow.status == OutboxStatus.PENDING.value,
+            )
+            .values(
+                status=OutboxStatus.SUPERSEDED.value,
+                last_error=f"withdrawn: census {run.state}",
+                # The key names the removed conversation's id, which SQLite may give the
+                # next conversation: freed, so that one's first question is not taken for
+                # a duplicate of this one.
+                idempotency_key=OutboxRow.idempotency_key
+                + literal(":withdrawn:")
+                + cast(OutboxRow.id, String),
+            )
+            .returning(OutboxRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        withdrawn = set(taken.scalars())
+        conversations = [conv for conv, message in pairs if message in withdrawn]
+        if conversations:
+            await self.session.execute(
+                delete(ConversationRow)
+                .where(ConversationRow.id.in_(conversations))
+                .execution_options(synchronize_session=False)
+            )
+        return len(conversations)
 
     def _population(self, run: CensusRun) -> Any:
         return and_(

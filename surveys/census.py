@@ -123,10 +123,11 @@ class CensusStore(ImportStore, Protocol):
     ) -> Contact | None: ...
     async def add_run(self, run: CensusRun) -> CensusRun: ...
     async def run_for_round(self, round_id: int) -> CensusRun | None: ...
-    async def run(self, run_id: int) -> CensusRun | None: ...
+    async def run(self, run_id: int, *, lock: bool = False) -> CensusRun | None: ...
     async def latest_run(self, account_id: int) -> CensusRun | None: ...
     async def runs(self, *states: CensusState) -> list[CensusRun]: ...
     async def set_state(self, run_id: int, state: CensusState) -> None: ...
+    async def withdraw_unsent(self, run: CensusRun, *, everyone: bool) -> int: ...
     async def uninvited(self, run: CensusRun, limit: int) -> list[Contact]: ...
     async def unbound_with_email(
         self, account_id: int, after_id: int, limit: int
@@ -267,9 +268,21 @@ class Census:
             CensusState.RUNNING: (CensusState.PAUSED,),
             CensusState.CANCELLED: (CensusState.RUNNING, CensusState.PAUSED),
         }[wanted]
+        if run is not None:
+            # Re-read under the row lock a fan-out batch also takes: a batch being queued
+            # now commits first, and its questions are withdrawn below with the rest.
+            run = await uow.census.run(run.id, lock=True)
         if run is not None and run.state in allowed:
             await uow.census.set_state(run.id, wanted)
             run.state = wanted
+            if wanted is not CensusState.RUNNING:
+                # First questions still queued would go on asking people after the pause or
+                # cancel: take them back (a resumed fan-out queues them again).
+                withdrawn = await uow.census.withdraw_unsent(
+                    run, everyone=wanted is CensusState.CANCELLED
+                )
+                log.info("census run %s %s: %s first questions withdrawn",
+                         run.id, wanted.value, withdrawn)  # fmt: skip
             await uow.commit()
         return run
 
@@ -278,8 +291,12 @@ class Census:
         queued = 0
         async with self.uow() as uow:
             runs = await uow.census.runs(CensusState.RUNNING)
-        for run in runs:
+        for listed in runs:
             async with self.uow() as uow:
+                # Paused or cancelled since it was listed: queue nothing (see _move).
+                run = await uow.census.run(listed.id, lock=True)
+                if run is None or run.state is not CensusState.RUNNING:
+                    continue
                 room = max_backlog - await uow.census.backlog(run.round_id)
                 if room <= 0:
                     continue

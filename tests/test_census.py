@@ -24,6 +24,8 @@ from surveys.reports import render_table
 from surveys.service import SurveyService
 from tests.conftest import FakeClock, RecordingMessenger, World
 
+LEASE = timedelta(minutes=5)
+
 
 async def add_users(
     uow: SqlUnitOfWorkFactory, world: World, clock: FakeClock, n: int, *, ticket: bool = True
@@ -116,7 +118,7 @@ async def test_pause_resume_cancel(
     await delivery.run_once()
     assert await census.fan_out(max_backlog=4) == 0  # paused: nothing more is queued
     await delivery.run_once()
-    assert len(first_messages(messenger)) == 4
+    assert first_messages(messenger) == []  # the four queued were held back by the pause
 
     run = await census.set_state(world.account.id, CensusState.RUNNING)
     assert run is not None and run.state is CensusState.RUNNING
@@ -129,7 +131,79 @@ async def test_pause_resume_cancel(
     assert run is not None and run.state is CensusState.CANCELLED
     assert await census.fan_out(max_backlog=4) == 0
     await delivery.run_once()
-    assert len(first_messages(messenger)) == 8
+    assert first_messages(messenger) == [f"user{i}" for i in range(4)]
+
+
+async def test_cancel_withdraws_first_questions_not_yet_sent(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    users = await add_users(uow, world, clock, 12)
+    census = Census(service)
+    await census.start(world.account.id, None, None)
+    assert await census.fan_out(max_backlog=3) == 3
+    await delivery.run_once()  # three asked
+    assert await census.fan_out(max_backlog=10) == 9  # queued, not sent yet
+    async with uow() as u:  # a worker has just handed one of them to the platform
+        pending = await u.outbox.list("pending")
+        in_flight = await u.outbox.claim(pending[0].id or 0, clock.now(), clock.now() + LEASE)
+        await u.commit()
+    assert in_flight is not None
+
+    run = await census.set_state(world.account.id, CensusState.CANCELLED)
+    assert run is not None and run.state is CensusState.CANCELLED
+    await delivery.run_once()
+    assert first_messages(messenger) == [f"user{i}" for i in range(3)]  # nobody new
+    async with uow() as u:
+        outbox = {m.idempotency_key: m.status.value for m in await u.outbox.list()}
+    starts = [s for k, s in outbox.items() if ":start:0" in k]
+    assert sorted(starts) == ["sending"] + ["sent"] * 3 + ["superseded"] * 8
+    assert outbox[in_flight.idempotency_key] == "sending"  # the one in flight is left alone
+
+    _, progress = await census.progress(world.account.id) or (None, None)
+    assert progress is not None
+    assert (progress.state, progress.population, progress.sent, progress.reached) == (
+        CensusState.CANCELLED, 12, 4, 3)  # fmt: skip
+    # The withdrawn are neither reminded nor told their conversation expired.
+    clock.advance(timedelta(days=8))
+    await service.tick()
+    await delivery.run_once()
+    told = {m.recipient.address for m in messenger.sent}
+    withdrawn = {u.address for u in users} - told - {in_flight.recipient.address}
+    assert len(withdrawn) == 8
+
+
+async def test_pause_holds_first_questions_and_resume_sends_them(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    await add_users(uow, world, clock, 10)
+    census = Census(service)
+    await census.start(world.account.id, None, None)
+    assert await census.fan_out(max_backlog=4) == 4
+    await census.set_state(world.account.id, CensusState.PAUSED)
+    await delivery.run_once()
+    assert first_messages(messenger) == []  # held while paused
+    _, progress = await census.progress(world.account.id) or (None, None)
+    assert progress is not None and (progress.sent, progress.reached) == (0, 0)
+
+    await census.set_state(world.account.id, CensusState.RUNNING)
+    while await census.fan_out(max_backlog=4):
+        await delivery.run_once()
+    await delivery.run_once()
+    asked = first_messages(messenger)
+    assert sorted(asked) == sorted(f"user{i}" for i in range(10)) and len(asked) == 10
+    _, progress = await census.progress(world.account.id) or (None, None)
+    assert progress is not None
+    assert (progress.state, progress.sent, progress.reached) == (CensusState.DONE, 10, 10)
 
 
 async def test_a_restart_mid_fan_out_asks_no_one_twice_and_skips_no_one(
