@@ -206,6 +206,35 @@ async def test_pause_holds_first_questions_and_resume_sends_them(
     assert (progress.state, progress.sent, progress.reached) == (CensusState.DONE, 10, 10)
 
 
+async def test_a_pause_leaves_a_census_link_joiners_first_question_alone(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    # No fan-out would ask someone without a ticket again after a resume: theirs stays.
+    await add_users(uow, world, clock, 3)
+    census = Census(service)
+    await census.start(world.account.id, None, None)
+    assert await census.fan_out(max_backlog=10) == 3
+    token = await census.create_link(world.account.id)
+    joined = await census.open_link(
+        token, Address(Channel.CONSOLE, "tg-new"), telegram_id="5002", username=None,
+        name="New Person", hint=Language.EN,
+    )  # fmt: skip
+    assert joined.status is RedeemStatus.BOUND
+    await census.set_state(world.account.id, CensusState.PAUSED)
+    await delivery.run_once()
+    assert first_messages(messenger) == ["tg-new"]
+    await census.set_state(world.account.id, CensusState.RUNNING)
+    while await census.fan_out(max_backlog=10):
+        await delivery.run_once()
+    await delivery.run_once()
+    assert sorted(first_messages(messenger)) == ["tg-new", "user0", "user1", "user2"]
+
+
 async def test_a_restart_mid_fan_out_asks_no_one_twice_and_skips_no_one(
     service: SurveyService,
     delivery: DeliveryWorker,
