@@ -25,6 +25,7 @@ import random
 import re
 import subprocess
 import sys
+import tarfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -58,11 +59,11 @@ def _key(text: str) -> str:
     return "".join(c for c in text if c.isalnum()) or text
 
 
-def show(repo: Path, path: str, rev: str = "HEAD") -> str:
+def show(repo: Path, path: str) -> str:
     if HELD_OUT.search(path):
         raise ValueError(f"{path} is a held-out set: not read")
     return subprocess.run(
-        ["git", "-C", str(repo), "show", f"{rev}:{path}"],
+        ["git", "-C", str(repo), "show", f"HEAD:{path}"],
         check=True,
         capture_output=True,
         text=True,
@@ -158,17 +159,20 @@ def semeval14_restaurants(repo: Path, part: str) -> Iterator[tuple[str, str, str
             yield text, "en", label
 
 
-# The commit of cjhutto/vaderSentiment that still holds the ICWSM-2014 rating files.
-VADER_DATA_REV = "18c86513ea60b02fce8f3b1b598da43042d91b08"
-
-
 def vader_ratings(repo: Path, name: str) -> Iterator[tuple[str, str, str]]:
     """Texts (tweets, product-review sentences, ...) rated -4..4 by at least 20 people each
-    (Hutto & Gilbert 2014): a mean of -1 or below is negative (-0.5 let in mild asides such
-    as "figure we'll see a fight"), 1 or above positive, within 0.4 of zero neutral; the rest
-    is dropped."""
-    path = f"additional_resources/hutto_ICWSM_2014/{name}_GroundTruth.txt"
-    for line in show(repo, path, VADER_DATA_REV).splitlines():
+    (Hutto & Gilbert 2014), from the study's own archive in the repository: a mean of -1 or
+    below is negative (-0.5 let in mild asides such as "figure we'll see a fight"), 1 or
+    above positive, within 0.4 of zero neutral; the rest is dropped."""
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "show", "HEAD:additional_resources/hutto_ICWSM_2014.tar.gz"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        member = tar.extractfile(f"hutto_ICWSM_2014/{name}_GroundTruth.txt")
+        text = member.read().decode("utf-8") if member else ""
+    for line in text.splitlines():
         parts = line.split("\t")
         if len(parts) < 3:
             continue
