@@ -28,6 +28,7 @@ from storage.models import (
     StaffRow,
 )
 from surveys.model import (
+    COALESCING_KINDS,
     Account,
     Address,
     Alert,
@@ -797,7 +798,9 @@ class SqlOutboxRepository(_Repo):
         self, now: datetime, limit: int, channels: Sequence[Channel]
     ) -> list[OutgoingMessage]:
         # Each recipient's oldest unsettled message; it qualifies only when pending and due,
-        # so one recipient's backlog never hides the others'.
+        # so one recipient's backlog never hides the others'. Among those heads, an edit that
+        # carries a message's whole state goes first: it is one chat's live view (a census's
+        # progress, an alert), and must not wait behind other chats' first messages.
         unsettled = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
         heads = (
             select(func.min(OutboxRow.id).label("head_id"))
@@ -812,7 +815,7 @@ class SqlOutboxRepository(_Repo):
             select(OutboxRow)
             .join(heads, heads.c.head_id == OutboxRow.id)
             .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at <= now)
-            .order_by(OutboxRow.id)
+            .order_by(OutboxRow.kind.not_in(sorted(COALESCING_KINDS)), OutboxRow.id)
             .limit(limit)
         )
         return [_outgoing(r) for r in rows]

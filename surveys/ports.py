@@ -216,10 +216,12 @@ class OutboxRepository(Protocol):
     async def due_heads(
         self, now: datetime, limit: int, channels: Sequence[Channel]
     ) -> list[OutgoingMessage]:
-        """Due pending messages on ``channels`` that may go now, oldest first.
+        """Due pending messages on ``channels`` that may go now: edits that carry a
+        message's whole state (``COALESCING_KINDS``) first, then oldest first.
 
         Only the oldest unsettled message of each recipient qualifies, so a recipient's
-        messages arrive in the order they were recorded.
+        messages arrive in the order they were recorded (an edit never overtakes its own
+        message or an earlier one to its chat).
         """
         ...
 

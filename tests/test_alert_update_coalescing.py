@@ -2,7 +2,8 @@
 `alert_update` (the owner's alert) or `census_progress_update` (the census starter's
 progress message) is settled unsent when a newer one for the same message is recorded,
 never one already in flight, never a first send, and the newest always reaches the
-platform."""
+platform; and such an edit is picked before other chats' first messages recorded
+earlier, never before its own message or an earlier one to its chat."""
 
 from __future__ import annotations
 
@@ -216,3 +217,78 @@ async def test_first_sends_other_messages_and_other_recipients_never_coalesce(
         f"update:{ALERT}:2": OutboxStatus.SENT,
     }
     assert len(tg.sent) == 6
+
+
+# --- an edit does not wait behind other people's first messages -----------------------------
+
+
+def first_question(n: int) -> OutgoingMessage:
+    """A census's first question to contact n: one per chat, all recorded before the edit."""
+    return OutgoingMessage(
+        recipient=Address(Channel.TELEGRAM, str(2000 + n)),
+        kind="question",
+        payload={"text": f"question to contact {n}"},
+        idempotency_key=f"census:q:{n}",
+    )
+
+
+def sent_keys(tg: RecordingMessenger) -> list[str]:
+    return [m.idempotency_key for m in tg.sent]
+
+
+async def test_an_edit_goes_before_first_messages_to_others_recorded_earlier(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, edits: Edits
+) -> None:
+    # The staff chat's message is out; then a census queues many first questions, and the
+    # starter presses Pause: the edit must not wait behind every other chat's backlog.
+    tg = RecordingMessenger(Channel.TELEGRAM)
+    await record(uow, clock, edits.first_send(), coalesce=False)
+    await worker(uow, tg, service, clock).run_once()
+    for n in range(12):
+        await record(uow, clock, first_question(n), coalesce=False)
+    await record(uow, clock, edits.update(1), coalesce=True)
+
+    deliver = DeliveryWorker(uow, {Channel.TELEGRAM: tg}, service, clock, batch=3)
+    stats = await deliver.run_once()
+
+    assert stats.sent == 13
+    assert sent_keys(tg) == [ALERT, f"update:{ALERT}:1"] + [f"census:q:{n}" for n in range(12)]
+    assert tg.sent[1].payload["target_id"] == "m1"
+
+
+async def test_an_edit_never_goes_before_its_own_message_or_earlier_ones_to_its_chat(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, edits: Edits
+) -> None:
+    # The edited message and an earlier notice to the same chat are still queued, behind
+    # other chats' first questions: the edit waits for both, and then goes at once.
+    tg = RecordingMessenger(Channel.TELEGRAM)
+    for n in range(4):
+        await record(uow, clock, first_question(n), coalesce=False)
+    notice = OutgoingMessage(
+        recipient=OLGA, kind="staff_notice", payload={"text": "a notice"}, idempotency_key="note"
+    )
+    await record(uow, clock, notice, coalesce=False)
+    for n in range(4, 8):
+        await record(uow, clock, first_question(n), coalesce=False)
+    await record(uow, clock, edits.first_send(), coalesce=False)
+    for n in range(8, 14):
+        await record(uow, clock, first_question(n), coalesce=False)
+    await record(uow, clock, edits.update(1), coalesce=True)
+
+    deliver = DeliveryWorker(uow, {Channel.TELEGRAM: tg}, service, clock, batch=3)
+    stats = await deliver.run_once()
+
+    assert stats.sent == 17
+    order = sent_keys(tg)
+    assert [k for k in order if not k.startswith("census:q:")] == [
+        "note",
+        ALERT,
+        f"update:{ALERT}:1",
+    ]
+    # Once its message is out, the edit is next in the following pick, ahead of the
+    # questions still queued; the questions keep their recorded order among themselves.
+    assert order.index(f"update:{ALERT}:1") < order.index("census:q:13")
+    assert [k for k in order if k.startswith("census:q:")] == [f"census:q:{n}" for n in range(14)]
+    assert tg.sent[order.index(f"update:{ALERT}:1")].payload["target_id"] == (
+        f"m{order.index(ALERT) + 1}"
+    )
