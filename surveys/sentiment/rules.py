@@ -438,21 +438,11 @@ class _Reader:
             return tok.text in BOUNDARY_PUNCT or tok.text[0] in "!?"
         return tok.kind is Kind.WORD and tok.norm in BOUNDARY_WORDS
 
-    def _word_after_index(self, i: int) -> int:
-        """The first word token at or after ``i`` past commas only; len(tokens) if none."""
-        while (
-            i < len(self.tokens)
-            and self.tokens[i].kind is Kind.PUNCT
-            and self.tokens[i].text == ","
-        ):
+    def _past_commas(self, i: int) -> int:
+        """The first token at or after ``i`` that is not a comma (len(tokens) at the end)."""
+        while i < len(self.tokens) and self.tokens[i].text == ",":
             i += 1
         return i
-
-    def _word_after(self, i: int) -> str:
-        j = self._word_after_index(i)
-        return (
-            self.tokens[j].norm if j < len(self.tokens) and self.tokens[j].kind is Kind.WORD else ""
-        )
 
     def phrase_at(self, i: int, phrases: tuple[tuple[str, ...], ...]) -> int:
         """Length of the longest of ``phrases`` (plain lowercase words) starting at ``i``."""
@@ -663,12 +653,12 @@ class _Reader:
             hit.kind = "neutral"
         if kind == "cue" and cue.weight >= 0.75:
             first = c.nu_at if c.nu and not self.in_quotes else start
-            # «Спасибо, конечно, но…»: thanks said through the teeth, like «ну спасибо».
-            grudging = self._word_after(end) == "конечно"
-            marked = c.nu or self.in_quotes or grudging
-            if grudging:
-                end = self._word_after_index(end) + 1
-            self.praise.append((hit, marked, first, end))
+            # «Спасибо, конечно, но…»: thanks said through the teeth, like «ну спасибо»; the
+            # evidence quotes the phrase up to «конечно», while reading goes on from ``end``.
+            after = self._past_commas(end)
+            grudging = after < len(self.tokens) and self.tokens[after].norm == "конечно"
+            quoted_to = after + 1 if grudging else end
+            self.praise.append((hit, c.nu or self.in_quotes or grudging, first, quoted_to))
         if weight < 0 and self.tokens[end - 1].norm in NEGATORS:
             # "так и не решили", "still not fixed": the phrase's negator also denies the fix
             # after it, which would otherwise count as praise.
