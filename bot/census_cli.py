@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.settings import Settings
+from bot.telegram.links import start_link
 from storage import migrate
 from storage.db import create_engine, session_factory
 from storage.repositories import SqlUnitOfWorkFactory
@@ -98,7 +99,7 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None =
                 print(f"revoked {await census.revoke_links(account.id)} link(s)", file=out)
             else:
                 token = await census.create_link(account.id)
-                print(f"https://t.me/{bot}?start={token}", file=out)
+                print(start_link(bot, token), file=out)
             return 0
         # invites export
         onboarding = Onboarding(uow, clock, settings.company_name, lang, service=service)
@@ -112,7 +113,7 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None =
                         continue
                     token = await onboarding.create_invite(u, contact.id, None)
                     writer.writerow([contact.name, contact.email or "", contact.external_id or "",
-                                     f"https://t.me/{bot}?start={token}"])  # fmt: skip
+                                     start_link(bot, token)])  # fmt: skip
                 await u.commit()
         finally:
             if args.out:

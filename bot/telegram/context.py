@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.telegram.callbacks import Signer
+from bot.telegram.links import start_link
 from surveys.contact_import import MAX_BYTES
 from surveys.model import Address, Channel, Language
 from surveys.onboarding import Onboarding
@@ -35,7 +36,7 @@ class TelegramContext:
         return Address(Channel.TELEGRAM, str(chat_id))
 
     def invite_link(self, token: str) -> str:
-        return f"https://t.me/{self.bot_username}?start={token}"
+        return start_link(self.bot_username, token)
 
     async def reply(
         self,

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import MAX_BLOCKS, escape, mrkdwn, slack_commands, text_sections
 from bot.slack.context import SlackContext, language_of, unescape, user_id_of
+from bot.telegram.links import start_link
 from surveys import commands as table
 from surveys.commands import CLIENT_COMMANDS, LEVELS, Invitee, Usage
 from surveys.conversation import ContactEvent, EventKind
@@ -89,7 +90,7 @@ def census_link(output: Output, telegram_bot: str, lang: Language) -> tuple[Outp
         return output, None
     if not telegram_bot:
         return replace(output, lines=[t("census_link_no_bot", lang)], link_token=None), None
-    return output, f"https://t.me/{telegram_bot}?start={output.link_token}"
+    return output, start_link(telegram_bot, output.link_token)
 
 
 def output_blocks(output: Output, link: str | None = None) -> tuple[str, list[dict[str, Any]]]:
