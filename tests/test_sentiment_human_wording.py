@@ -287,3 +287,122 @@ def test_a_bare_link_says_nothing(analyser: DefaultAnalyser) -> None:
 )
 def test_lookalikes_of_the_new_cues_are_no_complaint(text: str) -> None:
     assert rules.read(text).negative == 0
+
+
+# Session 20: wording found by trying the analyser by hand. Each alerted with the head alone
+# (a lukewarm «Так себе» answering "outcome" was even read as praise).
+HAND_TRIED_COMPLAINTS = [
+    ("Так себе.", "outcome"),
+    ("meh", "speed"),
+    ("Как всегда, всё в последний момент.", "outcome"),
+    ("Everything at the last minute, as usual.", "outcome"),
+    ("Ни здрасте, ни до свидания.", "politeness"),
+    ("They never say hello, not even a thank you.", "politeness"),
+    ("Простую правку делали месяц.", "speed"),
+    ("A one-line change took them a month.", "outcome"),
+    ('Oh great, another "quick fix" that took three weeks', "outcome"),
+    ("We had to redo it ourselves.", "outcome"),
+    ("Пришлось переделывать самим.", "outcome"),
+    ('Ответ "быстрый", через неделю.', "speed"),
+]
+
+
+@pytest.mark.parametrize(("text", "question"), HAND_TRIED_COMPLAINTS)
+def test_hand_tried_complaints_alert(analyser: DefaultAnalyser, text: str, question: str) -> None:
+    assert rules.read(text, question).alarm
+    assert analyser.analyse(text, question).label is NEG
+
+
+def test_weeks_for_a_small_task_is_quoted_whole_and_the_task_is_no_praise() -> None:
+    found = rules.read("Two weeks for a typo fix.", "speed")
+    assert found.positive == 0  # "fix" names the task here
+    assert found.evidence(-1) == ["Two weeks for a typo fix"]
+    assert rules.read("We had to redo it ourselves.").evidence(-1) == ["had to redo it ourselves"]
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Took about two weeks, as planned.", "speed"),
+        ("Заняло две недели, как и договаривались.", "speed"),
+        ("Small fixes ship once a week.", "speed"),
+        ("Мелкие правки выкатываем раз в неделю.", "speed"),
+        ("На прошлой неделе исправили опечатку.", "speed"),
+        ("Last week they fixed a typo.", "speed"),
+        ("Мы сами затянули, пришлось ждать юристов.", "speed"),  # the client's own delay
+        ('Мы назвали релиз "Быстрый старт" и он удался', "outcome"),  # a name in quotes
+        ('Our CEO said: "great"', "outcome"),  # praise reported, not mocked
+    ],
+)
+def test_lookalikes_of_the_hand_tried_complaints_are_none(text: str, question: str) -> None:
+    assert not rules.read(text, question).alarm
+    assert rules.read(text, question).negative == 0
+
+
+@pytest.mark.parametrize(
+    "text", ["They saved us at the last minute", "Спасли нас в последний момент"]
+)
+def test_rescued_at_the_last_minute_is_no_alarm(text: str) -> None:
+    assert not rules.read(text, "outcome").alarm
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("Сроки соблюдают.", 1),
+        ("Deadlines are met.", 1),
+        ("They meet deadlines.", 1),
+        ("Сроки не соблюдают.", -1),
+        ("Сроки никогда не соблюдают.", -1),
+        ("Deadlines are rarely met.", -1),
+        ("Deadlines were not met.", -1),
+        ("They rarely meet deadlines.", -1),
+        ("Редко отвечают.", -1),
+        ("Rarely late.", 1),
+        ("Пять звёзд.", 1),
+        ("5 stars", 1),
+        ("One star.", -1),
+    ],
+)
+def test_deadlines_kept_or_not_and_stars_read_their_way(text: str, sign: int) -> None:
+    found = rules.read(text, "speed")
+    assert (found.positive > found.negative) == (sign > 0)
+    assert (found.negative > found.positive) == (sign < 0)
+
+
+def test_a_line_break_ends_a_sentence() -> None:
+    # Quick messages are joined by a line break: «нет» must not deny «Доволен» across it.
+    found = rules.read("Доволен\nПретензий нет", "outcome")
+    assert found.negative == 0 and found.positive > 0
+    assert rules.read("Two weeks for\na typo fix", "speed").alarm is False
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Slow\nsorry, ignore that, all fine", "speed"),
+        ("Медленно\nне, всё нормально, показалось", "speed"),
+        ("Долго. Забудьте, всё нормально", "speed"),
+        ("Rude reply. Never mind, wrong chat.", "politeness"),
+    ],
+)
+def test_a_complaint_taken_back_raises_no_alert(
+    analyser: DefaultAnalyser, text: str, question: str
+) -> None:
+    assert rules.read(text, question).retracted
+    assert analyser.analyse(text, question).label is not NEG
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Грубо, мне показалось", "politeness"),  # a hedge, not a retraction
+        ("Never mind, still slow.", "speed"),  # the complaint comes after
+        ("Забудьте, всё равно ждали три недели", "speed"),
+    ],
+)
+def test_a_hedge_or_a_complaint_after_the_retraction_still_alerts(
+    analyser: DefaultAnalyser, text: str, question: str
+) -> None:
+    assert not rules.read(text, question).retracted
+    assert analyser.analyse(text, question).label is NEG

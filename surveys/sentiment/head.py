@@ -254,6 +254,16 @@ def raise_negative(p: Sequence[float], floor: float) -> list[float]:
     return [floor, *([(1 - floor) / 2] * (len(p) - 1))]
 
 
+def lower_negative(p: Sequence[float], cap: float) -> list[float]:
+    """``p`` with P(negative) at most ``cap``, the other labels keeping their ratio."""
+    if p[0] <= cap:
+        return list(p)
+    rest = sum(p[1:])
+    if rest > 0:
+        return [cap, *(x * ((1 - cap) / rest) for x in p[1:])]
+    return [cap, *([(1 - cap) / 2] * (len(p) - 1))]
+
+
 def softmax(z: Sequence[float]) -> list[float]:
     top = max(z)
     e = [math.exp(x - top) for x in z]

@@ -40,7 +40,8 @@ GROUPS: tuple[Group, ...] = (
         "pleased, love, loved, fantastic, wonderful, brilliant, superb, outstanding, impressed, "
         "impressive, recommend*, well done, top notch, top-notch, kudos, exceptional, "
         "delighted, glad, spot on, exceeded, flawless*, professional*, stellar, splendid, "
-        "like it, liked it, liked, love it, overdeliver*, above and beyond, lifesaver",
+        "like it, liked it, liked, love it, overdeliver*, above and beyond, lifesaver, "
+        "saved us, saved the day, rescued us, came through, pulled through",
     ),
     Group(0.75, "спасибо, благодарить, благодарность, thank*, thx, ty, cheers, appreciate*"),
     Group(
@@ -98,6 +99,30 @@ GROUPS: tuple[Group, ...] = (
         "caring, warm, considerate, cordial, nice people, supportive",
         POLITE,
     ),
+    # Deadlines kept; said with the negator inside the phrase («сроки не соблюдают»,
+    # "deadlines are rarely met") they are the complaint, matched as the longer phrase.
+    Group(
+        1.0,
+        "срок соблюдать, соблюдать срок, срок выдерживать, выдерживать срок, "
+        "укладываться в срок, уложиться в срок, deadline* met, deadline* are met, "
+        "deadline* were met, deadline* are always met, deadline* were always met, "
+        "meet* deadline*, met deadline*, hit deadline*, on schedule",
+        SPEED,
+    ),
+    Group(
+        -1.0,
+        "срок не соблюдать, срок не выдерживать, срок никогда не соблюдать, срок редко "
+        "соблюдать, deadline* not met, deadline* rarely met, deadline* never met, "
+        "deadline* are not met, deadline* were not met, deadline* arent met, "
+        "deadline* werent met, deadline* are rarely met, deadline* were rarely met, "
+        "deadline* are never met, deadline* were never met, deadline* are seldom met, "
+        "редко в срок, никогда в срок",
+        SPEED,
+        negated=1.0,
+    ),
+    # Stars as a rating: «Пять звёзд» was read as a complaint (P(negative) 0.51).
+    Group(1.0, "пять звезда, 5 звезда, five star*, 5 star*, 10 из 10"),
+    Group(-1.0, "одна звезда, 1 звезда, ноль звезда, one star, 1 star, zero star*"),
     # A complaint denied is praise: "претензий нет", "no complaints", "без замечаний".
     Group(
         -0.5,
@@ -318,12 +343,12 @@ GROUPS: tuple[Group, ...] = (
     ),
     Group(
         -0.75,
-        "так себе, слабо, слабый, средненько, посредственно, посредственный, "
+        "слабо, слабый, "
         "есть куда расти, есть над что работать, неудобно, неудобный, непонятно, непонятный, "
         "сложно, путаница, непонятка, троечка, на троечка, тройка, на три, есть вопрос, "
         "вопрос есть, отдельный вопрос, вопрос к, зависать, виснуть, падать, упасть, вылетать, "
         "лагать, через раз, беспокоить, слабенький, навязывать, спорить, "
-        "so so, so-so, meh, mediocre, not great, not ideal, confusing, unclear, underwhelming, "
+        "not great, not ideal, confusing, unclear, "
         "gets a c, c grade, a c at best, freezes, freezing, crash*, outage*, downtime, "
         "questions about, worried, worrying, concerning, scary, "
         # a wrong result or a service that is down, said as a fact ("the wrong currency")
@@ -335,6 +360,14 @@ GROUPS: tuple[Group, ...] = (
         "not what we asked for, not what we needed, not what we need, not what we expected, "
         "not what we signed up for, not what we paid for, not what we ordered, barely moved, "
         "barely works, barely working, barely usable, кое-как, с горе пополам, спасибо конечно",
+    ),
+    # A lukewarm verdict is a complaint by the guideline, said on its own too: «Так себе.»
+    # answering "outcome" was read as praise (P(negative) 0.30) until an alarm.
+    Group(
+        -0.75,
+        "так себе, такой себе, средненько, посредственно, посредственный, "
+        "so so, so-so, meh, mediocre, underwhelming",
+        alarm=True,
     ),
     # The same hedge about anything: "could be better" read as praise (the embedding and VADER
     # see "better") until an alarm; "couldn't be better" stays praise.
@@ -361,11 +394,18 @@ GROUPS: tuple[Group, ...] = (
         "not fast, long time, "
         "long wait, long waits, so long, very long, "
         "stalled, stuck, bogged down, dragging, dragged, drag on, snail*, past the deadline, "
-        "past deadline, past due, glacial, в последний момент, at the last minute, "
-        "last-minute, at the last moment, leisurely, неспешно, неспешный, неторопливо, "
+        "past deadline, past due, glacial, "
+        "last-minute, leisurely, неспешно, неспешный, неторопливо, "
         "неторопливый",
         SPEED,
         negated=0.6,
+    ),
+    # Everything left to the last minute is a complaint whatever was asked ("meetings moved at
+    # the last minute" to politeness, «всё в последний момент» to outcome), not half of one.
+    Group(
+        -1.0,
+        "в последний момент, в последний минута, at the last minute, at the last moment",
+        alarm=True,
     ),
     # The hedged complaint ("could be faster"): polite, and still a complaint. An alarm: the
     # embedding reads "faster" as praise.
@@ -404,6 +444,17 @@ GROUPS: tuple[Group, ...] = (
         "offensive, hostile, unpleasant",
         POLITE,
         negated=0.6,
+    ),
+    # Courtesy that never came: «ни здрасте, ни до свидания» has no feeling word to read.
+    Group(
+        -1.0,
+        "ни здрасте, ни здравствуйте, ни привет, ни спасибо, ни извинить, без здрасте, "
+        "без приветствие, ни слово извинение, "
+        "never say hello, never said hello, never says hello, not even a hello, "
+        "not even a thank you, not even a thanks, not even a sorry, not a word of apology, "
+        "no word of apology",
+        POLITE,
+        alarm=True,
     ),
 )
 

@@ -31,8 +31,9 @@ def _words(text: str) -> frozenset[str]:
 # Apostrophes are dropped in normalisation, so "didn't" arrives as "didnt".
 NEGATORS = _words(
     """не нет ни без ничего никогда никак никто нисколько никакой никаких никакого никакие неа
-    мало маловато ноль нулевой нулевая нулевое нулевые
-    not no never nothing without hardly barely none nobody neither nor nope zero little
+    мало маловато ноль нулевой нулевая нулевое нулевые редко
+    rarely seldom not no never nothing without hardly barely none nobody neither nor nope zero
+    little
     dont doesnt didnt isnt arent wasnt werent cant cannot couldnt wont wouldnt havent hasnt
     hadnt shouldnt aint"""
 )
@@ -64,8 +65,8 @@ LINK = _words("что чтобы бы я мы они он она все всё �
 SUPERLATIVE_NEGATORS = _words("couldnt cant cannot")
 CONTRAST = _words("но однако зато but however")
 BOUNDARY_WORDS = CONTRAST | _words("а хотя although though")
-BOUNDARY_PUNCT = frozenset('.,!?;:…()"«»“”„') | {"..", "..."}
-SENTENCE_END = frozenset(".!?;…")
+BOUNDARY_PUNCT = frozenset('.,!?;:…()"«»“”„\n') | {"..", "..."}
+SENTENCE_END = frozenset(".!?;…\n")
 CONJUNCTIONS = _words("и или and or")
 REPEAT = _words("опять снова очередной очередная очередные again another")
 REPEAT_PHRASES = (("как", "всегда"), ("как", "обычно"), ("в", "который", "раз"), ("as", "always"),
@@ -118,10 +119,43 @@ WHAT_X_RE = re.compile(
     r"(?i)(?:^|(?<=[.!?…]\s))(\w{3,})\s*\?+\s*(?:what|which|какие|какой|какая|какое|какую|каких)"
     r"\s+(\w{3,})(?=\s*(?:$|[^\w\s]))"
 )  # the one-word question opens a sentence and the second ends with the word asked back
+# "Two weeks for a typo fix", «Простую правку делали месяц»: weeks for a small task is a
+# complaint with no feeling word (read as praise before: "simple", "fix").
+SMALL_TASK_RE = re.compile(
+    r"(?i)\b(?:typos?(?:\s+(?:fix|change|edit)(?:e?s)?)?|one[- ]liners?|one[- ]line|"
+    r"(?:small|tiny|minor|simple|quick|trivial|little)\s+"
+    r"(?:fix|change|tweak|edit|bugfix|bug|task|update|request|thing)(?:e?s)?|"
+    r"опечат\w*|одн\w*\s+строч?к\w*|пустяк\w*|мелоч\w*|"
+    r"(?:мелк|прост|небольш|крошечн|пустяков|элементарн)\w*\s+"
+    r"(?:правк|доработк|исправлени|изменени|задач|баг|фикс)\w*)"
+)
+LONG_SPAN_RE = re.compile(
+    r"(?i)(?<![\w-])(?:(?:\d+|two|three|four|five|six|several|a\s+few|a\s+couple\s+of|many)"
+    r"\s+(?:weeks|months)|a\s+(?:whole\s+|full\s+)?(?:week|month)|weeks|months|"
+    r"half\s+a\s+year|(?:\d+|две|два|три|четыре|пять|шесть|несколько|пару|целую|целый|целых|"
+    r"больше|более)?\s*(?:неделя|неделю|недели|недель|неделями|месяц|месяца|месяцев|"
+    r"месяцами)|полгода|полмесяца)(?![\w-])"
+)
+# "last week", "once a week", «на прошлой неделе», «раз в месяц»: when, not how long.
+SINCE_RE = re.compile(
+    r"(?i)\b(?:last|this|next|per|every|each|once|twice)\s*$|"
+    r"(?:прошл|эт|следующ|кажд)\w*\s*$|(?<!\w)в\s*$"
+)
 NOISE_RE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@\w+")
 TYPO_MIN_LEN = 5
+# "Slow — sorry, ignore that, all fine", «Медленно. Забудьте, всё нормально»: the client takes
+# back what it said before (often as a quick second message, joined to the first).
+RETRACTIONS = (
+    ("ignore", "that"), ("ignore", "this"), ("ignore", "my", "last"), ("ignore", "the", "last"),
+    ("never", "mind"), ("nevermind",), ("please", "disregard"), ("disregard", "that"),
+    ("disregard", "my"), ("wrong", "chat"), ("забудьте",), ("забей",), ("отбой",),
+    ("не", "обращайте", "внимания"), ("не", "тот", "чат"), ("не", "в", "тот", "чат"),
+    ("я", "ошибся"), ("я", "ошиблась"), ("моя", "ошибка"),
+)  # fmt: skip
 # "мы сами затянули с ТЗ", "our fault": the client blames itself, not the team.
 SELF_BLAME = _words("сами ourselves")
+# After "пришлось"/"had to": the client did the team's work («пришлось переделывать самим»).
+SELF_DONE = SELF_BLAME | _words("сам сама самим самому самостоятельно")
 SELF_BLAME_PHRASES = (("по", "нашей", "вине"), ("наша", "вина"), ("our", "fault"),
                       ("on", "our", "side"), ("с", "нашей", "стороны"),
                       ("на", "нашей", "стороне"), ("из-за", "нас"), ("из-за", "нашего"),
@@ -193,6 +227,7 @@ class RuleResult:
     # VADER's negative share, positive share and compound (valence.py): English feeling words
     # our lexicon lacks ("suck", "gross"); zeros for Russian.
     valence: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    retracted: bool = False  # the client took its complaint back ("ignore that, all fine")
 
     @property
     def positive(self) -> float:
@@ -383,6 +418,8 @@ class _Reader:
         self.sentence = 0
         self.sentence_of: dict[int, int] = {}  # clause → sentence
         self.self_blame: set[int] = set()  # sentences where the client blames itself
+        self.forced_in: set[int] = set()  # sentences with "пришлось", "had to"
+        self.retracted_at: int | None = None  # where "ignore that", «забудьте» stands
         self.causal: list[tuple[int, int]] = []  # token spans of "thanks to you"
         self.counterfactual = False  # "лучше бы": praise after it is what was missing
         self.irony = False  # an upside-down face (lexicon.IRONY): no praise in it is meant
@@ -407,9 +444,11 @@ class _Reader:
                 i += 1
         self._ratings()
         self._what_x()
+        self._long_for_small()
         self._sarcasm()
         self._settle_clauses()
         self._causal_thanks()
+        self._retract()
         hits = self.result.hits
         self.result.content = bool(hits) or any(t.kind is not Kind.PUNCT for t in self.tokens)
         if self.result.content:
@@ -544,7 +583,12 @@ class _Reader:
         norm = tok.norm
         keys = _keys(norm)
         self.sentence_of[c.index] = self.sentence
-        if norm in SELF_BLAME or self.phrase_at(i, SELF_BLAME_PHRASES):
+        if norm in SELF_DONE and self.sentence in self.forced_in:
+            # "we had to redo it ourselves": the client did the team's work, no self-blame.
+            for h in self.result.hits:
+                if h.kind == "forced" and self.sentence_of.get(h.clause) == self.sentence:
+                    h.weight, h.role, h.quote = -1.0, "alarm", (h.start, self.tokens[i].end)
+        elif norm in SELF_BLAME or self.phrase_at(i, SELF_BLAME_PHRASES):
             self.self_blame.add(self.sentence)
         for topic, words in TOPICS.items():
             if words & keys:
@@ -552,6 +596,10 @@ class _Reader:
         if k := self.phrase_at(i, SARCASM_PHRASES):
             self._hit(-1.0, i, i + k, kind="sarcasm")
             self.result.sarcasm = True
+            return i + k
+        if k := self.phrase_at(i, RETRACTIONS) or int(self._seemed(i)):
+            self.retracted_at = self.tokens[i].start
+            c.neg_at, c.fresh = None, False
             return i + k
         if k := self.phrase_at(i, REPEAT_PHRASES) or int(norm in REPEAT):
             self.repeat = True
@@ -579,6 +627,7 @@ class _Reader:
             else:
                 self._hit(-0.6, i, i + k, kind="forced")
                 self.forced.setdefault(c.index, self.tokens[i].start)
+                self.forced_in.add(self.sentence)
             c.fresh = False
             return i + k
         found = self.cue_at(i)
@@ -721,6 +770,27 @@ class _Reader:
                 self.result.hits.append(Hit(-1.0, m.start(), m.end(), kind="sarcasm"))
                 self.result.sarcasm = True
 
+    def _long_for_small(self) -> None:
+        """ "A one-line change took them a month": weeks for a small task, one sentence."""
+        for sentence in re.finditer(r"[^.!?…\n]+", self.masked):
+            small = SMALL_TASK_RE.search(sentence.group())
+            if small is None:
+                continue
+            spans = [
+                m
+                for m in LONG_SPAN_RE.finditer(sentence.group())
+                if m.group().strip() and not SINCE_RE.search(sentence.group()[: m.start()])
+            ]
+            if not spans:
+                continue
+            a = sentence.start() + min(small.start(), spans[0].start())
+            b = sentence.start() + max(small.end(), spans[-1].end())
+            for h in self.result.hits:
+                if h.weight > 0 and a <= h.start and h.end <= b:
+                    h.weight, h.kind = 0.0, "neutral"  # the task's name ("quick fix"), no praise
+            on_topic = self.q == "speed"
+            self.result.hits.append(Hit(-1.0, a, b, on_topic=on_topic, role="alarm", manner=True))
+
     def _sarcasm(self) -> None:
         """Praise beside a complaint and a marker ("опять", "ну", quotes, an opening "Great,",
         "thanks to you", 🙃) is sarcasm; a smile beside a complaint does not undo it."""
@@ -735,6 +805,16 @@ class _Reader:
                 self.result.sarcasm = True
                 end += self.phrase_at(end, PRAISE_TAILS) if end < len(self.tokens) else 0
                 hit.quote = (self.tokens[first].start, self.tokens[end - 1].end)
+        for h in hits:
+            if (
+                complaint
+                and h.weight > 0
+                and h.kind == "cue"
+                and h.weight < 0.75
+                and self._quoted(h)
+            ):
+                h.weight, h.kind = -0.5, "sarcasm"  # a "quick" answer, «полезный» совет
+                self.result.sarcasm = True
         if self.irony:
             for h in hits:  # 🙃 takes back every good word, not only the strong ones
                 if h.weight > 0 and h.kind == "cue":
@@ -753,7 +833,7 @@ class _Reader:
         """ "thanks to you I lost a day": sarcasm when a harm follows in the same sentence."""
         for start, end in self.causal:
             a, b = self.tokens[start].start, self.tokens[end - 1].end
-            stop = re.search(r"[.!?…]", self.text[b:])
+            stop = re.search(r"[.!?…\n]", self.text[b:])
             limit = b + stop.start() if stop else len(self.text)
             harm = any(
                 h.weight <= -0.7 and h.kind != "emoji" and b <= h.start < limit
@@ -763,6 +843,29 @@ class _Reader:
             self.result.hits.append(Hit(weight, a, b, kind=kind))
             self.result.sarcasm |= harm
 
+    def _seemed(self, i: int) -> bool:
+        """«не, всё нормально, показалось»: "it only seemed so" closing the answer after an
+        all-clear, not the hedge of «грубо, мне показалось»."""
+        if self.tokens[i].norm != "показалось":
+            return False
+        if any(t.kind is Kind.WORD for t in self.tokens[i + 1 :]):
+            return False
+        return any(
+            h.weight >= 0 and h.kind in ("cue", "neutral")
+            and self.sentence_of.get(h.clause) == self.sentence
+            for h in self.result.hits
+        )  # fmt: skip
+
+    def _retract(self) -> None:
+        """Complaints before "ignore that" / «забудьте» are taken back; said after, they stand."""
+        at = self.retracted_at
+        if at is None:
+            return
+        for h in self.result.hits:
+            if h.weight < 0 and h.start < at:
+                h.weight, h.kind, h.on_topic = 0.0, "neutral", False
+        self.result.retracted = not any(h.weight < 0 for h in self.result.hits)
+
     def _opening(self, hit: Hit) -> bool:
         """ "Great, another outage": a lone praise word opening the answer, a complaint after
         it in the same sentence and no "but" between."""
@@ -771,7 +874,7 @@ class _Reader:
         rest = self.text[hit.end :]
         if rest[:1] not in (",", "!", "…", ".") and not rest.startswith(" -"):
             return False
-        sentence = re.split(r"[.!?…]\s", rest[1:], maxsplit=1)[0]
+        sentence = re.split(r"[.!?…]\s|\n", rest[1:], maxsplit=1)[0]
         hits_after = [
             h for h in self.result.hits if hit.end < h.start <= hit.end + 1 + len(sentence)
         ]
@@ -782,8 +885,16 @@ class _Reader:
         )
 
     def _quoted(self, hit: Hit) -> bool:
+        """Praise alone in scare quotes: «отличный» сервис, a "quick" answer. Not a name in
+        quotes (ООО «Быстрые решения») nor praise reported after a colon ("said: "great"")."""
         before, after = self.text[: hit.start].rstrip(), self.text[hit.end :].lstrip()
-        return bool(before) and bool(after) and before[-1] in '«"“„' and after[0] in '»"”'
+        return (
+            bool(before)
+            and bool(after)
+            and before[-1] in '«"“„'
+            and after[0] in '»"”'
+            and not before[:-1].rstrip().endswith(":")
+        )
 
     def _settle_clauses(self) -> None:
         hits = self.result.hits

@@ -13,13 +13,15 @@ from enum import StrEnum
 # Longest texts the rules read; the rest of a wall of text adds cost, not signal.
 MAX_CHARS = 4000
 
-# Emoticons first so ":(" or ")))" is one token; words keep inner apostrophes and hyphens
-# ("didn't", "кое-как"); emoji are single code points (skin tones and joiners are dropped).
+# A line break ends a sentence: a chat message's lines and quick messages joined by one
+# ("Доволен\nПретензий нет") are read apart. Emoticons first so ":(" or ")))" is one token;
+# words keep inner apostrophes and hyphens ("didn't", "кое-как"); emoji are single code
+# points (skin tones and joiners are dropped).
 _TOKEN_RE = re.compile(
     r"(?P<emo>[:;=]['‘’]?-?(?:\)+|\(+|[DdPpОо](?!\w)|/(?!/)|\|)|[xX]D+(?!\w)|\){2,}|\({2,}"
     r"|-_-|\^_?\^)"
     r"|(?P<word>\w+(?:['’‘`]\w+|-\w+)*)"
-    r"|(?P<punct>\.{2,}|…|[!?]+|[.,;:()\"«»“”„'])"
+    r"|(?P<punct>\.{2,}|…|[!?]+|[.,;:()\"«»“”„']|\n)"
     r"|(?P<sym>[^\w\s])"
 )
 # "3/10", "4 из 5", "2 out of 10": a score on a 5- or 10-point scale.
