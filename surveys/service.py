@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from surveys import answers as answering
@@ -18,6 +19,7 @@ from surveys import conversation as machine
 from surveys import evidence
 from surveys.alert_desk import AlertDesk, AlertDetails, alert_details
 from surveys.alerts import AlertPolicy, staff_notice
+from surveys.answer_sentiment import answer_sentiment, remembering
 from surveys.cleaning import clean_text
 from surveys.conversation import ContactEvent, ConversationContext, EventKind, Reply, Step
 from surveys.escalation import EscalationPolicy, Escalations
@@ -110,6 +112,8 @@ class SurveyService:
         self.uow = uow
         self.clock = clock
         self.analyser = analyser
+        # Each message added to an answer reads the earlier ones again (answer_sentiment).
+        self._read_part = remembering(self._score_now)
         self.policy = policy or SurveyPolicy()
         self.alert_desk = AlertDesk(clock, self.policy.alerts)
 
@@ -255,8 +259,17 @@ class SurveyService:
             return self._score_now(text, question)
         return await asyncio.to_thread(self._score_now, text, question)
 
-    def _score_now(self, text: str, question: str) -> Sentiment:
+    def _score_now(self, text: str, question: str | None) -> Sentiment:
         return evidence.checked(text, self.analyser.analyse(text, question))
+
+    async def _score_answer(self, whole: str, parts: list[str], question: str) -> Sentiment:
+        """An answer joined from the quick messages ``parts``: read joined and one by one."""
+        if len(parts) < 2:
+            return await self._score(whole, question)
+        read = partial(answer_sentiment, whole, parts, question, self._score_now, self._read_part)
+        if getattr(self.analyser, "inline", False):
+            return read()
+        return await asyncio.to_thread(read)
 
     async def _handle_event(
         self, sender: Address, event: ContactEvent, scores: Scores, cleaned: bool = False
@@ -348,7 +361,8 @@ class SurveyService:
             stored_cut = truncated or kept_cut
         if whole == answer.text:
             return
-        sentiment = await self._score(whole, answer.question_key)
+        texts = [part for _, part in parts] if len(parts) > 1 else [whole]
+        sentiment = await self._score_answer(whole, texts, answer.question_key)
         now = self.clock.now()
         async with self.uow() as uow:
             conv = await uow.conversations.get(answer.conversation_id)
@@ -417,9 +431,10 @@ class SurveyService:
         if mine:
             before = mine[-1]
             joined, truncated = answering.joined(before, text)
+            parts = [part for _, part in answering.parts_of(before)] + [text]
             after = answering.with_added(
                 before, joined, now, (event.message_id, text), truncated=truncated,
-                sentiment=await self._score(joined, key),
+                sentiment=await self._score_answer(joined, parts, key),
             )  # fmt: skip
             await self._store_changed_answer(
                 uow, before, after, account, contact, round_, added=True

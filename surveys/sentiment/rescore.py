@@ -4,6 +4,7 @@ Each conversation's answers are read and written in one short transaction, so an
 edited meanwhile is not overwritten with stale text. Alerts are not created here: the
 caller gets the ids of answers that became negative and lets the survey service alert
 (storage keeps alerts unique per answer, so running this twice raises nothing twice).
+An answer joined from quick messages is read as the service reads it (answer_sentiment).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from surveys.answer_sentiment import answer_sentiment
+from surveys.answers import parts_of
 from surveys.model import Answer, SentimentLabel
 from surveys.ports import UnitOfWorkFactory
 from surveys.sentiment.base import SentimentAnalyser
@@ -58,7 +61,8 @@ async def rescore(
                 if old is not None and old.analyser == current and not force:
                     stats.skipped += 1
                     continue
-                new = analyser.analyse(answer.text, answer.question_key)
+                parts = [text for _, text in parts_of(answer)]
+                new = answer_sentiment(answer.text, parts, answer.question_key, analyser.analyse)
                 if old == new:
                     continue
                 stats.changed += 1
