@@ -354,7 +354,8 @@ class Census:
         """Bind whoever opened the account's census link as a user-level contact.
 
         An imported row with their Telegram id or username becomes theirs; otherwise they
-        are added unlisted. A census open right now starts their conversation at once.
+        are added unlisted. A census open right now starts their conversation at once; one
+        started later asks them with those who raised a ticket (see the run's population).
         With ``reply_key`` the answer is recorded in the outbox here, in the same
         transaction and so before the census's first question; else the caller sends it."""
         result = await self._open_link(payload, chat, telegram_id, username, name, hint, reply_key)
@@ -397,6 +398,7 @@ class Census:
                 contact.channel, contact.address = chat.channel, chat.address
                 contact.status = ContactStatus.ACTIVE
                 contact.telegram_id = telegram_id
+                contact.census_joined_at = now
                 await uow.contacts.update(contact)
                 lang = contact.language
             else:
@@ -412,6 +414,7 @@ class Census:
                         chat.address,
                         telegram_username=username.lower() if username else None,
                         telegram_id=telegram_id,
+                        census_joined_at=now,
                     )
                 )
             census = await self._open_census(uow, account, contact, now)

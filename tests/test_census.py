@@ -214,7 +214,8 @@ async def test_a_pause_leaves_a_census_link_joiners_first_question_alone(
     uow: SqlUnitOfWorkFactory,
     clock: FakeClock,
 ) -> None:
-    # No fan-out would ask someone without a ticket again after a resume: theirs stays.
+    # No fan-out would ask again someone without a ticket who joined after the start (the
+    # open census asked them on joining): theirs stays.
     await add_users(uow, world, clock, 3)
     census = Census(service)
     await census.start(world.account.id, None, None)
@@ -233,6 +234,72 @@ async def test_a_pause_leaves_a_census_link_joiners_first_question_alone(
         await delivery.run_once()
     await delivery.run_once()
     assert sorted(first_messages(messenger)) == ["tg-new", "user0", "user1", "user2"]
+
+
+async def test_who_opened_the_census_link_before_the_start_is_asked_when_it_starts(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    # A QA walk: two people opened the census link, then the census started without them.
+    await add_users(uow, world, clock, 2)
+    async with uow() as u:  # imported, with a ticket long before the window
+        await u.contacts.add(
+            Contact(
+                0, world.account.id, "Old Olga", ContactLevel.USER, Language.EN,
+                ContactStatus.INVITED, telegram_username="old_olga", tickets=1,
+                last_ticket_at=clock.now() - timedelta(days=400),
+            )
+        )  # fmt: skip
+        await u.commit()
+    census = Census(service)
+    token = await census.create_link(world.account.id)
+    for chat, telegram_id, username in (("tg-new", "5002", None), ("tg-olga", "5004", "old_olga")):
+        joined = await census.open_link(
+            token, Address(Channel.CONSOLE, chat), telegram_id=telegram_id, username=username,
+            name="Early", hint=Language.EN,
+        )  # fmt: skip
+        assert joined.status is RedeemStatus.BOUND
+        assert "We will write here when it is time" in joined.text  # no census open yet
+    await delivery.run_once()
+    assert first_messages(messenger) == []
+
+    clock.advance(timedelta(days=1))
+    await census.start(world.account.id, None, None)
+    while await census.fan_out(max_backlog=3):
+        await delivery.run_once()
+    await delivery.run_once()
+    assert sorted(first_messages(messenger)) == ["tg-new", "tg-olga", "user0", "user1"]
+    _, progress = await census.progress(world.account.id) or (None, None)
+    assert progress is not None
+    assert (progress.population, progress.sent, progress.state) == (4, 4, CensusState.DONE)
+
+
+async def test_a_census_link_opened_before_its_period_does_not_ask_for_that_period(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    # Joined in the first half year: the census of the second asks about a time they were
+    # not there for, as it does not ask those whose last ticket is older.
+    clock.set(datetime(2026, 5, 4, 9, tzinfo=UTC))
+    census = Census(service)
+    token = await census.create_link(world.account.id)
+    joined = await census.open_link(
+        token, Address(Channel.CONSOLE, "tg-may"), telegram_id="5005", username=None,
+        name="May", hint=Language.EN,
+    )  # fmt: skip
+    assert joined.status is RedeemStatus.BOUND
+    clock.set(datetime(2027, 1, 5, 9, tzinfo=UTC))
+    await census.start(world.account.id, "2026-H2", None)
+    while await census.fan_out():
+        await delivery.run_once()
+    assert first_messages(messenger) == []
 
 
 async def test_a_restart_mid_fan_out_asks_no_one_twice_and_skips_no_one(
