@@ -435,6 +435,19 @@ class SqlCensusRepository:
         population = await self.session.scalar(
             select(func.count()).select_from(ContactRow).where(or_(self._population(run), asked))
         )
+        # The population not asked, by why: no chat; a chat they left; still to be asked.
+        no_chat = ContactRow.channel.is_(None)
+        active = ContactRow.status == ContactStatus.ACTIVE.value
+        waiting = await self.session.execute(
+            select(no_chat, active, func.count())
+            .select_from(ContactRow)
+            .where(self._population(run), ~asked)
+            .group_by(no_chat, active)
+        )
+        not_asked = {"no_chat": 0, "opted_out": 0, "not_sent": 0}
+        for without_chat, is_active, count in waiting.all():
+            why = "no_chat" if without_chat else "not_sent" if is_active else "opted_out"
+            not_asked[why] += int(count)
         in_round = ConversationRow.round_id == run.round_id
         invited = await self.session.scalar(
             select(func.count()).select_from(ConversationRow).where(in_round)
@@ -459,4 +472,5 @@ class SqlCensusRepository:
             reached=int(by_status.get("sent", 0)),
             unreachable=int(by_status.get("failed", 0)),
             answered=int(answered or 0),
+            **not_asked,
         )

@@ -77,12 +77,21 @@ class CensusLink:
 
 @dataclass(frozen=True, slots=True)
 class CensusProgress:
+    """The run's numbers. The population is split without overlap: sent + no_chat +
+    opted_out + not_sent; reached and unreachable are parts of sent, answered of reached."""
+
     state: CensusState
-    population: int  # users with a ticket in the window, reachable or not
+    population: int  # users with a ticket in the window (or who joined), reachable or not
     sent: int  # first messages queued
     reached: int  # first messages delivered
     unreachable: int  # first messages the platform refused for good
     answered: int  # conversations with at least one answer
+    # Not asked: no chat to ask them in (no Telegram chat yet, not bound on Slack); a chat,
+    # but they stopped or blocked the bot; asked by the fan-out still to come (or, once
+    # cancelled, never).
+    no_chat: int = 0
+    opted_out: int = 0
+    not_sent: int = 0
 
     def render(self, lang: Language, account: str, title: str) -> str:
         rate = round(100 * self.answered / self.reached) if self.reached else 0
@@ -90,7 +99,9 @@ class CensusProgress:
                  state=t(f"census_state.{self.state.value}", lang),
                  population=self.population, users=noun(self.population, "user", lang),
                  sent=self.sent, reached=self.reached,
-                 unreachable=self.unreachable, answered=self.answered, rate=rate)  # fmt: skip
+                 unreachable=self.unreachable, answered=self.answered, rate=rate,
+                 no_chat=self.no_chat, opted_out=self.opted_out,
+                 not_sent=self.not_sent)  # fmt: skip
 
 
 class Directory(Protocol):

@@ -697,8 +697,8 @@ CATALOG.update(
             Language.RU: "пользователь Slack {value} — контакт другого аккаунта",
         },
         "census_progress": {
-            Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached).",
-            Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных).",
+            Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached); not asked: no chat {no_chat}, opted out {opted_out}, not sent {not_sent}.",
+            Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных); не опрошены: нет чата {no_chat}, отказались {opted_out}, не отправлено {not_sent}.",
         },
         # A round's title from its period (surveys.periods.round_title); RU names it in the
         # nominative, which is also what «за …» takes.

@@ -102,6 +102,50 @@ async def add_users_without_ticket(
         await u.commit()
 
 
+async def test_progress_counts_those_not_asked_so_the_numbers_add_up(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    # A QA walk: users without a chat were in the population but in no count.
+    users = await add_users(uow, world, clock, 5)
+    async with uow() as u:
+        for i, email in enumerate(("nochat0@globex.example", "nochat1@globex.example")):
+            await u.contacts.add(
+                Contact(
+                    0, world.account.id, f"No Chat {i}", ContactLevel.USER, Language.EN,
+                    ContactStatus.INVITED, email=email, tickets=1,
+                    last_ticket_at=clock.now() - timedelta(days=3),
+                )
+            )  # fmt: skip
+        await u.contacts.set_status(users[4].id, ContactStatus.OPTED_OUT)
+        await u.commit()
+    census = Census(service)
+    await census.start(world.account.id, None, None)
+    assert await census.fan_out(max_backlog=2) == 2
+    await delivery.run_once()
+
+    _, progress = await census.progress(world.account.id) or (None, None)
+    assert progress is not None
+    assert (progress.population, progress.sent, progress.reached) == (7, 2, 2)
+    assert (progress.no_chat, progress.opted_out, progress.not_sent) == (2, 1, 2)
+    parts = progress.sent + progress.no_chat + progress.opted_out + progress.not_sent
+    assert parts == progress.population
+    text = progress.render(Language.EN, "Globex", "H2 2026 user census")
+    assert text.endswith("not asked: no chat 2, opted out 1, not sent 2.")
+    text = progress.render(Language.RU, "Globex", "Перепись")
+    assert text.endswith("не опрошены: нет чата 2, отказались 1, не отправлено 2.")
+
+    while await census.fan_out(max_backlog=2):
+        await delivery.run_once()
+    _, progress = await census.progress(world.account.id) or (None, None)
+    assert progress is not None and progress.state is CensusState.DONE
+    counts = (progress.population, progress.sent, progress.no_chat, progress.opted_out)
+    assert counts == (7, 4, 2, 1) and progress.not_sent == 0
+
+
 async def test_pause_resume_cancel(
     service: SurveyService,
     delivery: DeliveryWorker,
