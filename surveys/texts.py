@@ -737,6 +737,28 @@ CATALOG.update(
             Language.EN: "The {title} of {account} was cancelled: its buttons no longer act. /round {account} census starts a new one.",
             Language.RU: "{title}, {account}: перепись отменена, её кнопки больше не действуют. /round {account} census начнёт новую.",
         },
+        # /census <account> pause|resume|cancel on a census that cannot move that way. Every
+        # first question sent (done), cancel too changes nothing: conversations go on.
+        "census_unmoved.done.pause": {
+            Language.EN: "The {title} of {account} has already sent all its first questions, so there is nothing left to pause. Those asked can still answer within {days} of their question and get one reminder; cancelling would not stop that either.",
+            Language.RU: "{title}, {account}: все первые вопросы уже отправлены — ставить на паузу нечего. Опрошенные могут ответить в течение {days} после вопроса и получат одно напоминание; отмена этого тоже не остановит.",
+        },
+        "census_unmoved.done.cancel": {
+            Language.EN: "The {title} of {account} has already sent all its first questions, so there is nothing left to cancel: questions already sent cannot be taken back. Those asked can still answer within {days} of their question and get one reminder.",
+            Language.RU: "{title}, {account}: все первые вопросы уже отправлены — отменять нечего: отправленные вопросы не вернуть. Опрошенные могут ответить в течение {days} после вопроса и получат одно напоминание.",
+        },
+        "census_unmoved.done.resume": {
+            Language.EN: "The {title} of {account} has already asked everyone reachable: there is nothing to resume.",
+            Language.RU: "{title}, {account}: все доступные уже опрошены — возобновлять нечего.",
+        },
+        "census_unmoved.cancelled.pause": {
+            Language.EN: "The {title} of {account} was cancelled, so there is nothing to pause.",
+            Language.RU: "{title}, {account}: перепись отменена — ставить на паузу нечего.",
+        },
+        "census_unmoved.cancelled.resume": {
+            Language.EN: "The {title} of {account} was cancelled, and a cancel is final: it cannot be resumed.",
+            Language.RU: "{title}, {account}: перепись отменена, а отмена окончательна — возобновить её нельзя.",
+        },
         "census_none": {
             Language.EN: "{account} has no census yet: /round {account} census",
             Language.RU: "У {account} ещё нет переписи: /round {account} census",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from bot.delivery import DeliveryWorker
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.census import Census, CensusState, TicketReport, census_window
+from surveys.census_staff import census_command
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import (
     Address,
@@ -19,9 +21,10 @@ from surveys.model import (
     ContactStatus,
     Language,
 )
-from surveys.onboarding import RedeemStatus
+from surveys.onboarding import Onboarding, RedeemStatus
 from surveys.reports import render_table
 from surveys.service import SurveyService
+from surveys.staff import StaffCommands
 from tests.conftest import FakeClock, RecordingMessenger, World
 
 LEASE = timedelta(minutes=5)
@@ -176,6 +179,68 @@ async def test_pause_resume_cancel(
     assert await census.fan_out(max_backlog=4) == 0
     await delivery.run_once()
     assert first_messages(messenger) == [f"user{i}" for i in range(4)]
+
+
+async def test_pause_resume_or_cancel_that_can_change_nothing_says_why_in_their_language(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    # A QA walk: `/census Globex pause` once every first question was sent answered with
+    # the unchanged progress, as if the pause had been done.
+    await add_users(uow, world, clock, 2)
+    commands = StaffCommands(
+        uow, clock, service, Onboarding(uow, clock, "Acme IT", Language.EN, service=service)
+    )
+    census = Census(service)
+    await census.start(world.account.id, "2026-H2", None)
+    while await census.fan_out():
+        await delivery.run_once()
+    max_ = world.manager  # reads Russian; the same manager reading English:
+    eng = replace(max_, language=Language.EN)
+
+    said = await census_command(commands, eng, "Globex", "pause")
+    assert said.lines[0] == (
+        "The H2 2026 user census of Globex has already sent all its first questions, so "
+        "there is nothing left to pause. Those asked can still answer within 7 days of "
+        "their question and get one reminder; cancelling would not stop that either."
+    )
+    assert "(everyone reachable was asked): 2 users, sent 2" in said.lines[1]
+    said = await census_command(commands, max_, "Globex", "pause")
+    assert said.lines[0] == (
+        "Перепись пользователей за 2-е полугодие 2026 г., Globex: все первые вопросы уже "
+        "отправлены — ставить на паузу нечего. Опрошенные могут ответить в течение 7 дней "
+        "после вопроса и получат одно напоминание; отмена этого тоже не остановит."
+    )
+    said = await census_command(commands, eng, "Globex", "cancel")
+    assert "nothing left to cancel: questions already sent cannot be taken back" in said.lines[0]
+    said = await census_command(commands, max_, "Globex", "cancel")
+    assert "отменять нечего: отправленные вопросы не вернуть" in said.lines[0]
+    said = await census_command(commands, eng, "Globex", "resume")
+    assert "has already asked everyone reachable: there is nothing to resume" in said.lines[0]
+    said = await census_command(commands, max_, "Globex", "resume")
+    assert "все доступные уже опрошены — возобновлять нечего" in said.lines[0]
+    _, progress = await census.progress(world.account.id) or (None, None)
+    assert progress is not None and progress.state is CensusState.DONE  # nothing moved
+
+    # A cancelled census: cancel is final.
+    await census.start(world.account.id, "2026-H1", None)
+    await census_command(commands, eng, "Globex", "cancel")
+    said = await census_command(commands, eng, "Globex", "resume")
+    assert said.lines[0] == (
+        "The H1 2026 user census of Globex was cancelled, and a cancel is final: it cannot "
+        "be resumed."
+    )
+    said = await census_command(commands, max_, "Globex", "pause")
+    assert said.lines[0].endswith("перепись отменена — ставить на паузу нечего.")
+    said = await census_command(commands, eng, "Globex", "cancel")  # it is: so it says
+    assert len(said.lines) == 1 and "(cancelled)" in said.lines[0]
+    # Where the command does what it says, the progress alone answers, as before.
+    await census.start(world.account.id, "2025-H2", None)
+    said = await census_command(commands, eng, "Globex", "pause")
+    assert len(said.lines) == 1 and "(paused)" in said.lines[0]
 
 
 async def test_cancel_withdraws_first_questions_not_yet_sent(

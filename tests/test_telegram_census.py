@@ -63,6 +63,12 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
     assert "answered 1" in progress and "Negative share per question: outcome 100%" in progress
     await tg.process(api.text_message(ADMIN_ID, "/status Globex", **admin))
     assert "answered 1 (50%). Negative share per question: outcome 100%" in tg.texts(ADMIN_ID)[-1]
+    assert await Census(tg.app.service).fan_out() == 0  # everyone asked: done
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex pause", **admin))
+    assert tg.texts(ADMIN_ID)[-1].startswith(  # too late to pause, and said so
+        "The H2 2026 user census of Globex has already sent all its first questions, so "
+        "there is nothing left to pause."
+    )
 
     await tg.process(api.text_message(ADMIN_ID, "/census Globex schedule", **admin))
     assert "opens by itself each half year" in tg.texts(ADMIN_ID)[-1]
