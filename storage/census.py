@@ -276,7 +276,8 @@ class SqlCensusRepository:
         to finish) and its conversation, never asked and never answered, is removed: the
         person counts as not invited, gets no reminder or closing notice, and a resumed
         fan-out asks them again. Without ``everyone`` only the fan-out's population is
-        withdrawn: someone who joined by the census link is not fanned out to again."""
+        withdrawn: someone who joined by the census link after the start is not fanned out
+        to again."""
         unsent = select(ConversationRow.id, OutboxRow.id).select_from(OutboxRow)
         unsent = unsent.join(
             ConversationRow,
@@ -327,11 +328,20 @@ class SqlCensusRepository:
         return len(conversations)
 
     def _population(self, run: CensusRun) -> Any:
+        """Who the run's fan-out asks: users with a ticket in its window, and those who
+        joined by the census link from the window's start until the run started (the link
+        is posted before a census too). Who joins later is asked on joining, not here."""
+        started = run.created_at or run.until
         return and_(
             ContactRow.account_id == run.account_id,
             ContactRow.level == ContactLevel.USER.value,
-            ContactRow.last_ticket_at >= run.since,
-            ContactRow.last_ticket_at < run.until,
+            or_(
+                and_(ContactRow.last_ticket_at >= run.since, ContactRow.last_ticket_at < run.until),
+                and_(
+                    ContactRow.census_joined_at >= run.since,
+                    ContactRow.census_joined_at < started,
+                ),
+            ),
         )
 
     async def uninvited(self, run: CensusRun, limit: int) -> list[Contact]:
@@ -425,6 +435,19 @@ class SqlCensusRepository:
         population = await self.session.scalar(
             select(func.count()).select_from(ContactRow).where(or_(self._population(run), asked))
         )
+        # The population not asked, by why: no chat; a chat they left; still to be asked.
+        no_chat = ContactRow.channel.is_(None)
+        active = ContactRow.status == ContactStatus.ACTIVE.value
+        waiting = await self.session.execute(
+            select(no_chat, active, func.count())
+            .select_from(ContactRow)
+            .where(self._population(run), ~asked)
+            .group_by(no_chat, active)
+        )
+        not_asked = {"no_chat": 0, "opted_out": 0, "not_sent": 0}
+        for without_chat, is_active, count in waiting.all():
+            why = "no_chat" if without_chat else "not_sent" if is_active else "opted_out"
+            not_asked[why] += int(count)
         in_round = ConversationRow.round_id == run.round_id
         invited = await self.session.scalar(
             select(func.count()).select_from(ConversationRow).where(in_round)
@@ -449,4 +472,5 @@ class SqlCensusRepository:
             reached=int(by_status.get("sent", 0)),
             unreachable=int(by_status.get("failed", 0)),
             answered=int(answered or 0),
+            **not_asked,
         )

@@ -135,6 +135,8 @@ class ContactRow(Base):
     telegram_id: Mapped[str | None] = mapped_column(String(32))
     tickets: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_ticket_at: Mapped[datetime | None] = mapped_column()
+    # When they last joined by a census link (a census starting after that asks them too).
+    census_joined_at: Mapped[datetime | None] = mapped_column()
 
 
 class TicketRow(Base):

@@ -138,6 +138,7 @@ def _contact(row: ContactRow) -> Contact:
         telegram_id=row.telegram_id,
         tickets=row.tickets or 0,
         last_ticket_at=row.last_ticket_at,
+        census_joined_at=row.census_joined_at,
     )
 
 
@@ -155,6 +156,7 @@ def _contact_values(contact: Contact) -> dict[str, Any]:
         "telegram_id": contact.telegram_id,
         "tickets": contact.tickets,
         "last_ticket_at": contact.last_ticket_at,
+        "census_joined_at": contact.census_joined_at,
     }
 
 

@@ -77,12 +77,21 @@ class CensusLink:
 
 @dataclass(frozen=True, slots=True)
 class CensusProgress:
+    """The run's numbers. The population is split without overlap: sent + no_chat +
+    opted_out + not_sent; reached and unreachable are parts of sent, answered of reached."""
+
     state: CensusState
-    population: int  # users with a ticket in the window, reachable or not
+    population: int  # users with a ticket in the window (or who joined), reachable or not
     sent: int  # first messages queued
     reached: int  # first messages delivered
     unreachable: int  # first messages the platform refused for good
     answered: int  # conversations with at least one answer
+    # Not asked: no chat to ask them in (no Telegram chat yet, not bound on Slack); a chat,
+    # but they stopped or blocked the bot; asked by the fan-out still to come (or, once
+    # cancelled, never).
+    no_chat: int = 0
+    opted_out: int = 0
+    not_sent: int = 0
 
     def render(self, lang: Language, account: str, title: str) -> str:
         rate = round(100 * self.answered / self.reached) if self.reached else 0
@@ -90,7 +99,9 @@ class CensusProgress:
                  state=t(f"census_state.{self.state.value}", lang),
                  population=self.population, users=noun(self.population, "user", lang),
                  sent=self.sent, reached=self.reached,
-                 unreachable=self.unreachable, answered=self.answered, rate=rate)  # fmt: skip
+                 unreachable=self.unreachable, answered=self.answered, rate=rate,
+                 no_chat=self.no_chat, opted_out=self.opted_out,
+                 not_sent=self.not_sent)  # fmt: skip
 
 
 class Directory(Protocol):
@@ -354,7 +365,8 @@ class Census:
         """Bind whoever opened the account's census link as a user-level contact.
 
         An imported row with their Telegram id or username becomes theirs; otherwise they
-        are added unlisted. A census open right now starts their conversation at once.
+        are added unlisted. A census open right now starts their conversation at once; one
+        started later asks them with those who raised a ticket (see the run's population).
         With ``reply_key`` the answer is recorded in the outbox here, in the same
         transaction and so before the census's first question; else the caller sends it."""
         result = await self._open_link(payload, chat, telegram_id, username, name, hint, reply_key)
@@ -397,6 +409,7 @@ class Census:
                 contact.channel, contact.address = chat.channel, chat.address
                 contact.status = ContactStatus.ACTIVE
                 contact.telegram_id = telegram_id
+                contact.census_joined_at = now
                 await uow.contacts.update(contact)
                 lang = contact.language
             else:
@@ -412,6 +425,7 @@ class Census:
                         chat.address,
                         telegram_username=username.lower() if username else None,
                         telegram_id=telegram_id,
+                        census_joined_at=now,
                     )
                 )
             census = await self._open_census(uow, account, contact, now)

@@ -90,7 +90,8 @@ class ProgressMessages:
         digest = ":".join(
             str(x)
             for x in (progress.state.value, progress.population, progress.sent,
-                      progress.reached, progress.unreachable, progress.answered)
+                      progress.reached, progress.unreachable, progress.answered,
+                      progress.no_chat, progress.opted_out, progress.not_sent)
         )  # fmt: skip
         shown = self._shown.get(run.id)
         if shown is not None and shown.digest == digest:

@@ -84,16 +84,23 @@ async def census_command(
     if action == "revoke":
         count = await census.revoke_links(account.id)
         return Output([t("census_links_revoked", lang, account=account.name, count=count)])
+    run = None
     if action is not None:
         if action not in ACTIONS:
             raise ValueError(action)
-        await census.set_state(account.id, ACTIONS[action])
+        run = await census.set_state(account.id, ACTIONS[action])
     found = await census.progress(account.id)
     if found is None:
         return Output([t("census_none", lang, account=account.name)])
     round_, progress = found
     title = round_title(round_.period_key, round_.title, lang)
     lines = [progress.render(lang, account.name, title)]
+    if action is not None and run is not None and run.state is not ACTIONS[action]:
+        # Finished or cancelled, it stayed so: the progress alone would read as done.
+        days = commands.service.policy.expiry_delay.days
+        why = t(f"census_unmoved.{run.state.value}.{action}", lang, title=title,
+                account=account.name, days=f"{days} {noun(days, 'day_within', lang)}")  # fmt: skip
+        lines.insert(0, why)
     if shares := await negative_shares(commands, round_.id, lang):
         lines.append(shares)
     return Output(lines)

@@ -176,6 +176,9 @@ class Contact:
     telegram_id: str | None = None
     tickets: int = 0
     last_ticket_at: datetime | None = None
+    # When they last joined by the account's census link: a census starting after that
+    # asks them too, ticket or not (surveys.census).
+    census_joined_at: datetime | None = None
 
     @property
     def reachable_at(self) -> Address | None:

@@ -697,8 +697,8 @@ CATALOG.update(
             Language.RU: "пользователь Slack {value} — контакт другого аккаунта",
         },
         "census_progress": {
-            Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached).",
-            Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных).",
+            Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached); not asked: no chat {no_chat}, opted out {opted_out}, not sent {not_sent}.",
+            Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных); не опрошены: нет чата {no_chat}, отказались {opted_out}, не отправлено {not_sent}.",
         },
         # A round's title from its period (surveys.periods.round_title); RU names it in the
         # nominative, which is also what «за …» takes.
@@ -736,6 +736,28 @@ CATALOG.update(
         "census_run_over.cancelled": {
             Language.EN: "The {title} of {account} was cancelled: its buttons no longer act. /round {account} census starts a new one.",
             Language.RU: "{title}, {account}: перепись отменена, её кнопки больше не действуют. /round {account} census начнёт новую.",
+        },
+        # /census <account> pause|resume|cancel on a census that cannot move that way. Every
+        # first question sent (done), cancel too changes nothing: conversations go on.
+        "census_unmoved.done.pause": {
+            Language.EN: "The {title} of {account} has already sent all its first questions, so there is nothing left to pause. Those asked can still answer within {days} of their question and get one reminder; cancelling would not stop that either.",
+            Language.RU: "{title}, {account}: все первые вопросы уже отправлены — ставить на паузу нечего. Опрошенные могут ответить в течение {days} после вопроса и получат одно напоминание; отмена этого тоже не остановит.",
+        },
+        "census_unmoved.done.cancel": {
+            Language.EN: "The {title} of {account} has already sent all its first questions, so there is nothing left to cancel: questions already sent cannot be taken back. Those asked can still answer within {days} of their question and get one reminder.",
+            Language.RU: "{title}, {account}: все первые вопросы уже отправлены — отменять нечего: отправленные вопросы не вернуть. Опрошенные могут ответить в течение {days} после вопроса и получат одно напоминание.",
+        },
+        "census_unmoved.done.resume": {
+            Language.EN: "The {title} of {account} has already asked everyone reachable: there is nothing to resume.",
+            Language.RU: "{title}, {account}: все доступные уже опрошены — возобновлять нечего.",
+        },
+        "census_unmoved.cancelled.pause": {
+            Language.EN: "The {title} of {account} was cancelled, so there is nothing to pause.",
+            Language.RU: "{title}, {account}: перепись отменена — ставить на паузу нечего.",
+        },
+        "census_unmoved.cancelled.resume": {
+            Language.EN: "The {title} of {account} was cancelled, and a cancel is final: it cannot be resumed.",
+            Language.RU: "{title}, {account}: перепись отменена, а отмена окончательна — возобновить её нельзя.",
         },
         "census_none": {
             Language.EN: "{account} has no census yet: /round {account} census",

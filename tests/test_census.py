@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,7 +10,15 @@ from sqlalchemy import text
 
 from bot.delivery import DeliveryWorker
 from storage.repositories import SqlUnitOfWorkFactory
-from surveys.census import Census, CensusState, TicketReport, census_window
+from surveys.census import (
+    MAX_BACKLOG,
+    Census,
+    CensusProgress,
+    CensusState,
+    TicketReport,
+    census_window,
+)
+from surveys.census_staff import census_command
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import (
     Address,
@@ -19,9 +28,10 @@ from surveys.model import (
     ContactStatus,
     Language,
 )
-from surveys.onboarding import RedeemStatus
+from surveys.onboarding import Onboarding, RedeemStatus
 from surveys.reports import render_table
 from surveys.service import SurveyService
+from surveys.staff import StaffCommands
 from tests.conftest import FakeClock, RecordingMessenger, World
 
 LEASE = timedelta(minutes=5)
@@ -52,45 +62,75 @@ async def add_users(
     return users
 
 
-def first_messages(messenger: RecordingMessenger) -> list[str]:
-    """Who got a conversation's first message: the invitation heading question 1."""
-    return [m.recipient.address for m in messenger.sent if m.idempotency_key.endswith(":start:0")]
+@dataclass
+class Bed:
+    """The fixtures most census tests use, with the steps they repeat."""
+
+    service: SurveyService
+    delivery: DeliveryWorker
+    messenger: RecordingMessenger
+    world: World
+    uow: SqlUnitOfWorkFactory
+    clock: FakeClock
+    census: Census
+
+    @property
+    def account_id(self) -> int:
+        return self.world.account.id
+
+    async def add_users(self, n: int, *, ticket: bool = True) -> list[Contact]:
+        return await add_users(self.uow, self.world, self.clock, n, ticket=ticket)
+
+    async def ask_everyone(self, max_backlog: int = MAX_BACKLOG) -> None:
+        """Fan out and deliver until the census has nobody left to ask."""
+        while await self.census.fan_out(max_backlog):
+            await self.delivery.run_once()
+        await self.delivery.run_once()
+
+    async def progress(self) -> CensusProgress:
+        found = await self.census.progress(self.account_id)
+        assert found is not None
+        return found[1]
+
+    def asked(self) -> list[str]:
+        """Who got a conversation's first message: the invitation heading question 1."""
+        sent = self.messenger.sent
+        return [m.recipient.address for m in sent if m.idempotency_key.endswith(":start:0")]
 
 
-async def test_census_asks_only_users_with_a_ticket_in_the_window_each_once(
+@pytest.fixture
+def bed(
     service: SurveyService,
     delivery: DeliveryWorker,
     messenger: RecordingMessenger,
     world: World,
     uow: SqlUnitOfWorkFactory,
     clock: FakeClock,
-) -> None:
-    await add_users(uow, world, clock, 7)
-    await add_users_without_ticket(uow, world, clock)
-    census = Census(service)
-    round_, _run, created = await census.start(world.account.id, None, None)
-    assert created and round_.audience == "user" and round_.title.startswith("Census")
-    assert (await census.start(world.account.id, None, None))[2] is False  # once per period
+) -> Bed:
+    return Bed(service, delivery, messenger, world, uow, clock, Census(service))
 
-    while await census.fan_out(max_backlog=3):
-        await delivery.run_once()
-    await delivery.run_once()
-    asked = first_messages(messenger)
+
+async def test_census_asks_only_users_with_a_ticket_in_the_window_each_once(bed: Bed) -> None:
+    await bed.add_users(7)
+    await add_users_without_ticket(bed)
+    round_, _run, created = await bed.census.start(bed.account_id, None, None)
+    assert created and round_.audience == "user" and round_.title.startswith("Census")
+    assert (await bed.census.start(bed.account_id, None, None))[2] is False  # once per period
+
+    await bed.ask_everyone(max_backlog=3)
+    asked = bed.asked()
     assert sorted(asked) == sorted(f"user{i}" for i in range(7))  # no stakeholder, no idle user
-    _, progress = await census.progress(world.account.id) or (None, None)
-    assert progress is not None
+    progress = await bed.progress()
     assert (progress.population, progress.sent, progress.reached, progress.state) == (
         7, 7, 7, CensusState.DONE)  # fmt: skip
 
 
-async def add_users_without_ticket(
-    uow: SqlUnitOfWorkFactory, world: World, clock: FakeClock
-) -> None:
-    async with uow() as u:
+async def add_users_without_ticket(bed: Bed) -> None:
+    async with bed.uow() as u:
         await u.contacts.add(
             Contact(
                 0,
-                world.account.id,
+                bed.account_id,
                 "Idle",
                 ContactLevel.USER,
                 Language.EN,
@@ -102,199 +142,290 @@ async def add_users_without_ticket(
         await u.commit()
 
 
-async def test_pause_resume_cancel(
-    service: SurveyService,
-    delivery: DeliveryWorker,
-    messenger: RecordingMessenger,
-    world: World,
-    uow: SqlUnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    await add_users(uow, world, clock, 10)
-    census = Census(service)
-    await census.start(world.account.id, None, None)
-    assert await census.fan_out(max_backlog=4) == 4
-    await census.set_state(world.account.id, CensusState.PAUSED)
-    await delivery.run_once()
-    assert await census.fan_out(max_backlog=4) == 0  # paused: nothing more is queued
-    await delivery.run_once()
-    assert first_messages(messenger) == []  # the four queued were held back by the pause
+async def test_progress_counts_those_not_asked_so_the_numbers_add_up(bed: Bed) -> None:
+    # A QA walk: users without a chat were in the population but in no count.
+    users = await bed.add_users(5)
+    async with bed.uow() as u:
+        for i, email in enumerate(("nochat0@globex.example", "nochat1@globex.example")):
+            await u.contacts.add(
+                Contact(
+                    0, bed.account_id, f"No Chat {i}", ContactLevel.USER, Language.EN,
+                    ContactStatus.INVITED, email=email, tickets=1,
+                    last_ticket_at=bed.clock.now() - timedelta(days=3),
+                )
+            )  # fmt: skip
+        await u.contacts.set_status(users[4].id, ContactStatus.OPTED_OUT)
+        await u.commit()
+    await bed.census.start(bed.account_id, None, None)
+    assert await bed.census.fan_out(max_backlog=2) == 2
+    await bed.delivery.run_once()
 
-    run = await census.set_state(world.account.id, CensusState.RUNNING)
+    progress = await bed.progress()
+    assert (progress.population, progress.sent, progress.reached) == (7, 2, 2)
+    assert (progress.no_chat, progress.opted_out, progress.not_sent) == (2, 1, 2)
+    parts = progress.sent + progress.no_chat + progress.opted_out + progress.not_sent
+    assert parts == progress.population
+    text = progress.render(Language.EN, "Globex", "H2 2026 user census")
+    assert text.endswith("not asked: no chat 2, opted out 1, not sent 2.")
+    text = progress.render(Language.RU, "Globex", "Перепись")
+    assert text.endswith("не опрошены: нет чата 2, отказались 1, не отправлено 2.")
+
+    await bed.ask_everyone(max_backlog=2)
+    progress = await bed.progress()
+    assert progress.state is CensusState.DONE
+    counts = (progress.population, progress.sent, progress.no_chat, progress.opted_out)
+    assert counts == (7, 4, 2, 1) and progress.not_sent == 0
+
+
+async def test_pause_resume_cancel(bed: Bed) -> None:
+    await bed.add_users(10)
+    await bed.census.start(bed.account_id, None, None)
+    assert await bed.census.fan_out(max_backlog=4) == 4
+    await bed.census.set_state(bed.account_id, CensusState.PAUSED)
+    await bed.delivery.run_once()
+    assert await bed.census.fan_out(max_backlog=4) == 0  # paused: nothing more is queued
+    await bed.delivery.run_once()
+    assert bed.asked() == []  # the four queued were held back by the pause
+
+    run = await bed.census.set_state(bed.account_id, CensusState.RUNNING)
     assert run is not None and run.state is CensusState.RUNNING
-    assert await census.fan_out(max_backlog=4) == 4
-    await delivery.run_once()
-    await census.set_state(world.account.id, CensusState.CANCELLED)
-    assert await census.fan_out(max_backlog=4) == 0
+    assert await bed.census.fan_out(max_backlog=4) == 4
+    await bed.delivery.run_once()
+    await bed.census.set_state(bed.account_id, CensusState.CANCELLED)
+    assert await bed.census.fan_out(max_backlog=4) == 0
     # Cancelled is final: resume does nothing.
-    run = await census.set_state(world.account.id, CensusState.RUNNING)
+    run = await bed.census.set_state(bed.account_id, CensusState.RUNNING)
     assert run is not None and run.state is CensusState.CANCELLED
-    assert await census.fan_out(max_backlog=4) == 0
-    await delivery.run_once()
-    assert first_messages(messenger) == [f"user{i}" for i in range(4)]
+    assert await bed.census.fan_out(max_backlog=4) == 0
+    await bed.delivery.run_once()
+    assert bed.asked() == [f"user{i}" for i in range(4)]
 
 
-async def test_cancel_withdraws_first_questions_not_yet_sent(
-    service: SurveyService,
-    delivery: DeliveryWorker,
-    messenger: RecordingMessenger,
-    world: World,
-    uow: SqlUnitOfWorkFactory,
-    clock: FakeClock,
+async def test_pause_resume_or_cancel_that_can_change_nothing_says_why_in_their_language(
+    bed: Bed,
 ) -> None:
-    users = await add_users(uow, world, clock, 12)
-    census = Census(service)
-    await census.start(world.account.id, None, None)
-    assert await census.fan_out(max_backlog=3) == 3
-    await delivery.run_once()  # three asked
-    assert await census.fan_out(max_backlog=10) == 9  # queued, not sent yet
-    async with uow() as u:  # a worker has just handed one of them to the platform
+    # A QA walk: `/census Globex pause` once every first question was sent answered with
+    # the unchanged progress, as if the pause had been done.
+    await bed.add_users(2)
+    commands = StaffCommands(
+        bed.uow,
+        bed.clock,
+        bed.service,
+        Onboarding(bed.uow, bed.clock, "Acme IT", Language.EN, service=bed.service),
+    )
+    await bed.census.start(bed.account_id, "2026-H2", None)
+    await bed.ask_everyone()
+    max_ = bed.world.manager  # reads Russian; the same manager reading English:
+    eng = replace(max_, language=Language.EN)
+
+    said = await census_command(commands, eng, "Globex", "pause")
+    assert said.lines[0] == (
+        "The H2 2026 user census of Globex has already sent all its first questions, so "
+        "there is nothing left to pause. Those asked can still answer within 7 days of "
+        "their question and get one reminder; cancelling would not stop that either."
+    )
+    assert "(everyone reachable was asked): 2 users, sent 2" in said.lines[1]
+    said = await census_command(commands, max_, "Globex", "pause")
+    assert said.lines[0] == (
+        "Перепись пользователей за 2-е полугодие 2026 г., Globex: все первые вопросы уже "
+        "отправлены — ставить на паузу нечего. Опрошенные могут ответить в течение 7 дней "
+        "после вопроса и получат одно напоминание; отмена этого тоже не остановит."
+    )
+    said = await census_command(commands, eng, "Globex", "cancel")
+    assert "nothing left to cancel: questions already sent cannot be taken back" in said.lines[0]
+    said = await census_command(commands, max_, "Globex", "cancel")
+    assert "отменять нечего: отправленные вопросы не вернуть" in said.lines[0]
+    said = await census_command(commands, eng, "Globex", "resume")
+    assert "has already asked everyone reachable: there is nothing to resume" in said.lines[0]
+    said = await census_command(commands, max_, "Globex", "resume")
+    assert "все доступные уже опрошены — возобновлять нечего" in said.lines[0]
+    progress = await bed.progress()
+    assert progress.state is CensusState.DONE  # nothing moved
+
+    # A cancelled census: cancel is final.
+    await bed.census.start(bed.account_id, "2026-H1", None)
+    await census_command(commands, eng, "Globex", "cancel")
+    said = await census_command(commands, eng, "Globex", "resume")
+    assert said.lines[0] == (
+        "The H1 2026 user census of Globex was cancelled, and a cancel is final: it cannot "
+        "be resumed."
+    )
+    said = await census_command(commands, max_, "Globex", "pause")
+    assert said.lines[0].endswith("перепись отменена — ставить на паузу нечего.")
+    said = await census_command(commands, eng, "Globex", "cancel")  # it is: so it says
+    assert len(said.lines) == 1 and "(cancelled)" in said.lines[0]
+    # Where the command does what it says, the progress alone answers, as before.
+    await bed.census.start(bed.account_id, "2025-H2", None)
+    said = await census_command(commands, eng, "Globex", "pause")
+    assert len(said.lines) == 1 and "(paused)" in said.lines[0]
+
+
+async def test_cancel_withdraws_first_questions_not_yet_sent(bed: Bed) -> None:
+    users = await bed.add_users(12)
+    await bed.census.start(bed.account_id, None, None)
+    assert await bed.census.fan_out(max_backlog=3) == 3
+    await bed.delivery.run_once()  # three asked
+    assert await bed.census.fan_out(max_backlog=10) == 9  # queued, not sent yet
+    async with bed.uow() as u:  # a worker has just handed one of them to the platform
         pending = await u.outbox.list("pending")
-        in_flight = await u.outbox.claim(pending[0].id or 0, clock.now(), clock.now() + LEASE)
+        in_flight = await u.outbox.claim(
+            pending[0].id or 0, bed.clock.now(), bed.clock.now() + LEASE
+        )
         await u.commit()
     assert in_flight is not None
 
-    run = await census.set_state(world.account.id, CensusState.CANCELLED)
+    run = await bed.census.set_state(bed.account_id, CensusState.CANCELLED)
     assert run is not None and run.state is CensusState.CANCELLED
-    await delivery.run_once()
-    assert first_messages(messenger) == [f"user{i}" for i in range(3)]  # nobody new
-    async with uow() as u:
+    await bed.delivery.run_once()
+    assert bed.asked() == [f"user{i}" for i in range(3)]  # nobody new
+    async with bed.uow() as u:
         outbox = {m.idempotency_key: m.status.value for m in await u.outbox.list()}
     starts = [s for k, s in outbox.items() if ":start:0" in k]
     assert sorted(starts) == ["sending"] + ["sent"] * 3 + ["superseded"] * 8
     assert outbox[in_flight.idempotency_key] == "sending"  # the one in flight is left alone
 
-    _, progress = await census.progress(world.account.id) or (None, None)
-    assert progress is not None
+    progress = await bed.progress()
     assert (progress.state, progress.population, progress.sent, progress.reached) == (
         CensusState.CANCELLED, 12, 4, 3)  # fmt: skip
     # The withdrawn are neither reminded nor told their conversation expired.
-    clock.advance(timedelta(days=8))
-    await service.tick()
-    await delivery.run_once()
-    told = {m.recipient.address for m in messenger.sent}
+    bed.clock.advance(timedelta(days=8))
+    await bed.service.tick()
+    await bed.delivery.run_once()
+    told = {m.recipient.address for m in bed.messenger.sent}
     withdrawn = {u.address for u in users} - told - {in_flight.recipient.address}
     assert len(withdrawn) == 8
 
 
-async def test_pause_holds_first_questions_and_resume_sends_them(
-    service: SurveyService,
-    delivery: DeliveryWorker,
-    messenger: RecordingMessenger,
-    world: World,
-    uow: SqlUnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    await add_users(uow, world, clock, 10)
-    census = Census(service)
-    await census.start(world.account.id, None, None)
-    assert await census.fan_out(max_backlog=4) == 4
-    await census.set_state(world.account.id, CensusState.PAUSED)
-    await delivery.run_once()
-    assert first_messages(messenger) == []  # held while paused
-    _, progress = await census.progress(world.account.id) or (None, None)
-    assert progress is not None and (progress.sent, progress.reached) == (0, 0)
+async def test_pause_holds_first_questions_and_resume_sends_them(bed: Bed) -> None:
+    await bed.add_users(10)
+    await bed.census.start(bed.account_id, None, None)
+    assert await bed.census.fan_out(max_backlog=4) == 4
+    await bed.census.set_state(bed.account_id, CensusState.PAUSED)
+    await bed.delivery.run_once()
+    assert bed.asked() == []  # held while paused
+    progress = await bed.progress()
+    assert (progress.sent, progress.reached) == (0, 0)
 
-    await census.set_state(world.account.id, CensusState.RUNNING)
-    while await census.fan_out(max_backlog=4):
-        await delivery.run_once()
-    await delivery.run_once()
-    asked = first_messages(messenger)
+    await bed.census.set_state(bed.account_id, CensusState.RUNNING)
+    await bed.ask_everyone(max_backlog=4)
+    asked = bed.asked()
     assert sorted(asked) == sorted(f"user{i}" for i in range(10)) and len(asked) == 10
-    _, progress = await census.progress(world.account.id) or (None, None)
-    assert progress is not None
+    progress = await bed.progress()
     assert (progress.state, progress.sent, progress.reached) == (CensusState.DONE, 10, 10)
 
 
-async def test_a_pause_leaves_a_census_link_joiners_first_question_alone(
-    service: SurveyService,
-    delivery: DeliveryWorker,
-    messenger: RecordingMessenger,
-    world: World,
-    uow: SqlUnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    # No fan-out would ask someone without a ticket again after a resume: theirs stays.
-    await add_users(uow, world, clock, 3)
-    census = Census(service)
-    await census.start(world.account.id, None, None)
-    assert await census.fan_out(max_backlog=10) == 3
-    token = await census.create_link(world.account.id)
-    joined = await census.open_link(
+async def test_a_pause_leaves_a_census_link_joiners_first_question_alone(bed: Bed) -> None:
+    # No fan-out would ask again someone without a ticket who joined after the start (the
+    # open census asked them on joining): theirs stays.
+    await bed.add_users(3)
+    await bed.census.start(bed.account_id, None, None)
+    assert await bed.census.fan_out(max_backlog=10) == 3
+    token = await bed.census.create_link(bed.account_id)
+    joined = await bed.census.open_link(
         token, Address(Channel.CONSOLE, "tg-new"), telegram_id="5002", username=None,
         name="New Person", hint=Language.EN,
     )  # fmt: skip
     assert joined.status is RedeemStatus.BOUND
-    await census.set_state(world.account.id, CensusState.PAUSED)
-    await delivery.run_once()
-    assert first_messages(messenger) == ["tg-new"]
-    await census.set_state(world.account.id, CensusState.RUNNING)
-    while await census.fan_out(max_backlog=10):
-        await delivery.run_once()
-    await delivery.run_once()
-    assert sorted(first_messages(messenger)) == ["tg-new", "user0", "user1", "user2"]
+    await bed.census.set_state(bed.account_id, CensusState.PAUSED)
+    await bed.delivery.run_once()
+    assert bed.asked() == ["tg-new"]
+    await bed.census.set_state(bed.account_id, CensusState.RUNNING)
+    await bed.ask_everyone(max_backlog=10)
+    assert sorted(bed.asked()) == ["tg-new", "user0", "user1", "user2"]
 
 
-async def test_a_restart_mid_fan_out_asks_no_one_twice_and_skips_no_one(
-    service: SurveyService,
-    delivery: DeliveryWorker,
-    messenger: RecordingMessenger,
-    world: World,
-    uow: SqlUnitOfWorkFactory,
-    clock: FakeClock,
+async def test_who_opened_the_census_link_before_the_start_is_asked_when_it_starts(
+    bed: Bed,
 ) -> None:
-    await add_users(uow, world, clock, 12)
-    await Census(service).start(world.account.id, None, None)
-    assert await Census(service).fan_out(max_backlog=5) == 5
-    await delivery.run_once()
+    # A QA walk: two people opened the census link, then the census started without them.
+    await bed.add_users(2)
+    async with bed.uow() as u:  # imported, with a ticket long before the window
+        await u.contacts.add(
+            Contact(
+                0, bed.account_id, "Old Olga", ContactLevel.USER, Language.EN,
+                ContactStatus.INVITED, telegram_username="old_olga", tickets=1,
+                last_ticket_at=bed.clock.now() - timedelta(days=400),
+            )
+        )  # fmt: skip
+        await u.commit()
+    token = await bed.census.create_link(bed.account_id)
+    for chat, telegram_id, username in (("tg-new", "5002", None), ("tg-olga", "5004", "old_olga")):
+        joined = await bed.census.open_link(
+            token, Address(Channel.CONSOLE, chat), telegram_id=telegram_id, username=username,
+            name="Early", hint=Language.EN,
+        )  # fmt: skip
+        assert joined.status is RedeemStatus.BOUND
+        assert "We will write here when it is time" in joined.text  # no census open yet
+    await bed.delivery.run_once()
+    assert bed.asked() == []
+
+    bed.clock.advance(timedelta(days=1))
+    await bed.census.start(bed.account_id, None, None)
+    await bed.ask_everyone(max_backlog=3)
+    assert sorted(bed.asked()) == ["tg-new", "tg-olga", "user0", "user1"]
+    progress = await bed.progress()
+    assert (progress.population, progress.sent, progress.state) == (4, 4, CensusState.DONE)
+
+
+async def test_a_census_link_opened_before_its_period_does_not_ask_for_that_period(
+    bed: Bed,
+) -> None:
+    # Joined in the first half year: the census of the second asks about a time they were
+    # not there for, as it does not ask those whose last ticket is older.
+    bed.clock.set(datetime(2026, 5, 4, 9, tzinfo=UTC))
+    token = await bed.census.create_link(bed.account_id)
+    joined = await bed.census.open_link(
+        token, Address(Channel.CONSOLE, "tg-may"), telegram_id="5005", username=None,
+        name="May", hint=Language.EN,
+    )  # fmt: skip
+    assert joined.status is RedeemStatus.BOUND
+    bed.clock.set(datetime(2027, 1, 5, 9, tzinfo=UTC))
+    await bed.census.start(bed.account_id, "2026-H2", None)
+    await bed.ask_everyone()
+    assert bed.asked() == []
+
+
+async def test_a_restart_mid_fan_out_asks_no_one_twice_and_skips_no_one(bed: Bed) -> None:
+    await bed.add_users(12)
+    await Census(bed.service).start(bed.account_id, None, None)
+    assert await Census(bed.service).fan_out(max_backlog=5) == 5
+    await bed.delivery.run_once()
     # The process dies here; a fresh Census (a new process) carries on from the database.
-    fresh = Census(service)
+    fresh = Census(bed.service)
     while await fresh.fan_out(max_backlog=5):
-        await delivery.run_once()
-    await delivery.run_once()
-    asked = first_messages(messenger)
+        await bed.delivery.run_once()
+    await bed.delivery.run_once()
+    asked = bed.asked()
     assert len(asked) == len(set(asked)) == 12
 
 
-async def test_users_and_stakeholders_never_mix_in_a_report(
-    service: SurveyService,
-    delivery: DeliveryWorker,
-    world: World,
-    uow: SqlUnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    await add_users(uow, world, clock, 2)
-    stakeholders = await service.open_round(world.account.id, "2026-Q1", "2026-Q1")
-    census = Census(service)
-    census_round, _, _ = await census.start(world.account.id, None, None)
-    await census.fan_out()
-    await delivery.run_once()
-    await service.handle_event(
+async def test_users_and_stakeholders_never_mix_in_a_report(bed: Bed) -> None:
+    await bed.add_users(2)
+    stakeholders = await bed.service.open_round(bed.account_id, "2026-Q1", "2026-Q1")
+    census_round, _, _ = await bed.census.start(bed.account_id, None, None)
+    await bed.census.fan_out()
+    await bed.delivery.run_once()
+    await bed.service.handle_event(
         Address(Channel.CONSOLE, "user0"), ContactEvent(EventKind.TEXT, "Slow replies", "m1")
     )
     # Anna was moved to nothing: she is a stakeholder and answers the stakeholders' round.
-    await service.handle_event(world.anna_at, ContactEvent(EventKind.TEXT, "Great result", "m2"))
-    users = await service.round_summary(census_round.id)
-    keys = await service.round_summary(stakeholders.round.id)
+    await bed.service.handle_event(
+        bed.world.anna_at, ContactEvent(EventKind.TEXT, "Great result", "m2")
+    )
+    users = await bed.service.round_summary(census_round.id)
+    keys = await bed.service.round_summary(stakeholders.round.id)
     assert {r.contact for r in users.rows} == {"User 0", "User 1"}
     assert {r.contact for r in keys.rows} == {"Anna", "Борис"}
     assert "Great result" not in render_table(users, Language.EN)
     assert "Slow replies" not in render_table(keys, Language.EN)
 
 
-async def test_census_link_binds_matches_an_imported_row_and_starts_the_census(
-    service: SurveyService,
-    delivery: DeliveryWorker,
-    messenger: RecordingMessenger,
-    world: World,
-    uow: SqlUnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    async with uow() as u:
+async def test_census_link_binds_matches_an_imported_row_and_starts_the_census(bed: Bed) -> None:
+    async with bed.uow() as u:
         listed = await u.contacts.add(
             Contact(
                 0,
-                world.account.id,
+                bed.account_id,
                 "Ivan Imported",
                 ContactLevel.USER,
                 Language.RU,
@@ -303,36 +434,35 @@ async def test_census_link_binds_matches_an_imported_row_and_starts_the_census(
             )
         )
         await u.commit()
-    census = Census(service)
-    await census.start(world.account.id, None, None)
-    token = await census.create_link(world.account.id)
+    await bed.census.start(bed.account_id, None, None)
+    token = await bed.census.create_link(bed.account_id)
     assert token.startswith("census_") and len(token) <= 64  # fits Telegram's /start
 
     chat = Address(Channel.CONSOLE, "tg-ivan")
-    result = await census.open_link(
+    result = await bed.census.open_link(
         token, chat, telegram_id="5001", username="Ivan_P", name="Ivan", hint=Language.EN
     )
     assert result.status is RedeemStatus.BOUND and result.language is Language.RU
-    async with uow() as u:
+    async with bed.uow() as u:
         bound = await u.contacts.get(listed.id)
     assert bound is not None and bound.reachable_at == chat and bound.telegram_id == "5001"
-    await delivery.run_once()
-    assert first_messages(messenger) == ["tg-ivan"]  # the census started at once
+    await bed.delivery.run_once()
+    assert bed.asked() == ["tg-ivan"]  # the census started at once
 
     stranger = Address(Channel.CONSOLE, "tg-new")
-    result = await census.open_link(
+    result = await bed.census.open_link(
         token, stranger, telegram_id="5002", username=None, name="New Person", hint=Language.EN
     )
     assert result.status is RedeemStatus.BOUND
-    async with uow() as u:
+    async with bed.uow() as u:
         added = await u.contacts.by_address(stranger)
     assert added is not None and added.level is ContactLevel.USER  # unlisted, but a user
-    again = await census.open_link(
+    again = await bed.census.open_link(
         token, stranger, telegram_id="5002", username=None, name="New Person", hint=Language.EN
     )
     assert again.status is RedeemStatus.ALREADY_BOUND
-    await delivery.run_once()
-    assert first_messages(messenger) == ["tg-ivan", "tg-new"]
+    await bed.delivery.run_once()
+    assert bed.asked() == ["tg-ivan", "tg-new"]
 
 
 async def test_revoked_expired_and_unknown_census_links_bind_nothing(

@@ -360,6 +360,15 @@ async def test_slack_progress_message_with_buttons_edited_by_chat_update(
     [message] = slack_progress(slack)
     assert "(everyone reachable was asked)" in message["text"] and "reached 2" in message["text"]
     assert slack_buttons(message) == {}
+    # `/candor census Globex pause` now: too late, and said so (it used to say nothing).
+    said = await say(slack, "census Globex pause")
+    assert said.startswith(
+        "The H2 2026 user census of Globex has already sent all its first questions, so "
+        "there is nothing left to pause."
+    )
+    assert "(everyone reachable was asked): 2 users, sent 2" in said
+    said = await say(slack, "census Globex cancel")
+    assert "nothing left to cancel: questions already sent cannot be taken back" in said
 
     # A stranger's press changes nothing; they are told, in their DM, it is for staff.
     await slack.post(
