@@ -148,7 +148,8 @@ TYPO_MIN_LEN = 5
 RETRACTIONS = (
     ("ignore", "that"), ("ignore", "this"), ("ignore", "my", "last"), ("ignore", "the", "last"),
     ("never", "mind"), ("nevermind",), ("please", "disregard"), ("disregard", "that"),
-    ("disregard", "my"), ("wrong", "chat"), ("забудьте",), ("забей",), ("отбой",),
+    ("disregard", "my"), ("wrong", "chat"), ("actually", "no"), ("no", "wait"),
+    ("scratch", "that"), ("my", "mistake"), ("хотя", "нет"), ("забудьте",), ("забей",), ("отбой",),
     ("не", "обращайте", "внимания"), ("не", "тот", "чат"), ("не", "в", "тот", "чат"),
     ("я", "ошибся"), ("я", "ошиблась"), ("моя", "ошибка"),
 )  # fmt: skip
