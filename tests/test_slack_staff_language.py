@@ -9,13 +9,15 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.slack.limiter import SlackLimiter
 from bot.slack.locale import LOCALE_TTL, SlackLocales
 from surveys.model import Address, Channel, Language
 from tests.conftest import FakeClock
-from tests.fakes.slack_api import FakeSlackAPI, block_action
+from tests.fakes.slack_api import FakeSlackAPI, block_action, file_share_event
 from tests.slack_harness import SLACK_ADMIN, SlackHarness
-from tests.test_slack_staff import MAX, Ids, open_home, say, texts_in
+from tests.test_slack_staff import MAX, Ids, open_home, say, texts_in, write
 
 NO_ACCOUNTS = {
     Language.EN: "No accounts yet. Add one: /candor account_add <name>",
@@ -46,12 +48,15 @@ async def language_of_max(slack: SlackHarness) -> tuple[Language, bool]:
     return max_.language, max_.language_chosen
 
 
-async def press_forged(slack: SlackHarness, user: str, *, locale: str | None = None) -> str:
-    """``user`` presses an alert button whose value was never ours: the answer's text."""
+async def press_forged(
+    slack: SlackHarness, user: str, *, locale: str | None = None, action: str = "alert_ack"
+) -> str:
+    """``user`` presses a button (an alert's, unless ``action`` says) whose value was never
+    ours: the answer's text."""
     rid = Ids.next()
     status, _ = await slack.post(
         block_action(
-            user, slack.api.dm_channel_of(user), "alert_ack", json.dumps({"x": 1}),
+            user, slack.api.dm_channel_of(user), action, json.dumps({"x": 1}),
             message_ts="1700000000.000100", response_url=slack.api.response_url(rid),
             locale=locale,
         )
@@ -160,3 +165,95 @@ async def test_a_slow_slack_costs_a_command_at_most_the_budget() -> None:
     assert loop.time() - started < 1
     # Nothing was learnt: the next command asks again.
     assert await locales.locale("UMAX") is None and slow.calls == 2
+
+
+HELLO = {
+    Language.EN: "Hello, Max Manager! You are client service staff here.",
+    Language.RU: "Здравствуйте, Max Manager! Вы сотрудник клиентского сервиса.",
+}
+PREVIEW = {
+    Language.EN: "Preview of the import into Globex (nothing written yet): new 1,",
+    Language.RU: "Предпросмотр импорта в Globex (пока ничего не записано): новых 1,",
+}
+CSV = b"Name,E-mail\nAnna,anna@example.com\n"
+# (the adder's language, Max's Slack locale, what Max reads): both ways round.
+BOTH_WAYS = [
+    pytest.param("en", "ru-RU", Language.RU, id="ru-slack-added-in-en"),
+    pytest.param("ru", "en-US", Language.EN, id="en-slack-added-in-ru"),
+]
+
+
+async def added_by(slack: SlackHarness, adder_language: str, locale: str) -> None:
+    """Max added by an admin speaking ``adder_language``, his Slack speaking ``locale``."""
+    await say(slack, f"lang {adder_language}")
+    await add_max(slack, locale)
+    assert await language_of_max(slack) == (Language(adder_language), False)
+
+
+@pytest.mark.parametrize(("adder", "locale", "reads"), BOTH_WAYS)
+async def test_a_staff_members_direct_message_is_answered_in_their_slacks_language(
+    slack: SlackHarness, adder: str, locale: str, reads: Language
+) -> None:
+    await added_by(slack, adder, locale)
+    await write(slack, MAX, "hello?")
+    [hello] = slack.dm_texts(MAX)
+    assert hello.startswith(HELLO[reads])
+    assert await language_of_max(slack) == (reads, False)
+    assert locale_lookups(slack.api, MAX) == 1
+    # Known for a while: the next message asks Slack nothing.
+    await write(slack, MAX, "hello again")
+    assert slack.dm_texts(MAX)[-1].startswith(HELLO[reads])
+    assert locale_lookups(slack.api, MAX) == 1
+
+
+@pytest.mark.parametrize(("adder", "locale", "reads"), BOTH_WAYS)
+async def test_a_file_imported_by_direct_message_is_previewed_in_their_slacks_language(
+    slack: SlackHarness, adder: str, locale: str, reads: Language
+) -> None:
+    await added_by(slack, adder, locale)
+    await say(slack, "account_add Globex gold en")
+    file = slack.api.host_file(MAX, "people.csv", CSV)
+    channel = slack.api.dm_channel_of(MAX)
+    await slack.post(file_share_event(MAX, channel, text="import Globex", file=file))
+    [preview] = slack.dm(MAX)
+    assert PREVIEW[reads] in " ".join(texts_in(preview.get("blocks")))
+    assert await language_of_max(slack) == (reads, False)
+
+
+async def test_a_chosen_language_holds_in_direct_messages_and_contacts_cost_no_lookup(
+    slack: SlackHarness,
+) -> None:
+    await add_max(slack, "ru-RU")
+    assert await say(slack, "lang en", MAX) == "Language set to English."
+    asked = locale_lookups(slack.api, MAX)
+    await write(slack, MAX, "hello?")
+    assert slack.dm_texts(MAX)[-1].startswith(HELLO[Language.EN])
+    assert locale_lookups(slack.api, MAX) == asked
+    # Someone who is not staff: Slack is not asked about them (contacts have their own rule).
+    slack.api.add_user("USTRANGER", "s@example.com", "Stranger", locale="ru-RU")
+    await write(slack, "USTRANGER", "hello?")
+    assert slack.dm_texts("USTRANGER")
+    assert locale_lookups(slack.api, "USTRANGER") == 0
+
+
+NOT_FOR_STAFF = {
+    Language.EN: "This button answers a client's survey question; it does nothing for staff.",
+    Language.RU: (
+        "Эта кнопка — для ответа клиента на вопрос опроса; сотрудникам она ничего не делает."
+    ),
+}
+
+
+@pytest.mark.parametrize(("adder", "locale", "reads"), BOTH_WAYS)
+async def test_staff_pressing_a_survey_button_read_their_own_language(
+    slack: SlackHarness, adder: str, locale: str, reads: Language
+) -> None:
+    await added_by(slack, adder, locale)
+    assert await press_forged(slack, MAX, action="survey_skip") == NOT_FOR_STAFF[reads]
+    # Chosen, it holds over whatever locale a payload carries.
+    other = Language.EN if reads is Language.RU else Language.RU
+    assert await say(slack, f"lang {other.value}", MAX)
+    assert (
+        await press_forged(slack, MAX, action="survey_skip", locale=locale)
+        == (NOT_FOR_STAFF[other])
+    )
