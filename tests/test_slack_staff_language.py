@@ -11,13 +11,27 @@ from typing import Any
 
 import pytest
 
+from bot.slack.context import unescape
 from bot.slack.limiter import SlackLimiter
 from bot.slack.locale import LOCALE_TTL, SlackLocales
 from surveys.model import Address, Channel, Language
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import FakeSlackAPI, block_action, file_share_event
 from tests.slack_harness import SLACK_ADMIN, SlackHarness
-from tests.test_slack_staff import MAX, Ids, open_home, say, texts_in, write
+from tests.test_slack_staff import (
+    ACCOUNT,
+    ANNA,
+    MAX,
+    NEGATIVE,
+    Ids,
+    actions_of,
+    globex_with_anna,
+    open_home,
+    press,
+    say,
+    texts_in,
+    write,
+)
 
 NO_ACCOUNTS = {
     Language.EN: "No accounts yet. Add one: /candor account_add <name>",
@@ -257,3 +271,54 @@ async def test_staff_pressing_a_survey_button_read_their_own_language(
         await press_forged(slack, MAX, action="survey_skip", locale=locale)
         == (NOT_FOR_STAFF[other])
     )
+
+
+# --- what a Russian-locale manager reads on the way (help, contacts, an alert's buttons) ---
+
+LANG_HELP = {
+    Language.EN: "/candor lang en|ru — The language Candor writes to you in",
+    Language.RU: "/candor lang ru|en — Язык, на котором Candor пишет вам",
+}
+USER_ADDED = {
+    Language.EN: (
+        "Bob User (user, en) added to «Globex Corp». Rounds ask stakeholders only: users are"
+        " asked by a census (/candor round <account> census)."
+    ),
+    Language.RU: (
+        "Bob User (user, en) добавлен(а) в «Globex Corp». Опросы задают вопросы только"
+        " stakeholder-контактам: пользователей опрашивает перепись"
+        " (/candor round <аккаунт> census)."
+    ),
+}
+FOLLOWUP_PROMPT = {
+    Language.EN: "Alert #1: write your question for the client (Anna Smith) in this alert's"
+    " thread, or use /candor followup 1 <question>.",
+    Language.RU: "Алерт #1: напишите вопрос клиенту (Anna Smith) в ветке этого алерта"
+    " или командой /candor followup 1 <вопрос>.",
+}
+HOW_IT_ENDED = {
+    Language.EN: "How did it end? Choose below.",
+    Language.RU: "Чем закончилось? Выберите ниже.",
+}
+
+
+@pytest.mark.parametrize(("adder", "locale", "reads"), BOTH_WAYS)
+async def test_a_manager_following_slack_reads_one_language_through_an_alert(
+    slack: SlackHarness, adder: str, locale: str, reads: Language
+) -> None:
+    await added_by(slack, adder, locale)
+    assert LANG_HELP[reads] in await say(slack, "help", MAX)  # how to choose another
+    await say(slack, "lang en")  # the admin's commands below are in English
+    await globex_with_anna(slack, owner=MAX)
+    slack.api.add_user("UBOB", "bob@client.example", "Bob User")
+    invited = await say(slack, f'invite "{ACCOUNT}" <@UBOB|bob> "Bob User" user en', MAX)
+    assert invited == USER_ADDED[reads]  # not "will be surveyed in the next round"
+
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, NEGATIVE)
+    [alert] = slack.dm(MAX)
+    [prompt] = await press(slack, MAX, alert, "alert_followup", "1")
+    assert unescape(prompt["text"]).startswith(FOLLOWUP_PROMPT[reads])
+    [choices] = await press(slack, MAX, alert, "alert_resolve", "1")
+    assert choices["text"] == HOW_IT_ENDED[reads]  # the buttons below name the endings
+    assert len(actions_of(choices)) == 4

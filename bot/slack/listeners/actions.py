@@ -79,7 +79,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 text = t("followup_prompt_slack", actor.language, id=alert_id, contact=contact)
                 blocks = None
             elif name == "resolve":
-                text = t("bad_disposition", actor.language)
+                text = t("choose_disposition", actor.language)  # the buttons name them
                 blocks = [
                     {"type": "section", "text": mrkdwn(escape(text))},
                     disposition_actions(alert_id, actor.language),
