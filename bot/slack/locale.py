@@ -129,20 +129,27 @@ def _writer(event: dict[str, Any]) -> str | None:
     return user if isinstance(user, str) and user else None
 
 
+async def follow_slack_language(
+    onboarding: Onboarding, locales: SlackLocales, user_id: str, given: str | None = None
+) -> None:
+    """A Slack staff member who has not chosen a language takes their Slack locale's (when
+    it is one Candor speaks); ``given``: the locale a payload carried, if any."""
+    address = Address(Channel.SLACK, user_id)
+    if await onboarding.follows_platform_language(address):
+        if given is not None:
+            locales.remember(user_id, given)
+        locale = given if given is not None else await locales.locale(user_id)
+        await onboarding.follow_platform_language(address, spoken_language(locale))
+
+
 def follow_locale(onboarding: Onboarding, locales: SlackLocales) -> Middleware:
     """Bolt middleware: before the listener reads the person's language, staff who have
-    not chosen one take their Slack locale's (when it is one Candor speaks)."""
+    not chosen one take their Slack locale's."""
 
     async def follow(req: AsyncBoltRequest, resp: BoltResponse, next: Next) -> Any:
         found = _interaction(req.body)
         if found is not None:
-            user_id, given = found
-            address = Address(Channel.SLACK, user_id)
-            if await onboarding.follows_platform_language(address):
-                if given is not None:
-                    locales.remember(user_id, given)
-                locale = given if given is not None else await locales.locale(user_id)
-                await onboarding.follow_platform_language(address, spoken_language(locale))
+            await follow_slack_language(onboarding, locales, *found)
         return await next()
 
     return follow
