@@ -549,4 +549,6 @@ def staff_help(actor: Staff, platform: Platform) -> list[str]:
     for command in TABLE.values():
         if actor.role in command.roles:
             lines.append(f"{command.usage(platform, lang)} — {command.describe(lang)}")
+    # Staff who never chose follow their app's language: this is how they choose.
+    lines.append(t("staff_help_lang", lang))
     return [*lines, "", t("round_levels", lang)]

@@ -167,6 +167,10 @@ _T: dict[str, tuple[str, str]] = {
         "{name} ({level}, {lang}) added to «{account}» and will be surveyed in the next round.",
         "{name} ({level}, {lang}) добавлен(а) в «{account}» и получит следующий опрос.",
     ),
+    "contact_added_user": (
+        "{name} ({level}, {lang}) added to «{account}». Rounds ask stakeholders only: users are asked by a census (/round <account> census).",
+        "{name} ({level}, {lang}) добавлен(а) в «{account}». Опросы задают вопросы только stakeholder-контактам: пользователей опрашивает перепись (/round <аккаунт> census).",
+    ),
     "contact_added_to_round": (
         "{name} ({level}, {lang}) added to «{account}» and invited to the open round «{title}» (answers until {closes}).",
         "{name} ({level}, {lang}) добавлен(а) в «{account}» и приглашён(а) в идущий опрос «{title}» (ответы принимаются до {closes}).",
@@ -527,7 +531,13 @@ class StaffCommands:
         params = {"name": name, "level": contact_level.value, "lang": contact_lang.value,
                   "account": account.name}  # fmt: skip
         if joined is None:
-            return Output([say("contact_added", lang, **params)])
+            # A user is never in a round: their survey is the census, not "the next round".
+            key = (
+                "contact_added"
+                if contact_level is ContactLevel.STAKEHOLDER
+                else "contact_added_user"
+            )
+            return Output([say(key, lang, **params)])
         title = round_title(joined.round.period_key, joined.round.title, lang)
         closes = _local(joined.closes_at, account.timezone)
         return Output([say("contact_added_to_round", lang, **params, title=title, closes=closes)])

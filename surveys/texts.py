@@ -337,6 +337,10 @@ CATALOG.update(
             Language.EN: "Staff commands:",
             Language.RU: "Команды сотрудника:",
         },
+        "staff_help_lang": {
+            Language.EN: "/lang en|ru — The language Candor writes to you in",
+            Language.RU: "/lang ru|en — Язык, на котором Candor пишет вам",
+        },
         "round_levels": {
             Language.EN: "Rounds ask stakeholders (people who decide on the work); users (people who raised tickets) are asked by a census: /round <account> census.",
             Language.RU: "Опросы задают вопросы stakeholder-контактам (тем, кто принимает решения по работе); пользователей (тех, кто оставлял обращения) опрашивает перепись: /round <аккаунт> census.",
@@ -438,12 +442,12 @@ CATALOG.update(
             Language.RU: "У клиентского сервиса {company} есть вопрос по вашему отзыву:\n\n{text}\n\nПросто ответьте здесь; ответ получит клиентский сервис.",
         },
         "followup_prompt": {
-            Language.EN: "Alert #{id}: reply to this message with your question for {contact}. Candor sends it in the name of client service.",
-            Language.RU: "Алерт #{id}: ответьте на это сообщение вопросом для {contact}. Candor отправит его от имени клиентского сервиса.",
+            Language.EN: "Alert #{id}: reply to this message with your question for the client ({contact}). Candor sends it in the name of client service.",
+            Language.RU: "Алерт #{id}: ответьте на это сообщение вопросом клиенту ({contact}). Candor отправит его от имени клиентского сервиса.",
         },
         "followup_prompt_slack": {
-            Language.EN: "Alert #{id}: write your question for {contact} in this alert's thread, or use /followup {id} <question>. Candor sends it in the name of client service.",
-            Language.RU: "Алерт #{id}: напишите вопрос для {contact} в ветке этого алерта или командой /followup {id} <вопрос>. Candor отправит его от имени клиентского сервиса.",
+            Language.EN: "Alert #{id}: write your question for the client ({contact}) in this alert's thread, or use /followup {id} <question>. Candor sends it in the name of client service.",
+            Language.RU: "Алерт #{id}: напишите вопрос клиенту ({contact}) в ветке этого алерта или командой /followup {id} <вопрос>. Candor отправит его от имени клиентского сервиса.",
         },
         "followup_sent": {
             Language.EN: "Your question is on its way to {contact} (alert #{id}). Their reply will come here; if there is none within {days}, you will be told.",
@@ -500,6 +504,10 @@ CATALOG.update(
         },
         "disposition.not_us": {Language.EN: "not about us", Language.RU: "не про нас"},
         "disposition.wont_fix": {Language.EN: "won't fix", Language.RU: "не будем исправлять"},
+        "choose_disposition": {
+            Language.EN: "How did it end? Choose below.",
+            Language.RU: "Чем закончилось? Выберите ниже.",
+        },
         "bad_disposition": {
             Language.EN: "How did it end: fixed, explained, not_us or wont_fix.",
             Language.RU: "Чем закончилось: fixed, explained, not_us или wont_fix.",

@@ -172,7 +172,7 @@ async def test_a_user_level_contact_is_not_asked_in_a_stakeholder_round(
     uow: SqlUnitOfWorkFactory, commands: StaffCommands, sprint: RoundOpened, ada: Staff
 ) -> None:
     out = await commands.add_contact(ada, "Globex", "Carol", CAROL, level="user")
-    assert out.lines[0].endswith("will be surveyed in the next round.")
+    assert out.lines[0].endswith("users are asked by a census (/round <account> census).")
     assert await outbox_to(uow, CAROL) == []
 
 

@@ -258,7 +258,8 @@ async def test_an_email_as_slack_escapes_it_finds_the_contact(slack: SlackHarnes
     )
 
     assert reply == (
-        "Anna Smith (user, ru) added to «Globex» and will be surveyed in the next round."
+        "Anna Smith (user, ru) added to «Globex». Rounds ask stakeholders only: users are asked"
+        " by a census (/candor round &lt;account&gt; census)."
     )
     contact = await contact_at(slack, ANNA)
     assert contact is not None and contact.language is Language.RU

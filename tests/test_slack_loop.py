@@ -42,7 +42,7 @@ async def test_full_loop_in_the_alert_thread(slack: SlackHarness) -> None:
 
     [prompt] = await press(slack, OLGA, alert, "alert_followup", "1")
     assert prompt["response_type"] == "ephemeral"
-    assert prompt["text"].startswith("Alert #1: write your question for Anna Smith in this")
+    assert prompt["text"].startswith("Alert #1: write your question for the client (Anna Smith) in")
 
     anna_before = len(slack.dm(ANNA))
     await in_thread(slack, OLGA, alert, QUESTION)
@@ -64,7 +64,7 @@ async def test_full_loop_in_the_alert_thread(slack: SlackHarness) -> None:
     assert [a.text for a in answers][1:] == ["Speed is fine"]
 
     [choices] = await press(slack, OLGA, alert, "alert_resolve", "1")
-    assert choices["text"] == "How did it end: fixed, explained, not_us or wont_fix."
+    assert choices["text"] == "How did it end? Choose below."
     [ask_note] = await press(slack, OLGA, alert, "alert_d_explained", "1")
     assert ask_note["text"] == (
         "Alert #1, explained to the client: reply to the alert with a short note to resolve it."

@@ -159,7 +159,8 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
 
     api.add_user(ANNA, "anna@client.example", "Anna Smith")
     assert await say(slack, "invite Globex anna@client.example user ru") == (
-        "Anna Smith (user, ru) added to «Globex» and will be surveyed in the next round."
+        "Anna Smith (user, ru) added to «Globex». Rounds ask stakeholders only: users are asked"
+        " by a census (/candor round <account> census)."
     )
     assert await say(slack, "invite Globex nobody@client.example") == (
         "Cannot invite nobody@client.example: no Slack user has this e-mail."

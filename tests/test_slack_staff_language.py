@@ -9,13 +9,29 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from bot.slack.context import unescape
 from bot.slack.limiter import SlackLimiter
 from bot.slack.locale import LOCALE_TTL, SlackLocales
 from surveys.model import Address, Channel, Language
 from tests.conftest import FakeClock
-from tests.fakes.slack_api import FakeSlackAPI, block_action
+from tests.fakes.slack_api import FakeSlackAPI, block_action, file_share_event
 from tests.slack_harness import SLACK_ADMIN, SlackHarness
-from tests.test_slack_staff import MAX, Ids, open_home, say, texts_in
+from tests.test_slack_staff import (
+    ACCOUNT,
+    ANNA,
+    MAX,
+    NEGATIVE,
+    Ids,
+    actions_of,
+    globex_with_anna,
+    open_home,
+    press,
+    say,
+    texts_in,
+    write,
+)
 
 NO_ACCOUNTS = {
     Language.EN: "No accounts yet. Add one: /candor account_add <name>",
@@ -46,12 +62,15 @@ async def language_of_max(slack: SlackHarness) -> tuple[Language, bool]:
     return max_.language, max_.language_chosen
 
 
-async def press_forged(slack: SlackHarness, user: str, *, locale: str | None = None) -> str:
-    """``user`` presses an alert button whose value was never ours: the answer's text."""
+async def press_forged(
+    slack: SlackHarness, user: str, *, locale: str | None = None, action: str = "alert_ack"
+) -> str:
+    """``user`` presses a button (an alert's, unless ``action`` says) whose value was never
+    ours: the answer's text."""
     rid = Ids.next()
     status, _ = await slack.post(
         block_action(
-            user, slack.api.dm_channel_of(user), "alert_ack", json.dumps({"x": 1}),
+            user, slack.api.dm_channel_of(user), action, json.dumps({"x": 1}),
             message_ts="1700000000.000100", response_url=slack.api.response_url(rid),
             locale=locale,
         )
@@ -65,7 +84,7 @@ async def test_a_russian_slack_manager_added_in_english_reads_russian_until_choo
     slack: SlackHarness,
 ) -> None:
     await add_max(slack, "ru-RU")
-    assert await language_of_max(slack) == (Language.EN, False)  # the adder's, for now
+    assert await language_of_max(slack) == (Language.RU, False)  # their Slack's, at once
 
     assert await say(slack, "accounts", MAX) == NO_ACCOUNTS[Language.RU]
     assert await press_forged(slack, MAX) == FORGED[Language.RU]
@@ -90,7 +109,7 @@ async def test_an_english_slack_manager_added_in_russian_reads_english(
 ) -> None:
     assert await say(slack, "lang ru") == "Язык изменён на русский."
     await add_max(slack, "en-US")
-    assert await language_of_max(slack) == (Language.RU, False)
+    assert await language_of_max(slack) == (Language.EN, False)
 
     assert await say(slack, "accounts", MAX) == NO_ACCOUNTS[Language.EN]
     assert await language_of_max(slack) == (Language.EN, False)
@@ -134,10 +153,10 @@ async def test_the_locale_is_asked_again_later_and_a_payloads_own_is_taken_as_is
 async def test_when_slack_will_not_tell_the_adders_language_stands(
     slack: SlackHarness,
 ) -> None:
-    await add_max(slack, "ru-RU")
+    slack.api.add_user(MAX, "max@acme.example", "Max Manager", locale="ru-RU")
     slack.api.fail_next("users.info", status=429, retry_after=30)
-    assert await say(slack, "accounts", MAX) == NO_ACCOUNTS[Language.EN]  # answered anyway
-    assert await language_of_max(slack) == (Language.EN, False)
+    assert "Max Manager" in await say(slack, f"staff_add manager <@{MAX}|max> Max Manager")
+    assert await language_of_max(slack) == (Language.EN, False)  # the adder's
     # Nothing was learnt, so the next command asks again.
     assert await say(slack, "accounts", MAX) == NO_ACCOUNTS[Language.RU]
 
@@ -160,3 +179,161 @@ async def test_a_slow_slack_costs_a_command_at_most_the_budget() -> None:
     assert loop.time() - started < 1
     # Nothing was learnt: the next command asks again.
     assert await locales.locale("UMAX") is None and slow.calls == 2
+
+
+HELLO = {
+    Language.EN: "Hello, Max Manager! You are client service staff here.",
+    Language.RU: "Здравствуйте, Max Manager! Вы сотрудник клиентского сервиса.",
+}
+PREVIEW = {
+    Language.EN: "Preview of the import into Globex (nothing written yet): new 1,",
+    Language.RU: "Предпросмотр импорта в Globex (пока ничего не записано): новых 1,",
+}
+CSV = b"Name,E-mail\nAnna,anna@example.com\n"
+# (the adder's language, Max's Slack locale, what Max reads): both ways round.
+BOTH_WAYS = [
+    pytest.param("en", "ru-RU", Language.RU, id="ru-slack-added-in-en"),
+    pytest.param("ru", "en-US", Language.EN, id="en-slack-added-in-ru"),
+]
+
+
+async def added_by(slack: SlackHarness, adder_language: str, locale: str) -> None:
+    """Max added by an admin speaking ``adder_language``, his Slack speaking ``locale``."""
+    await say(slack, f"lang {adder_language}")
+    await add_max(slack, locale)
+
+
+@pytest.mark.parametrize(("adder", "locale", "reads"), BOTH_WAYS)
+async def test_a_staff_members_direct_message_is_answered_in_their_slacks_language(
+    slack: SlackHarness, adder: str, locale: str, reads: Language
+) -> None:
+    await added_by(slack, adder, locale)
+    await write(slack, MAX, "hello?")
+    [hello] = slack.dm_texts(MAX)
+    assert hello.startswith(HELLO[reads])
+    assert await language_of_max(slack) == (reads, False)
+    assert locale_lookups(slack.api, MAX) == 1
+    # Known for a while: the next message asks Slack nothing.
+    await write(slack, MAX, "hello again")
+    assert slack.dm_texts(MAX)[-1].startswith(HELLO[reads])
+    assert locale_lookups(slack.api, MAX) == 1
+
+
+@pytest.mark.parametrize(("adder", "locale", "reads"), BOTH_WAYS)
+async def test_a_file_imported_by_direct_message_is_previewed_in_their_slacks_language(
+    slack: SlackHarness, adder: str, locale: str, reads: Language
+) -> None:
+    await added_by(slack, adder, locale)
+    await say(slack, "account_add Globex gold en")
+    file = slack.api.host_file(MAX, "people.csv", CSV)
+    channel = slack.api.dm_channel_of(MAX)
+    await slack.post(file_share_event(MAX, channel, text="import Globex", file=file))
+    [preview] = slack.dm(MAX)
+    assert PREVIEW[reads] in " ".join(texts_in(preview.get("blocks")))
+    assert await language_of_max(slack) == (reads, False)
+
+
+async def test_a_chosen_language_holds_in_direct_messages_and_contacts_cost_no_lookup(
+    slack: SlackHarness,
+) -> None:
+    await add_max(slack, "ru-RU")
+    assert await say(slack, "lang en", MAX) == "Language set to English."
+    asked = locale_lookups(slack.api, MAX)
+    await write(slack, MAX, "hello?")
+    assert slack.dm_texts(MAX)[-1].startswith(HELLO[Language.EN])
+    assert locale_lookups(slack.api, MAX) == asked
+    # Someone who is not staff: Slack is not asked about them (contacts have their own rule).
+    slack.api.add_user("USTRANGER", "s@example.com", "Stranger", locale="ru-RU")
+    await write(slack, "USTRANGER", "hello?")
+    assert slack.dm_texts("USTRANGER")
+    assert locale_lookups(slack.api, "USTRANGER") == 0
+
+
+NOT_FOR_STAFF = {
+    Language.EN: "This button answers a client's survey question; it does nothing for staff.",
+    Language.RU: (
+        "Эта кнопка — для ответа клиента на вопрос опроса; сотрудникам она ничего не делает."
+    ),
+}
+
+
+@pytest.mark.parametrize(("adder", "locale", "reads"), BOTH_WAYS)
+async def test_staff_pressing_a_survey_button_read_their_own_language(
+    slack: SlackHarness, adder: str, locale: str, reads: Language
+) -> None:
+    await added_by(slack, adder, locale)
+    assert await press_forged(slack, MAX, action="survey_skip") == NOT_FOR_STAFF[reads]
+    # Chosen, it holds over whatever locale a payload carries.
+    other = Language.EN if reads is Language.RU else Language.RU
+    assert await say(slack, f"lang {other.value}", MAX)
+    assert (
+        await press_forged(slack, MAX, action="survey_skip", locale=locale)
+        == (NOT_FOR_STAFF[other])
+    )
+
+
+# --- what a Russian-locale manager reads on the way (help, contacts, an alert's buttons) ---
+
+LANG_HELP = {
+    Language.EN: "/candor lang en|ru — The language Candor writes to you in",
+    Language.RU: "/candor lang ru|en — Язык, на котором Candor пишет вам",
+}
+USER_ADDED = {
+    Language.EN: (
+        "Bob User (user, en) added to «Globex Corp». Rounds ask stakeholders only: users are"
+        " asked by a census (/candor round <account> census)."
+    ),
+    Language.RU: (
+        "Bob User (user, en) добавлен(а) в «Globex Corp». Опросы задают вопросы только"
+        " stakeholder-контактам: пользователей опрашивает перепись"
+        " (/candor round <аккаунт> census)."
+    ),
+}
+FOLLOWUP_PROMPT = {
+    Language.EN: "Alert #1: write your question for the client (Anna Smith) in this alert's"
+    " thread, or use /candor followup 1 <question>.",
+    Language.RU: "Алерт #1: напишите вопрос клиенту (Anna Smith) в ветке этого алерта"
+    " или командой /candor followup 1 <вопрос>.",
+}
+NEGATIVE_FEEDBACK = {Language.EN: "Negative feedback", Language.RU: "Негативный отзыв"}
+HOW_IT_ENDED = {
+    Language.EN: "How did it end? Choose below.",
+    Language.RU: "Чем закончилось? Выберите ниже.",
+}
+
+
+@pytest.mark.parametrize(("adder", "locale", "reads"), BOTH_WAYS)
+async def test_a_manager_following_slack_reads_one_language_through_an_alert(
+    slack: SlackHarness, adder: str, locale: str, reads: Language
+) -> None:
+    await added_by(slack, adder, locale)
+    assert LANG_HELP[reads] in await say(slack, "help", MAX)  # how to choose another
+    await say(slack, "lang en")  # the admin's commands below are in English
+    await globex_with_anna(slack, owner=MAX)
+    slack.api.add_user("UBOB", "bob@client.example", "Bob User")
+    invited = await say(slack, f'invite "{ACCOUNT}" <@UBOB|bob> "Bob User" user en', MAX)
+    assert invited == USER_ADDED[reads]  # not "will be surveyed in the next round"
+
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, NEGATIVE)
+    [alert] = slack.dm(MAX)
+    [prompt] = await press(slack, MAX, alert, "alert_followup", "1")
+    assert unescape(prompt["text"]).startswith(FOLLOWUP_PROMPT[reads])
+    [choices] = await press(slack, MAX, alert, "alert_resolve", "1")
+    assert choices["text"] == HOW_IT_ENDED[reads]  # the buttons below name the endings
+    assert len(actions_of(choices)) == 4
+
+
+@pytest.mark.parametrize(("adder", "locale", "reads"), BOTH_WAYS)
+async def test_an_alert_reaches_staff_who_never_wrote_in_their_slacks_language(
+    slack: SlackHarness, adder: str, locale: str, reads: Language
+) -> None:
+    await added_by(slack, adder, locale)
+    assert await language_of_max(slack) == (reads, False)  # from Slack, when added
+    await say(slack, "lang en")  # the admin's commands below are in English
+    await globex_with_anna(slack, owner=MAX)
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, NEGATIVE)
+    [alert] = slack.dm(MAX)  # Max has not written to Candor yet
+    assert alert["text"] == f"{NEGATIVE_FEEDBACK[reads]}: {ACCOUNT} · Anna Smith"
+    assert locale_lookups(slack.api, MAX) == 1

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.slack.files import SlackFiles
+from bot.slack.locale import SlackLocales
 from bot.slack.messenger import SlackMessenger
 from surveys.contact_import import MAX_BYTES
 from surveys.model import Address, Channel, Language
@@ -34,6 +35,8 @@ class SlackContext:
     # A census link opens the Telegram bot: its username, from CANDOR_TELEGRAM_BOT_USERNAME
     # or, in a run with Telegram too, from its getMe. Empty: no link can be shown here.
     telegram_bot_username: str = ""
+    # Slack users' locales, for staff who follow their Slack's language (bot/slack/locale.py).
+    locales: SlackLocales | None = None
 
     @staticmethod
     def address(user_id: str) -> Address:

@@ -3,11 +3,11 @@
 Someone added by another speaks the adder's language until they choose theirs with
 `/candor lang` (``Staff.language_chosen``); meanwhile they follow their platform's, as
 Telegram staff follow their app's (bot/telegram/routers/staff.py, ``follow_language``).
-A slash command says nothing of the person's language, so Slack is asked (users.info with
-include_locale, Tier 4): only about such staff, at most once per ``LOCALE_TTL`` each,
-within the method's rate limit and within a budget that leaves the command its three
-seconds. A payload that carries the person's locale needs no call. Whatever goes wrong,
-the person keeps the language they had and the command is answered.
+A slash command or a direct message says nothing of the person's language, so Slack is
+asked (users.info with include_locale, Tier 4): only about such staff, at most once per
+``LOCALE_TTL`` each, within the method's rate limit and within a budget that leaves a
+command its three seconds. A payload that carries the person's locale needs no call.
+Whatever goes wrong, the person keeps the language they had and is answered.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.payload_utils import (
     is_action,
     is_app_home_opened_event,
+    is_message_event,
     is_slash_command,
 )
 from slack_bolt.response import BoltResponse
@@ -95,8 +96,9 @@ class SlackLocales:
 
 
 def _interaction(body: dict[str, Any]) -> tuple[str, str | None] | None:
-    """Who acts in a slash command, a button press or the opening of App Home, and the
-    locale the payload itself carries (some actions do); None for anything else."""
+    """Who acts in a slash command, a button press, the opening of App Home or a direct
+    message (a DM command, a file to import, a reply in an alert's thread, an edit), and
+    the locale the payload itself carries (some actions do); None for anything else."""
     if is_slash_command(body):
         user = body.get("user_id")
         return (str(user), None) if user else None
@@ -109,23 +111,45 @@ def _interaction(body: dict[str, Any]) -> tuple[str, str | None] | None:
     if is_app_home_opened_event(body):
         user = body["event"].get("user")
         return (str(user), None) if user else None
+    if is_message_event(body):
+        user = _writer(body["event"])
+        return (user, None) if user else None
     return None
+
+
+def _writer(event: dict[str, Any]) -> str | None:
+    """Who wrote (or edited) a message in a DM with the bot; None for channels and bots,
+    which the message listener ignores too."""
+    if event.get("channel_type") != "im":
+        return None
+    message = event.get("message") if event.get("subtype") == "message_changed" else event
+    if not isinstance(message, dict) or message.get("bot_id") or event.get("bot_id"):
+        return None
+    user = message.get("user")
+    return user if isinstance(user, str) and user else None
+
+
+async def follow_slack_language(
+    onboarding: Onboarding, locales: SlackLocales, user_id: str, given: str | None = None
+) -> None:
+    """A Slack staff member who has not chosen a language takes their Slack locale's (when
+    it is one Candor speaks); ``given``: the locale a payload carried, if any."""
+    address = Address(Channel.SLACK, user_id)
+    if await onboarding.follows_platform_language(address):
+        if given is not None:
+            locales.remember(user_id, given)
+        locale = given if given is not None else await locales.locale(user_id)
+        await onboarding.follow_platform_language(address, spoken_language(locale))
 
 
 def follow_locale(onboarding: Onboarding, locales: SlackLocales) -> Middleware:
     """Bolt middleware: before the listener reads the person's language, staff who have
-    not chosen one take their Slack locale's (when it is one Candor speaks)."""
+    not chosen one take their Slack locale's."""
 
     async def follow(req: AsyncBoltRequest, resp: BoltResponse, next: Next) -> Any:
         found = _interaction(req.body)
         if found is not None:
-            user_id, given = found
-            address = Address(Channel.SLACK, user_id)
-            if await onboarding.follows_platform_language(address):
-                if given is not None:
-                    locales.remember(user_id, given)
-                locale = given if given is not None else await locales.locale(user_id)
-                await onboarding.follow_platform_language(address, spoken_language(locale))
+            await follow_slack_language(onboarding, locales, *found)
         return await next()
 
     return follow

@@ -138,6 +138,7 @@ class SlackTransport:
         self.inbox: Inbox | None = None
 
     def attach(self, app: App) -> AsyncApp:
+        locales = SlackLocales(self.client, self.messenger.limiter, app.clock)
         self.context = SlackContext(
             service=app.service,
             onboarding=app.onboarding,
@@ -148,6 +149,7 @@ class SlackTransport:
             files=SlackFiles(self.client, self.messenger.limiter),
             import_max_bytes=self.settings.import_max_bytes,
             telegram_bot_username=self.settings.telegram_bot_username.lstrip("@"),
+            locales=locales,
         )
         secret = self.settings.slack_signing_secret
         bolt = AsyncApp(
@@ -159,7 +161,6 @@ class SlackTransport:
         )
         bolt.use(self._replay_guard(app))
         # After the guard: Slack is asked about no one a replayed request names.
-        locales = SlackLocales(self.client, self.messenger.limiter, app.clock)
         bolt.use(follow_locale(app.onboarding, locales))
         register(bolt, self.context)
         self.bolt = bolt

@@ -44,8 +44,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if not current:
             # An old button, or a value that was never ours: nothing changes.
             staff = await ctx.commands.actor(ctx.address(user))
+            # Staff read the language they chose, or the one followed from their Slack's.
+            text = t("button_not_for_staff", staff.language) if staff else t("button_stale", lang)
             await respond(
-                text=t("button_not_for_staff" if staff else "button_stale", lang),
+                text=text,
                 response_type="ephemeral",
                 replace_original=False,
             )
@@ -77,7 +79,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 text = t("followup_prompt_slack", actor.language, id=alert_id, contact=contact)
                 blocks = None
             elif name == "resolve":
-                text = t("bad_disposition", actor.language)
+                text = t("choose_disposition", actor.language)  # the buttons name them
                 blocks = [
                     {"type": "section", "text": mrkdwn(escape(text))},
                     disposition_actions(alert_id, actor.language),

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import MAX_BLOCKS, escape, mrkdwn, slack_commands, text_sections
 from bot.slack.context import SlackContext, language_of, unescape, user_id_of
+from bot.slack.locale import follow_slack_language
 from bot.telegram.links import start_link
 from surveys import commands as table
 from surveys.commands import CLIENT_COMMANDS, LEVELS, Invitee, Usage
@@ -32,8 +33,11 @@ class SlackPlatform:
     channel = Channel.SLACK
     prefix = "/candor "
 
-    def __init__(self, client: AsyncWebClient | None = None) -> None:
+    def __init__(
+        self, client: AsyncWebClient | None = None, ctx: SlackContext | None = None
+    ) -> None:
         self.client = client
+        self.ctx = ctx
 
     def syntax(self, slot: str, lang: Language) -> str:
         return _SYNTAX[slot][1 if lang is Language.RU else 0]
@@ -50,7 +54,12 @@ class SlackPlatform:
         return Invitee(name, Address(Channel.SLACK, user_id), email), rest
 
     async def staff_added(self, address: Address) -> None:
-        """Slack has no per-person command menu to update."""
+        """Someone added here speaks their Slack's language from the start, not the adder's:
+        an alert may reach them before they ever write to Candor."""
+        ctx = self.ctx
+        if ctx is None or ctx.locales is None or address.channel is not Channel.SLACK:
+            return
+        await follow_slack_language(ctx.onboarding, ctx.locales, address.address)
 
 
 PLATFORM = SlackPlatform()  # for usage and help texts, which need no client
@@ -132,7 +141,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             if text is not None:
                 await respond(text=escape(slack_commands(text)), response_type="ephemeral")
             return
-        output = await table.run(ctx.commands, actor, lang, name, args, SlackPlatform(client))
+        platform = SlackPlatform(client, ctx)
+        output = await table.run(ctx.commands, actor, lang, name, args, platform)
         output, link = census_link(output, ctx.telegram_bot_username, lang)
         text, blocks = output_blocks(output, link)
         await respond(text=text, blocks=blocks, response_type="ephemeral")
