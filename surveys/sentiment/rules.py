@@ -153,6 +153,7 @@ RETRACTIONS = (
     ("не", "обращайте", "внимания"), ("не", "тот", "чат"), ("не", "в", "тот", "чат"),
     ("я", "ошибся"), ("я", "ошиблась"), ("моя", "ошибка"),
 )  # fmt: skip
+RETRACTION_FIRST = frozenset(p[0] for p in RETRACTIONS)  # most words start none: skip them
 # "мы сами затянули с ТЗ", "our fault": the client blames itself, not the team.
 SELF_BLAME = _words("сами ourselves")
 # After "пришлось"/"had to": the client did the team's work («пришлось переделывать самим»).
@@ -598,7 +599,9 @@ class _Reader:
             self._hit(-1.0, i, i + k, kind="sarcasm")
             self.result.sarcasm = True
             return i + k
-        if k := self.phrase_at(i, RETRACTIONS) or int(self._seemed(i)):
+        if k := (norm in RETRACTION_FIRST and self.phrase_at(i, RETRACTIONS)) or int(
+            self._seemed(i)
+        ):
             self.retracted_at = self.tokens[i].start
             c.neg_at, c.fresh = None, False
             return i + k
