@@ -225,6 +225,14 @@ class OutboxRepository(Protocol):
         """
         ...
 
+    async def due_edits(
+        self, now: datetime, limit: int, channels: Sequence[Channel]
+    ) -> list[OutgoingMessage]:
+        """The due pending edits of ``COALESCING_KINDS`` on ``channels`` that head their
+        recipient's queue (no earlier message to that chat is unsettled), oldest first: the
+        ones ``due_heads`` would put first, found without listing every recipient's head."""
+        ...
+
     async def claim(
         self, message_id: int, now: datetime, lease_until: datetime
     ) -> OutgoingMessage | None:
