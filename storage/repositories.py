@@ -521,6 +521,15 @@ class SqlRoundRepository(_Repo):
         )
         return [_round(r) for r in rows]
 
+    async def with_open_conversations(self, account_ids: Sequence[int]) -> set[int]:
+        rows = await self.session.scalars(
+            select(ConversationRow.round_id)
+            .distinct()
+            .join(RoundRow, RoundRow.id == ConversationRow.round_id)
+            .where(RoundRow.account_id.in_(account_ids), ConversationRow.status.in_(_OPEN))
+        )
+        return set(rows)
+
 
 _OPEN = (ConversationStatus.INVITED.value, ConversationStatus.ASKING.value)
 

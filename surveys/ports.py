@@ -133,6 +133,9 @@ class RoundRepository(Protocol):
         ...
 
     async def for_account(self, account_id: int) -> list[Round]: ...
+    async def with_open_conversations(self, account_ids: Sequence[int]) -> set[int]:
+        """Ids of the rounds of these accounts where someone is invited or being asked."""
+        ...
 
 
 class ConversationRepository(Protocol):
