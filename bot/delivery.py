@@ -69,6 +69,7 @@ class DeliveryWorker:
         max_attempts: int = 10,
         backoff: Backoff | None = None,
         concurrency: int = 1,
+        edit_poll: timedelta = timedelta(seconds=0.5),
     ) -> None:
         self.uow = uow
         self.messengers = dict(messengers)
@@ -81,6 +82,9 @@ class DeliveryWorker:
         # Sends in flight at once (distinct recipients: each has one head at a time). More
         # than one keeps the platform's rate limit, not a round trip, the bottleneck.
         self.concurrency = max(1, concurrency)
+        # How often (by ``clock``) a pass asks for edits that became due while it sends its
+        # batch: asking before every send made a pass of 500 sends a third slower.
+        self.edit_poll = edit_poll
         self.wake = asyncio.Event()
 
     async def recover(self) -> int:
@@ -102,17 +106,27 @@ class DeliveryWorker:
 
         A pipeline, not batches: whenever a send finishes, the next due message whose
         recipient may receive now takes its place, so the platform's rate limit — not a
-        slow recipient or the end of a batch — is what paces delivery."""
+        slow recipient or the end of a batch — is what paces delivery. Before the next one
+        is taken from the fetched batch (at most every ``edit_poll``), the edits that carry
+        a message's whole state and became due since (a census's progress, an alert) are
+        asked for and go first: a batch can hold a minute of first messages at Slack's
+        conversations.open limit."""
         stats = DeliveryStats(uncertain=await self.recover())
         running: dict[asyncio.Task[str | None], int] = {}
         queue: list[OutgoingMessage] = []
+        asked = self.clock.now()  # when the database last listed what is due
         try:
             while stop is None or not stop.is_set():
                 free = self.concurrency - len(running)
+                now = self.clock.now()
                 if free > 0 and not any(self._ready(m) for m in queue):
+                    asked = now
                     queue = [m for m in await self._due() if m.id not in running.values()]
                     if not queue and not running:
                         break  # nothing is due
+                elif free > 0 and not asked <= now < asked + self.edit_poll:
+                    asked = now
+                    queue = await self._edits_first(queue, set(running.values()))
                 ready = [m for m in queue if self._ready(m)][: max(0, free)]
                 for message in ready:
                     queue.remove(message)
@@ -142,6 +156,22 @@ class DeliveryWorker:
     async def _due(self) -> list[OutgoingMessage]:
         async with self.uow() as uow:
             return await uow.outbox.due_heads(self.clock.now(), self.batch, list(self.messengers))
+
+    async def _edits_first(
+        self, queue: list[OutgoingMessage], running: set[int]
+    ) -> list[OutgoingMessage]:
+        """``queue`` with the coalescing edits due now in front. Each heads its chat's queue
+        in the database, so it never overtakes its own message or an earlier one to its
+        chat; one already in flight (claimed or about to be) is left out."""
+        async with self.uow() as uow:
+            edits = await uow.outbox.due_edits(
+                self.clock.now(), self.concurrency, list(self.messengers)
+            )
+        edits = [m for m in edits if m.id not in running]
+        if not edits:
+            return queue
+        ids = {m.id for m in edits}
+        return edits + [m for m in queue if m.id not in ids]
 
     def _ready(self, message: OutgoingMessage) -> bool:
         """Whether the recipient's per-chat gap is over (a messenger that keeps one says)."""

@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, inspect, select, update
+from sqlalchemy import Select, and_, delete, exists, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from storage.models import (
     AccountRow,
@@ -522,6 +523,15 @@ class SqlRoundRepository(_Repo):
         )
         return [_round(r) for r in rows]
 
+    async def with_open_conversations(self, account_ids: Sequence[int]) -> set[int]:
+        rows = await self.session.scalars(
+            select(ConversationRow.round_id)
+            .distinct()
+            .join(RoundRow, RoundRow.id == ConversationRow.round_id)
+            .where(RoundRow.account_id.in_(account_ids), ConversationRow.status.in_(_OPEN))
+        )
+        return set(rows)
+
 
 _OPEN = (ConversationStatus.INVITED.value, ConversationStatus.ASKING.value)
 
@@ -818,6 +828,33 @@ class SqlOutboxRepository(_Repo):
             .join(heads, heads.c.head_id == OutboxRow.id)
             .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at <= now)
             .order_by(OutboxRow.kind.not_in(sorted(COALESCING_KINDS)), OutboxRow.id)
+            .limit(limit)
+        )
+        return [_outgoing(r) for r in rows]
+
+    async def due_edits(
+        self, now: datetime, limit: int, channels: Sequence[Channel]
+    ) -> list[OutgoingMessage]:
+        # Asked between sends of a pass, so it must stay cheap: only the due pending rows
+        # (ix_outbox_status_next) of the coalescing kinds, each checked for an earlier
+        # unsettled message to its chat by an index probe (ix_outbox_recipient).
+        earlier = aliased(OutboxRow)
+        ahead = exists().where(
+            earlier.channel == OutboxRow.channel,
+            earlier.address == OutboxRow.address,
+            earlier.status.in_((OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)),
+            earlier.id < OutboxRow.id,
+        )
+        rows = await self.session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.status == OutboxStatus.PENDING,
+                OutboxRow.next_attempt_at <= now,
+                OutboxRow.kind.in_(sorted(COALESCING_KINDS)),
+                OutboxRow.channel.in_([c.value for c in channels]),
+                ~ahead,
+            )
+            .order_by(OutboxRow.id)
             .limit(limit)
         )
         return [_outgoing(r) for r in rows]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from surveys.in_progress import rounds_in_progress
 from surveys.model import (
     Account,
     AlertStatus,
@@ -228,7 +229,9 @@ class WeeklyDigest:
         if len(unresolved) > MAX_LINES:
             lines.append(_say("more", lang, n=len(unresolved) - MAX_LINES))
 
-        running = [d for d in mine if any(r.status.is_open for r in d.rows)]
+        # The rounds App Home lists too (surveys/in_progress.py): a paused census counts.
+        active = {r.id for _, r in await rounds_in_progress(uow, accounts)}
+        running = [d for d in mine if d.round.id in active]
         lines.append("")
         lines.append(_say("rounds", lang) if running else _say("no_rounds", lang))
         for data in running[:MAX_LINES]:

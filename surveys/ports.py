@@ -133,6 +133,9 @@ class RoundRepository(Protocol):
         ...
 
     async def for_account(self, account_id: int) -> list[Round]: ...
+    async def with_open_conversations(self, account_ids: Sequence[int]) -> set[int]:
+        """Ids of the rounds of these accounts where someone is invited or being asked."""
+        ...
 
 
 class ConversationRepository(Protocol):
@@ -223,6 +226,14 @@ class OutboxRepository(Protocol):
         messages arrive in the order they were recorded (an edit never overtakes its own
         message or an earlier one to its chat).
         """
+        ...
+
+    async def due_edits(
+        self, now: datetime, limit: int, channels: Sequence[Channel]
+    ) -> list[OutgoingMessage]:
+        """The due pending edits of ``COALESCING_KINDS`` on ``channels`` that head their
+        recipient's queue (no earlier message to that chat is unsettled), oldest first: the
+        ones ``due_heads`` would put first, found without listing every recipient's head."""
         ...
 
     async def claim(

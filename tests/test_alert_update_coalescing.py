@@ -7,6 +7,8 @@ earlier, never before its own message or an earlier one to its chat."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.delivery import DeliveryWorker
-from storage.repositories import SqlUnitOfWorkFactory
+from storage.repositories import SqlUnitOfWork, SqlUnitOfWorkFactory
 from surveys.model import COALESCING_KINDS, Address, Channel, OutboxStatus, OutgoingMessage
 from surveys.ports import TransientDeliveryError
 from surveys.service import SurveyService
@@ -292,3 +294,205 @@ async def test_an_edit_never_goes_before_its_own_message_or_earlier_ones_to_its_
     assert tg.sent[order.index(f"update:{ALERT}:1")].payload["target_id"] == (
         f"m{order.index(ALERT) + 1}"
     )
+
+
+# --- nor behind the batch the worker already fetched -----------------------------------------
+
+
+class ClaimOrder(SqlUnitOfWorkFactory):
+    """The worker's database, noting the order it claims messages in (the order it takes
+    them up; concurrent sends may then reach the platform in another) and how many it had
+    claimed when a message's delivery was committed."""
+
+    def __init__(self, uow: SqlUnitOfWorkFactory) -> None:
+        super().__init__(uow.sessions)
+        self.claims: list[int] = []
+        self.claimed_when_sent: dict[int, int] = {}
+        self.looks = 0  # how often it asked for due edits
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[SqlUnitOfWork]:
+        async with super().__call__() as u:
+            claim, mark_sent, sent = u.outbox.claim, u.outbox.mark_sent, []
+            due_edits = u.outbox.due_edits
+
+            async def noted_look(*args: Any) -> list[OutgoingMessage]:
+                self.looks += 1
+                return await due_edits(*args)
+
+            async def noted_claim(message_id: int, *args: Any) -> OutgoingMessage | None:
+                self.claims.append(message_id)
+                return await claim(message_id, *args)
+
+            async def noted_sent(message_id: int, *args: Any) -> None:
+                sent.append(message_id)
+                await mark_sent(message_id, *args)
+
+            u.outbox.claim, u.outbox.mark_sent = noted_claim, noted_sent  # type: ignore[method-assign]
+            u.outbox.due_edits = noted_look  # type: ignore[method-assign]
+            yield u
+            for message_id in sent:  # committed (the worker commits before it leaves)
+                self.claimed_when_sent[message_id] = len(self.claims)
+
+
+class EditsWhileSending(RecordingMessenger):
+    """Each send takes ``pace`` of the clock (Slack's conversations.open allows about one
+    a second); records ``edit`` (as the census loop or the alert desk would) while
+    ``during`` is with the platform, long after the worker fetched its batch. ``mark`` is
+    how many messages the worker had claimed once the edit was committed."""
+
+    def __init__(
+        self,
+        uow: SqlUnitOfWorkFactory,
+        clock: FakeClock,
+        during: str,
+        edit: OutgoingMessage,
+        seen: ClaimOrder,
+        pace: timedelta = timedelta(seconds=1.2),
+    ) -> None:
+        super().__init__(Channel.TELEGRAM)
+        self.uow, self.clock, self.during, self.edit, self.seen = uow, clock, during, edit, seen
+        self.pace = pace
+        self.mark = -1
+
+    async def send(self, message: OutgoingMessage) -> str | None:
+        if message.idempotency_key == self.during:
+            await record(self.uow, self.clock, self.edit, coalesce=True)
+            self.mark = len(self.seen.claims)
+        self.clock.advance(self.pace)
+        return await super().send(message)
+
+
+async def ids(uow: SqlUnitOfWorkFactory) -> dict[str, int]:
+    async with uow() as u:
+        return {m.idempotency_key: m.id or 0 for m in await u.outbox.list()}
+
+
+def questions_once(order: list[str], count: int) -> bool:
+    """Each question went once (concurrent sends to different chats may start in any order)."""
+    return sorted(k for k in order if k.startswith("census:q:")) == sorted(
+        f"census:q:{n}" for n in range(count)
+    )
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_an_edit_recorded_during_a_pass_goes_before_the_rest_of_its_batch(
+    uow: SqlUnitOfWorkFactory,
+    service: SurveyService,
+    clock: FakeClock,
+    edits: Edits,
+    concurrency: int,
+) -> None:
+    # The starter presses Pause while the worker hands out a batch of 25 first questions:
+    # the edit is taken up as soon as a send finishes, not after the other 24.
+    seen = ClaimOrder(uow)
+    tg = EditsWhileSending(uow, clock, "census:q:0", edits.update(1), seen)
+    await record(uow, clock, edits.first_send(), coalesce=False)
+    await worker(uow, tg, service, clock).run_once()
+    for n in range(30):
+        await record(uow, clock, first_question(n), coalesce=False)
+
+    deliver = DeliveryWorker(
+        seen, {Channel.TELEGRAM: tg}, service, clock, batch=25, concurrency=concurrency
+    )
+    stats = await deliver.run_once()
+
+    assert stats.sent == 31
+    assert questions_once(sent_keys(tg), 30)
+    # Claimed next, or at most after the other slots' messages already being taken up.
+    edit = seen.claims.index((await ids(uow))[f"update:{ALERT}:1"])
+    assert 0 < tg.mark <= edit <= tg.mark + concurrency - 1
+    [sent] = [m for m in tg.sent if m.idempotency_key == f"update:{ALERT}:1"]
+    assert sent.payload["target_id"] == "m1"
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_an_edit_recorded_during_a_pass_still_waits_for_its_own_message(
+    uow: SqlUnitOfWorkFactory,
+    service: SurveyService,
+    clock: FakeClock,
+    edits: Edits,
+    concurrency: int,
+) -> None:
+    # The edited message is itself in the fetched batch, behind 12 other chats' questions:
+    # the edit is taken up once that message is out, without waiting for the rest.
+    seen = ClaimOrder(uow)
+    tg = EditsWhileSending(uow, clock, "census:q:0", edits.update(1), seen)
+    for n in range(12):
+        await record(uow, clock, first_question(n), coalesce=False)
+    await record(uow, clock, edits.first_send(), coalesce=False)
+    for n in range(12, 24):
+        await record(uow, clock, first_question(n), coalesce=False)
+
+    deliver = DeliveryWorker(
+        seen, {Channel.TELEGRAM: tg}, service, clock, batch=50, concurrency=concurrency
+    )
+    stats = await deliver.run_once()
+
+    assert stats.sent == 26
+    order = sent_keys(tg)
+    assert questions_once(order, 24)
+    assert order.index(ALERT) < order.index(f"update:{ALERT}:1")
+    key = await ids(uow)
+    out = seen.claimed_when_sent[key[ALERT]]
+    assert out <= seen.claims.index(key[f"update:{ALERT}:1"]) <= out + concurrency - 1
+    assert tg.sent[order.index(f"update:{ALERT}:1")].payload["target_id"] == (
+        f"m{order.index(ALERT) + 1}"
+    )
+
+
+async def test_a_pass_asks_for_due_edits_at_most_every_edit_poll(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, edits: Edits
+) -> None:
+    # Telegram's pace: 30 sends in 3 s of the clock ask for edits 6 times, not 30.
+    seen = ClaimOrder(uow)
+    fast = timedelta(seconds=0.1)
+    tg = EditsWhileSending(uow, clock, "census:q:12", edits.update(1), seen, pace=fast)
+    await record(uow, clock, edits.first_send(), coalesce=False)
+    await worker(uow, tg, service, clock).run_once()
+    for n in range(30):
+        await record(uow, clock, first_question(n), coalesce=False)
+
+    deliver = DeliveryWorker(seen, {Channel.TELEGRAM: tg}, service, clock, batch=50)
+    assert deliver.edit_poll == timedelta(seconds=0.5)
+    stats = await deliver.run_once()
+
+    assert stats.sent == 31
+    assert 5 <= seen.looks <= 6
+    # Still well ahead of the batch: within half a second's sends of being recorded.
+    edit = seen.claims.index((await ids(uow))[f"update:{ALERT}:1"])
+    assert tg.mark <= edit <= tg.mark + 5
+
+
+async def test_due_edits_lists_only_edits_that_head_their_chat_and_are_due(
+    uow: SqlUnitOfWorkFactory, clock: FakeClock, edits: Edits
+) -> None:
+    chats = [Address(Channel.TELEGRAM, str(3000 + n)) for n in range(6)]
+    # 0: its own message still waits; 1: an earlier message to its chat is being sent;
+    # 2: back from a failed try, due later; 3 and 4: due, heading their chats; 5: Slack.
+    await record(uow, clock, edits.first_send("a0", chats[0]), coalesce=False)
+    sending = await record(
+        uow, clock, OutgoingMessage(chats[1], "question", {"text": "q"}, "q1"), coalesce=False
+    )
+    for n in range(6):
+        to = chats[n] if n < 5 else Address(Channel.SLACK, "U5")
+        await record(uow, clock, edits.update(1, target=f"a{n}", to=to), coalesce=True)
+    key = await ids(uow)
+    async with uow() as u:
+        assert sending.id is not None
+        assert await u.outbox.claim(sending.id, clock.now(), clock.now() + timedelta(minutes=2))
+        await u.outbox.mark_retry(key["update:a2:1"], "429", clock.now() + timedelta(seconds=3))
+        await u.commit()
+
+    async with uow() as u:
+        due = await u.outbox.due_edits(clock.now(), 10, [Channel.TELEGRAM])
+        one = await u.outbox.due_edits(clock.now(), 1, [Channel.TELEGRAM])
+        both = await u.outbox.due_edits(clock.now(), 10, [Channel.TELEGRAM, Channel.SLACK])
+    assert [m.idempotency_key for m in due] == ["update:a3:1", "update:a4:1"]
+    assert [m.idempotency_key for m in one] == ["update:a3:1"]
+    assert [m.idempotency_key for m in both] == ["update:a3:1", "update:a4:1", "update:a5:1"]
+
+    clock.advance(timedelta(seconds=3))
+    async with uow() as u:
+        due = await u.outbox.due_edits(clock.now(), 10, [Channel.TELEGRAM])
+    assert [m.idempotency_key for m in due] == ["update:a2:1", "update:a3:1", "update:a4:1"]

@@ -516,7 +516,7 @@ async def open_home(slack: SlackHarness, user: str) -> list[dict[str, Any]]:
     return list(view["blocks"])
 
 
-async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackHarness) -> None:
+async def test_app_home_shows_staff_open_alerts_and_rounds_in_progress(slack: SlackHarness) -> None:
     await globex_with_anna(slack)
     await say(slack, "account_add Initech")
     blocks = await open_home(slack, SLACK_ADMIN)
@@ -524,8 +524,8 @@ async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackH
         "Candor",
         "*Open alerts*",
         "No open alerts.",
-        "*Current rounds*",
-        "No rounds yet.",
+        "*Rounds in progress*",
+        "No rounds in progress.",
         "*Account health, riskiest first*",
         "«Globex Corp» (gold)\nNo rounds yet.",
         "«Initech» (standard)\nNo rounds yet.",
@@ -539,7 +539,7 @@ async def test_app_home_shows_staff_open_alerts_and_current_rounds(slack: SlackH
         "*Open alerts: 1*",
         f"*#1* [open] {ACCOUNT} · Anna Smith · Are you satisfied with the result, and was the…: "
         "Terrible result &amp; &lt;!channel&gt; not happy",
-        "*Current rounds*",
+        "*Rounds in progress*",
         f"{ACCOUNT} — November 2026: 1/1 (100%)",
         "*Account health, riskiest first*",
         f"«{ACCOUNT}» (gold)\nNovember 2026: responded 1/1 (100%)\n"

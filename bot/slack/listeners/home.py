@@ -12,6 +12,7 @@ from bot.slack.context import SlackContext
 from surveys.alert_desk import still_negative
 from surveys.alerts import question_as_asked
 from surveys.health import account_health, health_lines
+from surveys.in_progress import rounds_in_progress
 from surveys.model import AlertStatus, Language, Staff
 from surveys.periods import round_title
 from surveys.reporting.labels import L
@@ -24,21 +25,22 @@ _HEAD = {
         "Candor",
         "Open alerts: {n}",
         "No open alerts.",
-        "Current rounds",
-        "No rounds yet.",
+        "Rounds in progress",
+        "No rounds in progress.",
     ),
     Language.RU: (
         "Candor",
         "Открытые алерты: {n}",
         "Открытых алертов нет.",
-        "Текущие опросы",
-        "Опросов пока нет.",
+        "Идут опросы",
+        "Опросов сейчас нет.",
     ),
 }
 _MORE = {
     Language.EN: "…and {n} more, older: `/candor alerts` lists them all.",
     Language.RU: "…и ещё {n}, более старые: `/candor alerts` покажет все.",
 }
+_MORE_ROUNDS = {Language.EN: "…and {n} more.", Language.RU: "…и ещё {n}."}
 _HEALTH = {Language.EN: "Account health, riskiest first", Language.RU: "Здоровье аккаунтов"}
 _CLEARED = {Language.EN: "no longer negative", Language.RU: "больше не негативный"}
 
@@ -77,11 +79,8 @@ async def home_blocks(
             )
         if len(open_alerts) > MAX_ITEMS:
             alert_lines.append(_MORE[lang].format(n=len(open_alerts) - MAX_ITEMS))
-        latest = []
-        for account in list(visible.values())[:MAX_ITEMS]:
-            rounds = await uow.rounds.for_account(account.id)
-            if rounds:
-                latest.append((account, rounds[-1]))
+        # The same rounds as the weekly digest's "Rounds in progress", every account's.
+        running = await rounds_in_progress(uow, list(visible.values()))
     head = alerts_head.format(n=len(open_alerts)) if open_alerts else alerts_head.split(":")[0]
     blocks.append({"type": "section", "text": mrkdwn(f"*{head}*")})
     blocks += [{"type": "section", "text": mrkdwn(line)} for line in alert_lines] or [
@@ -90,13 +89,15 @@ async def home_blocks(
     blocks.append({"type": "divider"})
     blocks.append({"type": "section", "text": mrkdwn(f"*{rounds_head}*")})
     round_lines = []
-    for account, round_ in latest:
+    for account, round_ in running[:MAX_ITEMS]:
         summary = await service.round_summary(round_.id)
         round_lines.append(
             f"{escape(account.name)} — "
             f"{escape(round_title(round_.period_key, round_.title, lang))}: "
             f"{summary.responded}/{summary.invited} ({summary.response_rate:.0%})"
         )
+    if len(running) > MAX_ITEMS:
+        round_lines.append(_MORE_ROUNDS[lang].format(n=len(running) - MAX_ITEMS))
     blocks += [{"type": "section", "text": mrkdwn(line)} for line in round_lines] or [
         {"type": "context", "elements": [mrkdwn(no_rounds)]}
     ]

@@ -1,0 +1,34 @@
+"""Rounds in progress, one rule for the weekly digest and Slack's App Home.
+
+A round is in progress while someone may still answer it (invited, or being asked) and,
+for a census, while it is still asking people or paused: a census paused before anyone
+answered has taken back its unsent questions and has no open conversation, yet it is not
+over. The two used to choose apart (App Home: each account's latest round, finished or
+not, for the first 20 accounts; the digest: rounds with an open conversation), so the
+same person saw a different list in each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from surveys.census import CensusState
+from surveys.model import Account, Round
+from surveys.ports import UnitOfWork
+
+
+async def rounds_in_progress(
+    uow: UnitOfWork, accounts: Sequence[Account]
+) -> list[tuple[Account, Round]]:
+    """The rounds of ``accounts`` in progress: account by account, in the order given, each
+    account's oldest first."""
+    ids = [a.id for a in accounts]
+    active = await uow.rounds.with_open_conversations(ids)
+    runs = await uow.census.runs(CensusState.RUNNING, CensusState.PAUSED)
+    active |= {run.round_id for run in runs if run.account_id in ids}
+    return [
+        (account, round_)
+        for account in accounts
+        for round_ in await uow.rounds.for_account(account.id)
+        if round_.id in active
+    ]

@@ -1,0 +1,110 @@
+"""The weekly digest and Slack's App Home list the same rounds in progress for a person
+(surveys/in_progress.py), on SQLite and PostgreSQL: not a finished latest round, and a
+census paused before anyone answered counts; each says how many it leaves out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from bot.slack.listeners.home import MAX_ITEMS, home_blocks
+from storage.repositories import SqlUnitOfWorkFactory
+from surveys.census import CensusRun, CensusState
+from surveys.digest import MAX_LINES, WeeklyDigest
+from surveys.model import Account, ContactLevel, ConversationStatus, Round, Staff
+from surveys.reporting.data import collect
+from surveys.service import SurveyService
+from tests.conftest import T0, FakeClock, World
+
+
+async def census(
+    uow: SqlUnitOfWorkFactory, account: Account, key: str, state: CensusState
+) -> Round:
+    """A census whose run is in ``state`` and none of whose users is being asked."""
+    async with uow() as u:
+        round_, _ = await u.rounds.get_or_create(
+            Round(0, account.id, key, "", T0, audience=ContactLevel.USER.value)
+        )
+        await u.census.add_run(
+            CensusRun(0, round_.id, account.id, state, T0 - timedelta(days=183), T0)
+        )
+        await u.commit()
+    return round_
+
+
+async def digest_rounds(uow: SqlUnitOfWorkFactory, clock: FakeClock, person: Staff) -> list[str]:
+    async with uow() as u:
+        text = await WeeklyDigest(uow, clock).compose(
+            u, person, await collect(u, await u.accounts.list()), clock.now(), "2026-W45"
+        )
+    lines = text.split("\n")
+    start = lines.index("Rounds in progress:") + 1
+    listed = []
+    for line in lines[start:]:
+        if not line.startswith("  "):
+            break
+        listed.append(line.strip().rsplit(": ", 1)[0])
+    return listed
+
+
+async def home_rounds(service: SurveyService, person: Staff) -> list[str]:
+    ctx: Any = SimpleNamespace(service=service)
+    blocks = await home_blocks(ctx, person, person.language)
+    texts = [str(b["text"]["text"]) for b in blocks if b.get("type") == "section"]
+    start = texts.index("*Rounds in progress*") + 1
+    listed = []
+    for text in texts[start:]:
+        if text.startswith("*"):
+            break
+        listed.append(text.rsplit(": ", 1)[0])
+    return listed
+
+
+async def test_digest_and_app_home_list_the_same_rounds_in_progress(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, world: World
+) -> None:
+    # Sprint 1 is over (nobody answered before it expired); Sprint 2 is asking; the H1
+    # census was paused before its first question went, the Q3 one was cancelled.
+    clock.set(T0 - timedelta(days=20))
+    await service.open_round(world.account.id, "sprint-1", "Sprint 1")
+    async with uow() as u:
+        for conv in await u.conversations.for_round(1):
+            conv.status = ConversationStatus.EXPIRED
+            await u.conversations.save(conv)
+        await u.commit()
+    clock.set(T0 - timedelta(days=2))
+    await service.open_round(world.account.id, "sprint-2", "Sprint 2")
+    clock.set(T0)
+    await census(uow, world.account, "census-2026-H1", CensusState.PAUSED)
+    async with uow() as u:
+        initech = await u.accounts.add(Account(0, "Initech", world.owner.id, created_at=T0))
+        await u.commit()
+    await census(uow, initech, "census-2026-Q3", CensusState.CANCELLED)
+
+    expected = ["Globex — Sprint 2", "Globex — H1 2026 user census"]
+    for person in (world.owner, world.manager):
+        person.language = world.owner.language  # one wording to compare
+        assert await digest_rounds(uow, clock, person) == expected
+        assert await home_rounds(service, person) == expected
+
+
+async def test_both_say_how_many_rounds_they_leave_out(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, world: World
+) -> None:
+    many = MAX_ITEMS + 2
+    async with uow() as u:
+        accounts = [
+            await u.accounts.add(Account(0, f"Account {n:02d}", world.owner.id, created_at=T0))
+            for n in range(many)
+        ]
+        await u.commit()
+    for account in accounts:
+        await census(uow, account, "census-2026-H1", CensusState.RUNNING)
+
+    listed = await digest_rounds(uow, clock, world.owner)
+    assert listed[:-1] == [f"Account {n:02d} — H1 2026 user census" for n in range(MAX_LINES)]
+    assert listed[-1] == f"… and {many - MAX_LINES} more"
+    listed = await home_rounds(service, world.owner)
+    assert listed[:-1] == [f"Account {n:02d} — H1 2026 user census" for n in range(MAX_ITEMS)]
+    assert listed[-1] == f"…and {many - MAX_ITEMS} more."
