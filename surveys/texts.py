@@ -389,6 +389,10 @@ CATALOG.update(
             Language.EN: "Only client service staff can acknowledge or resolve alerts.",
             Language.RU: "Принимать и закрывать алерты могут только сотрудники клиентского сервиса.",
         },
+        "alert_card_not_updated": {
+            Language.EN: "Alert #{id} is acknowledged, but its card could not be updated.",
+            Language.RU: "Алерт #{id} принят, но его карточку обновить не удалось.",
+        },
         "alert_forwarded": {
             Language.EN: "An alert for {account} could not reach its owner {owner}, so it comes to you.",
             Language.RU: "Алерт по аккаунту {account} не удалось доставить владельцу ({owner}), поэтому он пришёл вам.",
