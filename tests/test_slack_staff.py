@@ -567,7 +567,7 @@ async def test_app_home_in_russian_names_alert_states_in_russian(slack: SlackHar
     [alert_line] = [
         t for t in texts_in(await open_home(slack, SLACK_ADMIN)) if t.startswith("*#1*")
     ]
-    assert alert_line.startswith(f"*#1* [в работе] {ACCOUNT} · Anna Smith · ")
+    assert alert_line.startswith(f"*#1* [принят] {ACCOUNT} · Anna Smith · ")
 
 
 async def _admin(slack: SlackHarness) -> Any:
