@@ -107,7 +107,7 @@ CATALOG: dict[str, dict[Language, str]] = {
     },
     "delivery_failed": {
         Language.EN: "Could not reach {contact} ({account}) on {channel}: {reason}. They are marked unreachable.",
-        Language.RU: "Не удалось связаться с {contact} ({account}) через {channel}: {reason}. Контакт помечен как недоступный.",
+        Language.RU: "Связаться не удалось: {contact} ({account}) через {channel} — {reason}. Контакт помечен как недоступный.",
     },
     "reason.user_not_found": {
         Language.EN: "this Slack user no longer exists",
@@ -475,7 +475,7 @@ CATALOG.update(
         },
         "followup_unreachable": {
             Language.EN: "Nothing was sent: {contact} cannot be reached (the platform refused our last message).",
-            Language.RU: "Ничего не отправлено: с {contact} нет связи (платформа отклонила наше последнее сообщение).",
+            Language.RU: "Ничего не отправлено. Нет связи: {contact} (платформа отклонила наше последнее сообщение).",
         },
         "followup_no_address": {
             Language.EN: "Nothing was sent: {contact} has not connected a chat yet.",
