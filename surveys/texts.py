@@ -712,6 +712,10 @@ CATALOG.update(
             Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached); not asked: no chat {no_chat}, opted out {opted_out}, not sent {not_sent}.",
             Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных); не опрошены: нет чата {no_chat}, отказались {opted_out}, не отправлено {not_sent}.",
         },
+        "census_no_one": {
+            Language.EN: "{title} of {account}{state} has no one to ask: nobody in the account has a ticket in the census period or has joined by the census link. Add users with /import {account} (a CSV/XLSX file of tickets) or post the link from /census {account} link in the client's channels.",
+            Language.RU: "{title}, {account}{state}: опрашивать некого — ни у кого в аккаунте нет обращений за период переписи и никто не пришёл по ссылке переписи. Добавьте пользователей: /import {account} (файл CSV/XLSX с обращениями) или ссылка из /census {account} link в каналах клиента.",
+        },
         # A round's title from its period (surveys.periods.round_title); RU names it in the
         # nominative, which is also what «за …» takes.
         "period_title.month": {Language.EN: "{month} {year}", Language.RU: "{month} {year} г."},
