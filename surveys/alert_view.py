@@ -9,9 +9,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from surveys.alert_changes import Change, changes_of, is_change
-from surveys.model import Alert, Answer, Language, Staff
+from surveys.model import Alert, AlertStatus, Answer, Language, Staff
 from surveys.periods import round_title
 from surveys.questions import COMMENT_KEY, SILENCE_KEY, question_text
+from surveys.reporting.labels import L
 from surveys.service import AlertDetails
 from surveys.staff import READERS, Output, StaffCommands, StaffError, may_see, say
 from surveys.texts import t
@@ -88,11 +89,7 @@ _LABELS: dict[str, tuple[str, str]] = {
         "{at} · рецидив алерта #{of} ({how}: {note})",
     ),
 }
-_STATUS = {
-    "open": ("open", "открыт"),
-    "acknowledged": ("acknowledged", "принят"),
-    "resolved": ("resolved", "решён"),
-}
+_STATES = frozenset(s.value for s in AlertStatus)
 
 
 def _l(key: str, lang: Language, **params: object) -> str:
@@ -101,7 +98,8 @@ def _l(key: str, lang: Language, **params: object) -> str:
 
 
 def _status(value: str, lang: Language) -> str:
-    return _STATUS.get(value, (value, value))[1 if lang is Language.RU else 0]
+    """A state named as in lists, App Home and reports (one word per state)."""
+    return L(f"alert.{value}", lang) if value in _STATES else value
 
 
 def parse_alert_id(ref: str) -> int:

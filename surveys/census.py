@@ -94,6 +94,14 @@ class CensusProgress:
     not_sent: int = 0
 
     def render(self, lang: Language, account: str, title: str) -> str:
+        if self.population == 0:  # not "everyone was asked": say why, and how to add users
+            state = (
+                ""
+                if self.state is CensusState.DONE
+                else t(f"census_state.{self.state.value}", lang)
+            )
+            return t("census_no_one", lang, account=account, title=title,
+                     state=f" ({state})" if state else "")  # fmt: skip
         rate = round(100 * self.answered / self.reached) if self.reached else 0
         return t("census_progress", lang, account=account, title=title,
                  state=t(f"census_state.{self.state.value}", lang),

@@ -46,8 +46,8 @@ _T: dict[str, tuple[str, str]] = {
     # Counts after their label, as in Russian: no "1 accounts", "1 answers".
     "scope_all": ("Accounts in the portfolio: {n}.", "Портфель: аккаунтов {n}."),
     "alerts": (
-        "Alerts: {open} open, {ack} in progress.",
-        "Алерты: открыто {open}, в работе {ack}.",
+        "Alerts: {open} open, {ack} acknowledged.",
+        "Алерты: открыто {open}, принято {ack}.",
     ),
     "alert_line": ("  #{id} [{status}] {account}", "  #{id} [{status}] {account}"),
     "rounds": ("Rounds in progress:", "Идут опросы:"),

@@ -82,7 +82,7 @@ _T: dict[str, tuple[str, str]] = {
     "tier_set": ("Tier of «{account}» is now {tier}.", "Уровень «{account}» теперь {tier}."),
     "invite_made": (
         "Invite for {name} ({level}, {lang}) at «{account}». Send them this link; it works once and expires on {expires}:",
-        "Приглашение для {name} ({level}, {lang}) в «{account}». Отправьте эту ссылку; она одноразовая и действует до {expires}:",
+        "Приглашение: {name} ({level}, {lang}), «{account}». Отправьте эту ссылку; она одноразовая и действует до {expires}:",
     ),
     "bad_level": (
         "Level must be stakeholder or user.",

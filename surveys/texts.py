@@ -107,7 +107,7 @@ CATALOG: dict[str, dict[Language, str]] = {
     },
     "delivery_failed": {
         Language.EN: "Could not reach {contact} ({account}) on {channel}: {reason}. They are marked unreachable.",
-        Language.RU: "Не удалось связаться с {contact} ({account}) через {channel}: {reason}. Контакт помечен как недоступный.",
+        Language.RU: "Связаться не удалось: {contact} ({account}) через {channel} — {reason}. Контакт помечен как недоступный.",
     },
     "reason.user_not_found": {
         Language.EN: "this Slack user no longer exists",
@@ -389,6 +389,10 @@ CATALOG.update(
             Language.EN: "Only client service staff can acknowledge or resolve alerts.",
             Language.RU: "Принимать и закрывать алерты могут только сотрудники клиентского сервиса.",
         },
+        "alert_card_not_updated": {
+            Language.EN: "Alert #{id} is acknowledged, but its card could not be updated.",
+            Language.RU: "Алерт #{id} принят, но его карточку обновить не удалось.",
+        },
         "alert_forwarded": {
             Language.EN: "An alert for {account} could not reach its owner {owner}, so it comes to you.",
             Language.RU: "Алерт по аккаунту {account} не удалось доставить владельцу ({owner}), поэтому он пришёл вам.",
@@ -471,7 +475,7 @@ CATALOG.update(
         },
         "followup_unreachable": {
             Language.EN: "Nothing was sent: {contact} cannot be reached (the platform refused our last message).",
-            Language.RU: "Ничего не отправлено: с {contact} нет связи (платформа отклонила наше последнее сообщение).",
+            Language.RU: "Ничего не отправлено. Нет связи: {contact} (платформа отклонила наше последнее сообщение).",
         },
         "followup_no_address": {
             Language.EN: "Nothing was sent: {contact} has not connected a chat yet.",
@@ -707,6 +711,10 @@ CATALOG.update(
         "census_progress": {
             Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached); not asked: no chat {no_chat}, opted out {opted_out}, not sent {not_sent}.",
             Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных); не опрошены: нет чата {no_chat}, отказались {opted_out}, не отправлено {not_sent}.",
+        },
+        "census_no_one": {
+            Language.EN: "{title} of {account}{state} has no one to ask: nobody in the account has a ticket in the census period or has joined by the census link. Add users with /import {account} (a CSV/XLSX file of tickets) or post the link from /census {account} link in the client's channels.",
+            Language.RU: "{title}, {account}{state}: опрашивать некого — ни у кого в аккаунте нет обращений за период переписи и никто не пришёл по ссылке переписи. Добавьте пользователей: /import {account} (файл CSV/XLSX с обращениями) или ссылка из /census {account} link в каналах клиента.",
         },
         # A round's title from its period (surveys.periods.round_title); RU names it in the
         # nominative, which is also what «за …» takes.

@@ -604,3 +604,37 @@ async def test_the_next_fan_out_batch_reads_each_row_a_bounded_number_of_times(
         batch = await u.census.uninvited(run, 100)
     assert len(batch) == 100 and all(c.name.startswith("User") for c in batch)
     assert _rows_touched(explained[0]["Plan"]) <= 4 * (contacts + invited)
+
+
+async def test_a_census_that_finds_no_one_says_why_and_how_to_add_users(bed: Bed) -> None:
+    # A hand test: a census of an account with no users read «(все доступные опрошены):
+    # 0 пользователей…», as if it had asked everyone.
+    commands = StaffCommands(
+        bed.uow,
+        bed.clock,
+        bed.service,
+        Onboarding(bed.uow, bed.clock, "Acme IT", Language.EN, service=bed.service),
+    )
+    await bed.census.start(bed.account_id, "2026-H2", None)
+    max_ = bed.world.manager  # reads Russian
+    eng = replace(max_, language=Language.EN)
+
+    [said] = (await census_command(commands, eng, "Globex", None)).lines
+    assert said == (
+        "H2 2026 user census of Globex (sending) has no one to ask: nobody in the account has a "
+        "ticket in the census period or has joined by the census link. Add users with "
+        "/import Globex (a CSV/XLSX file of tickets) or post the link from /census Globex link "
+        "in the client's channels."
+    )
+    [said] = (await census_command(commands, max_, "Globex", None)).lines
+    assert said == (
+        "Перепись пользователей за 2-е полугодие 2026 г., Globex (идёт рассылка): опрашивать "
+        "некого — ни у "
+        "кого в аккаунте нет обращений за период переписи и никто не пришёл по ссылке "
+        "переписи. Добавьте пользователей: /import Globex (файл CSV/XLSX с обращениями) или "
+        "ссылка из /census Globex link в каналах клиента."
+    )
+    # Once the fan-out is over, not "everyone reachable was asked": still why no one was.
+    await bed.ask_everyone()
+    [said] = (await census_command(commands, eng, "Globex", None)).lines
+    assert said.startswith("H2 2026 user census of Globex has no one to ask: nobody")

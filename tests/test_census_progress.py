@@ -70,7 +70,13 @@ async def fan_out_pass(app: App, max_backlog: int = 100) -> None:
 
 
 def progress_of(tg: TelegramHarness) -> list[dict[str, Any]]:
-    return [m for m in tg.api.sent_to(ADMIN_ID) if "users, sent" in str(m.get("text", ""))]
+    return [m for m in tg.api.sent_to(ADMIN_ID) if is_progress(m)]
+
+
+def is_progress(message: dict[str, Any]) -> bool:
+    """A census progress message: its numbers, or why there are none."""
+    text = str(message.get("text", ""))
+    return "users, sent" in text or "no one to ask" in text
 
 
 def buttons(message: dict[str, Any]) -> list[str]:
@@ -317,7 +323,7 @@ async def slack(db_url: str, clock: FakeClock) -> AsyncIterator[SlackHarness]:
 
 
 def slack_progress(slack: SlackHarness) -> list[dict[str, Any]]:
-    return [m for m in slack.dm(SLACK_ADMIN) if "users, sent" in str(m.get("text", ""))]
+    return [m for m in slack.dm(SLACK_ADMIN) if is_progress(m)]
 
 
 def slack_buttons(message: dict[str, Any], field: str = "action_id") -> dict[str, str]:

@@ -104,7 +104,7 @@ async def test_owners_hear_about_their_accounts_managers_about_the_portfolio(
     sent = await digests(uow)
     olga = str(sent["olga"][0].payload["text"])
     assert "Your accounts: 1." in olga and "Initech" not in olga
-    assert "Alerts: 1 open, 0 in progress." in olga
+    assert "Alerts: 1 open, 0 acknowledged." in olga
     assert "Globex — Sprint 1: 1/2 (50%)" in olga
     # Counts after their labels: it read "1 answers, 1 negative, 1 new alerts".
     assert "Since last week: answers 1, negative 1, new alerts 1, resolved 0." in olga

@@ -218,7 +218,7 @@ async def test_csv_has_a_bom_the_delimiter_and_cyrillic_round_trips(
     assert boris[1:3] == ["2026-12", "декабрь 2026 г."]  # the key, then the period in words
     assert boris[7] == "Отлично, спасибо, всё хорошо" and boris[8] == "позитив"
     anna = next(r for r in rows if r[3] == "Anna")
-    assert anna[13:] == ["в работе", "Called Anna"]
+    assert anna[13:] == ["принят", "Called Anna"]
 
 
 async def test_an_account_without_rounds_gives_an_empty_but_valid_file(seeded: Seeded) -> None:

@@ -567,7 +567,7 @@ async def test_app_home_in_russian_names_alert_states_in_russian(slack: SlackHar
     [alert_line] = [
         t for t in texts_in(await open_home(slack, SLACK_ADMIN)) if t.startswith("*#1*")
     ]
-    assert alert_line.startswith(f"*#1* [в работе] {ACCOUNT} · Anna Smith · ")
+    assert alert_line.startswith(f"*#1* [принят] {ACCOUNT} · Anna Smith · ")
 
 
 async def _admin(slack: SlackHarness) -> Any:
@@ -801,3 +801,31 @@ async def test_census_link_on_slack_without_telegram_says_what_to_do(slack: Slac
         "Census links open the Telegram bot, whose name Candor does not know here: set "
         "CANDOR_TELEGRAM_BOT_USERNAME, or ask the Telegram bot for the link."
     )
+
+
+@pytest.mark.parametrize("error", ["channel_not_found", "message_not_found"])
+async def test_an_alert_card_that_cannot_be_updated_still_records_the_press(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture, error: str
+) -> None:
+    """chat.update failing (the card deleted, the channel gone) must not lose the press: the
+    state is stored, the presser is told in their language, and Slack is answered 200."""
+    await say(slack, f"staff_add owner <@{OLGA}|olga> Ольга")
+    await say(slack, "lang ru", OLGA)
+    await globex_with_anna(slack, owner=OLGA)
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, NEGATIVE)
+    [alert] = slack.dm(OLGA)
+    slack.api.fail_next("chat.update", error=error, channel=slack.api.dm_channel_of(OLGA))
+
+    responses = await press(slack, OLGA, alert, "alert_ack", "1")  # asserts HTTP 200
+
+    assert [a.status for a in await alerts(slack)] == [AlertStatus.ACKNOWLEDGED]
+    assert responses == [
+        {
+            "text": "Алерт #1 принят, но его карточку обновить не удалось.",
+            "response_type": "ephemeral",
+            "replace_original": False,
+        }
+    ]
+    assert error in caplog.text and "xoxb" not in caplog.text
+    slack.api.assert_no_violations()

@@ -226,3 +226,40 @@ def test_an_emoji_or_rating_answer_keeps_the_analysers_verdict(
     assert verdict.label is label
     if label is SentimentLabel.NEGATIVE:
         assert verdict.evidence  # the owner sees which sign decided it
+
+
+def test_an_alert_state_has_one_russian_name_everywhere() -> None:
+    """Lists, App Home, reports and the alert's own view name a state as its card does
+    («Принято: …» → принят, «Решено: …» → решён), not with a synonym."""
+    from surveys.alert_view import _status
+    from surveys.alerts import status_line
+    from surveys.model import AlertStatus
+    from surveys.reporting.labels import L
+
+    assert [L(f"alert.{s.value}", Language.RU) for s in AlertStatus] == [
+        "открыт",
+        "принят",
+        "решён",
+    ]
+    for status in AlertStatus:
+        assert _status(status.value, Language.RU) == L(f"alert.{status.value}", Language.RU)
+        assert _status(status.value, Language.EN) == L(f"alert.{status.value}", Language.EN)
+    assert status_line(AlertStatus.ACKNOWLEDGED, "Оля", Language.RU) == "Принято: Оля"
+    assert status_line(AlertStatus.RESOLVED, "Оля", Language.RU) == "Решено: Оля"
+
+
+def test_no_russian_text_puts_a_name_after_a_preposition() -> None:
+    """A name is inserted as written (nominative): «для Анна», «с Анна» read broken, so a
+    Russian template names a person after a colon or as a subject, never after a preposition."""
+    import re
+
+    from surveys import alert_view, digest, staff
+
+    person = "name|contact|owner|by|who|manager|user"
+    broken = re.compile(rf"(?<!\w)(для|с|со|от|к|ко|у|о|об|при|без)\s+\{{({person})\}}", re.I)
+    russian = [(k, v[Language.RU]) for k, v in CATALOG.items()] + [
+        (k, ru)
+        for table in (staff._T, alert_view._LABELS, digest._T)
+        for k, (_, ru) in table.items()
+    ]
+    assert [(k, ru) for k, ru in russian if broken.search(ru)] == []

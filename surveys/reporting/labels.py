@@ -44,8 +44,9 @@ _T: dict[str, tuple[str, str]] = {
     "label.neutral": ("neutral", "нейтрально"),
     "label.positive": ("positive", "позитив"),
     "alert.open": ("open", "открыт"),
-    "alert.acknowledged": ("acknowledged", "в работе"),
-    "alert.resolved": ("resolved", "закрыт"),
+    # As the alert's card names them («Принято: …», «Решено: …»), and /alert with it.
+    "alert.acknowledged": ("acknowledged", "принят"),
+    "alert.resolved": ("resolved", "решён"),
     "conv.invited": ("invited", "приглашён"),
     "conv.asking": ("answering", "отвечает"),
     "conv.completed": ("completed", "завершил"),

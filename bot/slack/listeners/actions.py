@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import alert_blocks, disposition_actions, escape, mrkdwn, slack_commands
@@ -24,6 +26,8 @@ SURVEY = {
     "survey_decline": EventKind.DECLINE,
 }
 ALERT = {"alert_ack": AlertStatus.ACKNOWLEDGED}
+
+log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
@@ -132,12 +136,26 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         line = state_line(alert, actor.name, actor.language)
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id")
-        if channel and message.get("ts"):
+        if not (channel and message.get("ts")):
+            return
+        try:
             await client.chat_update(
                 channel=channel,
                 ts=message["ts"],
                 text=message.get("text") or " ",
                 blocks=alert_blocks(fields, actor.language, alert.status, line),
+            )
+        except SlackClientError as exc:
+            # The card was deleted or its channel is gone: the state is already stored, so the
+            # presser learns that, and bolt is not handed an error (it would answer Slack 500).
+            # Only the error code is logged: the exception's text carries the request.
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+            reason = error or type(exc).__name__
+            log.warning("Alert #%s card not updated (chat.update): %s", alert.id, reason)
+            await respond(
+                text=t("alert_card_not_updated", actor.language, id=alert.id),
+                response_type="ephemeral",
+                replace_original=False,
             )
 
 
