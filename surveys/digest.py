@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from surveys.in_progress import rounds_in_progress
+from surveys.in_progress import round_ids_in_progress
 from surveys.model import (
     Account,
     AlertStatus,
@@ -230,7 +230,7 @@ class WeeklyDigest:
             lines.append(_say("more", lang, n=len(unresolved) - MAX_LINES))
 
         # The rounds App Home lists too (surveys/in_progress.py): a paused census counts.
-        active = {r.id for _, r in await rounds_in_progress(uow, accounts)}
+        active = await round_ids_in_progress(uow, accounts)
         running = [d for d in mine if d.round.id in active]
         lines.append("")
         lines.append(_say("rounds", lang) if running else _say("no_rounds", lang))

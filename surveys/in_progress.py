@@ -17,15 +17,20 @@ from surveys.model import Account, Round
 from surveys.ports import UnitOfWork
 
 
+async def round_ids_in_progress(uow: UnitOfWork, accounts: Sequence[Account]) -> set[int]:
+    """Ids of the rounds of ``accounts`` in progress (two queries, whatever their number)."""
+    ids = [a.id for a in accounts]
+    active = await uow.rounds.with_open_conversations(ids)
+    runs = await uow.census.runs(CensusState.RUNNING, CensusState.PAUSED)
+    return active | {run.round_id for run in runs if run.account_id in ids}
+
+
 async def rounds_in_progress(
     uow: UnitOfWork, accounts: Sequence[Account]
 ) -> list[tuple[Account, Round]]:
     """The rounds of ``accounts`` in progress: account by account, in the order given, each
     account's oldest first."""
-    ids = [a.id for a in accounts]
-    active = await uow.rounds.with_open_conversations(ids)
-    runs = await uow.census.runs(CensusState.RUNNING, CensusState.PAUSED)
-    active |= {run.round_id for run in runs if run.account_id in ids}
+    active = await round_ids_in_progress(uow, accounts)
     return [
         (account, round_)
         for account in accounts

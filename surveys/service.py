@@ -255,9 +255,13 @@ class SurveyService:
         return {(text, key): await self._score(text, key)}
 
     async def _score(self, text: str, question: str) -> Sentiment:
+        return await self._off_loop(partial(self._score_now, text, question))
+
+    async def _off_loop(self, read: Callable[[], Sentiment]) -> Sentiment:
+        """``read()`` in a worker thread, unless the analyser says it is cheap (inline)."""
         if getattr(self.analyser, "inline", False):
-            return self._score_now(text, question)
-        return await asyncio.to_thread(self._score_now, text, question)
+            return read()
+        return await asyncio.to_thread(read)
 
     def _score_now(self, text: str, question: str | None) -> Sentiment:
         return evidence.checked(text, self.analyser.analyse(text, question))
@@ -266,10 +270,9 @@ class SurveyService:
         """An answer joined from the quick messages ``parts``: read joined and one by one."""
         if len(parts) < 2:
             return await self._score(whole, question)
-        read = partial(answer_sentiment, whole, parts, question, self._score_now, self._read_part)
-        if getattr(self.analyser, "inline", False):
-            return read()
-        return await asyncio.to_thread(read)
+        return await self._off_loop(
+            partial(answer_sentiment, whole, parts, question, self._score_now, self._read_part)
+        )
 
     async def _handle_event(
         self, sender: Address, event: ContactEvent, scores: Scores, cleaned: bool = False
