@@ -406,3 +406,63 @@ def test_a_hedge_or_a_complaint_after_the_retraction_still_alerts(
 ) -> None:
     assert not rules.read(text, question).retracted
     assert analyser.analyse(text, question).label is NEG
+
+
+# Session 21, tried by hand: praise for a harm named right after it, a rhetorical question
+# about the basic work, an outage in the team's slang, asking more than once.
+PRAISE_FOR_A_HARM = [
+    ("nice job breaking the build on a friday", "outcome"),
+    ("Great job breaking prod on a Friday", "outcome"),
+    ("nice work losing the backup", "outcome"),
+    ("thank you for breaking production", "outcome"),
+    ("спасибо, что в пятницу вечером положили прод", "outcome"),
+    ("Спасибо, что опять сломали прод", "outcome"),
+    ("спасибо за то, что проигнорировали письмо", "politeness"),
+]
+
+
+@pytest.mark.parametrize(("text", "question"), PRAISE_FOR_A_HARM)
+def test_praise_for_a_harm_is_sarcasm(analyser: DefaultAnalyser, text: str, question: str) -> None:
+    found = rules.read(text, question)
+    assert found.sarcasm and found.positive == 0
+    assert analyser.analyse(text, question).label is NEG
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nice job fixing the bug",
+        "great job catching that broken link",
+        "thanks for fixing the broken build",
+        "спасибо, что починили то, что сломалось",
+        "thanks for the help, sorry about the mess",
+    ],
+)
+def test_praise_for_fixing_a_harm_stays_praise(text: str) -> None:
+    found = rules.read(text, "outcome")
+    assert not found.sarcasm and found.positive > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "alert"),
+    [
+        ("do you ever test anything?", "outcome", True),
+        ("Do you guys even read emails?", "politeness", True),
+        ("вы вообще тестируете?", "outcome", True),
+        ("Вы вообще читаете почту?", "speed", True),
+        ("have you ever considered a monorepo?", "outcome", False),
+        ("Вы вообще работаете по выходным?", "speed", False),
+        ("Do you test on staging first?", "outcome", False),
+        ("положили прод в пятницу вечером", "outcome", True),
+        ("уронили сервер посреди дня", "outcome", True),
+        ("положили документы в папку", "outcome", False),
+        ("I've asked twice already", "speed", True),
+        ("I've asked multiple times for an update", "speed", True),
+        ("Asked a question, got a quick answer", "speed", False),
+    ],
+)
+def test_rhetorical_questions_outages_and_asking_again(
+    analyser: DefaultAnalyser, text: str, question: str, alert: bool
+) -> None:
+    assert rules.read(text, question).alarm is alert
+    assert (analyser.analyse(text, question).label is NEG) is alert

@@ -23,7 +23,7 @@ _CLAUSE_RE = re.compile(r"[^.!?;…\n]+|[.!?;…\n]+")
 _LEXICAL_WORD_RE = re.compile(r"\w+")
 MAX_EVIDENCE = 10
 MAX_EVIDENCE_CHARS = 80
-CODE_VERSION = "8"  # bump when the code reads answers differently (rules, embedding window)
+CODE_VERSION = "9"  # bump when the code reads answers differently (rules, embedding window)
 RETRACTED_CAP = 0.2  # P(negative) at most this when the client took its complaint back
 ALARM_FLOOR = 0.5  # P(negative) at least this when the rules see an alarm (RuleResult.alarm)
 

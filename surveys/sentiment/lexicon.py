@@ -198,7 +198,13 @@ GROUPS: tuple[Group, ...] = (
         "inconsistent, cramped, burnt, disgusting, gross, nasty, filthy, dirty, smelly, "
         "overrated, lousy, dreadful, horrid, subpar, sub-par, second-rate, defective, faulty, "
         "buggy, glitchy, unusable, unreliable, unhelpful, unwelcome, obnoxious, worthless, "
-        "rubbish, junk, not worth, epic fail, epicfail, ugh, grr, argh",
+        "rubbish, junk, not worth, epic fail, epicfail, ugh, grr, argh, losing, "
+        # an outage they caused, in the team's slang: «положили прод», «уронили сервер»
+        "положить прод, положить продакшн, положить продакшен, положить сервер, положить сайт, "
+        "положить база, уронить прод, уронить продакшн, уронить продакшен, уронить сервер, "
+        "уронить сайт, уронить база, "
+        # asking more than once is a complaint with no feeling word
+        "ask* twice, ask* three times, ask* several times, ask* multiple times, ask* repeatedly",
         alarm=True,
     ),
     # Coming back says little; not coming back is a verdict ("would never go back", "won't be

@@ -129,6 +129,25 @@ SMALL_TASK_RE = re.compile(
     r"(?:мелк|прост|небольш|крошечн|пустяков|элементарн)\w*\s+"
     r"(?:правк|доработк|исправлени|изменени|задач|баг|фикс)\w*)"
 )
+# "nice job breaking the build", "thanks for losing our data", «спасибо, что положили прод»:
+# praise for a harm named right after it is sarcasm ("nice job fixing the broken build" is
+# not: the harm must come first, after at most a filler word).
+PRAISE_FOR_RE = re.compile(
+    r"(?i)\b(?:(?:nice|great|good|fantastic|brilliant|excellent|awesome|amazing)\s+"
+    r"(?:job|work)|well\s+done|way\s+to|thanks?(?:\s+you)?(?:\s+(?:so\s+much|a\s+lot))?\s+"
+    r"for|спасибо(?:\s+(?:большое|огромное))?(?:\s+за\s+то)?\s*,?\s*что)\s*,?\s+"
+    r"(?:(?:again|once\s+again|completely|totally|just|опять|снова|всё|все|нам|мне|нас|"
+    r"наш\w*|our|us|my|the)\s+){0,2}"
+)
+# "do you even test anything?", «вы вообще читаете почту?»: asking whether the basic work is
+# done at all is a complaint ("have you ever considered…?", «вы вообще работаете по
+# выходным?» ask).
+RHETORICAL_RE = re.compile(
+    r"(?i)\b(?:do|does|did)\s+(?:you|they|anyone|anybody|your\s+team)(?:\s+guys)?\s+"
+    r"(?:ever|even)\s+(?:test|read|check|answer|reply|respond|listen|review|proofread|look\s+at)"
+    r"\w*[^.!?…\n]*\?|\bвы\s+(?:вообще|хоть|хотя\s+бы)\s+(?:тестир|чита|провер|отвеча|"
+    r"слуша|смотр|дума)\w*[^.!?…\n]*\?"
+)
 LONG_SPAN_RE = re.compile(
     r"(?i)(?<![\w-])(?:(?:\d+|two|three|four|five|six|several|a\s+few|a\s+couple\s+of|many)"
     r"\s+(?:weeks|months)|a\s+(?:whole\s+|full\s+)?(?:week|month)|weeks|months|"
@@ -447,7 +466,9 @@ class _Reader:
         self._ratings()
         self._what_x()
         self._long_for_small()
+        self._rhetorical()
         self._sarcasm()
+        self._praise_for_harm()
         self._settle_clauses()
         self._causal_thanks()
         self._retract()
@@ -794,6 +815,27 @@ class _Reader:
                     h.weight, h.kind = 0.0, "neutral"  # the task's name ("quick fix"), no praise
             on_topic = self.q == "speed"
             self.result.hits.append(Hit(-1.0, a, b, on_topic=on_topic, role="alarm", manner=True))
+
+    def _rhetorical(self) -> None:
+        """ "Do you even test anything?": whether the basic work is done at all, asked."""
+        for m in RHETORICAL_RE.finditer(self.masked):
+            end = m.end() - 1  # the span without its question mark
+            self.result.hits.append(Hit(-1.0, m.start(), end, kind="sarcasm", role="alarm"))
+            self.result.sarcasm = True
+
+    def _praise_for_harm(self) -> None:
+        """ "nice job breaking the build": the praise that opens it is sarcasm."""
+        for m in PRAISE_FOR_RE.finditer(self.masked):
+            stop = re.search(r"[,.!?;…\n]", self.masked[m.end() :])
+            if not any(
+                h.weight <= -0.7 and h.kind != "emoji" and h.start == m.end()
+                for h in self.result.hits
+            ) or (stop is not None and stop.start() == 0):
+                continue
+            for h in self.result.hits:
+                if h.weight > 0 and m.start() <= h.start < m.end():
+                    h.weight, h.kind, h.quote = -0.75, "sarcasm", (m.start(), m.end())
+            self.result.sarcasm = True
 
     def _sarcasm(self) -> None:
         """Praise beside a complaint and a marker ("опять", "ну", quotes, an opening "Great,",
