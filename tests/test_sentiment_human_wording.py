@@ -466,3 +466,27 @@ def test_rhetorical_questions_outages_and_asking_again(
 ) -> None:
     assert rules.read(text, question).alarm is alert
     assert (analyser.analyse(text, question).label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm curious how the new release went",  # not "furious"
+        "Thanks for writing back",  # not "waiting"
+        "My brother recommended you",  # not "bother"
+        "We changed the plan",  # not "charged"
+        "They married last year",  # not "arrived"
+        "Closing the ticket now",  # not "losing"
+        "The headline is fine",  # not "deadline"
+        "An effective meeting",  # not "defective"
+    ],
+)
+def test_real_english_words_are_not_read_as_misspelt_cues(text: str) -> None:
+    assert rules.read(text, "outcome").negative == 0
+
+
+@pytest.mark.parametrize(
+    "text", ["dissapointed", "disapointed", "unprofessinal", "horibble", "terrrible service"]
+)
+def test_misspelt_complaints_are_still_read(text: str) -> None:
+    assert rules.read(text, "outcome").negative > 0

@@ -233,7 +233,7 @@ GROUPS: tuple[Group, ...] = (
         "нога мой не быть, нога мой больше не быть, больше не прийти, больше не приходить, "
         "is the last time, was the last time, be the last time, "
         "обходить стороной, не стоить деньга, не стоить того, ищите другой, "
-        "waste*, avoid, stay away, steer clear, run away, beware, never again, "
+        "waste*, wasting, avoid, stay away, steer clear, run away, beware, never again, "
         "look elsewhere, go elsewhere, business elsewhere, considering other vendors, "
         "considering other options, looking at other vendors, looking for another vendor, "
         "рассматривать другой подрядчик, искать другой подрядчик, сменить подрядчик, "
@@ -354,7 +354,7 @@ GROUPS: tuple[Group, ...] = (
         "сложно, путаница, непонятка, троечка, на троечка, тройка, на три, есть вопрос, "
         "вопрос есть, отдельный вопрос, вопрос к, зависать, виснуть, падать, упасть, вылетать, "
         "лагать, через раз, беспокоить, слабенький, навязывать, спорить, "
-        "not great, not ideal, confusing, unclear, "
+        "not great, not ideal, confusing, confusion, confused, unclear, "
         "gets a c, c grade, a c at best, freezes, freezing, crash*, outage*, downtime, "
         "questions about, worried, worrying, concerning, scary, "
         # a wrong result or a service that is down, said as a fact ("the wrong currency")

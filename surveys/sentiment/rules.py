@@ -348,8 +348,56 @@ def _index() -> tuple[dict[str, list[Cue]], dict[str, str], int]:
     return index, typo, max(len(k) for k in index)
 
 
+@lru_cache(maxsize=1)
+def _latin_typos() -> dict[str, list[tuple[str, int]]]:
+    """Latin lexicon words by each of their one-letter deletions, with the position deleted
+    (-1: the word itself)."""
+    typos: dict[str, list[tuple[str, int]]] = {}
+    for group in lexicon.GROUPS:
+        for pattern in group.patterns.split(","):
+            if any("а" <= c <= "я" for c in pattern):
+                continue
+            for word, stem in (_pattern_word(w) for w in pattern.split()):
+                if stem or len(word) < TYPO_MIN_LEN:
+                    continue
+                for at, deletion in _positioned_deletions(word):
+                    typos.setdefault(deletion, []).append((word, at))
+    return typos
+
+
 def _deletions(word: str) -> set[str]:
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _positioned_deletions(word: str) -> list[tuple[int, str]]:
+    return [(-1, word), *((i, word[:i] + word[i + 1 :]) for i in range(len(word)))]
+
+
+def _latin_typo(norm: str) -> str | None:
+    """The lexicon word a Latin word misspells by one letter left out or added, two letters
+    swapped or the wrong letter doubled, never the first. With no English dictionary to
+    vouch for a word, a letter changed anywhere read real words as cues ("curious" as
+    "furious", "writing" as "waiting", "closing" as "losing", "changed" as "charged"); real
+    typos of our cue words mostly leave a letter out, double one or swap two ("disapointed",
+    "freindly")."""
+    typos = _latin_typos()
+    if any(form == norm for form, _ in typos.get(norm, ())):
+        return None  # a lexicon word itself
+    for q, deletion in sorted(_positioned_deletions(norm), key=lambda qd: qd[1]):
+        for form, p in typos.get(deletion, ()):
+            if p == q == len(norm) - 1 and {norm[-1], form[-1]} == {"s", "d"}:
+                return form  # the other inflection: "arrives" for "arrived"
+            if 0 in (p, q) or (p != -1 and q != -1 and p == q):
+                continue
+            if p == -1 or q == -1 or (abs(p - q) == 1 and norm[q] == form[p]):
+                return form
+            if _doubled(norm, q) and _doubled(form, p):
+                return form  # the wrong letter doubled: "dissapointed", "horibble"
+    return None
+
+
+def _doubled(word: str, i: int) -> bool:
+    return word[i] in word[i - 1 : i] + word[i + 1 : i + 2]
 
 
 @lru_cache(maxsize=50_000)
@@ -359,14 +407,15 @@ def _keys(norm: str) -> frozenset[str]:
     cyr = any("а" <= c <= "я" for c in norm)
     if cyr:
         keys.update(morph.lemmas(norm))
-    if len(norm) >= TYPO_MIN_LEN and (not cyr or not morph.is_known(norm)):
+    if cyr and len(norm) >= TYPO_MIN_LEN and not morph.is_known(norm):
         _, typo, _ = _index()
         fixed = next((typo[d] for d in sorted(_deletions(norm)) if d in typo), None)
-        # Latin words have no dictionary to vouch for them, so demand a long word there.
-        if fixed and (cyr or len(norm) >= 7):
+        if fixed:
             keys.add(fixed)
-            if cyr:
-                keys.update(morph.lemmas(fixed))
+            keys.update(morph.lemmas(fixed))
+    # Latin words have no dictionary to vouch for them, so demand a long word there.
+    elif not cyr and len(norm) >= 7 and (fixed := _latin_typo(norm)):
+        keys.add(fixed)
     return frozenset(keys)
 
 

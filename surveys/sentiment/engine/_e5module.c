@@ -32,7 +32,9 @@
 
 #include "e5.h"
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX2__) && defined(__FMA__) && defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define E5_BUILT_FOR "avx2+fma+avx512vnni"
+#elif defined(__AVX2__) && defined(__FMA__)
 #define E5_BUILT_FOR "avx2+fma"
 #else
 #define E5_BUILT_FOR "portable"
@@ -413,6 +415,14 @@ PyMODINIT_FUNC PyInit__e5(void) {
                         "lacks; reinstall with CANDOR_E5_ARCH=portable");
         return NULL;
     }
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    if (!__builtin_cpu_supports("avx512vnni") || !__builtin_cpu_supports("avx512vl")) {
+        PyErr_SetString(PyExc_ImportError,
+                        "surveys.sentiment._e5 was compiled for AVX-512 VNNI, which this CPU "
+                        "lacks; reinstall with CANDOR_E5_ARCH=avx2 (or portable)");
+        return NULL;
+    }
+#endif
 #endif
     if (PyType_Ready(&ModelType) < 0) return NULL;
     PyObject *mod = PyModule_Create(&e5module);

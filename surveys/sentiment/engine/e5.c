@@ -263,7 +263,9 @@ static void matmul_q4q8(const block_q4_0 *W, const float *bias,
                      * multiply-adds per row as below), so nothing goes through the stack. */
                     __m256 facc[RO], corrv = _mm256_setzero_ps();
                     for (int r = 0; r < RO; r++) facc[r] = _mm256_setzero_ps();
+#if !(defined(__AVX512VNNI__) && defined(__AVX512VL__))
                     const __m256i ones = _mm256_set1_epi16(1);
+#endif
                     for (int b = 0; b < nb; b++) {
                         __m256i av = _mm256_loadu_si256((const __m256i *)(a + b * QK));
                         __m256 scv = _mm256_mul_ps(_mm256_loadu_ps(dwt[b]), _mm256_set1_ps(dT[b]));
