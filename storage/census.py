@@ -327,6 +327,86 @@ class SqlCensusRepository:
             )
         return len(conversations)
 
+    async def stop_reminders(self, run: CensusRun) -> tuple[int, int]:
+        """A cancelled run's open conversations are nudged no more: their reminders are
+        unscheduled and those still in the outbox dropped; (open conversations, dropped).
+
+        Every open conversation's version moves on, so a step computed before the cancel
+        (a reminder due, a "Later" re-arming one) fails its compare-and-set and is redone
+        on the cancelled state. The outbox is swept after, so a reminder that committed
+        first is found there; one a worker already holds is left to finish."""
+        unscheduled = await self.session.execute(
+            update(ConversationRow)
+            .where(
+                ConversationRow.round_id == run.round_id,
+                ConversationRow.status.in_(
+                    (ConversationStatus.INVITED.value, ConversationStatus.ASKING.value)
+                ),
+            )
+            .values(reminder_due_at=None, version=ConversationRow.version + 1)
+            .returning(ConversationRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        count = len(unscheduled.scalars().all())
+        # A reminder step records the reminder (":0") and the question again (":1").
+        queued = await self.session.scalars(
+            select(OutboxRow.idempotency_key)
+            .join(
+                ConversationRow,
+                and_(
+                    ConversationRow.contact_id == OutboxRow.contact_id,
+                    ConversationRow.round_id == run.round_id,
+                ),
+            )
+            .where(
+                OutboxRow.status == OutboxStatus.PENDING.value,
+                OutboxRow.kind == "reminder",
+                OutboxRow.idempotency_key.like(
+                    literal("conv:") + cast(ConversationRow.id, String) + literal(":%")
+                ),
+            )
+        )
+        keys = [
+            key
+            for reminder in queued
+            for key in (reminder, reminder.removesuffix(":0") + ":1")
+            if reminder.endswith(":0")
+        ]
+        if not keys:
+            return count, 0
+        await self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.idempotency_key.in_(keys),
+                OutboxRow.status == OutboxStatus.PENDING.value,
+            )
+            .values(status=OutboxStatus.SUPERSEDED.value, last_error="withdrawn: census cancelled")
+            .execution_options(synchronize_session=False)
+        )
+        return count, len(keys) // 2
+
+    async def cancelled(self, round_id: int) -> bool:
+        found = await self.session.scalar(
+            select(CensusRunRow.id).where(
+                CensusRunRow.round_id == round_id,
+                CensusRunRow.state == CensusState.CANCELLED.value,
+            )
+        )
+        return found is not None
+
+    async def any_open(self, round_id: int) -> bool:
+        found = await self.session.scalar(
+            select(ConversationRow.id)
+            .where(
+                ConversationRow.round_id == round_id,
+                ConversationRow.status.in_(
+                    (ConversationStatus.INVITED.value, ConversationStatus.ASKING.value)
+                ),
+            )
+            .limit(1)
+        )
+        return found is not None
+
     def _population(self, run: CensusRun) -> Any:
         """Who the run's fan-out asks: users with a ticket in its window, and those who
         joined by the census link from the window's start until the run started (the link
@@ -471,6 +551,7 @@ class SqlCensusRepository:
             sent=int(invited or 0),
             reached=int(by_status.get("sent", 0)),
             unreachable=int(by_status.get("failed", 0)),
+            queued=int(by_status.get("pending", 0)) + int(by_status.get("sending", 0)),
             answered=int(answered or 0),
             **not_asked,
         )

@@ -6,7 +6,11 @@ cancelled, done); a tick queues first messages in small batches while the delive
 is short, so the platform's rate limit sets the pace and a pause takes effect at once.
 Each batch creates conversations and their first messages in one transaction, and the
 (round, contact) uniqueness of conversations means a restart never asks anyone twice and
-the next tick picks up exactly where the last commit ended.
+the next tick picks up exactly where the last commit ended. It is done once every first
+question has left the outbox (not when the last is queued), so a pause or cancel always
+acts on what has not been sent. A cancel also stops reminding those already asked; what
+they answer afterwards is kept, and they are told no more questions follow
+(surveys.conversation: a stopped round).
 """
 
 from __future__ import annotations
@@ -92,19 +96,23 @@ class CensusProgress:
     no_chat: int = 0
     opted_out: int = 0
     not_sent: int = 0
+    queued: int = 0  # part of sent: first messages still waiting in the outbox or in flight
+
+    def state_text(self, lang: Language) -> str:
+        """The state in words. Everyone queued is not everyone asked: until the outbox has
+        sent them, the last first questions can still be held (pause) or dropped (cancel)."""
+        if self.state is CensusState.RUNNING and self.not_sent == 0 and self.queued:
+            return t("census_state.queued", lang, n=self.queued)
+        return t(f"census_state.{self.state.value}", lang)
 
     def render(self, lang: Language, account: str, title: str) -> str:
         if self.population == 0:  # not "everyone was asked": say why, and how to add users
-            state = (
-                ""
-                if self.state is CensusState.DONE
-                else t(f"census_state.{self.state.value}", lang)
-            )
+            state = "" if self.state is CensusState.DONE else self.state_text(lang)
             return t("census_no_one", lang, account=account, title=title,
                      state=f" ({state})" if state else "")  # fmt: skip
         rate = round(100 * self.answered / self.reached) if self.reached else 0
         return t("census_progress", lang, account=account, title=title,
-                 state=t(f"census_state.{self.state.value}", lang),
+                 state=self.state_text(lang),
                  population=self.population, users=noun(self.population, "user", lang),
                  sent=self.sent, reached=self.reached,
                  unreachable=self.unreachable, answered=self.answered, rate=rate,
@@ -147,6 +155,9 @@ class CensusStore(ImportStore, Protocol):
     async def runs(self, *states: CensusState) -> list[CensusRun]: ...
     async def set_state(self, run_id: int, state: CensusState) -> None: ...
     async def withdraw_unsent(self, run: CensusRun, *, everyone: bool) -> int: ...
+    async def stop_reminders(self, run: CensusRun) -> tuple[int, int]: ...
+    async def cancelled(self, round_id: int) -> bool: ...
+    async def any_open(self, round_id: int) -> bool: ...
     async def uninvited(self, run: CensusRun, limit: int) -> list[Contact]: ...
     async def unbound_with_email(
         self, account_id: int, after_id: int, limit: int
@@ -268,7 +279,11 @@ class Census:
         return started
 
     async def set_state(self, account_id: int, wanted: CensusState) -> CensusRun | None:
-        """Pause, resume (RUNNING) or cancel the account's latest census; None if none."""
+        """Pause, resume (RUNNING) or cancel the account's latest census; None if none.
+
+        Pause holds the first questions not yet sent (resume sends them), cancel drops them
+        and stops reminding those already asked (a finished census too, while any of its
+        conversations is open); what they answer is kept all the same."""
         async with self.uow() as uow:
             return await self._move(uow, await uow.census.latest_run(account_id), wanted)
 
@@ -281,16 +296,25 @@ class Census:
     async def _move(
         uow: UnitOfWork, run: CensusRun | None, wanted: CensusState
     ) -> CensusRun | None:
-        # Only these moves: a finished or cancelled census stays as it is.
+        # Only these moves: a cancelled census stays so; a finished one can only be
+        # cancelled, and only while someone it asked may still be reminded.
         allowed = {
             CensusState.PAUSED: (CensusState.RUNNING,),
             CensusState.RUNNING: (CensusState.PAUSED,),
-            CensusState.CANCELLED: (CensusState.RUNNING, CensusState.PAUSED),
+            CensusState.CANCELLED: (CensusState.RUNNING, CensusState.PAUSED, CensusState.DONE),
         }[wanted]
         if run is not None:
             # Re-read under the row lock a fan-out batch also takes: a batch being queued
             # now commits first, and its questions are withdrawn below with the rest.
             run = await uow.census.run(run.id, lock=True)
+        over = (
+            wanted is CensusState.CANCELLED
+            and run is not None
+            and run.state is CensusState.DONE
+            and not await uow.census.any_open(run.round_id)
+        )
+        if over:
+            return run  # every conversation has closed: nothing left to stop
         if run is not None and run.state in allowed:
             await uow.census.set_state(run.id, wanted)
             run.state = wanted
@@ -302,6 +326,12 @@ class Census:
                 )
                 log.info("census run %s %s: %s first questions withdrawn",
                          run.id, wanted.value, withdrawn)  # fmt: skip
+            if wanted is CensusState.CANCELLED:
+                # Those already asked are not nudged again: no reminder, scheduled or
+                # queued. Their answers are still kept (SurveyService: a stopped round).
+                open_, queued = await uow.census.stop_reminders(run)
+                log.info("census run %s cancelled: %s open conversations left unreminded, "
+                         "%s queued reminders dropped", run.id, open_, queued)  # fmt: skip
             await uow.commit()
         return run
 
@@ -316,7 +346,8 @@ class Census:
                 run = await uow.census.run(listed.id, lock=True)
                 if run is None or run.state is not CensusState.RUNNING:
                     continue
-                room = max_backlog - await uow.census.backlog(run.round_id)
+                backlog = await uow.census.backlog(run.round_id)
+                room = max_backlog - backlog
                 if room <= 0:
                     continue
                 account = await uow.accounts.get(run.account_id)
@@ -326,7 +357,9 @@ class Census:
                 batch = await uow.census.uninvited(run, room)
                 for contact in batch:
                     await self.service.invite(uow, account, round_, contact)
-                if not batch:
+                if not batch and backlog == 0:
+                    # Done once every first question has left the outbox, not when the
+                    # last is queued: until then a pause or cancel can still hold them.
                     await uow.census.set_state(run.id, CensusState.DONE)
                 await uow.commit()
                 queued += len(batch)

@@ -91,7 +91,8 @@ class ProgressMessages:
             str(x)
             for x in (progress.state.value, progress.population, progress.sent,
                       progress.reached, progress.unreachable, progress.answered,
-                      progress.no_chat, progress.opted_out, progress.not_sent)
+                      progress.no_chat, progress.opted_out, progress.not_sent,
+                      progress.queued)
         )  # fmt: skip
         shown = self._shown.get(run.id)
         if shown is not None and shown.digest == digest:

@@ -76,6 +76,9 @@ class ConversationContext:
     company: str
     round_title: str
     reminder_delay: timedelta
+    # The round was called off (a cancelled census): no further question goes out, but what
+    # the contact answers to one already asked is kept (see _stop).
+    stopped: bool = False
 
 
 @dataclass(slots=True)
@@ -154,6 +157,8 @@ def receive(
         return _receive_text(conv, event, ctx, now)
     if not conv.status.is_open:
         return Step(conv, replies=[_notice(conv, "no_conversation")])
+    if ctx.stopped and event.kind in (EventKind.SKIP, EventKind.LATER):
+        return Step(_stop(conv, now), replies=[_notice(conv, "stopped")])
     if event.kind is EventKind.SKIP:
         nxt, reply = _advance(conv, ctx, now)
         return Step(nxt, replies=[_notice(conv, "skipped"), reply])
@@ -187,6 +192,13 @@ def _receive_text(
         return Step(conv, replies=[_notice(conv, "empty_answer")])
     notices = [_notice(conv, "truncated", limit=MAX_ANSWER_CHARS)] if truncated else []
 
+    if conv.status.is_open and ctx.stopped:
+        # The answer to a question already asked is kept; rather than the next question,
+        # the contact is thanked and told there are no more.
+        answer = NewAnswer(answer_key(conv), text, truncated=truncated)
+        return Step(_stop(conv, now), answers=[answer],
+                    replies=[*notices, _notice(conv, "stopped_kept")])  # fmt: skip
+
     if conv.status.is_open:
         answer = NewAnswer(answer_key(conv), text, truncated=truncated)
         nxt, reply = _advance(conv, ctx, now)
@@ -205,9 +217,18 @@ def _receive_text(
     return Step(conv, answers=[answer], replies=[*notices, _notice(conv, "comment_kept")])
 
 
+def _stop(conv: Conversation, now: datetime) -> Conversation:
+    """Close the conversation of a round called off. Past its last question, so whatever
+    the contact writes next is kept as a comment (a late one, as after an expiry)."""
+    return replace(
+        conv, status=ConversationStatus.EXPIRED, question_index=len(conv.question_keys),
+        finished_at=now, last_activity_at=now, reminder_due_at=None,
+    )  # fmt: skip
+
+
 def remind(conv: Conversation, ctx: ConversationContext, now: datetime) -> Step | None:
     """The one reminder, when it is due; None when there is nothing to do."""
-    if not conv.status.is_open or conv.reminded:
+    if not conv.status.is_open or conv.reminded or ctx.stopped:
         return None
     if conv.reminder_due_at is None or conv.reminder_due_at > now:
         return None

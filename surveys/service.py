@@ -321,7 +321,8 @@ class SurveyService:
                 await self._add_to_answer(uow, sender, conv, key, event, account, contact, round_)
                 await uow.commit()
                 return
-            step = machine.receive(conv, event, self._context(account, contact, round_, conv), now)
+            ctx = self._context(account, contact, round_, conv, await self._stopped(uow, round_))
+            step = machine.receive(conv, event, ctx, now)
             await self._persist(
                 uow, conv, step, account, contact, round_, event.message_id, now, scores,
                 cleaned=cleaned,
@@ -592,9 +593,10 @@ class SurveyService:
             account, round_ = await self._round_of(uow, conv)
             contact = await uow.contacts.get(conv.contact_id)
             assert contact is not None
-            step = machine.remind(
-                conv, self._context(account, contact, round_, conv), self.clock.now()
-            )
+            # Cancelling a census clears its reminders (storage: stop_reminders); this
+            # only makes sure, for one due at that very moment.
+            ctx = self._context(account, contact, round_, conv, await self._stopped(uow, round_))
+            step = machine.remind(conv, ctx, self.clock.now())
             if step is None:
                 return False
             self._hold_replies_if_unreachable(step, contact)
@@ -614,6 +616,8 @@ class SurveyService:
             contact = await uow.contacts.get(conv.contact_id)
             assert contact is not None
             self._hold_replies_if_unreachable(step, contact)
+            if await self._stopped(uow, round_):
+                step.replies = []  # a cancelled census writes to no one again, not even this
             await self._persist(uow, conv, step, account, contact, round_, None, self.clock.now())
             await uow.commit()
             return True
@@ -898,10 +902,17 @@ class SurveyService:
         assert account is not None
         return account, round_
 
+    @staticmethod
+    async def _stopped(uow: UnitOfWork, round_: Round) -> bool:
+        """Whether the round was called off: a census cancelled (only users' rounds are)."""
+        return round_.audience == ContactLevel.USER.value and await uow.census.cancelled(round_.id)
+
     def _context(
-        self, account: Account, contact: Contact, round_: Round, conv: Conversation
-    ) -> ConversationContext:
+        self, account: Account, contact: Contact, round_: Round, conv: Conversation,
+        stopped: bool = False,
+    ) -> ConversationContext:  # fmt: skip
         return ConversationContext(
+            stopped=stopped,
             question_texts={
                 k: question_text(k, conv.language, account.question_overrides)
                 for k in conv.question_keys

@@ -65,6 +65,15 @@ CATALOG: dict[str, dict[Language, str]] = {
         Language.EN: "This survey has already closed, but your answer is kept and will be read.",
         Language.RU: "Этот опрос уже закрыт, но ваш ответ сохранён и будет прочитан.",
     },
+    # A contact answering after their round was called off (a cancelled census).
+    "stopped_kept": {
+        Language.EN: "Thank you, your answer is kept and will be read. This survey has been stopped, so there are no more questions.",
+        Language.RU: "Спасибо, ваш ответ сохранён и будет прочитан. Этот опрос остановлен, поэтому больше вопросов не будет.",
+    },
+    "stopped": {
+        Language.EN: "This survey has been stopped, so there are no more questions. Thank you for your time!",
+        Language.RU: "Этот опрос остановлен, поэтому больше вопросов не будет. Спасибо, что уделили время!",
+    },
     "comment_kept": {
         Language.EN: "Thank you, your comment is added to your answers.",
         Language.RU: "Спасибо, ваш комментарий добавлен к ответам.",
@@ -731,6 +740,10 @@ CATALOG.update(
             Language.RU: "Перепись пользователей за {period}",
         },
         "census_state.running": {Language.EN: "sending", Language.RU: "идёт рассылка"},
+        "census_state.queued": {
+            Language.EN: "all queued, {n} still being sent",
+            Language.RU: "все в очереди, ещё отправляется {n}",
+        },
         "census_state.paused": {Language.EN: "paused", Language.RU: "на паузе"},
         "census_state.cancelled": {Language.EN: "cancelled", Language.RU: "отменена"},
         "census_state.done": {
@@ -754,14 +767,14 @@ CATALOG.update(
             Language.RU: "{title}, {account}: перепись отменена, её кнопки больше не действуют. /round {account} census начнёт новую.",
         },
         # /census <account> pause|resume|cancel on a census that cannot move that way. Every
-        # first question sent (done), cancel too changes nothing: conversations go on.
+        # first question sent (done), a cancel still stops reminders while anyone may answer.
         "census_unmoved.done.pause": {
-            Language.EN: "The {title} of {account} has already sent all its first questions, so there is nothing left to pause. Those asked can still answer within {days} of their question and get one reminder; cancelling would not stop that either.",
-            Language.RU: "{title}, {account}: все первые вопросы уже отправлены — ставить на паузу нечего. Опрошенные могут ответить в течение {days} после вопроса и получат одно напоминание; отмена этого тоже не остановит.",
+            Language.EN: "The {title} of {account} has already sent all its first questions, so there is nothing left to pause. Those asked can still answer within {days} of their question and get one reminder; /census {account} cancel would stop the reminders and keep the answers.",
+            Language.RU: "{title}, {account}: все первые вопросы уже отправлены — ставить на паузу нечего. Опрошенные могут ответить в течение {days} после вопроса и получат одно напоминание; /census {account} cancel остановит напоминания, ответы сохранятся.",
         },
         "census_unmoved.done.cancel": {
-            Language.EN: "The {title} of {account} has already sent all its first questions, so there is nothing left to cancel: questions already sent cannot be taken back. Those asked can still answer within {days} of their question and get one reminder.",
-            Language.RU: "{title}, {account}: все первые вопросы уже отправлены — отменять нечего: отправленные вопросы не вернуть. Опрошенные могут ответить в течение {days} после вопроса и получат одно напоминание.",
+            Language.EN: "The {title} of {account} is over: all its first questions were sent and everyone's time to answer has passed, so there is nothing left to cancel.",
+            Language.RU: "{title}, {account}: перепись завершена — все первые вопросы отправлены, и время на ответ у всех истекло, так что отменять нечего.",
         },
         "census_unmoved.done.resume": {
             Language.EN: "The {title} of {account} has already asked everyone reachable: there is nothing to resume.",

@@ -222,25 +222,37 @@ async def test_pause_resume_or_cancel_that_can_change_nothing_says_why_in_their_
     assert said.lines[0] == (
         "The H2 2026 user census of Globex has already sent all its first questions, so "
         "there is nothing left to pause. Those asked can still answer within 7 days of "
-        "their question and get one reminder; cancelling would not stop that either."
+        "their question and get one reminder; /census Globex cancel would stop the "
+        "reminders and keep the answers."
     )
     assert "(everyone reachable was asked): 2 users, sent 2" in said.lines[1]
     said = await census_command(commands, max_, "Globex", "pause")
     assert said.lines[0] == (
         "Перепись пользователей за 2-е полугодие 2026 г., Globex: все первые вопросы уже "
         "отправлены — ставить на паузу нечего. Опрошенные могут ответить в течение 7 дней "
-        "после вопроса и получат одно напоминание; отмена этого тоже не остановит."
+        "после вопроса и получат одно напоминание; /census Globex cancel остановит "
+        "напоминания, ответы сохранятся."
     )
-    said = await census_command(commands, eng, "Globex", "cancel")
-    assert "nothing left to cancel: questions already sent cannot be taken back" in said.lines[0]
-    said = await census_command(commands, max_, "Globex", "cancel")
-    assert "отменять нечего: отправленные вопросы не вернуть" in said.lines[0]
     said = await census_command(commands, eng, "Globex", "resume")
     assert "has already asked everyone reachable: there is nothing to resume" in said.lines[0]
     said = await census_command(commands, max_, "Globex", "resume")
     assert "все доступные уже опрошены — возобновлять нечего" in said.lines[0]
     progress = await bed.progress()
     assert progress.state is CensusState.DONE  # nothing moved
+    # Everyone's time to answer over, a cancel has nothing left to stop.
+    bed.clock.advance(timedelta(days=8))
+    await bed.service.tick()
+    said = await census_command(commands, eng, "Globex", "cancel")
+    assert said.lines[0] == (
+        "The H2 2026 user census of Globex is over: all its first questions were sent and "
+        "everyone's time to answer has passed, so there is nothing left to cancel."
+    )
+    said = await census_command(commands, max_, "Globex", "cancel")
+    assert said.lines[0] == (
+        "Перепись пользователей за 2-е полугодие 2026 г., Globex: перепись завершена — все "
+        "первые вопросы отправлены, и время на ответ у всех истекло, так что отменять нечего."
+    )
+    assert (await bed.progress()).state is CensusState.DONE
 
     # A cancelled census: cancel is final.
     await bed.census.start(bed.account_id, "2026-H1", None)
@@ -638,3 +650,138 @@ async def test_a_census_that_finds_no_one_says_why_and_how_to_add_users(bed: Bed
     await bed.ask_everyone()
     [said] = (await census_command(commands, eng, "Globex", None)).lines
     assert said.startswith("H2 2026 user census of Globex has no one to ask: nobody")
+
+
+async def test_a_census_whose_first_questions_are_all_queued_is_not_done_until_they_are_sent(
+    bed: Bed,
+) -> None:
+    # A QA walk: the first fan-out pass queued every first question, the next found no one
+    # left and called the census done — and a manager pressing cancel right after the start
+    # was told «nothing left to cancel» while all of them still waited to go out.
+    await bed.add_users(5)
+    await bed.census.start(bed.account_id, "2026-H2", None)
+    assert await bed.census.fan_out() == 5
+    assert await bed.census.fan_out() == 0  # nobody left to queue, but nothing sent yet
+    progress = await bed.progress()
+    assert progress.state is CensusState.RUNNING and progress.queued == 5
+    text = progress.render(Language.EN, "Globex", "H2 2026 user census")
+    assert text.startswith(
+        "H2 2026 user census of Globex (all queued, 5 still being sent): 5 users, sent 5, reached 0"
+    )
+    text = progress.render(Language.RU, "Globex", "Перепись")
+    assert text.startswith("Перепись, Globex (все в очереди, ещё отправляется 5): 5 ")
+
+    run = await bed.census.set_state(bed.account_id, CensusState.CANCELLED)
+    assert run is not None and run.state is CensusState.CANCELLED
+    await bed.delivery.run_once()
+    assert bed.asked() == []  # the not-yet-sent questions did not go out
+    progress = await bed.progress()
+    assert (progress.state, progress.sent, progress.queued) == (CensusState.CANCELLED, 0, 0)
+
+
+async def test_a_pause_once_all_are_queued_holds_them_and_resume_sends_them(bed: Bed) -> None:
+    await bed.add_users(4)
+    await bed.census.start(bed.account_id, None, None)
+    assert await bed.census.fan_out() == 4
+    assert await bed.census.fan_out() == 0
+    run = await bed.census.set_state(bed.account_id, CensusState.PAUSED)
+    assert run is not None and run.state is CensusState.PAUSED
+    await bed.delivery.run_once()
+    assert bed.asked() == []  # held
+    await bed.census.set_state(bed.account_id, CensusState.RUNNING)
+    assert await bed.census.fan_out() == 4  # released
+    assert (await bed.progress()).state is CensusState.RUNNING
+    await bed.delivery.run_once()
+    assert sorted(bed.asked()) == [f"user{i}" for i in range(4)]
+    assert await bed.census.fan_out() == 0  # all delivered: now it is done
+    progress = await bed.progress()
+    assert (progress.state, progress.reached, progress.queued) == (CensusState.DONE, 4, 0)
+    assert "(everyone reachable was asked)" in progress.render(Language.EN, "Globex", "C")
+
+
+def reminders(bed: Bed) -> list[str]:
+    return [m.recipient.address for m in bed.messenger.sent if m.kind == "reminder"]
+
+
+async def test_cancel_stops_reminders_queued_and_scheduled_and_keeps_later_answers(
+    bed: Bed,
+) -> None:
+    # A QA walk: a cancelled census went on reminding everyone it had already asked.
+    await bed.add_users(4)
+    await bed.census.start(bed.account_id, None, None)
+    assert await bed.census.fan_out(max_backlog=2) == 2
+    await bed.delivery.run_once()  # user0 and user1 asked
+    bed.clock.advance(timedelta(days=1))
+    assert await bed.census.fan_out(max_backlog=2) == 2
+    await bed.delivery.run_once()  # user2 and user3 asked a day later
+    user = {i: Address(Channel.CONSOLE, f"user{i}") for i in range(4)}
+    await bed.service.handle_event(user[3], ContactEvent(EventKind.TEXT, "Quick and kind", "a1"))
+    await bed.delivery.run_once()
+    bed.clock.advance(timedelta(days=1, minutes=1))
+    assert (await bed.service.tick()).reminders == 2  # user0's and user1's: queued, not sent
+
+    run = await bed.census.set_state(bed.account_id, CensusState.CANCELLED)
+    assert run is not None and run.state is CensusState.CANCELLED
+    await bed.delivery.run_once()
+    bed.clock.advance(timedelta(days=1))  # user2's and user3's reminders were due now
+    assert (await bed.service.tick()).reminders == 0
+    await bed.delivery.run_once()
+    assert reminders(bed) == []
+    # Nor the question a reminder repeats: user0 and user1 still have only their first.
+    assert [m.kind for m in bed.messenger.to("user0") + bed.messenger.to("user1")] == [
+        "question",
+        "question",
+    ]
+
+    # An answer after the cancel, to a question already asked, is kept; the client is
+    # thanked and told no more questions follow, rather than asked the next one.
+    sent = len(bed.messenger.sent)
+    await bed.service.handle_event(user[0], ContactEvent(EventKind.TEXT, "Slow replies", "a2"))
+    await bed.service.handle_event(user[3], ContactEvent(EventKind.TEXT, "Fast fixes", "a3"))
+    await bed.service.handle_event(user[1], ContactEvent(EventKind.LATER, message_id="a4"))
+    await bed.delivery.run_once()
+    said = {m.recipient.address: str(m.payload["text"]) for m in bed.messenger.sent[sent:]}
+    assert said.pop("olga").startswith("Negative feedback from Globex\nContact: User 0\n")
+    assert said == {
+        "user0": "Thank you, your answer is kept and will be read. This survey has been "
+        "stopped, so there are no more questions.",
+        "user3": "Thank you, your answer is kept and will be read. This survey has been "
+        "stopped, so there are no more questions.",
+        "user1": "This survey has been stopped, so there are no more questions. Thank you "
+        "for your time!",
+    }
+    await bed.service.handle_event(user[0], ContactEvent(EventKind.TEXT, "And one more", "a5"))
+    summary = await bed.service.round_summary(run.round_id)
+    kept = {r.contact: [c.text for c in r.cells.values()] + r.comments for r in summary.rows}
+    assert kept == {
+        "User 0": ["Slow replies", "And one more"],
+        "User 1": [],
+        "User 2": [],
+        "User 3": ["Quick and kind", "Fast fixes"],
+    }
+    bed.clock.advance(timedelta(days=10))
+    assert (await bed.service.tick()).expired == 1  # user2's, who never wrote: quietly
+    await bed.delivery.run_once()
+    assert reminders(bed) == [] and bed.messenger.to("user2")[-1].kind == "question"
+
+
+async def test_cancelling_a_finished_census_stops_the_reminders_of_those_it_asked(
+    bed: Bed,
+) -> None:
+    await bed.add_users(2)
+    commands = StaffCommands(
+        bed.uow,
+        bed.clock,
+        bed.service,
+        Onboarding(bed.uow, bed.clock, "Acme IT", Language.EN, service=bed.service),
+    )
+    await bed.census.start(bed.account_id, "2026-H2", None)
+    await bed.ask_everyone()
+    assert (await bed.progress()).state is CensusState.DONE
+    eng = replace(bed.world.manager, language=Language.EN)
+    [said] = (await census_command(commands, eng, "Globex", "cancel")).lines
+    assert said.startswith("H2 2026 user census of Globex (cancelled): 2 users, sent 2")
+    bed.clock.advance(timedelta(days=2, minutes=1))
+    assert (await bed.service.tick()).reminders == 0
+    await bed.delivery.run_once()
+    assert reminders(bed) == []

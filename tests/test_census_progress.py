@@ -119,7 +119,9 @@ async def test_telegram_one_progress_message_edited_in_place_and_after_a_restart
     clock.advance(LATER)
     await fan_out_pass(tg.app, max_backlog=2)  # the third; 10 s on, so an edit
     [message] = progress_of(tg)
-    assert "(sending): 3 users, sent 3, reached 2" in message["text"]
+    # Everyone queued, the last one not delivered yet: not done, and it says so.
+    assert "(all queued, 1 still being sent): 3 users, sent 3, reached 2" in message["text"]
+    assert buttons(message) == ["Pause", "Cancel the census"]
     assert len(api.calls_to("editMessageText")) == edits + 1
     await fan_out_pass(tg.app)  # everyone asked: done shows at once, without buttons
     [message] = progress_of(tg)
@@ -372,9 +374,8 @@ async def test_slack_progress_message_with_buttons_edited_by_chat_update(
         "The H2 2026 user census of Globex has already sent all its first questions, so "
         "there is nothing left to pause."
     )
+    assert "/candor census Globex cancel would stop the reminders" in said
     assert "(everyone reachable was asked): 2 users, sent 2" in said
-    said = await say(slack, "census Globex cancel")
-    assert "nothing left to cancel: questions already sent cannot be taken back" in said
 
     # A stranger's press changes nothing; they are told, in their DM, it is for staff.
     await slack.post(
@@ -382,6 +383,11 @@ async def test_slack_progress_message_with_buttons_edited_by_chat_update(
     )
     assert "only for client service staff" in slack.dm_texts("USTRANGER")[-1]
     assert "(everyone reachable was asked)" in slack_progress(slack)[0]["text"]
+    # Cancelled while those asked may still answer: it stops their reminders.
+    said = await say(slack, "census Globex cancel")
+    assert said.startswith("H2 2026 user census of Globex (cancelled): 2 users, sent 2")
+    await fan_out_pass(slack.app)
+    assert "(cancelled)" in slack_progress(slack)[0]["text"]
 
 
 async def test_slack_buttons_act_on_the_census_their_message_shows(

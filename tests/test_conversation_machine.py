@@ -382,3 +382,28 @@ def test_replies_are_in_the_conversations_language_en() -> None:
     )
     empty = machine.receive(conv, text(" "), ctx, NOW)
     assert empty.replies[0].text == "The message is empty. Please type your answer, or /skip."
+
+
+# --- a round called off (a cancelled census) -----------------------------------------------
+
+
+def test_a_stopped_round_keeps_the_answer_asks_nothing_more_and_never_reminds() -> None:
+    ctx = replace(make_ctx(Language.RU), stopped=True)
+    conv = make_conv(Language.RU, status=ConversationStatus.ASKING, question_index=1)
+    later = NOW + timedelta(hours=1)
+    step = machine.receive(conv, text("Долго отвечали"), ctx, later)
+    assert step.answers == [NewAnswer(QUESTION_KEYS[1], "Долго отвечали")]
+    assert [r.text for r in step.replies] == [t("stopped_kept", Language.RU)]
+    assert step.conversation.status is ConversationStatus.EXPIRED
+    assert step.conversation.finished_at == later and step.conversation.reminder_due_at is None
+    # Whatever comes next is a comment, kept as after an expiry.
+    again = machine.receive(step.conversation, text("И ещё"), ctx, later)
+    assert again.answers == [NewAnswer(COMMENT_KEY, "И ещё", late=True)]
+
+    for kind in (EventKind.SKIP, EventKind.LATER):
+        step = machine.receive(make_conv(), press(kind), replace(make_ctx(), stopped=True), NOW)
+        assert step.answers == [] and step.conversation.status is ConversationStatus.EXPIRED
+        assert [r.text for r in step.replies] == [t("stopped", Language.EN)]
+    due = make_conv(reminder_due_at=NOW)
+    assert machine.remind(due, replace(make_ctx(), stopped=True), NOW) is None
+    assert machine.remind(due, make_ctx(), NOW) is not None

@@ -222,6 +222,7 @@ async def _census_demo(
                            name="Anna", hint=lang, reply_key=f"demo:{token}")  # fmt: skip
     await census.fan_out()
     await app.delivery.run_once()
+    await census.fan_out()  # the loop's next pass: every first question delivered, done
     async with app.uow() as uow:
         contact = await uow.contacts.by_address(me)
     assert contact is not None
