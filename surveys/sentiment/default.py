@@ -25,6 +25,7 @@ MAX_EVIDENCE = 10
 MAX_EVIDENCE_CHARS = 80
 CODE_VERSION = "9"  # bump when the code reads answers differently (rules, embedding window)
 RETRACTED_CAP = 0.2  # P(negative) at most this when the client took its complaint back
+EXCUSED_CAP = 0.2  # ... and when it excused the team (rules.RuleResult.excused)
 ALARM_FLOOR = 0.5  # P(negative) at least this when the rules see an alarm (RuleResult.alarm)
 
 
@@ -118,6 +119,10 @@ class DefaultAnalyser:
             # "sorry, ignore that, all fine": the embedding reads "sorry", "ignore" as a
             # complaint; the client has just taken theirs back.
             p = head_module.lower_negative(p, RETRACTED_CAP)
+        if found.excused:
+            # «Все молодцы, кроме меня — я долго отвечал», "promised Friday, delivered
+            # Thursday": the embedding reads "slow" and the n-grams «обещали» as a complaint.
+            p = head_module.lower_negative(p, EXCUSED_CAP)
         if found.alarm:
             # Sarcasm, a warning, an insult, a wait with nothing good said: the embedding
             # reads these as praise or small talk on human wording; the rules do not.

@@ -8,6 +8,7 @@ of a phrase, and up to two other words may stand between them ("сорвали �
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 ANY: frozenset[str] = frozenset()
@@ -388,6 +389,20 @@ GROUPS: tuple[Group, ...] = (
         "что хоть, хорошо хоть, и на том спасибо",
         alarm=True,
     ),
+    # Promises broken or more than anyone could keep: «обещание не сдержали», «наобещали с три
+    # короба», «обещали золотые горы», "broke their promise".
+    Group(
+        -1.0,
+        "наобещать, с три короб, золотой гора, обещание не сдержать, слово не сдержать, "
+        "не сдержать обещание, не сдержать слово, обещание не выполнить, "
+        "не выполнить обещание, пустой обещание, "
+        "overpromise*, over-promise*, underdeliver*, under-deliver*, broke their promise*, "
+        "broke his promise*, broke her promise*, broken promise*, empty promise*, "
+        "false promise*, didnt keep their promise*, didnt keep his promise*, "
+        "didnt keep her promise*, didnt keep their word, did not keep their promise*, "
+        "did not keep their word, never kept their promise*, never keep their promise*",
+        alarm=True,
+    ),
     # About speed above all: "долго" about a result may be fine; "could be faster" is not.
     Group(
         -1.0,
@@ -463,6 +478,135 @@ GROUPS: tuple[Group, ...] = (
         alarm=True,
     ),
 )
+
+# --- read across a sentence (rules._exceptions, rules._promises) ---------------------------
+# Praise with an exception carved out is a complaint about the exception: «Кроме Сергея, все
+# вежливые», "polite except for the new PM", "all good apart from the designer". «Кроме»,
+# "apart from", "aside from" and "other than" also mean "besides" («Кроме скорости, порадовало
+# качество»): they count only beside "all"/«все»/a team and with no "also"/«тоже».
+EXCEPT_RE = re.compile(
+    r"(?i)(?<!\w)(?:(?P<sure>except(?:\s+for)?|excepting|with\s+the\s+exception\s+of|"
+    r"save\s+for|за\s+исключением|исключая|(?:если\s+)?не\s+счита(?:я|ть))|кроме|apart\s+from|"
+    r"aside\s+from|other\s+than)(?!\w)"
+)
+ALL_RE = re.compile(
+    r"(?i)(?<!\w)(?:все|всё|всем|всех|весь|вся|каждый|остальн\w*|никто|ничего|команд\w*|"
+    r"коллектив\w*|ребята|everyone|everybody|everything|all|the\s+rest|others|nobody|"
+    r"no\s+one|nothing|team|staff)(?!\w)"
+)
+ADDITIVE_RE = re.compile(r"(?i)(?<!\w)(?:also|as\s+well|тоже|также|ещё\s+и|еще\s+и)(?!\w)")
+# Where what is excepted ends: a comma or a dash («кроме того, что…» reads on), "who",
+# «который», a verb ("except Anna was…"), or the praise after it with no comma («кроме Сергея
+# все вежливые»).
+EXCEPTED_END_RE = re.compile(
+    r"(?i),(?!\s*(?:что|that)\b)|[;:—–(]|\s-\s|(?<!\w)(?:who|which|whose|and|but|но|а|и|"
+    r"который|которая|которые|которого|все|всё|everyone|everybody|everything|all|was|were|is|"
+    r"are|has|have|had|did|does|do)(?!\w)"
+)
+# No complaint about anyone: the client itself («кроме меня — я долго отвечал»), «кроме того»
+# and "other than that" ("moreover", "that aside": the complaint, if any, was said before).
+NOT_BLAMED_RE = re.compile(
+    r"(?i)^\s*(?:меня|нас|себя|я|мы|наш\w*|мо[йяеёи]\w*|me|us|myself|ourselves|i|we|our|my|"
+    r"шуток|(?:того|этого|that|this)(?!\s*,?\s*(?:что|that)\b)\s*$)(?!\w)"
+)
+# No one's work: "recommend to everyone except competitors", "thanks for all but the weather".
+OUTSIDE_RE = re.compile(r"(?i)(?<!\w)(?:конкурент\w*|погод\w*|competitors?|weather)(?!\w)")
+# A trivial exception the client itself calls small ("except for a small typo, everything was
+# perfect"): no alert, the owner would not call a client who says everything was perfect.
+TRIVIAL_RE = re.compile(
+    r"(?i)(?<!\w)(?:small|minor|tiny|little|slight|trivial|cosmetic|typos?|nitpicks?|"
+    r"мелк\w*|мелоч\w*|небольш\w*|незначительн\w*|крошечн\w*|пустяк\w*|опечат\w*)(?!\w)"
+)
+
+# Broken promises: something else, less, or later than promised. The promise's own clause is
+# read against the next one («Обещали к пятнице, | сделали через месяц»).
+PROMISE_RE = re.compile(r"(?i)(?<!\w)(?:(?:по|на)?обеща\w*|promised|promises?)(?!\w)")
+PROMISE_SPLIT_RE = re.compile(
+    r"[,;.!?…\n—–]|(?<!\w)(?:а|и|но|зато|and|but|yet|then|instead)(?!\w)", re.IGNORECASE
+)
+ONE_THING_RE = re.compile(r"(?i)(?<!\w)(?:одно|one\s+thing)(?!\w)")
+ANOTHER_RE = re.compile(
+    r"(?i)(?<!\w)(?:другое|иное|не\s+то|another|something\s+else|something\s+different|"
+    r"the\s+opposite|противоположное)(?!\w)"
+)
+MUCH_RE = re.compile(
+    r"(?i)(?<!\w)(?:много|всё|все|a\s+lot|lots|so\s+much|everything|the\s+moon|the\s+world)"
+    r"(?!\w)"
+)
+LITTLE_RE = re.compile(
+    r"(?i)(?<!\w)(?:мало|ничего|половин\w*|немного|little|nothing|half|not\s+much|"
+    r"a\s+fraction)(?!\w)"
+)
+LATER_RE = re.compile(
+    r"(?i)(?<!\w)(?:позже|позднее|с\s+опозданием|с\s+задержкой|только\s+(?:в|к|через|на|спустя)|"
+    r"лишь\s+(?:в|к|через|на|спустя)|later|late|only\s+(?:on|in|after|by|at))(?!\w)"
+)
+EARLIER_RE = re.compile(r"(?i)(?<!\w)(?:раньше|досрочно|earlier|sooner|ahead|early)(?!\w)")
+# "Сделали даже раньше, чем обещали", "later than promised": the comparison said outright.
+THAN_PROMISED_RE = re.compile(
+    r"(?i)(?<!\w)(?:(?P<early>раньше|быстрее|earlier|sooner|faster)|(?P<late>позже|позднее|"
+    r"дольше|медленнее|later|longer|slower)|меньше|хуже|less|worse)[\s,]+(?:чем|than)\s+"
+    r"(?:\w+\s+){0,2}?(?:обеща|promis)\w*"
+)
+NOT_AS_PROMISED_RE = re.compile(
+    r"(?i)(?<!\w)(?:не\s+так|не\s+то|not\s+what|not\s+as|nothing\s+like)[\s,]+"
+    r"(?:\w+\s+){0,3}?(?:обеща|promis)\w*"
+)
+KEPT_PROMISE_RE = re.compile(
+    r"(?i)(?<!\w)(?:всё|все|сделали|сделано|выполнили|сдали|точно|ровно|everything|exactly|"
+    r"delivered|done|did|shipped)\W+(?:\w+\W+){0,2}?(?:как\s+(?:и\s+)?|as\s+|"
+    r"what\s+(?:\w+\s+){0,2}?)(?:обеща|promis)\w*"
+)
+# «Слово сдержали», "they kept their promise" (denied: lexicon, «обещание не сдержали»).
+KEPT_WORD_RE = re.compile(
+    r"(?i)(?<!\w)(?:сдержал\w*\s+(?:сво\w+\s+)?(?:слово|обещани\w*)|(?:слово|обещани\w*)\s+"
+    r"сдержал\w*|kept\s+(?:\w+\s+)?(?:word|promises?))(?!\w)"
+)
+KEPT_DENIED_RE = re.compile(r"(?i)(?<!\w)(?:не|not|never|didnt|didn't|didn’t)\s*$")
+# "promised to call back and did", «обещали перезвонить и перезвонили»: done, nothing more said.
+DID_RE = re.compile(
+    r"(?i)^\W*(?:did|done|delivered|gave|сделали|сделал|сделала|выполнили|сдали|сдержали|дали)"
+    r"\W*$"
+)
+CONTRAST_RE = re.compile(r"(?i)(?<!\w)(?:но|однако|зато|хотя|а|but|however|though)(?!\w)")
+# When: a day of the week or a month (their order within a week or a year), or a span in days.
+WEEKDAYS = (
+    ("понедельник", "monday"), ("вторник", "tuesday"), ("сред", "wednesday"),
+    ("четверг", "thursday"), ("пятниц", "friday"), ("суббот", "saturday"),
+    ("воскресень", "sunday"),
+)  # fmt: skip
+MONTHS = (
+    ("январ", "january"), ("феврал", "february"), ("март", "march"), ("апрел", "april"),
+    ("ма[йяюе]", ""), ("июн", "june"), ("июл", "july"), ("август", "august"),
+    ("сентябр", "september"), ("октябр", "october"), ("ноябр", "november"),
+    ("декабр", "december"),
+)  # fmt: skip
+
+
+def _calendar_re(names: tuple[tuple[str, str], ...], tail: str) -> re.Pattern[str]:
+    alts = (f"(?P<n{i}>{ru}{tail}" + (f"|{en}" if en else "") + ")" for i, (ru, en) in
+            enumerate(names))  # fmt: skip
+    return re.compile(r"(?i)(?<!\w)(?:" + "|".join(alts) + r")(?!\w)")
+
+
+WEEKDAY_RE = _calendar_re(WEEKDAYS, r"[ауеиы]?")
+MONTH_RE = _calendar_re(MONTHS, r"\w{0,3}")
+SPAN_RE = re.compile(
+    r"(?i)(?<!\w)(?:(?P<n>\d+|an?|one|two|three|four|five|six|couple\s+of|a\s+couple\s+of|"
+    r"a\s+few|few|several|один|одну|одна|два|две|пару|три|четыре|пять|шесть|несколько)\s+)?"
+    r"(?P<u>hours?|days?|weeks?|months?|years?|час|часа|часов|день|дня|дней|сутки|суток|"
+    r"неделю|недели|недель|неделя|месяц|месяца|месяцев|год|года|лет)(?!\w)|"
+    r"(?P<half>полгода|half\s+a\s+year)"
+)
+SPAN_COUNTS = {
+    "an": 1, "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "couple of": 2, "a couple of": 2, "a few": 3, "few": 3, "several": 3, "один": 1,
+    "одну": 1, "одна": 1, "два": 2, "две": 2, "пару": 2, "три": 3, "четыре": 4, "пять": 5,
+    "шесть": 6, "несколько": 3,
+}  # fmt: skip
+SPAN_DAYS = (("hour", 1 / 24), ("час", 1 / 24), ("day", 1), ("ден", 1), ("дн", 1), ("сут", 1),
+             ("week", 7), ("недел", 7), ("month", 30), ("месяц", 30), ("year", 365),
+             ("год", 365), ("лет", 365))  # fmt: skip
 
 # Emoji and emoticons; any other emoji is ignored.
 EMOJI_POS = frozenset("👍👌🙂😊😀😃😄😁😍🥰❤💯🔥🎉✅🙏👏💪🤝😎🤗⭐🌟💖💙💚♥☺🥳😇")

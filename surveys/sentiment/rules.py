@@ -183,6 +183,12 @@ SELF_BLAME_PHRASES = (("по", "нашей", "вине"), ("наша", "вина
                       ("из-за", "нашей"), ("из-за", "наших"), ("was", "on", "us"),
                       ("is", "on", "us"), ("thats", "on", "us"), ("our", "delay"),
                       ("our", "bad"), ("on", "our", "end"))  # fmt: skip
+# «Все молодцы, кроме меня — я долго отвечал»: the client carves itself out of the praise.
+SELF_EXCEPTED = (("кроме", "меня"), ("кроме", "нас"), ("except", "me"), ("except", "us"),
+                 ("except", "for", "me"), ("except", "for", "us"), ("apart", "from", "me"),
+                 ("apart", "from", "us"), ("except", "myself"))  # fmt: skip
+# "nothing to add except thanks": what is left after the exception is not denied.
+EXCEPT_WORDS = _words("кроме except помимо исключением besides")
 # Words that say which aspect a clause is about: praise in "…, но результат отличный" is
 # about the result, so it counts for less when the question was about speed.
 TOPICS = {
@@ -249,6 +255,9 @@ class RuleResult:
     # our lexicon lacks ("suck", "gross"); zeros for Russian.
     valence: tuple[float, float, float] = (0.0, 0.0, 0.0)
     retracted: bool = False  # the client took its complaint back ("ignore that, all fine")
+    # The client excused the team and no complaint is left: its own delay carved out of the
+    # praise («все молодцы, кроме меня — я долго отвечал»), a promise kept (on time, early).
+    excused: bool = False
 
     @property
     def positive(self) -> float:
@@ -493,6 +502,9 @@ class _Reader:
         self.causal: list[tuple[int, int]] = []  # token spans of "thanks to you"
         self.counterfactual = False  # "лучше бы": praise after it is what was missing
         self.irony = False  # an upside-down face (lexicon.IRONY): no praise in it is meant
+        self.clause_at: dict[int, int] = {}  # a word's start → its clause
+        self.excused_at: list[int] = []  # where the client's own part was carved out of the
+        # praise («кроме меня») or a promise was kept: the excuse covers the text up to there
 
     def run(self) -> RuleResult:
         i = 0
@@ -518,10 +530,14 @@ class _Reader:
         self._rhetorical()
         self._sarcasm()
         self._praise_for_harm()
+        self._exceptions()
+        self._promises()
         self._settle_clauses()
         self._causal_thanks()
         self._retract()
         hits = self.result.hits
+        self.result.excused = bool(self.excused_at) and not any(h.weight < 0 for h in hits)
+        self.result.excused &= all(self._nothing_after(at) for at in self.excused_at)
         self.result.content = bool(hits) or any(t.kind is not Kind.PUNCT for t in self.tokens)
         if self.result.content:
             self.result.valence = valence.scores(self.text)
@@ -655,6 +671,7 @@ class _Reader:
         norm = tok.norm
         keys = _keys(norm)
         self.sentence_of[c.index] = self.sentence
+        self.clause_at[tok.start] = c.index
         if norm in SELF_DONE and self.sentence in self.forced_in:
             # "we had to redo it ourselves": the client did the team's work, no self-blame.
             for h in self.result.hits:
@@ -662,6 +679,9 @@ class _Reader:
                     h.weight, h.role, h.quote = -1.0, "alarm", (h.start, self.tokens[i].end)
         elif norm in SELF_BLAME or self.phrase_at(i, SELF_BLAME_PHRASES):
             self.self_blame.add(self.sentence)
+        elif norm in EXCEPT_WORDS and (k := self.phrase_at(i, SELF_EXCEPTED)):
+            self.self_blame.add(self.sentence)
+            self.excused_at.append(self.tokens[i + k - 1].end)
         for topic, words in TOPICS.items():
             if words & keys:
                 self.topics.setdefault(c.index, set()).add(topic)
@@ -711,6 +731,8 @@ class _Reader:
             return i + wish_len
         if found is not None:
             return self._cue(i, found)
+        if norm in EXCEPT_WORDS:
+            c.neg_at = None  # "nothing to add except thanks": "thanks" is what is left
         if self.wish and norm in WISH_MORE:
             self._hit(-0.75, i, i + 1, kind="wish")  # "хотелось бы больше уважения"
         elif norm in NEGATORS:
@@ -886,6 +908,135 @@ class _Reader:
                     h.weight, h.kind, h.quote = -0.75, "sarcasm", (m.start(), m.end())
             self.result.sarcasm = True
 
+    def _exceptions(self) -> None:
+        """ "Кроме Сергея, все вежливые", "polite except for the new PM": praise with an
+        exception carved out is a complaint about the exception, quoted with the praise."""
+        low = self.masked.lower()
+        if not any(m in low for m in ("кроме", "except", "исключ", "не счита", "apart from",
+                                      "aside from", "other than", "save for")):  # fmt: skip
+            return
+        for sentence in re.finditer(r"[^.!?…\n]+", self.masked):
+            text, at = sentence.group(), sentence.start()
+            for m in lexicon.EXCEPT_RE.finditer(text):
+                end = lexicon.EXCEPTED_END_RE.search(text, m.end())
+                excepted = text[m.end() : end.start() if end else len(text)]
+                if (
+                    not excepted.strip()
+                    or lexicon.NOT_BLAMED_RE.match(excepted)
+                    or lexicon.TRIVIAL_RE.search(excepted)
+                    or lexicon.OUTSIDE_RE.search(excepted)
+                ):
+                    continue
+                if not m.group("sure") and (
+                    not lexicon.ALL_RE.search(text) or lexicon.ADDITIVE_RE.search(text)
+                ):
+                    continue  # «Кроме скорости, порадовало качество»: "besides"
+                a, b = at + m.start(), at + m.end() + len(excepted.rstrip())
+                in_sentence = [
+                    h for h in self.result.hits
+                    if h.weight > 0 and at <= h.start and h.end <= sentence.end()
+                ]  # fmt: skip
+                if any(a <= h.start < b for h in in_sentence):
+                    continue  # "nothing to add except thanks": the exception is praise
+                praise = [h for h in in_sentence if h.kind != "emoji"]
+                if not praise:
+                    continue
+                for h in in_sentence:
+                    h.weight, h.kind = 0.0, "neutral"  # praise of everyone else
+                a, b = min(a, *(h.start for h in praise)), max(b, *(h.end for h in praise))
+                on_topic = any(h.on_topic for h in praise)
+                self._span_alarm(a, b, on_topic=on_topic, manner=False)
+
+    def _promises(self) -> None:
+        """ "Promised one thing and delivered another", «обещали к пятнице, сделали через
+        месяц», "promised a lot, delivered little": a promise broken, quoted whole. Kept on
+        time or early ("promised Friday, delivered Thursday") is praise."""
+        low = self.masked.lower()
+        if "обеща" not in low and "promis" not in low and "слово" not in low:
+            return
+        text = self.masked
+        for m in lexicon.THAN_PROMISED_RE.finditer(text):
+            if m.group("early"):
+                self._promise_kept(m.start(), m.end(), on_time=True)
+            else:  # later, less or worse than promised
+                self._promise_broken(m.start(), m.end(), late=bool(m.group("late")))
+        for m in lexicon.NOT_AS_PROMISED_RE.finditer(text):
+            self._promise_broken(m.start(), m.end(), late=False)
+        for m in lexicon.KEPT_PROMISE_RE.finditer(text):
+            self._promise_kept(m.start(), m.end(), on_time=False)
+        for m in lexicon.KEPT_WORD_RE.finditer(text):
+            if lexicon.KEPT_DENIED_RE.search(text[: m.start()]):
+                self._promise_broken(m.start(), m.end(), late=False)  # "never kept their word"
+            else:
+                self._promise_kept(m.start(), m.end(), on_time=False)
+        for m in lexicon.PROMISE_RE.finditer(text):
+            split = lexicon.PROMISE_SPLIT_RE.search(text, m.end())
+            then = split and _NEXT_CLAUSE_RE.match(text, split.end())
+            if not split or not then or not then.group().strip():
+                continue
+            first, second = text[m.end() : split.start()], then.group()
+            b = split.end() + len(second.rstrip())
+            if any(h.role == "alarm" and h.start < b and h.end > m.start()
+                   for h in self.result.hits):  # fmt: skip
+                continue  # already read ("не так, как обещали")
+            other = lexicon.ONE_THING_RE.search(first) and lexicon.ANOTHER_RE.search(second)
+            less = lexicon.MUCH_RE.search(first) and lexicon.LITTLE_RE.search(second)
+            if other or less:
+                self._promise_broken(m.start(), b, late=False)
+                continue
+            later = 1 if lexicon.LATER_RE.search(second) else _later(_when(first), _when(second))
+            if later == 1:
+                self._promise_broken(m.start(), b, late=True)
+            elif later in (-1, 0) or lexicon.EARLIER_RE.search(second):
+                self._promise_kept(m.start(), b, on_time=True)
+            elif later is None and _same_deed(first, second):
+                self._promise_kept(m.start(), b, on_time=False)
+
+    def _promise_broken(self, a: int, b: int, *, late: bool) -> None:
+        s, e = self._sentence_at(a)
+        for h in self.result.hits:
+            # "delivered" a month late is no praise, nor "Delivered later than promised"
+            done = s <= h.start < e and h.role == "fix"
+            if h.weight > 0 and ((a <= h.start and h.end <= b) or done):
+                h.weight, h.kind = 0.0, "neutral"
+        self._span_alarm(a, b, on_topic=self.q == ("speed" if late else "outcome"), manner=late)
+
+    def _promise_kept(self, a: int, b: int, *, on_time: bool) -> None:
+        """Praise; and, with no "but" after it, the client has excused the team: the n-gram
+        head reads «обещали» as a complaint (MODEL.md)."""
+        if any(h.start < b and h.end > a for h in self.result.hits if h.weight < 0):
+            return
+        scope = lexicon.SPEED if on_time else lexicon.OUTCOME
+        factor, on_topic = self.scope_factor(scope)
+        hit = Hit((1.0 if on_time else 0.6) * factor, a, b, on_topic=on_topic)
+        hit.clause = self._clause_of(a)
+        self.result.hits.append(hit)
+        self.excused_at.append(b)
+
+    def _nothing_after(self, at: int) -> bool:
+        """Nothing said after an excuse that it may not cover: no "but"/«а» after it, and
+        a later sentence only with praise in it ("Спасибо!"); «…кроме меня. А поддержка
+        грубила» is a complaint the rules do not read."""
+        if lexicon.CONTRAST_RE.search(self.masked, at):
+            return False
+        end = self._sentence_at(at)[1]
+        rest = [h for h in self.result.hits if h.start >= end]
+        return not re.search(r"\w", self.masked[end:]) or any(h.weight > 0 for h in rest)
+
+    def _sentence_at(self, pos: int) -> tuple[int, int]:
+        for m in re.finditer(r"[^.!?…\n]+", self.masked):
+            if m.start() <= pos < m.end():
+                return m.start(), m.end()
+        return pos, pos
+
+    def _span_alarm(self, a: int, b: int, *, on_topic: bool, manner: bool) -> None:
+        hit = Hit(-1.0, a, b, on_topic=on_topic, role="alarm", manner=manner)
+        hit.clause = self._clause_of(a)  # so a client's own delay in the sentence undoes it
+        self.result.hits.append(hit)
+
+    def _clause_of(self, pos: int) -> int:
+        return next((c for start, c in self.clause_at.items() if start >= pos), 0)
+
     def _sarcasm(self) -> None:
         """Praise beside a complaint and a marker ("опять", "ну", quotes, an opening "Great,",
         "thanks to you", 🙃) is sarcasm; a smile beside a complaint does not undo it."""
@@ -1023,6 +1174,57 @@ class _Reader:
             if any(h.weight > 0 for h in denied) and any(h.weight < 0 for h in denied):
                 for h in denied:
                     h.weight, h.kind, h.on_topic = 0.0, "neutral", False
+
+
+_NEXT_CLAUSE_RE = re.compile(r"\W*[^.!?…\n]*")  # the clause after a promise's own
+
+
+def _when(text: str) -> tuple[str, int] | None:
+    """A day of the week, a month (their order) or a span in days, the first one named."""
+    for kind, pattern in (("weekday", lexicon.WEEKDAY_RE), ("month", lexicon.MONTH_RE)):
+        if m := pattern.search(text):
+            return kind, int(str(m.lastgroup)[1:])
+    m = lexicon.SPAN_RE.search(text)
+    if m is None:
+        return None
+    if m.group("half"):
+        return "span", 182
+    n = (m.group("n") or "1").lower()
+    count = int(n) if n.isdigit() else lexicon.SPAN_COUNTS.get(re.sub(r"\s+", " ", n), 1)
+    unit = m.group("u").lower()
+    days = next(d for stem, d in lexicon.SPAN_DAYS if unit.startswith(stem))
+    return "span", round(count * days * 24)  # in hours, so "an hour" is not zero
+
+
+def _later(promised: tuple[str, int] | None, done: tuple[str, int] | None) -> int | None:
+    """Delivered later than promised (1), on time (0), earlier (-1), or no telling (None). A
+    day or a month one or two before the promised one is early; any after it is late;
+    farther back is the next week or year, so late; a week or more after a day is late."""
+    if promised is None or done is None:
+        return None
+    (kind, p), (kind2, d) = promised, done
+    if kind == kind2 == "span":
+        return (d > p) - (d < p)
+    if kind == kind2:
+        return 0 if p == d else -1 if 1 <= p - d <= 2 else 1
+    return 1 if kind != "span" and kind2 == "span" and d >= 7 * 24 else None
+
+
+def _same_deed(promised: str, done: str) -> bool:
+    """ "promised to call back and did", «обещали перезвонить и перезвонили»: the deed
+    promised, done, and nothing more said of it."""
+    words = re.findall(r"\w+", done.lower())
+    if not words or len(words) > 3 or lexicon.SPAN_RE.search(done):
+        return False
+    if lexicon.DID_RE.match(done):
+        return True
+    deed = re.findall(r"\w+", promised.lower())
+    deed = deed[1:] if deed[:1] == ["to"] else deed
+    if not deed:
+        return False
+    if any("а" <= c <= "я" for c in deed[0]):
+        return bool(set(morph.lemmas(deed[0])) & set(morph.lemmas(words[0])))
+    return len(deed[0]) >= 3 and words[0][:4] == deed[0][:4]
 
 
 def read(text: str, question: str | None = None) -> RuleResult:
