@@ -699,3 +699,8 @@ def test_an_excuse_does_not_cover_a_complaint_beside_it(
     # Excused (P(negative) capped) only while no complaint is left: here one is.
     assert not rules.read(text, question).excused
     assert analyser.analyse(text, question).label is NEG
+
+
+@pytest.mark.parametrize("text", ["Поддержка грубила", "Менеджер грубит клиентам"])
+def test_rudeness_as_a_verb_is_a_complaint(text: str) -> None:
+    assert rules.read(text, "politeness").negative > 0
