@@ -125,7 +125,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         app = await App.create(settings, {})
         try:
             return await sentiment_cli.run_async(
-                args, settings, on_became_negative=app.service.alert_rescored
+                args, settings, on_negative=app.service.alert_rescored
             )
         finally:
             await app.close()

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from bot.app import analyser_from_settings
 from bot.settings import Settings
-from surveys.model import Sentiment
+from surveys.model import Language, Sentiment
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS
 from surveys.sentiment import KNOWN_ANALYSERS, SentimentAnalyser
 
@@ -43,7 +43,9 @@ def add_parser(subparsers: Any) -> None:
         help="re-score stored answers after an analyser upgrade",
         description="Re-score every stored answer with the configured analyser. Answers "
         "already scored by this analyser version are skipped (so an interrupted run resumes). "
-        "Prints the ids of answers that became negative; alerts stay unique per answer.",
+        "Prints the ids of answers that became negative, and of those negative again whose "
+        "alert was marked no longer negative (the alert's messages are updated); alerts stay "
+        "unique per answer.",
     )
     rescore.add_argument("--analyser", choices=KNOWN_ANALYSERS)
     rescore.add_argument("--force", action="store_true", help="re-score every answer")
@@ -72,12 +74,15 @@ async def run_async(
     *,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
-    on_became_negative: Callable[[list[int]], Awaitable[object]] | None = None,
+    on_negative: Callable[[list[int]], Awaitable[object]] | None = None,
 ) -> int:
-    """The same from inside an event loop; ``on_became_negative`` may raise their alerts."""
+    """The same from inside an event loop; ``on_negative`` gets the answers that became
+    negative and those negative again, to raise their alerts or take back "no longer
+    negative" (SurveyService.alert_rescored)."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     if args.command != "rescore":
         return _sentiment(args, settings, sys.stdin, out, err)
+    from bot.app import survey_policy
     from storage.db import create_engine, session_factory
     from storage.repositories import SqlUnitOfWorkFactory
     from surveys.sentiment.rescore import RescoreStats, rescore
@@ -94,22 +99,51 @@ async def run_async(
             force=args.force,
             dry_run=args.dry_run,
             stats=stats,
+            alerting=survey_policy(settings).alerts.raises_alert,
         )
-        if on_became_negative is not None and became and not args.dry_run:
-            await on_became_negative(became)
+        negative = became + stats.again_ids
+        if on_negative is not None and negative and not args.dry_run:
+            await on_negative(negative)
     finally:
         await engine.dispose()
-    verb = "would change" if args.dry_run else "changed"
+    lang = settings.default_language
+    said = _SAID[lang]
     print(
-        f"rescored with {analyser.name}/{analyser.version}: {stats.scanned} answers, "
-        f"{verb} {stats.changed}, skipped {stats.skipped} already current; "
-        f"{stats.became_negative} became negative, "
-        f"{stats.no_longer_negative} no longer negative",
+        said["summary"].format(
+            analyser=f"{analyser.name}/{analyser.version}", scanned=stats.scanned,
+            verb=said["would" if args.dry_run else "changed"], changed=stats.changed,
+            skipped=stats.skipped, became=stats.became_negative, again=stats.negative_again,
+            no_longer=stats.no_longer_negative,
+        ),
         file=out,
-    )
-    if became:
-        print("became negative: " + " ".join(map(str, became)), file=out)
+    )  # fmt: skip
+    for key, ids in (("became", became), ("again", stats.again_ids)):
+        if ids:
+            print(said[key] + " ".join(map(str, ids)), file=out)
     return 0
+
+
+# The summary of `candor rescore`, in the deployment's language.
+_SAID = {
+    Language.EN: {
+        "summary": "rescored with {analyser}: {scanned} answers, {verb} {changed}, skipped "
+        "{skipped} already current; {became} became negative, {again} negative again, "
+        "{no_longer} no longer negative",
+        "changed": "changed",
+        "would": "would change",
+        "became": "became negative: ",
+        "again": "negative again: ",
+    },
+    Language.RU: {
+        "summary": "перечитано анализатором {analyser}: ответов — {scanned}, {verb} — "
+        "{changed}, пропущено уже прочитанных этой версией — {skipped}; стали негативными — "
+        "{became}, снова негативные — {again}, больше не негативные — {no_longer}",
+        "changed": "изменено",
+        "would": "изменилось бы",
+        "became": "стали негативными: ",
+        "again": "снова негативные: ",
+    },
+}
 
 
 def _load(settings: Settings, name: str | None, err: TextIO) -> SentimentAnalyser | None:

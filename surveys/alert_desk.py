@@ -3,7 +3,8 @@
 - One conversation's negative comments make one alert; each further comment is added to it
   and the owner's message is updated in place, up to a cap, so a client cannot flood anyone.
 - An alert whose answer is edited is re-read: one no longer negative is marked so (never
-  deleted) and the owner's message says it.
+  deleted) and the owner's message says it; one that reads negative again, after an edit or
+  after a re-scoring by an updated analyser, loses that mark and the message says so.
 - An owner the platform refuses for good (they blocked the bot) is marked unreachable and
   their alerts go to managers and admins until they use the bot again.
 """
@@ -64,7 +65,8 @@ def grouped_comment_ids(alert: Alert) -> list[int]:
 
 
 def still_negative(alert: Alert) -> bool:
-    """False once an edit made the alert's answer read as not negative any more."""
+    """False once an edit made the alert's answer read as not negative any more (until an edit
+    or a re-scoring reads it negative again: the last verdict noted counts)."""
     verdicts = [n["negative"] for n in alert.notes if "negative" in n]
     return bool(verdicts[-1]) if verdicts else True
 
@@ -291,12 +293,34 @@ class AlertDesk:
         updated = await uow.alerts.set_status(alert.id, alert.status, note, now)
         if updated is not None:
             # Told apart: an owner reading "edited" would think the client took words back.
-            lines = (
-                ("alert_added", "alert_added_cleared")
-                if added
-                else ("alert_edited", "alert_cleared")
-            )
-            await self.update_messages(uow, updated, lines[0] if negative else lines[1])
+            kind = "added" if added else "edited"
+            if not negative:
+                line = "alert_added_cleared" if added else "alert_cleared"
+            else:  # "still" only where the owner was never told it had stopped
+                line = f"alert_{kind}" if still_negative(alert) else f"alert_{kind}_again"
+            await self.update_messages(uow, updated, line)
+
+    async def reread(self, uow: UnitOfWork, alert: Alert, answer: Answer) -> Alert | None:
+        """``answer`` (the alert's, re-scored by an updated analyser) reads negative while its
+        alert is marked no longer negative: the mark was the older code's reading, so it goes,
+        and the owner's messages say so. The alert stays the one for its answer: nothing is
+        sent anew. None when there was nothing to change."""
+        if still_negative(alert) or not self.policy.raises_alert(answer.sentiment):
+            return None
+        # Re-read, locked: a client's edit noting its own verdict meanwhile goes first.
+        locked = await uow.alerts.lock(alert.id)
+        if locked is None or still_negative(locked):
+            return None
+        assert answer.sentiment is not None
+        now = self.clock.now()
+        note = {
+            "kind": "reread", "at": now.isoformat(), "negative": True,
+            "analyser": answer.sentiment.analyser,
+        }  # fmt: skip
+        updated = await uow.alerts.set_status(alert.id, locked.status, note, now)
+        if updated is not None:
+            await self.update_messages(uow, updated, "alert_reread_negative")
+        return updated
 
     async def update_messages(
         self, uow: UnitOfWork, alert: Alert, line_key: str, **params: object

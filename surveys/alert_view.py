@@ -61,6 +61,11 @@ _LABELS: dict[str, tuple[str, str]] = {
         "исправлений: {edited}); показаны только последние {shown}",
     ),
     "t_cleared": ("{at} · it no longer reads as negative", "{at} · больше не звучит негативно"),
+    "t_again": ("{at} · it reads as negative again", "{at} · снова звучит негативно"),
+    "t_reread": (
+        "{at} · re-read by the updated sentiment analysis: it reads as negative again",
+        "{at} · ответ перечитан обновлённым анализом тональности: снова звучит негативно",
+    ),
     "t_comment": (
         "{at} · another negative comment added",
         "{at} · добавлен ещё один негативный комментарий",
@@ -156,6 +161,7 @@ def timeline_lines(
     # Summed up only when that hides at least two: one line in place of one is no shorter.
     hidden = len(changes) - SHOWN_CHANGES if len(changes) - SHOWN_CHANGES >= 2 else 0
     seen = 0
+    cleared = False  # whether the last verdict noted so far was "no longer negative"
     for note in alert.notes:
         kind, when = note.get("kind"), at(note.get("at") or note.get("edited_at"))
         status = note.get("status")
@@ -168,11 +174,15 @@ def timeline_lines(
                           by=note.get("by", "?")))  # fmt: skip
         elif is_change(note):
             change, seen = changes[seen], seen + 1
+            again, cleared = cleared and change.negative is True, _cleared(change, cleared)
             if seen <= hidden:
                 if seen == 1:
                     out.append(_summary(changes[:hidden], lang, at))
                 continue
-            out += _change_lines(change, lang, when)
+            out += _change_lines(change, lang, when, again=again)
+        elif kind == "reread":
+            out.append(_l("t_reread", lang, at=when))
+            cleared = False
         elif "comment" in note:
             out.append(_l("t_comment", lang, at=when))
         elif kind == "followup":
@@ -192,13 +202,23 @@ def timeline_lines(
     return out
 
 
-def _change_lines(change: Change, lang: Language, when: str) -> list[str]:
+def _change_lines(change: Change, lang: Language, when: str, *, again: bool) -> list[str]:
+    """The change, and how the answer read after it where that changed: no longer negative,
+    or (``again``) negative again after that."""
     if change.text is not None:  # what was added, rather than all that came before it
         line = _l("t_added_text", lang, at=when, text=_clip(change.text))
     else:
         key = "t_added" if change.added else "t_edited"
         line = _l(key, lang, at=when, before=_clip(change.before))
-    return [line, *([_l("t_cleared", lang, at=when)] if change.negative is False else [])]
+    if change.negative is False:
+        return [line, _l("t_cleared", lang, at=when)]
+    return [line, *([_l("t_again", lang, at=when)] if again else [])]
+
+
+def _cleared(change: Change, before: bool) -> bool:
+    """Whether the alert is marked no longer negative after ``change`` (one whose note says
+    nothing of how the answer read leaves the mark as it was)."""
+    return before if change.negative is None else not change.negative
 
 
 def _summary(hidden: list[Change], lang: Language, at: Callable[[object], str]) -> str:

@@ -752,7 +752,9 @@ class SurveyService:
         return await self.alert_desk.raise_for(uow, answer, account, contact, round_, force=force)
 
     async def alert_rescored(self, answer_ids: list[int]) -> int:
-        """Alerts for answers a re-scoring found negative; still one per answer at most."""
+        """Alerts for answers a re-scoring found negative; still one per answer at most. One
+        already raised and marked no longer negative is marked negative again (its messages
+        are updated; nothing is sent anew). The number of alerts raised."""
         created = 0
         async with self.uow() as uow:
             for answer_id in answer_ids:
@@ -760,6 +762,9 @@ class SurveyService:
                 conv = await uow.conversations.get(answer.conversation_id) if answer else None
                 contact = await uow.contacts.get(conv.contact_id) if conv else None
                 if answer is None or conv is None or contact is None:
+                    continue
+                if (alert := await uow.alerts.for_answer(answer.id)) is not None:
+                    await self.alert_desk.reread(uow, alert, answer)
                     continue
                 account, round_ = await self._round_of(uow, conv)
                 if await self._maybe_alert(uow, answer, account, contact, round_) is not None:

@@ -430,6 +430,19 @@ CATALOG.update(
             Language.EN: "The client edited this answer; it no longer reads as negative.",
             Language.RU: "Клиент исправил этот ответ; он больше не звучит негативно.",
         },
+        # After "no longer negative": "still" would tell the owner it never stopped.
+        "alert_edited_again": {
+            Language.EN: "The client edited this answer; it reads as negative again.",
+            Language.RU: "Клиент исправил этот ответ; он снова звучит негативно.",
+        },
+        "alert_added_again": {
+            Language.EN: "The client added to this answer; it reads as negative again.",
+            Language.RU: "Клиент дополнил этот ответ; он снова звучит негативно.",
+        },
+        "alert_reread_negative": {
+            Language.EN: "Re-read by the updated sentiment analysis: this answer reads as negative again.",
+            Language.RU: "Ответ перечитан обновлённым анализом тональности: он снова звучит негативно.",
+        },
         "staff_unreachable": {
             Language.EN: "to managers since {since}",
             Language.RU: "менеджерам с {since}",

@@ -9,12 +9,15 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from bot.delivery import DeliveryWorker
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys import answers as answering
+from surveys.alert_changes import change_note
 from surveys.alert_desk import still_negative
 from surveys.conversation import ContactEvent, EventKind
-from surveys.model import Answer, Channel, Sentiment, SentimentLabel
+from surveys.model import Answer, Channel, Language, Sentiment, SentimentLabel
 from surveys.sentiment import BaselineAnalyser, make_analyser
 from surveys.sentiment.rescore import RescoreStats, rescore
 from surveys.service import SurveyService
@@ -184,3 +187,89 @@ async def test_rescore_reads_a_joined_answer_by_its_messages_too(
     async with uow() as u:
         alerts = [a for a in await u.alerts.list() if a.answer_id == complaint.id]
     assert len(alerts) == 1
+
+
+# --- an alert the older code marked "no longer negative" -------------------------------------
+
+AGAIN = {
+    Language.EN: "Re-read by the updated sentiment analysis: this answer reads as negative again.",
+    Language.RU: "Ответ перечитан обновлённым анализом тональности: он снова звучит негативно.",
+}
+ADDED_CLEARED = {
+    Language.EN: CLEARED,
+    Language.RU: "Клиент дополнил этот ответ; он больше не звучит негативно.",
+}
+EDITED_CLEARED = {
+    Language.EN: "The client edited this answer; it no longer reads as negative.",
+    Language.RU: "Клиент исправил этот ответ; он больше не звучит негативно.",
+}
+
+
+def cards(tg: TelegramHarness) -> list[str]:
+    """The alert messages in the owner's chat, as they read now (edits applied)."""
+    return [text for text in tg.texts(OWNER_ID) if text.startswith("⚠️")]
+
+
+async def as_older_code_left_it(tg: TelegramHarness, answer: Answer) -> None:
+    """What code before version 8 did on the add-on: read the joined answer as neutral,
+    note the alert no longer negative and edit the owner's card to say so."""
+    async with tg.app.uow() as uow:
+        neutral = Sentiment(SentimentLabel.NEUTRAL, 0.82, ["нормально"], "default/7.0")
+        await uow.answers.update(replace(answer, sentiment=neutral))
+        [alert] = await uow.alerts.list()
+        note = change_note(answer, T0, negative=False, added=True)
+        cleared = await uow.alerts.set_status(alert.id, alert.status, note, T0)
+        assert cleared is not None
+        await tg.app.service.alert_desk.update_messages(uow, cleared, "alert_added_cleared")
+        await uow.commit()
+    await tg.deliver()
+
+
+@pytest.mark.parametrize(
+    ("lang", "chat", "name", "complaint", "add_on", "fixed"),
+    [
+        (Language.EN, ANNA, "Anna Smith", "Slow", "The people were nice", "Fast enough"),
+        (Language.RU, BORIS, "Борис", "Медленно", "Общались нормально", "Быстро, всё успели"),
+    ],
+)
+async def test_rescore_updates_the_owners_card_of_an_alert_marked_no_longer_negative(
+    tg: TelegramHarness, lang: Language, chat: int, name: str, complaint: str, add_on: str,
+    fixed: str,
+) -> None:  # fmt: skip
+    await onboard(tg, chat, name, lang.value)
+    async with tg.app.uow() as uow:  # the owner reads Candor in the client's language
+        [owner] = [s for s in await uow.staff.list() if s.telegram_user_id == OWNER_ID]
+        await uow.staff.update(replace(owner, language=lang))
+        await uow.commit()
+    await open_round(tg)
+    await say(tg, chat, "Good result" if lang is Language.EN else "Результат хороший")
+    second = await two_quick_messages(tg, chat, complaint, add_on)
+    await as_older_code_left_it(tg, await speed_answer(tg, chat))
+    [card] = cards(tg)
+    assert ADDED_CLEARED[lang] in card
+    [alert] = await all_alerts(tg)
+    assert not still_negative(alert)
+
+    # `candor rescore` after the upgrade: the answer reads negative again, and so does the card.
+    stats = RescoreStats()
+    service = tg.app.service
+    became = await rescore(
+        tg.app.uow, service.analyser, stats=stats, alerting=service.policy.alerts.raises_alert
+    )
+    assert became == [] and stats.negative_again == 1
+    assert await service.alert_rescored(became + stats.again_ids) == 0
+    await tg.deliver()
+    [alert] = await all_alerts(tg)  # the same one, marked negative again
+    assert still_negative(alert)
+    [card] = cards(tg)  # edited in place: no second alert message
+    assert AGAIN[lang] in card and ADDED_CLEARED[lang] not in card
+    assert f"«{complaint}»" in card  # why flagged: the complaint's words
+    edits = [c for c in tg.api.calls_to("editMessageText") if c.params["chat_id"] == OWNER_ID]
+    assert len(edits) == 3 and all(c.status == 200 for c in edits)  # add-on, old code, rescore
+
+    # And back: the client edits the complaint away; the card says so once more.
+    await tg.process(tg.api.edited_message(chat, fixed, message_id=second - 1))
+    [alert] = await all_alerts(tg)
+    assert not still_negative(alert)
+    [card] = cards(tg)
+    assert EDITED_CLEARED[lang] in card and AGAIN[lang] not in card

@@ -17,7 +17,7 @@ from storage import migrate
 from storage.db import create_engine, session_factory
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.sentiment.llm import OpenAIAnalyser
-from tests.test_sentiment_rescore import seed_answers
+from tests.test_sentiment_rescore import seed_answers, seed_cleared
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -149,11 +149,46 @@ async def test_rescore_command(tmp_path: Path, capsys: pytest.CaptureFixture[str
         seen.append(answer_ids)
 
     out = io.StringIO()
-    code = await sentiment_cli.run_async(parse("rescore"), s, stdout=out, on_became_negative=alert)
+    code = await sentiment_cli.run_async(parse("rescore"), s, stdout=out, on_negative=alert)
     assert code == 0
     assert "changed 3" in out.getvalue() and f"became negative: {ids['bad']}" in out.getvalue()
     assert seen == [[ids["bad"]]]
 
     out = io.StringIO()
-    await sentiment_cli.run_async(parse("rescore"), s, stdout=out, on_became_negative=alert)
+    await sentiment_cli.run_async(parse("rescore"), s, stdout=out, on_negative=alert)
     assert "skipped 3 already current" in out.getvalue() and seen == [[ids["bad"]]]
+
+
+@pytest.mark.parametrize(
+    ("lang", "summary", "became", "again"),
+    [
+        ("en", "rescored with baseline/1.0: 4 answers, changed 4, skipped 0 already current; "
+         "1 became negative, 1 negative again, 1 no longer negative",
+         "became negative: ", "negative again: "),
+        ("ru", "перечитано анализатором baseline/1.0: ответов — 4, изменено — 4, пропущено "
+         "уже прочитанных этой версией — 0; стали негативными — 1, снова негативные — 1, "
+         "больше не негативные — 1", "стали негативными: ", "снова негативные: "),
+    ],
+)  # fmt: skip
+async def test_rescore_command_counts_alerts_negative_again(
+    tmp_path: Path, lang: str, summary: str, became: str, again: str
+) -> None:
+    # An answer whose alert older code marked "no longer negative" reads negative now: it
+    # is counted apart from those newly negative, and handed on with them to be alerted on.
+    url = f"sqlite+aiosqlite:///{tmp_path}/candor.db"
+    engine = create_engine(url)
+    await migrate.upgrade(engine)
+    uow = SqlUnitOfWorkFactory(session_factory(engine))
+    ids = await seed_answers(uow)
+    cleared, _ = await seed_cleared(uow)
+    await engine.dispose()
+    s = settings(database_url=url, sentiment_analyser="baseline", default_language=lang)
+    seen: list[list[int]] = []
+
+    async def alert(answer_ids: list[int]) -> None:
+        seen.append(answer_ids)
+
+    out = io.StringIO()
+    assert await sentiment_cli.run_async(parse("rescore"), s, stdout=out, on_negative=alert) == 0
+    assert out.getvalue().splitlines() == [summary, f"{became}{ids['bad']}", f"{again}{cleared}"]
+    assert seen == [[ids["bad"], cleared]]
