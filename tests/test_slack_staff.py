@@ -12,8 +12,17 @@ import pytest
 
 from bot.slack.context import unescape
 from bot.slack.listeners.commands import USAGE
+from bot.slack.listeners.home import MAX_ITEMS
 from surveys.commands import TABLE
-from surveys.model import Address, Alert, AlertStatus, Channel, ContactStatus, StaffRole
+from surveys.model import (
+    Address,
+    Alert,
+    AlertStatus,
+    Channel,
+    ContactStatus,
+    Round,
+    StaffRole,
+)
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import (
     FakeSlackAPI,
@@ -568,6 +577,38 @@ async def test_app_home_in_russian_names_alert_states_in_russian(slack: SlackHar
         t for t in texts_in(await open_home(slack, SLACK_ADMIN)) if t.startswith("*#1*")
     ]
     assert alert_line.startswith(f"*#1* [принят] {ACCOUNT} · Anna Smith · ")
+
+
+HEALTH_MORE = {
+    "en": "…and 2 more: `/candor health` lists them all.",
+    "ru": "…и ещё 2: `/candor health` покажет все.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_app_home_health_says_how_many_accounts_it_leaves_out(
+    slack: SlackHarness, lang: str
+) -> None:
+    # More accounts than the section holds; the last one added is the only one with a round
+    # (nobody answered yet): the riskiest, so it comes first though it was added last.
+    many = MAX_ITEMS + 2
+    for n in range(many):
+        assert "added" in await say(slack, f"account_add Account{n:02d}")
+    async with slack.app.uow() as u:
+        last = await u.accounts.by_name(f"Account{many - 1:02d}")
+        assert last is not None
+        await u.rounds.get_or_create(Round(0, last.id, "2026-11", "", slack.clock.now()))
+        await u.commit()
+    await say(slack, f"lang {lang}")
+    texts = texts_in(await open_home(slack, SLACK_ADMIN))
+    head = {"en": "*Account health, riskiest first*", "ru": "*Здоровье аккаунтов*"}[lang]
+    listed = texts[texts.index(head) + 1 :]
+    assert len(listed) == MAX_ITEMS + 1
+    assert listed[0].startswith(f"«Account{many - 1:02d}» (standard)\n")
+    assert [line.split("\n")[0] for line in listed[1:-1]] == [
+        f"«Account{n:02d}» (standard)" for n in range(MAX_ITEMS - 1)
+    ]
+    assert unescape(listed[-1]) == HEALTH_MORE[lang]
 
 
 async def _admin(slack: SlackHarness) -> Any:
