@@ -231,6 +231,31 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
     assert api.calls_to("chat.postEphemeral") == []
 
 
+CONTACT_IS_STAFF = {
+    "en": "Max Manager is client service staff (manager), not a client: staff get Candor's"
+    " alerts and are never surveyed. Invite someone at the client instead.",
+    "ru": "Max Manager — сотрудник клиентского сервиса (manager), а не клиент: сотрудники"
+    " получают алерты Candor, опросы им не приходят. Пригласите человека со стороны клиента.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_staff_are_not_invited_as_contacts(slack: SlackHarness, lang: str) -> None:
+    slack.api.add_user(MAX, "max@acme.example", "Max Manager")
+    assert "Max Manager" in await say(slack, f"staff_add manager <@{MAX}|max> Max Manager")
+    assert "added" in await say(slack, f'account_add "{ACCOUNT}"')
+    await say(slack, f"lang {lang}")
+    for ref in (f"<@{MAX}|max>", "max@acme.example"):
+        assert await say(slack, f'invite "{ACCOUNT}" {ref}') == CONTACT_IS_STAFF[lang], ref
+        # Refused as a manager would be too, and whoever asks reads it in their language.
+    await say(slack, "lang en")
+    assert await say(slack, f'invite "{ACCOUNT}" {ref} user', MAX) == CONTACT_IS_STAFF["en"]
+    async with slack.app.uow() as u:
+        account = await u.accounts.by_name(ACCOUNT)
+        assert account is not None
+        assert await u.contacts.for_account(account.id) == []
+
+
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [

@@ -322,6 +322,39 @@ async def test_staff_added_by_a_russian_admin_speak_english_if_their_telegram_do
     ]
 
 
+STAFF_OPENED_INVITE = {
+    "en": "You are client service staff here, so this invite link does not make you a"
+    " contact: staff get alerts, they are not surveyed. The link stays unused; send it to"
+    " the client.",
+    "ru": "Вы сотрудник клиентского сервиса, поэтому эта ссылка-приглашение не делает вас"
+    " контактом: сотрудники получают алерты, опросы им не приходят. Ссылка не использована;"
+    " отправьте её клиенту.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_staff_opening_a_clients_invite_link_stay_staff_and_the_link_stays_the_clients(
+    tg: TelegramHarness, lang: str
+) -> None:
+    await say(tg, "/account_add Globex")
+    [invite] = await say(tg, '/invite Globex "Anna Smith"')
+    link = INVITE_LINK.search(invite)
+    assert link, invite
+    await say(tg, f"/staff_add manager {MAX} Max Manager")
+    # Max tries the link to see what the client will see; the admin does too.
+    assert await say(tg, f"/start {link[1]}", MAX, language_code=lang) == [
+        STAFF_OPENED_INVITE[lang]
+    ]
+    assert await say(tg, f"/lang {lang}") and await say(tg, f"/start {link[1]}") == [
+        STAFF_OPENED_INVITE[lang]
+    ]
+    [welcome] = await say(tg, f"/start {link[1]}", ANNA)
+    assert welcome.startswith("Welcome, Anna Smith!")
+    async with tg.app.uow() as u:
+        [anna] = await u.contacts.for_account(1)
+    assert (anna.name, anna.address) == ("Anna Smith", str(ANNA))
+
+
 async def olga_on_slack(tg: TelegramHarness) -> None:
     """Olga, an owner known on Slack only so far."""
     admin = await tg.app.commands.actor(Address(Channel.TELEGRAM, str(ADMIN_ID)))
