@@ -141,10 +141,13 @@ async def _slack_bind(
     )
     census = Census(SurveyService(uow, clock, make_analyser("baseline")))  # type: ignore[arg-type]
 
+    def outcome(report: BindReport) -> str:
+        staff = f", {report.staff} staff (not surveyed)" if report.staff else ""
+        return f"{report.bound} bound, {report.not_found} not in the workspace{staff}"
+
     async def progress(report: BindReport) -> None:
-        print(f"{report.tried}/{report.total} looked up: {report.bound} bound, "
-              f"{report.not_found} not in the workspace", file=out, flush=True)  # fmt: skip
+        print(f"{report.tried}/{report.total} looked up: {outcome(report)}", file=out, flush=True)
 
     report = await census.bind_by_email(account_id, SlackDirectory(client), Channel.SLACK, progress)
-    print(f"done: {report.bound} bound, {report.not_found} not in the workspace", file=out)
+    print(f"done: {outcome(report)}", file=out)
     return 0

@@ -29,6 +29,7 @@ from storage.models import (
     ContactRow,
     ConversationRow,
     OutboxRow,
+    StaffRow,
     TicketRow,
 )
 from storage.repositories import _contact, _contact_values, _storable_id
@@ -422,6 +423,7 @@ class SqlCensusRepository:
                     ContactRow.census_joined_at < started,
                 ),
             ),
+            or_(ContactRow.channel.is_(None), ~_staff_chat()),
         )
 
     async def uninvited(self, run: CensusRun, limit: int) -> list[Contact]:
@@ -555,3 +557,23 @@ class SqlCensusRepository:
             answered=int(answered or 0),
             **not_asked,
         )
+
+
+def _staff_chat() -> Any:
+    """A bound contact whose chat is a staff member's: made before the person became staff
+    (staff are refused as contacts since). Staff get alerts and are not surveyed. Each list
+    is NULL-free, so for a bound contact this is true or false, never NULL (which NOT would
+    keep NULL and so drop the contact from every count)."""
+    on = [
+        (Channel.SLACK, select(StaffRow.slack_user_id).where(StaffRow.slack_user_id.is_not(None))),
+        (
+            Channel.TELEGRAM,
+            select(cast(StaffRow.telegram_user_id, String)).where(
+                StaffRow.telegram_user_id.is_not(None)
+            ),
+        ),
+        (Channel.CONSOLE, select(StaffRow.console_name).where(StaffRow.console_name.is_not(None))),
+    ]
+    return or_(
+        *(and_(ContactRow.channel == ch.value, ContactRow.address.in_(ids)) for ch, ids in on)
+    )

@@ -132,6 +132,7 @@ class BindReport:
     bound: int = 0
     not_found: int = 0
     total: int = 0
+    staff: int = 0  # found, but our staff: not bound, so never surveyed
 
 
 class CensusStore(ImportStore, Protocol):
@@ -436,6 +437,10 @@ class Census:
                 return RedeemResult(RedeemStatus.EXPIRED, lang, t("census_link_revoked", lang))
             if link.expires_at <= now:
                 return RedeemResult(RedeemStatus.EXPIRED, lang, t("invite_expired", lang))
+            if (staff := await uow.staff.by_address(chat)) is not None:
+                # Staff are not surveyed: trying the link adds them to no account.
+                text = t("census_link_staff", staff.language)
+                return RedeemResult(RedeemStatus.STAFF, staff.language, text)
             account = await uow.accounts.get(link.account_id)
             assert account is not None
             holder = await uow.contacts.by_address(chat)
@@ -535,6 +540,9 @@ class Census:
                     report.not_found += 1
                     continue
                 async with self.uow() as uow:
+                    if await uow.staff.by_address(Address(channel, user_id)) is not None:
+                        report.staff += 1  # an agent on the client's tickets, say
+                        continue
                     holder = await uow.contacts.by_address(Address(channel, user_id))
                     if holder is not None:  # already someone's contact: leave both alone
                         report.not_found += 1

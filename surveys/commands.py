@@ -77,7 +77,8 @@ class Platform(Protocol):
         ...
 
     async def staff_added(self, address: Address) -> None:
-        """A person became staff (e.g. Telegram gives them the staff command menu)."""
+        """A person became staff at ``address``, added or linked (e.g. Telegram gives them
+        the staff command menu, Slack their Slack's language)."""
         ...
 
 
@@ -314,7 +315,10 @@ async def _staff_link(call: Call) -> Output:
     address = other_platform(args[1]) or await call.platform.person(args[1])
     if address is None:
         raise Usage
-    return await call.commands.link_staff(call.actor, args[0], address)
+    output = await call.commands.link_staff(call.actor, args[0], address)
+    # Reachable here from now on, like someone just added: e.g. their Slack's language.
+    await call.platform.staff_added(address)
+    return output
 
 
 def other_platform(ref: str) -> Address | None:

@@ -29,6 +29,7 @@ from surveys.model import (
     ContactLevel,
     ContactStatus,
     Language,
+    Staff,
 )
 from surveys.ports import Clock, UnitOfWorkFactory
 from surveys.texts import t
@@ -409,6 +410,26 @@ def merged(contact: Contact, row: ContactFields, now: datetime) -> Contact:
     return replace(contact, **changes) if changes else contact
 
 
+def staff_identities(people: list[Staff]) -> dict[str, str]:
+    """Staff by the identity a row would name them with (``ContactFields.key`` prefixes):
+    a client's export may list our people (the agents on its tickets), who are not surveyed."""
+    found: dict[str, str] = {}
+    for person in people:
+        if person.slack_user_id:
+            found[f"s:{person.slack_user_id}"] = person.name
+        if person.telegram_user_id is not None:
+            found[f"t:{person.telegram_user_id}"] = person.name
+    return found
+
+
+def _staff_named(row: ContactFields, staff: dict[str, str]) -> str | None:
+    for key in (f"s:{row.slack_id}" if row.slack_id else None,
+                f"t:{row.telegram_id}" if row.telegram_id else None):  # fmt: skip
+        if key is not None and key in staff:
+            return staff[key]
+    return None
+
+
 def new_contact(account_id: int, row: ContactFields, default: Language, now: datetime) -> Contact:
     base = Contact(
         id=0,
@@ -437,6 +458,7 @@ class ContactImport:
             if account is None:
                 raise LookupError(account_name)
             store: ImportStore = uow.census
+            staff = staff_identities(await uow.staff.list())
             preview = Preview()
             seen: dict[str, int] = {}
             batch: list[tuple[int, ContactFields]] = []
@@ -454,10 +476,11 @@ class ContactImport:
                 batch.append((raw.number, fields))
                 if len(batch) >= BATCH:
                     await self._batch(store, account.id, account.language, batch, preview, now,
-                                      write)  # fmt: skip
+                                      write, staff)  # fmt: skip
                     batch = []
             if batch:
-                await self._batch(store, account.id, account.language, batch, preview, now, write)
+                await self._batch(store, account.id, account.language, batch, preview, now,
+                                  write, staff)  # fmt: skip
             if write:
                 await uow.commit()
                 preview.written = True
@@ -472,6 +495,7 @@ class ContactImport:
         preview: Preview,
         now: datetime,
         write: bool,
+        staff: dict[str, str],
     ) -> None:
         existing = await store.matching(account_id, [f for _, f in batch])
         holders = await store.slack_holders([f.slack_id for _, f in batch if f.slack_id])
@@ -479,6 +503,9 @@ class ContactImport:
         changed: list[Contact] = []
         for number, fields in batch:
             found = _find(existing, fields)
+            if (name := _staff_named(fields, staff)) is not None:
+                preview.note(number, "row_staff", {"name": name})
+                continue
             if fields.slack_id and holders.get(fields.slack_id, account_id) != account_id:
                 preview.note(number, "row_slack_taken", {"value": fields.slack_id})
                 continue

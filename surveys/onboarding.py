@@ -43,6 +43,7 @@ class RedeemStatus(StrEnum):
     EXPIRED = "expired"
     UNKNOWN = "unknown"
     CHAT_TAKEN = "chat_taken"  # this chat belongs to another contact
+    STAFF = "staff"  # staff opened it (often to see what the client will see)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,10 @@ class Onboarding:
             if contact is None:
                 return RedeemResult(RedeemStatus.UNKNOWN, lang, t("invite_unknown", lang)), False
             lang = contact.language
+            if (staff := await uow.staff.by_address(chat)) is not None:
+                # Staff are not surveyed; the link stays unused, for the client it names.
+                text = t("invite_staff", staff.language)
+                return RedeemResult(RedeemStatus.STAFF, staff.language, text), False
             if contact.reachable_at == chat and invite.used_at is not None:
                 # Reopening one's own link is a /start from a known chat: like come_back, it
                 # opts back in, so "welcome back, you will receive surveys again" holds.

@@ -147,8 +147,11 @@ class SurveyService:
         if not created:
             return RoundOpened(round_, False, 0)
         invited = 0
+        # A chat that is staff's (a contact made before the person became staff): staff
+        # get the alerts, not the questions (the census's population leaves them out too).
+        staff = {a for s in await uow.staff.list() for a in s.addresses()}
         for contact in await uow.contacts.for_account(account.id):
-            if not self.invitable(contact, audience):
+            if not self.invitable(contact, audience) or contact.reachable_at in staff:
                 continue
             await self._invite(uow, account, round_, contact, now)
             invited += 1

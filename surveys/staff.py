@@ -183,6 +183,10 @@ _T: dict[str, tuple[str, str]] = {
         "That person is already a contact: {name} ({account}).",
         "Этот человек уже контакт: {name} ({account}).",
     ),
+    "contact_is_staff": (
+        "{name} is client service staff ({role}), not a client: staff get Candor's alerts and are never surveyed. Invite someone at the client instead.",
+        "{name} — сотрудник клиентского сервиса ({role}), а не клиент: сотрудники получают алерты Candor, опросы им не приходят. Пригласите человека со стороны клиента.",
+    ),
     "staff_linked": (
         "{name} is now also reachable as {address}.",
         "{name} теперь доступен(на) и как {address}.",
@@ -500,6 +504,12 @@ class StaffCommands:
         name, contact_level = _clean_name(name, lang), _level(level, lang)
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang)
+            # Staff get alerts about the answers; surveying them would mix our people's
+            # words into the client's and send them the questions meant for the client.
+            if (staff := await uow.staff.by_address(address)) is not None:
+                raise StaffError(
+                    say("contact_is_staff", lang, name=staff.name, role=staff.role.value)
+                )
             existing = await uow.contacts.by_address(address)
             if existing is not None:
                 owner = await uow.accounts.get(existing.account_id)

@@ -293,6 +293,14 @@ CATALOG.update(
             Language.EN: "This invitation link is not valid. Please check it, or ask your client service manager for a new one.",
             Language.RU: "Ссылка-приглашение недействительна. Проверьте её или попросите новую у менеджера клиентского сервиса.",
         },
+        "invite_staff": {
+            Language.EN: "You are client service staff here, so this invite link does not make you a contact: staff get alerts, they are not surveyed. The link stays unused; send it to the client.",
+            Language.RU: "Вы сотрудник клиентского сервиса, поэтому эта ссылка-приглашение не делает вас контактом: сотрудники получают алерты, опросы им не приходят. Ссылка не использована; отправьте её клиенту.",
+        },
+        "census_link_staff": {
+            Language.EN: "You are client service staff here, so this census link does not make you one of the account's users: staff get alerts, they are not surveyed.",
+            Language.RU: "Вы сотрудник клиентского сервиса, поэтому эта ссылка переписи не делает вас пользователем аккаунта: сотрудники получают алерты, опросы им не приходят.",
+        },
         "chat_taken": {
             Language.EN: "This chat is already connected to another contact. Ask your client service manager for help.",
             Language.RU: "Этот чат уже привязан к другому контакту. Обратитесь к менеджеру клиентского сервиса.",
@@ -725,6 +733,10 @@ CATALOG.update(
         "row_duplicate": {
             Language.EN: "the same person as row {first}",
             Language.RU: "тот же человек, что в строке {first}",
+        },
+        "row_staff": {
+            Language.EN: "{name} is client service staff: staff get alerts, they are not surveyed",
+            Language.RU: "{name} — сотрудник клиентского сервиса: сотрудники получают алерты, опросы им не приходят",
         },
         "row_slack_taken": {
             Language.EN: "Slack user {value} is a contact of another account",

@@ -125,6 +125,38 @@ async def test_census_asks_only_users_with_a_ticket_in_the_window_each_once(bed:
         7, 7, 7, CensusState.DONE)  # fmt: skip
 
 
+async def test_a_census_never_asks_a_contact_who_is_staff(bed: Bed) -> None:
+    # Contacts made before their person became staff (or before staff were refused as
+    # contacts): Max on the console, Olga on Slack, Ivan on Telegram; one user has no chat.
+    await bed.add_users(2)
+    world = bed.world
+    async with bed.uow() as u:
+        await u.staff.update(replace(world.owner, slack_user_id="UOLGA"))
+        ivan = await u.staff.add(replace(world.manager, id=0, name="Ivan", console_name=None,
+                                         telegram_user_id=777))  # fmt: skip
+        assert ivan.telegram_user_id == 777
+        last = bed.clock.now() - timedelta(days=3)
+        for name, channel, address in (
+            ("Max", Channel.CONSOLE, "max"), ("Olga", Channel.SLACK, "UOLGA"),
+            ("Ivan", Channel.TELEGRAM, "777"), ("No Chat", None, None),
+        ):  # fmt: skip
+            await u.contacts.add(
+                Contact(0, bed.account_id, name, ContactLevel.USER, Language.EN,
+                        ContactStatus.ACTIVE if channel else ContactStatus.INVITED,
+                        channel, address, tickets=1, last_ticket_at=last)
+            )  # fmt: skip
+        await u.commit()
+    round_, _, _ = await bed.census.start(bed.account_id, None, None)
+    await bed.ask_everyone()
+    async with bed.uow() as u:
+        names = {c.id: c.name for c in await u.contacts.for_account(bed.account_id)}
+        invited = [names[c.contact_id] for c in await u.conversations.for_round(round_.id)]
+    assert sorted(invited) == ["User 0", "User 1"]
+    progress = await bed.progress()
+    assert progress.state is CensusState.DONE
+    assert (progress.population, progress.sent, progress.no_chat) == (3, 2, 1)
+
+
 async def add_users_without_ticket(bed: Bed) -> None:
     async with bed.uow() as u:
         await u.contacts.add(

@@ -3,6 +3,7 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,36 @@ async def test_bad_rows_are_listed_with_reasons_and_good_rows_still_import(
     assert "row 3: invalid e-mail “not-an-email”" in text
     assert "row 4: the same person as row 2" in text
     assert len(await contacts_of(uow, world.account.id)) == 3  # anna, boris, good one
+
+
+async def test_rows_naming_staff_are_skipped_with_the_reason(
+    uow: SqlUnitOfWorkFactory, clock: FakeClock, world: World, tmp_path: Path
+) -> None:
+    # Olga (owner) is on Slack, Max (manager) on Telegram: a client's export may list
+    # them, e.g. as the agents who handled its tickets.
+    async with uow() as u:
+        await u.staff.update(replace(world.owner, slack_user_id="U0OLGA"))
+        await u.staff.update(replace(world.manager, telegram_user_id=777))
+        await u.commit()
+    body = (
+        "name,telegram,slack,level\n"
+        "Olga,,U0OLGA,user\n"  # row 2
+        "Max,777,,user\n"  # row 3
+        "Jane Doe,,U0JANE,user\n"  # row 4
+    )
+    importer = ContactImport(uow, clock)
+    _, preview = await importer.run("Globex", write(tmp_path, body), write=True)
+    assert (preview.new, preview.invalid) == (1, 2)
+    assert preview.render(Language.EN, "Globex").split("\n")[1:] == [
+        "row 2: Olga Owner is client service staff: staff get alerts, they are not surveyed",
+        "row 3: Max Manager is client service staff: staff get alerts, they are not surveyed",
+    ]
+    assert preview.render(Language.RU, "Globex").split("\n")[1] == (
+        "строка 2: Olga Owner — сотрудник клиентского сервиса: сотрудники получают алерты,"
+        " опросы им не приходят"
+    )
+    names = {c.name for c in await contacts_of(uow, world.account.id)}
+    assert names == {"Anna", "Борис", "Jane Doe"}
 
 
 @pytest.mark.parametrize(

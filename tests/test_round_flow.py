@@ -7,7 +7,16 @@ import asyncio
 from bot.delivery import DeliveryWorker
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.conversation import ContactEvent, EventKind
-from surveys.model import ConversationStatus, OutboxStatus, SentimentLabel
+from surveys.model import (
+    Channel,
+    Contact,
+    ContactLevel,
+    ContactStatus,
+    ConversationStatus,
+    Language,
+    OutboxStatus,
+    SentimentLabel,
+)
 from surveys.service import SurveyService
 from tests.conftest import FakeClock, RecordingMessenger, World
 
@@ -54,6 +63,25 @@ async def test_full_round_asks_three_questions_in_order_and_thanks(
     async with uow() as u:
         assert {m.status for m in await u.outbox.list()} == {OutboxStatus.SENT}
         assert await u.alerts.list() == []
+
+
+async def test_a_round_never_asks_a_contact_who_is_staff(
+    service: SurveyService, messenger: RecordingMessenger, delivery: DeliveryWorker,
+    world: World, uow: SqlUnitOfWorkFactory,
+) -> None:  # fmt: skip
+    # Olga's chat was a stakeholder's before she became our owner (staff are refused as
+    # contacts since): she gets the alerts, not the questions.
+    async with uow() as u:
+        await u.contacts.add(
+            Contact(0, world.account.id, "Olga", ContactLevel.STAKEHOLDER, Language.EN,
+                    ContactStatus.ACTIVE, Channel.CONSOLE, "olga")
+        )  # fmt: skip
+        await u.commit()
+    opened = await service.open_round(world.account.id, "sprint-14", "Sprint 14")
+    assert opened.invited == 2
+    await delivery.run_once()
+    assert messenger.to("olga") == []
+    assert messenger.to("anna") and messenger.to("boris")
 
 
 async def test_same_round_requested_twice_creates_one_round(

@@ -3,6 +3,8 @@ users.lookupByEmail within its tier, resumable after a stop, progress reported."
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -68,3 +70,29 @@ async def test_bind_by_email_in_bulk_resumes_and_reports_progress(
     async with uow() as u:
         bound = {c.name: c.address for c in await u.contacts.for_account(world.account.id)}
     assert bound["U0"] == "UCEN0" and bound["U4"] == "UCEN4" and bound["U6"] is None
+
+
+async def test_bind_by_email_leaves_staff_unbound_and_counts_them(
+    slack_api: FakeSlackAPI,  # noqa: F811
+    service: SurveyService,
+    uow: SqlUnitOfWorkFactory,
+    world: World,
+) -> None:
+    # The client's export lists Olga, our owner (she handled its tickets), by her e-mail.
+    async with uow() as u:
+        await u.staff.update(replace(world.owner, slack_user_id="UOLGA"))
+        for name in ("Olga", "Uma"):
+            await u.contacts.add(
+                Contact(0, world.account.id, name, ContactLevel.USER, Language.EN,
+                        ContactStatus.INVITED, email=f"{name.lower()}@globex.example")
+            )  # fmt: skip
+        await u.commit()
+    slack_api.add_user("UOLGA", "olga@globex.example", "Olga Owner")
+    slack_api.add_user("UUMA", "uma@globex.example", "Uma")
+    client = AsyncWebClient(token=slack_api.bot_token, base_url=slack_api.api_url)
+    directory = SlackDirectory(client, SlackLimiter(scale=1000))
+    report = await Census(service).bind_by_email(world.account.id, directory, Channel.SLACK)
+    assert (report.tried, report.bound, report.staff, report.not_found) == (2, 1, 1, 0)
+    async with uow() as u:
+        bound = {c.name: c.address for c in await u.contacts.for_account(world.account.id)}
+    assert bound["Uma"] == "UUMA" and bound["Olga"] is None  # never asked in a census

@@ -12,8 +12,17 @@ import pytest
 
 from bot.slack.context import unescape
 from bot.slack.listeners.commands import USAGE
+from bot.slack.listeners.home import MAX_ITEMS
 from surveys.commands import TABLE
-from surveys.model import Address, Alert, AlertStatus, Channel, ContactStatus, StaffRole
+from surveys.model import (
+    Address,
+    Alert,
+    AlertStatus,
+    Channel,
+    ContactStatus,
+    Round,
+    StaffRole,
+)
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import (
     FakeSlackAPI,
@@ -220,6 +229,31 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
     # Commands answer through response_url only: nothing was posted in anyone's DMs.
     assert api.calls_to("chat.postMessage") == []
     assert api.calls_to("chat.postEphemeral") == []
+
+
+CONTACT_IS_STAFF = {
+    "en": "Max Manager is client service staff (manager), not a client: staff get Candor's"
+    " alerts and are never surveyed. Invite someone at the client instead.",
+    "ru": "Max Manager — сотрудник клиентского сервиса (manager), а не клиент: сотрудники"
+    " получают алерты Candor, опросы им не приходят. Пригласите человека со стороны клиента.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_staff_are_not_invited_as_contacts(slack: SlackHarness, lang: str) -> None:
+    slack.api.add_user(MAX, "max@acme.example", "Max Manager")
+    assert "Max Manager" in await say(slack, f"staff_add manager <@{MAX}|max> Max Manager")
+    assert "added" in await say(slack, f'account_add "{ACCOUNT}"')
+    await say(slack, f"lang {lang}")
+    for ref in (f"<@{MAX}|max>", "max@acme.example"):
+        assert await say(slack, f'invite "{ACCOUNT}" {ref}') == CONTACT_IS_STAFF[lang], ref
+        # Refused as a manager would be too, and whoever asks reads it in their language.
+    await say(slack, "lang en")
+    assert await say(slack, f'invite "{ACCOUNT}" {ref} user', MAX) == CONTACT_IS_STAFF["en"]
+    async with slack.app.uow() as u:
+        account = await u.accounts.by_name(ACCOUNT)
+        assert account is not None
+        assert await u.contacts.for_account(account.id) == []
 
 
 @pytest.mark.parametrize(
@@ -568,6 +602,38 @@ async def test_app_home_in_russian_names_alert_states_in_russian(slack: SlackHar
         t for t in texts_in(await open_home(slack, SLACK_ADMIN)) if t.startswith("*#1*")
     ]
     assert alert_line.startswith(f"*#1* [принят] {ACCOUNT} · Anna Smith · ")
+
+
+HEALTH_MORE = {
+    "en": "…and 2 more: `/candor health` lists them all.",
+    "ru": "…и ещё 2: `/candor health` покажет все.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_app_home_health_says_how_many_accounts_it_leaves_out(
+    slack: SlackHarness, lang: str
+) -> None:
+    # More accounts than the section holds; the last one added is the only one with a round
+    # (nobody answered yet): the riskiest, so it comes first though it was added last.
+    many = MAX_ITEMS + 2
+    for n in range(many):
+        assert "added" in await say(slack, f"account_add Account{n:02d}")
+    async with slack.app.uow() as u:
+        last = await u.accounts.by_name(f"Account{many - 1:02d}")
+        assert last is not None
+        await u.rounds.get_or_create(Round(0, last.id, "2026-11", "", slack.clock.now()))
+        await u.commit()
+    await say(slack, f"lang {lang}")
+    texts = texts_in(await open_home(slack, SLACK_ADMIN))
+    head = {"en": "*Account health, riskiest first*", "ru": "*Здоровье аккаунтов*"}[lang]
+    listed = texts[texts.index(head) + 1 :]
+    assert len(listed) == MAX_ITEMS + 1
+    assert listed[0].startswith(f"«Account{many - 1:02d}» (standard)\n")
+    assert [line.split("\n")[0] for line in listed[1:-1]] == [
+        f"«Account{n:02d}» (standard)" for n in range(MAX_ITEMS - 1)
+    ]
+    assert unescape(listed[-1]) == HEALTH_MORE[lang]
 
 
 async def _admin(slack: SlackHarness) -> Any:

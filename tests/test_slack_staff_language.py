@@ -337,3 +337,60 @@ async def test_an_alert_reaches_staff_who_never_wrote_in_their_slacks_language(
     [alert] = slack.dm(MAX)  # Max has not written to Candor yet
     assert alert["text"] == f"{NEGATIVE_FEEDBACK[reads]}: {ACCOUNT} · Anna Smith"
     assert locale_lookups(slack.api, MAX) == 1
+
+
+# --- staff linked to a Slack user (staff_link) --------------------------------------------
+
+TG_MAX = "4242"  # Max's Telegram id: he was staff there before being linked to Slack
+LINKED = {
+    Language.EN: f"Max Manager is now also reachable as {MAX}.",
+    Language.RU: f"Max Manager теперь доступен(на) и как {MAX}.",
+}
+
+
+async def max_on_telegram(slack: SlackHarness, adder: str, *, chosen: bool = False) -> None:
+    """Max, staff on Telegram only, added by an admin speaking ``adder`` (or who chose it)."""
+    await say(slack, f"lang {adder}")
+    admin = await slack.app.commands.actor(Address(Channel.SLACK, SLACK_ADMIN))
+    assert admin is not None
+    await slack.app.commands.add_staff(
+        admin, "manager", "Max Manager", Address(Channel.TELEGRAM, TG_MAX), None
+    )
+    if chosen:
+        await slack.app.onboarding.set_language(Address(Channel.TELEGRAM, TG_MAX), admin.language)
+
+
+@pytest.mark.parametrize(("adder", "locale", "reads"), BOTH_WAYS)
+async def test_a_staff_member_linked_to_slack_speaks_their_slacks_language_at_once(
+    slack: SlackHarness, adder: str, locale: str, reads: Language
+) -> None:
+    await max_on_telegram(slack, adder)
+    slack.api.add_user(MAX, "max@acme.example", "Max Manager", locale=locale)
+    assert await say(slack, f'staff_link "Max Manager" <@{MAX}|max>') == LINKED[Language(adder)]
+    assert await language_of_max(slack) == (reads, False)  # before he writes or gets an alert
+    assert locale_lookups(slack.api, MAX) == 1
+    assert await say(slack, "accounts", MAX) == NO_ACCOUNTS[reads]
+    assert locale_lookups(slack.api, MAX) == 1  # known now: his first command asks nothing
+
+
+@pytest.mark.parametrize("error", ["missing_scope", "user_not_found"])
+async def test_when_slack_will_not_tell_a_linked_staff_members_locale_the_link_holds(
+    slack: SlackHarness, error: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    await max_on_telegram(slack, "en")
+    slack.api.add_user(MAX, "max@acme.example", "Max Manager", locale="ru-RU")
+    slack.api.fail_next("users.info", error=error)
+    with caplog.at_level("INFO", logger="bot.slack.locale"):
+        linked = await say(slack, f'staff_link "Max Manager" <@{MAX}|max>')
+    assert linked == LINKED[Language.EN]
+    assert await language_of_max(slack) == (Language.EN, False)  # the adder's, as before
+    assert f"Slack locale of {MAX}: {error}" in caplog.text
+    assert slack.api.bot_token not in caplog.text
+
+
+async def test_a_linked_staff_member_who_chose_a_language_keeps_it(slack: SlackHarness) -> None:
+    await max_on_telegram(slack, "ru", chosen=True)
+    slack.api.add_user(MAX, "max@acme.example", "Max Manager", locale="en-US")
+    assert await say(slack, f'staff_link "Max Manager" <@{MAX}|max>') == LINKED[Language.RU]
+    assert await language_of_max(slack) == (Language.RU, True)
+    assert locale_lookups(slack.api, MAX) == 0  # his choice: Slack is not asked

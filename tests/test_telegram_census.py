@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from surveys.census import Census
 from tests.telegram_harness import ADMIN_ID, TelegramHarness
 
@@ -131,3 +133,32 @@ async def test_a_staff_member_imports_a_file_from_chat_preview_then_confirm(
     await tg.process(api.document_message(STRANGER, caption="import Globex", **upload))
     assert "staff" in tg.texts(STRANGER)[-1].lower()
     assert len(api.calls_to("getFile")) == downloads
+
+
+CENSUS_LINK_STAFF = {
+    "en": "You are client service staff here, so this census link does not make you one of"
+    " the account's users: staff get alerts, they are not surveyed.",
+    "ru": "Вы сотрудник клиентского сервиса, поэтому эта ссылка переписи не делает вас"
+    " пользователем аккаунта: сотрудники получают алерты, опросы им не приходят.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_staff_opening_a_census_link_are_told_and_not_surveyed(
+    tg: TelegramHarness, lang: str
+) -> None:
+    api = tg.api
+    admin = {"user_id": ADMIN_ID}
+    await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+    await tg.process(api.text_message(ADMIN_ID, f"/staff_add manager {STRANGER} Max", **admin))
+    await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
+    await tg.process(api.text_message(ADMIN_ID, "/census Globex link", **admin))
+    link = re.search(r"start=(census_[\w-]+)", tg.texts(ADMIN_ID)[-1])
+    assert link, tg.texts(ADMIN_ID)[-1]
+    # Max (staff) tries the link to see what the client's users will see.
+    await tg.process(api.text_message(STRANGER, f"/start {link[1]}", language_code=lang))
+    await tg.deliver()
+    assert tg.texts(STRANGER) == [CENSUS_LINK_STAFF[lang]]
+    assert await Census(tg.app.service).fan_out() == 0
+    async with tg.app.uow() as u:
+        assert await u.contacts.for_account(1) == []

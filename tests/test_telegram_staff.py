@@ -11,7 +11,7 @@ import pytest
 from bot.telegram.menus import CLIENT_COMMANDS, STAFF_COMMANDS
 from bot.telegram.routers.staff import USAGE
 from surveys.commands import TABLE
-from surveys.model import Alert, AlertStatus, ContactStatus
+from surveys.model import Address, Alert, AlertStatus, Channel, ContactStatus
 from tests.telegram_harness import ADMIN_ID, TelegramHarness
 
 ANNA = 5001  # a contact of Globex
@@ -319,6 +319,78 @@ async def test_staff_added_by_a_russian_admin_speak_english_if_their_telegram_do
     await say(tg, f"/staff_add owner {MAX} Max Manager")
     assert await say(tg, "/accounts", MAX, language_code="de") == [
         "Ваших аккаунтов пока нет: владельцем аккаунта вас назначает менеджер или админ."
+    ]
+
+
+STAFF_OPENED_INVITE = {
+    "en": "You are client service staff here, so this invite link does not make you a"
+    " contact: staff get alerts, they are not surveyed. The link stays unused; send it to"
+    " the client.",
+    "ru": "Вы сотрудник клиентского сервиса, поэтому эта ссылка-приглашение не делает вас"
+    " контактом: сотрудники получают алерты, опросы им не приходят. Ссылка не использована;"
+    " отправьте её клиенту.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_staff_opening_a_clients_invite_link_stay_staff_and_the_link_stays_the_clients(
+    tg: TelegramHarness, lang: str
+) -> None:
+    await say(tg, "/account_add Globex")
+    [invite] = await say(tg, '/invite Globex "Anna Smith"')
+    link = INVITE_LINK.search(invite)
+    assert link, invite
+    await say(tg, f"/staff_add manager {MAX} Max Manager")
+    # Max tries the link to see what the client will see; the admin does too.
+    assert await say(tg, f"/start {link[1]}", MAX, language_code=lang) == [
+        STAFF_OPENED_INVITE[lang]
+    ]
+    assert await say(tg, f"/lang {lang}") and await say(tg, f"/start {link[1]}") == [
+        STAFF_OPENED_INVITE[lang]
+    ]
+    [welcome] = await say(tg, f"/start {link[1]}", ANNA)
+    assert welcome.startswith("Welcome, Anna Smith!")
+    async with tg.app.uow() as u:
+        [anna] = await u.contacts.for_account(1)
+    assert (anna.name, anna.address) == ("Anna Smith", str(ANNA))
+
+
+async def olga_on_slack(tg: TelegramHarness) -> None:
+    """Olga, an owner known on Slack only so far."""
+    admin = await tg.app.commands.actor(Address(Channel.TELEGRAM, str(ADMIN_ID)))
+    assert admin is not None
+    await tg.app.commands.add_staff(
+        admin, "owner", "Olga Owner", Address(Channel.SLACK, "UOLGA"), None
+    )
+
+
+def menus_of(tg: TelegramHarness, chat: int) -> list[dict[str, Any]]:
+    menus = [c.params for c in tg.api.calls_to("setMyCommands")]
+    return [m for m in menus if m.get("scope") == {"type": "chat", "chat_id": chat}]
+
+
+async def test_staff_linked_to_telegram_get_the_staff_menu_there(tg: TelegramHarness) -> None:
+    await olga_on_slack(tg)
+    assert await say(tg, f'/staff_link "Olga Owner" {OLGA}') == [
+        f"Olga Owner is now also reachable as {OLGA}."
+    ]
+    [menu] = menus_of(tg, OLGA)  # at once, as for someone added with /staff_add
+    assert {c["command"] for c in menu["commands"]} == {*STAFF_COMMANDS, *CLIENT_COMMANDS}
+
+
+async def test_a_menu_telegram_refuses_does_not_undo_the_link(tg: TelegramHarness) -> None:
+    await olga_on_slack(tg)
+    # Olga never started the bot: Telegram may not know her chat yet.
+    tg.api.fail_next("setMyCommands", error_code=400, description="Bad Request: chat not found")
+    assert await say(tg, f'/staff_link "Olga Owner" {OLGA}') == [
+        f"Olga Owner is now also reachable as {OLGA}."
+    ]
+    olga = await tg.app.commands.actor(Address(Channel.TELEGRAM, str(OLGA)))
+    assert olga is not None and olga.slack_user_id == "UOLGA"
+    # Nor an addition: the reply says added, not (on a retry) "already staff".
+    tg.api.fail_next("setMyCommands", error_code=400, description="Bad Request: chat not found")
+    assert await say(tg, f"/staff_add manager {MAX} Max Manager") == [
+        "Max Manager added as manager (#3)."
     ]
 
 

@@ -41,6 +41,10 @@ _MORE = {
     Language.RU: "…и ещё {n}, более старые: `/candor alerts` покажет все.",
 }
 _MORE_ROUNDS = {Language.EN: "…and {n} more.", Language.RU: "…и ещё {n}."}
+_MORE_HEALTH = {
+    Language.EN: "…and {n} more: `/candor health` lists them all.",
+    Language.RU: "…и ещё {n}: `/candor health` покажет все.",
+}
 _HEALTH = {Language.EN: "Account health, riskiest first", Language.RU: "Здоровье аккаунтов"}
 _CLEARED = {Language.EN: "no longer negative", Language.RU: "больше не негативный"}
 
@@ -101,17 +105,21 @@ async def home_blocks(
     blocks += [{"type": "section", "text": mrkdwn(line)} for line in round_lines] or [
         {"type": "context", "elements": [mrkdwn(no_rounds)]}
     ]
-    # The same as `/candor health`: every visible account, riskiest first.
+    # The same as `/candor health`: every visible account, riskiest first. All are weighed,
+    # so the riskiest are shown wherever they sit in the list; the rest are counted.
     async with service.uow() as uow:
-        healths = [await account_health(uow, a) for a in list(visible.values())[:MAX_ITEMS]]
+        healths = [await account_health(uow, a) for a in visible.values()]
     if healths:
         healths.sort(key=lambda h: h.risk, reverse=True)
         blocks.append({"type": "divider"})
         blocks.append({"type": "section", "text": mrkdwn(f"*{_HEALTH[lang]}*")})
         blocks += [
             {"type": "section", "text": mrkdwn(escape("\n".join(health_lines(h, actor))))}
-            for h in healths
+            for h in healths[:MAX_ITEMS]
         ]
+        if len(healths) > MAX_ITEMS:
+            more = _MORE_HEALTH[lang].format(n=len(healths) - MAX_ITEMS)
+            blocks.append({"type": "section", "text": mrkdwn(more)})
     return blocks
 
 

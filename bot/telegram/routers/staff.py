@@ -58,8 +58,14 @@ class TelegramPlatform:
         if self.ctx is None or self.bot is None or address.channel is not Channel.TELEGRAM:
             return
         person = await self.ctx.commands.actor(address)
-        if person is not None:
+        if person is None:
+            return
+        try:
             await set_staff_menu(self.bot, person)
+        except TelegramAPIError as exc:
+            # A person who never started the bot has no chat Telegram knows yet ("chat not
+            # found"): the menu is a nicety, and they are staff already; say so, once.
+            log.warning("staff menu for %s: %s", address.address, exc)
 
 
 PLATFORM = TelegramPlatform()  # for usage and help texts, which need no context
