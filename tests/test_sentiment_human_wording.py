@@ -704,3 +704,40 @@ def test_an_excuse_does_not_cover_a_complaint_beside_it(
 @pytest.mark.parametrize("text", ["Поддержка грубила", "Менеджер грубит клиентам"])
 def test_rudeness_as_a_verb_is_a_complaint(text: str) -> None:
     assert rules.read(text, "politeness").negative > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Took longer than estimated, as usual", True),
+        ("Delivered later than expected", True),
+        ("Longer than I'd like", True),
+        ("Сделали дольше, чем ожидали", True),
+        ("Заняло больше времени, чем оценивали", True),
+        ("Дольше, чем хотелось бы", True),
+        ("Took less time than expected", False),
+        ("Быстрее, чем ожидали", False),
+        ("Не дольше, чем планировали", False),
+        ("It was not longer than planned", False),
+    ],
+)
+def test_slower_than_planned_is_a_complaint(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, "speed").label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Релиз откатили", True),
+        ("They rolled back the release", True),
+        ("Откатили обновление из-за багов", True),
+        ("We have a rollback plan", False),
+        ("Можно откатить, если что", False),
+    ],
+)
+def test_a_release_rolled_back_is_a_complaint(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, "outcome").label is NEG) is alert

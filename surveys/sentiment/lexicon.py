@@ -203,7 +203,8 @@ GROUPS: tuple[Group, ...] = (
         # an outage they caused, in the team's slang: «положили прод», «уронили сервер»
         "положить прод, положить продакшн, положить продакшен, положить сервер, положить сайт, "
         "положить база, уронить прод, уронить продакшн, уронить продакшен, уронить сервер, "
-        "уронить сайт, уронить база, "
+        "уронить сайт, уронить база, откатить релиз, откатить обновление, откатить версия, "
+        "откатывать релиз, релиз откатить, обновление откатить, rolled back, "
         # asking more than once is a complaint with no feeling word
         "ask* twice, ask* three times, ask* several times, ask* multiple times, ask* repeatedly",
         alarm=True,
@@ -547,6 +548,16 @@ THAN_PROMISED_RE = re.compile(
     r"(?i)(?<!\w)(?:(?P<early>раньше|быстрее|earlier|sooner|faster)|(?P<late>позже|позднее|"
     r"дольше|медленнее|later|longer|slower)|меньше|хуже|less|worse)[\s,]+(?:чем|than)\s+"
     r"(?:\w+\s+){0,2}?(?:обеща|promis)\w*"
+)
+# "Took longer than estimated", «дольше, чем планировали»: slower than the plan, said outright
+# (a promise is read by rules._promises); "less time than expected" is praise.
+THAN_PLANNED_RE = re.compile(
+    r"(?i)(?<!\w)(?<!не\s)(?<!not\s)(?:(?P<early>раньше|быстрее|earlier|sooner|faster|quicker|"
+    r"меньше\s+времени|less\s+time)|позже|позднее|дольше|медленнее|later|longer|slower|"
+    r"больше\s+времени|more\s+time)[\s,]+(?:чем|than)\s+(?:\w+\s+){0,2}?(?:ожида|планир|"
+    r"оценива|рассчитыва|предполага|договарива|заклады|прогнозир|обычно|нужно|надо|следовало|"
+    r"expect|estimat|plan|anticipat|schedul|quot|agreed|hoped|usual|needed|necessary|should|"
+    r"wanted|хотел|(?:i|we)(?:'d|\s+would)\s+like)\w*"
 )
 NOT_AS_PROMISED_RE = re.compile(
     r"(?i)(?<!\w)(?:не\s+так|не\s+то|not\s+what|not\s+as|nothing\s+like)[\s,]+"

@@ -532,6 +532,7 @@ class _Reader:
         self._praise_for_harm()
         self._exceptions()
         self._promises()
+        self._than_planned()
         self._settle_clauses()
         self._causal_thanks()
         self._retract()
@@ -946,6 +947,29 @@ class _Reader:
                 a, b = min(a, *(h.start for h in praise)), max(b, *(h.end for h in praise))
                 on_topic = any(h.on_topic for h in praise)
                 self._span_alarm(a, b, on_topic=on_topic, manner=False)
+
+    def _than_planned(self) -> None:
+        """ "Took longer than estimated": a complaint about speed with no feeling word (read as
+        neutral before, «сделали дольше, чем ожидали» as praise); "faster than expected" is
+        praise."""
+        for m in lexicon.THAN_PLANNED_RE.finditer(self.masked):
+            a, b = m.start(), m.end()
+            if m.group("early"):
+                if not any(h.weight > 0 and h.start < b and h.end > a for h in self.result.hits):
+                    self.result.hits.append(Hit(0.75, a, b, on_topic=self.q == "speed"))
+                continue
+            # One reading for the span: a "later than" cue or "like" inside it is this
+            # complaint; "delivered" before it in the sentence is no praise then.
+            start = max(self.masked.rfind(c, 0, a) for c in ".!?;…\n") + 1
+            self.result.hits[:] = [
+                h
+                for h in self.result.hits
+                if not (a <= h.start and h.end <= b)
+                and not (h.weight > 0 and h.role == "fix" and start <= h.start < a)
+            ]
+            self.result.hits.append(
+                Hit(-1.0, a, b, on_topic=self.q == "speed", role="alarm", manner=True)
+            )
 
     def _promises(self) -> None:
         """ "Promised one thing and delivered another", «обещали к пятнице, сделали через
