@@ -192,3 +192,35 @@ async def test_rescore_command_counts_alerts_negative_again(
     assert await sentiment_cli.run_async(parse("rescore"), s, stdout=out, on_negative=alert) == 0
     assert out.getvalue().splitlines() == [summary, f"{became}{ids['bad']}", f"{again}{cleared}"]
     assert seen == [[ids["bad"], cleared]]
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly(tmp_path: Path) -> None:
+    # `candor sentiment --jsonl < answers | head -1`: no traceback once head has its line.
+    import subprocess
+    import sys
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "CANDOR_SENTIMENT_ANALYSER": "baseline",
+        "CANDOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+    }
+    answers = tmp_path / "answers.txt"
+    answers.write_text("slow and rude, not happy at all\n" * 5000, encoding="utf-8")
+    cmd = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
+    with (
+        answers.open("rb") as stdin,
+        subprocess.Popen(
+            [*cmd, "sentiment", "--jsonl"],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+        ) as proc,
+    ):
+        assert proc.stdout is not None and proc.stderr is not None
+        assert json.loads(proc.stdout.readline())["label"] == "negative"
+        proc.stdout.close()  # what head does after its line
+        err = proc.stderr.read().decode()
+    assert proc.returncode == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err
