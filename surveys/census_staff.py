@@ -15,7 +15,7 @@ from surveys.model import Address, Language, SentimentLabel, Staff
 from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS
 from surveys.staff import READERS, WRITERS, Output, StaffCommands, StaffError
-from surveys.texts import noun, t
+from surveys.texts import command_arg, noun, t
 
 ACTIONS = {
     "pause": CensusState.PAUSED,
@@ -42,7 +42,17 @@ async def start_census(
         raise StaffError(t("census_bad_period", lang)) from None
     if not created:
         title = round_title(round_.period_key, round_.title, lang)
-        return Output([t("census_exists", lang, title=title, account=account.name)])
+        return Output(
+            [
+                t(
+                    "census_exists",
+                    lang,
+                    title=title,
+                    account=account.name,
+                    arg=command_arg(account.name),
+                )
+            ]
+        )
     if starter is not None:  # their progress message, edited in place from now on
         await progress_messages(commands.service).refresh(run.id)
     return Output(
@@ -52,6 +62,7 @@ async def start_census(
                 lang,
                 title=round_title(round_.period_key, round_.title, lang),
                 account=account.name,
+                arg=command_arg(account.name),
                 since=run.since.date().isoformat(),
                 until=run.until.date().isoformat(),
             )
@@ -91,7 +102,7 @@ async def census_command(
         run = await census.set_state(account.id, ACTIONS[action])
     found = await census.progress(account.id)
     if found is None:
-        return Output([t("census_none", lang, account=account.name)])
+        return Output([t("census_none", lang, account=account.name, arg=command_arg(account.name))])
     round_, progress = found
     title = round_title(round_.period_key, round_.title, lang)
     lines = [progress.render(lang, account.name, title)]
@@ -123,7 +134,7 @@ async def census_button(
     async with commands.uow() as uow:
         run = await uow.census.latest_run(account_id)
     if run is None:
-        return t("census_none", staff.language, account=f"#{account_id}")
+        return t("census_none", staff.language, account=f"#{account_id}", arg=f"#{account_id}")
     await progress_messages(commands.service).refresh(run.id)
     return t(f"census_state.{run.state.value}", staff.language)
 

@@ -546,6 +546,13 @@ class SurveyService:
             and conv.current_question == key
         )
 
+    async def contact_language(self, sender: Address) -> Language | None:
+        """The language a contact reads Candor in (None for someone who is not a contact):
+        what we say to them follows it, not the language their platform is set to."""
+        async with self.uow() as uow:
+            contact = await uow.contacts.by_address(sender)
+        return contact.language if contact is not None else None
+
     # --- time-driven work -----------------------------------------------------------------
 
     async def tick(self, batch: int = 100) -> TickReport:

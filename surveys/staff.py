@@ -202,6 +202,19 @@ def say(key: str, lang: Language, /, **params: object) -> str:
     return template.format(**params) if params else template
 
 
+# A role in words: Russian does not say «Ваша роль (owner)». English keeps the word the
+# commands take (/staff_add owner …).
+_ROLE_RU = {
+    StaffRole.ADMIN: "администратор",
+    StaffRole.MANAGER: "менеджер",
+    StaffRole.OWNER: "владелец аккаунта",
+}
+
+
+def role_name(role: StaffRole, lang: Language) -> str:
+    return _ROLE_RU[role] if lang is Language.RU else role.value
+
+
 class StaffError(Exception):
     """A staff command cannot be done; the message is ready for the person who asked."""
 
@@ -352,7 +365,7 @@ class StaffCommands:
         if actor.role not in roles:
             # A manager cannot help with an admins-only command: name who can.
             key = "not_allowed" if StaffRole.MANAGER in roles else "not_allowed_admins"
-            raise StaffError(say(key, actor.language, role=actor.role.value))
+            raise StaffError(say(key, actor.language, role=role_name(actor.role, actor.language)))
         return actor
 
     # --- accounts -------------------------------------------------------------------------
@@ -561,7 +574,7 @@ class StaffCommands:
             holder = await uow.staff.by_address(address)
             if holder is not None and holder.id != person.id:
                 raise StaffError(
-                    say("staff_exists", lang, name=holder.name, role=holder.role.value)
+                    say("staff_exists", lang, name=holder.name, role=role_name(holder.role, lang))
                 )
             _set_address(person, address)
             await uow.staff.update(person)
@@ -785,7 +798,12 @@ class StaffCommands:
             existing = await uow.staff.by_address(address)
             if existing is not None:
                 raise StaffError(
-                    say("staff_exists", lang, name=existing.name, role=existing.role.value)
+                    say(
+                        "staff_exists",
+                        lang,
+                        name=existing.name,
+                        role=role_name(existing.role, lang),
+                    )
                 )
             # The adder's language only until the person's platform tells theirs, or they
             # choose one (surveys.onboarding.Onboarding.follow_platform_language).
@@ -801,7 +819,15 @@ class StaffCommands:
             added = await uow.staff.add(person)
             await uow.commit()
         return Output(
-            [say("staff_added", lang, name=added.name, role=added.role.value, id=added.id)]
+            [
+                say(
+                    "staff_added",
+                    lang,
+                    name=added.name,
+                    role=role_name(added.role, lang),
+                    id=added.id,
+                )
+            ]
         )
 
     async def list_staff(self, actor: Staff) -> Output:

@@ -244,6 +244,11 @@ def spoken_language(code: str | None) -> Language | None:
     return Language(short) if short in (Language.RU.value, Language.EN.value) else None
 
 
+def command_arg(name: str) -> str:
+    """A name as a command argument: in quotes when it has a space, or it reads as two."""
+    return f'"{name}"' if any(c.isspace() for c in name) else name
+
+
 def t(key: str, lang: Language | str, **params: object) -> str:
     """The text for ``key`` in ``lang`` (English when the language is unknown)."""
     try:
@@ -656,11 +661,11 @@ CATALOG.update(
         },
         "import_preview": {
             Language.EN: "Preview of the import into {account} (nothing written yet): new {new}, updated {updated}, unchanged {unchanged}, invalid {invalid}.",
-            Language.RU: "Предпросмотр импорта в {account} (пока ничего не записано): новых {new}, обновлённых {updated}, без изменений {unchanged}, с ошибками {invalid}.",
+            Language.RU: "Предпросмотр импорта в аккаунт «{account}» (пока ничего не записано): новых {new}, обновлённых {updated}, без изменений {unchanged}, с ошибками {invalid}.",
         },
         "import_done": {
             Language.EN: "Imported into {account}: new {new}, updated {updated}, unchanged {unchanged}; {invalid} invalid rows skipped.",
-            Language.RU: "Импортировано в {account}: новых {new}, обновлённых {updated}, без изменений {unchanged}; пропущено строк с ошибками: {invalid}.",
+            Language.RU: "Импортировано в аккаунт «{account}»: новых {new}, обновлённых {updated}, без изменений {unchanged}; пропущено строк с ошибками: {invalid}.",
         },
         "import_row": {
             Language.EN: "row {row}: {reason}",
@@ -776,12 +781,12 @@ CATALOG.update(
             Language.RU: "все доступные опрошены",
         },
         "census_started": {
-            Language.EN: "{title} of {account} started: it asks users with a ticket from {since} to {until}, at the platform's pace. /census {account} shows progress; /census {account} pause|resume|cancel.",
-            Language.RU: "{title}, {account}: перепись начата — пользователи с обращениями с {since} по {until}, в темпе платформы. /census {account} — ход; /census {account} pause|resume|cancel.",
+            Language.EN: "{title} of {account} started: it asks users with a ticket from {since} to {until}, at the platform's pace. /census {arg} shows progress; /census {arg} pause|resume|cancel.",
+            Language.RU: "{title}, {account}: перепись начата — пользователи с обращениями с {since} по {until}, в темпе платформы. /census {arg} — ход; /census {arg} pause|resume|cancel.",
         },
         "census_exists": {
-            Language.EN: "{title} of {account} already exists; /census {account} shows its progress.",
-            Language.RU: "{title}, {account}: уже есть; /census {account} покажет ход.",
+            Language.EN: "{title} of {account} already exists; /census {arg} shows its progress.",
+            Language.RU: "{title}, {account}: уже есть; /census {arg} покажет ход.",
         },
         "census_run_over.done": {
             Language.EN: "The {title} of {account} has already finished: its buttons no longer act. /census {account} shows its results.",
@@ -814,16 +819,16 @@ CATALOG.update(
             Language.RU: "{title}, {account}: перепись отменена, а отмена окончательна — возобновить её нельзя.",
         },
         "census_none": {
-            Language.EN: "{account} has no census yet: /round {account} census",
-            Language.RU: "У {account} ещё нет переписи: /round {account} census",
+            Language.EN: "«{account}» has no census yet: /round {arg} census",
+            Language.RU: "«{account}»: переписи ещё не было. Начать: /round {arg} census",
         },
         "census_bad_period": {
             Language.EN: "A census period is a half year, like 2026-H1, a quarter, like 2026-Q3, or a year, like 2026.",
             Language.RU: "Период переписи — полугодие (например 2026-H1), квартал (2026-Q3) или год (2026).",
         },
         "census_link": {
-            Language.EN: "Census link for {account} (post it in the client's own channels; whoever opens it joins as a user): {link}",
-            Language.RU: "Ссылка переписи для {account} (разместите в каналах клиента; открывший её становится пользователем): {link}",
+            Language.EN: "Census link for «{account}» (post it in the client's own channels; whoever opens it joins as a user): {link}",
+            Language.RU: "Ссылка переписи аккаунта «{account}» (разместите в каналах клиента; открывший её становится пользователем): {link}",
         },
         "census_link_no_bot": {
             Language.EN: "Census links open the Telegram bot, whose name Candor does not know here: set CANDOR_TELEGRAM_BOT_USERNAME, or ask the Telegram bot for the link.",
@@ -831,7 +836,7 @@ CATALOG.update(
         },
         "census_links_revoked": {
             Language.EN: "Census links of {account} revoked: {count}.",
-            Language.RU: "Отозвано ссылок переписи {account}: {count}.",
+            Language.RU: "Отозвано ссылок переписи аккаунта «{account}»: {count}.",
         },
         "census_link_revoked": {
             Language.EN: "This link has been withdrawn. Ask your contact at the company for a new one.",
@@ -839,19 +844,19 @@ CATALOG.update(
         },
         "census_scheduled.half_yearly": {
             Language.EN: "A census of {account}'s users now opens by itself each half year (in January and July, for the half year just ended).",
-            Language.RU: "Перепись пользователей {account} теперь открывается сама каждые полгода (в январе и июле, за прошедшее полугодие).",
+            Language.RU: "Перепись пользователей аккаунта «{account}» теперь открывается сама каждые полгода (в январе и июле, за прошедшее полугодие).",
         },
         "census_scheduled.quarterly": {
             Language.EN: "A census of {account}'s users now opens by itself each quarter (in January, April, July and October, for the quarter just ended).",
-            Language.RU: "Перепись пользователей {account} теперь открывается сама каждый квартал (в январе, апреле, июле и октябре, за прошедший квартал).",
+            Language.RU: "Перепись пользователей аккаунта «{account}» теперь открывается сама каждый квартал (в январе, апреле, июле и октябре, за прошедший квартал).",
         },
         "census_scheduled.yearly": {
             Language.EN: "A census of {account}'s users now opens by itself each year (in January, for the year just ended).",
-            Language.RU: "Перепись пользователей {account} теперь открывается сама раз в год (в январе, за прошедший год).",
+            Language.RU: "Перепись пользователей аккаунта «{account}» теперь открывается сама раз в год (в январе, за прошедший год).",
         },
         "census_unscheduled": {
             Language.EN: "The census of {account} is no longer scheduled.",
-            Language.RU: "Перепись {account} больше не запланирована.",
+            Language.RU: "Перепись аккаунта «{account}» больше не запланирована.",
         },
         "census_negative": {
             Language.EN: "Negative share per question: {shares}.",

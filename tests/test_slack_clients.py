@@ -23,6 +23,7 @@ from surveys.model import (
     ConversationStatus,
     Language,
 )
+from surveys.texts import t
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import (
     FakeSlackAPI,
@@ -449,6 +450,19 @@ async def test_an_old_button_changes_nothing(slack: SlackHarness) -> None:
     assert len(slack.dm(ANNA)) == sent_before
     assert len(api.calls_to("chat.update")) == updates_before
     assert [a.question_key for a in await answers_of(slack, ANNA)] == ["outcome"]
+
+
+async def test_an_old_button_answers_in_the_contacts_language(slack: SlackHarness) -> None:
+    # A contact invited in Russian, with Slack in English, read the questions in Russian and
+    # then «This button belongs to an earlier question.» in English.
+    await join(slack, ANNA, "Анна", '"Анна"', "stakeholder", "ru")
+    await open_round(slack)
+    [q1] = questions(slack, ANNA)
+    await write(slack, ANNA, "Результат хороший")
+
+    responses = await press(slack, ANNA, q1, "survey_skip", button_value(q1, "survey_skip"))
+
+    assert [r["text"] for r in responses] == [t("button_stale", Language.RU)]
 
 
 async def test_a_crafted_button_value_changes_nothing(slack: SlackHarness) -> None:

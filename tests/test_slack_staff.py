@@ -857,7 +857,7 @@ async def test_census_link_on_slack_shows_the_telegram_link(
     finally:
         await slack.stop()
     intro, link = reply.split("\n")
-    assert intro.startswith("Census link for Globex (post it in the client's own channels")
+    assert intro.startswith("Census link for «Globex» (post it in the client's own channels")
     assert link.startswith("<https://t.me/acme_bot?start=census_") and link.endswith(">")
 
 

@@ -187,7 +187,7 @@ HELLO = {
 }
 PREVIEW = {
     Language.EN: "Preview of the import into Globex (nothing written yet): new 1,",
-    Language.RU: "Предпросмотр импорта в Globex (пока ничего не записано): новых 1,",
+    Language.RU: "Предпросмотр импорта в аккаунт «Globex» (пока ничего не записано): новых 1,",
 }
 CSV = b"Name,E-mail\nAnna,anna@example.com\n"
 # (the adder's language, Max's Slack locale, what Max reads): both ways round.

@@ -182,13 +182,17 @@ async def test_role_refusal_speaks_the_actors_language(team: Team) -> None:
     russian_owner = Staff(99, "Ольга", StaffRole.OWNER, RU)
     with pytest.raises(StaffError) as caught:
         StaffCommands.require(russian_owner, WRITERS, EN)
-    assert str(caught.value) == say("not_allowed", RU, role="owner")
+    # The role in Russian words, not the command's English word («Ваша роль (owner)»).
+    assert str(caught.value) == (
+        "Ваша роль (владелец аккаунта) не позволяет это сделать; "
+        "обратитесь к менеджеру или администратору."
+    )
 
 
 async def test_staff_add_is_for_admins_only_in_the_command_table(team: Team) -> None:
     roles = TABLE["staff_add"].roles
     assert StaffCommands.require(team.admin, roles, EN) is team.admin
-    with pytest.raises(StaffError, match=r"\(manager\)"):
+    with pytest.raises(StaffError, match=r"\(менеджер\)"):
         StaffCommands.require(team.max, roles, EN)
 
 
@@ -931,7 +935,7 @@ async def test_add_staff_on_each_platform(
 ) -> None:
     nina_at = Address(Channel.TELEGRAM, "5550001")
     # Only admins add staff: the use case itself refuses a manager.
-    with pytest.raises(StaffError, match="manager"):
+    with pytest.raises(StaffError, match="менеджер"):
         await commands.add_staff(team.max, "Owner", "Nina", nina_at, None)
     assert await commands.actor(nina_at) is None
     admin_ru = replace(team.admin, language=RU)
@@ -945,7 +949,8 @@ async def test_add_staff_on_each_platform(
         RU,  # the adder's language unless told otherwise
         5550001,
     )
-    assert out.lines == [say("staff_added", RU, name="Nina", role="owner", id=nina.id)]
+    # Russian names the role in Russian words, not the command's «owner».
+    assert out.lines == [f"Nina добавлен(а) как владелец аккаунта (#{nina.id})."]
 
     await commands.add_staff(team.admin, "manager", "Sam", Address(Channel.SLACK, "U123"), EN)
     await commands.add_staff(team.admin, "admin", "Cy", Address(Channel.CONSOLE, "cy"), None)
@@ -993,7 +998,7 @@ async def test_add_staff_refuses_an_address_already_staff(
 
     message = await refused(commands.add_staff(admin_ru, "admin", "Nina Again", nina_at, None))
 
-    assert message == say("staff_exists", RU, name="Nina", role="owner")
+    assert message == say("staff_exists", RU, name="Nina", role="владелец аккаунта")
     olga_again = await refused(
         commands.add_staff(team.admin, "manager", "Imposter", Address(Channel.CONSOLE, "olga"), EN)
     )

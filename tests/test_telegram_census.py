@@ -162,3 +162,27 @@ async def test_staff_opening_a_census_link_are_told_and_not_surveyed(
     assert await Census(tg.app.service).fan_out() == 0
     async with tg.app.uow() as u:
         assert await u.contacts.for_account(1) == []
+
+
+async def test_census_replies_name_an_account_with_spaces_as_it_must_be_typed(
+    tg: TelegramHarness,
+) -> None:
+    # «/round Acme Ltd census», as the reply suggested, answered «No account «Acme»»: a
+    # name with a space is one argument only in quotes.
+    api = tg.api
+    admin = {"user_id": ADMIN_ID}
+    await tg.process(api.text_message(ADMIN_ID, '/account_add "Acme Ltd" gold en', **admin))
+    await tg.process(api.text_message(ADMIN_ID, '/census "Acme Ltd"', **admin))
+    assert tg.texts(ADMIN_ID)[-1] == '«Acme Ltd» has no census yet: /round "Acme Ltd" census'
+    await tg.process(api.text_message(ADMIN_ID, '/round "Acme Ltd" census', **admin))
+    started = tg.texts(ADMIN_ID)[-1]
+    assert '/census "Acme Ltd" shows progress; /census "Acme Ltd" pause|resume|cancel' in started
+    await tg.process(api.text_message(ADMIN_ID, '/round "Acme Ltd" census', **admin))
+    assert tg.texts(ADMIN_ID)[-1].endswith('already exists; /census "Acme Ltd" shows its progress.')
+
+    await tg.process(api.text_message(ADMIN_ID, "/lang ru", **admin))
+    await tg.process(api.text_message(ADMIN_ID, '/account_add "Ромашка Плюс" gold ru', **admin))
+    await tg.process(api.text_message(ADMIN_ID, '/census "Ромашка Плюс"', **admin))
+    assert tg.texts(ADMIN_ID)[-1] == (
+        '«Ромашка Плюс»: переписи ещё не было. Начать: /round "Ромашка Плюс" census'
+    )

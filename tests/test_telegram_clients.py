@@ -399,6 +399,23 @@ async def test_an_old_button_changes_nothing(tg: TelegramHarness) -> None:
     assert [a.question_key for a in await answers_of(tg, ANNA)] == ["outcome"]
 
 
+async def test_an_old_button_answers_in_the_contacts_language(tg: TelegramHarness) -> None:
+    # A contact invited in Russian whose Telegram is set to English read every question in
+    # Russian, then «This button belongs to an earlier question.» in English: the stale
+    # press was answered in the platform's language instead of the contact's.
+    await onboard(tg, BORIS, "Борис", lang="ru")
+    await open_round(tg)
+    [q1] = questions(tg, BORIS)
+    await say(tg, BORIS, "Результат хороший")
+    await tg.process(
+        tg.api.callback_query(
+            BORIS, button_data(q1, "skip"), message_id=int(q1["message_id"]), language_code="en"
+        )
+    )
+
+    assert last_callback_answer(tg.api)["text"] == t("button_stale", Language.RU)
+
+
 async def test_later_tapped_twice_says_so_once(tg: TelegramHarness) -> None:
     # A double tap on Later sent "No problem, I will remind you later" twice: each press
     # is a new callback, and the notice was keyed by the conversation's version.

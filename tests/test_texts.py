@@ -263,3 +263,28 @@ def test_no_russian_text_puts_a_name_after_a_preposition() -> None:
         for k, (_, ru) in table.items()
     ]
     assert [(k, ru) for k, ru in russian if broken.search(ru)] == []
+
+
+def test_no_russian_text_declines_an_account_name_it_cannot_decline() -> None:
+    """An account's name is inserted as written: «У Ромашка», «Ссылка переписи для Ромашка»,
+    «Перепись пользователей Ромашка» read broken. A Russian template puts it after a colon,
+    as a subject, or after the word «аккаунт» (in any case) that carries the declension."""
+    import re
+
+    from surveys import alert_view, digest, staff
+
+    # The word before an unquoted {account}: a preposition or any other lower-case word
+    # asks the name to decline; «аккаунта «{account}»» is fine, and so is a command.
+    before = re.compile(r"(?<![\w/])([а-яё]+)\s+\{account\}", re.I)
+    russian = [(k, v[Language.RU]) for k, v in CATALOG.items()] + [
+        (k, ru)
+        for table in (staff._T, alert_view._LABELS, digest._T)
+        for k, (_, ru) in table.items()
+    ]
+    broken = [
+        (k, ru)
+        for k, ru in russian
+        for m in before.finditer(ru)
+        if not m[1].lower().startswith("аккаунт") and (m[1].islower() or len(m[1]) <= 2)
+    ]
+    assert broken == []

@@ -11,6 +11,8 @@ starts both fakes on fixed local ports and a small control server through which 
          the update is queued for getUpdates and the call returns once the bot confirmed it
          ("kwargs.reply_to": the id of the bot's message this one replies to).
     GET  /telegram/sent/<chat id>                    the bot's messages in that chat (after edits)
+    GET  /telegram/calls/<method>                    the bot's calls of that method, e.g. what
+         answerCallbackQuery showed on a button press (params, status, response)
     POST /slack/<builder>      {"args": [...], "kwargs": {...}}
          builder: message_event, message_changed_event, file_share_event, slash_command,
          block_action, app_home_opened_event — signed and posted to Candor's Slack endpoint
@@ -91,6 +93,12 @@ class Control:
     async def telegram_sent(self, request: web.Request) -> web.Response:
         return web.json_response(self.tg.sent_to(int(request.match_info["chat"])))
 
+    async def telegram_calls(self, request: web.Request) -> web.Response:
+        calls = self.tg.calls_to(request.match_info["method"])
+        return web.json_response(
+            [{"params": c.params, "status": c.status, "response": c.response} for c in calls]
+        )
+
     async def slack_event(self, request: web.Request) -> web.Response:
         builder = request.match_info["builder"]
         body = await request.json()
@@ -134,6 +142,7 @@ async def serve(args: argparse.Namespace) -> None:
         app = web.Application()
         app.router.add_post("/telegram/{builder}", control.telegram)
         app.router.add_get("/telegram/sent/{chat}", control.telegram_sent)
+        app.router.add_get("/telegram/calls/{method}", control.telegram_calls)
         app.router.add_post("/slack/{builder}", control.slack_event)
         app.router.add_get("/slack/dm/{user}", control.slack_dm)
         app.router.add_get("/slack/responses/{rid}", control.slack_responses)

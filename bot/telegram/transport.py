@@ -51,10 +51,15 @@ def parse_update(body: bytes) -> tuple[dict[str, Any], str] | None:
 
 
 def update_key(update: Any) -> str:
+    """The same update delivered again gets the same key; another one never does. Telegram
+    may number updates again from a new, random id (after a week without any, or for a new
+    bot token), so an id seen before can come back on a different update: the id alone
+    would drop it as a redelivery. The id and a digest of the content tell them apart."""
+    digest = hashlib.sha256(json.dumps(update, sort_keys=True).encode()).hexdigest()
     if isinstance(update, dict) and type(update.get("update_id")) is int:
-        return str(update["update_id"])
+        return f"{update['update_id']}:{digest[:24]}"
     # No id to go by (Telegram always sends one): keyed by content, still kept.
-    return "noid:" + hashlib.sha256(to_json(update).encode()).hexdigest()[:40]
+    return "noid:" + digest[:40]
 
 
 def update_sender(update: Any) -> str:

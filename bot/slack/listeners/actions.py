@@ -49,7 +49,11 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             # An old button, or a value that was never ours: nothing changes.
             staff = await ctx.commands.actor(ctx.address(user))
             # Staff read the language they chose, or the one followed from their Slack's.
-            text = t("button_not_for_staff", staff.language) if staff else t("button_stale", lang)
+            if staff is not None:
+                text = t("button_not_for_staff", staff.language)
+            else:  # a contact reads it in their own language, like the question it belongs to
+                own = await ctx.service.contact_language(ctx.address(user))
+                text = t("button_stale", own or lang)
             await respond(
                 text=text,
                 response_type="ephemeral",

@@ -164,7 +164,11 @@ async def survey_button(
     if not current:
         # An old button, or one that was never ours: it changes nothing.
         staff = await candor.commands.actor(chat)
-        await query.answer(t("button_not_for_staff" if staff else "button_stale", lang))
+        if staff is not None:
+            text = t("button_not_for_staff", staff.language)
+        else:  # a contact reads it in their own language, like the question it belongs to
+            text = t("button_stale", await candor.service.contact_language(chat) or lang)
+        await query.answer(text)
         return
     assert event_kind is not None
     # A skipped or declined question loses its buttons through the outbox, after whatever
