@@ -90,6 +90,22 @@ async def earlier_question(
     return conv.question_keys[conv.question_index - 1]
 
 
+async def earlier_conversation(
+    uow: UnitOfWork, contact: Contact, conv: Conversation, position: Decimal | None
+) -> int | None:
+    """The id of the contact's conversation a message at ``position`` belongs to, when that
+    is not ``conv``: a new round's invitation (which closed the conversation under way) had
+    not reached them when they wrote, so they were answering the round before. Else None."""
+    if position is None or conv.question_index != 0 or not conv.status.is_open:
+        return None
+    questions = await uow.outbox.for_contact(contact.id, "question")
+    invitation = [m for m in questions if m.payload.get("conversation_id") == conv.id]
+    if not invitation or any(seen_before(m, position) for m in invitation):
+        return None
+    ids = (m.payload.get("conversation_id") for m in questions)
+    return max((c for c in ids if isinstance(c, int) and c < conv.id), default=None)
+
+
 def joined(previous: Answer, addition: str) -> tuple[str, bool]:
     """The previous answer with ``addition`` after it, within MAX_JOINED_CHARS."""
     text = f"{previous.text.rstrip()}\n{addition}"

@@ -206,9 +206,9 @@ def _receive_text(
 
     if conv.status is ConversationStatus.EXPIRED:
         # A late answer is still the contact's word on the question they were at: keep it.
-        nxt = conv
-        if conv.current_question is not None:
-            nxt = replace(conv, question_index=conv.question_index + 1)
+        # Then past every question, as a called-off round goes (_stop): whatever they write
+        # next is a late comment, never an answer to a question the conversation never sent.
+        nxt = replace(conv, question_index=len(conv.question_keys))
         answer = NewAnswer(answer_key(conv), text, late=True, truncated=truncated)
         return Step(nxt, answers=[answer], replies=[*notices, _notice(conv, "late_kept")])
 

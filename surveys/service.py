@@ -316,6 +316,12 @@ class SurveyService:
                 await self._notice(uow, contact, key, in_key)
                 await uow.commit()
                 return
+            if event.kind is EventKind.TEXT and (
+                earlier := await answering.earlier_conversation(uow, contact, conv, event.position)
+            ):
+                # Written to the round before, which the new one closed: kept there, as late.
+                before = await uow.conversations.get(earlier)
+                conv = before if before is not None and not before.status.is_open else conv
             account, round_ = await self._round_of(uow, conv)
             now = self.clock.now()
             if event.kind is EventKind.TEXT and (

@@ -796,6 +796,23 @@ async def test_cancel_stops_reminders_queued_and_scheduled_and_keeps_later_answe
     await bed.delivery.run_once()
     assert reminders(bed) == [] and bed.messenger.to("user2")[-1].kind == "question"
 
+    # user2 writes only after that quiet expiry, more than once: the first message answers
+    # the question they were sent and every later one is a late comment, as after any
+    # expiry (the second was filed under the next question, never sent to them).
+    for i, body in enumerate(("Late but fine", "One more", "And another")):
+        await bed.service.handle_event(user[2], ContactEvent(EventKind.TEXT, body, f"b{i}"))
+    await bed.delivery.run_once()
+    assert [m.kind for m in bed.messenger.to("user2")] == ["question", *["notice"] * 3]
+    assert {str(m.payload["text"]) for m in bed.messenger.to("user2")[1:]} == {
+        "This survey has already closed, but your answer is kept and will be read."
+    }
+    summary = await bed.service.round_summary(run.round_id)
+    [row] = [r for r in summary.rows if r.contact == "User 2"]
+    assert [(k, c.text, c.late) for k, c in row.cells.items()] == [
+        ("outcome", "Late but fine", True)
+    ]
+    assert row.comments == ["One more", "And another"]
+
 
 async def test_cancelling_a_finished_census_stops_the_reminders_of_those_it_asked(
     bed: Bed,

@@ -291,13 +291,41 @@ def test_text_after_expiry_is_a_late_answer_for_the_current_question() -> None:
     conv = closed(ConversationStatus.EXPIRED, index=1)
     step = machine.receive(conv, text("A bit slow"), make_ctx(), NOW + EXPIRY)
     assert step.answers == [NewAnswer("speed", "A bit slow", late=True)]
-    assert step.conversation.question_index == 2
     assert step.conversation.status is ConversationStatus.EXPIRED
     assert [(r.kind, r.text) for r in step.replies] == [("notice", t("late_kept", Language.EN))]
 
-    # The next late message is the contact's word on the question after it.
-    step = machine.receive(step.conversation, text("Polite"), make_ctx(), NOW + EXPIRY)
-    assert step.answers == [NewAnswer("politeness", "Polite", late=True)]
+
+@pytest.mark.parametrize("language", [Language.EN, Language.RU])
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_every_message_after_the_first_late_answer_is_a_late_comment(
+    language: Language, index: int
+) -> None:
+    # A second late message was filed as the answer to the question after the one the
+    # contact was at, a question the expired conversation never asked them.
+    conv = closed(ConversationStatus.EXPIRED, index=index)
+    conv = replace(conv, language=language)
+    ctx = make_ctx(language)
+    step = machine.receive(conv, text("First"), ctx, NOW + EXPIRY)
+    assert step.answers == [NewAnswer(QUESTION_KEYS[index], "First", late=True)]
+    for body in ("Second", "Third"):
+        step = machine.receive(step.conversation, text(body), ctx, NOW + EXPIRY)
+        assert step.answers == [NewAnswer(COMMENT_KEY, body, late=True)]
+        assert step.conversation.status is ConversationStatus.EXPIRED
+        assert [(r.kind, r.text) for r in step.replies] == [("notice", t("late_kept", language))]
+        # Still nothing asked: no question, and the question buttons stay as they were.
+        assert all(r.kind != "question" for r in step.replies)
+
+
+def test_a_stopped_round_that_expired_first_takes_late_answers_as_an_expiry_does() -> None:
+    # A cancelled census whose client wrote only after their conversation had expired:
+    # the same rule as after any expiry (the cancel path's own rule, see _stop, agrees).
+    ctx = replace(make_ctx(Language.RU), stopped=True)
+    conv = replace(closed(ConversationStatus.EXPIRED, index=1), language=Language.RU)
+    step = machine.receive(conv, text("Поздно"), ctx, NOW + EXPIRY)
+    assert step.answers == [NewAnswer(QUESTION_KEYS[1], "Поздно", late=True)]
+    again = machine.receive(step.conversation, text("И ещё"), ctx, NOW + EXPIRY)
+    assert again.answers == [NewAnswer(COMMENT_KEY, "И ещё", late=True)]
+    assert [r.text for r in again.replies] == [t("late_kept", Language.RU)]
 
 
 def test_overlong_late_answer_is_truncated_and_late() -> None:

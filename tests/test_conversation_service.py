@@ -292,6 +292,62 @@ async def test_expiry_closes_and_a_late_answer_is_kept_as_late(
     assert anna.cells["outcome"].late is True
 
 
+async def test_every_message_after_an_expiry_is_kept_and_none_answers_an_unasked_question(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    messenger: RecordingMessenger,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    # A colleague's walk: the second late message was filed as the answer to the question
+    # after the one the client was at, though that question was never sent to them.
+    round_id = await open_round(service, world, delivery)
+    await service.handle_event(world.anna_at, text("Good result", "a1"))  # Anna is at q2
+    await delivery.run_once()
+    clock.advance(timedelta(days=8))
+    assert (await service.tick()).expired == 2
+    await delivery.run_once()
+    asked = {who: [m.payload.get("question_key") for m in messenger.to(who)]
+             for who in ("anna", "boris")}  # fmt: skip
+
+    late = {"anna": ["Sorry, a bit slow", "Polite though", "And quick to fix"],
+            "boris": ["Результат хороший", "Но долго", "Спасибо"]}  # fmt: skip
+    for who, bodies in late.items():
+        at = world.anna_at if who == "anna" else world.boris_at
+        for i, body in enumerate(bodies):
+            seen = len(messenger.to(who))
+            await service.handle_event(at, text(body, f"{who}-late{i}"))
+            await delivery.run_once()
+            lang = Language.EN if who == "anna" else Language.RU
+            assert new_since(messenger, who, seen) == [("notice", None)]
+            assert messenger.texts(who)[-1] == t("late_kept", lang)
+
+    assert [(a.question_key, a.text, a.late) for a in await answers_of(uow, world.anna)] == [
+        ("outcome", "Good result", False),
+        ("speed", "Sorry, a bit slow", True),
+        ("comment", "Polite though", True),
+        ("comment", "And quick to fix", True),
+    ]
+    assert [(a.question_key, a.text, a.late) for a in await answers_of(uow, world.boris)] == [
+        ("outcome", "Результат хороший", True),
+        ("comment", "Но долго", True),
+        ("comment", "Спасибо", True),
+    ]
+    # No question went out after the expiry, and every stored answer is to one they were sent.
+    for who in ("anna", "boris"):
+        assert [m.payload.get("question_key") for m in messenger.to(who)][: len(asked[who])] == (
+            asked[who]
+        )
+        assert all(m.kind != "question" for m in messenger.to(who)[len(asked[who]) :])
+    summary = await service.round_summary(round_id)
+    rows = {r.contact: r for r in summary.rows}
+    assert sorted(rows["Anna"].cells) == ["outcome", "speed"]
+    assert rows["Anna"].comments == ["Polite though", "And quick to fix"]
+    assert sorted(rows["Борис"].cells) == ["outcome"]
+    assert rows["Борис"].comments == ["Но долго", "Спасибо"]
+
+
 async def test_expiry_without_a_prior_tick_sends_no_reminder(
     service: SurveyService,
     delivery: DeliveryWorker,
