@@ -741,3 +741,22 @@ def test_a_release_rolled_back_is_a_complaint(
     analyser: DefaultAnalyser, text: str, alert: bool
 ) -> None:
     assert (analyser.analyse(text, "outcome").label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Не знаю, не я отвечаю за проект", False),  # not me: not "they do not answer"
+        ("Не мне судить", False),
+        ("We asked to postpone the release", False),  # the client's own request
+        ("At our request the release was postponed", False),
+        ("Сроки сдвинули по нашей просьбе", False),
+        ("Мне не отвечают", True),
+        ("Они не отвечают", True),
+        ("We asked them to hurry but they ignored us", True),
+    ],
+)
+def test_who_is_denied_and_the_clients_own_request(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, "speed").label is NEG) is alert

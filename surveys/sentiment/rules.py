@@ -177,7 +177,12 @@ RETRACTION_FIRST = frozenset(p[0] for p in RETRACTIONS)  # most words start none
 SELF_BLAME = _words("сами ourselves")
 # After "пришлось"/"had to": the client did the team's work («пришлось переделывать самим»).
 SELF_DONE = SELF_BLAME | _words("сам сама самим самому самостоятельно")
+PERSONAL_PRONOUNS = _words("я мне меня мы нам нас ты тебе вы вам он она они ему ей им")
 SELF_BLAME_PHRASES = (("по", "нашей", "вине"), ("наша", "вина"), ("our", "fault"),
+                      ("по", "нашей", "просьбе"), ("по", "нашему", "запросу"),
+                      ("at", "our", "request"), ("we", "asked", "to", "postpone"),
+                      ("we", "asked", "them", "to", "postpone"), ("we", "asked", "to", "delay"),
+                      ("we", "asked", "to", "move"),
                       ("on", "our", "side"), ("с", "нашей", "стороны"),
                       ("на", "нашей", "стороне"), ("из-за", "нас"), ("из-за", "нашего"),
                       ("из-за", "нашей"), ("из-за", "наших"), ("was", "on", "us"),
@@ -736,6 +741,8 @@ class _Reader:
             c.neg_at = None  # "nothing to add except thanks": "thanks" is what is left
         if self.wish and norm in WISH_MORE:
             self._hit(-0.75, i, i + 1, kind="wish")  # "хотелось бы больше уважения"
+        elif norm in NEGATORS and self._denies_a_person(i):
+            pass  # «не я отвечаю за проект»: not me, not "they do not answer"
         elif norm in NEGATORS:
             if c.neg_at is not None and norm in ("без", "without"):
                 c.double = True
@@ -1112,6 +1119,17 @@ class _Reader:
             weight, kind = (-1.0, "sarcasm") if harm else (0.75, "cue")
             self.result.hits.append(Hit(weight, a, b, kind=kind))
             self.result.sarcasm |= harm
+
+    def _denies_a_person(self, i: int) -> bool:
+        """«Не я отвечаю за проект», «не мне судить»: «не» before a pronoun denies who, not
+        what is done."""
+        nxt = self.tokens[i + 1] if i + 1 < len(self.tokens) else None
+        return (
+            self.tokens[i].norm == "не"
+            and nxt is not None
+            and nxt.kind is Kind.WORD
+            and nxt.norm in PERSONAL_PRONOUNS
+        )
 
     def _seemed(self, i: int) -> bool:
         """«не, всё нормально, показалось»: "it only seemed so" closing the answer after an
