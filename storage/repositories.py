@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, inspect, select, update
+from sqlalchemy import Select, and_, case, delete, exists, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +57,8 @@ from surveys.ports import (
     ConcurrentUpdateError,
     ReportAnswer,
     ReportConversation,
+    RoundAlert,
+    RoundTally,
     UnitOfWork,
 )
 
@@ -1142,6 +1144,82 @@ class SqlReportRepository(_Repo):
             )
             for r in rows
         ]
+
+    async def rounds(self, account_ids: Sequence[int]) -> list[Round]:
+        if not account_ids:
+            return []
+        rows = await self.session.scalars(
+            select(RoundRow).where(RoundRow.account_id.in_(list(account_ids))).order_by(RoundRow.id)
+        )
+        return [_round(r) for r in rows]
+
+    async def round_alerts(self, account_ids: Sequence[int]) -> list[RoundAlert]:
+        if not account_ids:
+            return []
+        rows = await self.session.execute(
+            select(
+                AlertRow, RoundRow.account_id, RoundRow.id, AnswerRow.question_key,
+                AnswerRow.sentiment_label,
+            )
+            .join(AnswerRow, AnswerRow.id == AlertRow.answer_id)
+            .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
+            .join(RoundRow, RoundRow.id == ConversationRow.round_id)
+            .where(RoundRow.account_id.in_(list(account_ids)))
+            .order_by(RoundRow.id, AlertRow.id)
+        )  # fmt: skip
+        return [
+            RoundAlert(_alert(row), account_id, round_id, key, label == _NEGATIVE)
+            for row, account_id, round_id, key, label in rows.all()
+        ]
+
+    async def open_silences(self, account_ids: Sequence[int]) -> list[Alert]:
+        if not account_ids:
+            return []
+        rows = await self.session.scalars(
+            select(AlertRow)
+            .where(
+                AlertRow.kind == "silence",
+                AlertRow.account_id.in_(list(account_ids)),
+                AlertRow.status != AlertStatus.RESOLVED.value,
+            )
+            .order_by(AlertRow.id)
+        )
+        return [_alert(r) for r in rows]
+
+    async def round_tallies(self, round_ids: Sequence[int]) -> dict[int, RoundTally]:
+        if not round_ids:
+            return {}
+        ids = list(round_ids)
+        # Grouped in SQL: a round's answers never leave the database, only their counts.
+        people = await self.session.execute(
+            select(
+                ConversationRow.round_id,
+                func.count(func.distinct(ConversationRow.id)),
+                func.count(func.distinct(AnswerRow.conversation_id)),
+            )
+            .outerjoin(AnswerRow, AnswerRow.conversation_id == ConversationRow.id)
+            .where(ConversationRow.round_id.in_(ids))
+            .group_by(ConversationRow.round_id)
+        )
+        tallies = {
+            round_id: RoundTally(int(invited), int(responded))
+            for round_id, invited, responded in people.all()
+        }
+        negative = case((AnswerRow.sentiment_label == _NEGATIVE, 1), else_=0)
+        answers = await self.session.execute(
+            select(
+                ConversationRow.round_id, AnswerRow.question_key, func.sum(negative), func.count()
+            )
+            .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
+            .where(ConversationRow.round_id.in_(ids))
+            .group_by(ConversationRow.round_id, AnswerRow.question_key)
+        )
+        for round_id, key, bad, total in answers.all():
+            tallies[round_id].answers[key] = (int(bad or 0), int(total))
+        return tallies
+
+
+_NEGATIVE = SentimentLabel.NEGATIVE.value
 
 
 class SqlUnitOfWork(UnitOfWork):

@@ -8,12 +8,14 @@ every account the reader may see, riskiest first.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from surveys.escalation import escalated_levels
-from surveys.model import Account, Alert, AlertStatus, Round, SentimentLabel, Staff
+from surveys.model import Account, Alert, AlertStatus, Round, Staff
 from surveys.periods import round_title
-from surveys.ports import UnitOfWork
+from surveys.ports import RoundAlert, RoundTally, UnitOfWork
 from surveys.questions import QUESTION_KEYS, question_label
 from surveys.resolution import not_about_us
 from surveys.staff import READERS, Output, StaffCommands, may_see
@@ -59,40 +61,51 @@ class AccountHealth:
         return score
 
 
-async def account_health(uow: UnitOfWork, account: Account) -> AccountHealth:
-    health = AccountHealth(account)
-    rounds = await uow.rounds.for_account(account.id)
-    for round_ in rounds:
-        for alert in await uow.alerts.for_round(round_.id):
-            health.alerts.append(alert)
-            if alert.status is not AlertStatus.RESOLVED:
-                health.open += 1
-                health.escalated += bool(escalated_levels(alert))
-            health.relapsed += any(n.get("kind") == "relapse" for n in alert.notes)
-            health.not_us += not_about_us(alert)
-    for alert in await uow.alerts.silences():
-        if alert.account_id == account.id and alert.status is not AlertStatus.RESOLVED:
-            health.silent += 1
+async def accounts_health(uow: UnitOfWork, accounts: Sequence[Account]) -> list[AccountHealth]:
+    """Each account's health, in the accounts' order, from the same few queries whether
+    there are 2 accounts or 500 (App Home weighs every account on each open)."""
+    healths = {a.id: AccountHealth(a) for a in accounts}
+    ids = list(healths)
+    rounds: dict[int, list[Round]] = defaultdict(list)
+    for round_ in await uow.reports.rounds(ids):
+        rounds[round_.account_id].append(round_)
+    excluded: list[RoundAlert] = []
+    for found in await uow.reports.round_alerts(ids):
+        health, alert = healths[found.account_id], found.alert
+        health.alerts.append(alert)
+        if alert.status is not AlertStatus.RESOLVED:
             health.open += 1
             health.escalated += bool(escalated_levels(alert))
-    excluded = {a.answer_id for a in health.alerts if not_about_us(a)}
-    summaries = [await _round_health(uow, r, excluded) for r in rounds[-2:]]
-    if summaries:
+        health.relapsed += any(n.get("kind") == "relapse" for n in alert.notes)
+        if not_about_us(alert):
+            health.not_us += 1
+            excluded.append(found)
+    for alert in await uow.reports.open_silences(ids):
+        health = healths[alert.account_id]
+        health.silent += 1
+        health.open += 1
+        health.escalated += bool(escalated_levels(alert))
+    # Only the latest two rounds of each account are summed up.
+    recent = {r.id: r for mine in rounds.values() for r in mine[-2:]}
+    tallies = await uow.reports.round_tallies(list(recent))
+    # A "not about us" answer is kept, but out of the negative share: take it off the counts.
+    for found in excluded:
+        tally = tallies.get(found.round_id)
+        if tally is not None and found.question_key in tally.answers:
+            bad, total = tally.answers[found.question_key]
+            tally.answers[found.question_key] = (bad - found.negative, total - 1)
+    for account_id, mine in rounds.items():
+        summaries = [_round_health(r, tallies.get(r.id)) for r in mine[-2:]]
+        health = healths[account_id]
         health.latest = summaries[-1]
         health.previous = summaries[0] if len(summaries) == 2 else None
-    return health
+    return list(healths.values())
 
 
-async def _round_health(uow: UnitOfWork, round_: Round, excluded: set[int]) -> RoundHealth:
-    convs = await uow.conversations.for_round(round_.id)
-    answers = await uow.answers.for_conversations([c.id for c in convs])
-    negative: dict[str, tuple[int, int]] = {}
-    for key in QUESTION_KEYS:
-        mine = [a for a in answers if a.question_key == key and a.id not in excluded]
-        bad = sum(1 for a in mine if a.sentiment and a.sentiment.label is SentimentLabel.NEGATIVE)
-        negative[key] = (bad, len(mine))
-    responded = len({a.conversation_id for a in answers})
-    return RoundHealth(round_.period_key, round_.title, len(convs), responded, negative)
+def _round_health(round_: Round, tally: RoundTally | None) -> RoundHealth:
+    tally = tally or RoundTally()
+    negative = {key: tally.answers.get(key, (0, 0)) for key in QUESTION_KEYS}
+    return RoundHealth(round_.period_key, round_.title, tally.invited, tally.responded, negative)
 
 
 def _pct(value: float) -> str:
@@ -140,7 +153,7 @@ async def show_health(commands: StaffCommands, actor: Staff, account_ref: str) -
             accounts = [await commands._account(uow, account_ref, actor.language, actor)]
         else:
             accounts = [a for a in await uow.accounts.list() if may_see(actor, a)]
-        found = [await account_health(uow, a) for a in accounts]
+        found = await accounts_health(uow, accounts)
     if not found:
         return Output([t("health_nothing", actor.language)])
     found.sort(key=lambda h: h.risk, reverse=True)

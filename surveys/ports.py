@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -329,11 +329,50 @@ class ReportAnswer:
     alert_notes: list[dict[str, Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class RoundAlert:
+    """An answer's alert and where the answer sits, as account health reads it."""
+
+    alert: Alert
+    account_id: int  # the round's account
+    round_id: int
+    question_key: str
+    negative: bool  # the answer's sentiment is negative
+
+
+@dataclass(slots=True)
+class RoundTally:
+    """A round's figures over every answer, before "not about us" ones are taken out."""
+
+    invited: int = 0  # conversations
+    responded: int = 0  # conversations with an answer to anything
+    answers: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (neg, all)
+
+
 class ReportRepository(Protocol):
-    """Read-only, whole-account reads for reports: one query each, not one per round."""
+    """Read-only, whole-account reads for reports: one query each, not one per round.
+
+    The health reads take many accounts at once: App Home and `/health` weigh every
+    account a person may see, and a query per account or round made each open cost
+    hundreds of queries."""
 
     async def conversations(self, account_id: int) -> list[ReportConversation]: ...
     async def answers(self, account_id: int) -> list[ReportAnswer]: ...
+    async def rounds(self, account_ids: Sequence[int]) -> list[Round]:
+        """The accounts' rounds, by id."""
+        ...
+
+    async def round_alerts(self, account_ids: Sequence[int]) -> list[RoundAlert]:
+        """Alerts on answers in the accounts' rounds, by round id, then alert id."""
+        ...
+
+    async def open_silences(self, account_ids: Sequence[int]) -> list[Alert]:
+        """The accounts' silence alerts not resolved, by id."""
+        ...
+
+    async def round_tallies(self, round_ids: Sequence[int]) -> dict[int, RoundTally]:
+        """Invited, responded and per-question answers of each round that has anyone."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -101,6 +101,12 @@ class TickReport:
     followups_unanswered: int = 0
 
 
+async def staff_chats(uow: UnitOfWork) -> set[Address]:
+    """Every staff member's chats. A contact bound to one is staff (made a contact before
+    becoming staff): never surveyed, and listed and counted as such."""
+    return {a for s in await uow.staff.list() for a in s.addresses()}
+
+
 class SurveyService:
     def __init__(
         self,
@@ -149,7 +155,7 @@ class SurveyService:
         invited = 0
         # A chat that is staff's (a contact made before the person became staff): staff
         # get the alerts, not the questions (the census's population leaves them out too).
-        staff = {a for s in await uow.staff.list() for a in s.addresses()}
+        staff = await staff_chats(uow)
         for contact in await uow.contacts.for_account(account.id):
             if not self.invitable(contact, audience) or contact.reachable_at in staff:
                 continue

@@ -35,7 +35,7 @@ from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reporting.labels import L
 from surveys.reports import render_table
 from surveys.schedules import describe, latest_due_period, next_due_at, validate_cron
-from surveys.service import SurveyService
+from surveys.service import SurveyService, staff_chats
 from surveys.texts import count, t
 
 WRITERS = frozenset({StaffRole.ADMIN, StaffRole.MANAGER})
@@ -187,6 +187,7 @@ _T: dict[str, tuple[str, str]] = {
         "{name} is client service staff ({role}), not a client: staff get Candor's alerts and are never surveyed. Invite someone at the client instead.",
         "{name} — сотрудник клиентского сервиса ({role}), а не клиент: сотрудники получают алерты Candor, опросы им не приходят. Пригласите человека со стороны клиента.",
     ),
+    "contact_staff": ("staff — not surveyed", "сотрудник — не опрашивается"),
     "staff_linked": (
         "{name} is now also reachable as {address}.",
         "{name} теперь доступен(на) и как {address}.",
@@ -404,11 +405,16 @@ class StaffCommands:
         async with self.uow() as uow:
             accounts = await self._visible_accounts(uow, actor)
             staff = {s.id: s for s in await uow.staff.list()}
+            chats = await staff_chats(uow)
             rows = []
             for a in accounts:
                 schedule = await uow.schedules.for_account(a.id)
                 contacts = await uow.contacts.for_account(a.id)
-                active = sum(c.status is ContactStatus.ACTIVE for c in contacts)
+                # Active: can be surveyed; a contact whose chat is staff's never is.
+                active = sum(
+                    c.status is ContactStatus.ACTIVE and c.reachable_at not in chats
+                    for c in contacts
+                )
                 owner = staff[a.owner_id].name if a.owner_id in staff else "—"
                 rows.append(
                     [
@@ -587,15 +593,22 @@ class StaffCommands:
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang, actor)
             contacts = await uow.contacts.for_account(account.id)
+            chats = await staff_chats(uow)
         if not contacts:
             return Output([say("contacts_none", lang, account=account.name)])
         # Levels and languages stay as /invite spells them; the rest in the reader's words.
         ru = lang is Language.RU
+
+        def status(c: Contact) -> str:
+            # Made staff after becoming a contact: rounds and censuses leave them out.
+            if c.reachable_at is not None and c.reachable_at in chats:
+                return say("contact_staff", lang)
+            return _CONTACT_STATUS_RU[c.status] if ru else c.status.value
+
         rows = [
-            [f"#{c.id}", c.name, c.level.value, c.language.value,
-             _CONTACT_STATUS_RU[c.status] if ru else c.status.value, c.channel or "—"]
+            [f"#{c.id}", c.name, c.level.value, c.language.value, status(c), c.channel or "—"]
             for c in contacts
-        ]  # fmt: skip
+        ]
         head = (
             ["id", "имя", "уровень", "язык", "статус", "канал"]
             if ru
@@ -650,8 +663,11 @@ class StaffCommands:
             return Output(opened or [say("no_due", lang)])
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang)
+            chats = await staff_chats(uow)
             users = sum(
-                c.level is ContactLevel.USER and c.status is ContactStatus.ACTIVE
+                c.level is ContactLevel.USER
+                and c.status is ContactStatus.ACTIVE
+                and c.reachable_at not in chats  # staff: not asked in a census either
                 for c in await uow.contacts.for_account(account.id)
             )
         result = await self.service.open_round_now(account.id)

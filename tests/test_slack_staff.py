@@ -256,6 +256,26 @@ async def test_staff_are_not_invited_as_contacts(slack: SlackHarness, lang: str)
         assert await u.contacts.for_account(account.id) == []
 
 
+STAFF_CONTACT_ROW = {
+    "en": ["#1", "Anna", "Smith", "stakeholder", "en", "staff", "—", "not", "surveyed", "slack"],
+    "ru": ["#1", "Anna", "Smith", "stakeholder", "en", "сотрудник", "—", "не", "опрашивается",
+           "slack"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_contact_made_staff_is_listed_as_staff_not_surveyed(
+    slack: SlackHarness, lang: str
+) -> None:
+    # Anna, a client's contact, was made staff: rounds and censuses leave her out, but
+    # `contacts` listed her as an active contact and `accounts` counted her as one.
+    await globex_with_anna(slack)
+    assert "Anna Smith" in await say(slack, f"staff_add manager <@{ANNA}|anna> Anna Smith")
+    await say(slack, f"lang {lang}")
+    assert (await table(slack, f'contacts "{ACCOUNT}"'))[2].split() == STAFF_CONTACT_ROW[lang]
+    assert (await table(slack, "accounts"))[2].split()[-2] == "0/1"
+
+
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [

@@ -162,6 +162,18 @@ async def test_round_and_contacts_say_that_users_are_not_asked(chat: Chat) -> No
     assert "user" in contacts.split("\n")[-1]  # Anna's row, in the same reply
 
 
+async def test_round_does_not_count_a_user_made_staff_among_users_not_asked(chat: Chat) -> None:
+    # Anna, at the user level, was made staff: a census leaves her out, so "users are
+    # asked in a census of their own" does not hold for her.
+    await with_contact(chat, level="user")
+    anna = str(ANNA_TG) if chat.platform is TELEGRAM else f"<@{ANNA_SLACK}|anna>"
+    assert "Anna Smith" in await chat.ask(f"staff_add manager {anna} Anna Smith")
+    assert await chat.ask("round Globex") == (
+        "Round «November 2026» opened for «Globex»: 0 contacts invited.\n"
+        "Rounds ask stakeholders only."
+    )
+
+
 # --- plural forms --------------------------------------------------------------------------
 
 

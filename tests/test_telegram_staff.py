@@ -355,6 +355,28 @@ async def test_staff_opening_a_clients_invite_link_stay_staff_and_the_link_stays
     assert (anna.name, anna.address) == ("Anna Smith", str(ANNA))
 
 
+STAFF_CONTACT_ROW = {
+    "en": ["#1", "Anna", "Smith", "stakeholder", "en", "staff", "—", "not", "surveyed", "telegram"],
+    "ru": ["#1", "Anna", "Smith", "stakeholder", "en", "сотрудник", "—", "не", "опрашивается",
+           "telegram"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_contact_made_staff_is_listed_as_staff_not_surveyed(
+    tg: TelegramHarness, lang: str
+) -> None:
+    # Anna, a client's contact, was made staff: rounds and censuses leave her out, but
+    # /contacts listed her as an active contact and /accounts counted her as one.
+    await globex_with_anna(tg)
+    await say(tg, f"/staff_add manager {ANNA} Anna Smith")
+    await say(tg, f"/lang {lang}")
+    [contacts] = await say(tg, "/contacts Globex")
+    assert contacts.splitlines()[3].split() == STAFF_CONTACT_ROW[lang]
+    [accounts] = await say(tg, "/accounts")
+    assert accounts.splitlines()[2].split()[-2] == "0/1"
+
+
 async def olga_on_slack(tg: TelegramHarness) -> None:
     """Olga, an owner known on Slack only so far."""
     admin = await tg.app.commands.actor(Address(Channel.TELEGRAM, str(ADMIN_ID)))

@@ -11,10 +11,11 @@ from bot.slack.blocks import escape, mrkdwn, slack_commands
 from bot.slack.context import SlackContext
 from surveys.alert_desk import still_negative
 from surveys.alerts import question_as_asked
-from surveys.health import account_health, health_lines
+from surveys.health import accounts_health, health_lines
 from surveys.in_progress import rounds_in_progress
 from surveys.model import AlertStatus, Language, Staff
 from surveys.periods import round_title
+from surveys.ports import RoundTally
 from surveys.reporting.labels import L
 from surveys.staff import may_see
 from surveys.texts import t
@@ -85,6 +86,9 @@ async def home_blocks(
             alert_lines.append(_MORE[lang].format(n=len(open_alerts) - MAX_ITEMS))
         # The same rounds as the weekly digest's "Rounds in progress", every account's.
         running = await rounds_in_progress(uow, list(visible.values()))
+        # Who was invited and who answered, counted in SQL: a round's summary would read
+        # every conversation, answer and contact of each round shown (a census: thousands).
+        tallies = await uow.reports.round_tallies([r.id for _, r in running[:MAX_ITEMS]])
     head = alerts_head.format(n=len(open_alerts)) if open_alerts else alerts_head.split(":")[0]
     blocks.append({"type": "section", "text": mrkdwn(f"*{head}*")})
     blocks += [{"type": "section", "text": mrkdwn(line)} for line in alert_lines] or [
@@ -94,21 +98,23 @@ async def home_blocks(
     blocks.append({"type": "section", "text": mrkdwn(f"*{rounds_head}*")})
     round_lines = []
     for account, round_ in running[:MAX_ITEMS]:
-        summary = await service.round_summary(round_.id)
+        tally = tallies.get(round_.id) or RoundTally()
+        rate = tally.responded / tally.invited if tally.invited else 0.0
         round_lines.append(
             f"{escape(account.name)} — "
             f"{escape(round_title(round_.period_key, round_.title, lang))}: "
-            f"{summary.responded}/{summary.invited} ({summary.response_rate:.0%})"
+            f"{tally.responded}/{tally.invited} ({rate:.0%})"
         )
     if len(running) > MAX_ITEMS:
         round_lines.append(_MORE_ROUNDS[lang].format(n=len(running) - MAX_ITEMS))
     blocks += [{"type": "section", "text": mrkdwn(line)} for line in round_lines] or [
         {"type": "context", "elements": [mrkdwn(no_rounds)]}
     ]
-    # The same as `/candor health`: every visible account, riskiest first. All are weighed,
-    # so the riskiest are shown wherever they sit in the list; the rest are counted.
+    # The same as `/candor health`: every visible account, riskiest first. All are weighed
+    # (a few grouped queries, not several per account), so the riskiest are shown wherever
+    # they sit in the list; the rest are counted.
     async with service.uow() as uow:
-        healths = [await account_health(uow, a) for a in visible.values()]
+        healths = await accounts_health(uow, list(visible.values()))
     if healths:
         healths.sort(key=lambda h: h.risk, reverse=True)
         blocks.append({"type": "divider"})
