@@ -7,11 +7,14 @@ messages and a restart in the middle of a round.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from surveys.model import (
     Address,
@@ -449,6 +452,38 @@ async def test_an_old_button_changes_nothing(slack: SlackHarness) -> None:
     assert len(slack.dm(ANNA)) == sent_before
     assert len(api.calls_to("chat.update")) == updates_before
     assert [a.question_key for a in await answers_of(slack, ANNA)] == ["outcome"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "skipped", "q2"),
+    [
+        ("en", "Skipped.", Q2_EN),
+        ("ru", "Пропускаем.", "Вопрос 2 из 3\nКак вы оцениваете скорость нашей работы и ответов?"),
+    ],
+)
+async def test_a_double_click_on_skip_skips_one_question(
+    slack: SlackHarness, lang: str, skipped: str, q2: str
+) -> None:
+    # Found by hand: a quick double click on question 1's Skip skipped question 2 as well —
+    # both presses were checked before either was stored.
+    await join(slack, ANNA, "Anna Smith", "stakeholder", lang)
+    await open_round(slack)
+    [q1] = questions(slack, ANNA)
+    value = button_value(q1, "survey_skip")
+
+    await asyncio.gather(*(press(slack, ANNA, q1, "survey_skip", value) for _ in range(2)))
+    await slack.deliver()
+
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "speed"
+    assert slack.dm_texts(ANNA).count(skipped) == 1
+    assert slack.dm_texts(ANNA)[-1] == q2
+    [_, q2_message] = questions(slack, ANNA)
+    assert [b["action_id"] for b in actions_of(q2_message)] == [
+        "survey_skip",
+        "survey_later",
+        "survey_decline",
+    ]
 
 
 async def test_a_crafted_button_value_changes_nothing(slack: SlackHarness) -> None:

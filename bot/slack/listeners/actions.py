@@ -57,7 +57,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             )
             return
         event = ContactEvent(
-            SURVEY[action["action_id"]], message_id=f"act:{action.get('action_ts')}"
+            SURVEY[action["action_id"]],
+            message_id=f"act:{action.get('action_ts')}",
+            pressed_under=(conversation, question),
         )
         # A skipped or declined question loses its buttons through the outbox (chat.update),
         # like an answered or re-asked one.
