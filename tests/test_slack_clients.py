@@ -300,6 +300,35 @@ async def test_a_contact_found_by_mention_takes_the_name_from_the_profile(
     assert eve is not None and eve.name == "Eve Walker"
 
 
+@pytest.mark.parametrize(
+    ("account_lang", "locale", "spoken"),
+    [("en", "ru-RU", Language.RU), ("ru", "en-US", Language.EN)],
+)
+async def test_a_contact_invited_without_a_language_gets_the_one_their_slack_uses(
+    slack: SlackHarness, account_lang: str, locale: str, spoken: Language
+) -> None:
+    # Found by hand: a client whose Slack is in Russian, invited into an English account
+    # without naming a language, got the whole survey in English (and the other way round).
+    assert "(#1" in await command_text(slack, f'account_add "{ACCOUNT}" gold {account_lang}')
+    slack.api.add_user(ANNA, "anna@client.example", "Anna Smith", locale=locale)
+    slack.api.add_user(BORIS, "boris@client.example", "Boris", locale=locale)
+    slack.api.add_user(EVE, "eve@client.example", "Eve", locale=locale)
+
+    by_email = await command_text(slack, f"invite {ACCOUNT} anna@client.example")
+    by_mention = await command_text(slack, f"invite {ACCOUNT} <@{BORIS}|boris>")
+    # A language named in the command still wins over the one Slack says.
+    named = await command_text(slack, f"invite {ACCOUNT} <@{EVE}|eve> stakeholder {account_lang}")
+
+    assert f"(stakeholder, {spoken.value})" in by_email
+    assert f"(stakeholder, {spoken.value})" in by_mention
+    assert f"(stakeholder, {account_lang})" in named
+    assert [(await contact_at(slack, user)).language for user in (ANNA, BORIS, EVE)] == [  # type: ignore[union-attr]
+        spoken,
+        spoken,
+        Language(account_lang),
+    ]
+
+
 async def test_an_unknown_email_is_a_clear_error_and_creates_nothing(
     slack: SlackHarness,
 ) -> None:
