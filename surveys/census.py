@@ -36,7 +36,7 @@ from surveys.model import (
     Round,
 )
 from surveys.onboarding import RedeemResult, RedeemStatus, new_token, token_hash
-from surveys.texts import noun, t
+from surveys.texts import argument, noun, t
 
 if TYPE_CHECKING:
     from surveys.ports import UnitOfWork
@@ -108,7 +108,7 @@ class CensusProgress:
     def render(self, lang: Language, account: str, title: str) -> str:
         if self.population == 0:  # not "everyone was asked": say why, and how to add users
             state = "" if self.state is CensusState.DONE else self.state_text(lang)
-            return t("census_no_one", lang, account=account, title=title,
+            return t("census_no_one", lang, account=account, title=title, ref=argument(account),
                      state=f" ({state})" if state else "")  # fmt: skip
         rate = round(100 * self.answered / self.reached) if self.reached else 0
         return t("census_progress", lang, account=account, title=title,

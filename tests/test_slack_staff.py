@@ -4,6 +4,7 @@ Candor's real slack-bolt app against the fake Web API."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -895,3 +896,27 @@ async def test_an_alert_card_that_cannot_be_updated_still_records_the_press(
     ]
     assert error in caplog.text and "xoxb" not in caplog.text
     slack.api.assert_no_violations()
+
+
+@pytest.mark.parametrize(
+    ("lang", "none_yet"),
+    [
+        ("en", 'Globex Corp has no census yet: /candor round "Globex Corp" census'),
+        ("ru", 'Для «Globex Corp» перепись ещё не проводилась: /candor round "Globex Corp" census'),
+    ],
+)
+async def test_census_replies_suggest_commands_that_work_for_a_two_word_account(
+    slack: SlackHarness, lang: str, none_yet: str
+) -> None:
+    # Found by hand: "/candor census Acme Corp" answered "…: /candor round Acme Corp census",
+    # and that command, copied, said "No account «Acme»" (as did the progress hints).
+    await say(slack, f"lang {lang}")
+    await say(slack, f'account_add "{ACCOUNT}"')
+
+    reply = await say(slack, f'census "{ACCOUNT}"')
+    assert reply == none_yet
+    started = await say(slack, reply.split(": /candor ")[1])  # the suggestion, copied
+
+    hints = re.findall(r"/candor (census [^;.—]*?)(?: (?:shows|—)|;|\.$)", started)
+    assert hints == [f'census "{ACCOUNT}"', f'census "{ACCOUNT}" pause|resume|cancel'], started
+    assert (await say(slack, f'census "{ACCOUNT}" pause')).count(f'/candor census "{ACCOUNT}"')
