@@ -920,3 +920,34 @@ async def test_census_replies_suggest_commands_that_work_for_a_two_word_account(
     hints = re.findall(r"/candor (census [^;.—]*?)(?: (?:shows|—)|;|\.$)", started)
     assert hints == [f'census "{ACCOUNT}"', f'census "{ACCOUNT}" pause|resume|cancel'], started
     assert (await say(slack, f'census "{ACCOUNT}" pause')).count(f'/candor census "{ACCOUNT}"')
+
+
+@pytest.mark.parametrize(
+    ("lang", "round_heading", "census_heading", "responded"),
+    [
+        ("en", "November 2026", "H2 2026 user census", "Responded: 1/1 (100%)"),
+        (
+            "ru",
+            "ноябрь 2026 г.",
+            "Перепись пользователей за 2-е полугодие 2026 г.",
+            "Ответили: 1/1 (100%)",
+        ),
+    ],
+)
+async def test_a_report_without_a_period_keeps_the_round_when_a_census_follows_it(
+    slack: SlackHarness, lang: str, round_heading: str, census_heading: str, responded: str
+) -> None:
+    # Found by hand: once a census was started, "/candor report <account>" showed only the
+    # census's empty table (0/0) and the stakeholders' round with its answers was gone.
+    await globex_with_anna(slack)
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, NEGATIVE)
+    await say(slack, f'round "{ACCOUNT}" census')
+    await say(slack, f"lang {lang}")
+
+    for text in (f'report "{ACCOUNT}"', "report all"):
+        lines = await table(slack, text)
+        assert lines[0] == f"{ACCOUNT} — {round_heading}", text
+        assert lines[1] == responded
+        assert lines[4].startswith("Anna Smith | ")
+        assert f"{ACCOUNT} — {census_heading}" in lines  # the census has its own table
