@@ -29,6 +29,7 @@ from surveys.model import (
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import (
     FakeSlackAPI,
+    app_home_opened_event,
     block_action,
     file_share_event,
     message_changed_event,
@@ -350,6 +351,40 @@ async def test_the_same_slack_user_cannot_be_invited_twice(slack: SlackHarness) 
 
     assert reply == "That person is already a contact: Anna Smith (Globex)."
     assert [c.name for c in await all_contacts(slack)] == ["Anna Smith"]
+
+
+@pytest.mark.parametrize(
+    ("contact_lang", "default_lang", "help_starts"),
+    [
+        ("ru", "en", "Я собираю отзывы для клиентского сервиса."),
+        ("en", "ru", "I collect feedback for client service."),
+    ],
+)
+async def test_a_contact_gets_help_and_app_home_in_their_language(
+    slack_api: FakeSlackAPI,
+    tmp_path: Path,
+    clock: FakeClock,
+    contact_lang: str,
+    default_lang: str,
+    help_starts: str,
+) -> None:
+    # Found by hand: a Russian contact typing "/candor" or opening the app's Home tab read
+    # the English help (the default language), though their survey speaks Russian.
+    slack = await SlackHarness.start(
+        slack_api, f"sqlite+aiosqlite:///{tmp_path}/h.db", clock, default_language=default_lang
+    )
+    try:
+        await command(slack, f'account_add "{ACCOUNT}"')
+        slack_api.add_user(ANNA, "anna@client.example", "Anna Smith")
+        await command(slack, f"invite {ACCOUNT} anna@client.example stakeholder {contact_lang}")
+
+        helped = await command_text(slack, "help", ANNA)
+        await slack.post(app_home_opened_event(ANNA))
+        home = slack_api.home_view_of(ANNA)
+    finally:
+        await slack.stop()
+    assert helped.startswith(help_starts), helped
+    assert home is not None and home["blocks"][1]["text"]["text"].startswith(help_starts)
 
 
 # --- a round ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import MAX_BLOCKS, escape, mrkdwn, slack_commands, text_sections
-from bot.slack.context import SlackContext, language_of, unescape, user_id_of
+from bot.slack.context import SlackContext, unescape, user_id_of
 from bot.slack.locale import follow_slack_language
 from bot.telegram.links import start_link
 from surveys import commands as table
@@ -133,8 +133,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         user = str(command.get("user_id"))
         me = ctx.address(user)
         actor = await ctx.commands.actor(me)
-        default = language_of(None, ctx.default_language)
-        lang = actor.language if actor else default
+        lang = await ctx.language_for(user, actor)
         try:
             # Slack escapes the person's &, < and > (should_escape); names are stored as typed.
             words = [unescape(w) for w in shlex.split(str(command.get("text") or ""))]
