@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from surveys.census import CADENCES, Census, CensusState
@@ -64,7 +65,8 @@ async def start_census(
                 account=account.name,
                 ref=argument(account.name),
                 since=run.since.date().isoformat(),
-                until=run.until.date().isoformat(),
+                # `until` is the midnight after the period: people read the last day in it.
+                until=(run.until - timedelta(microseconds=1)).date().isoformat(),
             )
         ]
     )

@@ -951,3 +951,20 @@ async def test_a_report_without_a_period_keeps_the_round_when_a_census_follows_i
         assert lines[1] == responded
         assert lines[4].startswith("Anna Smith | ")
         assert f"{ACCOUNT} — {census_heading}" in lines  # the census has its own table
+
+
+@pytest.mark.parametrize(
+    ("lang", "span"),
+    [("en", "from 2026-07-01 to 2026-12-31,"), ("ru", "с 2026-07-01 по 2026-12-31,")],
+)
+async def test_a_census_start_names_the_last_day_of_its_period(
+    slack: SlackHarness, lang: str, span: str
+) -> None:
+    # Found by hand: "round … census 2026-H2" said the census asks users with a ticket
+    # "from 2026-07-01 to 2027-01-01" (RU "с … по 2027-01-01"): a day of next year.
+    await say(slack, f"lang {lang}")
+    await say(slack, "account_add Globex")
+
+    started = await say(slack, "round Globex census 2026-H2")
+
+    assert span in started, started
