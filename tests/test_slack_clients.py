@@ -550,6 +550,40 @@ async def test_a_double_click_on_skip_skips_one_question(
     ]
 
 
+@pytest.mark.parametrize(
+    ("contact_lang", "default_lang", "stale"),
+    [
+        ("ru", "en", "Эта кнопка относится к предыдущему вопросу."),
+        ("en", "ru", STALE_BUTTON),
+    ],
+)
+async def test_an_old_button_is_explained_in_the_contacts_language(
+    slack_api: FakeSlackAPI,
+    tmp_path: Path,
+    clock: FakeClock,
+    contact_lang: str,
+    default_lang: str,
+    stale: str,
+) -> None:
+    # Found by hand: a Russian contact pressing an earlier question's button was told so in
+    # English (the payload carries no locale, and the default language was used).
+    slack = await SlackHarness.start(
+        slack_api, f"sqlite+aiosqlite:///{tmp_path}/b.db", clock, default_language=default_lang
+    )
+    try:
+        await command(slack, f'account_add "{ACCOUNT}"')
+        slack_api.add_user(ANNA, "anna@client.example", "Anna Smith")
+        await command(slack, f"invite {ACCOUNT} anna@client.example stakeholder {contact_lang}")
+        await command(slack, f"round {ACCOUNT}")
+        [q1] = questions(slack, ANNA)
+        await write(slack, ANNA, "Good result")
+
+        responses = await press(slack, ANNA, q1, "survey_skip", button_value(q1, "survey_skip"))
+    finally:
+        await slack.stop()
+    assert [r["text"] for r in responses] == [stale]
+
+
 async def test_a_crafted_button_value_changes_nothing(slack: SlackHarness) -> None:
     api = slack.api
     await join(slack, ANNA, "Anna Smith")

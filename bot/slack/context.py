@@ -42,14 +42,19 @@ class SlackContext:
     def address(user_id: str) -> Address:
         return Address(Channel.SLACK, user_id)
 
-    async def language_for(self, user_id: str, actor: Staff | None) -> Language:
-        """The language to answer a person in where Slack gives no locale (a command, App
-        Home): staff their own, a contact the one their survey speaks, else the default."""
+    async def language_for(
+        self, user_id: str, actor: Staff | None, locale: str | None = None
+    ) -> Language:
+        """The language to answer a person in: staff their own, a contact the one their
+        survey speaks, anyone else the payload's locale if it has one (a command or App Home
+        has none), else the default."""
         if actor is not None:
             return actor.language
         async with self.service.uow() as uow:
             contact = await uow.contacts.by_address(self.address(user_id))
-        return contact.language if contact is not None else self.default_language
+        return (
+            contact.language if contact is not None else language_of(locale, self.default_language)
+        )
 
 
 def user_id_of(ref: str) -> str | None:

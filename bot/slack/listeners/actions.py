@@ -38,7 +38,6 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     ) -> None:  # fmt: skip
         await ack()
         user = body["user"]["id"]
-        lang = language_of(body["user"].get("locale"), ctx.default_language)
         try:
             value = json.loads(action.get("value") or "{}")
             conversation, question = int(value["c"]), str(value["q"])
@@ -48,8 +47,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if not current:
             # An old button, or a value that was never ours: nothing changes.
             staff = await ctx.commands.actor(ctx.address(user))
-            # Staff read the language they chose, or the one followed from their Slack's.
-            text = t("button_not_for_staff", staff.language) if staff else t("button_stale", lang)
+            # Staff read the language they chose, or the one followed from their Slack's; a
+            # contact, their survey's.
+            lang = await ctx.language_for(user, staff, body["user"].get("locale"))
+            text = t("button_not_for_staff" if staff else "button_stale", lang)
             await respond(
                 text=text,
                 response_type="ephemeral",
