@@ -833,7 +833,7 @@ CATALOG.update(
         },
         "census_link": {
             Language.EN: "Census link for {account} (post it in the client's own channels; whoever opens it joins as a user): {link}",
-            Language.RU: "Ссылка переписи для {account} (разместите в каналах клиента; открывший её становится пользователем): {link}",
+            Language.RU: "Ссылка переписи для аккаунта «{account}» (разместите в каналах клиента; открывший её становится пользователем): {link}",
         },
         "census_link_no_bot": {
             Language.EN: "Census links open the Telegram bot, whose name Candor does not know here: set CANDOR_TELEGRAM_BOT_USERNAME, or ask the Telegram bot for the link.",
@@ -841,7 +841,7 @@ CATALOG.update(
         },
         "census_links_revoked": {
             Language.EN: "Census links of {account} revoked: {count}.",
-            Language.RU: "Отозвано ссылок переписи {account}: {count}.",
+            Language.RU: "Отозвано ссылок переписи аккаунта «{account}»: {count}.",
         },
         "census_link_revoked": {
             Language.EN: "This link has been withdrawn. Ask your contact at the company for a new one.",
@@ -849,19 +849,19 @@ CATALOG.update(
         },
         "census_scheduled.half_yearly": {
             Language.EN: "A census of {account}'s users now opens by itself each half year (in January and July, for the half year just ended).",
-            Language.RU: "Перепись пользователей {account} теперь открывается сама каждые полгода (в январе и июле, за прошедшее полугодие).",
+            Language.RU: "Перепись пользователей аккаунта «{account}» теперь открывается сама каждые полгода (в январе и июле, за прошедшее полугодие).",
         },
         "census_scheduled.quarterly": {
             Language.EN: "A census of {account}'s users now opens by itself each quarter (in January, April, July and October, for the quarter just ended).",
-            Language.RU: "Перепись пользователей {account} теперь открывается сама каждый квартал (в январе, апреле, июле и октябре, за прошедший квартал).",
+            Language.RU: "Перепись пользователей аккаунта «{account}» теперь открывается сама каждый квартал (в январе, апреле, июле и октябре, за прошедший квартал).",
         },
         "census_scheduled.yearly": {
             Language.EN: "A census of {account}'s users now opens by itself each year (in January, for the year just ended).",
-            Language.RU: "Перепись пользователей {account} теперь открывается сама раз в год (в январе, за прошедший год).",
+            Language.RU: "Перепись пользователей аккаунта «{account}» теперь открывается сама раз в год (в январе, за прошедший год).",
         },
         "census_unscheduled": {
             Language.EN: "The census of {account} is no longer scheduled.",
-            Language.RU: "Перепись {account} больше не запланирована.",
+            Language.RU: "Перепись аккаунта «{account}» больше не запланирована.",
         },
         "census_negative": {
             Language.EN: "Negative share per question: {shares}.",

@@ -968,3 +968,27 @@ async def test_a_census_start_names_the_last_day_of_its_period(
     started = await say(slack, "round Globex census 2026-H2")
 
     assert span in started, started
+
+
+async def test_census_schedule_replies_read_naturally_in_russian(slack: SlackHarness) -> None:
+    # Found by hand: "Перепись пользователей Ромашка теперь открывается сама…" — a company
+    # name cannot be declined, so it reads right only as «Ромашка» after a noun.
+    await say(slack, "lang ru")
+    await say(slack, "account_add Ромашка")
+
+    assert await say(slack, "census Ромашка schedule") == (
+        "Перепись пользователей аккаунта «Ромашка» теперь открывается сама каждые полгода"
+        " (в январе и июле, за прошедшее полугодие)."
+    )
+    assert (await say(slack, "census Ромашка schedule quarterly")).startswith(
+        "Перепись пользователей аккаунта «Ромашка» теперь открывается сама каждый квартал"
+    )
+    assert (await say(slack, "census Ромашка schedule yearly")).startswith(
+        "Перепись пользователей аккаунта «Ромашка» теперь открывается сама раз в год"
+    )
+    assert await say(slack, "census Ромашка unschedule") == (
+        "Перепись аккаунта «Ромашка» больше не запланирована."
+    )
+    assert await say(slack, "census Ромашка revoke") == (
+        "Отозвано ссылок переписи аккаунта «Ромашка»: 0."
+    )
