@@ -274,10 +274,20 @@ class Census:
         for account in accounts:
             assert account.census_schedule is not None
             period = period_just_ended(account.census_schedule, now)
+            if await self._asked_since(account.id, period):
+                continue
             round_, _, created = await self.start(account.id, period, None)
             if created:
                 started.append(f"{account.name}: {round_.title}")
         return started
+
+    async def _asked_since(self, account_id: int, period: str) -> bool:
+        """Whether a census started after ``period`` ended (a manager's, before the
+        schedule was set): its users were just asked, so the older period is not reopened."""
+        _, _, _, ended = census_window(period, self.clock.now())
+        async with self.uow() as uow:
+            latest = await uow.census.latest_run(account_id)
+        return latest is not None and latest.created_at is not None and latest.created_at >= ended
 
     async def set_state(self, account_id: int, wanted: CensusState) -> CensusRun | None:
         """Pause, resume (RUNNING) or cancel the account's latest census; None if none.

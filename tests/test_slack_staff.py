@@ -992,3 +992,29 @@ async def test_census_schedule_replies_read_naturally_in_russian(slack: SlackHar
     assert await say(slack, "census Ромашка revoke") == (
         "Отозвано ссылок переписи аккаунта «Ромашка»: 0."
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "latest"),
+    [
+        ("en", "H2 2026 user census of Globex"),
+        ("ru", "Перепись пользователей за 2-е полугодие 2026 г., Globex"),
+    ],
+)
+async def test_a_census_schedule_set_after_a_census_does_not_reopen_an_older_period(
+    slack: SlackHarness, lang: str, latest: str
+) -> None:
+    # Found by hand: in November a manager ran the census (H2, the last 183 days), then set
+    # the half-yearly schedule; the next tick opened the "H1 2026 user census" as well,
+    # asking the same users about an older half year, and /census then showed H1 as latest.
+    await say(slack, f"lang {lang}")
+    await say(slack, "account_add Globex")
+    await say(slack, "round Globex census")
+    await say(slack, "census Globex schedule")
+
+    await slack.app.tick()
+
+    async with slack.app.uow() as uow:
+        rounds = await uow.rounds.for_account(1)
+    assert [r.period_key for r in rounds] == ["census-2026-H2"]
+    assert (await say(slack, "census Globex")).startswith(latest)
