@@ -30,6 +30,7 @@ from tests.fakes.slack_api import (
     app_home_opened_event,
     block_action,
     block_problems,
+    message_changed_event,
     message_event,
     slash_command,
 )
@@ -1018,3 +1019,38 @@ async def test_a_census_schedule_set_after_a_census_does_not_reopen_an_older_per
         rounds = await uow.rounds.for_account(1)
     assert [r.period_key for r in rounds] == ["census-2026-H2"]
     assert (await say(slack, "census Globex")).startswith(latest)
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown"),
+    [
+        (
+            "en",
+            "_Acknowledged by Olga Owner · "
+            "The client edited this answer; it no longer reads as negative._",
+        ),
+        (
+            "ru",
+            "_Принято: Olga Owner · Клиент исправил этот ответ; он больше не звучит негативно._",
+        ),
+    ],
+)
+async def test_an_acknowledged_alert_card_keeps_saying_so_after_the_client_edits(
+    slack: SlackHarness, lang: str, shown: str
+) -> None:
+    # Found by hand: Mark acknowledged Kate's alert; Kate then edited her answer, and the
+    # card's "Acknowledged by Mark Manager" gave way to the edit line: the card no longer
+    # said anyone had taken it (and its Acknowledge button was gone).
+    alert = await negative_alert(slack)
+    await say(slack, f"lang {lang}", OLGA)
+    await press(slack, OLGA, alert, "alert_ack", "1")
+    async with slack.app.uow() as uow:
+        [answer] = [a for a in await uow.answers.for_conversations([1])]
+    assert answer.source_message_id is not None
+    ts = answer.source_message_id.split(":")[1]
+
+    channel = slack.api.dm_channel_of(ANNA)
+    await slack.post(message_changed_event(ANNA, channel, "Great result, very satisfied", ts))
+
+    [card] = slack.dm(OLGA)
+    assert context_lines(card)[-1] == shown
