@@ -23,6 +23,7 @@ from surveys.alerts import (
     alert_message,
     owner_address,
     staff_notice,
+    state_line,
     why_flagged,
 )
 from surveys.answers import EDITABLE
@@ -298,7 +299,7 @@ class AlertDesk:
                 line = "alert_added_cleared" if added else "alert_cleared"
             else:  # "still" only where the owner was never told it had stopped
                 line = f"alert_{kind}" if still_negative(alert) else f"alert_{kind}_again"
-            await self.update_messages(uow, updated, line)
+            await self.update_messages(uow, updated, line, keep_state=True)
 
     async def reread(self, uow: UnitOfWork, alert: Alert, answer: Answer) -> Alert | None:
         """``answer`` (the alert's, re-scored by an updated analyser) reads negative while its
@@ -323,9 +324,13 @@ class AlertDesk:
         return updated
 
     async def update_messages(
-        self, uow: UnitOfWork, alert: Alert, line_key: str, **params: object
-    ) -> None:
-        """Edit every delivered message about ``alert`` to show it as it is now."""
+        self, uow: UnitOfWork, alert: Alert, line_key: str, *, keep_state: bool = False,
+        **params: object,
+    ) -> None:  # fmt: skip
+        """Edit every delivered message about ``alert`` to show it as it is now.
+
+        ``keep_state``: the line tells what the client did, and the card keeps saying who
+        acknowledged the alert before it (its Acknowledge button is gone by then)."""
         details = await alert_details(uow, alert)
         now = self.clock.now()
         for original, reader in await self._messages_about(uow, alert):
@@ -341,6 +346,8 @@ class AlertDesk:
                 "target": original.idempotency_key,
                 "status_line": t(line_key, reader.language, **_in(reader.language, params)),
             }
+            if keep_state and (state := _taken_by(alert, reader.language)):
+                payload["status_line"] = f"{state} · {payload['status_line']}"
             stored = await uow.outbox.enqueue(
                 OutgoingMessage(
                     recipient=original.recipient,
@@ -412,3 +419,12 @@ async def staff_came_back(uow: UnitOfWork, person: Staff, at: Address) -> Staff:
     back = replace(person, unreachable_since=None)
     await uow.staff.update(back)
     return back
+
+
+def _taken_by(alert: Alert, lang: Language) -> str | None:
+    """Who took the alert ("Acknowledged by …", or resolved: how and why); None while it
+    is open."""
+    if alert.status is AlertStatus.OPEN:
+        return None
+    by = next((n.get("by") for n in reversed(alert.notes) if n.get("status") == alert.status), "")
+    return state_line(alert, str(by), lang) if by else None

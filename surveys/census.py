@@ -36,7 +36,7 @@ from surveys.model import (
     Round,
 )
 from surveys.onboarding import RedeemResult, RedeemStatus, new_token, token_hash
-from surveys.texts import noun, t
+from surveys.texts import argument, noun, t
 
 if TYPE_CHECKING:
     from surveys.ports import UnitOfWork
@@ -108,7 +108,7 @@ class CensusProgress:
     def render(self, lang: Language, account: str, title: str) -> str:
         if self.population == 0:  # not "everyone was asked": say why, and how to add users
             state = "" if self.state is CensusState.DONE else self.state_text(lang)
-            return t("census_no_one", lang, account=account, title=title,
+            return t("census_no_one", lang, account=account, title=title, ref=argument(account),
                      state=f" ({state})" if state else "")  # fmt: skip
         rate = round(100 * self.answered / self.reached) if self.reached else 0
         return t("census_progress", lang, account=account, title=title,
@@ -274,10 +274,20 @@ class Census:
         for account in accounts:
             assert account.census_schedule is not None
             period = period_just_ended(account.census_schedule, now)
+            if await self._asked_since(account.id, period):
+                continue
             round_, _, created = await self.start(account.id, period, None)
             if created:
                 started.append(f"{account.name}: {round_.title}")
         return started
+
+    async def _asked_since(self, account_id: int, period: str) -> bool:
+        """Whether a census started after ``period`` ended (a manager's, before the
+        schedule was set): its users were just asked, so the older period is not reopened."""
+        _, _, _, ended = census_window(period, self.clock.now())
+        async with self.uow() as uow:
+            latest = await uow.census.latest_run(account_id)
+        return latest is not None and latest.created_at is not None and latest.created_at >= ended
 
     async def set_state(self, account_id: int, wanted: CensusState) -> CensusRun | None:
         """Pause, resume (RUNNING) or cancel the account's latest census; None if none.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from surveys.census import CADENCES, Census, CensusState
@@ -15,7 +16,7 @@ from surveys.model import Address, Language, SentimentLabel, Staff
 from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS
 from surveys.staff import READERS, WRITERS, Output, StaffCommands, StaffError
-from surveys.texts import command_arg, noun, t
+from surveys.texts import argument, noun, t
 
 ACTIONS = {
     "pause": CensusState.PAUSED,
@@ -49,7 +50,7 @@ async def start_census(
                     lang,
                     title=title,
                     account=account.name,
-                    arg=command_arg(account.name),
+                    ref=argument(account.name),
                 )
             ]
         )
@@ -62,9 +63,10 @@ async def start_census(
                 lang,
                 title=round_title(round_.period_key, round_.title, lang),
                 account=account.name,
-                arg=command_arg(account.name),
+                ref=argument(account.name),
                 since=run.since.date().isoformat(),
-                until=run.until.date().isoformat(),
+                # `until` is the midnight after the period: people read the last day in it.
+                until=(run.until - timedelta(microseconds=1)).date().isoformat(),
             )
         ]
     )
@@ -102,7 +104,7 @@ async def census_command(
         run = await census.set_state(account.id, ACTIONS[action])
     found = await census.progress(account.id)
     if found is None:
-        return Output([t("census_none", lang, account=account.name, arg=command_arg(account.name))])
+        return Output([t("census_none", lang, account=account.name, ref=argument(account.name))])
     round_, progress = found
     title = round_title(round_.period_key, round_.title, lang)
     lines = [progress.render(lang, account.name, title)]
@@ -110,7 +112,8 @@ async def census_command(
         # Finished or cancelled, it stayed so: the progress alone would read as done.
         days = commands.service.policy.expiry_delay.days
         why = t(f"census_unmoved.{run.state.value}.{action}", lang, title=title,
-                account=account.name, days=f"{days} {noun(days, 'day_within', lang)}")  # fmt: skip
+                account=account.name, ref=argument(account.name),
+                days=f"{days} {noun(days, 'day_within', lang)}")  # fmt: skip
         lines.insert(0, why)
     if shares := await negative_shares(commands, round_.id, lang):
         lines.append(shares)
@@ -134,7 +137,7 @@ async def census_button(
     async with commands.uow() as uow:
         run = await uow.census.latest_run(account_id)
     if run is None:
-        return t("census_none", staff.language, account=f"#{account_id}", arg=f"#{account_id}")
+        return t("census_none", staff.language, account=f"#{account_id}", ref=f"#{account_id}")
     await progress_messages(commands.service).refresh(run.id)
     return t(f"census_state.{run.state.value}", staff.language)
 
@@ -161,7 +164,13 @@ async def census_run_button(
     if run.state in (CensusState.DONE, CensusState.CANCELLED):
         title = round_title(round_.period_key, round_.title, lang) if round_ else ""
         raise StaffError(
-            t(f"census_run_over.{run.state.value}", lang, title=title, account=account.name)
+            t(
+                f"census_run_over.{run.state.value}",
+                lang,
+                title=title,
+                account=account.name,
+                ref=argument(account.name),
+            )
         )
     moved = await census_of(commands).set_run_state(run.id, ACTIONS[action])
     await progress_messages(commands.service).refresh(run.id)
@@ -251,9 +260,9 @@ async def import_from_chat(
     if write:
         return Output(lines)
     if upload.ref is not None:
-        lines.append(t("import_confirm_button", lang, account=name))
+        lines.append(t("import_confirm_button", lang, account=name, ref=argument(name)))
         return Output(lines, confirm_import=(name, upload.ref))
-    lines.append(t("import_confirm", lang, account=name))
+    lines.append(t("import_confirm", lang, account=name, ref=argument(name)))
     return Output(lines)
 
 

@@ -55,6 +55,9 @@ class Invitee:
     name: str
     address: Address | None = None
     email: str | None = None
+    # The language the platform says the person uses (Slack's locale), when we speak it:
+    # theirs unless the command names one, rather than the account's.
+    language: Language | None = None
 
 
 class Platform(Protocol):
@@ -164,7 +167,7 @@ async def _invite(call: Call) -> Output:
     args = call.need(2)
     invitee, rest = await call.platform.invitee(args[1:], call.actor.language)
     level = rest[0] if rest else "stakeholder"
-    language = rest[1] if len(rest) > 1 else None
+    language = rest[1] if len(rest) > 1 else invitee.language
     if invitee.address is None:
         return await call.commands.invite(call.actor, args[0], invitee.name, level, language)
     return await call.commands.add_contact(

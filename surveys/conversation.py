@@ -44,6 +44,10 @@ class ContactEvent:
     # The language the platform says the sender uses (Telegram's language_code), if any:
     # someone Candor does not know yet is answered in it.
     language: Language | None = None
+    # A button pressed under a question: (conversation id, question key). It acts only while
+    # that question is still the one asked, checked in the transaction that acts on it, so a
+    # double click skips one question, not two.
+    pressed_under: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -307,6 +307,8 @@ class SurveyService:
                 return
             await self._mark_reachable(uow, contact)
             conv = await uow.conversations.current_for_contact(contact.id)
+            if event.pressed_under is not None and not _still_asks(conv, event.pressed_under):
+                return  # the other press of a double click, already acted on: nothing changes
             if event.kind is EventKind.TEXT:
                 # The latest thing the contact was asked takes the message (surveys.followups).
                 survey_at = conv.last_activity_at if conv and conv.status.is_open else None
@@ -551,12 +553,7 @@ class SurveyService:
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(sender)
             conv = await uow.conversations.current_for_contact(contact.id) if contact else None
-        return (
-            conv is not None
-            and conv.id == conversation_id
-            and conv.status.is_open
-            and conv.current_question == key
-        )
+        return _still_asks(conv, (conversation_id, key))
 
     async def contact_language(self, sender: Address) -> Language | None:
         """The language a contact reads Candor in (None for someone who is not a contact):
@@ -961,6 +958,17 @@ class SurveyService:
                     raise
                 log.info("concurrent update, retrying (%d/%d)", attempt, attempts)
         raise AssertionError("unreachable")
+
+
+def _still_asks(conv: Conversation | None, pressed_under: tuple[int, str]) -> bool:
+    """Whether a button pressed under (conversation id, question) speaks for the open one."""
+    conversation_id, key = pressed_under
+    return (
+        conv is not None
+        and conv.id == conversation_id
+        and conv.status.is_open
+        and conv.current_question == key
+    )
 
 
 def _moves_on(before: Conversation, step: Step) -> bool:

@@ -791,8 +791,10 @@ class StaffCommands:
                 rounds = await uow.rounds.for_account(account.id)
                 if window:
                     chosen += [r for r in rounds if window[0] <= r.opened_at < window[1]]
-                elif rounds:
-                    chosen.append(rounds[-1])
+                else:
+                    # The latest of each audience: a census after a stakeholders' round
+                    # does not hide it (and shows as its own table, as in /status).
+                    chosen += _latest_per_audience(rounds)
         if not chosen:
             return Output([say("no_report", lang)])
         tables = [render_table(await self.service.round_summary(r.id), lang) for r in chosen]
@@ -951,6 +953,12 @@ def _level(level: str, lang: Language) -> ContactLevel:
         return ContactLevel(level.lower())
     except ValueError:
         raise StaffError(say("bad_level", lang)) from None
+
+
+def _latest_per_audience(rounds: list[Round]) -> list[Round]:
+    """The latest stakeholders' round, then the latest census, of rounds in opening order."""
+    latest = {r.audience == "user": r for r in rounds}
+    return [latest[census] for census in (False, True) if census in latest]
 
 
 def _contact_language(wanted: str | None, account: Account, lang: Language) -> Language:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from surveys.model import Language
 
 # Kept as plain data (not gettext .mo files) so both languages are reviewed side by side
@@ -244,9 +246,12 @@ def spoken_language(code: str | None) -> Language | None:
     return Language(short) if short in (Language.RU.value, Language.EN.value) else None
 
 
-def command_arg(name: str) -> str:
-    """A name as a command argument: in quotes when it has a space, or it reads as two."""
-    return f'"{name}"' if any(c.isspace() for c in name) else name
+def argument(name: str) -> str:
+    """A name as one argument of a command a person copies from a reply: quoted when it
+    has spaces (an account "Acme Corp"), as the command parser (shlex) reads it."""
+    if name and not any(c.isspace() or c in "\"'" for c in name):
+        return name
+    return shlex.quote(name) if '"' in name else f'"{name}"'
 
 
 def t(key: str, lang: Language | str, **params: object) -> str:
@@ -676,16 +681,16 @@ CATALOG.update(
             Language.RU: "… и ещё строк с ошибками: {count}.",
         },
         "import_confirm": {
-            Language.EN: "To write it, send the same file again with the caption: import {account} confirm",
-            Language.RU: "Чтобы записать, пришлите тот же файл с подписью: import {account} confirm",
+            Language.EN: "To write it, send the same file again with the caption: import {ref} confirm",
+            Language.RU: "Чтобы записать, пришлите тот же файл с подписью: import {ref} confirm",
         },
         "import_usage": {
             Language.EN: "Send a CSV or XLSX file with the caption (on Slack, the message): import <account> (a preview), or import <account> confirm (writes).",
             Language.RU: "Пришлите CSV или XLSX с подписью (в Slack — с сообщением): import <аккаунт> (предпросмотр) или import <аккаунт> confirm (запись).",
         },
         "import_confirm_button": {
-            Language.EN: "To write it, press “Import” below (or send the file again with: import {account} confirm).",
-            Language.RU: "Чтобы записать, нажмите «Импортировать» ниже (или пришлите файл ещё раз с текстом: import {account} confirm).",
+            Language.EN: "To write it, press “Import” below (or send the file again with: import {ref} confirm).",
+            Language.RU: "Чтобы записать, нажмите «Импортировать» ниже (или пришлите файл ещё раз с текстом: import {ref} confirm).",
         },
         "import_fetch_failed": {
             Language.EN: "I could not download the file from the chat; send it again in a minute.",
@@ -752,8 +757,8 @@ CATALOG.update(
             Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных); не опрошены: нет чата {no_chat}, отказались {opted_out}, не отправлено {not_sent}.",
         },
         "census_no_one": {
-            Language.EN: "{title} of {account}{state} has no one to ask: nobody in the account has a ticket in the census period or has joined by the census link. Add users with /import {account} (a CSV/XLSX file of tickets) or post the link from /census {account} link in the client's channels.",
-            Language.RU: "{title}, {account}{state}: опрашивать некого — ни у кого в аккаунте нет обращений за период переписи и никто не пришёл по ссылке переписи. Добавьте пользователей: /import {account} (файл CSV/XLSX с обращениями) или ссылка из /census {account} link в каналах клиента.",
+            Language.EN: "{title} of {account}{state} has no one to ask: nobody in the account has a ticket in the census period or has joined by the census link. Add users with /import {ref} (a CSV/XLSX file of tickets) or post the link from /census {ref} link in the client's channels.",
+            Language.RU: "{title}, {account}{state}: опрашивать некого — ни у кого в аккаунте нет обращений за период переписи и никто не пришёл по ссылке переписи. Добавьте пользователей: /import {ref} (файл CSV/XLSX с обращениями) или ссылка из /census {ref} link в каналах клиента.",
         },
         # A round's title from its period (surveys.periods.round_title); RU names it in the
         # nominative, which is also what «за …» takes.
@@ -781,26 +786,26 @@ CATALOG.update(
             Language.RU: "все доступные опрошены",
         },
         "census_started": {
-            Language.EN: "{title} of {account} started: it asks users with a ticket from {since} to {until}, at the platform's pace. /census {arg} shows progress; /census {arg} pause|resume|cancel.",
-            Language.RU: "{title}, {account}: перепись начата — пользователи с обращениями с {since} по {until}, в темпе платформы. /census {arg} — ход; /census {arg} pause|resume|cancel.",
+            Language.EN: "{title} of {account} started: it asks users with a ticket from {since} to {until}, at the platform's pace. /census {ref} shows progress; /census {ref} pause|resume|cancel.",
+            Language.RU: "{title}, {account}: перепись начата — пользователи с обращениями с {since} по {until}, в темпе платформы. /census {ref} — ход; /census {ref} pause|resume|cancel.",
         },
         "census_exists": {
-            Language.EN: "{title} of {account} already exists; /census {arg} shows its progress.",
-            Language.RU: "{title}, {account}: уже есть; /census {arg} покажет ход.",
+            Language.EN: "{title} of {account} already exists; /census {ref} shows its progress.",
+            Language.RU: "{title}, {account}: уже есть; /census {ref} покажет ход.",
         },
         "census_run_over.done": {
-            Language.EN: "The {title} of {account} has already finished: its buttons no longer act. /census {account} shows its results.",
-            Language.RU: "{title}, {account}: перепись уже завершена, её кнопки больше не действуют. /census {account} покажет итоги.",
+            Language.EN: "The {title} of {account} has already finished: its buttons no longer act. /census {ref} shows its results.",
+            Language.RU: "{title}, {account}: перепись уже завершена, её кнопки больше не действуют. /census {ref} покажет итоги.",
         },
         "census_run_over.cancelled": {
-            Language.EN: "The {title} of {account} was cancelled: its buttons no longer act. /round {account} census starts a new one.",
-            Language.RU: "{title}, {account}: перепись отменена, её кнопки больше не действуют. /round {account} census начнёт новую.",
+            Language.EN: "The {title} of {account} was cancelled: its buttons no longer act. /round {ref} census starts a new one.",
+            Language.RU: "{title}, {account}: перепись отменена, её кнопки больше не действуют. /round {ref} census начнёт новую.",
         },
         # /census <account> pause|resume|cancel on a census that cannot move that way. Every
         # first question sent (done), a cancel still stops reminders while anyone may answer.
         "census_unmoved.done.pause": {
-            Language.EN: "The {title} of {account} has already sent all its first questions, so there is nothing left to pause. Those asked can still answer within {days} of their question and get one reminder; /census {account} cancel would stop the reminders and keep the answers.",
-            Language.RU: "{title}, {account}: все первые вопросы уже отправлены — ставить на паузу нечего. Опрошенные могут ответить в течение {days} после вопроса и получат одно напоминание; /census {account} cancel остановит напоминания, ответы сохранятся.",
+            Language.EN: "The {title} of {account} has already sent all its first questions, so there is nothing left to pause. Those asked can still answer within {days} of their question and get one reminder; /census {ref} cancel would stop the reminders and keep the answers.",
+            Language.RU: "{title}, {account}: все первые вопросы уже отправлены — ставить на паузу нечего. Опрошенные могут ответить в течение {days} после вопроса и получат одно напоминание; /census {ref} cancel остановит напоминания, ответы сохранятся.",
         },
         "census_unmoved.done.cancel": {
             Language.EN: "The {title} of {account} is over: all its first questions were sent and everyone's time to answer has passed, so there is nothing left to cancel.",
@@ -819,8 +824,8 @@ CATALOG.update(
             Language.RU: "{title}, {account}: перепись отменена, а отмена окончательна — возобновить её нельзя.",
         },
         "census_none": {
-            Language.EN: "«{account}» has no census yet: /round {arg} census",
-            Language.RU: "«{account}»: переписи ещё не было. Начать: /round {arg} census",
+            Language.EN: "«{account}» has no census yet: /round {ref} census",
+            Language.RU: "«{account}»: переписи ещё не было. Начать: /round {ref} census",
         },
         "census_bad_period": {
             Language.EN: "A census period is a half year, like 2026-H1, a quarter, like 2026-Q3, or a year, like 2026.",

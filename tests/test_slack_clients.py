@@ -7,11 +7,14 @@ messages and a restart in the middle of a round.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from surveys.model import (
     Address,
@@ -27,6 +30,7 @@ from surveys.texts import t
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import (
     FakeSlackAPI,
+    app_home_opened_event,
     block_action,
     file_share_event,
     message_changed_event,
@@ -298,6 +302,35 @@ async def test_a_contact_found_by_mention_takes_the_name_from_the_profile(
     assert eve is not None and eve.name == "Eve Walker"
 
 
+@pytest.mark.parametrize(
+    ("account_lang", "locale", "spoken"),
+    [("en", "ru-RU", Language.RU), ("ru", "en-US", Language.EN)],
+)
+async def test_a_contact_invited_without_a_language_gets_the_one_their_slack_uses(
+    slack: SlackHarness, account_lang: str, locale: str, spoken: Language
+) -> None:
+    # Found by hand: a client whose Slack is in Russian, invited into an English account
+    # without naming a language, got the whole survey in English (and the other way round).
+    assert "(#1" in await command_text(slack, f'account_add "{ACCOUNT}" gold {account_lang}')
+    slack.api.add_user(ANNA, "anna@client.example", "Anna Smith", locale=locale)
+    slack.api.add_user(BORIS, "boris@client.example", "Boris", locale=locale)
+    slack.api.add_user(EVE, "eve@client.example", "Eve", locale=locale)
+
+    by_email = await command_text(slack, f"invite {ACCOUNT} anna@client.example")
+    by_mention = await command_text(slack, f"invite {ACCOUNT} <@{BORIS}|boris>")
+    # A language named in the command still wins over the one Slack says.
+    named = await command_text(slack, f"invite {ACCOUNT} <@{EVE}|eve> stakeholder {account_lang}")
+
+    assert f"(stakeholder, {spoken.value})" in by_email
+    assert f"(stakeholder, {spoken.value})" in by_mention
+    assert f"(stakeholder, {account_lang})" in named
+    assert [(await contact_at(slack, user)).language for user in (ANNA, BORIS, EVE)] == [  # type: ignore[union-attr]
+        spoken,
+        spoken,
+        Language(account_lang),
+    ]
+
+
 async def test_an_unknown_email_is_a_clear_error_and_creates_nothing(
     slack: SlackHarness,
 ) -> None:
@@ -319,6 +352,40 @@ async def test_the_same_slack_user_cannot_be_invited_twice(slack: SlackHarness) 
 
     assert reply == "That person is already a contact: Anna Smith (Globex)."
     assert [c.name for c in await all_contacts(slack)] == ["Anna Smith"]
+
+
+@pytest.mark.parametrize(
+    ("contact_lang", "default_lang", "help_starts"),
+    [
+        ("ru", "en", "Я собираю отзывы для клиентского сервиса."),
+        ("en", "ru", "I collect feedback for client service."),
+    ],
+)
+async def test_a_contact_gets_help_and_app_home_in_their_language(
+    slack_api: FakeSlackAPI,
+    tmp_path: Path,
+    clock: FakeClock,
+    contact_lang: str,
+    default_lang: str,
+    help_starts: str,
+) -> None:
+    # Found by hand: a Russian contact typing "/candor" or opening the app's Home tab read
+    # the English help (the default language), though their survey speaks Russian.
+    slack = await SlackHarness.start(
+        slack_api, f"sqlite+aiosqlite:///{tmp_path}/h.db", clock, default_language=default_lang
+    )
+    try:
+        await command(slack, f'account_add "{ACCOUNT}"')
+        slack_api.add_user(ANNA, "anna@client.example", "Anna Smith")
+        await command(slack, f"invite {ACCOUNT} anna@client.example stakeholder {contact_lang}")
+
+        helped = await command_text(slack, "help", ANNA)
+        await slack.post(app_home_opened_event(ANNA))
+        home = slack_api.home_view_of(ANNA)
+    finally:
+        await slack.stop()
+    assert helped.startswith(help_starts), helped
+    assert home is not None and home["blocks"][1]["text"]["text"].startswith(help_starts)
 
 
 # --- a round ---------------------------------------------------------------------------------
@@ -463,6 +530,72 @@ async def test_an_old_button_answers_in_the_contacts_language(slack: SlackHarnes
     responses = await press(slack, ANNA, q1, "survey_skip", button_value(q1, "survey_skip"))
 
     assert [r["text"] for r in responses] == [t("button_stale", Language.RU)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "skipped", "q2"),
+    [
+        ("en", "Skipped.", Q2_EN),
+        ("ru", "Пропускаем.", "Вопрос 2 из 3\nКак вы оцениваете скорость нашей работы и ответов?"),
+    ],
+)
+async def test_a_double_click_on_skip_skips_one_question(
+    slack: SlackHarness, lang: str, skipped: str, q2: str
+) -> None:
+    # Found by hand: a quick double click on question 1's Skip skipped question 2 as well —
+    # both presses were checked before either was stored.
+    await join(slack, ANNA, "Anna Smith", "stakeholder", lang)
+    await open_round(slack)
+    [q1] = questions(slack, ANNA)
+    value = button_value(q1, "survey_skip")
+
+    await asyncio.gather(*(press(slack, ANNA, q1, "survey_skip", value) for _ in range(2)))
+    await slack.deliver()
+
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "speed"
+    assert slack.dm_texts(ANNA).count(skipped) == 1
+    assert slack.dm_texts(ANNA)[-1] == q2
+    [_, q2_message] = questions(slack, ANNA)
+    assert [b["action_id"] for b in actions_of(q2_message)] == [
+        "survey_skip",
+        "survey_later",
+        "survey_decline",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("contact_lang", "default_lang", "stale"),
+    [
+        ("ru", "en", "Эта кнопка относится к предыдущему вопросу."),
+        ("en", "ru", STALE_BUTTON),
+    ],
+)
+async def test_an_old_button_is_explained_in_the_contacts_language(
+    slack_api: FakeSlackAPI,
+    tmp_path: Path,
+    clock: FakeClock,
+    contact_lang: str,
+    default_lang: str,
+    stale: str,
+) -> None:
+    # Found by hand: a Russian contact pressing an earlier question's button was told so in
+    # English (the payload carries no locale, and the default language was used).
+    slack = await SlackHarness.start(
+        slack_api, f"sqlite+aiosqlite:///{tmp_path}/b.db", clock, default_language=default_lang
+    )
+    try:
+        await command(slack, f'account_add "{ACCOUNT}"')
+        slack_api.add_user(ANNA, "anna@client.example", "Anna Smith")
+        await command(slack, f"invite {ACCOUNT} anna@client.example stakeholder {contact_lang}")
+        await command(slack, f"round {ACCOUNT}")
+        [q1] = questions(slack, ANNA)
+        await write(slack, ANNA, "Good result")
+
+        responses = await press(slack, ANNA, q1, "survey_skip", button_value(q1, "survey_skip"))
+    finally:
+        await slack.stop()
+    assert [r["text"] for r in responses] == [stale]
 
 
 async def test_a_crafted_button_value_changes_nothing(slack: SlackHarness) -> None:

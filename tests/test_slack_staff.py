@@ -4,6 +4,7 @@ Candor's real slack-bolt app against the fake Web API."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from tests.fakes.slack_api import (
     app_home_opened_event,
     block_action,
     block_problems,
+    message_changed_event,
     message_event,
     slash_command,
 )
@@ -915,3 +917,160 @@ async def test_an_alert_card_that_cannot_be_updated_still_records_the_press(
     ]
     assert error in caplog.text and "xoxb" not in caplog.text
     slack.api.assert_no_violations()
+
+
+@pytest.mark.parametrize(
+    ("lang", "none_yet"),
+    [
+        ("en", 'Globex Corp has no census yet: /candor round "Globex Corp" census'),
+        ("ru", 'Для «Globex Corp» перепись ещё не проводилась: /candor round "Globex Corp" census'),
+    ],
+)
+async def test_census_replies_suggest_commands_that_work_for_a_two_word_account(
+    slack: SlackHarness, lang: str, none_yet: str
+) -> None:
+    # Found by hand: "/candor census Acme Corp" answered "…: /candor round Acme Corp census",
+    # and that command, copied, said "No account «Acme»" (as did the progress hints).
+    await say(slack, f"lang {lang}")
+    await say(slack, f'account_add "{ACCOUNT}"')
+
+    reply = await say(slack, f'census "{ACCOUNT}"')
+    assert reply == none_yet
+    started = await say(slack, reply.split(": /candor ")[1])  # the suggestion, copied
+
+    hints = re.findall(r"/candor (census [^;.—]*?)(?: (?:shows|—)|;|\.$)", started)
+    assert hints == [f'census "{ACCOUNT}"', f'census "{ACCOUNT}" pause|resume|cancel'], started
+    assert (await say(slack, f'census "{ACCOUNT}" pause')).count(f'/candor census "{ACCOUNT}"')
+
+
+@pytest.mark.parametrize(
+    ("lang", "round_heading", "census_heading", "responded"),
+    [
+        ("en", "November 2026", "H2 2026 user census", "Responded: 1/1 (100%)"),
+        (
+            "ru",
+            "ноябрь 2026 г.",
+            "Перепись пользователей за 2-е полугодие 2026 г.",
+            "Ответили: 1/1 (100%)",
+        ),
+    ],
+)
+async def test_a_report_without_a_period_keeps_the_round_when_a_census_follows_it(
+    slack: SlackHarness, lang: str, round_heading: str, census_heading: str, responded: str
+) -> None:
+    # Found by hand: once a census was started, "/candor report <account>" showed only the
+    # census's empty table (0/0) and the stakeholders' round with its answers was gone.
+    await globex_with_anna(slack)
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, NEGATIVE)
+    await say(slack, f'round "{ACCOUNT}" census')
+    await say(slack, f"lang {lang}")
+
+    for text in (f'report "{ACCOUNT}"', "report all"):
+        lines = await table(slack, text)
+        assert lines[0] == f"{ACCOUNT} — {round_heading}", text
+        assert lines[1] == responded
+        assert lines[4].startswith("Anna Smith | ")
+        assert f"{ACCOUNT} — {census_heading}" in lines  # the census has its own table
+
+
+@pytest.mark.parametrize(
+    ("lang", "span"),
+    [("en", "from 2026-07-01 to 2026-12-31,"), ("ru", "с 2026-07-01 по 2026-12-31,")],
+)
+async def test_a_census_start_names_the_last_day_of_its_period(
+    slack: SlackHarness, lang: str, span: str
+) -> None:
+    # Found by hand: "round … census 2026-H2" said the census asks users with a ticket
+    # "from 2026-07-01 to 2027-01-01" (RU "с … по 2027-01-01"): a day of next year.
+    await say(slack, f"lang {lang}")
+    await say(slack, "account_add Globex")
+
+    started = await say(slack, "round Globex census 2026-H2")
+
+    assert span in started, started
+
+
+async def test_census_schedule_replies_read_naturally_in_russian(slack: SlackHarness) -> None:
+    # Found by hand: "Перепись пользователей Ромашка теперь открывается сама…" — a company
+    # name cannot be declined, so it reads right only as «Ромашка» after a noun.
+    await say(slack, "lang ru")
+    await say(slack, "account_add Ромашка")
+
+    assert await say(slack, "census Ромашка schedule") == (
+        "Перепись пользователей аккаунта «Ромашка» теперь открывается сама каждые полгода"
+        " (в январе и июле, за прошедшее полугодие)."
+    )
+    assert (await say(slack, "census Ромашка schedule quarterly")).startswith(
+        "Перепись пользователей аккаунта «Ромашка» теперь открывается сама каждый квартал"
+    )
+    assert (await say(slack, "census Ромашка schedule yearly")).startswith(
+        "Перепись пользователей аккаунта «Ромашка» теперь открывается сама раз в год"
+    )
+    assert await say(slack, "census Ромашка unschedule") == (
+        "Перепись аккаунта «Ромашка» больше не запланирована."
+    )
+    assert await say(slack, "census Ромашка revoke") == (
+        "Отозвано ссылок переписи аккаунта «Ромашка»: 0."
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "latest"),
+    [
+        ("en", "H2 2026 user census of Globex"),
+        ("ru", "Перепись пользователей за 2-е полугодие 2026 г., Globex"),
+    ],
+)
+async def test_a_census_schedule_set_after_a_census_does_not_reopen_an_older_period(
+    slack: SlackHarness, lang: str, latest: str
+) -> None:
+    # Found by hand: in November a manager ran the census (H2, the last 183 days), then set
+    # the half-yearly schedule; the next tick opened the "H1 2026 user census" as well,
+    # asking the same users about an older half year, and /census then showed H1 as latest.
+    await say(slack, f"lang {lang}")
+    await say(slack, "account_add Globex")
+    await say(slack, "round Globex census")
+    await say(slack, "census Globex schedule")
+
+    await slack.app.tick()
+
+    async with slack.app.uow() as uow:
+        rounds = await uow.rounds.for_account(1)
+    assert [r.period_key for r in rounds] == ["census-2026-H2"]
+    assert (await say(slack, "census Globex")).startswith(latest)
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown"),
+    [
+        (
+            "en",
+            "_Acknowledged by Olga Owner · "
+            "The client edited this answer; it no longer reads as negative._",
+        ),
+        (
+            "ru",
+            "_Принято: Olga Owner · Клиент исправил этот ответ; он больше не звучит негативно._",
+        ),
+    ],
+)
+async def test_an_acknowledged_alert_card_keeps_saying_so_after_the_client_edits(
+    slack: SlackHarness, lang: str, shown: str
+) -> None:
+    # Found by hand: Mark acknowledged Kate's alert; Kate then edited her answer, and the
+    # card's "Acknowledged by Mark Manager" gave way to the edit line: the card no longer
+    # said anyone had taken it (and its Acknowledge button was gone).
+    alert = await negative_alert(slack)
+    await say(slack, f"lang {lang}", OLGA)
+    await press(slack, OLGA, alert, "alert_ack", "1")
+    async with slack.app.uow() as uow:
+        [answer] = [a for a in await uow.answers.for_conversations([1])]
+    assert answer.source_message_id is not None
+    ts = answer.source_message_id.split(":")[1]
+
+    channel = slack.api.dm_channel_of(ANNA)
+    await slack.post(message_changed_event(ANNA, channel, "Great result, very satisfied", ts))
+
+    [card] = slack.dm(OLGA)
+    assert context_lines(card)[-1] == shown

@@ -10,7 +10,7 @@ from bot.slack.files import SlackFiles
 from bot.slack.locale import SlackLocales
 from bot.slack.messenger import SlackMessenger
 from surveys.contact_import import MAX_BYTES
-from surveys.model import Address, Channel, Language
+from surveys.model import Address, Channel, Language, Staff
 from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands
@@ -41,6 +41,20 @@ class SlackContext:
     @staticmethod
     def address(user_id: str) -> Address:
         return Address(Channel.SLACK, user_id)
+
+    async def language_for(
+        self, user_id: str, actor: Staff | None, locale: str | None = None
+    ) -> Language:
+        """The language to answer a person in: staff their own, a contact the one their
+        survey speaks, anyone else the payload's locale if it has one (a command or App Home
+        has none), else the default."""
+        if actor is not None:
+            return actor.language
+        async with self.service.uow() as uow:
+            contact = await uow.contacts.by_address(self.address(user_id))
+        return (
+            contact.language if contact is not None else language_of(locale, self.default_language)
+        )
 
 
 def user_id_of(ref: str) -> str | None:

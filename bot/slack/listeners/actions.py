@@ -38,7 +38,6 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     ) -> None:  # fmt: skip
         await ack()
         user = body["user"]["id"]
-        lang = language_of(body["user"].get("locale"), ctx.default_language)
         try:
             value = json.loads(action.get("value") or "{}")
             conversation, question = int(value["c"]), str(value["q"])
@@ -48,12 +47,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if not current:
             # An old button, or a value that was never ours: nothing changes.
             staff = await ctx.commands.actor(ctx.address(user))
-            # Staff read the language they chose, or the one followed from their Slack's.
-            if staff is not None:
-                text = t("button_not_for_staff", staff.language)
-            else:  # a contact reads it in their own language, like the question it belongs to
-                own = await ctx.service.contact_language(ctx.address(user))
-                text = t("button_stale", own or lang)
+            # Staff read the language they chose, or the one followed from their Slack's; a
+            # contact, their survey's.
+            lang = await ctx.language_for(user, staff, body["user"].get("locale"))
+            text = t("button_not_for_staff" if staff else "button_stale", lang)
             await respond(
                 text=text,
                 response_type="ephemeral",
@@ -61,7 +58,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             )
             return
         event = ContactEvent(
-            SURVEY[action["action_id"]], message_id=f"act:{action.get('action_ts')}"
+            SURVEY[action["action_id"]],
+            message_id=f"act:{action.get('action_ts')}",
+            pressed_under=(conversation, question),
         )
         # A skipped or declined question loses its buttons through the outbox (chat.update),
         # like an answered or re-asked one.

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import MAX_BLOCKS, escape, mrkdwn, slack_commands, text_sections
-from bot.slack.context import SlackContext, language_of, unescape, user_id_of
+from bot.slack.context import SlackContext, unescape, user_id_of
 from bot.slack.locale import follow_slack_language
 from bot.telegram.links import start_link
 from surveys import commands as table
@@ -19,7 +19,7 @@ from surveys.commands import CLIENT_COMMANDS, LEVELS, Invitee, Usage
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Address, Channel, Language, Staff
 from surveys.staff import Output, StaffError
-from surveys.texts import failure_reason, t
+from surveys.texts import failure_reason, spoken_language, t
 
 _SYNTAX = {
     "person": ("<@user>", "<@user>"),
@@ -48,10 +48,15 @@ class SlackPlatform:
 
     async def invitee(self, args: list[str], lang: Language) -> tuple[Invitee, list[str]]:
         assert self.client is not None
-        user_id, found_name, email = await _slack_user(self.client, args[0], lang)
+        user_id, found_name, email, locale = await _slack_user(self.client, args[0], lang)
         rest = args[1:]
         name = rest.pop(0) if rest and rest[0].lower() not in LEVELS else found_name
-        return Invitee(name, Address(Channel.SLACK, user_id), email), rest
+        spoken = spoken_language(locale)
+        if spoken is None and len(rest) < 2 and self.ctx is not None and self.ctx.locales:
+            # users.lookupByEmail does not carry the locale; asked only when the command
+            # names no language.
+            spoken = spoken_language(await self.ctx.locales.locale(user_id))
+        return Invitee(name, Address(Channel.SLACK, user_id), email, spoken), rest
 
     async def staff_added(self, address: Address) -> None:
         """Someone added here speaks their Slack's language from the start, not the adder's:
@@ -68,8 +73,9 @@ USAGE = {name: command.usage(PLATFORM, Language.EN) for name, command in table.T
 
 async def _slack_user(
     client: AsyncWebClient, ref: str, lang: Language
-) -> tuple[str, str, str | None]:
-    """(user id, display name, e-mail) for an e-mail address or a mention; Usage if neither."""
+) -> tuple[str, str, str | None, str | None]:
+    """(user id, display name, e-mail, locale if Slack said) for an e-mail address or a
+    mention; Usage if neither."""
     try:
         # A plain address, or the <mailto:a@b|a@b> link Slack makes of one when escaping.
         if "@" in ref and not ref.startswith("<@"):
@@ -77,7 +83,7 @@ async def _slack_user(
                 email=ref.strip("<>").removeprefix("mailto:").split("|")[0]
             )
         elif user_id := user_id_of(ref):
-            found = await client.users_info(user=user_id)
+            found = await client.users_info(user=user_id, include_locale=True)
         else:
             raise Usage
     except SlackApiError as exc:
@@ -89,7 +95,8 @@ async def _slack_user(
         raise StaffError(t("invite_slack_unusable", lang, ref=ref))
     profile = user.get("profile") or {}
     name = profile.get("real_name") or user.get("real_name") or user.get("name") or user["id"]
-    return str(user["id"]), str(name), profile.get("email")
+    locale = user.get("locale")
+    return str(user["id"]), str(name), profile.get("email"), locale if locale else None
 
 
 def census_link(output: Output, telegram_bot: str, lang: Language) -> tuple[Output, str | None]:
@@ -126,8 +133,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         user = str(command.get("user_id"))
         me = ctx.address(user)
         actor = await ctx.commands.actor(me)
-        default = language_of(None, ctx.default_language)
-        lang = actor.language if actor else default
+        lang = await ctx.language_for(user, actor)
         try:
             # Slack escapes the person's &, < and > (should_escape); names are stored as typed.
             words = [unescape(w) for w in shlex.split(str(command.get("text") or ""))]

@@ -136,7 +136,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             return
         user = str(event["user"])
         actor = await ctx.commands.actor(ctx.address(user))
-        lang = actor.language if actor else ctx.default_language
+        lang = await ctx.language_for(user, actor)
         blocks = await home_blocks(ctx, actor, lang)
         async with ctx.messenger.limiter.slot("views.publish"):
             await client.views_publish(user_id=user, view={"type": "home", "blocks": blocks})

@@ -173,7 +173,9 @@ async def survey_button(
     assert event_kind is not None
     # A skipped or declined question loses its buttons through the outbox, after whatever
     # was sent before it, like an answered or re-asked one.
-    await candor.service.handle_event(chat, ContactEvent(event_kind, message_id=f"cb:{query.id}"))
+    pressed_under = (callback_data.conversation, callback_data.question)
+    event = ContactEvent(event_kind, message_id=f"cb:{query.id}", pressed_under=pressed_under)
+    await candor.service.handle_event(chat, event)
     candor.wake_delivery()
     await query.answer()
 
