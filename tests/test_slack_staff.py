@@ -922,8 +922,8 @@ async def test_an_alert_card_that_cannot_be_updated_still_records_the_press(
 @pytest.mark.parametrize(
     ("lang", "none_yet"),
     [
-        ("en", 'Globex Corp has no census yet: /candor round "Globex Corp" census'),
-        ("ru", 'Для «Globex Corp» перепись ещё не проводилась: /candor round "Globex Corp" census'),
+        ("en", '«Globex Corp» has no census yet: /candor round "Globex Corp" census'),
+        ("ru", '«Globex Corp»: переписи ещё не было. Начать: /candor round "Globex Corp" census'),
     ],
 )
 async def test_census_replies_suggest_commands_that_work_for_a_two_word_account(
