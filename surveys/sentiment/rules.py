@@ -905,11 +905,10 @@ class _Reader:
     def _praise_for_harm(self) -> None:
         """ "nice job breaking the build": the praise that opens it is sarcasm."""
         for m in PRAISE_FOR_RE.finditer(self.masked):
-            stop = re.search(r"[,.!?;…\n]", self.masked[m.end() :])
             if not any(
                 h.weight <= -0.7 and h.kind != "emoji" and h.start == m.end()
                 for h in self.result.hits
-            ) or (stop is not None and stop.start() == 0):
+            ):
                 continue
             for h in self.result.hits:
                 if h.weight > 0 and m.start() <= h.start < m.end():
