@@ -681,6 +681,45 @@ async def test_mentions_in_an_answer_are_stored_literally_and_never_ping(
     ]
 
 
+async def test_an_emoji_shortcode_answer_is_stored_and_judged_as_the_emoji(
+    slack: SlackHarness,
+) -> None:
+    # Slack sends the 👎 a client picked as ":thumbsdown:": it must alert as 👎 does.
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+
+    await write(slack, ANNA, ":thumbsdown:")
+
+    [stored] = await answers_of(slack, ANNA)
+    assert (stored.question_key, stored.text) == ("outcome", "\N{THUMBS DOWN SIGN}")
+    async with slack.app.uow() as uow:
+        [alert] = await uow.alerts.list()
+    assert alert.answer_id == stored.id
+    [alert_dm] = slack.dm(SLACK_ADMIN)
+    assert ":thumbsdown:" not in "\n".join([alert_dm["text"], *text_objects(alert_dm["blocks"])])
+
+    # Skin tones stay with their emoji; a workspace's custom emoji stays as its name.
+    await write(slack, ANNA, ":+1::skin-tone-2: fast :partyparrot: at 10:30:00")
+    _, speed = await answers_of(slack, ANNA)
+    assert speed.text == (
+        "\N{THUMBS UP SIGN}\N{EMOJI MODIFIER FITZPATRICK TYPE-1-2} fast :partyparrot: at 10:30:00"
+    )
+
+
+async def test_a_mention_in_an_answer_reads_as_the_persons_name(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    async with slack.app.uow() as uow:
+        admin = await uow.staff.by_address(Address(Channel.SLACK, SLACK_ADMIN))
+    assert admin is not None
+    await open_round(slack)
+
+    # A real mention arrives as markup; a typed "<@U1>" arrives escaped and stays as typed.
+    await write(slack, ANNA, f"Thanks <@{SLACK_ADMIN}>, <@U777> and <@U888|eve> &lt;@U1&gt;")
+
+    [stored] = await answers_of(slack, ANNA)
+    assert stored.text == f"Thanks @{admin.name}, @U777 and @eve <@U1>"
+
+
 async def test_a_contact_name_with_a_mention_reaches_the_owner_escaped(
     slack: SlackHarness,
 ) -> None:

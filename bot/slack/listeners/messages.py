@@ -9,8 +9,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.slack.context import SlackContext, unescape
+from bot.slack.context import SlackContext
 from bot.slack.listeners.commands import PLATFORM as _PLATFORM
+from bot.slack.markup import as_written, mentioned
 from surveys import commands
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Address, Language
@@ -18,6 +19,7 @@ from surveys.staff import Output
 
 # A file sent with "import Globex" (or "/candor import Globex confirm", typed as a message).
 IMPORT_TEXT = re.compile(r"(?i)^\s*(?:/?candor\s+)?/?import(?:\s|$)")
+MAX_NAMED_MENTIONS = 10  # looked up by name in one message; any more read "@U123"
 IGNORED_SUBTYPES = frozenset(
     {"message_deleted", "bot_message", "channel_join", "channel_leave", "message_replied"}
 )
@@ -45,14 +47,14 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 await ctx.service.handle_edit(
                     ctx.address(user),
                     f"{channel}:{changed.get('ts')}",
-                    unescape(str(changed.get("text") or "")),
+                    await _as_written(ctx, str(changed.get("text") or "")),
                 )
                 ctx.wake_delivery()
             return
         user = event.get("user")
         if not user or subtype in IGNORED_SUBTYPES:
             return
-        text = unescape(str(event.get("text") or ""))
+        text = await _as_written(ctx, str(event.get("text") or ""))
         message_id = f"{channel}:{event.get('ts')}"
         thread = event.get("thread_ts")
         files = event.get("files") or []
@@ -77,6 +79,22 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             )
         await ctx.service.handle_event(ctx.address(user), contact_event)
         ctx.wake_delivery()
+
+
+async def _as_written(ctx: SlackContext, raw: str) -> str:
+    """The message as its writer saw it (bot/slack/markup.py): a mention of someone Candor
+    knows, staff or contact, by the name it keeps for them; no Slack call for it."""
+    names: dict[str, str] = {}
+    if ids := mentioned(raw)[:MAX_NAMED_MENTIONS]:
+        async with ctx.service.uow() as uow:
+            for user_id in ids:
+                address = ctx.address(user_id)
+                known = await uow.staff.by_address(address) or await uow.contacts.by_address(
+                    address
+                )
+                if known is not None:
+                    names[user_id] = known.name
+    return as_written(raw, names)
 
 
 async def _staff_reply(
