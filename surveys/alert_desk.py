@@ -162,10 +162,16 @@ class AlertDesk:
         self, uow: UnitOfWork, alert: Alert, answer: Answer, account: Account, round_: Round
     ) -> Alert | None:
         """The latest alert on the same question of this account, resolved in one of the
-        last ``relapse_rounds`` rounds (a "temporary improvement" sliding back)."""
+        last ``relapse_rounds`` rounds of the same audience (a "temporary improvement" sliding
+        back). A census asks other people than a stakeholders' round: a user's complaint is
+        not a stakeholder's fixed problem come back, nor the other way round."""
         if self.policy.relapse_rounds <= 0 or answer.question_key == COMMENT_KEY:
             return None
-        rounds = [r for r in await uow.rounds.for_account(account.id) if r.id != round_.id]
+        rounds = [
+            r
+            for r in await uow.rounds.for_account(account.id)
+            if r.id != round_.id and r.is_census == round_.is_census
+        ]
         found: Alert | None = None
         for earlier_round in rounds[-self.policy.relapse_rounds :]:
             for other in await uow.alerts.for_round(earlier_round.id):

@@ -1,9 +1,11 @@
 """Account health: `/health [account]` and Slack's App Home.
 
-For one account: the latest round's response rate and negative share per question, with the
-change since the round before; open, escalated and relapsed alerts. Answers whose alert was
-resolved as "not about us" are kept but left out of the negative share. Without an account:
-every account the reader may see, riskiest first.
+For one account: the latest stakeholders' round's response rate and negative share per
+question, with the change since the stakeholders' round before; the latest users' census the
+same way in lines of its own, against the census before (it asks other people: a change
+against a stakeholders' round would mean nothing); open, escalated and relapsed alerts.
+Answers whose alert was resolved as "not about us" are kept but left out of the negative
+share. Without an account: every account the reader may see, riskiest first.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from surveys.escalation import escalated_levels
-from surveys.model import Account, Alert, AlertStatus, Round, Staff
+from surveys.model import Account, Alert, AlertStatus, Language, Round, Staff
 from surveys.periods import round_title
 from surveys.ports import RoundAlert, RoundTally, UnitOfWork
 from surveys.questions import QUESTION_KEYS, question_label
@@ -43,8 +45,10 @@ class RoundHealth:
 @dataclass(slots=True)
 class AccountHealth:
     account: Account
-    latest: RoundHealth | None = None
+    latest: RoundHealth | None = None  # stakeholders' rounds
     previous: RoundHealth | None = None
+    census: RoundHealth | None = None  # users' census rounds
+    census_previous: RoundHealth | None = None
     open: int = 0
     escalated: int = 0
     relapsed: int = 0
@@ -56,8 +60,9 @@ class AccountHealth:
     def risk(self) -> float:
         """Higher is worse: unhandled alerts first, then unhappy and quiet clients."""
         score = 3.0 * (self.escalated + self.relapsed + self.silent) + 2.0 * self.open
-        if self.latest is not None:
-            score += 10 * self.latest.share() + 5 * (1 - self.latest.rate)
+        latest = self.latest or self.census
+        if latest is not None:
+            score += 10 * latest.share() + 5 * (1 - latest.rate)
         return score
 
 
@@ -66,9 +71,10 @@ async def accounts_health(uow: UnitOfWork, accounts: Sequence[Account]) -> list[
     there are 2 accounts or 500 (App Home weighs every account on each open)."""
     healths = {a.id: AccountHealth(a) for a in accounts}
     ids = list(healths)
-    rounds: dict[int, list[Round]] = defaultdict(list)
+    # Per account and audience (census or not): like is compared with like.
+    rounds: dict[tuple[int, bool], list[Round]] = defaultdict(list)
     for round_ in await uow.reports.rounds(ids):
-        rounds[round_.account_id].append(round_)
+        rounds[round_.account_id, round_.is_census].append(round_)
     excluded: list[RoundAlert] = []
     for found in await uow.reports.round_alerts(ids):
         health, alert = healths[found.account_id], found.alert
@@ -85,7 +91,7 @@ async def accounts_health(uow: UnitOfWork, accounts: Sequence[Account]) -> list[
         health.silent += 1
         health.open += 1
         health.escalated += bool(escalated_levels(alert))
-    # Only the latest two rounds of each account are summed up.
+    # Only the latest two rounds of each account and audience are summed up.
     recent = {r.id: r for mine in rounds.values() for r in mine[-2:]}
     tallies = await uow.reports.round_tallies(list(recent))
     # A "not about us" answer is kept, but out of the negative share: take it off the counts.
@@ -94,11 +100,14 @@ async def accounts_health(uow: UnitOfWork, accounts: Sequence[Account]) -> list[
         if tally is not None and found.question_key in tally.answers:
             bad, total = tally.answers[found.question_key]
             tally.answers[found.question_key] = (bad - found.negative, total - 1)
-    for account_id, mine in rounds.items():
+    for (account_id, census), mine in rounds.items():
         summaries = [_round_health(r, tallies.get(r.id)) for r in mine[-2:]]
         health = healths[account_id]
-        health.latest = summaries[-1]
-        health.previous = summaries[0] if len(summaries) == 2 else None
+        previous = summaries[0] if len(summaries) == 2 else None
+        if census:
+            health.census, health.census_previous = summaries[-1], previous
+        else:
+            health.latest, health.previous = summaries[-1], previous
     return list(healths.values())
 
 
@@ -122,9 +131,21 @@ def _trend(now: float, before: float | None, lang: object) -> str:
 def health_lines(h: AccountHealth, staff: Staff) -> list[str]:
     lang = staff.language
     head = t("health_head", lang, account=h.account.name, tier=h.account.tier)
-    if h.latest is None:
+    if h.latest is None and h.census is None:
         return [head, t("health_no_rounds", lang)]
-    latest, previous = h.latest, h.previous
+    lines = [head]
+    for latest, previous in ((h.latest, h.previous), (h.census, h.census_previous)):
+        if latest is not None:
+            lines += _round_lines(latest, previous, lang)
+    alerts = t(
+        "health_alerts", lang, open=h.open, escalated=h.escalated, relapsed=h.relapsed,
+        not_us=h.not_us, silent=h.silent,
+    )  # fmt: skip
+    return [*lines, alerts]
+
+
+def _round_lines(latest: RoundHealth, previous: RoundHealth | None, lang: Language) -> list[str]:
+    """A round's response rate and negative share, each against ``previous`` when there is one."""
     rate = t(
         "health_rate", lang, round=round_title(latest.period_key, latest.title, lang),
         responded=latest.responded, invited=latest.invited, rate=_pct(latest.rate),
@@ -138,11 +159,7 @@ def health_lines(h: AccountHealth, staff: Staff) -> list[str]:
         "health_negative", lang, shares=shares,
         trend=_trend(latest.share(), previous.share() if previous else None, lang),
     )  # fmt: skip
-    alerts = t(
-        "health_alerts", lang, open=h.open, escalated=h.escalated, relapsed=h.relapsed,
-        not_us=h.not_us, silent=h.silent,
-    )  # fmt: skip
-    return [head, rate, negative, alerts]
+    return [rate, negative]
 
 
 async def show_health(commands: StaffCommands, actor: Staff, account_ref: str) -> Output:

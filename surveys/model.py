@@ -209,6 +209,11 @@ class Round:
     opened_at: datetime
     audience: str = "stakeholder"
 
+    @property
+    def is_census(self) -> bool:
+        """A users' census (surveys.census), as opposed to a round asking stakeholders."""
+        return self.audience == ContactLevel.USER.value
+
 
 @dataclass(slots=True)
 class Conversation:

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from bot.delivery import DeliveryWorker
 from storage.repositories import SqlUnitOfWorkFactory
+from surveys.alert_desk import AlertDesk
 from surveys.census import (
     MAX_BACKLOG,
     Census,
@@ -26,10 +27,12 @@ from surveys.model import (
     Contact,
     ContactLevel,
     ContactStatus,
+    Disposition,
     Language,
 )
 from surveys.onboarding import Onboarding, RedeemStatus
 from surveys.reports import render_table
+from surveys.resolution import Resolutions
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands
 from tests.conftest import FakeClock, RecordingMessenger, World
@@ -834,3 +837,38 @@ async def test_cancelling_a_finished_census_stops_the_reminders_of_those_it_aske
     assert (await bed.service.tick()).reminders == 0
     await bed.delivery.run_once()
     assert reminders(bed) == []
+
+
+async def test_a_users_complaint_is_no_relapse_of_a_stakeholders_resolved_alert(bed: Bed) -> None:
+    # A relapse is the same people's problem sliding back: a user answering a census is not
+    # a stakeholder whose alert on the same question was fixed.
+    desk = AlertDesk(bed.clock, bed.service.policy.alerts)
+    resolutions = Resolutions(bed.service.uow, bed.clock, desk)
+    await bed.add_users(1)
+    await bed.service.open_round(bed.account_id, "2026-Q1", "2026-Q1")
+    await bed.service.handle_event(
+        bed.world.anna_at, ContactEvent(EventKind.TEXT, "Terrible result, not happy at all", "m1")
+    )
+    async with bed.uow() as u:
+        [first] = [a for a in await u.alerts.list() if a.answer_id]
+    await resolutions.resolve(bed.world.owner, first.id, Disposition.FIXED, "Patched")
+    bed.clock.advance(timedelta(days=14))
+    await bed.census.start(bed.account_id, None, None)
+    await bed.ask_everyone()
+    await bed.service.handle_event(
+        Address(Channel.CONSOLE, "user0"),
+        ContactEvent(EventKind.TEXT, "Terrible result, not happy at all", "m2"),
+    )
+    bed.clock.advance(timedelta(days=14))
+    await bed.service.open_round(bed.account_id, "2026-Q2", "2026-Q2")
+    await bed.service.handle_event(
+        bed.world.anna_at, ContactEvent(EventKind.TEXT, "Terrible result again, the same", "m3")
+    )
+    async with bed.uow() as u:
+        raised = [a for a in await u.alerts.list() if a.answer_id]
+        answers = [await u.answers.get(a.answer_id) for a in raised]
+    assert len(raised) == 3
+    assert len({a.question_key for a in answers if a is not None}) == 1  # the same question
+    relapses = [[n["of"] for n in a.notes if n.get("kind") == "relapse"] for a in raised]
+    # The census user's is none; Anna's in the next stakeholders' round still is.
+    assert relapses == [[], [], [first.id]]

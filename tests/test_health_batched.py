@@ -16,13 +16,23 @@ from storage.db import session_factory
 from storage.models import AccountRow, AlertRow, ConversationRow, RoundRow, StaffRow
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.escalation import escalated_levels
-from surveys.health import AccountHealth, RoundHealth, accounts_health
-from surveys.model import Account, AlertStatus, Language, Round, SentimentLabel
+from surveys.health import AccountHealth, RoundHealth, accounts_health, health_lines
+from surveys.model import (
+    Account,
+    AlertStatus,
+    Language,
+    Round,
+    SentimentLabel,
+    Staff,
+    StaffRole,
+)
+from surveys.periods import round_title
 from surveys.ports import UnitOfWork
 from surveys.questions import QUESTION_KEYS
 from surveys.resolution import not_about_us
 from surveys.sentiment import make_analyser
 from surveys.service import SurveyService
+from surveys.texts import t
 from tests.conftest import Database, FakeClock
 
 
@@ -45,10 +55,17 @@ async def one_by_one(uow: UnitOfWork, account: Account) -> AccountHealth:
             health.open += 1
             health.escalated += bool(escalated_levels(alert))
     excluded = {a.answer_id for a in health.alerts if not_about_us(a)}
-    summaries = [await _round_health(uow, r, excluded) for r in rounds[-2:]]
-    if summaries:
-        health.latest = summaries[-1]
-        health.previous = summaries[0] if len(summaries) == 2 else None
+    # Stakeholders' rounds against stakeholders' rounds, a census against the census before.
+    for census in (False, True):
+        mine = [r for r in rounds if (r.audience == "user") is census]
+        summaries = [await _round_health(uow, r, excluded) for r in mine[-2:]]
+        if not summaries:
+            continue
+        previous = summaries[0] if len(summaries) == 2 else None
+        if census:
+            health.census, health.census_previous = summaries[-1], previous
+        else:
+            health.latest, health.previous = summaries[-1], previous
     return health
 
 
@@ -66,19 +83,25 @@ async def _round_health(uow: UnitOfWork, round_: Round, excluded: set[int]) -> R
 
 async def add_edge_cases(database: Database, first: int) -> None:
     """Accounts the seed lacks: none, one and two rounds (one of them with nobody invited),
-    a resolved silence, and a silence on an account of its own. Explicit ids: the seed's
+    a census after them and one of its own, a resolved silence, and a silence on an account
+    of its own. Explicit ids: the seed's
     leave PostgreSQL's sequences where they were."""
     async with database.engine.begin() as conn:
         await conn.execute(insert(AccountRow), [
             {"id": first + i, "name": f"Edge {i}", "tier": "standard"} for i in range(4)
         ])  # fmt: skip
+        # One statement compiles the first row's keys: every row names its audience.
         await conn.execute(insert(RoundRow), [
             {"id": 90_001, "account_id": first + 1, "period_key": "2026-01", "title": "Jan",
-             "opened_at": T0},
+             "audience": "stakeholder", "opened_at": T0},
             {"id": 90_002, "account_id": first + 2, "period_key": "2026-01", "title": "",
-             "opened_at": T0},
+             "audience": "stakeholder", "opened_at": T0},
             {"id": 90_003, "account_id": first + 2, "period_key": "2026-02", "title": "Feb",
-             "opened_at": T0 + timedelta(days=30)},
+             "audience": "stakeholder", "opened_at": T0 + timedelta(days=30)},
+            {"id": 90_004, "account_id": first + 2, "period_key": "census-2026-H1",
+             "title": "Census 2026-H1", "audience": "user", "opened_at": T0 + timedelta(days=40)},
+            {"id": 90_005, "account_id": first + 3, "period_key": "census-2026-H1",
+             "title": "Census 2026-H1", "audience": "user", "opened_at": T0},
         ])  # fmt: skip
         await conn.execute(insert(ConversationRow), [
             {"id": 90_001, "round_id": 90_002, "contact_id": 1, "status": "expired",
@@ -112,6 +135,20 @@ async def test_batched_health_matches_account_by_account_health(database: Databa
     assert any(h.silent for h in expected) and any(h.escalated for h in expected)
     assert any(h.latest is None for h in expected)
     assert any(h.latest is not None and h.previous is None for h in expected)
+    # A census after two stakeholders' rounds leaves their comparison alone.
+    [both] = [h for h in got if h.account.name == "Edge 2"]
+    assert both.latest is not None and both.latest.period_key == "2026-02"
+    assert both.previous is not None and both.previous.period_key == "2026-01"
+    assert both.census is not None and both.census.period_key == "census-2026-H1"
+    assert both.census_previous is None
+    [only] = [h for h in got if h.account.name == "Edge 3"]
+    assert only.latest is None and only.census is not None
+    for lang in Language:
+        lines = health_lines(only, Staff(0, "Olga", StaffRole.OWNER, lang))
+        title = round_title("census-2026-H1", "Census 2026-H1", lang)
+        assert lines[1] == t("health_rate", lang, round=title, responded=0, invited=0,
+                             rate="0%", trend="")  # fmt: skip
+        assert t("health_no_rounds", lang) not in lines
 
 
 async def test_health_of_many_accounts_takes_as_many_queries_as_of_few(database: Database) -> None:
