@@ -760,3 +760,20 @@ def test_who_is_denied_and_the_clients_own_request(
     analyser: DefaultAnalyser, text: str, alert: bool
 ) -> None:
     assert (analyser.analyse(text, "speed").label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("зачем убрали темную тему", True),
+        ("Зачем вы удалили старый отчёт?", True),
+        ("why did they remove dark mode", True),
+        ("why would you break the API", True),
+        ("battery drains in two hours now", True),
+        ("Зачем вы это сделали? Спасибо, очень удобно", False),
+    ],
+)
+def test_why_something_was_taken_away_is_a_complaint(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, "outcome").label is NEG) is alert

@@ -199,7 +199,7 @@ GROUPS: tuple[Group, ...] = (
         "inconsistent, cramped, burnt, disgusting, gross, nasty, filthy, dirty, smelly, "
         "overrated, lousy, dreadful, horrid, subpar, sub-par, second-rate, defective, faulty, "
         "buggy, glitchy, unusable, unreliable, unhelpful, unwelcome, obnoxious, worthless, "
-        "rubbish, junk, not worth, epic fail, epicfail, ugh, grr, argh, losing, "
+        "rubbish, junk, not worth, epic fail, epicfail, ugh, grr, argh, losing, drains, draining, "
         # an outage they caused, in the team's slang: «положили прод», «уронили сервер»
         "положить прод, положить продакшн, положить продакшен, положить сервер, положить сайт, "
         "положить база, уронить прод, уронить продакшн, уронить продакшен, уронить сервер, "

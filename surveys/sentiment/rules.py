@@ -129,6 +129,13 @@ SMALL_TASK_RE = re.compile(
     r"(?:мелк|прост|небольш|крошечн|пустяков|элементарн)\w*\s+"
     r"(?:правк|доработк|исправлени|изменени|задач|баг|фикс)\w*)"
 )
+# «Зачем убрали тёмную тему», "why did they remove dark mode": asking why something was
+# taken away or broken is a complaint («почему поменяли…» may simply ask, so not that).
+WHY_TAKEN_RE = re.compile(
+    r"(?i)(?<!\w)(?:зачем|why\s+(?:did|would|do|does)\s+(?:you|they|anyone|someone))\s+"
+    r"(?:\w+\s+)?(?:убрал|удалил|сломал|испортил|убира|удаля|лома|порти|remov|delet|break|"
+    r"broke|kill|ruin)\w*"
+)
 # "nice job breaking the build", "thanks for losing our data", «спасибо, что положили прод»:
 # praise for a harm named right after it is sarcasm ("nice job fixing the broken build" is
 # not: the harm must come first, after at most a filler word).
@@ -896,11 +903,14 @@ class _Reader:
             self.result.hits.append(Hit(-1.0, a, b, on_topic=on_topic, role="alarm", manner=True))
 
     def _rhetorical(self) -> None:
-        """ "Do you even test anything?": whether the basic work is done at all, asked."""
+        """ "Do you even test anything?": whether the basic work is done at all, asked; «зачем
+        убрали…»: why something was taken away."""
         for m in RHETORICAL_RE.finditer(self.masked):
             end = m.end() - 1  # the span without its question mark
             self.result.hits.append(Hit(-1.0, m.start(), end, kind="sarcasm", role="alarm"))
             self.result.sarcasm = True
+        for m in WHY_TAKEN_RE.finditer(self.masked):
+            self.result.hits.append(Hit(-1.0, m.start(), m.end(), role="alarm"))
 
     def _praise_for_harm(self) -> None:
         """ "nice job breaking the build": the praise that opens it is sarcasm."""
