@@ -178,7 +178,7 @@ async def _self_service(
         return await ctx.onboarding.set_language(me, Language(wanted)) or t("unknown_user", lang)
     if name in TYPED_BUTTONS:
         # Exactly what the button under the current question does; the answer comes as a DM.
-        event = ContactEvent(TYPED_BUTTONS[name], message_id=f"cmd:{trigger}")
+        event = ContactEvent(TYPED_BUTTONS[name], message_id=f"cmd:{trigger}", language=lang)
         await ctx.service.handle_event(me, event)
         ctx.wake_delivery()
         return None
