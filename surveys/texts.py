@@ -399,6 +399,15 @@ CATALOG.update(
             Language.EN: "You have opted out of feedback surveys, so this message is not kept. Send {start} to take part again.",
             Language.RU: "Вы отписались от опросов, поэтому это сообщение не сохранено. Чтобы снова участвовать, отправьте {start}.",
         },
+        # A skip or postponement (typed or a button) after opting out: no question waits.
+        "opted_out_no_question": {
+            Language.EN: "You have opted out of feedback surveys, so there is no question to skip or postpone. Send {start} to take part again.",
+            Language.RU: "Вы отписались от опросов, поэтому сейчас нет вопроса, который можно пропустить или отложить. Чтобы снова участвовать, отправьте {start}.",
+        },
+        "opted_out_already": {
+            Language.EN: "You have already opted out of feedback surveys. Send {start} to take part again.",
+            Language.RU: "Вы уже отписались от опросов. Чтобы снова участвовать, отправьте {start}.",
+        },
         # The same /start in the middle of a survey: "we will write when it is time" is wrong.
         "already_in_round": {
             Language.EN: "You are connected to client service, and a short feedback survey is open for you: its question is above.",
