@@ -122,6 +122,9 @@ class SurveyService:
         self._read_part = remembering(self._score_now)
         self.policy = policy or SurveyPolicy()
         self.alert_desk = AlertDesk(clock, self.policy.alerts)
+        # Whether a census link can be shown on a channel (Slack: only with a Telegram bot
+        # to open it), as its adapter says; a channel that says nothing can.
+        self.census_links: dict[Channel, Callable[[], bool]] = {}
 
     # --- rounds ---------------------------------------------------------------------------
 

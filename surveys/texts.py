@@ -769,6 +769,11 @@ CATALOG.update(
             Language.EN: "{title} of {account}{state} has no one to ask: nobody in the account has a ticket in the census period or has joined by the census link. Add users with /import {ref} (a CSV/XLSX file of tickets) or post the link from /census {ref} link in the client's channels.",
             Language.RU: "{title}, {account}{state}: опрашивать некого — ни у кого в аккаунте нет обращений за период переписи и никто не пришёл по ссылке переписи. Добавьте пользователей: /import {ref} (файл CSV/XLSX с обращениями) или ссылка из /census {ref} link в каналах клиента.",
         },
+        # The same where a census link cannot work: Slack with no Telegram bot to open.
+        "census_no_one.no_link": {
+            Language.EN: "{title} of {account}{state} has no one to ask: nobody in the account has a ticket in the census period or has joined by the census link. Add users with /import {ref} (a CSV/XLSX file of tickets). Census links open the Telegram bot, which is not set up here (CANDOR_TELEGRAM_BOT_USERNAME).",
+            Language.RU: "{title}, {account}{state}: опрашивать некого — ни у кого в аккаунте нет обращений за период переписи и никто не пришёл по ссылке переписи. Добавьте пользователей: /import {ref} (файл CSV/XLSX с обращениями). Ссылка переписи открывает Telegram-бота, а он здесь не настроен (CANDOR_TELEGRAM_BOT_USERNAME).",
+        },
         # A round's title from its period (surveys.periods.round_title); RU names it in the
         # nominative, which is also what «за …» takes.
         "period_title.month": {Language.EN: "{month} {year}", Language.RU: "{month} {year} г."},

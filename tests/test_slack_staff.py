@@ -891,6 +891,59 @@ async def test_census_link_on_slack_without_telegram_says_what_to_do(slack: Slac
     )
 
 
+NO_ONE = {
+    "en": "H2 2026 user census of Globex (sending) has no one to ask: nobody in the account "
+    "has a ticket in the census period or has joined by the census link. Add users with "
+    "/candor import Globex (a CSV/XLSX file of tickets)",
+    "ru": "Перепись пользователей за 2-е полугодие 2026 г., Globex (идёт рассылка): "
+    "опрашивать некого — ни у кого в аккаунте нет обращений за период переписи и никто не "
+    "пришёл по ссылке переписи. Добавьте пользователей: /candor import Globex (файл "
+    "CSV/XLSX с обращениями)",
+}
+NO_LINK_HERE = {
+    "en": ". Census links open the Telegram bot, which is not set up here "
+    "(CANDOR_TELEGRAM_BOT_USERNAME).",
+    "ru": ". Ссылка переписи открывает Telegram-бота, а он здесь не настроен "
+    "(CANDOR_TELEGRAM_BOT_USERNAME).",
+}
+WITH_LINK = {
+    "en": " or post the link from /candor census Globex link in the client's channels.",
+    "ru": " или ссылка из /candor census Globex link в каналах клиента.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_census_with_no_one_to_ask_suggests_no_dead_link_on_slack_only(
+    slack: SlackHarness, lang: str
+) -> None:
+    # Found by hand on a Slack-only deployment: the progress suggested
+    # `/candor census … link`, which cannot work without a Telegram bot.
+    await say(slack, f"lang {lang}")
+    await say(slack, "account_add Globex")
+    expected = NO_ONE[lang] + NO_LINK_HERE[lang]
+    await say(slack, "round Globex census 2026-H2")
+    assert await say(slack, "census Globex") == expected
+    assert slack.dm_texts(SLACK_ADMIN)[-1] == expected  # the progress message
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_with_a_telegram_bot_the_no_one_hint_offers_the_census_link(
+    slack_api: FakeSlackAPI, tmp_path: Path, clock: FakeClock, lang: str
+) -> None:
+    slack = await SlackHarness.start(
+        slack_api, f"sqlite+aiosqlite:///{tmp_path}/l.db", clock, telegram_bot_username="@acme_bot"
+    )
+    try:
+        await say(slack, f"lang {lang}")
+        await say(slack, "account_add Globex")
+        expected = NO_ONE[lang] + WITH_LINK[lang]
+        await say(slack, "round Globex census 2026-H2")
+        assert await say(slack, "census Globex") == expected
+        assert slack.dm_texts(SLACK_ADMIN)[-1] == expected
+    finally:
+        await slack.stop()
+
+
 @pytest.mark.parametrize("error", ["channel_not_found", "message_not_found"])
 async def test_an_alert_card_that_cannot_be_updated_still_records_the_press(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture, error: str
@@ -940,7 +993,7 @@ async def test_census_replies_suggest_commands_that_work_for_a_two_word_account(
 
     hints = re.findall(r"/candor (census [^;.—]*?)(?: (?:shows|—)|;|\.$)", started)
     assert hints == [f'census "{ACCOUNT}"', f'census "{ACCOUNT}" pause|resume|cancel'], started
-    assert (await say(slack, f'census "{ACCOUNT}" pause')).count(f'/candor census "{ACCOUNT}"')
+    assert (await say(slack, f'census "{ACCOUNT}" pause')).count(f'/candor import "{ACCOUNT}"')
 
 
 @pytest.mark.parametrize(
