@@ -57,6 +57,10 @@ async def start_census(
     if starter is not None:  # their progress message, edited in place from now on
         await progress_messages(commands.service).refresh(run.id)
     title = round_title(round_.period_key, round_.title, lang)
+    found = await census_of(commands).progress(account.id)
+    if found is not None and found[1].population == 0:
+        # Not "started" and then "no one to ask" in the progress: say it at once, and why.
+        return Output([found[1].render(lang, account.name, title, links)])
     return Output(
         [
             t(

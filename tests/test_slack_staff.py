@@ -20,7 +20,10 @@ from surveys.model import (
     Alert,
     AlertStatus,
     Channel,
+    Contact,
+    ContactLevel,
     ContactStatus,
+    Language,
     Round,
     StaffRole,
 )
@@ -891,6 +894,20 @@ async def test_census_link_on_slack_without_telegram_says_what_to_do(slack: Slac
     )
 
 
+async def a_user_with_a_ticket(slack: SlackHarness, account: str) -> None:
+    """One of ``account``'s users with a ticket in 2026-H2: someone a census asks."""
+    async with slack.app.uow() as u:
+        found = await u.accounts.by_name(account)
+        assert found is not None
+        await u.contacts.add(
+            Contact(
+                0, found.id, "Ivy", ContactLevel.USER, Language.EN, ContactStatus.INVITED,
+                tickets=1, last_ticket_at=datetime(2026, 8, 3, tzinfo=UTC),
+            )
+        )  # fmt: skip
+        await u.commit()
+
+
 NO_ONE = {
     "en": "H2 2026 user census of Globex (sending) has no one to ask: nobody in the account "
     "has a ticket in the census period or has joined by the census link. Add users with "
@@ -924,6 +941,18 @@ async def test_a_census_with_no_one_to_ask_suggests_no_dead_link_on_slack_only(
     await say(slack, "round Globex census 2026-H2")
     assert await say(slack, "census Globex") == expected
     assert slack.dm_texts(SLACK_ADMIN)[-1] == expected  # the progress message
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_census_started_with_no_one_to_ask_says_so_at_once(
+    slack: SlackHarness, lang: str
+) -> None:
+    # Found by hand: the start was announced as started; only the progress message then
+    # said there was no one to ask.
+    await say(slack, f"lang {lang}")
+    await say(slack, "account_add Globex")
+    expected = NO_ONE[lang] + NO_LINK_HERE[lang]
+    assert await say(slack, "round Globex census 2026-H2") == expected
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -986,6 +1015,7 @@ async def test_census_replies_suggest_commands_that_work_for_a_two_word_account(
     # and that command, copied, said "No account «Acme»" (as did the progress hints).
     await say(slack, f"lang {lang}")
     await say(slack, f'account_add "{ACCOUNT}"')
+    await a_user_with_a_ticket(slack, ACCOUNT)  # else the start says there is no one to ask
 
     reply = await say(slack, f'census "{ACCOUNT}"')
     assert reply == none_yet
@@ -993,7 +1023,10 @@ async def test_census_replies_suggest_commands_that_work_for_a_two_word_account(
 
     hints = re.findall(r"/candor (census [^;.—]*?)(?: (?:shows|—)|;|\.$)", started)
     assert hints == [f'census "{ACCOUNT}"', f'census "{ACCOUNT}" pause|resume|cancel'], started
-    assert (await say(slack, f'census "{ACCOUNT}" pause')).count(f'/candor import "{ACCOUNT}"')
+    assert ACCOUNT in await say(slack, f'census "{ACCOUNT}" pause')  # the copied name works
+    # With no one to ask, the hint to add users names a two-word account so it copies, too.
+    await say(slack, 'account_add "Acme Corp"')
+    assert '/candor import "Acme Corp"' in await say(slack, 'round "Acme Corp" census')
 
 
 @pytest.mark.parametrize(
@@ -1038,6 +1071,7 @@ async def test_a_census_start_names_the_last_day_of_its_period(
     # "from 2026-07-01 to 2027-01-01" (RU "с … по 2027-01-01"): a day of next year.
     await say(slack, f"lang {lang}")
     await say(slack, "account_add Globex")
+    await a_user_with_a_ticket(slack, "Globex")
 
     started = await say(slack, "round Globex census 2026-H2")
 
