@@ -105,10 +105,13 @@ class CensusProgress:
             return t("census_state.queued", lang, n=self.queued)
         return t(f"census_state.{self.state.value}", lang)
 
-    def render(self, lang: Language, account: str, title: str) -> str:
+    def render(self, lang: Language, account: str, title: str, links: bool = True) -> str:
+        """``links``: whether a census link works where this is read (not on Slack without
+        a Telegram bot), so whether to suggest one."""
         if self.population == 0:  # not "everyone was asked": say why, and how to add users
             state = "" if self.state is CensusState.DONE else self.state_text(lang)
-            return t("census_no_one", lang, account=account, title=title, ref=argument(account),
+            key = "census_no_one" if links else "census_no_one.no_link"
+            return t(key, lang, account=account, title=title, ref=argument(account),
                      state=f" ({state})" if state else "")  # fmt: skip
         rate = round(100 * self.answered / self.reached) if self.reached else 0
         return t("census_progress", lang, account=account, title=title,

@@ -105,7 +105,10 @@ class ProgressMessages:
             return False
         payload: dict[str, Any] = {
             "text": progress.render(
-                lang, account.name, round_title(round_.period_key, round_.title, lang)
+                lang,
+                account.name,
+                round_title(round_.period_key, round_.title, lang),
+                self.service.census_links.get(run.starter.channel, lambda: True)(),
             ),
             "lang": lang.value,
             "census_controls": {

@@ -31,7 +31,7 @@ def census_of(commands: StaffCommands) -> Census:
 
 async def start_census(
     commands: StaffCommands, actor: Staff, account_ref: str, period: str | None,
-    starter: Address | None,
+    starter: Address | None, links: bool = True,
 ) -> Output:  # fmt: skip
     commands.require(actor, WRITERS, actor.language)
     lang = actor.language
@@ -56,12 +56,17 @@ async def start_census(
         )
     if starter is not None:  # their progress message, edited in place from now on
         await progress_messages(commands.service).refresh(run.id)
+    title = round_title(round_.period_key, round_.title, lang)
+    found = await census_of(commands).progress(account.id)
+    if found is not None and found[1].population == 0:
+        # Not "started" and then "no one to ask" in the progress: say it at once, and why.
+        return Output([found[1].render(lang, account.name, title, links)])
     return Output(
         [
             t(
                 "census_started",
                 lang,
-                title=round_title(round_.period_key, round_.title, lang),
+                title=title,
                 account=account.name,
                 ref=argument(account.name),
                 since=run.since.date().isoformat(),
@@ -74,7 +79,7 @@ async def start_census(
 
 async def census_command(
     commands: StaffCommands, actor: Staff, account_ref: str, action: str | None,
-    cadence: str | None = None,
+    cadence: str | None = None, links: bool = True,
 ) -> Output:  # fmt: skip
     roles = READERS if action is None else WRITERS
     commands.require(actor, roles, actor.language)
@@ -107,7 +112,7 @@ async def census_command(
         return Output([t("census_none", lang, account=account.name, ref=argument(account.name))])
     round_, progress = found
     title = round_title(round_.period_key, round_.title, lang)
-    lines = [progress.render(lang, account.name, title)]
+    lines = [progress.render(lang, account.name, title, links)]
     if action is not None and run is not None and run.state is not ACTIONS[action]:
         # Finished or cancelled, it stayed so: the progress alone would read as done.
         days = commands.service.policy.expiry_delay.days

@@ -84,6 +84,11 @@ class Platform(Protocol):
         the staff command menu, Slack their Slack's language)."""
         ...
 
+    @property
+    def census_links(self) -> bool:
+        """Whether a census link can be shown here (Slack needs a Telegram bot to open)."""
+        ...
+
 
 @dataclass(slots=True)
 class Call:
@@ -192,7 +197,9 @@ async def _round(call: Call) -> Output:
             raise Usage
         period = call.args[2] if len(call.args) > 2 else None
         starter = call.actor.address_on(call.platform.channel)
-        return await start_census(call.commands, call.actor, call.args[0], period, starter)
+        return await start_census(
+            call.commands, call.actor, call.args[0], period, starter, call.platform.census_links
+        )
     return await call.commands.start_round(call.actor, call.rest(0))
 
 
@@ -210,7 +217,9 @@ async def _census(call: Call) -> Output:
     if len(args) > (3 if action == "schedule" else 2):
         raise Usage
     cadence = args[2] if len(args) > 2 else None
-    return await census_command(call.commands, call.actor, args[0], action, cadence)
+    return await census_command(
+        call.commands, call.actor, args[0], action, cadence, call.platform.census_links
+    )
 
 
 async def _import(call: Call) -> Output:

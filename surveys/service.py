@@ -122,6 +122,9 @@ class SurveyService:
         self._read_part = remembering(self._score_now)
         self.policy = policy or SurveyPolicy()
         self.alert_desk = AlertDesk(clock, self.policy.alerts)
+        # Whether a census link can be shown on a channel (Slack: only with a Telegram bot
+        # to open it), as its adapter says; a channel that says nothing can.
+        self.census_links: dict[Channel, Callable[[], bool]] = {}
 
     # --- rounds ---------------------------------------------------------------------------
 
@@ -300,7 +303,7 @@ class SurveyService:
                 return
             if contact.status is ContactStatus.OPTED_OUT:
                 await self._notice(
-                    uow, contact, "opted_out_ignored",
+                    uow, contact, _OPTED_OUT_KEY[event.kind],
                     self._event_key("in", sender, event.message_id), start=_start_command(contact),
                 )  # fmt: skip
                 await uow.commit()
@@ -554,6 +557,15 @@ class SurveyService:
             contact = await uow.contacts.by_address(sender)
             conv = await uow.conversations.current_for_contact(contact.id) if contact else None
         return _still_asks(conv, (conversation_id, key))
+
+    async def opted_out_reply(self, sender: Address, kind: EventKind) -> str | None:
+        """What a contact who opted out is told when they press a survey button (``kind``):
+        not that the button is old, but that they opted out. None for anyone else."""
+        async with self.uow() as uow:
+            contact = await uow.contacts.by_address(sender)
+        if contact is None or contact.status is not ContactStatus.OPTED_OUT:
+            return None
+        return t(_OPTED_OUT_KEY[kind], contact.language, start=_start_command(contact))
 
     async def contact_language(self, sender: Address) -> Language | None:
         """The language a contact reads Candor in (None for someone who is not a contact):
@@ -979,6 +991,16 @@ def _moves_on(before: Conversation, step: Step) -> bool:
         or after.status != before.status
         or any(reply.kind == "question" for reply in step.replies)
     )
+
+
+# What an opted-out contact hears for each thing they do: nothing of it is kept.
+_OPTED_OUT_KEY = {
+    EventKind.TEXT: "opted_out_ignored",
+    EventKind.NON_TEXT: "opted_out_ignored",
+    EventKind.SKIP: "opted_out_no_question",
+    EventKind.LATER: "opted_out_no_question",
+    EventKind.DECLINE: "opted_out_already",
+}
 
 
 def _start_command(contact: Contact) -> str:

@@ -399,6 +399,15 @@ CATALOG.update(
             Language.EN: "You have opted out of feedback surveys, so this message is not kept. Send {start} to take part again.",
             Language.RU: "Вы отписались от опросов, поэтому это сообщение не сохранено. Чтобы снова участвовать, отправьте {start}.",
         },
+        # A skip or postponement (typed or a button) after opting out: no question waits.
+        "opted_out_no_question": {
+            Language.EN: "You have opted out of feedback surveys, so there is no question to skip or postpone. Send {start} to take part again.",
+            Language.RU: "Вы отписались от опросов, поэтому сейчас нет вопроса, который можно пропустить или отложить. Чтобы снова участвовать, отправьте {start}.",
+        },
+        "opted_out_already": {
+            Language.EN: "You have already opted out of feedback surveys. Send {start} to take part again.",
+            Language.RU: "Вы уже отписались от опросов. Чтобы снова участвовать, отправьте {start}.",
+        },
         # The same /start in the middle of a survey: "we will write when it is time" is wrong.
         "already_in_round": {
             Language.EN: "You are connected to client service, and a short feedback survey is open for you: its question is above.",
@@ -759,6 +768,11 @@ CATALOG.update(
         "census_no_one": {
             Language.EN: "{title} of {account}{state} has no one to ask: nobody in the account has a ticket in the census period or has joined by the census link. Add users with /import {ref} (a CSV/XLSX file of tickets) or post the link from /census {ref} link in the client's channels.",
             Language.RU: "{title}, {account}{state}: опрашивать некого — ни у кого в аккаунте нет обращений за период переписи и никто не пришёл по ссылке переписи. Добавьте пользователей: /import {ref} (файл CSV/XLSX с обращениями) или ссылка из /census {ref} link в каналах клиента.",
+        },
+        # The same where a census link cannot work: Slack with no Telegram bot to open.
+        "census_no_one.no_link": {
+            Language.EN: "{title} of {account}{state} has no one to ask: nobody in the account has a ticket in the census period or has joined by the census link. Add users with /import {ref} (a CSV/XLSX file of tickets). Census links open the Telegram bot, which is not set up here (CANDOR_TELEGRAM_BOT_USERNAME).",
+            Language.RU: "{title}, {account}{state}: опрашивать некого — ни у кого в аккаунте нет обращений за период переписи и никто не пришёл по ссылке переписи. Добавьте пользователей: /import {ref} (файл CSV/XLSX с обращениями). Ссылка переписи открывает Telegram-бота, а он здесь не настроен (CANDOR_TELEGRAM_BOT_USERNAME).",
         },
         # A round's title from its period (surveys.periods.round_title); RU names it in the
         # nominative, which is also what «за …» takes.

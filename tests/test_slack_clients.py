@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bot.slack.blocks import slack_commands
 from surveys.model import (
     Address,
     Answer,
@@ -636,6 +637,63 @@ async def test_a_stranger_writing_to_the_bot_is_told_to_ask_for_an_invite(
     assert slack.dm_texts("USTRANGER") == [
         "Hello! I don't know you yet. Please ask your client service manager for an invite."
     ]
+
+
+UNKNOWN_USER = {
+    Language.EN: (
+        "Hello! I don't know you yet. Please ask your client service manager for an invite."
+    ),
+    Language.RU: (
+        "Здравствуйте! Я вас пока не знаю. Попросите приглашение у менеджера клиентского сервиса."
+    ),
+}
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("ru-RU", Language.RU), ("en-GB", Language.EN)])
+async def test_a_stranger_is_answered_in_their_slacks_language(
+    slack: SlackHarness, locale: str, lang: Language
+) -> None:
+    # Slack's messages and commands carry no locale: users.info (include_locale) says it.
+    slack.api.add_user("USTRANGER", "who@else.example", "Stranger", locale=locale)
+    await write(slack, "USTRANGER", "Hello?")
+    assert slack.dm_texts("USTRANGER") == [UNKNOWN_USER[lang]]
+    for word in ("stop", "start", "lang ru"):
+        assert await command_text(slack, word, "USTRANGER") == UNKNOWN_USER[lang]
+    assert await command_text(slack, "help", "USTRANGER") == slack_commands(t("client_help", lang))
+    rid = Ids.next()  # `/candor skip`, like the button, is answered as a DM
+    dm = slack.api.dm_channel_of("USTRANGER")
+    url = slack.api.response_url(rid)
+    status, _ = await slack.post(
+        slash_command("/candor", "skip", "USTRANGER", dm, response_url=url)
+    )
+    assert status == 200 and slack.api.responses_to(rid) == []
+    assert slack.dm_texts("USTRANGER") == [UNKNOWN_USER[lang]] * 2
+    # Asked once, then remembered for a while.
+    asked = [c for c in slack.api.calls_to("users.info") if c.params.get("user") == "USTRANGER"]
+    assert len(asked) == 1 and asked[0].params.get("include_locale") is True
+
+
+async def test_a_contacts_messages_ask_slack_for_no_locale(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    before = len(slack.api.calls_to("users.info"))
+    await write(slack, ANNA, "Good result")
+    assert await command_text(slack, "help", ANNA) == slack_commands(t("client_help", Language.EN))
+    assert len(slack.api.calls_to("users.info")) == before
+
+
+@pytest.mark.parametrize("error", ["internal_error", "user_not_found"])
+async def test_a_stranger_whose_locale_slack_does_not_give_hears_the_default(
+    slack: SlackHarness, error: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.api.add_user("USTRANGER", "who@else.example", "Stranger", locale="ru-RU")
+    slack.api.fail_next("users.info", error=error, times=2)
+    with caplog.at_level("INFO"):
+        await write(slack, "USTRANGER", "Hello?")
+        assert await command_text(slack, "stop", "USTRANGER") == UNKNOWN_USER[Language.EN]
+    assert slack.dm_texts("USTRANGER") == [UNKNOWN_USER[Language.EN]]
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "bot.slack.locale")
+    assert error in logged and slack.api.bot_token not in logged
 
 
 # --- mrkdwn in clients' words ----------------------------------------------------------------

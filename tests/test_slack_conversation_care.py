@@ -11,15 +11,25 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from surveys.alert_desk import still_negative
-from surveys.model import Alert, AlertStatus, Answer
-from tests.fakes.slack_api import app_home_opened_event, message_changed_event, message_event
+from surveys.model import Alert, AlertStatus, Answer, ContactStatus, Language
+from tests.fakes.slack_api import (
+    app_home_opened_event,
+    message_changed_event,
+    message_event,
+    slash_command,
+)
 from tests.slack_harness import SLACK_ADMIN, SlackHarness
 from tests.test_slack_clients import (
     ANNA,
+    Ids,
     actions_of,
     answers_of,
+    button_value,
     command_text,
+    contact_at,
     conversation_of,
     join,
     open_round,
@@ -190,6 +200,61 @@ async def test_after_stop_nothing_is_stored_or_scored(slack: SlackHarness) -> No
     assert await answers_of(slack, ANNA) == []
     assert await all_alerts(slack) == []
     assert len(slack.dm(SLACK_ADMIN)) == admin_messages
+
+
+OPTED_OUT = {
+    Language.EN: {
+        "text": "You have opted out of feedback surveys, so this message is not kept. "
+        "Send /candor start to take part again.",
+        "skip": "You have opted out of feedback surveys, so there is no question to skip or "
+        "postpone. Send /candor start to take part again.",
+        "decline": "You have already opted out of feedback surveys. "
+        "Send /candor start to take part again.",
+    },
+    Language.RU: {
+        "text": "Вы отписались от опросов, поэтому это сообщение не сохранено. "
+        "Чтобы снова участвовать, отправьте /candor start.",
+        "skip": "Вы отписались от опросов, поэтому сейчас нет вопроса, который можно "
+        "пропустить или отложить. Чтобы снова участвовать, отправьте /candor start.",
+        "decline": "Вы уже отписались от опросов. "
+        "Чтобы снова участвовать, отправьте /candor start.",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_an_opted_out_contact_is_told_what_each_action_does(
+    slack: SlackHarness, lang: Language
+) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    [q1] = questions(slack, ANNA)
+    await command_text(slack, f"lang {lang.value}", ANNA)
+    await command_text(slack, "stop", ANNA)
+    said = OPTED_OUT[lang]
+
+    await write(slack, ANNA, "hello?")
+    assert slack.dm_texts(ANNA)[-1] == said["text"]
+    for word, kind in (("skip", "skip"), ("later", "skip"), ("decline", "decline")):
+        rid = Ids.next()  # `/candor skip` is answered as a DM, as the button's press is
+        status, _ = await slack.post(
+            slash_command(
+                "/candor", word, ANNA, slack.api.dm_channel_of(ANNA),
+                response_url=slack.api.response_url(rid),
+            )
+        )  # fmt: skip
+        assert status == 200 and slack.api.responses_to(rid) == []
+        assert slack.dm_texts(ANNA)[-1] == said[kind], word
+    sent = len(slack.dm(ANNA))
+    for action, kind in (("survey_skip", "skip"), ("survey_later", "skip"),
+                         ("survey_decline", "decline")):  # fmt: skip
+        responses = await press(slack, ANNA, q1, action, button_value(q1, action))
+        assert [r["text"] for r in responses] == [said[kind]], action
+        assert responses[0]["response_type"] == "ephemeral"
+    assert len(slack.dm(ANNA)) == sent
+    assert await answers_of(slack, ANNA) == []
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None and contact.status is ContactStatus.OPTED_OUT
 
 
 # --- 6: an owner Slack refuses ---------------------------------------------------------------

@@ -20,7 +20,10 @@ from surveys.model import (
     Alert,
     AlertStatus,
     Channel,
+    Contact,
+    ContactLevel,
     ContactStatus,
+    Language,
     Round,
     StaffRole,
 )
@@ -891,6 +894,85 @@ async def test_census_link_on_slack_without_telegram_says_what_to_do(slack: Slac
     )
 
 
+async def a_user_with_a_ticket(slack: SlackHarness, account: str) -> None:
+    """One of ``account``'s users with a ticket in 2026-H2: someone a census asks."""
+    async with slack.app.uow() as u:
+        found = await u.accounts.by_name(account)
+        assert found is not None
+        await u.contacts.add(
+            Contact(
+                0, found.id, "Ivy", ContactLevel.USER, Language.EN, ContactStatus.INVITED,
+                tickets=1, last_ticket_at=datetime(2026, 8, 3, tzinfo=UTC),
+            )
+        )  # fmt: skip
+        await u.commit()
+
+
+NO_ONE = {
+    "en": "H2 2026 user census of Globex (sending) has no one to ask: nobody in the account "
+    "has a ticket in the census period or has joined by the census link. Add users with "
+    "/candor import Globex (a CSV/XLSX file of tickets)",
+    "ru": "Перепись пользователей за 2-е полугодие 2026 г., Globex (идёт рассылка): "
+    "опрашивать некого — ни у кого в аккаунте нет обращений за период переписи и никто не "
+    "пришёл по ссылке переписи. Добавьте пользователей: /candor import Globex (файл "
+    "CSV/XLSX с обращениями)",
+}
+NO_LINK_HERE = {
+    "en": ". Census links open the Telegram bot, which is not set up here "
+    "(CANDOR_TELEGRAM_BOT_USERNAME).",
+    "ru": ". Ссылка переписи открывает Telegram-бота, а он здесь не настроен "
+    "(CANDOR_TELEGRAM_BOT_USERNAME).",
+}
+WITH_LINK = {
+    "en": " or post the link from /candor census Globex link in the client's channels.",
+    "ru": " или ссылка из /candor census Globex link в каналах клиента.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_census_with_no_one_to_ask_suggests_no_dead_link_on_slack_only(
+    slack: SlackHarness, lang: str
+) -> None:
+    # Found by hand on a Slack-only deployment: the progress suggested
+    # `/candor census … link`, which cannot work without a Telegram bot.
+    await say(slack, f"lang {lang}")
+    await say(slack, "account_add Globex")
+    expected = NO_ONE[lang] + NO_LINK_HERE[lang]
+    await say(slack, "round Globex census 2026-H2")
+    assert await say(slack, "census Globex") == expected
+    assert slack.dm_texts(SLACK_ADMIN)[-1] == expected  # the progress message
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_census_started_with_no_one_to_ask_says_so_at_once(
+    slack: SlackHarness, lang: str
+) -> None:
+    # Found by hand: the start was announced as started; only the progress message then
+    # said there was no one to ask.
+    await say(slack, f"lang {lang}")
+    await say(slack, "account_add Globex")
+    expected = NO_ONE[lang] + NO_LINK_HERE[lang]
+    assert await say(slack, "round Globex census 2026-H2") == expected
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_with_a_telegram_bot_the_no_one_hint_offers_the_census_link(
+    slack_api: FakeSlackAPI, tmp_path: Path, clock: FakeClock, lang: str
+) -> None:
+    slack = await SlackHarness.start(
+        slack_api, f"sqlite+aiosqlite:///{tmp_path}/l.db", clock, telegram_bot_username="@acme_bot"
+    )
+    try:
+        await say(slack, f"lang {lang}")
+        await say(slack, "account_add Globex")
+        expected = NO_ONE[lang] + WITH_LINK[lang]
+        await say(slack, "round Globex census 2026-H2")
+        assert await say(slack, "census Globex") == expected
+        assert slack.dm_texts(SLACK_ADMIN)[-1] == expected
+    finally:
+        await slack.stop()
+
+
 @pytest.mark.parametrize("error", ["channel_not_found", "message_not_found"])
 async def test_an_alert_card_that_cannot_be_updated_still_records_the_press(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture, error: str
@@ -933,6 +1015,7 @@ async def test_census_replies_suggest_commands_that_work_for_a_two_word_account(
     # and that command, copied, said "No account «Acme»" (as did the progress hints).
     await say(slack, f"lang {lang}")
     await say(slack, f'account_add "{ACCOUNT}"')
+    await a_user_with_a_ticket(slack, ACCOUNT)  # else the start says there is no one to ask
 
     reply = await say(slack, f'census "{ACCOUNT}"')
     assert reply == none_yet
@@ -940,7 +1023,10 @@ async def test_census_replies_suggest_commands_that_work_for_a_two_word_account(
 
     hints = re.findall(r"/candor (census [^;.—]*?)(?: (?:shows|—)|;|\.$)", started)
     assert hints == [f'census "{ACCOUNT}"', f'census "{ACCOUNT}" pause|resume|cancel'], started
-    assert (await say(slack, f'census "{ACCOUNT}" pause')).count(f'/candor census "{ACCOUNT}"')
+    assert ACCOUNT in await say(slack, f'census "{ACCOUNT}" pause')  # the copied name works
+    # With no one to ask, the hint to add users names a two-word account so it copies, too.
+    await say(slack, 'account_add "Acme Corp"')
+    assert '/candor import "Acme Corp"' in await say(slack, 'round "Acme Corp" census')
 
 
 @pytest.mark.parametrize(
@@ -985,6 +1071,7 @@ async def test_a_census_start_names_the_last_day_of_its_period(
     # "from 2026-07-01 to 2027-01-01" (RU "с … по 2027-01-01"): a day of next year.
     await say(slack, f"lang {lang}")
     await say(slack, "account_add Globex")
+    await a_user_with_a_ticket(slack, "Globex")
 
     started = await say(slack, "round Globex census 2026-H2")
 

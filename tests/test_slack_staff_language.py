@@ -242,11 +242,13 @@ async def test_a_chosen_language_holds_in_direct_messages_and_contacts_cost_no_l
     await write(slack, MAX, "hello?")
     assert slack.dm_texts(MAX)[-1].startswith(HELLO[Language.EN])
     assert locale_lookups(slack.api, MAX) == asked
-    # Someone who is not staff: Slack is not asked about them (contacts have their own rule).
+    # Someone Candor does not know is asked about once, to be told so in their language
+    # (tests/test_slack_clients.py); a contact's messages cost no lookup there either.
     slack.api.add_user("USTRANGER", "s@example.com", "Stranger", locale="ru-RU")
     await write(slack, "USTRANGER", "hello?")
-    assert slack.dm_texts("USTRANGER")
-    assert locale_lookups(slack.api, "USTRANGER") == 0
+    await write(slack, "USTRANGER", "hello again?")
+    assert slack.dm_texts("USTRANGER")[-1].startswith("Здравствуйте! Я вас пока не знаю.")
+    assert locale_lookups(slack.api, "USTRANGER") == 1
 
 
 NOT_FOR_STAFF = {

@@ -14,7 +14,7 @@ from surveys.model import Address, Channel, Language, Staff
 from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands
-from surveys.texts import language_of
+from surveys.texts import language_of, spoken_language
 
 __all__ = ["SlackContext", "language_of", "unescape", "user_id_of"]
 
@@ -47,14 +47,28 @@ class SlackContext:
     ) -> Language:
         """The language to answer a person in: staff their own, a contact the one their
         survey speaks, anyone else the payload's locale if it has one (a command or App Home
-        has none), else the default."""
+        has none, so Slack is asked), else the default."""
         if actor is not None:
             return actor.language
         async with self.service.uow() as uow:
             contact = await uow.contacts.by_address(self.address(user_id))
-        return (
-            contact.language if contact is not None else language_of(locale, self.default_language)
-        )
+        if contact is not None:
+            return contact.language
+        if locale is None and self.locales is not None:
+            locale = await self.locales.locale(user_id)
+        return language_of(locale, self.default_language)
+
+    async def stranger_language(self, user_id: str) -> Language | None:
+        """A direct message carries no locale: for someone neither staff nor a contact (who
+        is told Candor does not know them), their Slack's language if it is one we speak.
+        None for everyone else, whose language Candor knows, and whenever Slack does not say."""
+        if self.locales is None:
+            return None
+        async with self.service.uow() as uow:
+            address = self.address(user_id)
+            if await uow.staff.by_address(address) or await uow.contacts.by_address(address):
+                return None
+        return spoken_language(await self.locales.locale(user_id))
 
 
 def user_id_of(ref: str) -> str | None:

@@ -8,6 +8,8 @@ asked (users.info with include_locale, Tier 4): only about such staff, at most o
 ``LOCALE_TTL`` each, within the method's rate limit and within a budget that leaves a
 command its three seconds. A payload that carries the person's locale needs no call.
 Whatever goes wrong, the person keeps the language they had and is answered.
+Someone Candor does not know at all is answered in their Slack's language the same way
+(bot/slack/context.py), else in the default one.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ class SlackLocales:
         self.clock = clock
         self.ttl = ttl
         self.budget = budget
-        # Only staff still following their platform's language get here: a small map.
+        # Only staff still following their platform's language and strangers get here.
         self._known: dict[str, tuple[datetime, str | None]] = {}
 
     def remember(self, user_id: str, locale: str | None) -> None:
@@ -86,7 +88,7 @@ class SlackLocales:
                 self.remember(user_id, None)
             return None  # rate-limited or down: the next command asks again
         except (SlackClientError, ClientError, TimeoutError) as exc:
-            log.info("Slack locale of %s: %r", user_id, exc)
+            log.info("Slack locale of %s: %s", user_id, type(exc).__name__)
             return None
         user = found.get("user") or {}
         locale = user.get("locale")

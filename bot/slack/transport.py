@@ -151,6 +151,8 @@ class SlackTransport:
             telegram_bot_username=self.settings.telegram_bot_username.lstrip("@"),
             locales=locales,
         )
+        context = self.context  # its Telegram bot name may be learnt later (bot/run.py)
+        app.service.census_links[Channel.SLACK] = lambda: bool(context.telegram_bot_username)
         secret = self.settings.slack_signing_secret
         bolt = AsyncApp(
             client=self.client,

@@ -45,7 +45,15 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             conversation, question = -1, ""
         current = await ctx.service.is_current_question(ctx.address(user), conversation, question)
         if not current:
-            # An old button, or a value that was never ours: nothing changes.
+            # An old button, or a value that was never ours: nothing changes. Someone who
+            # opted out is reminded of that rather than told the button is old.
+            kind = SURVEY[action["action_id"]]
+            if opted_out := await ctx.service.opted_out_reply(ctx.address(user), kind):
+                await respond(
+                    text=escape(slack_commands(opted_out)), response_type="ephemeral",
+                    replace_original=False,
+                )  # fmt: skip
+                return
             staff = await ctx.commands.actor(ctx.address(user))
             # Staff read the language they chose, or the one followed from their Slack's; a
             # contact, their survey's.

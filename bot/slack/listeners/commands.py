@@ -39,6 +39,11 @@ class SlackPlatform:
         self.client = client
         self.ctx = ctx
 
+    @property
+    def census_links(self) -> bool:
+        # A census link opens the Telegram bot: only when its name is known (census_link).
+        return self.ctx is None or bool(self.ctx.telegram_bot_username)
+
     def syntax(self, slot: str, lang: Language) -> str:
         return _SYNTAX[slot][1 if lang is Language.RU else 0]
 
@@ -178,7 +183,7 @@ async def _self_service(
         return await ctx.onboarding.set_language(me, Language(wanted)) or t("unknown_user", lang)
     if name in TYPED_BUTTONS:
         # Exactly what the button under the current question does; the answer comes as a DM.
-        event = ContactEvent(TYPED_BUTTONS[name], message_id=f"cmd:{trigger}")
+        event = ContactEvent(TYPED_BUTTONS[name], message_id=f"cmd:{trigger}", language=lang)
         await ctx.service.handle_event(me, event)
         ctx.wake_delivery()
         return None

@@ -70,13 +70,17 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             and await _staff_reply(ctx, user, channel, thread, text, message_id)
         ):
             return
+        stranger = await ctx.stranger_language(user)  # whom Candor does not know: in theirs
         if not text.strip() and (event.get("files") or subtype == "file_share"):
             # A file without words carries no answer; words sent with a file are the answer.
-            contact_event = ContactEvent(EventKind.NON_TEXT, message_id=message_id, media="file")
+            contact_event = ContactEvent(
+                EventKind.NON_TEXT, message_id=message_id, media="file", language=stranger
+            )
         else:
             contact_event = ContactEvent(
-                EventKind.TEXT, text, message_id, position=position(event.get("ts"))
-            )
+                EventKind.TEXT, text, message_id, position=position(event.get("ts")),
+                language=stranger,
+            )  # fmt: skip
         await ctx.service.handle_event(ctx.address(user), contact_event)
         ctx.wake_delivery()
 

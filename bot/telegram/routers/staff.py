@@ -39,6 +39,7 @@ _SYNTAX = {
 class TelegramPlatform:
     channel = Channel.TELEGRAM
     prefix = "/"
+    census_links = True  # the link opens this very bot
 
     def __init__(self, ctx: TelegramContext | None = None, bot: Bot | None = None) -> None:
         self.ctx, self.bot = ctx, bot
