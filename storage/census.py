@@ -32,7 +32,7 @@ from storage.models import (
     StaffRow,
     TicketRow,
 )
-from storage.repositories import _contact, _contact_values, _storable_id
+from storage.repositories import _OPEN, _contact, _contact_values, _storable_id
 from surveys.census import CensusLink, CensusProgress, CensusRun, CensusState
 from surveys.contact_import import ContactFields, iter_identities
 from surveys.model import (
@@ -340,9 +340,7 @@ class SqlCensusRepository:
             update(ConversationRow)
             .where(
                 ConversationRow.round_id == run.round_id,
-                ConversationRow.status.in_(
-                    (ConversationStatus.INVITED.value, ConversationStatus.ASKING.value)
-                ),
+                ConversationRow.status.in_(_OPEN),
             )
             .values(reminder_due_at=None, version=ConversationRow.version + 1)
             .returning(ConversationRow.id)
@@ -400,9 +398,7 @@ class SqlCensusRepository:
             select(ConversationRow.id)
             .where(
                 ConversationRow.round_id == round_id,
-                ConversationRow.status.in_(
-                    (ConversationStatus.INVITED.value, ConversationStatus.ASKING.value)
-                ),
+                ConversationRow.status.in_(_OPEN),
             )
             .limit(1)
         )

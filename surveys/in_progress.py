@@ -20,8 +20,8 @@ from surveys.ports import UnitOfWork
 
 async def round_ids_in_progress(uow: UnitOfWork, accounts: Sequence[Account]) -> set[int]:
     """Ids of the rounds of ``accounts`` in progress (two queries, whatever their number)."""
-    ids = [a.id for a in accounts]
-    active = await uow.rounds.with_open_conversations(ids)
+    ids = {a.id for a in accounts}
+    active = await uow.rounds.with_open_conversations(list(ids))
     runs = await uow.census.runs(CensusState.RUNNING, CensusState.PAUSED)
     return active | {run.round_id for run in runs if run.account_id in ids}
 

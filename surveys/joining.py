@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from surveys.model import Account, Contact, ContactLevel, Round
+from surveys.model import Account, Contact, Round
 from surveys.ports import UnitOfWork
 from surveys.service import SurveyService
 
@@ -30,9 +30,7 @@ class OpenRound:
 
 async def open_round(service: SurveyService, uow: UnitOfWork, account: Account) -> OpenRound | None:
     """The account's round still accepting answers now, if any."""
-    surveys = [
-        r for r in await uow.rounds.for_account(account.id) if r.audience != ContactLevel.USER
-    ]
+    surveys = [r for r in await uow.rounds.for_account(account.id) if not r.is_census]
     if not surveys:
         return None
     newest = max(surveys, key=lambda r: (r.opened_at, r.id))  # it superseded the older ones

@@ -941,7 +941,7 @@ class SurveyService:
     @staticmethod
     async def _stopped(uow: UnitOfWork, round_: Round) -> bool:
         """Whether the round was called off: a census cancelled (only users' rounds are)."""
-        return round_.audience == ContactLevel.USER.value and await uow.census.cancelled(round_.id)
+        return round_.is_census and await uow.census.cancelled(round_.id)
 
     def _context(
         self, account: Account, contact: Contact, round_: Round, conv: Conversation,

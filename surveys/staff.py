@@ -689,7 +689,7 @@ class StaffCommands:
         async with self.uow() as uow:
             account = await self._account(uow, account_ref, lang, actor)
             # Stakeholders' rounds only: a census (users) has its own line, never mixed in.
-            rounds = [r for r in await uow.rounds.for_account(account.id) if r.audience != "user"]
+            rounds = [r for r in await uow.rounds.for_account(account.id) if not r.is_census]
             schedule = await uow.schedules.for_account(account.id)
         if not rounds:
             return Output([say("no_rounds", lang, account=account.name)])
@@ -957,7 +957,7 @@ def _level(level: str, lang: Language) -> ContactLevel:
 
 def _latest_per_audience(rounds: list[Round]) -> list[Round]:
     """The latest stakeholders' round, then the latest census, of rounds in opening order."""
-    latest = {r.audience == "user": r for r in rounds}
+    latest = {r.is_census: r for r in rounds}
     return [latest[census] for census in (False, True) if census in latest]
 
 

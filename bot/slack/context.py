@@ -50,10 +50,8 @@ class SlackContext:
         has none, so Slack is asked), else the default."""
         if actor is not None:
             return actor.language
-        async with self.service.uow() as uow:
-            contact = await uow.contacts.by_address(self.address(user_id))
-        if contact is not None:
-            return contact.language
+        if (spoken := await self.service.contact_language(self.address(user_id))) is not None:
+            return spoken
         if locale is None and self.locales is not None:
             locale = await self.locales.locale(user_id)
         return language_of(locale, self.default_language)
