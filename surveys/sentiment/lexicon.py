@@ -544,17 +544,18 @@ LATER_RE = re.compile(
 )
 EARLIER_RE = re.compile(r"(?i)(?<!\w)(?:раньше|досрочно|earlier|sooner|ahead|early)(?!\w)")
 # "Сделали даже раньше, чем обещали", "later than promised": the comparison said outright.
+_SOONER = r"раньше|быстрее|earlier|sooner|faster"  # than promised, than planned
+_LATER = r"позже|позднее|дольше|медленнее|later|longer|slower"
 THAN_PROMISED_RE = re.compile(
-    r"(?i)(?<!\w)(?:(?P<early>раньше|быстрее|earlier|sooner|faster)|(?P<late>позже|позднее|"
-    r"дольше|медленнее|later|longer|slower)|меньше|хуже|less|worse)[\s,]+(?:чем|than)\s+"
-    r"(?:\w+\s+){0,2}?(?:обеща|promis)\w*"
+    rf"(?i)(?<!\w)(?:(?P<early>{_SOONER})|(?P<late>{_LATER})|меньше|хуже|less|worse)[\s,]+"
+    r"(?:чем|than)\s+(?:\w+\s+){0,2}?(?:обеща|promis)\w*"
 )
 # "Took longer than estimated", «дольше, чем планировали»: slower than the plan, said outright
 # (a promise is read by rules._promises); "less time than expected" is praise.
 THAN_PLANNED_RE = re.compile(
-    r"(?i)(?<!\w)(?<!не\s)(?<!not\s)(?:(?P<early>раньше|быстрее|earlier|sooner|faster|quicker|"
-    r"меньше\s+времени|less\s+time)|позже|позднее|дольше|медленнее|later|longer|slower|"
-    r"больше\s+времени|more\s+time)[\s,]+(?:чем|than)\s+(?:\w+\s+){0,2}?(?:ожида|планир|"
+    rf"(?i)(?<!\w)(?<!не\s)(?<!not\s)(?:(?P<early>{_SOONER}|quicker|меньше\s+времени|"
+    rf"less\s+time)|{_LATER}|больше\s+времени|more\s+time)[\s,]+(?:чем|than)\s+"
+    r"(?:\w+\s+){0,2}?(?:ожида|планир|"
     r"оценива|рассчитыва|предполага|договарива|заклады|прогнозир|обычно|нужно|надо|следовало|"
     r"expect|estimat|plan|anticipat|schedul|quot|agreed|hoped|usual|needed|necessary|should|"
     r"wanted|хотел|(?:i|we)(?:'d|\s+would)\s+like)\w*"
