@@ -777,3 +777,168 @@ def test_why_something_was_taken_away_is_a_complaint(
     analyser: DefaultAnalyser, text: str, alert: bool
 ) -> None:
     assert (analyser.analyse(text, "outcome").label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "alert"),
+    [
+        # Thanks closing a complaint are manners: the complaint still alerts.
+        ("Took longer than planned. Thanks!", "speed", True),
+        ("Took longer than planned. Thanks!", "outcome", True),
+        ("Кроме Сергея, все вежливые. Спасибо!", "politeness", True),
+        ("Everyone was great except Mike. Thanks!", "politeness", True),
+        ("On hold for 1.5 hours, thanks", "speed", True),
+        ("Ждали ответа три дня, спасибо.", "politeness", True),
+        ("Сделали дольше, чем ожидали. Спасибо за работу!", "speed", True),
+        # Thanks with praise, or thanks alone, stay praise.
+        ("Всё отлично. Спасибо!", "outcome", False),
+        ("Немного затянули, но результат отличный. Спасибо!", "speed", False),
+        ("Thanks for asking. All good.", "outcome", False),
+        ("Great work, thanks", "outcome", False),
+        ("Спасибо!", "politeness", False),
+    ],
+)
+def test_thanks_closing_a_complaint_do_not_cancel_it(
+    analyser: DefaultAnalyser, text: str, question: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, question).label is NEG) is alert
+
+
+def test_closing_thanks_are_manners_not_praise() -> None:
+    found = rules.read("Took longer than planned. Thanks!", "speed")
+    assert found.positive == 0 and found.alarm
+    assert rules.read("Всё отлично. Спасибо!", "outcome").positive > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("promised by May, delivered in July", "May"),
+        ("due May 5", "May"),
+        ("обещали в мае", "мае"),
+        ("May I ask when the next release is?", None),
+        ("it may be late", None),
+    ],
+)
+def test_may_is_a_month_only_where_a_date_is_meant(text: str, month: str | None) -> None:
+    from surveys.sentiment import lexicon
+
+    found = lexicon.MONTH_RE.search(text)
+    assert (found.group() if found else None) == month
+
+
+@pytest.mark.parametrize(
+    "text", ["Promised by May, delivered in July.", "Обещали к маю, сделали в июле."]
+)
+def test_a_promise_kept_months_late_alerts(analyser: DefaultAnalyser, text: str) -> None:
+    assert analyser.analyse(text, "speed").label is NEG
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "alert"),
+    [
+        # The client doing the team's work after "ended up" / «в итоге»; not as agreed.
+        ("We ended up fixing it ourselves.", "outcome", True),
+        ("В итоге доделали сами.", "outcome", True),
+        ("We ended up very happy.", "outcome", False),
+        ("В итоге всё сделали сами, как и договаривались.", "outcome", False),
+        # «ни разу не …»: the «не» denies, the «ни» only stresses it.
+        ("Нам ни разу не перезвонили.", "politeness", True),
+        ("Ни разу не подвели.", "outcome", False),
+        ("Ни быстро, ни медленно.", "speed", False),
+        ("Nobody apologized.", "politeness", True),
+        ("Никто не извинился.", "politeness", True),
+        ("They apologized and fixed it.", "politeness", False),
+        # A sprint with nothing to show, a deadline moved, a delay that dragged on.
+        ("Sprint ended and nothing was demoed.", "outcome", True),
+        ("Спринт закончился, а показать нечего.", "outcome", True),
+        ("Deadline moved again.", "speed", True),
+        ("Всё затянулось, как обычно.", "speed", True),
+        ("Команду поменяли, и всё посыпалось.", "outcome", True),
+        ("Hit every deadline this sprint.", "speed", False),
+        ("We met all the deadlines.", "speed", False),
+    ],
+)
+def test_complaints_in_plain_project_words(
+    analyser: DefaultAnalyser, text: str, question: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, question).label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("The bugs you fixed came back.", True),
+        ("Баги, которые чинили, вернулись.", True),
+        ("Вернулись старые ошибки.", True),
+        ("The old crash is back.", True),
+        ("Проблемы с логином снова появились.", True),
+        ("Issues we reported came back fixed.", False),
+        ("They came back to us quickly.", False),
+    ],
+)
+def test_old_bugs_back_are_a_regression(analyser: DefaultAnalyser, text: str, alert: bool) -> None:
+    assert (analyser.analyse(text, "outcome").label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "alert"),
+    [
+        ("Быстро? Ну-ну.", "speed", True),
+        ("Fast? Yeah, sure.", "speed", True),
+        ("Fast? Sure.", "speed", False),
+        ("Быстро? Конечно!", "speed", False),
+        ("Вежливые, когда им что-то нужно.", "politeness", True),
+        ("Polite only when they need something from us.", "politeness", True),
+        ("Very polite when we need help.", "politeness", False),
+        ("Отличная работа, если бы она ещё работала.", "outcome", True),
+        ("Great work, if only it actually worked.", "outcome", True),
+    ],
+)
+def test_praise_taken_back_in_the_same_breath_is_sarcasm(
+    analyser: DefaultAnalyser, text: str, question: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, question).label is NEG) is alert
+
+
+def test_praise_taken_back_is_quoted_whole() -> None:
+    found = rules.read("Great work, if only it actually worked.", "outcome")
+    assert found.sarcasm
+    assert found.evidence(-1) == ["Great work, if only it actually worked"]
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("honestly we'd like to see more initiative from you", True),
+        ("We'd like more updates", True),
+        ("Хотелось бы больше внимания", True),
+        ("We would like to see more of this!", False),  # the same again: praise
+        ("I'd like to see more of this", False),
+        ("We'd love to keep working with you.", False),
+    ],
+)
+def test_a_wish_for_more_is_a_complaint_unless_more_of_the_same(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, "outcome").label is NEG) is alert
+
+
+def test_more_of_the_same_is_read_as_praise() -> None:
+    assert rules.read("Хотелось бы больше такого!", "outcome").positive > 0
+    assert rules.read("Хотелось бы меньше такого", "outcome").negative > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        (":thumbsdown:", SentimentLabel.NEGATIVE),  # a Slack answer stored before intake
+        (":rage: :rage:", SentimentLabel.NEGATIVE),  # converted its shortcodes
+        (":thumbsup: спасибо", SentimentLabel.POSITIVE),
+        ("Встреча в 10:30:00", SentimentLabel.NEUTRAL),
+    ],
+)
+def test_emoji_shortcodes_read_as_the_emoji(
+    analyser: DefaultAnalyser, text: str, label: SentimentLabel
+) -> None:
+    assert analyser.analyse(text, "outcome").label is label

@@ -72,10 +72,10 @@ GROUPS: tuple[Group, ...] = (
     Group(
         0.0,
         "работать, двигаться, продвигаться, случиться, произойти, реагировать, отвечать, "
-        "ответить, откликнуться, перезвонить, перезванивать, "
+        "ответить, откликнуться, перезвонить, перезванивать, извиниться, "
         "work, works, worked, working, move, moving, moves, happen, happened, react, reacts, "
         "reacted, respond, responds, responded, reply, replies, replied, answer, answers, "
-        "answered",
+        "answered, apologize, apologized, apologise, apologised",
         negated=-1.0,
     ),
     Group(
@@ -107,7 +107,12 @@ GROUPS: tuple[Group, ...] = (
         "срок соблюдать, соблюдать срок, срок выдерживать, выдерживать срок, "
         "укладываться в срок, уложиться в срок, deadline* met, deadline* are met, "
         "deadline* were met, deadline* are always met, deadline* were always met, "
-        "meet* deadline*, met deadline*, hit deadline*, on schedule",
+        "meet* deadline*, met deadline*, hit deadline*, on schedule, "
+        # English phrases take no word between ("hit every deadline" is not "hit deadline")
+        "hit every deadline, hit all deadline*, hit all the deadline*, hit our deadline*, "
+        "hit the deadline*, met every deadline, met all deadline*, met all the deadline*, "
+        "met our deadline*, met the deadline*, meet every deadline, meet all deadline*, "
+        "meet all the deadline*, meet the deadline*, meet our deadline*",
         SPEED,
     ),
     Group(
@@ -138,7 +143,8 @@ GROUPS: tuple[Group, ...] = (
         "сорвать запуск, сорвать релиз, срок сорвать, срок поехать, срок уехать, срок съехать, "
         "перенос, перенести, переносить, "
         "delay*, missed deadline*, missed the deadline*, miss* deadline*, late, postpone*, "
-        "reschedul*, pushed back, slipped, slipping, slips, slip",
+        "reschedul*, pushed back, slipped, slipping, slips, slip, deadline* moved, "
+        "deadline* shifted, moved the deadline*, shifted the deadline*, deadline* pushed",
         SPEED,
         negated=1.0,
     ),
@@ -176,7 +182,7 @@ GROUPS: tuple[Group, ...] = (
         "зря, жалеть, пожалеть, ниже ожидание, ждать больший, ожидать больший, "
         "ожидать лучший, если бы знать, хуже некуда, "
         "не фонтан, двойка, на двойка, перестать работать, ругаться, материться, недопустимо, "
-        "неуместно, издевательство, пропасть, "
+        "неуместно, издевательство, пропасть, посыпаться, развалиться, разваливаться, "
         "bad, badly, terrible, terribly, awful, horrible, horrendous, poor, poorly, worst, worse, "
         "disappoint*, disappointed, disappointing, unhappy, dissatisfied, unsatisfied, hate, "
         "hated, useless, angry, annoy*, frustrat*, unacceptable, ridiculous, pathetic, mess, "
@@ -186,6 +192,15 @@ GROUPS: tuple[Group, ...] = (
         "left much to be desired, lost, chaos, disaster, regret*, below expectations, "
         "way below, expected more, expected better, stop* work*, inappropriate, mockery, "
         "ghosted, disappeared, missed",
+    ),
+    # Nothing to show for a sprint, or old bugs back: plain words the embedding reads as a
+    # neutral report.
+    Group(
+        -1.0,
+        "показать нечего, нечего показать, нечего было показать, регресс, регрессия, "
+        "nothing to show, nothing to demo, nothing was demoed, nothing was delivered, "
+        "nothing delivered, nothing was shipped, nothing shipped, regression*",
+        alarm=True,
     ),
     # Reviews and tweets name the flaw, not the feeling: "bland", "buggy", "надоело". An alarm:
     # with nothing good said, the embedding reads a named flaw as a neutral description.
@@ -410,7 +425,8 @@ GROUPS: tuple[Group, ...] = (
         "долго, долгий, долговато, медленно, медленный, медленновато, задерживать, опоздать, "
         "ждать, дождаться, прождать, долгий ожидание, затянуть, затягивать, тянуть, тянуться, "
         "тормозить, вечность, нескоро, не сразу, не вовремя, пробуксовка, буксовать, "
-        "застрять, стоять на место, затягиваться, растянуть, растягивать, туго, туговато, "
+        "застрять, стоять на место, затягиваться, затянуться, растянуть, растягивать, "
+        "растянуться, туго, туговато, "
         "slow, slowly, slower, later than, wait, waited, waiting, too long, took long, "
         "took a while, took forever, takes forever, forever, ages, overdue, sluggish, "
         "not fast, long time, "
@@ -580,6 +596,18 @@ DID_RE = re.compile(
     r"(?i)^\W*(?:did|done|delivered|gave|сделали|сделал|сделала|выполнили|сдали|сдержали|дали)"
     r"\W*$"
 )
+# A closing courtesy after a complaint ("…took longer than planned. Thanks!", «…кроме
+# Сергея, все вежливые. Спасибо!»): manners, not something good said about the work.
+SIGN_OFF_RE = re.compile(
+    r"(?i)[.!?…\n;,—–-]\s*(?:и\s+|and\s+)?(?:"
+    r"(?:заранее\s+)?(?:спасибо|благодарю|благодарим)(?:\s+(?:вам|большое|огромное|ещё\s+раз|еще\s+раз))*"
+    r"(?:\s+за\s+(?:опрос|вопрос\w*|внимание|интерес|обратную\s+связь|ответ\w*|понимание|"
+    r"работу|сотрудничество|всё|все))?"
+    r"|(?:many\s+)?(?:thanks|thank\s+you|thx|ty|cheers)(?:\s+(?:so\s+much|a\s+lot|again|in\s+advance))*"
+    r"(?:\s+for\s+(?:asking|the\s+survey|the\s+questions?|your\s+time|listening|your\s+work|"
+    r"the\s+work|everything|checking\s+in|reaching\s+out))?"
+    r")\s*[.!…)]*\s*$"
+)
 CONTRAST_RE = re.compile(r"(?i)(?<!\w)(?:но|однако|зато|хотя|а|but|however|though)(?!\w)")
 # When: a day of the week or a month (their order within a week or a year), or a span in days.
 WEEKDAYS = (
@@ -587,9 +615,14 @@ WEEKDAYS = (
     ("четверг", "thursday"), ("пятниц", "friday"), ("суббот", "saturday"),
     ("воскресень", "sunday"),
 )  # fmt: skip
+# "May" is a month after "in"/"by"/"until" or before a day ("May 5"), else the verb.
+_MAY = (
+    r"(?:(?<=in\s)|(?<=by\s)|(?<=of\s)|(?<=till\s)|(?<=until\s)|(?<=before\s)|"
+    r"(?<=since\s)|(?<=mid-))may|may(?=\s+\d)"
+)
 MONTHS = (
     ("январ", "january"), ("феврал", "february"), ("март", "march"), ("апрел", "april"),
-    ("ма[йяюе]", ""), ("июн", "june"), ("июл", "july"), ("август", "august"),
+    ("ма[йяюе]", _MAY), ("июн", "june"), ("июл", "july"), ("август", "august"),
     ("сентябр", "september"), ("октябр", "october"), ("ноябр", "november"),
     ("декабр", "december"),
 )  # fmt: skip

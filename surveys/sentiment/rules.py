@@ -96,6 +96,7 @@ COUNTERFACTUAL = (("лучше", "бы"), ("надо", "было"), ("нужно
 WISH = _words("хотеться хотелось хочется бы можно нужно надо стоит стоило следовало желательно")
 WISH_PHRASES = (
     ("would", "like"), ("would", "have", "liked"), ("wouldve", "liked"), ("id", "like"),
+    ("wed", "like"), ("wed", "love"), ("wed", "prefer"), ("wed", "appreciate"),
     ("would", "appreciate"), ("would", "love"), ("would", "prefer"), ("id", "prefer"),
     ("would", "have", "preferred"), ("wouldve", "preferred"), ("wish",), ("need",), ("needs",),
     ("should", "be"), ("could", "be"), ("could", "have", "been"), ("would", "be", "nice"),
@@ -103,6 +104,11 @@ WISH_PHRASES = (
     ("можно", "было"), ("не", "помешало", "бы"), ("не", "помешает"),
 )  # fmt: skip
 WISH_MORE = _words("больше побольше меньше поменьше more less fewer")
+MORE = _words("больше побольше more")
+# "more of this", «побольше таких спринтов»: the wish is for the same again.
+MORE_OF_THE_SAME = (("of", "this"), ("of", "that"), ("of", "the", "same"), ("like", "this"),
+                    ("such",), ("таких",), ("такого",), ("такой",), ("такое",), ("этого",),
+                    ("так", "же"))  # fmt: skip
 EN_COMPARATIVES = _words(
     "faster quicker sooner earlier politer friendlier warmer kinder better slower worse later "
     "ruder colder"
@@ -112,6 +118,14 @@ FORCED_PHRASES = (
     ("пришлось",), ("приходится",), ("приходилось",), ("вынуждены",), ("had", "to"),
     ("have", "to"), ("were", "forced"), ("forced", "to"),
 )  # fmt: skip
+AS_AGREED_RE = re.compile(
+    r"(?i)(?<!\w)(?:как\s+(?:и\s+)?договаривались|по\s+договор[её]нности|как\s+(?:и\s+)?"
+    r"планировали|as\s+(?:we\s+)?(?:agreed|planned)|as\s+per\s+(?:the\s+)?plan)(?!\w)"
+)
+# "We ended up fixing it ourselves", «в итоге доделали сами»: no complaint alone ("ended up
+# happy"), but the client doing the team's work after it is one (SELF_DONE).
+ENDED_UP = (("ended", "up"), ("end", "up"), ("ending", "up"), ("в", "итоге"), ("в", "конце",
+            "концов"), ("в", "результате"))  # fmt: skip
 # Links and @handles name no feeling ("RT @fucktec:", "t.co/…/fail"): blanked before reading,
 # so the spans still index the text.
 # "SLA? What SLA", «Сроки? Какие сроки?»: asked back about, the thing is said not to exist.
@@ -135,6 +149,35 @@ WHY_TAKEN_RE = re.compile(
     r"(?i)(?<!\w)(?:зачем|why\s+(?:did|would|do|does)\s+(?:you|they|anyone|someone))\s+"
     r"(?:\w+\s+)?(?:убрал|удалил|сломал|испортил|убира|удаля|лома|порти|remov|delet|break|"
     r"broke|kill|ruin)\w*"
+)
+# Praise taken back in the same breath: echoed as a question and waved off ("Fast? Yeah,
+# right.", «Быстро? Ну-ну.»), limited to when it suits them ("polite only when they need
+# something"), or wished for ("great work, if only it worked", «если бы она ещё работала»).
+# A plain "Fast? Sure." / «Быстро? Конечно!» agrees, so not those.
+ECHO_DISMISSED_RE = re.compile(
+    r"(?i)^\W*[^\W\d_]+(?:\s+[^\W\d_]+)?\s*\?+\s*(?:ну[- ]ну|ага,?\s+щас|как\s+же|щас|"
+    r"ха(?:[- ]?ха)+|yeah,?\s+(?:right|sure)|as\s+if|lol|ha(?:[- ]?ha)+|😂|🙄)(?!\w)"
+)
+WHEN_IT_SUITS_RE = re.compile(
+    r"(?i)(?<!\w)(?:только\s+)?когда\s+(?:это\s+)?(?:им|ему|ей)\s+(?:что-то\s+|что-нибудь\s+)?"
+    r"(?:нужно|надо|выгодно|удобно)|(?:only\s+)?when\s+(?:they|he|she)\s+(?:need|want)s?\s+"
+    r"(?:something|smth|money)|(?:only\s+)?when\s+it\s+suits\s+(?:them|him|her)"
+)
+IF_ONLY_WORKED_RE = re.compile(
+    r"(?i)(?<!\w)(?:если\s+бы|if\s+only|would\s+be\s+\w+\s+if)\s+(?:[\w'’]+\s+){0,3}?"
+    r"(?:работал[аио]?|заработал[аио]?|worked|functioned|did\s+(?:anything|something))(?!\w)"
+)
+# "The bugs you fixed came back", «вернулись старые баги»: a regression, said with no feeling
+# word ("came back fixed" is not one).
+_BACK = (
+    r"(?:вернул(?:ись|ась|ся|ось)|возвраща(?:ются|ется)|снова\s+появ\w*|опять\s+появ\w*|"
+    r"появ\w*\s+(?:снова|опять)|came\s+back|come\s+back|comes\s+back|coming\s+back|"
+    r"are\s+back|is\s+back|returned|reappear\w*|resurfac\w*)"
+)
+_DEFECT = r"(?:баг\w*|ошибк\w*|ошибок|проблем\w*|глюк\w*|bugs?|issues?|errors?|problems?|crash\w*)"
+REGRESSION_RE = re.compile(
+    rf"(?i)(?<!\w)(?:{_DEFECT}(?:[\s,]+[\w'’]+){{0,4}}?[\s,]+{_BACK}|{_BACK}\s+(?:\w+\s+){{0,2}}"
+    rf"{_DEFECT})(?!\w)(?!\s+(?:fixed|resolved|solved|исправлен\w*|решен\w*))"
 )
 # "nice job breaking the build", "thanks for losing our data", «спасибо, что положили прод»:
 # praise for a harm named right after it is sarcasm ("nice job fixing the broken build" is
@@ -273,7 +316,8 @@ class RuleResult:
 
     @property
     def positive(self) -> float:
-        return sum(h.weight for h in self.hits if h.weight > 0)
+        """Good said of the work: thanks closing a complaint are manners (_sign_off)."""
+        return sum(h.weight for h in self.hits if h.weight > 0 and h.role != "courtesy")
 
     @property
     def negative(self) -> float:
@@ -540,6 +584,7 @@ class _Reader:
         self._what_x()
         self._long_for_small()
         self._rhetorical()
+        self._backhanded()
         self._sarcasm()
         self._praise_for_harm()
         self._exceptions()
@@ -548,6 +593,7 @@ class _Reader:
         self._settle_clauses()
         self._causal_thanks()
         self._retract()
+        self._sign_off()
         hits = self.result.hits
         self.result.excused = bool(self.excused_at) and not any(h.weight < 0 for h in hits)
         self.result.excused &= all(self._nothing_after(at) for at in self.excused_at)
@@ -737,6 +783,12 @@ class _Reader:
                 self.forced_in.add(self.sentence)
             c.fresh = False
             return i + k
+        if (k := self.phrase_at(i, ENDED_UP)) and self._does_it_self(i + k):
+            self._hit(0.0, i, i + k, kind="forced")
+            self.forced.setdefault(c.index, self.tokens[i].start)
+            self.forced_in.add(self.sentence)
+            c.fresh = False
+            return i + k
         found = self.cue_at(i)
         wish_len = self.phrase_at(i, WISH_PHRASES) or int(norm in WISH)
         if wish_len and (found is None or found.end - i < wish_len):
@@ -746,6 +798,10 @@ class _Reader:
             return self._cue(i, found)
         if norm in EXCEPT_WORDS:
             c.neg_at = None  # "nothing to add except thanks": "thanks" is what is left
+        if self.wish and norm in MORE and (k := self.phrase_at(i + 1, MORE_OF_THE_SAME)):
+            self._hit(0.75, i, i + 1 + k)  # "we'd like to see more of this": praise
+            c.fresh = False
+            return i + 1 + k
         if self.wish and norm in WISH_MORE:
             self._hit(-0.75, i, i + 1, kind="wish")  # "хотелось бы больше уважения"
         elif norm in NEGATORS and self._denies_a_person(i):
@@ -753,7 +809,8 @@ class _Reader:
         elif norm in NEGATORS:
             if c.neg_at is not None and norm in ("без", "without"):
                 c.double = True
-            elif c.neg_at is None or norm in NEITHER:
+            elif c.neg_at is None or norm in NEITHER or self.tokens[c.neg_at].norm in NEITHER:
+                # «ни разу не перезвонили»: the «не» after «ни» is the plain negation
                 c.neg_at, c.neg_gap, c.neg_only_fill = i, 0, True
         elif norm in INTENSIFIERS:
             c.boost, c.neg_boosted = 1.5, c.neg_at is not None
@@ -902,6 +959,24 @@ class _Reader:
             on_topic = self.q == "speed"
             self.result.hits.append(Hit(-1.0, a, b, on_topic=on_topic, role="alarm", manner=True))
 
+    def _backhanded(self) -> None:
+        """Praise taken back in the same sentence (ECHO_DISMISSED_RE and its twins) is
+        sarcasm, quoted whole."""
+        for pattern in (ECHO_DISMISSED_RE, WHEN_IT_SUITS_RE, IF_ONLY_WORKED_RE):
+            for m in pattern.finditer(self.masked):
+                start, end = self._sentence_at(m.start())
+                praise = [
+                    h for h in self.result.hits
+                    if h.weight > 0 and start <= h.start and h.end <= max(end, m.end())
+                ]  # fmt: skip
+                if not praise:
+                    continue
+                a = min(h.start for h in praise)
+                for h in praise:
+                    h.weight, h.kind = -0.75, "sarcasm"
+                    h.quote = (a, m.end())
+                self.result.sarcasm = True
+
     def _rhetorical(self) -> None:
         """ "Do you even test anything?": whether the basic work is done at all, asked; «зачем
         убрали…»: why something was taken away."""
@@ -911,6 +986,12 @@ class _Reader:
             self.result.sarcasm = True
         for m in WHY_TAKEN_RE.finditer(self.masked):
             self.result.hits.append(Hit(-1.0, m.start(), m.end(), role="alarm"))
+        for m in REGRESSION_RE.finditer(self.masked):
+            a, b = m.start(), m.end()
+            for h in self.result.hits:
+                if h.weight > 0 and a <= h.start and h.end <= b:
+                    h.weight, h.kind = 0.0, "neutral"  # "the bugs you fixed": no praise
+            self.result.hits.append(Hit(-1.0, a, b, on_topic=self.q == "outcome", role="alarm"))
 
     def _praise_for_harm(self) -> None:
         """ "nice job breaking the build": the praise that opens it is sarcasm."""
@@ -1162,6 +1243,30 @@ class _Reader:
             if h.weight < 0 and h.start < at:
                 h.weight, h.kind, h.on_topic = 0.0, "neutral", False
         self.result.retracted = not any(h.weight < 0 for h in self.result.hits)
+
+    def _does_it_self(self, i: int) -> bool:
+        """ "ourselves"/«сами» later in the sentence from word ``i``, not as agreed."""
+        sentence = self.masked[self.tokens[i].start if i < len(self.tokens) else 0 :]
+        sentence = re.split(r"[.!?…\n]", sentence, maxsplit=1)[0]
+        if AS_AGREED_RE.search(sentence):
+            return False
+        for tok in self.tokens[i:]:
+            if tok.kind is Kind.PUNCT and (tok.text in ".!?…" or tok.text[0] in "!?"):
+                return False
+            if tok.norm in SELF_DONE:
+                return True
+        return False
+
+    def _sign_off(self) -> None:
+        """ "Took longer than planned. Thanks!": thanks closing a complaint are manners; they
+        leave the complaint an alarm ("nothing good said" reads RuleResult.alarm)."""
+        m = lexicon.SIGN_OFF_RE.search(self.masked)
+        hits = self.result.hits
+        if m is None or not any(h.weight < 0 and h.end <= m.start() + 1 for h in hits):
+            return
+        for h in hits:
+            if h.weight > 0 and h.start >= m.start():
+                h.role = "courtesy"
 
     def _opening(self, hit: Hit) -> bool:
         """ "Great, another outage": a lone praise word opening the answer, a complaint after

@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+import emoji
+
 # Longest texts the rules read; the rest of a wall of text adds cost, not signal.
 MAX_CHARS = 4000
 
@@ -57,8 +59,12 @@ class Token:
 
 
 def clean(text: str) -> str:
-    """NFC, control characters and lone surrogates removed, clipped to MAX_CHARS."""
+    """NFC, control characters and lone surrogates removed, clipped to MAX_CHARS; emoji
+    shortcodes (":thumbsdown:") as the emoji: Slack answers stored before intake converted
+    them, and people type them elsewhere too."""
     text = text[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8")
+    if ":" in text:
+        text = emoji.emojize(text, language="alias")
     text = unicodedata.normalize("NFC", text)
     return "".join(c if c.isprintable() or c in "\n\t" else " " for c in text)
 
