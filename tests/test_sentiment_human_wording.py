@@ -942,3 +942,59 @@ def test_emoji_shortcodes_read_as_the_emoji(
     analyser: DefaultAnalyser, text: str, label: SentimentLabel
 ) -> None:
     assert analyser.analyse(text, "outcome").label is label
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "alert"),
+    [
+        # The past praised over now.
+        ("Раньше было лучше.", "outcome", True),
+        ("It used to be better.", "outcome", True),
+        ("Стало лучше, чем раньше.", "outcome", False),
+        ("Better than before.", "outcome", False),
+        # A habit wished for reproaches; one act wished for asks.
+        ("It would be great if you checked your work before handing it over.", "outcome", True),
+        ("Было бы здорово, если бы вы проверяли свою работу перед сдачей.", "outcome", True),
+        ("It would be great if you could send the report by Friday.", "outcome", False),
+        ("Было бы здорово, если бы вы прислали отчёт к пятнице.", "outcome", False),
+        # Calm words for a client close to leaving.
+        ("Если так пойдёт и дальше, будем пересматривать контракт.", "outcome", True),
+        ("If this continues, we'll have to reconsider the contract.", "outcome", True),
+        ("Сроки — больное место.", "speed", True),
+        ("Deadlines are a sore point.", "speed", True),
+        ("Всё делается со скрипом.", "speed", True),
+        # Whether they care, said of someone; «всё равно» alone is "anyway".
+        ("Им всё равно.", "politeness", True),
+        ("Вам не всё равно, это приятно.", "politeness", False),
+        ("Всё равно спасибо, всё хорошо.", "politeness", False),
+    ],
+)
+def test_calm_reproaches(analyser: DefaultAnalyser, text: str, question: str, alert: bool) -> None:
+    assert (analyser.analyse(text, question).label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Раньше было медленно, теперь быстро.", False),  # a change for the better
+        ("It used to be slow, now it's fast.", False),
+        ("Сначала тормозили, сейчас всё оперативно.", False),
+        ("It used to be fast, now it's slow.", True),
+        ("Раньше было медленно, теперь ещё медленнее.", True),
+        ("It used to be slow, now it's fast. But support is rude.", True),
+    ],
+)
+def test_a_complaint_about_the_past_with_praise_now(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, "speed").label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [("Проблем с релизом не ожидаем.", False), ("Проблем не предвидится.", False)],
+)
+def test_problems_not_expected_are_no_complaint(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, "outcome").label is NEG) is alert

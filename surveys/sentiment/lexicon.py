@@ -202,6 +202,17 @@ GROUPS: tuple[Group, ...] = (
         "nothing delivered, nothing was shipped, nothing shipped, regression*",
         alarm=True,
     ),
+    # A sore point, a contract reconsidered: said calmly, the client is close to leaving.
+    Group(
+        -1.0,
+        "больной место, больной вопрос, больной тема, слабый место, пересмотреть контракт, "
+        "пересматривать контракт, пересмотреть договор, пересматривать договор, "
+        "пересмотреть сотрудничество, пересматривать сотрудничество, расторгнуть договор, "
+        "расторгнуть контракт, sore point, sore spot, pain point, weak spot, weak point, "
+        "reconsider the contract, reconsider our contract, reconsider the partnership, "
+        "reconsider working, terminate the contract, cancel the contract, end the contract",
+        alarm=True,
+    ),
     # Reviews and tweets name the flaw, not the feeling: "bland", "buggy", "надоело". An alarm:
     # with nothing good said, the embedding reads a named flaw as a neutral description.
     Group(
@@ -426,7 +437,7 @@ GROUPS: tuple[Group, ...] = (
         "ждать, дождаться, прождать, долгий ожидание, затянуть, затягивать, тянуть, тянуться, "
         "тормозить, вечность, нескоро, не сразу, не вовремя, пробуксовка, буксовать, "
         "застрять, стоять на место, затягиваться, затянуться, растянуть, растягивать, "
-        "растянуться, туго, туговато, "
+        "растянуться, туго, туговато, со скрип, at a crawl, crawling, "
         "slow, slowly, slower, later than, wait, waited, waiting, too long, took long, "
         "took a while, took forever, takes forever, forever, ages, overdue, sluggish, "
         "not fast, long time, "

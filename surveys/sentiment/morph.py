@@ -54,3 +54,11 @@ def forms(lemma: str) -> set[str]:
         if parse.normal_form.replace("ё", "е") == lemma:
             out.update(f.word.replace("ё", "е") for f in parse.lexeme)
     return out
+
+
+@lru_cache(maxsize=10_000)
+def is_imperfective_past(word: str) -> bool:
+    """«проверяли», «отвечали»: a habit in the past («если бы вы проверяли» reproaches), not
+    one act («если бы вы прислали» asks)."""
+    tag = analyzer().parse(word)[0].tag
+    return tag.aspect == "impf" and tag.tense == "past"

@@ -39,7 +39,10 @@ NEGATORS = _words(
 )
 # Said after a cue, these deny it: "уважения нет", "толку ноль", "respect no".
 DENIERS = _words("нет ноль нулевой нулевая нулевое нулевые мало маловато none no zero отсутствует")
-DENIED_VERBS = _words("было был была были возникло возникало возникали возникли случалось")
+DENIED_VERBS = _words(
+    "было был была были возникло возникало возникали возникли случалось ожидаем ожидается "
+    "ожидаются предвидится предвидятся предвидим наблюдается наблюдаем"
+)
 # A negator with no cue in reach is itself the complaint ("не очень", "нет", "not really").
 DANGLING = _words("не нет неа никак никакой not no never nope")
 NEITHER = _words("ни neither nor")  # "ни быстро, ни долго": neither way
@@ -166,6 +169,37 @@ WHEN_IT_SUITS_RE = re.compile(
 IF_ONLY_WORKED_RE = re.compile(
     r"(?i)(?<!\w)(?:если\s+бы|if\s+only|would\s+be\s+\w+\s+if)\s+(?:[\w'’]+\s+){0,3}?"
     r"(?:работал[аио]?|заработал[аио]?|worked|functioned|did\s+(?:anything|something))(?!\w)"
+)
+# "It used to be better", «Раньше было лучше»: praise for the past is a complaint about now
+# («лучше, чем раньше» is praise: "раньше" must come first).
+USED_TO_BE_RE = re.compile(
+    r"(?i)(?<!\w)(?:(?:раньше|прежде)\s+(?:(?:всё|все|было|были|был|была|работали|отвечали|"
+    r"делали|вы|они)\s+){0,2}(?:гораздо\s+|намного\s+|куда\s+)?(?:лучше|быстрее|вежливее|"
+    r"качественнее|внимательнее|оперативнее|приятнее)|used\s+to\s+be\s+(?:much\s+|a\s+lot\s+|"
+    r"way\s+|so\s+much\s+)?(?:better|faster|quicker|nicer|friendlier|more\s+\w+))(?!\w)"
+)
+# "It would be great if you checked your work", «было бы здорово, если бы вы проверяли»: a
+# habit wished for reproaches; "…if you could send…", «…если бы вы прислали…» ask.
+WISH_IF_RE = re.compile(
+    r"(?i)(?<!\w)(?:would\s+be\s+(?:great|nice|good|helpful|better|awesome)\s+if\s+"
+    r"(?:you|they|the\s+team)\s+(?:(?:actually|at\s+least|just|ever|always)\s+)?"
+    r"(?P<en>\w+ed|did|read|wrote|kept|told|made|gave|took)"
+    r"|было\s+бы\s+(?:здорово|хорошо|неплохо|отлично|классно|лучше|прекрасно)\s*,?\s+если\s+бы\s+"
+    r"(?:вы|они|команда)\s+(?:(?:хотя\s+бы|хоть|сами|наконец|всегда|иногда)\s+)?(?P<ru>\w+ли))"
+    r"(?!\w)"
+)
+# «Им всё равно»: they do not care; «вам не всё равно»: you do («всё равно спасибо» is
+# "anyway", so only after whom it is said of).
+CARE_RE = re.compile(
+    r"(?i)(?<!\w)(?:им|вам|ему|ей|всем|команде|менеджеру|никому)\s+(?:было\s+|явно\s+|просто\s+|"
+    r"совершенно\s+|абсолютно\s+)?(?P<not>не\s+)?(?:всё|все)\s+равно(?!\w)"
+)
+# "It used to be slow, now it's fast", «Раньше было медленно, теперь быстро»: a complaint
+# about the past, with praise after "now", is a change for the better.
+THEN_NOW_RE = re.compile(
+    r"(?i)(?<!\w)(?P<then>раньше|прежде|сначала|поначалу|вначале|в\s+начале|used\s+to|"
+    r"at\s+first|initially|in\s+the\s+beginning)(?!\w)[^.!?…\n]*?(?<!\w)(?P<now>теперь|сейчас|"
+    r"now|these\s+days|nowadays)(?!\w)"
 )
 # "The bugs you fixed came back", «вернулись старые баги»: a regression, said with no feeling
 # word ("came back fixed" is not one).
@@ -584,6 +618,8 @@ class _Reader:
         self._what_x()
         self._long_for_small()
         self._rhetorical()
+        self._plain_reproaches()
+        self._then_now()
         self._backhanded()
         self._sarcasm()
         self._praise_for_harm()
@@ -976,6 +1012,39 @@ class _Reader:
                     h.weight, h.kind = -0.75, "sarcasm"
                     h.quote = (a, m.end())
                 self.result.sarcasm = True
+
+    def _plain_reproaches(self) -> None:
+        """The past praised over now, a habit wished for, whether they care (the regexes
+        above): the praise words in them are no praise."""
+        spans: list[tuple[int, int, float]] = []
+        spans += [(m.start(), m.end(), -1.0) for m in USED_TO_BE_RE.finditer(self.masked)]
+        for m in WISH_IF_RE.finditer(self.masked):
+            if m.group("en") or morph.is_imperfective_past(m.group("ru").lower()):
+                spans.append((m.start(), m.end(), -1.0))
+        for m in CARE_RE.finditer(self.masked):
+            spans.append((m.start(), m.end(), 1.0 if m.group("not") else -1.0))
+        for a, b, weight in spans:
+            for h in self.result.hits:
+                if a <= h.start and h.end <= b:
+                    h.weight, h.kind = 0.0, "neutral"
+            on_topic = self.q == "politeness" if weight > 0 else False
+            role = "alarm" if weight < 0 else ""
+            self.result.hits.append(Hit(weight, a, b, on_topic=on_topic, role=role))
+
+    def _then_now(self) -> None:
+        """THEN_NOW_RE: the complaint before "now" is history when praise follows it."""
+        for m in THEN_NOW_RE.finditer(self.masked):
+            now = m.start("now")
+            end = self._sentence_at(now)[1]
+            hits = self.result.hits
+            if not any(h.weight > 0 and now <= h.start < end for h in hits):
+                continue
+            if any(h.weight < 0 and now <= h.start < end for h in hits):
+                continue  # "…now it's slow again": no change for the better
+            for h in hits:
+                if h.weight < 0 and m.start() <= h.start < now:
+                    h.weight, h.kind, h.on_topic = 0.0, "neutral", False
+            self.excused_at.append(end)  # the embedding still reads "slow" (as for excuses)
 
     def _rhetorical(self) -> None:
         """ "Do you even test anything?": whether the basic work is done at all, asked; «зачем
