@@ -998,3 +998,23 @@ def test_problems_not_expected_are_no_complaint(
     analyser: DefaultAnalyser, text: str, alert: bool
 ) -> None:
     assert (analyser.analyse(text, "outcome").label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("could've been way better", True),
+        ("could have been better", True),
+        ("Могло быть и лучше", True),
+        ("It could have been worse", False),  # it was acceptable
+        ("Могло быть и хуже", False),
+        ("It could have been worse, but the support was rude", True),
+        ("сделано на отвали", True),
+        ("тяп-ляп", True),
+        ("через пень колоду", True),
+        ("сделали на скорую руку", True),
+        ("Сделали всё на совесть, не спустя рукава", False),
+    ],
+)
+def test_verdicts_on_what_was_done(analyser: DefaultAnalyser, text: str, alert: bool) -> None:
+    assert (analyser.analyse(text, "outcome").label is NEG) is alert

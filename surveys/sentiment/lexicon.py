@@ -202,6 +202,14 @@ GROUPS: tuple[Group, ...] = (
         "nothing delivered, nothing was shipped, nothing shipped, regression*",
         alarm=True,
     ),
+    # Work done carelessly, in the client's slang.
+    Group(
+        -1.0,
+        "на отвалить, тяп-ляп, через пень колода, спустя рукав, на коленка, на скорый рука, "
+        "абы как, half-assed, half-arsed, slapdash, cut corners, cutting corners",
+        OUTCOME,
+        alarm=True,
+    ),
     # A sore point, a contract reconsidered: said calmly, the client is close to leaving.
     Group(
         -1.0,

@@ -95,11 +95,16 @@ COUNTERFACTUAL = (("лучше", "бы"), ("надо", "было"), ("нужно
                   ("would", "have", "been", "better"), ("would", "be", "happier"),
                   ("would", "be", "much", "happier"), ("would", "be", "a", "lot", "happier"),
                   ("would", "be", "so", "much", "happier"))  # fmt: skip
+# "could have been better", «могло быть и лучше»: a verdict on what was done, not a wish for
+# later (RuleResult.alarm).
+COULD_HAVE_BEEN = (("could", "have", "been"), ("couldve", "been"), ("могло", "быть"),
+                   ("могло", "бы", "быть"), ("могли", "бы", "и"))  # fmt: skip
 # "хотелось бы побыстрее", "would like faster replies": a wish for more is a complaint.
 WISH = _words("хотеться хотелось хочется бы можно нужно надо стоит стоило следовало желательно")
 WISH_PHRASES = (
     ("would", "like"), ("would", "have", "liked"), ("wouldve", "liked"), ("id", "like"),
     ("wed", "like"), ("wed", "love"), ("wed", "prefer"), ("wed", "appreciate"),
+    ("couldve", "been"), ("могло", "быть"), ("могло", "бы", "быть"),
     ("would", "appreciate"), ("would", "love"), ("would", "prefer"), ("id", "prefer"),
     ("would", "have", "preferred"), ("wouldve", "preferred"), ("wish",), ("need",), ("needs",),
     ("should", "be"), ("could", "be"), ("could", "have", "been"), ("would", "be", "nice"),
@@ -591,6 +596,7 @@ class _Reader:
         self.retracted_at: int | None = None  # where "ignore that", «забудьте» stands
         self.causal: list[tuple[int, int]] = []  # token spans of "thanks to you"
         self.counterfactual = False  # "лучше бы": praise after it is what was missing
+        self.wish_past = False  # the wish is "could have been" (COULD_HAVE_BEEN)
         self.irony = False  # an upside-down face (lexicon.IRONY): no praise in it is meant
         self.clause_at: dict[int, int] = {}  # a word's start → its clause
         self.excused_at: list[int] = []  # where the client's own part was carved out of the
@@ -755,7 +761,7 @@ class _Reader:
         if tok.norm in CONTRAST:
             self.after_contrast = True
         elif tok.kind is Kind.PUNCT and tok.text[0] in SENTENCE_END:
-            self.after_contrast = self.wish = self.counterfactual = False
+            self.after_contrast = self.wish = self.counterfactual = self.wish_past = False
             self.sentence += 1
         self.c = _Clause(index=self.c.index + 1)
 
@@ -829,6 +835,7 @@ class _Reader:
         wish_len = self.phrase_at(i, WISH_PHRASES) or int(norm in WISH)
         if wish_len and (found is None or found.end - i < wish_len):
             self.wish, c.fresh = True, False
+            self.wish_past = bool(self.phrase_at(i, COULD_HAVE_BEEN))
             return i + wish_len
         if found is not None:
             return self._cue(i, found)
@@ -867,7 +874,7 @@ class _Reader:
 
     def _cue(self, i: int, found: _Found) -> int:
         c, cue, tok = self.c, found.cue, self.tokens[i]
-        end, weight, kind, start = found.end, cue.weight, "cue", i
+        end, weight, kind, start, role = found.end, cue.weight, "cue", i, cue.role
         factor, on_topic = self.scope_factor(cue.scope)
         comparative = tok.norm in EN_COMPARATIVES or (
             cue.cyrillic and len(cue.words) == 1 and morph.is_comparative(tok.norm)
@@ -877,6 +884,11 @@ class _Reader:
             weight, kind = _negated(cue, weight), "negated"
         elif ((self.wish and comparative) or self.counterfactual) and weight > 0 and not negated:
             weight, kind = -0.75, "wish"  # "хотелось бы побыстрее", "лучше бы сразу"
+            if self.wish_past and not self.counterfactual:
+                role = "alarm"  # "could've been way better"
+        elif self.wish_past and comparative and weight < 0 and not negated:
+            weight = 0.0  # "could have been worse", «могло быть и хуже»: it was acceptable
+            self.excused_at.append(self.tokens[end - 1].end)  # the embedding reads "worse"
         elif negated and c.neg_at is not None:
             neg = self.tokens[c.neg_at].norm
             start = c.neg_at
@@ -899,7 +911,7 @@ class _Reader:
             return end  # "работает" says little; only "не работает" counts
         weight *= factor * (1.3 if tok.shouted else 1.0) * (1.25 if self.after_contrast else 1.0)
         general = not cue.scope and kind == "cue" and weight > 0
-        hit = self._hit(weight, start, end, on_topic=on_topic, kind=kind, role=cue.role)
+        hit = self._hit(weight, start, end, on_topic=on_topic, kind=kind, role=role)
         hit.general = general
         hit.manner = cue.scope == lexicon.SPEED
         if weight == 0:
