@@ -1018,3 +1018,21 @@ def test_problems_not_expected_are_no_complaint(
 )
 def test_verdicts_on_what_was_done(analyser: DefaultAnalyser, text: str, alert: bool) -> None:
     assert (analyser.analyse(text, "outcome").label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Отмечаем систематическое нарушение согласованных сроков.", True),
+        ("Срок реагирования на инциденты превышен в три раза.", True),
+        ("Incident response time exceeded the SLA threefold.", True),
+        ("The SLA was violated twice.", True),
+        ("Сроки не нарушались.", False),
+        ("No SLA was breached.", False),
+        ("We exceeded our sales targets.", False),
+    ],
+)
+def test_terms_breached_in_a_formal_letter(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, "speed").label is NEG) is alert

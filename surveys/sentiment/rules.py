@@ -206,6 +206,15 @@ THEN_NOW_RE = re.compile(
     r"at\s+first|initially|in\s+the\s+beginning)(?!\w)[^.!?…\n]*?(?<!\w)(?P<now>теперь|сейчас|"
     r"now|these\s+days|nowadays)(?!\w)"
 )
+# «Систематическое нарушение сроков», "SLA exceeded threefold": a formal letter's complaint.
+_TERM = r"(?:срок\w*|sla|сла|дедлайн\w*|deadlines?|timelines?|slas)"
+TERMS_BREACHED_RE = re.compile(
+    rf"(?i)(?<!\w)(?:(?:нарушени\w*|наруша\w*|наруши\w*|превышени\w*|превыс\w*|превыша\w*|"
+    rf"breach\w*|violat\w*|exceed\w*)\s+(?:[\w-]+\s+){{0,2}}?{_TERM}|"
+    rf"(?:{_TERM}|response\s+times?)(?:\s+[\w-]+){{0,3}}?\s+(?:was\s+|were\s+|is\s+|are\s+)?"
+    rf"(?:превышен\w*|превыс\w*|нарушен\w*|наруш\w*|breached|violated|exceeded))(?!\w)"
+)
+_DENIED_BREACH_RE = re.compile(r"(?i)(?<!\w)(?:не|not|never|no|без|without|ни)(?!\w)")
 # "The bugs you fixed came back", «вернулись старые баги»: a regression, said with no feeling
 # word ("came back fixed" is not one).
 _BACK = (
@@ -596,7 +605,7 @@ class _Reader:
         self.retracted_at: int | None = None  # where "ignore that", «забудьте» stands
         self.causal: list[tuple[int, int]] = []  # token spans of "thanks to you"
         self.counterfactual = False  # "лучше бы": praise after it is what was missing
-        self.wish_past = False  # the wish is "could have been" (COULD_HAVE_BEEN)
+        self.wish_past = 0  # after "could have been" (COULD_HAVE_BEEN): where its reach ends
         self.irony = False  # an upside-down face (lexicon.IRONY): no praise in it is meant
         self.clause_at: dict[int, int] = {}  # a word's start → its clause
         self.excused_at: list[int] = []  # where the client's own part was carved out of the
@@ -761,7 +770,8 @@ class _Reader:
         if tok.norm in CONTRAST:
             self.after_contrast = True
         elif tok.kind is Kind.PUNCT and tok.text[0] in SENTENCE_END:
-            self.after_contrast = self.wish = self.counterfactual = self.wish_past = False
+            self.after_contrast = self.wish = self.counterfactual = False
+            self.wish_past = 0
             self.sentence += 1
         self.c = _Clause(index=self.c.index + 1)
 
@@ -835,7 +845,9 @@ class _Reader:
         wish_len = self.phrase_at(i, WISH_PHRASES) or int(norm in WISH)
         if wish_len and (found is None or found.end - i < wish_len):
             self.wish, c.fresh = True, False
-            self.wish_past = bool(self.phrase_at(i, COULD_HAVE_BEEN))
+            # only the comparative right after it ("могло быть и хуже") is what it weighs
+            past = self.phrase_at(i, COULD_HAVE_BEEN)
+            self.wish_past = i + past + 2 if past else 0
             return i + wish_len
         if found is not None:
             return self._cue(i, found)
@@ -884,9 +896,9 @@ class _Reader:
             weight, kind = _negated(cue, weight), "negated"
         elif ((self.wish and comparative) or self.counterfactual) and weight > 0 and not negated:
             weight, kind = -0.75, "wish"  # "хотелось бы побыстрее", "лучше бы сразу"
-            if self.wish_past and not self.counterfactual:
+            if i < self.wish_past and not self.counterfactual:
                 role = "alarm"  # "could've been way better"
-        elif self.wish_past and comparative and weight < 0 and not negated:
+        elif i < self.wish_past and comparative and weight < 0 and not negated:
             weight = 0.0  # "could have been worse", «могло быть и хуже»: it was acceptable
             self.excused_at.append(self.tokens[end - 1].end)  # the embedding reads "worse"
         elif negated and c.neg_at is not None:
@@ -1032,6 +1044,10 @@ class _Reader:
         spans += [(m.start(), m.end(), -1.0) for m in USED_TO_BE_RE.finditer(self.masked)]
         for m in WISH_IF_RE.finditer(self.masked):
             if m.group("en") or morph.is_imperfective_past(m.group("ru").lower()):
+                spans.append((m.start(), m.end(), -1.0))
+        for m in TERMS_BREACHED_RE.finditer(self.masked):
+            before = self.masked[max(0, m.start() - 12) : m.start()]
+            if not _DENIED_BREACH_RE.search(m.group()) and not _DENIED_BREACH_RE.search(before):
                 spans.append((m.start(), m.end(), -1.0))
         for m in CARE_RE.finditer(self.masked):
             spans.append((m.start(), m.end(), 1.0 if m.group("not") else -1.0))
