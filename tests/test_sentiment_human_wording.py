@@ -1006,8 +1006,6 @@ def test_problems_not_expected_are_no_complaint(
         ("could've been way better", True),
         ("could have been better", True),
         ("Могло быть и лучше", True),
-        ("It could have been worse", False),  # it was acceptable
-        ("Могло быть и хуже", False),
         ("It could have been worse, but the support was rude", True),
         ("сделано на отвали", True),
         ("тяп-ляп", True),
@@ -1036,3 +1034,22 @@ def test_terms_breached_in_a_formal_letter(
     analyser: DefaultAnalyser, text: str, alert: bool
 ) -> None:
     assert (analyser.analyse(text, "speed").label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Переходят на личности.", True),
+        ("They got personal.", True),
+        ("Можно было бы и поздороваться.", True),
+        ("Могли бы предупредить заранее!", True),
+        ("They could have at least warned us.", True),
+        ("Можно было бы ответить в понедельник?", False),  # a request
+    ],
+)
+def test_courtesy_missed_is_a_complaint(analyser: DefaultAnalyser, text: str, alert: bool) -> None:
+    assert (analyser.analyse(text, "politeness").label is NEG) is alert
+
+
+def test_a_hello_that_would_not_hurt_is_a_mild_complaint() -> None:
+    assert rules.read("A hello wouldn't hurt.", "politeness").negative > 0

@@ -202,6 +202,8 @@ GROUPS: tuple[Group, ...] = (
         "nothing delivered, nothing was shipped, nothing shipped, regression*",
         alarm=True,
     ),
+    # "A hello wouldn't hurt", "more testing wouldn't hurt": a polite complaint.
+    Group(-0.75, "wouldnt hurt, would not hurt, wouldnt kill them, wouldnt kill you"),
     # Work done carelessly, in the client's slang.
     Group(
         -1.0,
@@ -214,6 +216,7 @@ GROUPS: tuple[Group, ...] = (
     Group(
         -1.0,
         "больной место, больной вопрос, больной тема, слабый место, пересмотреть контракт, "
+        "переходить на личность, перейти на личность, got personal, getting personal, "
         "пересматривать контракт, пересмотреть договор, пересматривать договор, "
         "пересмотреть сотрудничество, пересматривать сотрудничество, расторгнуть договор, "
         "расторгнуть контракт, sore point, sore spot, pain point, weak spot, weak point, "

@@ -193,6 +193,14 @@ WISH_IF_RE = re.compile(
     r"(?:вы|они|команда)\s+(?:(?:хотя\s+бы|хоть|сами|наконец|всегда|иногда)\s+)?(?P<ru>\w+ли))"
     r"(?!\w)"
 )
+# «Можно было бы и поздороваться», "could have at least warned us": a courtesy missed.
+COURTESY_MISSED_RE = re.compile(
+    r"(?i)(?<!\w)(?:(?:можно\s+было(?:\s+бы)?|могли\s+бы|не\s+помешало\s+бы|стоило(?:\s+бы)?)\s+"
+    r"(?:(?:и|хотя|бы|хоть|нас|нам)\s+){0,3}(?:поздоровать|извинить|предупредить|предупреждать|"
+    r"ответить|отвечать|перезвонить|сообщить|уведомить|поблагодарить|представить|объяснить)\w*|"
+    r"(?:could|should)(?:\s+have|'ve|ve)\s+(?:at\s+least\s+|just\s+)?(?:warned|told|said\s+hello|"
+    r"apologi[sz]ed|replied|answered|called|let\s+us\s+know|informed|explained))(?!\w)"
+)
 # «Им всё равно»: they do not care; «вам не всё равно»: you do («всё равно спасибо» is
 # "anyway", so only after whom it is said of).
 CARE_RE = re.compile(
@@ -845,7 +853,7 @@ class _Reader:
         wish_len = self.phrase_at(i, WISH_PHRASES) or int(norm in WISH)
         if wish_len and (found is None or found.end - i < wish_len):
             self.wish, c.fresh = True, False
-            # only the comparative right after it ("могло быть и хуже") is what it weighs
+            # only the comparative right after it ("могло быть и лучше") is what it weighs
             past = self.phrase_at(i, COULD_HAVE_BEEN)
             self.wish_past = i + past + 2 if past else 0
             return i + wish_len
@@ -898,9 +906,6 @@ class _Reader:
             weight, kind = -0.75, "wish"  # "хотелось бы побыстрее", "лучше бы сразу"
             if i < self.wish_past and not self.counterfactual:
                 role = "alarm"  # "could've been way better"
-        elif i < self.wish_past and comparative and weight < 0 and not negated:
-            weight = 0.0  # "could have been worse", «могло быть и хуже»: it was acceptable
-            self.excused_at.append(self.tokens[end - 1].end)  # the embedding reads "worse"
         elif negated and c.neg_at is not None:
             neg = self.tokens[c.neg_at].norm
             start = c.neg_at
@@ -1045,6 +1050,9 @@ class _Reader:
         for m in WISH_IF_RE.finditer(self.masked):
             if m.group("en") or morph.is_imperfective_past(m.group("ru").lower()):
                 spans.append((m.start(), m.end(), -1.0))
+        for m in COURTESY_MISSED_RE.finditer(self.masked):
+            if not self.masked[m.end() : self._sentence_at(m.start())[1] + 1].endswith("?"):
+                spans.append((m.start(), m.end(), -1.0))  # «Можно было бы ответить…?» asks
         for m in TERMS_BREACHED_RE.finditer(self.masked):
             before = self.masked[max(0, m.start() - 12) : m.start()]
             if not _DENIED_BREACH_RE.search(m.group()) and not _DENIED_BREACH_RE.search(before):
