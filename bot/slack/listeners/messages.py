@@ -11,10 +11,12 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.context import SlackContext
 from bot.slack.listeners.commands import PLATFORM as _PLATFORM
+from bot.slack.listeners.commands import change_language
 from bot.slack.markup import as_written, mentioned
 from surveys import commands
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Address, Language
+from surveys.onboarding import typed_language
 from surveys.staff import Output
 
 # A file sent with "import Globex" (or "/candor import Globex confirm", typed as a message).
@@ -70,6 +72,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             and await _staff_reply(ctx, user, channel, thread, text, message_id)
         ):
             return
+        if not files and (wanted := typed_language(text)) is not None:
+            await _typed_language(ctx, user, wanted, message_id)  # not an answer
+            return
         stranger = await ctx.stranger_language(user)  # whom Candor does not know: in theirs
         if not text.strip() and (event.get("files") or subtype == "file_share"):
             # A file without words carries no answer; words sent with a file are the answer.
@@ -83,6 +88,15 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             )  # fmt: skip
         await ctx.service.handle_event(ctx.address(user), contact_event)
         ctx.wake_delivery()
+
+
+async def _typed_language(ctx: SlackContext, user: str, wanted: Language, message_id: str) -> None:
+    """`lang ru` written as a message: what `/candor lang ru` does and says, as a DM."""
+    me = ctx.address(user)
+    lang = await ctx.language_for(user, await ctx.commands.actor(me))
+    text, replied_in = await change_language(ctx, me, [wanted.value], lang)
+    await ctx.service.notify(me, text, replied_in, f"slack-lang:{message_id}")
+    ctx.wake_delivery()
 
 
 async def _as_written(ctx: SlackContext, raw: str) -> str:
