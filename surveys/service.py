@@ -123,8 +123,14 @@ class SurveyService:
         self.policy = policy or SurveyPolicy()
         self.alert_desk = AlertDesk(clock, self.policy.alerts)
         # Whether a census link can be shown on a channel (Slack: only with a Telegram bot
-        # to open it), as its adapter says; a channel that says nothing can.
+        # to open it), as its adapter says; a channel that says nothing can. Asked when it
+        # is shown: the Telegram bot's name may be learnt after start (bot/run.py).
         self.census_links: dict[Channel, Callable[[], bool]] = {}
+
+    def census_links_work(self, channel: Channel) -> bool:
+        """Whether a census link shown on ``channel`` can be opened (census_links): the one
+        answer for commands and census progress messages alike."""
+        return self.census_links.get(channel, lambda: True)()
 
     # --- rounds ---------------------------------------------------------------------------
 

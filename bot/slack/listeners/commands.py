@@ -39,11 +39,6 @@ class SlackPlatform:
         self.client = client
         self.ctx = ctx
 
-    @property
-    def census_links(self) -> bool:
-        # A census link opens the Telegram bot: only when its name is known (census_link).
-        return self.ctx is None or bool(self.ctx.telegram_bot_username)
-
     def syntax(self, slot: str, lang: Language) -> str:
         return _SYNTAX[slot][1 if lang is Language.RU else 0]
 
