@@ -420,6 +420,27 @@ class SurveyService:
                 )
             await uow.commit()
 
+    async def handle_deletion(self, sender: Address, message_id: str) -> None:
+        """A contact deleted a message that is (part of) a stored answer. The answer stays:
+        it may already be read, alerted on and counted, and an answer is never lost. The
+        contact is told so and how to change it, lest they think it withdrawn. Deleting any
+        other message needs no word."""
+        await self._retrying(lambda: self._handle_deletion(sender, message_id))
+
+    async def _handle_deletion(self, sender: Address, message_id: str) -> None:
+        async with self.uow() as uow:
+            contact = await uow.contacts.by_address(sender)
+            if contact is None:
+                return
+            answer = await uow.answers.by_source(contact.id, message_id)
+            answer = answer or await self._answer_with_part(uow, contact, message_id)
+            if answer is None:
+                return
+            # Keyed by the message: Slack's second delivery of the event says nothing twice.
+            key = f"deleted:{answer.id}:{message_id}"
+            await self._notice(uow, contact, "deleted_kept", key)
+            await uow.commit()
+
     async def _answer_with_part(
         self, uow: UnitOfWork, contact: Contact, message_id: str
     ) -> Answer | None:

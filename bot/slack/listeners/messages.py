@@ -42,6 +42,11 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             return
         subtype = event.get("subtype")
         channel = str(event.get("channel", ""))
+        if (deleted := _deleted(event)) is not None:
+            writer, ts = deleted
+            await ctx.service.handle_deletion(ctx.address(writer), f"{channel}:{ts}")
+            ctx.wake_delivery()
+            return
         if subtype == "message_changed":
             changed = event.get("message") or {}
             user = changed.get("user")
@@ -88,6 +93,28 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             )  # fmt: skip
         await ctx.service.handle_event(ctx.address(user), contact_event)
         ctx.wake_delivery()
+
+
+def _deleted(event: dict[str, Any]) -> tuple[str, str] | None:
+    """(who wrote it, its ts) when the event says a person's message was deleted: subtype
+    message_deleted, or message_changed into a tombstone (a message with thread replies,
+    now Slackbot's "This message was deleted.", never an edit). None for anything else, and
+    for a bot's message or a tombstone deleted in turn (its writer was told already)."""
+    subtype = event.get("subtype")
+    changed = event.get("message") if isinstance(event.get("message"), dict) else {}
+    if subtype == "message_deleted":
+        ts = event.get("deleted_ts")
+    elif subtype == "message_changed" and changed.get("subtype") == "tombstone":
+        ts = changed.get("ts")
+    else:
+        return None
+    previous = event.get("previous_message")
+    if not isinstance(previous, dict) or previous.get("bot_id"):
+        return None
+    if previous.get("subtype") == "tombstone":
+        return None
+    user, ts = previous.get("user"), ts or previous.get("ts")
+    return (str(user), str(ts)) if user and ts else None
 
 
 async def _typed_language(ctx: SlackContext, user: str, wanted: Language, message_id: str) -> None:
