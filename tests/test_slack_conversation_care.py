@@ -544,6 +544,21 @@ async def test_deleting_what_was_no_answer_says_nothing(slack: SlackHarness) -> 
     assert await answers_of(slack, ANNA) == []
 
 
+async def test_a_tombstone_changed_later_or_removed_says_nothing_more(
+    slack: SlackHarness,
+) -> None:
+    ts, answer, alert = await _negative_answer(slack, Language.EN)
+    channel = slack.api.dm_channel_of(ANNA)
+    await slack.post(tombstone_event(ANNA, channel, ts, previous_text=NEGATIVE))
+    sent = len(slack.dm(ANNA))
+
+    await slack.post(tombstone_event(ANNA, channel, ts, again=True))  # e.g. a reply removed
+    await slack.post(message_deleted_event("USLACKBOT", channel, ts))  # the last reply gone
+
+    assert len(slack.dm(ANNA)) == sent and slack.dm("USLACKBOT") == []
+    assert await answers_of(slack, ANNA) == [answer] and await all_alerts(slack) == [alert]
+
+
 async def test_an_opted_out_contact_deleting_an_earlier_answer_is_told_it_is_kept(
     slack: SlackHarness,
 ) -> None:

@@ -1469,12 +1469,33 @@ def tombstone_event(
     *,
     previous_text: str = "",
     channel_type: str = "im",
+    again: bool = False,
     team_id: str = DEFAULT_TEAM_ID,
     api_app_id: str = DEFAULT_APP_ID,
 ) -> Payload:
     """A message with thread replies deleted: Slack sends message_changed, the message now a
-    tombstone written by Slackbot, and the person's words only in ``previous_message``."""
+    tombstone written by Slackbot, and the person's words only in ``previous_message``.
+    ``again``: the tombstone changed later (e.g. its reply count), tombstone before and after."""
     ts = _clock.ts()
+    tombstone: JsonDict = {
+        "type": "message",
+        "subtype": "tombstone",
+        "text": "This message was deleted.",
+        "user": "USLACKBOT",
+        "hidden": True,
+        "ts": original_ts,
+        "thread_ts": original_ts,
+        "parent_user_id": "USLACKBOT",
+        "reply_count": 1,
+    }
+    previous: JsonDict = {
+        "type": "message",
+        "user": user,
+        "text": previous_text,
+        "ts": original_ts,
+        "thread_ts": original_ts,
+        "reply_count": 1,
+    }
     event = {
         "type": "message",
         "subtype": "message_changed",
@@ -1483,25 +1504,8 @@ def tombstone_event(
         "channel_type": channel_type,
         "ts": ts,
         "event_ts": ts,
-        "message": {
-            "type": "message",
-            "subtype": "tombstone",
-            "text": "This message was deleted.",
-            "user": "USLACKBOT",
-            "hidden": True,
-            "ts": original_ts,
-            "thread_ts": original_ts,
-            "parent_user_id": "USLACKBOT",
-            "reply_count": 1,
-        },
-        "previous_message": {
-            "type": "message",
-            "user": user,
-            "text": previous_text,
-            "ts": original_ts,
-            "thread_ts": original_ts,
-            "reply_count": 1,
-        },
+        "message": tombstone,
+        "previous_message": tombstone | {"reply_count": 2} if again else previous,
     }
     return event_callback(event, team_id=team_id, api_app_id=api_app_id)
 

@@ -50,7 +50,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if subtype == "message_changed":
             changed = event.get("message") or {}
             user = changed.get("user")
-            if user and not changed.get("bot_id"):
+            # A tombstone (Slackbot's "This message was deleted.") is never an edit, also when
+            # it changes again as its thread does.
+            if user and not changed.get("bot_id") and changed.get("subtype") != "tombstone":
                 await ctx.service.handle_edit(
                     ctx.address(user),
                     f"{channel}:{changed.get('ts')}",
