@@ -108,7 +108,7 @@ class ProgressMessages:
                 lang,
                 account.name,
                 round_title(round_.period_key, round_.title, lang),
-                self.service.census_links.get(run.starter.channel, lambda: True)(),
+                self.service.census_links_work(run.starter.channel),
             ),
             "lang": lang.value,
             "census_controls": {

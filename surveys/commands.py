@@ -84,11 +84,6 @@ class Platform(Protocol):
         the staff command menu, Slack their Slack's language)."""
         ...
 
-    @property
-    def census_links(self) -> bool:
-        """Whether a census link can be shown here (Slack needs a Telegram bot to open)."""
-        ...
-
 
 @dataclass(slots=True)
 class Call:
@@ -110,6 +105,12 @@ class Call:
 
     def rest(self, start: int) -> str:
         return " ".join(self.args[start:])
+
+    @property
+    def census_links(self) -> bool:
+        """Whether a census link can be shown where the command was typed: the service
+        knows, as a census progress message asks it too (SurveyService.census_links_work)."""
+        return self.commands.service.census_links_work(self.platform.channel)
 
 
 Run = Callable[[Call], Awaitable[Output]]
@@ -198,7 +199,7 @@ async def _round(call: Call) -> Output:
         period = call.args[2] if len(call.args) > 2 else None
         starter = call.actor.address_on(call.platform.channel)
         return await start_census(
-            call.commands, call.actor, call.args[0], period, starter, call.platform.census_links
+            call.commands, call.actor, call.args[0], period, starter, call.census_links
         )
     return await call.commands.start_round(call.actor, call.rest(0))
 
@@ -218,7 +219,7 @@ async def _census(call: Call) -> Output:
         raise Usage
     cadence = args[2] if len(args) > 2 else None
     return await census_command(
-        call.commands, call.actor, args[0], action, cadence, call.platform.census_links
+        call.commands, call.actor, args[0], action, cadence, call.census_links
     )
 
 

@@ -12,6 +12,7 @@ once, in the same transaction (surveys.joining).
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -34,6 +35,16 @@ from surveys.service import SurveyService
 from surveys.texts import t
 
 INVITE_TTL = timedelta(days=14)
+# The language command typed as a message, without its slash ("lang ru", "Язык EN"): only
+# when that is the whole message, so an answer that merely mentions a language stays one.
+_TYPED_LANGUAGE = re.compile(r"(?i)\s*(?:lang|язык)\s+(ru|en)\s*")
+
+
+def typed_language(text: str) -> Language | None:
+    """The language a message asks to switch to when it is nothing but the /lang command
+    written without the slash; None for anything else (an answer)."""
+    match = _TYPED_LANGUAGE.fullmatch(text)
+    return Language(match[1].lower()) if match else None
 
 
 class RedeemStatus(StrEnum):

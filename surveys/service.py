@@ -123,8 +123,14 @@ class SurveyService:
         self.policy = policy or SurveyPolicy()
         self.alert_desk = AlertDesk(clock, self.policy.alerts)
         # Whether a census link can be shown on a channel (Slack: only with a Telegram bot
-        # to open it), as its adapter says; a channel that says nothing can.
+        # to open it), as its adapter says; a channel that says nothing can. Asked when it
+        # is shown: the Telegram bot's name may be learnt after start (bot/run.py).
         self.census_links: dict[Channel, Callable[[], bool]] = {}
+
+    def census_links_work(self, channel: Channel) -> bool:
+        """Whether a census link shown on ``channel`` can be opened (census_links): the one
+        answer for commands and census progress messages alike."""
+        return self.census_links.get(channel, lambda: True)()
 
     # --- rounds ---------------------------------------------------------------------------
 
@@ -412,6 +418,27 @@ class SurveyService:
                     f"edit:{answer.id}:{len(updated.history)}:{key}",
                     limit=machine.MAX_ANSWER_CHARS,
                 )
+            await uow.commit()
+
+    async def handle_deletion(self, sender: Address, message_id: str) -> None:
+        """A contact deleted a message that is (part of) a stored answer. The answer stays:
+        it may already be read, alerted on and counted, and an answer is never lost. The
+        contact is told so and how to change it, lest they think it withdrawn. Deleting any
+        other message needs no word."""
+        await self._retrying(lambda: self._handle_deletion(sender, message_id))
+
+    async def _handle_deletion(self, sender: Address, message_id: str) -> None:
+        async with self.uow() as uow:
+            contact = await uow.contacts.by_address(sender)
+            if contact is None:
+                return
+            answer = await uow.answers.by_source(contact.id, message_id)
+            answer = answer or await self._answer_with_part(uow, contact, message_id)
+            if answer is None:
+                return
+            # Keyed by the message: Slack's second delivery of the event says nothing twice.
+            key = f"deleted:{answer.id}:{message_id}"
+            await self._notice(uow, contact, "deleted_kept", key)
             await uow.commit()
 
     async def _answer_with_part(

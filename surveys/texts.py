@@ -84,6 +84,14 @@ CATALOG: dict[str, dict[Language, str]] = {
         Language.EN: "Your edited answer is saved.",
         Language.RU: "Исправленный ответ сохранён.",
     },
+    "deleted_kept": {
+        Language.EN: "Your answer had already been received before you deleted the message, "
+        "so it is kept and client service will read it. To change it, write a correction "
+        "here, or edit your message instead of deleting it.",
+        Language.RU: "Ваш ответ был получен ещё до того, как вы удалили сообщение, поэтому он "
+        "сохранён, и клиентский сервис его прочитает. Чтобы изменить ответ, напишите здесь "
+        "уточнение или отредактируйте сообщение вместо удаления.",
+    },
     "text_please": {
         Language.EN: "Sorry, I can only read text. Please type your answer in words.",
         Language.RU: "Извините, я понимаю только текст. Пожалуйста, напишите ответ словами.",

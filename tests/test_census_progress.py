@@ -485,6 +485,48 @@ async def test_slack_a_forged_button_value_is_refused_and_changes_nothing(
     assert await run_states(slack.app) == ["running"]
 
 
+STAFF_ONLY_BUTTON = {
+    Language.EN: "only for client service staff",
+    Language.RU: "только сотрудникам клиентского сервиса",
+}
+
+
+@pytest.mark.parametrize(
+    ("locale", "in_payload", "lang"),
+    [("ru-RU", False, Language.RU), ("ru-RU", True, Language.RU), ("en-GB", False, Language.EN)],
+)
+@pytest.mark.parametrize(
+    ("action", "value"),
+    [
+        ("census_cancel", "1"),
+        ("census_pause", '{"r": 1}'),
+        ("import_confirm", '{"a":"G","f":"F1"}'),
+    ],
+)
+async def test_slack_a_stranger_pressing_a_census_button_is_answered_in_their_slacks_language(
+    slack: SlackHarness, clock: FakeClock, locale: str, in_payload: bool, lang: Language,
+    action: str, value: str,
+) -> None:  # fmt: skip
+    # QA: someone Candor does not know pressed Pause under a forwarded progress message and
+    # was refused in the default language (English), not in their Slack's (Russian).
+    await say(slack, "account_add Globex gold en")
+    await add_users(slack.app, clock, Channel.SLACK, ["UUSER1", "UUSER2"])
+    assert "started" in await say(slack, "round Globex census")
+    await slack.deliver()
+    [message] = slack_progress(slack)
+    slack.api.add_user("USTRANGER", "who@else.example", "Stranger", locale=locale)
+    channel = slack.api.dm_channel_of("USTRANGER")
+    await slack.post(
+        block_action("USTRANGER", channel, action, value, message_ts=message["ts"],
+                     locale=locale if in_payload else None)
+    )  # fmt: skip
+    [said] = slack.dm_texts("USTRANGER")
+    assert STAFF_ONLY_BUTTON[lang] in said, said
+    assert await run_states(slack.app) == ["running"]
+    asked = [c for c in slack.api.calls_to("users.info") if c.params.get("user") == "USTRANGER"]
+    assert len(asked) == (0 if in_payload else 1)  # the payload's locale needs no call
+
+
 # --- in Russian -----------------------------------------------------------------------------
 
 

@@ -887,6 +887,63 @@ async def test_lang_switches_the_next_question_to_russian(slack: SlackHarness) -
     assert conv is not None and conv.language is Language.RU
 
 
+LANGUAGE_SET = {Language.EN: "Language set to English.", Language.RU: "Язык изменён на русский."}
+
+
+@pytest.mark.parametrize(
+    ("typed_text", "wanted"),
+    [("lang ru", Language.RU), ("Lang RU", Language.RU), ("  язык   ru ", Language.RU),
+     ("LANG EN", Language.EN), ("Язык en", Language.EN)],
+)  # fmt: skip
+async def test_a_language_switch_typed_without_the_slash_is_the_command(
+    slack: SlackHarness, typed_text: str, wanted: Language
+) -> None:
+    # QA: "lang ru" written as a message (no /candor) was stored as the answer to question 1.
+    other = Language.EN if wanted is Language.RU else Language.RU
+    await join(slack, ANNA, "Anna", "stakeholder", other.value)
+    await open_round(slack)
+    sent = len(slack.dm(ANNA))
+
+    await write(slack, ANNA, typed_text)
+
+    assert await answers_of(slack, ANNA) == []
+    contact = await contact_at(slack, ANNA)
+    conv = await conversation_of(slack, ANNA)
+    assert contact is not None and contact.language is wanted
+    assert conv is not None and conv.language is wanted and conv.current_question == "outcome"
+    # The same reply as `/candor lang`, in the DM; the question is not re-asked.
+    assert slack.dm_texts(ANNA)[sent:] == [LANGUAGE_SET[wanted]]
+    await write(slack, ANNA, "Good result")
+    assert [a.question_key for a in await answers_of(slack, ANNA)] == ["outcome"]
+    assert slack.dm_texts(ANNA)[-1].startswith(
+        "Question 2 of 3" if wanted is Language.EN else "Вопрос 2 из 3"
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["lang ru please", "my lang is ru", "lang", "lang de", "язык русский", "/lang"]
+)
+async def test_an_answer_that_only_mentions_a_language_is_an_answer(
+    slack: SlackHarness, text: str
+) -> None:
+    await join(slack, ANNA, "Anna")
+    await open_round(slack)
+    await write(slack, ANNA, text)
+    assert [a.text for a in await answers_of(slack, ANNA)] == [text]
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None and contact.language is Language.EN
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("ru-RU", Language.RU), ("en-US", Language.EN)])
+async def test_a_stranger_typing_a_language_switch_hears_what_the_command_says(
+    slack: SlackHarness, locale: str, lang: Language
+) -> None:
+    slack.api.add_user("USTRANGER", "who@else.example", "Stranger", locale=locale)
+    await write(slack, "USTRANGER", "lang en")
+    assert slack.dm_texts("USTRANGER") == [UNKNOWN_USER[lang]]
+    assert await command_text(slack, "lang en", "USTRANGER") == UNKNOWN_USER[lang]
+
+
 async def test_help_for_a_contact_names_the_slash_command(slack: SlackHarness) -> None:
     await join(slack, ANNA, "Anna Smith")
     reply = await command(slack, "help", ANNA)

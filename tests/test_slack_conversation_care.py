@@ -18,8 +18,10 @@ from surveys.model import Alert, AlertStatus, Answer, ContactStatus, Language
 from tests.fakes.slack_api import (
     app_home_opened_event,
     message_changed_event,
+    message_deleted_event,
     message_event,
     slash_command,
+    tombstone_event,
 )
 from tests.slack_harness import SLACK_ADMIN, SlackHarness
 from tests.test_slack_clients import (
@@ -447,3 +449,126 @@ async def test_fifty_quick_messages_update_the_owners_alert_once_with_the_whole_
     [message] = alert_messages(slack, SLACK_ADMIN)
     text = all_text(message)
     assert parts[1] in text and parts[-1] in text
+
+
+# --- a deleted message that was an answer ---------------------------------------------------
+
+DELETED_KEPT = {
+    Language.EN: (
+        "Your answer had already been received before you deleted the message, so it is kept "
+        "and client service will read it. To change it, write a correction here, or edit your "
+        "message instead of deleting it."
+    ),
+    Language.RU: (
+        "Ваш ответ был получен ещё до того, как вы удалили сообщение, поэтому он сохранён, и "
+        "клиентский сервис его прочитает. Чтобы изменить ответ, напишите здесь уточнение или "
+        "отредактируйте сообщение вместо удаления."
+    ),
+}
+
+
+async def _negative_answer(slack: SlackHarness, lang: Language) -> tuple[str, Answer, Alert]:
+    """Anna answers question 1 negatively: her message's ts, the answer, its alert."""
+    await join(slack, ANNA, "Anna Smith", "stakeholder", lang.value)
+    await open_round(slack)
+    ts = await write(slack, ANNA, NEGATIVE)
+    [answer] = await answers_of(slack, ANNA)
+    [alert] = await all_alerts(slack)
+    return ts, answer, alert
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+@pytest.mark.parametrize("how", ["message_deleted", "tombstone"])
+async def test_a_deleted_answer_is_kept_and_the_client_is_told_how_to_change_it(
+    slack: SlackHarness, lang: Language, how: str
+) -> None:
+    # QA: a client deleted the message that answered question 1; nothing happened, so they
+    # believed their answer was withdrawn while it (and its alert) stayed. A message with
+    # thread replies becomes a tombstone instead (message_changed): that was read as an edit
+    # by Slackbot, a stranger, who was then sent "I don't know you yet".
+    ts, answer, alert = await _negative_answer(slack, lang)
+    channel = slack.api.dm_channel_of(ANNA)
+    sent_to_anna, sent_to_owner = len(slack.dm(ANNA)), len(slack.dm(SLACK_ADMIN))
+    deletion = (
+        message_deleted_event(ANNA, channel, ts, previous_text=NEGATIVE)
+        if how == "message_deleted"
+        else tombstone_event(ANNA, channel, ts, previous_text=NEGATIVE)
+    )
+
+    await slack.post(deletion)
+    await slack.post(deletion)  # Slack delivers an event again when unsure it arrived
+
+    assert await answers_of(slack, ANNA) == [answer]  # never lost, never changed
+    assert await all_alerts(slack) == [alert]
+    assert slack.dm_texts(ANNA)[sent_to_anna:] == [DELETED_KEPT[lang]]
+    assert len(slack.dm(SLACK_ADMIN)) == sent_to_owner and updates_in(slack, SLACK_ADMIN) == []
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "speed"  # not asked again
+    assert slack.dm("USLACKBOT") == []
+
+
+async def test_each_deleted_part_of_an_answer_is_answered_once(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    channel = slack.api.dm_channel_of(ANNA)
+    [q1] = questions(slack, ANNA)
+    first_ts = f"{Decimal(str(q1['ts'])) + Decimal('0.000001'):.6f}"
+    second_ts = f"{Decimal(str(q1['ts'])) + Decimal('0.000002'):.6f}"
+    await slack.post(message_event(ANNA, channel, "The result is good.", ts=first_ts))
+    await slack.post(message_event(ANNA, channel, "The docs were late.", ts=second_ts))
+    [before] = await answers_of(slack, ANNA)
+    sent = len(slack.dm(ANNA))
+
+    await slack.post(message_deleted_event(ANNA, channel, second_ts))
+    await slack.post(message_deleted_event(ANNA, channel, first_ts))
+
+    assert await answers_of(slack, ANNA) == [before]
+    assert slack.dm_texts(ANNA)[sent:] == [DELETED_KEPT[Language.EN]] * 2
+
+
+async def test_deleting_what_was_no_answer_says_nothing(slack: SlackHarness) -> None:
+    await join(slack, ANNA, "Anna Smith")
+    channel = slack.api.dm_channel_of(ANNA)
+    before_round = await write(slack, ANNA, "Hello, is anyone there?")  # no round: no answer
+    await open_round(slack)
+    switch = await write(slack, ANNA, "lang ru")  # a command, not an answer
+    sent = len(slack.dm(ANNA))
+    bot_message = str(slack.dm(ANNA)[-1]["ts"])
+
+    for ts in (before_round, switch):
+        await slack.post(message_deleted_event(ANNA, channel, ts))
+    await slack.post(message_deleted_event(ANNA, channel, bot_message, bot_id="BCANDOR"))
+    await slack.post(message_deleted_event("USTRANGER", slack.api.dm_channel_of("USTRANGER"),
+                                           "1.000001"))  # fmt: skip
+    assert len(slack.dm(ANNA)) == sent and slack.dm("USTRANGER") == []
+    assert await answers_of(slack, ANNA) == []
+
+
+async def test_a_tombstone_changed_later_or_removed_says_nothing_more(
+    slack: SlackHarness,
+) -> None:
+    ts, answer, alert = await _negative_answer(slack, Language.EN)
+    channel = slack.api.dm_channel_of(ANNA)
+    await slack.post(tombstone_event(ANNA, channel, ts, previous_text=NEGATIVE))
+    sent = len(slack.dm(ANNA))
+
+    await slack.post(tombstone_event(ANNA, channel, ts, again=True))  # e.g. a reply removed
+    await slack.post(message_deleted_event("USLACKBOT", channel, ts))  # the last reply gone
+
+    assert len(slack.dm(ANNA)) == sent and slack.dm("USLACKBOT") == []
+    assert await answers_of(slack, ANNA) == [answer] and await all_alerts(slack) == [alert]
+
+
+async def test_an_opted_out_contact_deleting_an_earlier_answer_is_told_it_is_kept(
+    slack: SlackHarness,
+) -> None:
+    # They asked for no more surveys, not to take back what they said; whoever deletes an
+    # answer believes it withdrawn unless told (a reply to their own action, not a survey).
+    ts, answer, _ = await _negative_answer(slack, Language.RU)
+    await command_text(slack, "stop", ANNA)
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None and contact.status is ContactStatus.OPTED_OUT
+    await slack.post(message_deleted_event(ANNA, slack.api.dm_channel_of(ANNA), ts))
+    assert slack.dm_texts(ANNA)[-1] == DELETED_KEPT[Language.RU]
+    async with slack.app.uow() as uow:
+        assert await uow.answers.get(answer.id) == answer

@@ -973,6 +973,20 @@ async def test_with_a_telegram_bot_the_no_one_hint_offers_the_census_link(
         await slack.stop()
 
 
+async def test_a_telegram_bot_name_learnt_after_start_reaches_commands_and_progress_alike(
+    slack: SlackHarness,
+) -> None:
+    # In a run with Telegram too the name comes from getMe after Slack started (bot/run.py);
+    # a command's reply and the progress message ask the one answer (census_links_work).
+    assert slack.transport.context is not None
+    slack.transport.context.telegram_bot_username = "acme_bot"
+    await say(slack, "account_add Globex")
+    expected = NO_ONE["en"] + WITH_LINK["en"]
+    assert await say(slack, "round Globex census 2026-H2") == expected
+    assert await say(slack, "census Globex") == expected
+    assert slack.dm_texts(SLACK_ADMIN)[-1] == expected  # the progress message
+
+
 @pytest.mark.parametrize("error", ["channel_not_found", "message_not_found"])
 async def test_an_alert_card_that_cannot_be_updated_still_records_the_press(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture, error: str

@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.telegram.callbacks import SurveyAction
 from surveys.model import (
     Address,
@@ -565,6 +567,50 @@ async def test_lang_switches_the_next_question_to_russian(tg: TelegramHarness) -
     assert [b["text"] for b in buttons(q2)] == ["Пропустить", "Позже", "Не участвовать"]
     conv = await conversation_of(tg, ANNA)
     assert conv is not None and conv.language is Language.RU
+
+
+LANGUAGE_SET = {Language.EN: "Language set to English.", Language.RU: "Язык изменён на русский."}
+
+
+@pytest.mark.parametrize(
+    ("typed_text", "wanted"),
+    [("lang ru", Language.RU), ("Lang RU", Language.RU), ("  язык   ru ", Language.RU),
+     ("LANG EN", Language.EN), ("Язык en", Language.EN)],
+)  # fmt: skip
+async def test_a_language_switch_typed_without_the_slash_is_the_command(
+    tg: TelegramHarness, typed_text: str, wanted: Language
+) -> None:
+    # QA: "lang ru" written without the slash was stored as the answer to question 1.
+    other = Language.EN if wanted is Language.RU else Language.RU
+    await onboard(tg, ANNA, "Anna", lang=other.value)
+    await open_round(tg)
+    sent = len(tg.texts(ANNA))
+
+    await say(tg, ANNA, typed_text)
+
+    assert await answers_of(tg, ANNA) == []
+    contact = await contact_at(tg, ANNA)
+    conv = await conversation_of(tg, ANNA)
+    assert contact is not None and contact.language is wanted
+    assert conv is not None and conv.language is wanted and conv.current_question == "outcome"
+    assert tg.texts(ANNA)[sent:] == [LANGUAGE_SET[wanted]]  # as /lang answers
+    await say(tg, ANNA, "Good result")
+    assert [a.question_key for a in await answers_of(tg, ANNA)] == ["outcome"]
+    assert tg.texts(ANNA)[-1].startswith(
+        "Question 2 of 3" if wanted is Language.EN else "Вопрос 2 из 3"
+    )
+
+
+@pytest.mark.parametrize("text", ["lang ru please", "my lang is ru", "lang de", "язык русский"])
+async def test_an_answer_that_only_mentions_a_language_is_an_answer(
+    tg: TelegramHarness, text: str
+) -> None:
+    await onboard(tg, ANNA, "Anna")
+    await open_round(tg)
+    await say(tg, ANNA, text)
+    assert [a.text for a in await answers_of(tg, ANNA)] == [text]
+    contact = await contact_at(tg, ANNA)
+    assert contact is not None and contact.language is Language.EN
 
 
 # --- group chats -----------------------------------------------------------------------------

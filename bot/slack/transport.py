@@ -152,6 +152,8 @@ class SlackTransport:
             locales=locales,
         )
         context = self.context  # its Telegram bot name may be learnt later (bot/run.py)
+        # A census link opens the Telegram bot: it works here only once its name is known.
+        # The one answer for commands and progress messages (SurveyService.census_links_work).
         app.service.census_links[Channel.SLACK] = lambda: bool(context.telegram_bot_username)
         secret = self.settings.slack_signing_secret
         bolt = AsyncApp(

@@ -1431,6 +1431,85 @@ def message_changed_event(
     return event_callback(event, team_id=team_id, api_app_id=api_app_id)
 
 
+def message_deleted_event(
+    user: str,
+    channel: str,
+    deleted_ts: str,
+    *,
+    previous_text: str = "",
+    channel_type: str = "im",
+    bot_id: str | None = None,
+    team_id: str = DEFAULT_TEAM_ID,
+    api_app_id: str = DEFAULT_APP_ID,
+) -> Payload:
+    """A message deleted (subtype message_deleted): no ``user`` of its own; who wrote the
+    message is in ``previous_message`` (with ``bot_id`` when a bot's was deleted)."""
+    ts = _clock.ts()
+    previous: JsonDict = {"type": "message", "user": user, "text": previous_text, "ts": deleted_ts}
+    if bot_id is not None:
+        previous["bot_id"] = bot_id
+    event = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": channel,
+        "channel_type": channel_type,
+        "ts": ts,
+        "event_ts": ts,
+        "deleted_ts": deleted_ts,
+        "previous_message": previous,
+    }
+    return event_callback(event, team_id=team_id, api_app_id=api_app_id)
+
+
+def tombstone_event(
+    user: str,
+    channel: str,
+    original_ts: str,
+    *,
+    previous_text: str = "",
+    channel_type: str = "im",
+    again: bool = False,
+    team_id: str = DEFAULT_TEAM_ID,
+    api_app_id: str = DEFAULT_APP_ID,
+) -> Payload:
+    """A message with thread replies deleted: Slack sends message_changed, the message now a
+    tombstone written by Slackbot, and the person's words only in ``previous_message``.
+    ``again``: the tombstone changed later (e.g. its reply count), tombstone before and after."""
+    ts = _clock.ts()
+    tombstone: JsonDict = {
+        "type": "message",
+        "subtype": "tombstone",
+        "text": "This message was deleted.",
+        "user": "USLACKBOT",
+        "hidden": True,
+        "ts": original_ts,
+        "thread_ts": original_ts,
+        "parent_user_id": "USLACKBOT",
+        "reply_count": 1,
+    }
+    previous: JsonDict = {
+        "type": "message",
+        "user": user,
+        "text": previous_text,
+        "ts": original_ts,
+        "thread_ts": original_ts,
+        "reply_count": 1,
+    }
+    event = {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "channel": channel,
+        "channel_type": channel_type,
+        "ts": ts,
+        "event_ts": ts,
+        "message": tombstone,
+        "previous_message": tombstone | {"reply_count": 2} if again else previous,
+    }
+    return event_callback(event, team_id=team_id, api_app_id=api_app_id)
+
+
 def file_share_event(
     user: str,
     channel: str,

@@ -39,11 +39,6 @@ class SlackPlatform:
         self.client = client
         self.ctx = ctx
 
-    @property
-    def census_links(self) -> bool:
-        # A census link opens the Telegram bot: only when its name is known (census_link).
-        return self.ctx is None or bool(self.ctx.telegram_bot_username)
-
     def syntax(self, slot: str, lang: Language) -> str:
         return _SYNTAX[slot][1 if lang is Language.RU else 0]
 
@@ -177,10 +172,7 @@ async def _self_service(
         ctx.wake_delivery()  # back during an open round: its invitation is in the outbox
         return back or t("unknown_user", lang)
     if name == "lang":
-        wanted = args[0].lower() if args else ""
-        if wanted not in ("ru", "en"):
-            return t("language_choose", lang)
-        return await ctx.onboarding.set_language(me, Language(wanted)) or t("unknown_user", lang)
+        return (await change_language(ctx, me, args, lang))[0]
     if name in TYPED_BUTTONS:
         # Exactly what the button under the current question does; the answer comes as a DM.
         event = ContactEvent(TYPED_BUTTONS[name], message_id=f"cmd:{trigger}", language=lang)
@@ -189,6 +181,19 @@ async def _self_service(
         return None
     unknown = [] if name == "help" else [t("unknown_command", lang, command=f"/candor {name}")]
     return "\n".join([*unknown, *help_lines(actor, lang)])
+
+
+async def change_language(
+    ctx: SlackContext, me: Address, args: list[str], lang: Language
+) -> tuple[str, Language]:
+    """`/candor lang <ru|en>`, or the same typed as a message (typed_language): the reply
+    and the language it is in (the one chosen, once it is set)."""
+    wanted = args[0].lower() if args else ""
+    if wanted not in ("ru", "en"):
+        return t("language_choose", lang), lang
+    if (done := await ctx.onboarding.set_language(me, Language(wanted))) is None:
+        return t("unknown_user", lang), lang
+    return done, Language(wanted)
 
 
 def help_lines(actor: Staff | None, lang: Language) -> list[str]:

@@ -11,10 +11,12 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.context import SlackContext
 from bot.slack.listeners.commands import PLATFORM as _PLATFORM
+from bot.slack.listeners.commands import change_language
 from bot.slack.markup import as_written, mentioned
 from surveys import commands
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Address, Language
+from surveys.onboarding import typed_language
 from surveys.staff import Output
 
 # A file sent with "import Globex" (or "/candor import Globex confirm", typed as a message).
@@ -40,10 +42,17 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             return
         subtype = event.get("subtype")
         channel = str(event.get("channel", ""))
+        if (deleted := _deleted(event)) is not None:
+            writer, ts = deleted
+            await ctx.service.handle_deletion(ctx.address(writer), f"{channel}:{ts}")
+            ctx.wake_delivery()
+            return
         if subtype == "message_changed":
             changed = event.get("message") or {}
             user = changed.get("user")
-            if user and not changed.get("bot_id"):
+            # A tombstone (Slackbot's "This message was deleted.") is never an edit, also when
+            # it changes again as its thread does.
+            if user and not changed.get("bot_id") and changed.get("subtype") != "tombstone":
                 await ctx.service.handle_edit(
                     ctx.address(user),
                     f"{channel}:{changed.get('ts')}",
@@ -70,6 +79,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             and await _staff_reply(ctx, user, channel, thread, text, message_id)
         ):
             return
+        if not files and (wanted := typed_language(text)) is not None:
+            await _typed_language(ctx, user, wanted, message_id)  # not an answer
+            return
         stranger = await ctx.stranger_language(user)  # whom Candor does not know: in theirs
         if not text.strip() and (event.get("files") or subtype == "file_share"):
             # A file without words carries no answer; words sent with a file are the answer.
@@ -83,6 +95,37 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             )  # fmt: skip
         await ctx.service.handle_event(ctx.address(user), contact_event)
         ctx.wake_delivery()
+
+
+def _deleted(event: dict[str, Any]) -> tuple[str, str] | None:
+    """(who wrote it, its ts) when the event says a person's message was deleted: subtype
+    message_deleted, or message_changed into a tombstone (a message with thread replies,
+    now Slackbot's "This message was deleted.", never an edit). None for anything else, and
+    for a bot's message or a tombstone deleted in turn (its writer was told already)."""
+    subtype = event.get("subtype")
+    changed = event.get("message") if isinstance(event.get("message"), dict) else {}
+    if subtype == "message_deleted":
+        ts = event.get("deleted_ts")
+    elif subtype == "message_changed" and changed.get("subtype") == "tombstone":
+        ts = changed.get("ts")
+    else:
+        return None
+    previous = event.get("previous_message")
+    if not isinstance(previous, dict) or previous.get("bot_id"):
+        return None
+    if previous.get("subtype") == "tombstone":
+        return None
+    user, ts = previous.get("user"), ts or previous.get("ts")
+    return (str(user), str(ts)) if user and ts else None
+
+
+async def _typed_language(ctx: SlackContext, user: str, wanted: Language, message_id: str) -> None:
+    """`lang ru` written as a message: what `/candor lang ru` does and says, as a DM."""
+    me = ctx.address(user)
+    lang = await ctx.language_for(user, await ctx.commands.actor(me))
+    text, replied_in = await change_language(ctx, me, [wanted.value], lang)
+    await ctx.service.notify(me, text, replied_in, f"slack-lang:{message_id}")
+    ctx.wake_delivery()
 
 
 async def _as_written(ctx: SlackContext, raw: str) -> str:

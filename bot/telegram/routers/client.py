@@ -15,6 +15,7 @@ from bot.telegram.routers.staff import answer_help
 from surveys.census import LINK_PREFIX, Census
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Language
+from surveys.onboarding import typed_language
 from surveys.texts import t
 
 # Surveys happen one to one: in groups the bot says so once per command and stays quiet.
@@ -92,7 +93,12 @@ async def stop(message: Message, candor: TelegramContext) -> None:
 async def change_language(
     message: Message, command: CommandObject, candor: TelegramContext
 ) -> None:
-    wanted = (command.args or "").strip().lower()
+    await switch_language(message, command.args or "", candor)
+
+
+async def switch_language(message: Message, args: str, candor: TelegramContext) -> None:
+    """/lang, or the same typed without the slash (typed_language)."""
+    wanted = args.strip().lower()
     lang = _lang(message, candor)
     key = f"lang:{message_key(message)}"
     if wanted not in (Language.RU.value, Language.EN.value):
@@ -113,6 +119,9 @@ async def text_answer(message: Message, candor: TelegramContext) -> None:
     if text.startswith("/"):
         # Staff commands are handled before this router; anything else here is a typo.
         await answer_help(message, candor, unknown=text.split()[0].split("@")[0][:64])
+        return
+    if (wanted := typed_language(text)) is not None:
+        await switch_language(message, wanted.value, candor)  # not an answer
         return
     event = ContactEvent(
         EventKind.TEXT, text, message_key(message), position=position(message),

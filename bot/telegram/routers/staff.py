@@ -39,7 +39,6 @@ _SYNTAX = {
 class TelegramPlatform:
     channel = Channel.TELEGRAM
     prefix = "/"
-    census_links = True  # the link opens this very bot
 
     def __init__(self, ctx: TelegramContext | None = None, bot: Bot | None = None) -> None:
         self.ctx, self.bot = ctx, bot
