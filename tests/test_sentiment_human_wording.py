@@ -1053,3 +1053,23 @@ def test_courtesy_missed_is_a_complaint(analyser: DefaultAnalyser, text: str, al
 
 def test_a_hello_that_would_not_hurt_is_a_mild_complaint() -> None:
     assert rules.read("A hello wouldn't hurt.", "politeness").negative > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Счёт выставили больше, чем договаривались.", True),
+        ("The invoice was higher than agreed.", True),
+        ("Вышло дороже, чем планировали.", True),
+        ("We went over budget.", True),
+        ("Сделали больше, чем ожидали!", False),  # more work than expected: praise
+        ("They did more than we expected.", False),
+        ("Не дороже, чем договаривались.", False),
+        ("Технический долг только растёт.", True),
+        ("Tech debt keeps growing.", True),
+    ],
+)
+def test_more_money_than_agreed_and_growing_debt(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, "outcome").label is NEG) is alert

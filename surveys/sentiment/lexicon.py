@@ -221,7 +221,9 @@ GROUPS: tuple[Group, ...] = (
         "пересмотреть сотрудничество, пересматривать сотрудничество, расторгнуть договор, "
         "расторгнуть контракт, sore point, sore spot, pain point, weak spot, weak point, "
         "reconsider the contract, reconsider our contract, reconsider the partnership, "
-        "reconsider working, terminate the contract, cancel the contract, end the contract",
+        "reconsider working, terminate the contract, cancel the contract, end the contract, "
+        "технический долг расти, техдолг расти, tech debt keeps growing, tech debt is growing, "
+        "technical debt keeps growing, technical debt is growing, tech debt grows",
         alarm=True,
     ),
     # Reviews and tweets name the flaw, not the feeling: "bland", "buggy", "надоело". An alarm:

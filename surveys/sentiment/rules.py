@@ -222,6 +222,18 @@ TERMS_BREACHED_RE = re.compile(
     rf"(?:{_TERM}|response\s+times?)(?:\s+[\w-]+){{0,3}}?\s+(?:was\s+|were\s+|is\s+|are\s+)?"
     rf"(?:превышен\w*|превыс\w*|нарушен\w*|наруш\w*|breached|violated|exceeded))(?!\w)"
 )
+# "The invoice was higher than agreed", «счёт больше, чем договаривались», "over budget": more
+# money than agreed ("did more than we expected" is praise: only where money is named).
+COSTLIER_RE = re.compile(
+    r"(?i)(?<!\w)(?:(?P<dearer>дороже|pricier|more\s+expensive|costlier)|больше|выше|higher|more|"
+    r"bigger)[\s,]+(?:чем|than)\s+(?:\w+\s+){0,2}?(?:договарива|согласовыва|обеща|планир|оценива|"
+    r"в\s+смет|в\s+договор|agreed|quot|estimat|budget|plann|promis|expect|ожида)\w*|"
+    r"(?<!\w)(?:over\s+budget|(?:превысили|превышен\w*|вышли\s+за(?:\s+рамки)?)\s+бюджет\w*)(?!\w)"
+)
+MONEY_RE = re.compile(
+    r"(?i)(?<!\w)(?:сч[её]т\w*|стоимост\w*|цен\w*|бюджет\w*|смет\w*|оплат\w*|денег|деньги|"
+    r"invoice\w*|bill\w*|cost\w*|price\w*|budget\w*|fees?|charge\w*|rates?)(?!\w)"
+)
 _DENIED_BREACH_RE = re.compile(r"(?i)(?<!\w)(?:не|not|never|no|без|without|ни)(?!\w)")
 # "The bugs you fixed came back", «вернулись старые баги»: a regression, said with no feeling
 # word ("came back fixed" is not one).
@@ -1056,6 +1068,13 @@ class _Reader:
         for m in TERMS_BREACHED_RE.finditer(self.masked):
             before = self.masked[max(0, m.start() - 12) : m.start()]
             if not _DENIED_BREACH_RE.search(m.group()) and not _DENIED_BREACH_RE.search(before):
+                spans.append((m.start(), m.end(), -1.0))
+        for m in COSTLIER_RE.finditer(self.masked):
+            start, end = self._sentence_at(m.start())
+            money = m.group("dearer") or MONEY_RE.search(self.masked[start : max(end, m.end())])
+            if money and not _DENIED_BREACH_RE.search(
+                self.masked[max(0, m.start() - 4) : m.start()]
+            ):
                 spans.append((m.start(), m.end(), -1.0))
         for m in CARE_RE.finditer(self.masked):
             spans.append((m.start(), m.end(), 1.0 if m.group("not") else -1.0))
