@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.telegram.callbacks import SurveyAction
 from surveys.model import (
     Address,
@@ -565,6 +567,41 @@ async def test_lang_switches_the_next_question_to_russian(tg: TelegramHarness) -
     assert [b["text"] for b in buttons(q2)] == ["Пропустить", "Позже", "Не участвовать"]
     conv = await conversation_of(tg, ANNA)
     assert conv is not None and conv.language is Language.RU
+
+
+@pytest.mark.parametrize(("invited", "switched"), [(Language.RU, Language.EN),
+                                                   (Language.EN, Language.RU)])  # fmt: skip
+async def test_after_lang_on_a_finished_conversation_every_reply_is_in_the_new_language(
+    tg: TelegramHarness, invited: Language, switched: Language
+) -> None:
+    # Found by hand: Boris answered every question in Russian, sent /lang en, then a sticker:
+    # «Извините, я понимаю только текст…» in Russian. The finished conversation kept the
+    # language it was held in, and the reply to the sticker was worded in it.
+    await onboard(tg, BORIS, "Boris Ivanov", lang=invited.value)
+    await open_round(tg)
+    for words in ("Good result", "Fast enough", "Polite"):
+        await say(tg, BORIS, words)
+    assert tg.texts(BORIS)[-1] == t("thanks", invited)
+
+    await say(tg, BORIS, f"/lang {switched.value}")
+    assert tg.texts(BORIS)[-1] == t("language_set", switched)
+
+    await tg.process(tg.api.sticker_message(BORIS, language_code=invited.value))
+    assert tg.texts(BORIS)[-1] == t("text_please", switched)
+    await say(tg, BORIS, "One more thing: thanks")
+    assert tg.texts(BORIS)[-1] == t("comment_kept", switched)
+    await say(tg, BORIS, "/skip")
+    assert tg.texts(BORIS)[-1] == t("no_conversation", switched)
+    # An old button (a client that still shows it) is answered in the new language too.
+    conv = await conversation_of(tg, BORIS)
+    assert conv is not None
+    [q1, *_] = questions(tg, BORIS)
+    old = SurveyAction(action="decline", conversation=conv.id, question="outcome").pack()
+    await press(tg, BORIS, q1, old)
+    assert last_callback_answer(tg.api)["text"] == t("button_stale", switched)
+    # The conversation is still on record in the language it was held in.
+    assert conv.language is invited
+    assert conv.status is ConversationStatus.COMPLETED
 
 
 # --- group chats -----------------------------------------------------------------------------
