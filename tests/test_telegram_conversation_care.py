@@ -9,9 +9,11 @@ import json
 import re
 from datetime import timedelta
 
+import pytest
+
 from bot.telegram.callbacks import SurveyAction
 from surveys.alert_desk import still_negative
-from surveys.model import Alert
+from surveys.model import Alert, ContactStatus, Language
 from tests.telegram_harness import ADMIN_ID, TelegramHarness
 from tests.test_telegram_clients import (
     ANNA,
@@ -20,6 +22,7 @@ from tests.test_telegram_clients import (
     admin_says,
     answers_of,
     buttons,
+    contact_at,
     conversation_of,
     last_callback_answer,
     onboard,
@@ -118,6 +121,50 @@ async def test_after_stop_nothing_is_stored_or_scored(tg: TelegramHarness) -> No
     assert await answers_of(tg, ANNA) == []
     assert await all_alerts(tg) == []
     assert len(tg.api.sent_to(OWNER_ID)) == owner_messages
+
+
+OPTED_OUT = {
+    Language.EN: {
+        "skip": "You have opted out of feedback surveys, so there is no question to skip or "
+        "postpone. Send /start to take part again.",
+        "decline": "You have already opted out of feedback surveys. "
+        "Send /start to take part again.",
+    },
+    Language.RU: {
+        "skip": "Вы отписались от опросов, поэтому сейчас нет вопроса, который можно "
+        "пропустить или отложить. Чтобы снова участвовать, отправьте /start.",
+        "decline": "Вы уже отписались от опросов. Чтобы снова участвовать, отправьте /start.",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_an_opted_out_contact_pressing_an_old_button_is_told_they_opted_out(
+    tg: TelegramHarness, lang: Language
+) -> None:
+    # Found by hand: after /stop, Skip under the question still on screen answered «This
+    # button belongs to an earlier question.» The question was not the trouble: she had
+    # opted out, and is told so (as on Slack), in her language, within Telegram's 200
+    # characters for a button's answer.
+    await onboard(tg, ANNA, "Anna Smith", lang=lang.value)
+    await open_round(tg)
+    [q1] = questions(tg, ANNA)
+    conv = await conversation_of(tg, ANNA)
+    assert conv is not None
+    await say(tg, ANNA, "/stop")
+    sent = len(tg.api.sent_to(ANNA))
+
+    for action, kind in (("skip", "skip"), ("later", "skip"), ("decline", "decline")):
+        # The keyboard went with the opt-out; a client that still shows it can press it.
+        data = SurveyAction(action=action, conversation=conv.id, question="outcome").pack()
+        await press(tg, ANNA, q1, data)
+        said = last_callback_answer(tg.api)["text"]
+        assert said == OPTED_OUT[lang][kind], action
+        assert len(said) <= 200
+    assert len(tg.api.sent_to(ANNA)) == sent
+    assert await answers_of(tg, ANNA) == []
+    contact = await contact_at(tg, ANNA)
+    assert contact is not None and contact.status is ContactStatus.OPTED_OUT
 
 
 # --- 6: an owner who blocked the bot ---------------------------------------------------------
