@@ -15,9 +15,11 @@ from surveys.model import Conversation, ConversationStatus, Language
 from surveys.questions import COMMENT_KEY
 from surveys.texts import t
 
-# An answer longer than this is kept up to the bound and the contact is told. 4000 leaves
-# room for the alert's framing inside one Telegram message (4096) and bounds row size.
-MAX_ANSWER_CHARS = 4000
+# No message a platform delivers is cut: Slack's longest is 40,000 characters, Telegram
+# splits a longer text into messages of 4,096 (joined again: surveys.answers). Longer than
+# this (only from a platform that broke its own limit) is kept up to it, and the contact told.
+# Whoever shows an answer in a message of its own size cuts it there, for display only.
+MAX_ANSWER_CHARS = 40_000
 QUESTION_BUTTONS: tuple[str, ...] = ("skip", "later", "decline")
 
 

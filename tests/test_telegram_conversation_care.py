@@ -13,6 +13,7 @@ import pytest
 
 from bot.telegram.callbacks import SurveyAction
 from surveys.alert_desk import still_negative
+from surveys.conversation import MAX_ANSWER_CHARS
 from surveys.model import Alert, ContactStatus, Language
 from tests.telegram_harness import ADMIN_ID, TelegramHarness
 from tests.test_telegram_clients import (
@@ -30,6 +31,7 @@ from tests.test_telegram_clients import (
     press,
     questions,
     say,
+    utf16_len,
 )
 
 NEGATIVE = "The result is bad, nothing works"
@@ -86,21 +88,60 @@ async def test_a_quick_second_message_stays_with_the_question_the_client_could_s
     )
 
 
-async def test_the_rest_of_a_cut_answer_stays_with_it(tg: TelegramHarness) -> None:
-    await onboard(tg, ANNA, "Anna Smith")
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_a_10000_character_answer_telegram_splits_is_kept_whole(
+    tg: TelegramHarness, lang: Language
+) -> None:
+    # A 10,000-character answer was cut to 4,000 and the client told «the first 4000 are
+    # kept». Telegram sends it as three messages of at most 4,096: one answer, kept whole.
+    await onboard(tg, ANNA, "Anna Smith", lang=lang.value)
     await open_round(tg)
-
-    await tg.process(tg.api.text_message(ANNA, "word " * 900), deliver=False)
-    await tg.process(tg.api.text_message(ANNA, "And that is all."), deliver=False)
+    line = ("Результат хороший, но сроки сорвались дважды.\n" if lang is Language.RU
+            else "The result is good, but deadlines slipped twice.\n")  # fmt: skip
+    body = (line * 250)[:10_000].strip()
+    pieces = [body[i : i + 4096] for i in range(0, len(body), 4096)]
+    assert len(pieces) == 3
+    for piece in pieces:  # as Telegram delivers them: all before question 2 reached her
+        await tg.process(tg.api.text_message(ANNA, piece), deliver=False)
     await tg.deliver()
 
     [outcome] = await answers_of(tg, ANNA)
-    assert outcome.question_key == "outcome" and outcome.truncated
-    assert outcome.text.endswith("word\nAnd that is all.")
-    assert headers(tg, ANNA) == ["Question 1 of 3", "Question 2 of 3"]
-    # The notice no longer invites "the rest as another message".
-    cut = next(t for t in tg.texts(ANNA) if t.startswith("Your answer was longer"))
-    assert cut == "Your answer was longer than 4000 characters; the first 4000 are kept."
+    assert outcome.question_key == "outcome" and not outcome.truncated
+    # Every piece, in order, one per line (a message's own edge whitespace is not words).
+    assert outcome.text == "\n".join(p.strip() for p in pieces)
+    assert outcome.text.replace("\n", "") == body.replace("\n", "")
+    assert len(headers(tg, ANNA)) == 2  # question 2 asked once, not once per piece
+    assert not any("4000" in text for text in tg.texts(ANNA))
+
+
+async def test_an_alert_on_a_40000_character_answer_reaches_the_owner_and_alert_shows_it_all(
+    tg: TelegramHarness,
+) -> None:
+    # Kept whole now, a long negative answer must still reach the owner within Telegram's
+    # 4,096 (the card is shortened, for display, and says /alert shows it all), and /alert
+    # must show every word without "message is too long".
+    await onboard(tg, ANNA, "Anna Smith")
+    await open_round(tg)
+    body = ("The result is bad, nothing works & <the team> ignores us.\n" * 700)[:40_000]
+    pieces = [body[i : i + 4000].strip() for i in range(0, len(body), 4000)]
+    for piece in pieces:  # as Telegram delivers a long text: in pieces, joined
+        await tg.process(tg.api.text_message(ANNA, piece), deliver=False)
+    await tg.deliver()
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.text == "\n".join(pieces) and not outcome.truncated
+    [alert] = await all_alerts(tg)
+
+    assert not [c for c in tg.api.calls if c.status != 200]
+    card = alert_texts(tg, OWNER_ID)[-1]
+    assert utf16_len(card) <= 4096
+    assert f"… (shortened; /alert {alert.id} shows the whole answer)" in card
+
+    seen = len(tg.texts(ADMIN_ID))
+    await admin_says(tg, f"/alert {alert.id}")
+    parts = tg.texts(ADMIN_ID)[seen:]
+    assert len(parts) >= 10 and all(utf16_len(p) <= 4096 for p in parts)
+    assert outcome.text.replace("\n", "") in "".join(parts).replace("\n", "")
+    assert not [c for c in tg.api.calls if c.status != 200]
 
 
 # --- 3: opt-out ------------------------------------------------------------------------------
@@ -436,7 +477,7 @@ async def test_editing_a_short_part_keeps_a_long_part_marked_shortened(
     # left the stored answer still cut, but no longer marked so (/alert dropped its note).
     await onboard(tg, ANNA, "Anna Smith")
     await open_round(tg)
-    first = tg.api.text_message(ANNA, "y" * 4050)
+    first = tg.api.text_message(ANNA, "y" * (MAX_ANSWER_CHARS + 50))  # a platform gone wrong
     await tg.process(first, deliver=False)
     second = tg.api.text_message(ANNA, "The docs were late.")
     second_id = second["message"]["message_id"]
@@ -447,7 +488,7 @@ async def test_editing_a_short_part_keeps_a_long_part_marked_shortened(
 
     await tg.process(tg.api.edited_message(ANNA, "The docs came on time.", message_id=second_id))
     [outcome] = await answers_of(tg, ANNA)
-    assert outcome.text == "y" * 4000 + "\nThe docs came on time."
+    assert outcome.text == "y" * MAX_ANSWER_CHARS + "\nThe docs came on time."
     assert outcome.truncated
     # The client is told their edit was kept, not that it was shortened: it was not.
     assert tg.texts(ANNA)[-1] == "Your edited answer is saved."
