@@ -6,9 +6,10 @@ updates; the domain sees them as the events the platform's dispatcher turns them
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, select, update
@@ -31,12 +32,21 @@ class InboxStatus(StrEnum):
 UNSETTLED = (InboxStatus.PENDING.value, InboxStatus.PROCESSING.value)
 
 
+# How long a platform may send an update again: Telegram keeps one it was not told about
+# for 24 hours. A row under a legacy key older than this cannot be redelivered.
+REDELIVERY_WINDOW = timedelta(hours=24)
+
+
 @dataclass(frozen=True, slots=True)
 class NewUpdate:
     channel: str
     update_key: str
     sender: str
     payload: str  # JSON text
+    # The key an earlier version stored this update under (Telegram: the update id alone).
+    # A row under it with the same content, received within REDELIVERY_WINDOW, is this
+    # update already: its redelivery is not stored again.
+    legacy_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +70,43 @@ class InboxStore:
         """Store every update in one transaction; one seen before is kept as it was."""
         if not updates:
             return
-        rows = [
+        async with self.sessions() as session:
+            seen = await self._stored_under_legacy_keys(session, updates, now)
+            rows = self._rows([u for u in updates if u not in seen], now)
+            if rows:
+                statement = self._insert(InboxRow).values(rows)
+                statement = statement.on_conflict_do_nothing(
+                    index_elements=["channel", "update_key"]
+                )
+                await session.execute(statement)
+            await session.commit()
+
+    @staticmethod
+    async def _stored_under_legacy_keys(
+        session: AsyncSession, updates: Sequence[NewUpdate], now: datetime
+    ) -> list[NewUpdate]:
+        """The updates already stored under their legacy key, as the same content (a key
+        alone is not enough: the update id it was is given again to other updates)."""
+        legacy = [u for u in updates if u.legacy_key]
+        if not legacy:
+            return []
+        found = await session.execute(
+            select(InboxRow.channel, InboxRow.update_key, InboxRow.payload).where(
+                InboxRow.channel.in_({u.channel for u in legacy}),
+                InboxRow.update_key.in_({u.legacy_key for u in legacy}),
+                InboxRow.received_at >= now - REDELIVERY_WINDOW,
+            )
+        )
+        stored = {(channel, key): payload for channel, key, payload in found.all()}
+        return [
+            u for u in legacy
+            if (payload := stored.get((u.channel, u.legacy_key))) is not None
+            and _same_json(payload, u.payload)
+        ]  # fmt: skip
+
+    @staticmethod
+    def _rows(updates: Sequence[NewUpdate], now: datetime) -> list[dict[str, object]]:
+        return [
             {
                 "channel": u.channel,
                 "update_key": u.update_key[:128],
@@ -73,11 +119,6 @@ class InboxStore:
             }
             for u in updates
         ]
-        statement = self._insert(InboxRow).values(rows)
-        statement = statement.on_conflict_do_nothing(index_elements=["channel", "update_key"])
-        async with self.sessions() as session:
-            await session.execute(statement)
-            await session.commit()
 
     async def claim(
         self, now: datetime, lease_until: datetime, limit: int, channels: Sequence[str]
@@ -212,3 +253,11 @@ class InboxStore:
             if channel:
                 query = query.where(InboxRow.channel == channel)
             return list(await session.scalars(query))
+
+
+def _same_json(a: str, b: str) -> bool:
+    """Whether two JSON texts say the same (key order and spacing aside)."""
+    try:
+        return bool(json.loads(a) == json.loads(b))
+    except ValueError:
+        return a == b

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from surveys.conversation import MAX_ANSWER_CHARS
 from surveys.model import (
     Answer,
     Channel,
@@ -27,8 +28,9 @@ from surveys.ports import UnitOfWork
 
 # A question's message, and the closing thank-you: each marks the moment the contact moved on.
 MARKER_KINDS = ("question", "thanks")
-# A continuation may grow an answer past one message's bound, up to this many characters.
-MAX_JOINED_CHARS = 16_000
+# A continuation may grow an answer past one message's bound, up to this many characters:
+# a 40,000-character text Telegram split into ten messages, and more, is kept whole.
+MAX_JOINED_CHARS = 2 * MAX_ANSWER_CHARS
 NOT_DELIVERED = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED)
 # Platforms whose delivered messages can be changed afterwards (the console prints and forgets).
 EDITABLE = frozenset({Channel.TELEGRAM, Channel.SLACK})

@@ -15,9 +15,11 @@ from surveys.model import Conversation, ConversationStatus, Language
 from surveys.questions import COMMENT_KEY
 from surveys.texts import t
 
-# An answer longer than this is kept up to the bound and the contact is told. 4000 leaves
-# room for the alert's framing inside one Telegram message (4096) and bounds row size.
-MAX_ANSWER_CHARS = 4000
+# No message a platform delivers is cut: Slack's longest is 40,000 characters, Telegram
+# splits a longer text into messages of 4,096 (joined again: surveys.answers). Longer than
+# this (only from a platform that broke its own limit) is kept up to it, and the contact told.
+# Whoever shows an answer in a message of its own size cuts it there, for display only.
+MAX_ANSWER_CHARS = 40_000
 QUESTION_BUTTONS: tuple[str, ...] = ("skip", "later", "decline")
 
 
@@ -83,6 +85,10 @@ class ConversationContext:
     # The round was called off (a cancelled census): no further question goes out, but what
     # the contact answers to one already asked is kept (see _stop).
     stopped: bool = False
+    # The language the contact reads Candor in now. A finished conversation stays on record
+    # in the language it was held in, but what the contact is told after a /lang follows
+    # their choice (None: the conversation's).
+    language: Language | None = None
 
 
 @dataclass(slots=True)
@@ -147,8 +153,8 @@ def _advance(
     return nxt, question_reply(nxt, ctx)
 
 
-def _notice(conv: Conversation, key: str, **params: object) -> Reply:
-    return Reply(kind="notice", text=t(key, conv.language, **params))
+def _notice(conv: Conversation, ctx: ConversationContext, key: str, **params: object) -> Reply:
+    return Reply(kind="notice", text=t(key, ctx.language or conv.language, **params))
 
 
 def receive(
@@ -156,16 +162,16 @@ def receive(
 ) -> Step:
     """Apply one contact event to the conversation."""
     if event.kind is EventKind.NON_TEXT:
-        return Step(conv, replies=[_notice(conv, "text_please")])
+        return Step(conv, replies=[_notice(conv, ctx, "text_please")])
     if event.kind is EventKind.TEXT:
         return _receive_text(conv, event, ctx, now)
     if not conv.status.is_open:
-        return Step(conv, replies=[_notice(conv, "no_conversation")])
+        return Step(conv, replies=[_notice(conv, ctx, "no_conversation")])
     if ctx.stopped and event.kind in (EventKind.SKIP, EventKind.LATER):
-        return Step(_stop(conv, now), replies=[_notice(conv, "stopped")])
+        return Step(_stop(conv, now), replies=[_notice(conv, ctx, "stopped")])
     if event.kind is EventKind.SKIP:
         nxt, reply = _advance(conv, ctx, now)
-        return Step(nxt, replies=[_notice(conv, "skipped"), reply])
+        return Step(nxt, replies=[_notice(conv, ctx, "skipped"), reply])
     if event.kind is EventKind.LATER:
         # "Come back later" re-arms the single reminder unless it was already used or
         # would only come after the conversation closes.
@@ -175,10 +181,10 @@ def receive(
         nxt = replace(conv, last_activity_at=now, reminder_due_at=due)
         # "Later" tapped twice says "I will remind you" once per question and reminder.
         once = f"later:{conv.question_index}:{int(conv.reminded)}"
-        return Step(nxt, replies=[replace(_notice(conv, "later"), once=once)])
+        return Step(nxt, replies=[replace(_notice(conv, ctx, "later"), once=once)])
     # DECLINE
     nxt = replace(conv, status=ConversationStatus.DECLINED, finished_at=now, last_activity_at=now)
-    return Step(nxt, replies=[_notice(conv, "declined")])
+    return Step(nxt, replies=[_notice(conv, ctx, "declined")])
 
 
 def answer_key(conv: Conversation) -> str:
@@ -193,15 +199,15 @@ def _receive_text(
 ) -> Step:
     text, truncated = bound_text(event.text)
     if not text:
-        return Step(conv, replies=[_notice(conv, "empty_answer")])
-    notices = [_notice(conv, "truncated", limit=MAX_ANSWER_CHARS)] if truncated else []
+        return Step(conv, replies=[_notice(conv, ctx, "empty_answer")])
+    notices = [_notice(conv, ctx, "truncated", limit=MAX_ANSWER_CHARS)] if truncated else []
 
     if conv.status.is_open and ctx.stopped:
         # The answer to a question already asked is kept; rather than the next question,
         # the contact is thanked and told there are no more.
         answer = NewAnswer(answer_key(conv), text, truncated=truncated)
         return Step(_stop(conv, now), answers=[answer],
-                    replies=[*notices, _notice(conv, "stopped_kept")])  # fmt: skip
+                    replies=[*notices, _notice(conv, ctx, "stopped_kept")])  # fmt: skip
 
     if conv.status.is_open:
         answer = NewAnswer(answer_key(conv), text, truncated=truncated)
@@ -214,11 +220,11 @@ def _receive_text(
         # next is a late comment, never an answer to a question the conversation never sent.
         nxt = replace(conv, question_index=len(conv.question_keys))
         answer = NewAnswer(answer_key(conv), text, late=True, truncated=truncated)
-        return Step(nxt, answers=[answer], replies=[*notices, _notice(conv, "late_kept")])
+        return Step(nxt, answers=[answer], replies=[*notices, _notice(conv, ctx, "late_kept")])
 
     # Completed or declined: whatever else they write is a comment worth keeping.
     answer = NewAnswer(answer_key(conv), text, truncated=truncated)
-    return Step(conv, answers=[answer], replies=[*notices, _notice(conv, "comment_kept")])
+    return Step(conv, answers=[answer], replies=[*notices, _notice(conv, ctx, "comment_kept")])
 
 
 def _stop(conv: Conversation, now: datetime) -> Conversation:

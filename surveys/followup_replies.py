@@ -10,11 +10,12 @@ from typing import Any
 
 from surveys.alert_desk import alert_details, forward_key
 from surveys.alerts import owner_address
+from surveys.conversation import MAX_ANSWER_CHARS
 from surveys.model import Alert, AlertStatus, Contact, OutgoingMessage, Staff
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.texts import t
 
-MAX_REPLY_CHARS = 4000  # what is kept of a contact's reply (a survey answer's bound)
+MAX_REPLY_CHARS = MAX_ANSWER_CHARS  # what is kept of a contact's reply: a survey answer's bound
 
 
 def notes_of(alert: Alert, kind: str) -> list[dict[str, Any]]:

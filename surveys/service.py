@@ -984,6 +984,7 @@ class SurveyService:
             company=self.policy.company,
             round_title=period_phrase(round_.period_key, round_.title, conv.language),
             reminder_delay=self.policy.reminder_delay,
+            language=contact.language,
         )
 
     @staticmethod

@@ -380,6 +380,16 @@ CATALOG.update(
             Language.EN: "Rounds ask stakeholders (people who decide on the work); users (people who raised tickets) are asked by a census: /round <account> census.",
             Language.RU: "Опросы задают вопросы stakeholder-контактам (тем, кто принимает решения по работе); пользователей (тех, кто оставлял обращения) опрашивает перепись: /round <аккаунт> census.",
         },
+        # Under an alert whose answer is too long for one message: cut for display only.
+        "alert_shortened": {
+            Language.EN: "… (shortened; /alert {id} shows the whole answer)",
+            Language.RU: "… (сокращено; весь ответ — /alert {id})",
+        },
+        # Under a client's answer too long to show in full where it is shown.
+        "verbatim_shortened": {
+            Language.EN: "… (shortened here; the round's report as CSV has the whole answer: /report <account> csv)",
+            Language.RU: "… (здесь сокращено; весь ответ — в отчёте по опросу в CSV: /report <аккаунт> csv)",
+        },
         "button_stale": {
             Language.EN: "This button belongs to an earlier question.",
             Language.RU: "Эта кнопка относится к предыдущему вопросу.",

@@ -129,7 +129,7 @@ def test_fifty_quick_messages_grow_the_history_linearly() -> None:
 
 
 def test_a_joined_answer_cut_at_the_bound_keeps_its_parts() -> None:
-    long = "y" * 4000
+    long = "y" * 30_000
     answer = start(long)
     for n in range(1, 6):
         answer = apply(answer, ("add", f"m{n}", long), n)

@@ -201,18 +201,33 @@ def test_empty_text_gives_the_empty_notice(body: str) -> None:
 
 
 def test_overlong_answer_is_cut_to_the_limit_and_the_contact_told() -> None:
+    # Only a platform breaking its own limit sends more than Slack's longest message.
     body = "x" * (MAX_ANSWER_CHARS + 1)
     step = machine.receive(make_conv(), text(body), make_ctx(), NOW)
-    assert MAX_ANSWER_CHARS == 4000
+    assert MAX_ANSWER_CHARS == 40_000
     assert len(step.answers) == 1
     answer = step.answers[0]
     assert answer.text == "x" * MAX_ANSWER_CHARS
     assert answer.truncated is True
     assert answer.question_key == "outcome"
     assert [r.kind for r in step.replies] == ["notice", "question"]
-    assert step.replies[0].text == t("truncated", Language.EN, limit=4000)
-    assert "4000" in step.replies[0].text
+    assert step.replies[0].text == t("truncated", Language.EN, limit=40_000)
+    assert "40000" in step.replies[0].text
     assert step.conversation.question_index == 1
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+def test_a_10000_character_answer_is_kept_whole_and_nothing_said_of_its_length(
+    lang: Language,
+) -> None:
+    # It was cut to 4,000 characters and the client told so: a long, careful answer lost
+    # three fifths of its words.
+    body = ("Результат хороший, но сроки сорваны. " if lang is Language.RU
+            else "The result is fine but deadlines slipped. ") * 300  # fmt: skip
+    body = body[:10_000].strip()
+    step = machine.receive(make_conv(lang), text(body), make_ctx(lang), NOW)
+    assert step.answers == [NewAnswer("outcome", body)]
+    assert [r.kind for r in step.replies] == ["question"]
 
 
 def test_answer_exactly_at_the_limit_is_not_truncated() -> None:
@@ -330,10 +345,10 @@ def test_a_stopped_round_that_expired_first_takes_late_answers_as_an_expiry_does
 
 def test_overlong_late_answer_is_truncated_and_late() -> None:
     conv = closed(ConversationStatus.EXPIRED, index=0)
-    step = machine.receive(conv, text("z" * 5000), make_ctx(), NOW + EXPIRY)
-    assert step.answers == [NewAnswer("outcome", "z" * 4000, late=True, truncated=True)]
+    step = machine.receive(conv, text("z" * 45_000), make_ctx(), NOW + EXPIRY)
+    assert step.answers == [NewAnswer("outcome", "z" * 40_000, late=True, truncated=True)]
     assert [r.text for r in step.replies] == [
-        t("truncated", Language.EN, limit=4000),
+        t("truncated", Language.EN, limit=40_000),
         t("late_kept", Language.EN),
     ]
 

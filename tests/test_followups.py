@@ -78,6 +78,25 @@ async def test_a_follow_up_asked_mid_survey_takes_one_message_then_the_survey_go
     )
 
 
+async def test_a_10000_character_reply_to_a_follow_up_is_kept_whole(
+    service: SurveyService, world: World, clock: FakeClock
+) -> None:
+    # The reply was cut to 4,000 characters without a word to anyone.
+    alert_id = await alert_for_anna(service, world)
+    clock.advance(timedelta(minutes=5))
+    await follow_ups(service, clock).ask(world.owner, alert_id, "Which part?")
+    clock.advance(timedelta(minutes=5))
+    reply = ("The login page, every morning, for a week. " * 250)[:10_000].strip()
+    await service.handle_event(world.anna_at, ContactEvent(EventKind.TEXT, reply, "m2"))
+    async with service.uow() as u:
+        alert = await u.alerts.get(alert_id)
+        sent = await u.outbox.list()
+    assert alert is not None
+    assert [n["text"] for n in alert.notes if n.get("kind") == "reply"] == [reply]
+    to_olga = [m for m in sent if m.recipient.address == "olga"]
+    assert to_olga[-1].payload["text"].endswith(reply)
+
+
 @pytest.mark.parametrize("status", [ContactStatus.OPTED_OUT, ContactStatus.UNREACHABLE])
 async def test_an_opted_out_or_unreachable_contact_gets_nothing(
     service: SurveyService, world: World, clock: FakeClock, status: ContactStatus

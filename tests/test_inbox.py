@@ -5,6 +5,7 @@ cleaned rather than lost — through the real aiogram and slack-bolt stacks."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -21,7 +22,7 @@ from bot.leader import Leadership
 from bot.ops import ops_app
 from bot.settings import load_settings
 from bot.telegram.limiter import TelegramLimiter
-from bot.telegram.transport import TelegramTransport, make_bot
+from bot.telegram.transport import TelegramTransport, make_bot, new_update
 from storage.db import create_engine
 from storage.inbox import InboxStore, NewUpdate
 from surveys.cleaning import clean_text
@@ -102,6 +103,33 @@ async def test_an_update_id_telegram_gives_again_is_a_new_update(tg_any: Telegra
     assert [a.text for a in await answers_of(tg, ANNA)] == ["Great result"]
     assert [a.text for a in await answers_of(tg, BORIS)] == ["Good outcome"]
     assert tg.texts(BORIS)[-1].startswith(Q2_EN)
+
+
+async def test_a_redelivery_of_an_update_stored_under_the_old_key_is_not_handled_again(
+    tg_any: TelegramHarness,
+) -> None:
+    # The inbox keyed Telegram updates by update_id alone before it added a digest of the
+    # content. An update stored under the old key, then sent again by Telegram after the
+    # upgrade (the process died before confirming it; Telegram keeps it up to 24 hours),
+    # got a new key and was stored and handled a second time.
+    tg = tg_any
+    store, inbox = tg.app.inbox.store, tg.app.inbox
+    update = {**tg.api.text_message(ANNA, "hello"), "update_id": 501}
+    raw = json.dumps(update)
+    old = NewUpdate("telegram", str(update["update_id"]), f"chat:{ANNA}", raw)
+    await store.record([old], tg.clock.now())  # as the version before the upgrade did
+    assert await inbox.run_once() == 1
+
+    tg.clock.advance(timedelta(hours=23))
+    await inbox.record([new_update(json.loads(raw))])
+    assert [r.update_key for r in await store.list("telegram")] == [old.update_key]
+    assert await inbox.run_once() == 0
+
+    # Another update under the same id (Telegram numbering again) is a new one.
+    other = {**tg.api.text_message(BORIS, "another"), "update_id": 501}
+    await inbox.record([new_update(other)])
+    assert len(await store.list("telegram")) == 2
+    assert await inbox.run_once() == 1
 
 
 async def test_nul_and_lone_surrogates_are_cleaned_and_the_answer_marked(

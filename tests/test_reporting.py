@@ -201,6 +201,33 @@ async def test_formula_like_answers_are_text_never_formulas(seeded: Seeded) -> N
     assert "'" + INJECTIONS[0] in answers
 
 
+@pytest.mark.parametrize("lang", [EN, RU])
+async def test_a_40000_character_answer_is_whole_in_csv_and_marked_where_excel_cuts_it(
+    seeded: Seeded, service: SurveyService, lang: Language
+) -> None:
+    # An Excel cell holds 32,767 characters; the library cut a longer answer there without
+    # a word. The cell now says it was cut and where the whole answer is.
+    body = ("Сроки сорваны, результат плохой. " * 1300)[:40_000].strip()
+    await service.handle_event(Address(Channel.CONSOLE, "uma"), say_text(body, "u2"))
+
+    doc = await seeded.reports.build(seeded.admin, ReportRequest("Globex", "2026-12", "xlsx"), lang)
+    sheet = workbook(doc.data)["Globex 2026-12"]
+    uma = next(r for r in sheet.iter_rows() if r[0].value == "Uma")
+    cell = str(uma[4].value)  # question 1's answer
+    note = {
+        EN: "… (cut: an Excel cell holds 32,767 characters; the CSV report has it all)",
+        RU: "… (обрезано: в ячейку Excel помещается 32 767 символов; весь текст — в отчёте CSV)",
+    }
+    assert cell.endswith(note[lang]) and len(cell) <= 32_767
+    assert body.startswith(cell.removesuffix(note[lang]))
+
+    csv_doc = await seeded.reports.build(
+        seeded.admin, ReportRequest("Globex", "2026-12", "csv"), lang
+    )
+    rows = list(csv.reader(io.StringIO(csv_doc.data.decode("utf-8-sig"))))
+    assert body in [r[7] for r in rows]
+
+
 @pytest.mark.parametrize(("word", "delimiter"), [("csv", ","), ("csv;", ";")])
 async def test_csv_has_a_bom_the_delimiter_and_cyrillic_round_trips(
     seeded: Seeded, word: str, delimiter: str

@@ -944,6 +944,32 @@ async def test_a_stranger_typing_a_language_switch_hears_what_the_command_says(
     assert await command_text(slack, "lang en", "USTRANGER") == UNKNOWN_USER[lang]
 
 
+@pytest.mark.parametrize(("invited", "switched"), [(Language.RU, Language.EN),
+                                                   (Language.EN, Language.RU)])  # fmt: skip
+async def test_after_lang_on_a_finished_conversation_every_reply_is_in_the_new_language(
+    slack: SlackHarness, invited: Language, switched: Language
+) -> None:
+    # Found by hand: a contact who had answered every question sent `/candor lang en`, then
+    # a file: «Извините, я понимаю только текст…» came in Russian, the finished
+    # conversation's language.
+    await join(slack, ANNA, "Anna Smith", "stakeholder", invited.value)
+    await open_round(slack)
+    for words in ("Good result", "Fast enough", "Polite"):
+        await write(slack, ANNA, words)
+    assert slack.dm_texts(ANNA)[-1] == t("thanks", invited)
+
+    assert await command_text(slack, f"lang {switched.value}", ANNA) == t("language_set", switched)
+
+    status, _ = await slack.post(file_share_event(ANNA, slack.api.dm_channel_of(ANNA)))
+    assert status == 200
+    assert slack.dm_texts(ANNA)[-1] == t("text_please", switched)
+    await write(slack, ANNA, "One more thing: thanks")
+    assert slack.dm_texts(ANNA)[-1] == t("comment_kept", switched)
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.status is ConversationStatus.COMPLETED
+    assert conv.language is invited  # on record in the language it was held in
+
+
 async def test_help_for_a_contact_names_the_slash_command(slack: SlackHarness) -> None:
     await join(slack, ANNA, "Anna Smith")
     reply = await command(slack, "help", ANNA)

@@ -34,10 +34,12 @@ from surveys.model import (
 )
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import (
+    MAX_BLOCKS_TEXT,
     MAX_MESSAGE_BLOCKS,
     MAX_TEXT,
     FakeSlackAPI,
     block_problems,
+    blocks_text,
     message_event,
     slash_command,
     url_verification,
@@ -321,6 +323,60 @@ async def test_a_4000_character_answer_in_an_alert_stays_within_block_kit_limits
         "alert_followup",
         "alert_resolve",
     ]
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_a_40000_character_answer_is_kept_whole_and_shown_within_slacks_limits(
+    slack: SlackHarness, lang: Language
+) -> None:
+    # Slack delivers a message of up to 40,000 characters. It was cut to 4,000 when stored;
+    # kept whole now, its alert card would carry ~50,000 characters once escaped, which Slack
+    # refuses (50 blocks at most, and msg_blocks_too_long past ~13,200 characters of text).
+    # The card shows what fits and says where the rest is; /candor alert shows it all.
+    await globex_with_anna(slack)
+    if lang is Language.RU:
+        await say(slack, "lang ru")
+    await say(slack, "round Globex")
+    answer = ("Terrible & awful <not happy> with this result > all.\n" * 760)[:40_000].strip()
+    as_sent = answer.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    await write(slack, ANNA, as_sent)
+
+    async with slack.app.uow() as u:
+        [stored] = await u.answers.for_conversations([1])
+        [alert] = await u.alerts.list()
+    assert stored.text == answer and not stored.truncated
+    assert alert.answer_id == stored.id
+    assert slack.api.violations == []
+
+    [alert_dm] = slack.dm(SLACK_ADMIN)
+    blocks = alert_dm["blocks"]
+    assert block_problems(blocks) == []
+    assert blocks_text(blocks) <= MAX_BLOCKS_TEXT
+    # After the details, the answer's first pieces (a piece's edge line break is not kept).
+    shown = "".join(unescape(p) for p in sections(alert_dm)[1:]).replace("\n", "")
+    assert len(shown) > 6000 and answer.replace("\n", "").startswith(shown)
+    note = {
+        Language.EN: f"… (shortened; /candor alert {alert.id} shows the whole answer)",
+        Language.RU: f"… (сокращено; весь ответ — /candor alert {alert.id})",
+    }[lang]
+    assert note in [
+        unescape(e["text"]) for b in blocks if b["type"] == "context" for e in b["elements"]
+    ]
+    assert [b["type"] for b in blocks][-1] == "actions"  # the buttons are still there
+
+    payload, rid = candor(slack, f"alert {alert.id}")
+    status, _ = await slack.post(payload)
+    assert status == 200
+    replies = slack.api.responses_to(rid)
+    assert slack.api.violations == []
+    assert 2 <= len(replies) <= 5
+    for reply in replies:
+        assert block_problems(reply["blocks"]) == []
+        assert blocks_text(reply["blocks"]) <= MAX_BLOCKS_TEXT
+    texts = [unescape(b["text"]["text"]) for r in replies for b in r["blocks"]
+             if b["type"] == "section"]  # fmt: skip
+    assert answer.replace("\n", "") in "".join(texts).replace("\n", "")  # every word, in order
 
 
 async def test_a_long_report_is_split_across_sections_within_limits(slack: SlackHarness) -> None:

@@ -613,6 +613,41 @@ async def test_an_answer_that_only_mentions_a_language_is_an_answer(
     assert contact is not None and contact.language is Language.EN
 
 
+@pytest.mark.parametrize(("invited", "switched"), [(Language.RU, Language.EN),
+                                                   (Language.EN, Language.RU)])  # fmt: skip
+async def test_after_lang_on_a_finished_conversation_every_reply_is_in_the_new_language(
+    tg: TelegramHarness, invited: Language, switched: Language
+) -> None:
+    # Found by hand: Boris answered every question in Russian, sent /lang en, then a sticker:
+    # «Извините, я понимаю только текст…» in Russian. The finished conversation kept the
+    # language it was held in, and the reply to the sticker was worded in it.
+    await onboard(tg, BORIS, "Boris Ivanov", lang=invited.value)
+    await open_round(tg)
+    for words in ("Good result", "Fast enough", "Polite"):
+        await say(tg, BORIS, words)
+    assert tg.texts(BORIS)[-1] == t("thanks", invited)
+
+    await say(tg, BORIS, f"/lang {switched.value}")
+    assert tg.texts(BORIS)[-1] == t("language_set", switched)
+
+    await tg.process(tg.api.sticker_message(BORIS, language_code=invited.value))
+    assert tg.texts(BORIS)[-1] == t("text_please", switched)
+    await say(tg, BORIS, "One more thing: thanks")
+    assert tg.texts(BORIS)[-1] == t("comment_kept", switched)
+    await say(tg, BORIS, "/skip")
+    assert tg.texts(BORIS)[-1] == t("no_conversation", switched)
+    # An old button (a client that still shows it) is answered in the new language too.
+    conv = await conversation_of(tg, BORIS)
+    assert conv is not None
+    [q1, *_] = questions(tg, BORIS)
+    old = SurveyAction(action="decline", conversation=conv.id, question="outcome").pack()
+    await press(tg, BORIS, q1, old)
+    assert last_callback_answer(tg.api)["text"] == t("button_stale", switched)
+    # The conversation is still on record in the language it was held in.
+    assert conv.language is invited
+    assert conv.status is ConversationStatus.COMPLETED
+
+
 # --- group chats -----------------------------------------------------------------------------
 
 

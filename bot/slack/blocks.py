@@ -17,6 +17,9 @@ from surveys.texts import t
 
 SECTION_LIMIT = 3000  # characters in one section's text object
 MAX_BLOCKS = 50  # blocks in one message
+# Text in all of one message's blocks: Slack refuses more than about 13,200 characters
+# (msg_blocks_too_long), though no page documents it; kept well below.
+BLOCKS_TEXT_LIMIT = 12_000
 TEXT_LIMIT = 40_000  # the top-level fallback text
 SURVEY_ACTIONS = ("skip", "later", "decline")
 ALERT_ACTIONS = {
@@ -69,14 +72,60 @@ def chunks(text: str, limit: int) -> list[str]:
     return [p.rstrip("\n") or " " for p in parts]
 
 
-def text_sections(text: str, *, code: bool = False) -> list[Block]:
-    """Escaped text as sections; ``code`` wraps each in a monospace block."""
-    room = SECTION_LIMIT - (6 if code else 0)  # the ``` fences count too
+def text_sections(text: str, *, code: bool = False, piece: int = SECTION_LIMIT) -> list[Block]:
+    """Escaped text as sections of at most ``piece`` characters; ``code`` wraps each in a
+    monospace block."""
+    room = piece - (6 if code else 0)  # the ``` fences count too
     sections = []
     for piece in chunks(text, room):
         body = escape(piece)
         sections.append({"type": "section", "text": mrkdwn(f"```{body}```" if code else body)})
     return sections
+
+
+def text_size(block: Any) -> int:
+    """Characters of text ``block`` (or a list of blocks) carries, as Slack counts them."""
+    if isinstance(block, list):
+        return sum(text_size(b) for b in block)
+    if not isinstance(block, dict):
+        return 0
+    own = block.get("text")
+    size = len(own) if isinstance(own, str) else 0
+    return size + sum(text_size(v) for k, v in block.items() if isinstance(v, dict | list))
+
+
+def batched(blocks: list[Block], room: int = MAX_BLOCKS) -> list[list[Block]]:
+    """``blocks`` in order, as messages Slack takes: at most ``room`` blocks and
+    BLOCKS_TEXT_LIMIT characters of text each."""
+    batches: list[list[Block]] = [[]]
+    size = 0
+    for block in blocks:
+        width = text_size(block)
+        if batches[-1] and (len(batches[-1]) >= room or size + width > BLOCKS_TEXT_LIMIT):
+            batches.append([])
+            size = 0
+        batches[-1].append(block)
+        size += width
+    return batches
+
+
+def shortened_sections(text: str, room: int, note: str, piece: int = SECTION_LIMIT) -> list[Block]:
+    """``text`` as sections of at most ``piece`` characters with at most ``room`` in all;
+    when it does not fit, as much as fits, then ``note`` (our words: where the whole is)."""
+    sections = text_sections(text, piece=piece)
+    if text_size(sections) <= room:
+        return sections
+    tail = {"type": "context", "elements": [mrkdwn(escape(note))]}
+    left = room - text_size(tail)
+    kept: list[Block] = []
+    for part in chunks(text, piece):
+        fits = chunks(part, left)[0] if left > 0 else ""
+        if fits.strip():
+            kept.append({"type": "section", "text": mrkdwn(escape(fits))})
+            left -= len(escape(fits))
+        if fits != part:
+            break
+    return [*kept, tail]
 
 
 def button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
@@ -162,12 +211,18 @@ def alert_blocks(
     ]
     if fields.get("relapse"):
         blocks.insert(1, {"type": "section", "text": mrkdwn(f"*{escape(str(fields['relapse']))}*")})
-    # The answer itself; a long one spans several sections, each within Slack's limit.
     blocks.append({"type": "context", "elements": [mrkdwn(f"*{answer}:*")]})
-    blocks.extend(text_sections(str(fields["answer"])))
-    blocks.append({"type": "context", "elements": [mrkdwn(f"*{why}:* {escape(evidence)[:2900]}")]})
+    after: list[Block] = [
+        {"type": "context", "elements": [mrkdwn(f"*{why}:* {escape(evidence)[:2900]}")]}
+    ]
     if status_line:
-        blocks.append({"type": "context", "elements": [mrkdwn(f"_{escape(status_line)}_")]})
+        after.append({"type": "context", "elements": [mrkdwn(f"_{escape(status_line)}_")]})
+    # The answer itself; a long one spans several sections, each within Slack's limit, and
+    # is shortened (for display only) to what one message holds.
+    room = BLOCKS_TEXT_LIMIT - text_size(blocks) - text_size(after) - 300  # 300: the buttons
+    note = slack_commands(t("alert_shortened", lang, id=fields.get("alert_id", "?")))
+    blocks += shortened_sections(str(fields["answer"]), room, note)
+    blocks += after
     actions = ALERT_ACTIONS.get(status, ())
     if actions:
         alert_id = str(fields["alert_id"])
@@ -231,8 +286,7 @@ def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
     if table := message.payload.get("table"):
         sections += text_sections(str(table), code=True)
     actions = survey_actions(message) or import_actions(message) or census_actions(message)
-    room = MAX_BLOCKS - (1 if actions else 0)
-    batches = [sections[i : i + room] for i in range(0, len(sections), room)] or [[]]
+    batches = batched(sections, MAX_BLOCKS - (1 if actions else 0))
     if actions:
         batches[-1].append(actions)
     fallback = escape(text)[: TEXT_LIMIT - 1]

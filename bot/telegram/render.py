@@ -21,11 +21,6 @@ from surveys.texts import t
 
 TELEGRAM_TEXT_LIMIT = 4096
 _TAG = re.compile(r"<[^>]+>")
-# Points at where the whole answer is: /alert shows it in full, split over messages.
-_SHORTENED = {
-    Language.EN: "… (shortened; /alert {id} shows the whole answer)",
-    Language.RU: "… (сокращено; весь ответ — /alert {id})",
-}
 
 
 def tg_len(text: str) -> int:
@@ -174,7 +169,8 @@ def alert_html(fields: dict[str, Any], lang: Language, status_line: str | None =
     full = build(text)
     if tg_len(_visible(full)) <= TELEGRAM_TEXT_LIMIT:
         return full
-    shortened = _SHORTENED[lang].format(id=fields.get("alert_id", "?"))
+    # Points at where the whole answer is: /alert shows it in full, split over messages.
+    shortened = t("alert_shortened", lang, id=fields.get("alert_id", "?"))
     room = TELEGRAM_TEXT_LIMIT - tg_len(_visible(build(""))) - tg_len(shortened)
     return build(_cut(text, max(room, 0)) + shortened)
 

@@ -82,7 +82,17 @@ def new_update(update: Any, raw: str | None = None) -> NewUpdate:
     """``raw``: the JSON text it came as, when known — kept as is (JSON escapes every
     control character, so any text that decoded is storable)."""
     payload = raw if raw is not None else to_json(update)
-    return NewUpdate(CHANNEL, update_key(update), update_sender(update), payload)
+    return NewUpdate(
+        CHANNEL, update_key(update), update_sender(update), payload, legacy_update_key(update)
+    )
+
+
+def legacy_update_key(update: Any) -> str | None:
+    """The key updates were stored under before update_key added the digest: the id alone.
+    Telegram may send an update stored so again (for 24 hours) after an upgrade."""
+    if isinstance(update, dict) and type(update.get("update_id")) is int:
+        return str(update["update_id"])
+    return None
 
 
 def make_bot(settings: Settings) -> Bot:

@@ -36,6 +36,11 @@ _T: dict[str, tuple[str, str]] = {
     "alert_note": ("Alert note", "Заметка к алерту"),
     "alert_disposition": ("How it ended", "Чем закончилось"),
     "yes": ("yes", "да"),
+    # an answer longer than a cell holds
+    "cell_cut": (
+        "… (cut: an Excel cell holds 32,767 characters; the CSV report has it all)",
+        "… (обрезано: в ячейку Excel помещается 32 767 символов; весь текст — в отчёте CSV)",
+    ),
     # levels, labels, statuses
     "level.stakeholder": ("stakeholders", "стейкхолдеры"),
     "level.user": ("users", "пользователи"),

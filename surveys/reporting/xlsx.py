@@ -30,6 +30,24 @@ MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\']")
 _WIDTH_SAMPLE = 300  # rows looked at to size a column; enough to fit, cheap on big rounds
 _MAX_WIDTH = 60
+CELL_LIMIT = 32_767  # UTF-16 units in one Excel cell; XlsxWriter cuts longer text silently
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cell_text(text: str, lang: Language) -> str:
+    """A client's words as one cell holds them: whole, or cut (for display) with a note
+    saying where the whole text is (an answer may be 40,000 characters long)."""
+    if len(text) <= CELL_LIMIT // 2 or _utf16(text) <= CELL_LIMIT:
+        return text
+    note = L("cell_cut", lang)
+    room = CELL_LIMIT - _utf16(note)
+    kept = text[:room]  # a character is one or two units: at most ``room`` units, cut below
+    while _utf16(kept) > room:
+        kept = kept[: -max(1, (_utf16(kept) - room) // 2)]
+    return kept + note
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +260,7 @@ def _round_sheet(sheet: Worksheet, data: RoundData, lang: Language, fmt: _Format
             cell = row.answers.get(key)
             if cell is not None:
                 colour = fmt.for_label(cell.label)
-                sheet.write_string(r, col, cell.text, colour)
+                sheet.write_string(r, col, cell_text(cell.text, lang), colour)
                 sheet.write_string(r, col + 1, label_name(cell.label, lang), colour)
                 if cell.score is not None:
                     sheet.write_number(r, col + 2, round(cell.score, 2), fmt.num)
@@ -255,4 +273,4 @@ def _round_sheet(sheet: Worksheet, data: RoundData, lang: Language, fmt: _Format
             col += per_q
         comment = row.answers.get(COMMENT_KEY)
         if comment is not None:
-            sheet.write_string(r, col, comment.text, fmt.text)
+            sheet.write_string(r, col, cell_text(comment.text, lang), fmt.text)

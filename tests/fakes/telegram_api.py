@@ -1447,6 +1447,8 @@ class FakeTelegramAPI:
                 400,
                 "Bad Request: query is too old and response timeout expired or query ID is invalid",
             )
+        if len(str(params.get("text") or "")) > 200:  # Telegram: 0-200 characters
+            raise _ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self._open_queries.discard(query_id)  # a query is answered once
         return True
 

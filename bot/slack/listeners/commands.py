@@ -10,7 +10,16 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import MAX_BLOCKS, escape, mrkdwn, slack_commands, text_sections
+from bot.slack.blocks import (
+    BLOCKS_TEXT_LIMIT,
+    batched,
+    escape,
+    mrkdwn,
+    shortened_sections,
+    slack_commands,
+    text_sections,
+    text_size,
+)
 from bot.slack.context import SlackContext, unescape, user_id_of
 from bot.slack.locale import follow_slack_language
 from bot.telegram.links import start_link
@@ -109,19 +118,36 @@ def census_link(output: Output, telegram_bot: str, lang: Language) -> tuple[Outp
     return output, start_link(telegram_bot, output.link_token)
 
 
-def output_blocks(output: Output, link: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+RESPONSES = 5  # a response_url takes at most five posts
+VERBATIM_PIECE = 1000  # characters in one section of a client's words
+
+
+def output_messages(
+    output: Output, link: str | None = None, lang: Language = Language.EN
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """A command's answer as the ephemeral messages that carry it, (fallback, blocks) each.
+    A client's long answer (/candor alert) spans several; only past what the five posts of a
+    response_url hold is it shortened, for display, saying where the whole of it is."""
     blocks: list[dict[str, Any]] = []
     if output.lines:
         blocks += text_sections(slack_commands("\n".join(output.lines)))
     if link is not None:  # a section of its own: mrkdwn would read a token's _ as italics
         blocks.append({"type": "section", "text": mrkdwn(f"<{link}>")})
+    table_blocks = text_sections(output.table, code=True) if output.table else []
     if output.verbatim is not None:  # a client's words: escaped, but never reworded
-        blocks += text_sections(output.verbatim)
-    if output.table:
-        blocks += text_sections(output.table, code=True)
+        # A message is filled to within a section of its limit before the next one starts:
+        # short sections waste little of the five posts.
+        room = RESPONSES * (BLOCKS_TEXT_LIMIT - VERBATIM_PIECE)
+        room -= text_size(blocks) + text_size(table_blocks)
+        note = slack_commands(t("verbatim_shortened", lang))
+        blocks += shortened_sections(output.verbatim, room, note, VERBATIM_PIECE)
+    blocks += table_blocks
     fallback = slack_commands("\n".join([*output.lines, *filter(None, [link])]))
-    fallback = fallback or (output.table or "")
-    return escape(fallback)[:3000] or " ", blocks[:MAX_BLOCKS]
+    fallback = escape(fallback or (output.table or ""))[:3000] or " "
+    # Later parts get a short fallback of their own, as in delivered messages (blocks.render).
+    return [(fallback if i == 0 else "…", batch) for i, batch in enumerate(batched(blocks))][
+        :RESPONSES
+    ]
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
@@ -150,8 +176,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         platform = SlackPlatform(client, ctx)
         output = await table.run(ctx.commands, actor, lang, name, args, platform)
         output, link = census_link(output, ctx.telegram_bot_username, lang)
-        text, blocks = output_blocks(output, link)
-        await respond(text=text, blocks=blocks, response_type="ephemeral")
+        for text, blocks in output_messages(output, link, lang):
+            await respond(text=text, blocks=blocks, response_type="ephemeral")
         ctx.wake_delivery()
 
 

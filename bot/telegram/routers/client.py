@@ -14,7 +14,7 @@ from bot.telegram.filters import on_loop
 from bot.telegram.routers.staff import answer_help
 from surveys.census import LINK_PREFIX, Census
 from surveys.conversation import ContactEvent, EventKind
-from surveys.model import Language
+from surveys.model import Address, Language
 from surveys.onboarding import typed_language
 from surveys.texts import t
 
@@ -172,12 +172,7 @@ async def survey_button(
     )
     if not current:
         # An old button, or one that was never ours: it changes nothing.
-        staff = await candor.commands.actor(chat)
-        if staff is not None:
-            text = t("button_not_for_staff", staff.language)
-        else:  # a contact reads it in their own language, like the question it belongs to
-            text = t("button_stale", await candor.service.contact_language(chat) or lang)
-        await query.answer(text)
+        await query.answer(await _unchanged(chat, event_kind, lang, candor))
         return
     assert event_kind is not None
     # A skipped or declined question loses its buttons through the outbox, after whatever
@@ -187,6 +182,20 @@ async def survey_button(
     await candor.service.handle_event(chat, event)
     candor.wake_delivery()
     await query.answer()
+
+
+async def _unchanged(
+    chat: Address, kind: EventKind | None, lang: Language, candor: TelegramContext
+) -> str:
+    """What a press that changes nothing is answered with. Someone who opted out is reminded
+    of that rather than told the button is old (as on Slack)."""
+    if kind is not None and (opted_out := await candor.service.opted_out_reply(chat, kind)):
+        return opted_out
+    staff = await candor.commands.actor(chat)
+    if staff is not None:
+        return t("button_not_for_staff", staff.language)
+    # A contact reads it in their own language, like the question it belongs to.
+    return t("button_stale", await candor.service.contact_language(chat) or lang)
 
 
 async def unknown_button(query: CallbackQuery, candor: TelegramContext) -> None:
