@@ -527,7 +527,7 @@ class StaffCommands:
             # words into the client's and send them the questions meant for the client.
             if (staff := await uow.staff.by_address(address)) is not None:
                 raise StaffError(
-                    say("contact_is_staff", lang, name=staff.name, role=staff.role.value)
+                    say("contact_is_staff", lang, name=staff.name, role=role_name(staff.role, lang))
                 )
             existing = await uow.contacts.by_address(address)
             if existing is not None:

@@ -239,7 +239,7 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
 CONTACT_IS_STAFF = {
     "en": "Max Manager is client service staff (manager), not a client: staff get Candor's"
     " alerts and are never surveyed. Invite someone at the client instead.",
-    "ru": "Max Manager — сотрудник клиентского сервиса (manager), а не клиент: сотрудники"
+    "ru": "Max Manager — сотрудник клиентского сервиса (менеджер), а не клиент: сотрудники"
     " получают алерты Candor, опросы им не приходят. Пригласите человека со стороны клиента.",
 }
 
