@@ -65,6 +65,10 @@ _T: dict[str, tuple[str, str]] = {
         "No staff member «{ref}». See /staff.",
         "Сотрудник «{ref}» не найден. См. /staff.",
     ),
+    "staff_ambiguous": (
+        "Several staff members match «{ref}»: {who}. Name one by #id or full name.",
+        "Под «{ref}» подходят несколько сотрудников: {who}. Укажите #id или полное имя.",
+    ),
     "account_exists": ("Account «{name}» already exists.", "Аккаунт «{name}» уже есть."),
     "account_added": (
         "Account «{name}» added (#{id}, tier {tier}, {lang}, {tz}).",
@@ -900,7 +904,29 @@ class StaffCommands:
             for person in people:
                 if matches(person):
                     return person
+        # Then what people type in a hurry ("Mark", "@mark", "mar"): a handle or whole words
+        # of the name ("Mark" is Mark Twain, not also Marko Polo), else the start of the name
+        # or of a word of it; taken only when it points at one person.
+        for whole in (True, False):
+            found = [p for p in people if _loosely_named(p, ref, whole=whole)]
+            if len(found) == 1:
+                return found[0]
+            if found:
+                shown = [f"{p.name} (#{p.id}, {role_name(p.role, lang)})" for p in found[:10]]
+                more = [f"+{len(found) - 10}"] if len(found) > 10 else []  # "a": half the staff
+                who = ", ".join(shown + more)
+                raise StaffError(say("staff_ambiguous", lang, ref=_clip(ref, 60), who=who))
         raise StaffError(say("no_staff", lang, ref=_clip(ref, 60)))
+
+
+def _loosely_named(person: Staff, ref: str, *, whole: bool) -> bool:
+    """``ref`` is ``person``'s console handle or whole words of their name; not ``whole``:
+    the start of their name or of a word of it."""
+    ref = " ".join(ref.casefold().split())
+    name = " ".join(person.name.casefold().split())
+    if whole:
+        return ref == (person.console_name or "").casefold() or f" {ref} " in f" {name} "
+    return f" {ref}" in f" {name}"
 
 
 def placeholder_name(address: Address) -> str:

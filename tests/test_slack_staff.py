@@ -501,6 +501,20 @@ async def test_help_differs_for_staff_and_everyone_else(slack: SlackHarness) -> 
     assert await say(slack, "", STRANGER) == stranger_help
 
 
+async def test_owner_takes_a_first_name_and_lists_the_candidates_when_several_match(
+    slack: SlackHarness,
+) -> None:
+    await say(slack, 'account_add "Acme Corp"')
+    await say(slack, f"staff_add owner <@{OLGA}|mark> Mark Twain")
+    assert await say(slack, 'owner "Acme Corp" Mark') == "Owner of «Acme Corp» is now Mark Twain."
+    await say(slack, f"staff_add manager <@{MAX}|marko> Marko Polo")
+    assert await say(slack, 'owner "Acme Corp" mar') == (
+        "Several staff members match «mar»: Mark Twain (#2, owner), Marko Polo (#3, manager)."
+        " Name one by #id or full name."
+    )
+    assert await say(slack, 'owner "Acme Corp" Mark') == "Owner of «Acme Corp» is now Mark Twain."
+
+
 async def test_a_manager_runs_manager_commands_but_cannot_add_staff(slack: SlackHarness) -> None:
     await globex_with_anna(slack)
     assert await say(slack, f"staff_add manager <@{MAX}|max> Max Manager") == (

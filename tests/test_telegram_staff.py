@@ -105,6 +105,7 @@ async def test_admin_manages_accounts_contacts_and_staff(tg: TelegramHarness) ->
     ]
     assert await say(tg, f"/owner Globex {ADMIN_ID}") == ["Owner of «Globex» is now Ada Admin."]
     assert await say(tg, "/owner Globex nobody") == ["No staff member «nobody». See /staff."]
+    assert await say(tg, "/owner Globex ada") == ["Owner of «Globex» is now Ada Admin."]
     assert await say(tg, "/tier Globex platinum") == ["Tier of «Globex» is now platinum."]
     assert await say(tg, "/tier Nowhere gold") == ["No account «Nowhere». See /accounts."]
 
