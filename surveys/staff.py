@@ -161,6 +161,10 @@ _T: dict[str, tuple[str, str]] = {
         "That person is already staff: {name} ({role}).",
         "Этот человек уже в команде: {name} ({role}).",
     ),
+    "staff_is_contact": (
+        "{name} is also a contact of «{account}»; as staff they will not be surveyed.",
+        "{name} также контакт аккаунта «{account}»; сотрудникам опросы не приходят, поэтому этот контакт больше не будут опрашивать.",
+    ),
     "bad_role": ("Role must be admin, manager or owner.", "Роль: admin, manager или owner."),
     "contacts_none": (
         "«{account}» has no contacts yet. Invite one: /invite",
@@ -839,18 +843,18 @@ class StaffCommands:
             )
             _set_address(person, address)
             added = await uow.staff.add(person)
+            # Allowed (our people may be on a client's list too), but that account loses a
+            # respondent without a word: staff are never surveyed. The adder should know.
+            contact = await uow.contacts.by_address(address)
+            client = await uow.accounts.get(contact.account_id) if contact else None
             await uow.commit()
-        return Output(
-            [
-                say(
-                    "staff_added",
-                    lang,
-                    name=added.name,
-                    role=role_name(added.role, lang),
-                    id=added.id,
-                )
-            ]
-        )
+        lines = [
+            say("staff_added", lang, name=added.name, role=role_name(added.role, lang), id=added.id)
+        ]
+        if contact is not None:
+            account = client.name if client else "?"
+            lines.append(say("staff_is_contact", lang, name=contact.name, account=account))
+        return Output(lines)
 
     async def list_staff(self, actor: Staff) -> Output:
         self.require(actor, WRITERS, actor.language)

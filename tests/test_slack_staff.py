@@ -268,6 +268,13 @@ STAFF_CONTACT_ROW = {
 }  # fmt: skip
 
 
+STAFF_CONTACT_WARNING = {
+    "en": f"Anna Smith is also a contact of «{ACCOUNT}»; as staff they will not be surveyed.",
+    "ru": f"Anna Smith также контакт аккаунта «{ACCOUNT}»; сотрудникам опросы не приходят,"
+    " поэтому этот контакт больше не будут опрашивать.",
+}
+
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 async def test_a_contact_made_staff_is_listed_as_staff_not_surveyed(
     slack: SlackHarness, lang: str
@@ -275,8 +282,10 @@ async def test_a_contact_made_staff_is_listed_as_staff_not_surveyed(
     # Anna, a client's contact, was made staff: rounds and censuses leave her out, but
     # `contacts` listed her as an active contact and `accounts` counted her as one.
     await globex_with_anna(slack)
-    assert "Anna Smith" in await say(slack, f"staff_add manager <@{ANNA}|anna> Anna Smith")
     await say(slack, f"lang {lang}")
+    assert (await say(slack, f"staff_add manager <@{ANNA}|anna> Anna Smith")).split("\n")[1:] == [
+        STAFF_CONTACT_WARNING[lang]
+    ]
     assert (await table(slack, f'contacts "{ACCOUNT}"'))[2].split() == STAFF_CONTACT_ROW[lang]
     assert (await table(slack, "accounts"))[2].split()[-2] == "0/1"
 

@@ -1057,6 +1057,29 @@ async def test_add_staff_refuses_an_address_already_staff(
     assert names == ["Olga Owner", "Max Manager", "Ada Admin", "Oscar Owner", "Nina"]
 
 
+@pytest.mark.parametrize(
+    ("lang", "warning"),
+    [
+        (EN, "Ivan is also a contact of «Initech»; as staff they will not be surveyed."),
+        (
+            RU,
+            "Ivan также контакт аккаунта «Initech»; сотрудникам опросы не приходят,"
+            " поэтому этот контакт больше не будут опрашивать.",
+        ),
+    ],
+)
+async def test_add_staff_who_is_a_contact_tells_the_adder_they_will_not_be_surveyed(
+    commands: StaffCommands, team: Team, lang: Language, warning: str
+) -> None:
+    # Ivan, Initech's contact, is made staff: accepted (our own people may also be on a
+    # client's list), but the adder hears that Initech loses him as a respondent.
+    admin = replace(team.admin, language=lang)
+    out = await commands.add_staff(admin, "manager", "Ivan", Address(Channel.CONSOLE, "ivan"), EN)
+    assert out.lines[1:] == [warning]
+    plain = await commands.add_staff(admin, "owner", "Nina", Address(Channel.CONSOLE, "nina"), EN)
+    assert len(plain.lines) == 1
+
+
 @pytest.mark.parametrize(("role", "name"), [("boss", "Zed"), ("", "Zed"), ("owner", "  ")])
 async def test_add_staff_with_a_bad_role_or_name_is_refused(
     commands: StaffCommands, team: Team, uow: SqlUnitOfWorkFactory, role: str, name: str
