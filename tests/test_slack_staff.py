@@ -369,7 +369,7 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
     ):
         lines = await table(slack, text)
         assert lines[0] == f"{ACCOUNT} — November 2026", text
-        assert lines[1] == "Responded: 1/1 (100%)"
+        assert lines[1] == "Responded: 1/1 (100%), 1 of them partly"  # one question of three
         assert lines[4].startswith("Anna Smith | answering | [-] Terrible result")
     assert await say(slack, "report all 2026-10") == "No rounds in that period."
     assert await say(slack, "report all 2026-13") == (
@@ -1055,12 +1055,12 @@ async def test_census_replies_suggest_commands_that_work_for_a_two_word_account(
 @pytest.mark.parametrize(
     ("lang", "round_heading", "census_heading", "responded"),
     [
-        ("en", "November 2026", "H2 2026 user census", "Responded: 1/1 (100%)"),
+        ("en", "November 2026", "H2 2026 user census", "Responded: 1/1 (100%), 1 of them partly"),
         (
             "ru",
             "ноябрь 2026 г.",
             "Перепись пользователей за 2-е полугодие 2026 г.",
-            "Ответили: 1/1 (100%)",
+            "Ответили: 1/1 (100%), из них частично 1",
         ),
     ],
 )

@@ -17,6 +17,7 @@ _T: dict[str, tuple[str, str]] = {
     "population": ("Population", "Охват"),
     "responded": ("Responded", "Ответили"),
     "response_rate": ("Response rate", "Доля ответивших"),
+    "partly": ("Of them partly", "Из них частично"),
     "negative_share": ("Negative: {question}", "Негатив: {question}"),
     "alerts_open": ("Open alerts", "Открытые алерты"),
     "alerts_resolved": ("Resolved alerts", "Закрытые алерты"),
@@ -36,6 +37,8 @@ _T: dict[str, tuple[str, str]] = {
     "alert_note": ("Alert note", "Заметка к алерту"),
     "alert_disposition": ("How it ended", "Чем закончилось"),
     "yes": ("yes", "да"),
+    "staff": ("Staff", "Сотрудник"),
+    "staff.mark": ("staff — not surveyed", "сотрудник — не опрашивается"),  # as /contacts
     # levels, labels, statuses
     "level.stakeholder": ("stakeholders", "стейкхолдеры"),
     "level.user": ("users", "пользователи"),
