@@ -44,6 +44,7 @@ from surveys.model import (
     ConversationStatus,
     OutboxStatus,
 )
+from surveys.questions import QUESTION_KEYS
 
 
 def _run(row: CensusRunRow) -> CensusRun:
@@ -543,6 +544,20 @@ class SqlCensusRepository:
             .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
             .where(in_round)
         )
+        # Complete: every question answered (a census asks them all); a late comment or a
+        # skipped question does not make one.
+        per_person = (
+            select(func.count(func.distinct(AnswerRow.question_key)).label("questions"))
+            .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
+            .where(in_round, AnswerRow.question_key.in_(QUESTION_KEYS))
+            .group_by(AnswerRow.conversation_id)
+            .subquery()
+        )
+        complete = await self.session.scalar(
+            select(func.count())
+            .select_from(per_person)
+            .where(per_person.c.questions >= len(QUESTION_KEYS))
+        )
         return CensusProgress(
             state=run.state,
             population=int(population or 0),
@@ -551,6 +566,7 @@ class SqlCensusRepository:
             unreachable=int(by_status.get("failed", 0)),
             queued=int(by_status.get("pending", 0)) + int(by_status.get("sending", 0)),
             answered=int(answered or 0),
+            partly=int(answered or 0) - int(complete or 0),
             **not_asked,
         )
 

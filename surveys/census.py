@@ -90,6 +90,7 @@ class CensusProgress:
     reached: int  # first messages delivered
     unreachable: int  # first messages the platform refused for good
     answered: int  # conversations with at least one answer
+    partly: int = 0  # part of answered: not every question answered (yet)
     # Not asked: no chat to ask them in (no Telegram chat yet, not bound on Slack); a chat,
     # but they stopped or blocked the bot; asked by the fan-out still to come (or, once
     # cancelled, never).
@@ -119,8 +120,13 @@ class CensusProgress:
                  population=self.population, users=noun(self.population, "user", lang),
                  sent=self.sent, reached=self.reached,
                  unreachable=self.unreachable, answered=self.answered, rate=rate,
-                 no_chat=self.no_chat, opted_out=self.opted_out,
-                 not_sent=self.not_sent)  # fmt: skip
+                 partly=self.partly_text(lang), no_chat=self.no_chat,
+                 opted_out=self.opted_out, not_sent=self.not_sent)  # fmt: skip
+
+    def partly_text(self, lang: Language) -> str:
+        """ ", 2 of them partly" after the answered count: someone who answered one question of
+        three is not someone who answered the census. Nothing when nobody stopped part-way."""
+        return t("census_partly", lang, n=self.partly) if self.partly else ""
 
 
 class Directory(Protocol):

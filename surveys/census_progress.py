@@ -90,7 +90,7 @@ class ProgressMessages:
         digest = ":".join(
             str(x)
             for x in (progress.state.value, progress.population, progress.sent,
-                      progress.reached, progress.unreachable, progress.answered,
+                      progress.reached, progress.unreachable, progress.answered, progress.partly,
                       progress.no_chat, progress.opted_out, progress.not_sent,
                       progress.queued)
         )  # fmt: skip

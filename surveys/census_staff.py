@@ -212,6 +212,7 @@ async def census_status_line(commands: StaffCommands, actor: Staff, account_ref:
         reached=p.reached,
         answered=p.answered,
         rate=rate,
+        partly=p.partly_text(actor.language),
     )
     shares = await negative_shares(commands, round_.id, actor.language)
     return f"{line} {shares}" if shares else line

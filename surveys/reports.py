@@ -47,6 +47,13 @@ class RoundSummary:
         return sum(1 for r in self.rows if r.cells or r.comments)
 
     @property
+    def partly(self) -> int:
+        """Of those who responded, how many left a question unanswered."""
+        return sum(
+            1 for r in self.rows if (r.cells or r.comments) and len(r.cells) < len(QUESTION_KEYS)
+        )
+
+    @property
     def response_rate(self) -> float:
         return self.responded / self.invited if self.invited else 0.0
 
@@ -76,9 +83,10 @@ def _clip(text: str, width: int) -> str:
 def render_table(summary: RoundSummary, lang: Language, width: int = 28) -> str:
     """A plain-text table for terminals and monospace chat blocks."""
     head = {
-        Language.EN: ("Contact", "Status", "Responded"),
-        Language.RU: ("Контакт", "Статус", "Ответили"),
+        Language.EN: ("Contact", "Status", "Responded", ", {n} of them partly"),
+        Language.RU: ("Контакт", "Статус", "Ответили", ", из них частично {n}"),
     }[lang]
+    partly = head[3].format(n=summary.partly) if summary.partly else ""
     columns = [head[0], head[1], *(question_label(k, lang) for k in QUESTION_KEYS)]
     lines: list[list[str]] = []
     for row in summary.rows:
@@ -100,7 +108,7 @@ def render_table(summary: RoundSummary, lang: Language, width: int = 28) -> str:
 
     out = [
         f"{summary.account} — {round_title(summary.period_key, summary.title, lang)}",
-        f"{head[2]}: {summary.responded}/{summary.invited} ({summary.response_rate:.0%})",
+        f"{head[2]}: {summary.responded}/{summary.invited} ({summary.response_rate:.0%}){partly}",
         fmt(columns),
         "-+-".join("-" * w for w in widths),
         *(fmt(line) for line in lines),

@@ -65,6 +65,10 @@ _T: dict[str, tuple[str, str]] = {
         "No staff member «{ref}». See /staff.",
         "Сотрудник «{ref}» не найден. См. /staff.",
     ),
+    "staff_ambiguous": (
+        "Several staff members match «{ref}»: {who}. Name one by #id or full name.",
+        "Под «{ref}» подходят несколько сотрудников: {who}. Укажите #id или полное имя.",
+    ),
     "account_exists": ("Account «{name}» already exists.", "Аккаунт «{name}» уже есть."),
     "account_added": (
         "Account «{name}» added (#{id}, tier {tier}, {lang}, {tz}).",
@@ -156,6 +160,10 @@ _T: dict[str, tuple[str, str]] = {
     "staff_exists": (
         "That person is already staff: {name} ({role}).",
         "Этот человек уже в команде: {name} ({role}).",
+    ),
+    "staff_is_contact": (
+        "{name} is also a contact of «{account}»; as staff they will not be surveyed.",
+        "{name} также контакт аккаунта «{account}»; сотрудникам опросы не приходят, поэтому этот контакт больше не будут опрашивать.",
     ),
     "bad_role": ("Role must be admin, manager or owner.", "Роль: admin, manager или owner."),
     "contacts_none": (
@@ -527,7 +535,7 @@ class StaffCommands:
             # words into the client's and send them the questions meant for the client.
             if (staff := await uow.staff.by_address(address)) is not None:
                 raise StaffError(
-                    say("contact_is_staff", lang, name=staff.name, role=staff.role.value)
+                    say("contact_is_staff", lang, name=staff.name, role=role_name(staff.role, lang))
                 )
             existing = await uow.contacts.by_address(address)
             if existing is not None:
@@ -835,18 +843,18 @@ class StaffCommands:
             )
             _set_address(person, address)
             added = await uow.staff.add(person)
+            # Allowed (our people may be on a client's list too), but that account loses a
+            # respondent without a word: staff are never surveyed. The adder should know.
+            contact = await uow.contacts.by_address(address)
+            client = await uow.accounts.get(contact.account_id) if contact else None
             await uow.commit()
-        return Output(
-            [
-                say(
-                    "staff_added",
-                    lang,
-                    name=added.name,
-                    role=role_name(added.role, lang),
-                    id=added.id,
-                )
-            ]
-        )
+        lines = [
+            say("staff_added", lang, name=added.name, role=role_name(added.role, lang), id=added.id)
+        ]
+        if contact is not None:
+            account = client.name if client else "?"
+            lines.append(say("staff_is_contact", lang, name=contact.name, account=account))
+        return Output(lines)
 
     async def list_staff(self, actor: Staff) -> Output:
         self.require(actor, WRITERS, actor.language)
@@ -900,7 +908,29 @@ class StaffCommands:
             for person in people:
                 if matches(person):
                     return person
+        # Then what people type in a hurry ("Mark", "@mark", "mar"): a handle or whole words
+        # of the name ("Mark" is Mark Twain, not also Marko Polo), else the start of the name
+        # or of a word of it; taken only when it points at one person.
+        for whole in (True, False):
+            found = [p for p in people if _loosely_named(p, ref, whole=whole)]
+            if len(found) == 1:
+                return found[0]
+            if found:
+                shown = [f"{p.name} (#{p.id}, {role_name(p.role, lang)})" for p in found[:10]]
+                more = [f"+{len(found) - 10}"] if len(found) > 10 else []  # "a": half the staff
+                who = ", ".join(shown + more)
+                raise StaffError(say("staff_ambiguous", lang, ref=_clip(ref, 60), who=who))
         raise StaffError(say("no_staff", lang, ref=_clip(ref, 60)))
+
+
+def _loosely_named(person: Staff, ref: str, *, whole: bool) -> bool:
+    """``ref`` is ``person``'s console handle or whole words of their name; not ``whole``:
+    the start of their name or of a word of it."""
+    ref = " ".join(ref.casefold().split())
+    name = " ".join(person.name.casefold().split())
+    if whole:
+        return ref == (person.console_name or "").casefold() or f" {ref} " in f" {name} "
+    return f" {ref}" in f" {name}"
 
 
 def placeholder_name(address: Address) -> str:

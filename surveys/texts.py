@@ -780,8 +780,8 @@ CATALOG.update(
             Language.RU: "пользователь Slack {value} — контакт другого аккаунта",
         },
         "census_progress": {
-            Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached); not asked: no chat {no_chat}, opted out {opted_out}, not sent {not_sent}.",
-            Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных); не опрошены: нет чата {no_chat}, отказались {opted_out}, не отправлено {not_sent}.",
+            Language.EN: "{title} of {account} ({state}): {population} {users}, sent {sent}, reached {reached}, unreachable {unreachable}, answered {answered} ({rate}% of reached){partly}; not asked: no chat {no_chat}, opted out {opted_out}, not sent {not_sent}.",
+            Language.RU: "{title}, {account} ({state}): {population} {users}, отправлено {sent}, доставлено {reached}, недоступны {unreachable}, ответили {answered} ({rate}% доставленных){partly}; не опрошены: нет чата {no_chat}, отказались {opted_out}, не отправлено {not_sent}.",
         },
         "census_no_one": {
             Language.EN: "{title} of {account}{state} has no one to ask: nobody in the account has a ticket in the census period or has joined by the census link. Add users with /import {ref} (a CSV/XLSX file of tickets) or post the link from /census {ref} link in the client's channels.",
@@ -899,9 +899,13 @@ CATALOG.update(
             Language.EN: "Negative share per question: {shares}.",
             Language.RU: "Доля негативных ответов по вопросам: {shares}.",
         },
+        "census_partly": {
+            Language.EN: ", {n} of them partly",
+            Language.RU: ", из них частично {n}",
+        },
         "census_users_line": {
-            Language.EN: "Users: {title} — {population} {users}, reached {reached}, answered {answered} ({rate}%).",
-            Language.RU: "Пользователи: {title} — {population} {users}, доставлено {reached}, ответили {answered} ({rate}%).",
+            Language.EN: "Users: {title} — {population} {users}, reached {reached}, answered {answered} ({rate}%){partly}.",
+            Language.RU: "Пользователи: {title} — {population} {users}, доставлено {reached}, ответили {answered} ({rate}%){partly}.",
         },
     }
 )

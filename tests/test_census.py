@@ -212,6 +212,31 @@ async def test_progress_counts_those_not_asked_so_the_numbers_add_up(bed: Bed) -
     assert counts == (7, 4, 2, 1) and progress.not_sent == 0
 
 
+async def test_progress_tells_complete_answers_from_partial_ones(bed: Bed) -> None:
+    # "answered 2" read as two people who answered the census; one had stopped after the
+    # first of its three questions.
+    await bed.add_users(3)
+    await bed.census.start(bed.account_id, None, None)
+    await bed.ask_everyone()
+    user = {i: Address(Channel.CONSOLE, f"user{i}") for i in range(3)}
+    for n, body in enumerate(("Fine result", "Fast enough", "Always polite")):
+        await bed.service.handle_event(user[0], ContactEvent(EventKind.TEXT, body, f"a{n}"))
+        await bed.delivery.run_once()
+        bed.clock.advance(timedelta(minutes=5))
+    await bed.service.handle_event(user[1], ContactEvent(EventKind.TEXT, "Slow replies", "b0"))
+    await bed.delivery.run_once()
+
+    progress = await bed.progress()
+    assert (progress.reached, progress.answered, progress.partly) == (3, 2, 1)
+    text = progress.render(Language.EN, "Globex", "H2 2026 user census")
+    assert "answered 2 (67% of reached), 1 of them partly; not asked" in text
+    text = progress.render(Language.RU, "Globex", "Перепись")
+    assert "ответили 2 (67% доставленных), из них частично 1; не опрошены" in text
+    # Nobody part-way: said as before.
+    whole = replace(progress, partly=0).render(Language.EN, "Globex", "H2 2026 user census")
+    assert "answered 2 (67% of reached); not asked" in whole
+
+
 async def test_pause_resume_cancel(bed: Bed) -> None:
     await bed.add_users(10)
     await bed.census.start(bed.account_id, None, None)

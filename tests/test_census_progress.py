@@ -19,6 +19,7 @@ from storage.repositories import SqlUnitOfWorkFactory
 from surveys.census import Census, CensusState
 from surveys.census_progress import PROGRESS_EVERY, progress_messages
 from surveys.census_staff import census_status_line, start_census
+from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Address, Channel, Contact, ContactLevel, ContactStatus, Language
 from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
@@ -140,7 +141,9 @@ async def test_telegram_one_progress_message_edited_in_place_and_after_a_restart
         clock.advance(LATER)
         await fan_out_pass(tg.app)
         [again] = progress_of(tg)
-        assert again["message_id"] == message["message_id"] and "answered 1" in again["text"]
+        assert again["message_id"] == message["message_id"]
+        # One question of three answered: counted, and said to be partial.
+        assert "answered 1 (33% of reached), 1 of them partly;" in again["text"]
         # Someone not staff cannot press the buttons (and learns nothing).
         await tg.process(api.text_message(ADMIN_ID, "/round Globex census 2026-H1", **admin))
         [_, fresh] = progress_of(tg)
@@ -566,3 +569,9 @@ async def test_a_russian_census_reads_in_russian_to_its_users_and_its_starter(
     assert status is not None
     title = "Перепись пользователей за 2-е полугодие 2026 г."
     assert status.startswith(f"Пользователи: {title} — 2 пользователя, доставлено 2")
+    # One of them answers the first question only: answered, but partly.
+    ru0 = Address(Channel.CONSOLE, "ru0")
+    await service.handle_event(ru0, ContactEvent(EventKind.TEXT, "Всё хорошо", "r1"))
+    status = await census_status_line(commands, world.manager, "Globex")
+    assert status is not None
+    assert "доставлено 2, ответили 1 (50%), из них частично 1." in status

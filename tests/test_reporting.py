@@ -33,6 +33,7 @@ from surveys.onboarding import Onboarding
 from surveys.reporting.charts import period_labels
 from surveys.reporting.data import RoundData
 from surveys.reporting.files import ReportFiles, ReportRequest, parse_report_args
+from surveys.reports import render_table
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands, StaffError, say
 from tests.conftest import T0, FakeClock, World
@@ -133,6 +134,9 @@ async def test_xlsx_summary_splits_levels_and_measures_negative_share(seeded: Se
     assert (users["Population"], users["Responded"], users["Response rate"]) == (1, 0, 0)
     assert users["Negative: outcome"] is None  # nobody answered: blank, not 0 %
     assert by_key["2026-11", "users"]["Responded"] == 1
+    # Anna and Boris answered one question of three each time; Uma all of them.
+    assert head[-1] == "Of them partly"
+    assert [by_key[k]["Of them partly"] for k in sorted(by_key)] == [2, 0, 2, 0]
     # The header is frozen and filterable.
     sheet = book["Summary"]
     assert sheet.freeze_panes == "B2"
@@ -245,7 +249,54 @@ async def test_csv_has_a_bom_the_delimiter_and_cyrillic_round_trips(
     assert boris[1:3] == ["2026-12", "декабрь 2026 г."]  # the key, then the period in words
     assert boris[7] == "Отлично, спасибо, всё хорошо" and boris[8] == "позитив"
     anna = next(r for r in rows if r[3] == "Anna")
-    assert anna[13:] == ["принят", "Called Anna"]
+    assert anna[13:] == ["принят", "Called Anna", ""]
+
+
+@pytest.mark.parametrize(
+    ("lang", "mixed", "whole"),
+    [
+        (EN, "Responded: 3/3 (100%), 2 of them partly", "Responded: 1/1 (100%)"),
+        (RU, "Ответили: 3/3 (100%), из них частично 2", "Ответили: 1/1 (100%)"),
+    ],
+)
+async def test_the_report_table_tells_partial_answers_apart(
+    seeded: Seeded,
+    service: SurveyService,
+    uow: SqlUnitOfWorkFactory,
+    lang: Language,
+    mixed: str,
+    whole: str,
+) -> None:
+    # November: Anna and Boris answered one question of three, Uma all of them.
+    async with uow() as u:
+        [nov, _] = await u.rounds.for_account(seeded.world.account.id)
+    summary = await service.round_summary(nov.id)
+    assert render_table(summary, lang).split("\n")[1] == mixed
+    summary.rows = [r for r in summary.rows if r.contact == "Uma"]  # nobody part-way
+    assert render_table(summary, lang).split("\n")[1] == whole
+
+
+async def test_a_contact_made_staff_is_marked_in_both_formats(seeded: Seeded) -> None:
+    # Boris, Globex's contact, joined our staff: rounds leave him out from now on, as
+    # /contacts says; the files showed him as any other contact.
+    boris_at = Address(Channel.CONSOLE, "boris")
+    await seeded.commands.add_staff(seeded.admin, "manager", "Boris", boris_at, RU)
+    for lang, mark, head in ((EN, "staff — not surveyed", "Staff"),
+                             (RU, "сотрудник — не опрашивается", "Сотрудник")):  # fmt: skip
+        request = ReportRequest("Globex", "2026-12", "xlsx")
+        rows = rows_of(workbook((await seeded.reports.build(seeded.admin, request, lang)).data)[
+            "Globex 2026-12"
+        ])  # fmt: skip
+        assert rows[0][-1] == head
+        marks = {r[0]: r[-1] for r in rows[1:]}
+        assert marks == {"Anna": None, "Борис": mark, "Uma": None}
+
+        doc = await seeded.reports.build(
+            seeded.admin, ReportRequest("Globex", "2026-12", "csv"), lang
+        )
+        rows = list(csv.reader(io.StringIO(doc.data.decode("utf-8-sig"))))
+        assert rows[0][-1] == head and all(len(r) == len(rows[0]) for r in rows)
+        assert {(r[3], r[-1]) for r in rows[1:]} == {("Anna", ""), ("Борис", mark)}
 
 
 async def test_an_account_without_rounds_gives_an_empty_but_valid_file(seeded: Seeded) -> None:

@@ -12,9 +12,11 @@ from bot.slack.listeners.home import MAX_ITEMS, home_blocks
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.census import CensusRun, CensusState
 from surveys.digest import MAX_LINES, WeeklyDigest
-from surveys.model import Account, ContactLevel, ConversationStatus, Round, Staff
+from surveys.model import Account, ContactLevel, ConversationStatus, Language, Round, Staff
+from surveys.onboarding import Onboarding
 from surveys.reporting.data import collect
 from surveys.service import SurveyService
+from surveys.staff import StaffCommands
 from tests.conftest import T0, FakeClock, World
 
 
@@ -108,3 +110,34 @@ async def test_both_say_how_many_rounds_they_leave_out(
     listed = await home_rounds(service, world.owner)
     assert listed[:-1] == [f"Account {n:02d} — H1 2026 user census" for n in range(MAX_ITEMS)]
     assert listed[-1] == f"…and {many - MAX_ITEMS} more."
+
+
+async def test_a_new_owner_sees_the_round_already_in_progress_on_their_account(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, world: World
+) -> None:
+    # Sprint 2 was opened while Olga owned Globex; on Tuesday Globex is given to Nina. The
+    # round still asking is hers to follow now, in App Home and the digest, in both languages.
+    clock.set(T0 - timedelta(days=2))
+    await service.open_round(world.account.id, "sprint-2", "Sprint 2")
+    clock.set(T0)
+    async with uow() as u:
+        nina = await u.staff.add(
+            Staff(0, "Nina Newowner", world.owner.role, world.owner.language,
+                  console_name="nina", created_at=T0 - timedelta(days=30))
+        )  # fmt: skip
+        await u.commit()
+    onboarding = Onboarding(uow, clock, "Acme IT", Language.EN, service=service)
+    commands = StaffCommands(uow, clock, service, onboarding)
+    await commands.set_owner(world.manager, "Globex", "Nina Newowner")
+    async with uow() as u:
+        nina = await u.staff.get(nina.id)
+        assert nina is not None
+    assert await digest_rounds(uow, clock, nina) == ["Globex — Sprint 2"]
+    assert await home_rounds(service, nina) == ["Globex — Sprint 2"]
+    nina.language = Language.RU
+    ctx: Any = SimpleNamespace(service=service)
+    blocks = await home_blocks(ctx, nina, Language.RU)
+    texts = [str(b["text"]["text"]) for b in blocks if b.get("type") == "section"]
+    start = texts.index("*Идут опросы*") + 1
+    assert texts[start].startswith("Globex — ")
+    assert "Опросов сейчас нет." not in str(blocks)

@@ -239,7 +239,7 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
 CONTACT_IS_STAFF = {
     "en": "Max Manager is client service staff (manager), not a client: staff get Candor's"
     " alerts and are never surveyed. Invite someone at the client instead.",
-    "ru": "Max Manager — сотрудник клиентского сервиса (manager), а не клиент: сотрудники"
+    "ru": "Max Manager — сотрудник клиентского сервиса (менеджер), а не клиент: сотрудники"
     " получают алерты Candor, опросы им не приходят. Пригласите человека со стороны клиента.",
 }
 
@@ -268,6 +268,13 @@ STAFF_CONTACT_ROW = {
 }  # fmt: skip
 
 
+STAFF_CONTACT_WARNING = {
+    "en": f"Anna Smith is also a contact of «{ACCOUNT}»; as staff they will not be surveyed.",
+    "ru": f"Anna Smith также контакт аккаунта «{ACCOUNT}»; сотрудникам опросы не приходят,"
+    " поэтому этот контакт больше не будут опрашивать.",
+}
+
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 async def test_a_contact_made_staff_is_listed_as_staff_not_surveyed(
     slack: SlackHarness, lang: str
@@ -275,8 +282,10 @@ async def test_a_contact_made_staff_is_listed_as_staff_not_surveyed(
     # Anna, a client's contact, was made staff: rounds and censuses leave her out, but
     # `contacts` listed her as an active contact and `accounts` counted her as one.
     await globex_with_anna(slack)
-    assert "Anna Smith" in await say(slack, f"staff_add manager <@{ANNA}|anna> Anna Smith")
     await say(slack, f"lang {lang}")
+    assert (await say(slack, f"staff_add manager <@{ANNA}|anna> Anna Smith")).split("\n")[1:] == [
+        STAFF_CONTACT_WARNING[lang]
+    ]
     assert (await table(slack, f'contacts "{ACCOUNT}"'))[2].split() == STAFF_CONTACT_ROW[lang]
     assert (await table(slack, "accounts"))[2].split()[-2] == "0/1"
 
@@ -360,7 +369,7 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
     ):
         lines = await table(slack, text)
         assert lines[0] == f"{ACCOUNT} — November 2026", text
-        assert lines[1] == "Responded: 1/1 (100%)"
+        assert lines[1] == "Responded: 1/1 (100%), 1 of them partly"  # one question of three
         assert lines[4].startswith("Anna Smith | answering | [-] Terrible result")
     assert await say(slack, "report all 2026-10") == "No rounds in that period."
     assert await say(slack, "report all 2026-13") == (
@@ -499,6 +508,20 @@ async def test_help_differs_for_staff_and_everyone_else(slack: SlackHarness) -> 
         assert usage not in stranger_help
     assert "staff_add" not in stranger_help and "report" not in stranger_help
     assert await say(slack, "", STRANGER) == stranger_help
+
+
+async def test_owner_takes_a_first_name_and_lists_the_candidates_when_several_match(
+    slack: SlackHarness,
+) -> None:
+    await say(slack, 'account_add "Acme Corp"')
+    await say(slack, f"staff_add owner <@{OLGA}|mark> Mark Twain")
+    assert await say(slack, 'owner "Acme Corp" Mark') == "Owner of «Acme Corp» is now Mark Twain."
+    await say(slack, f"staff_add manager <@{MAX}|marko> Marko Polo")
+    assert await say(slack, 'owner "Acme Corp" mar') == (
+        "Several staff members match «mar»: Mark Twain (#2, owner), Marko Polo (#3, manager)."
+        " Name one by #id or full name."
+    )
+    assert await say(slack, 'owner "Acme Corp" Mark') == "Owner of «Acme Corp» is now Mark Twain."
 
 
 async def test_a_manager_runs_manager_commands_but_cannot_add_staff(slack: SlackHarness) -> None:
@@ -1046,12 +1069,12 @@ async def test_census_replies_suggest_commands_that_work_for_a_two_word_account(
 @pytest.mark.parametrize(
     ("lang", "round_heading", "census_heading", "responded"),
     [
-        ("en", "November 2026", "H2 2026 user census", "Responded: 1/1 (100%)"),
+        ("en", "November 2026", "H2 2026 user census", "Responded: 1/1 (100%), 1 of them partly"),
         (
             "ru",
             "ноябрь 2026 г.",
             "Перепись пользователей за 2-е полугодие 2026 г.",
-            "Ответили: 1/1 (100%)",
+            "Ответили: 1/1 (100%), из них частично 1",
         ),
     ],
 )

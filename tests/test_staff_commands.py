@@ -362,7 +362,56 @@ async def test_set_owner_by_telegram_id(
     assert nina is not None and nina.name == "Nina"
 
 
-@pytest.mark.parametrize("ref", ["Nobody", "#999", "", "@", "   "])
+@pytest.mark.parametrize("ref", ["max", "MAX", "Max M", "manager", "@max", "@Max"])
+async def test_set_owner_by_first_name_prefix_or_handle(
+    commands: StaffCommands, team: Team, uow: SqlUnitOfWorkFactory, ref: str
+) -> None:
+    # Nobody types "Max Manager" in a hurry: one person whose name (or a word of it) starts
+    # so, or whose handle it is, is the one meant.
+    out = await commands.set_owner(team.admin, "Globex", ref)
+    assert out.lines == [say("owner_set", EN, account="Globex", owner="Max Manager")]
+    async with uow() as u:
+        account = await u.accounts.get(team.globex.id)
+    assert account is not None and account.owner_id == team.max.id
+
+
+async def test_set_owner_by_a_console_handle(
+    commands: StaffCommands, team: Team, uow: SqlUnitOfWorkFactory
+) -> None:
+    await commands.add_staff(
+        team.admin, "owner", "Nina Petrova", Address(Channel.CONSOLE, "np"), EN
+    )
+    out = await commands.set_owner(team.admin, "Globex", "@NP")
+    assert out.lines == [say("owner_set", EN, account="Globex", owner="Nina Petrova")]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            EN,
+            "Several staff members match «o»: Olga Owner (#{olga}, owner), Oscar Owner"
+            " (#{oscar}, owner). Name one by #id or full name.",
+        ),
+        (
+            RU,
+            "Под «o» подходят несколько сотрудников: Olga Owner (#{olga}, владелец аккаунта),"
+            " Oscar Owner (#{oscar}, владелец аккаунта). Укажите #id или полное имя.",
+        ),
+    ],
+)
+async def test_set_owner_to_an_ambiguous_name_lists_the_candidates_and_changes_nothing(
+    commands: StaffCommands, team: Team, uow: SqlUnitOfWorkFactory, lang: Language, expected: str
+) -> None:
+    admin = replace(team.admin, language=lang)
+    message = await refused(commands.set_owner(admin, "Initech", "o"))
+    assert message == expected.format(olga=team.olga.id, oscar=team.other_owner.id)
+    async with uow() as u:
+        account = await u.accounts.get(team.initech.id)
+    assert account is not None and account.owner_id == team.other_owner.id
+
+
+@pytest.mark.parametrize("ref", ["Nobody", "#999", "", "@", "   ", "Maxi", "ax"])
 async def test_set_owner_to_unknown_staff_is_refused_and_changes_nothing(
     commands: StaffCommands, team: Team, uow: SqlUnitOfWorkFactory, ref: str
 ) -> None:
@@ -1006,6 +1055,29 @@ async def test_add_staff_refuses_an_address_already_staff(
     async with uow() as u:
         names = [s.name for s in await u.staff.list()]
     assert names == ["Olga Owner", "Max Manager", "Ada Admin", "Oscar Owner", "Nina"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "warning"),
+    [
+        (EN, "Ivan is also a contact of «Initech»; as staff they will not be surveyed."),
+        (
+            RU,
+            "Ivan также контакт аккаунта «Initech»; сотрудникам опросы не приходят,"
+            " поэтому этот контакт больше не будут опрашивать.",
+        ),
+    ],
+)
+async def test_add_staff_who_is_a_contact_tells_the_adder_they_will_not_be_surveyed(
+    commands: StaffCommands, team: Team, lang: Language, warning: str
+) -> None:
+    # Ivan, Initech's contact, is made staff: accepted (our own people may also be on a
+    # client's list), but the adder hears that Initech loses him as a respondent.
+    admin = replace(team.admin, language=lang)
+    out = await commands.add_staff(admin, "manager", "Ivan", Address(Channel.CONSOLE, "ivan"), EN)
+    assert out.lines[1:] == [warning]
+    plain = await commands.add_staff(admin, "owner", "Nina", Address(Channel.CONSOLE, "nina"), EN)
+    assert len(plain.lines) == 1
 
 
 @pytest.mark.parametrize(("role", "name"), [("boss", "Zed"), ("", "Zed"), ("owner", "  ")])

@@ -105,6 +105,7 @@ async def test_admin_manages_accounts_contacts_and_staff(tg: TelegramHarness) ->
     ]
     assert await say(tg, f"/owner Globex {ADMIN_ID}") == ["Owner of «Globex» is now Ada Admin."]
     assert await say(tg, "/owner Globex nobody") == ["No staff member «nobody». See /staff."]
+    assert await say(tg, "/owner Globex ada") == ["Owner of «Globex» is now Ada Admin."]
     assert await say(tg, "/tier Globex platinum") == ["Tier of «Globex» is now platinum."]
     assert await say(tg, "/tier Nowhere gold") == ["No account «Nowhere». See /accounts."]
 
@@ -231,7 +232,7 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: Telegra
         assert len(report) == 1 and is_pre(report[0]), command
         lines = report[0]["text"].splitlines()
         assert lines[0] == "Globex — November 2026"
-        assert lines[1] == "Responded: 1/1 (100%)"
+        assert lines[1] == "Responded: 1/1 (100%), 1 of them partly"  # one question of three
         assert lines[4].startswith("Anna Smith | answering | [-] Terrible result")
     assert await say(tg, "/report all 2026-10") == ["No rounds in that period."]
     assert await say(tg, "/report all 2026-13") == [

@@ -22,6 +22,7 @@ from surveys.model import (
 )
 from surveys.ports import ReportAnswer, UnitOfWork
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS
+from surveys.service import staff_chats
 
 OPEN_ALERTS = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
 
@@ -57,10 +58,17 @@ class ContactRow:
     level: ContactLevel
     status: ConversationStatus
     answers: dict[str, AnswerCell] = field(default_factory=dict)  # question key -> answer
+    # Made staff after being a contact: no longer surveyed (as /contacts marks them).
+    staff: bool = False
 
     @property
     def responded(self) -> bool:
         return bool(self.answers)
+
+    @property
+    def partly(self) -> bool:
+        """Responded, but not to every question: one answer of three is not a full reply."""
+        return self.responded and not all(k in self.answers for k in QUESTION_KEYS)
 
 
 @dataclass(slots=True)
@@ -77,6 +85,7 @@ class Measures:
     negative_share: dict[str, float | None]  # question -> share of its answers; None: none
     open_alerts: int
     resolved_alerts: int
+    partly: int = 0  # part of responded: not every question answered
 
     @property
     def response_rate(self) -> float:
@@ -89,12 +98,13 @@ class Measures:
 
 
 def measure(rows: Iterable[ContactRow]) -> Measures:
-    population = responded = open_alerts = resolved = 0
+    population = responded = partly = open_alerts = resolved = 0
     negatives = dict.fromkeys(QUESTION_KEYS, 0)
     answered = dict.fromkeys(QUESTION_KEYS, 0)
     for row in rows:
         population += 1
         responded += row.responded
+        partly += row.partly
         for key, cell in row.answers.items():
             if key in answered:
                 answered[key] += 1
@@ -107,7 +117,7 @@ def measure(rows: Iterable[ContactRow]) -> Measures:
                 else:
                     resolved += 1
     shares = {k: (negatives[k] / answered[k] if answered[k] else None) for k in QUESTION_KEYS}
-    return Measures(population, responded, shares, open_alerts, resolved)
+    return Measures(population, responded, shares, open_alerts, resolved, partly)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +177,7 @@ def _disposition(notes: Sequence[dict[str, object]]) -> str | None:
 async def collect(uow: UnitOfWork, accounts: Sequence[Account]) -> list[RoundData]:
     """Every round of ``accounts``, oldest first per account, as report rows."""
     out: list[RoundData] = []
+    chats = await staff_chats(uow)
     for account in accounts:
         contacts = {c.id: c for c in await uow.contacts.for_account(account.id)}
         rounds = sorted(await uow.rounds.for_account(account.id), key=lambda r: r.opened_at)
@@ -178,7 +189,8 @@ async def collect(uow: UnitOfWork, accounts: Sequence[Account]) -> list[RoundDat
             contact = contacts.get(conv.contact_id)
             if contact is None or conv.round_id not in by_round:
                 continue
-            row = ContactRow(contact.name, contact.level, conv.status)
+            staff = contact.reachable_at is not None and contact.reachable_at in chats
+            row = ContactRow(contact.name, contact.level, conv.status, staff=staff)
             for answer in by_conv.get(conv.id, []):
                 _put(row, answer)
             by_round[conv.round_id].append(row)

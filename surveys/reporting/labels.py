@@ -17,6 +17,7 @@ _T: dict[str, tuple[str, str]] = {
     "population": ("Population", "Охват"),
     "responded": ("Responded", "Ответили"),
     "response_rate": ("Response rate", "Доля ответивших"),
+    "partly": ("Of them partly", "Из них частично"),
     "negative_share": ("Negative: {question}", "Негатив: {question}"),
     "alerts_open": ("Open alerts", "Открытые алерты"),
     "alerts_resolved": ("Resolved alerts", "Закрытые алерты"),
@@ -41,6 +42,8 @@ _T: dict[str, tuple[str, str]] = {
         "… (cut: an Excel cell holds 32,767 characters; the CSV report has it all)",
         "… (обрезано: в ячейку Excel помещается 32 767 символов; весь текст — в отчёте CSV)",
     ),
+    "staff": ("Staff", "Сотрудник"),
+    "staff.mark": ("staff — not surveyed", "сотрудник — не опрашивается"),  # as /contacts
     # levels, labels, statuses
     "level.stakeholder": ("stakeholders", "стейкхолдеры"),
     "level.user": ("users", "пользователи"),

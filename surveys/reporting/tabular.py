@@ -31,7 +31,7 @@ def csv_headers(lang: Language) -> list[str]:
         for k in (
             "account", "period", "round", "contact", "level", "status", "question", "answer",
             "sentiment", "score", "evidence", "edited", "answered_at", "alert_status",
-            "alert_note",
+            "alert_note", "staff",
         )
     ]  # fmt: skip
 
@@ -40,7 +40,7 @@ def build_csv(rounds: Sequence[RoundData], lang: Language, delimiter: str = ",")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(csv_headers(lang))
-    yes = L("yes", lang)
+    yes, staff = L("yes", lang), L("staff.mark", lang)
     for data in rounds:
         tz = ZoneInfo(data.account.timezone)
         for row in data.rows:
@@ -66,6 +66,7 @@ def build_csv(rounds: Sequence[RoundData], lang: Language, delimiter: str = ",")
                         cell.answered_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                         L(f"alert.{alert.status.value}", lang) if alert else "",
                         defuse(alert.note) if alert else "",
+                        staff if row.staff else "",
                     ]
                 )
     return out.getvalue().encode("utf-8-sig")

@@ -155,6 +155,7 @@ def summary_headers(lang: Language) -> list[str]:
         L("alerts_resolved", lang),
         L("delta_rate", lang),
         L("delta_negative", lang),
+        L("partly", lang),  # last: the columns before keep their places
     ]
 
 
@@ -202,6 +203,7 @@ def _summary_sheet(
                 sheet.write_blank(r, col + offset, None, fmt.delta)
             else:
                 sheet.write_number(r, col + offset, delta, fmt.delta)
+        sheet.write_number(r, col + 4, m.partly, fmt.int)
     # Colour the negative shares: over a third is red, none is green.
     first, last = 8, 8 + len(QUESTION_KEYS) - 1
     sheet.conditional_format(1, first, len(summary), last, {
@@ -224,7 +226,7 @@ def round_headers(lang: Language) -> list[str]:
             f"{q}: {L('edited', lang)}",
             *(f"{q}: {L(c.header, lang)}" for c in ALERT_COLUMNS),
         ]
-    head.append(question_name(COMMENT_KEY, lang))
+    head += [question_name(COMMENT_KEY, lang), L("staff", lang)]
     return head
 
 
@@ -238,7 +240,7 @@ def _round_sheet(sheet: Worksheet, data: RoundData, lang: Language, fmt: _Format
         widths += [_fit(head[len(widths)], texts, 50), 12, 8, 20, 8]
         widths += [12, 30][: len(ALERT_COLUMNS)] + [16] * max(0, len(ALERT_COLUMNS) - 2)
     comments = [c.text for r in rows[:_WIDTH_SAMPLE] if (c := r.answers.get(COMMENT_KEY))]
-    widths.append(_fit(head[-1], comments, 50))
+    widths += [_fit(head[-2], comments, 50), 26]
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     sheet.set_row(0, 45)
@@ -274,3 +276,5 @@ def _round_sheet(sheet: Worksheet, data: RoundData, lang: Language, fmt: _Format
         comment = row.answers.get(COMMENT_KEY)
         if comment is not None:
             sheet.write_string(r, col, cell_text(comment.text, lang), fmt.text)
+        if row.staff:
+            sheet.write_string(r, col + 1, L("staff.mark", lang), fmt.text)
