@@ -1073,3 +1073,19 @@ def test_more_money_than_agreed_and_growing_debt(
     analyser: DefaultAnalyser, text: str, alert: bool
 ) -> None:
     assert (analyser.analyse(text, "outcome").label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "alert"),
+    [
+        ("Lightning fast, only three weeks.", "speed", True),
+        ("Молниеносно, всего-то три недели.", "speed", True),
+        ("Great result, only took a few weeks.", "outcome", False),  # no speed praise
+        ("Очень вежливо было проигнорировать наше письмо.", "politeness", True),
+        ("Очень вежливо было с вашей стороны предупредить нас.", "politeness", False),
+    ],
+)
+def test_speed_praised_for_weeks_and_politeness_for_a_harm_are_sarcasm(
+    analyser: DefaultAnalyser, text: str, question: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, question).label is NEG) is alert

@@ -166,6 +166,10 @@ ECHO_DISMISSED_RE = re.compile(
     r"(?i)^\W*[^\W\d_]+(?:\s+[^\W\d_]+)?\s*\?+\s*(?:ну[- ]ну|ага,?\s+щас|как\s+же|щас|"
     r"ха(?:[- ]?ха)+|yeah,?\s+(?:right|sure)|as\s+if|lol|ha(?:[- ]?ha)+|😂|🙄)(?!\w)"
 )
+ONLY_LONG_RE = re.compile(
+    r"(?i)(?<!\w)(?:only|just|a\s+mere|всего(?:-то|\s+лишь)?|каких-то|лишь)\s+(?:\w+\s+)?"
+    r"(?:weeks|months|недел[иь]|месяц\w*|полгода)(?!\w)"
+)
 WHEN_IT_SUITS_RE = re.compile(
     r"(?i)(?<!\w)(?:только\s+)?когда\s+(?:это\s+)?(?:им|ему|ей)\s+(?:что-то\s+|что-нибудь\s+)?"
     r"(?:нужно|надо|выгодно|удобно)|(?:only\s+)?when\s+(?:they|he|she)\s+(?:need|want)s?\s+"
@@ -253,7 +257,8 @@ REGRESSION_RE = re.compile(
 PRAISE_FOR_RE = re.compile(
     r"(?i)\b(?:(?:nice|great|good|fantastic|brilliant|excellent|awesome|amazing)\s+"
     r"(?:job|work)|well\s+done|way\s+to|thanks?(?:\s+you)?(?:\s+(?:so\s+much|a\s+lot))?\s+"
-    r"for|спасибо(?:\s+(?:большое|огромное))?(?:\s+за\s+то)?\s*,?\s*что)\s*,?\s+"
+    r"for|спасибо(?:\s+(?:большое|огромное))?(?:\s+за\s+то)?\s*,?\s*что|"
+    r"(?:вежливо|мило|любезно|красиво|умно|здорово)\s+(?:было\s+)?(?:с\s+вашей\s+стороны\s+)?)\s*,?\s*"
     r"(?:(?:again|once\s+again|completely|totally|just|опять|снова|всё|все|нам|мне|нас|"
     r"наш\w*|our|us|my|the)\s+){0,2}"
 )
@@ -1039,12 +1044,13 @@ class _Reader:
     def _backhanded(self) -> None:
         """Praise taken back in the same sentence (ECHO_DISMISSED_RE and its twins) is
         sarcasm, quoted whole."""
-        for pattern in (ECHO_DISMISSED_RE, WHEN_IT_SUITS_RE, IF_ONLY_WORKED_RE):
+        for pattern in (ECHO_DISMISSED_RE, WHEN_IT_SUITS_RE, IF_ONLY_WORKED_RE, ONLY_LONG_RE):
             for m in pattern.finditer(self.masked):
                 start, end = self._sentence_at(m.start())
                 praise = [
                     h for h in self.result.hits
                     if h.weight > 0 and start <= h.start and h.end <= max(end, m.end())
+                    and (pattern is not ONLY_LONG_RE or h.manner)  # "lightning fast, only…"
                 ]  # fmt: skip
                 if not praise:
                     continue
