@@ -1089,3 +1089,20 @@ def test_speed_praised_for_weeks_and_politeness_for_a_harm_are_sarcasm(
     analyser: DefaultAnalyser, text: str, question: str, alert: bool
 ) -> None:
     assert (analyser.analyse(text, question).label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "alert"),
+    [
+        ("Дедлайн профукали.", "speed", True),
+        ("Апдейт задержали без объяснений.", "speed", True),
+        ("Пулл-реквесты мёрджат без тестов.", "outcome", True),
+        ("Shipped without tests.", "outcome", True),
+        ("Перформанс просел.", "outcome", True),
+        ("Сделали без тестов, как мы и просили, это прототип.", "outcome", False),
+    ],
+)
+def test_it_slang_for_slips_and_shortcuts(
+    analyser: DefaultAnalyser, text: str, question: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text, question).label is NEG) is alert

@@ -191,7 +191,8 @@ GROUPS: tuple[Group, ...] = (
         "sucked, crap, garbage, nightmare, joke, shoddy, incompetent, let us down, let down, "
         "left much to be desired, lost, chaos, disaster, regret*, below expectations, "
         "way below, expected more, expected better, stop* work*, inappropriate, mockery, "
-        "ghosted, disappeared, missed",
+        "ghosted, disappeared, missed, просесть, проседать, без тест, без тестирование, "
+        "without tests, without testing, untested",
     ),
     # Nothing to show for a sprint, or old bugs back: plain words the embedding reads as a
     # neutral report.
@@ -204,6 +205,8 @@ GROUPS: tuple[Group, ...] = (
     ),
     # "A hello wouldn't hurt", "more testing wouldn't hurt": a polite complaint.
     Group(-0.75, "wouldnt hurt, would not hurt, wouldnt kill them, wouldnt kill you"),
+    # Done to the client with no word why.
+    Group(-0.75, "без объяснение, без объяснений, without explanation, without any explanation"),
     # Work done carelessly, in the client's slang.
     Group(
         -1.0,
@@ -450,7 +453,8 @@ GROUPS: tuple[Group, ...] = (
         "ждать, дождаться, прождать, долгий ожидание, затянуть, затягивать, тянуть, тянуться, "
         "тормозить, вечность, нескоро, не сразу, не вовремя, пробуксовка, буксовать, "
         "застрять, стоять на место, затягиваться, затянуться, растянуть, растягивать, "
-        "растянуться, туго, туговато, со скрип, at a crawl, crawling, "
+        "растянуться, туго, туговато, со скрип, at a crawl, crawling, задержать, профукать, "
+        "прошляпить, "
         "slow, slowly, slower, later than, wait, waited, waiting, too long, took long, "
         "took a while, took forever, takes forever, forever, ages, overdue, sluggish, "
         "not fast, long time, "

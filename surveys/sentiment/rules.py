@@ -310,7 +310,9 @@ SELF_BLAME_PHRASES = (("по", "нашей", "вине"), ("наша", "вина
                       ("на", "нашей", "стороне"), ("из-за", "нас"), ("из-за", "нашего"),
                       ("из-за", "нашей"), ("из-за", "наших"), ("was", "on", "us"),
                       ("is", "on", "us"), ("thats", "on", "us"), ("our", "delay"),
-                      ("our", "bad"), ("on", "our", "end"))  # fmt: skip
+                      ("our", "bad"), ("on", "our", "end"), ("как", "мы", "и", "просили"),
+                      ("как", "мы", "просили"), ("as", "we", "asked"), ("as", "we", "requested"),
+                      ("as", "requested"))  # fmt: skip
 # «Все молодцы, кроме меня — я долго отвечал»: the client carves itself out of the praise.
 SELF_EXCEPTED = (("кроме", "меня"), ("кроме", "нас"), ("except", "me"), ("except", "us"),
                  ("except", "for", "me"), ("except", "for", "us"), ("apart", "from", "me"),
