@@ -32,7 +32,13 @@ from storage.models import (
     StaffRow,
     TicketRow,
 )
-from storage.repositories import _OPEN, _contact, _contact_values, _storable_id
+from storage.repositories import (
+    _OPEN,
+    _contact,
+    _contact_values,
+    _storable_id,
+    answered_questions,
+)
 from surveys.census import CensusLink, CensusProgress, CensusRun, CensusState
 from surveys.contact_import import ContactFields, iter_identities
 from surveys.model import (
@@ -546,13 +552,7 @@ class SqlCensusRepository:
         )
         # Complete: every question answered (a census asks them all); a late comment or a
         # skipped question does not make one.
-        per_person = (
-            select(func.count(func.distinct(AnswerRow.question_key)).label("questions"))
-            .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
-            .where(in_round, AnswerRow.question_key.in_(QUESTION_KEYS))
-            .group_by(AnswerRow.conversation_id)
-            .subquery()
-        )
+        per_person = answered_questions(in_round)
         complete = await self.session.scalar(
             select(func.count())
             .select_from(per_person)

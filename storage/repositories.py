@@ -61,6 +61,7 @@ from surveys.ports import (
     RoundTally,
     UnitOfWork,
 )
+from surveys.questions import QUESTION_KEYS
 
 # --- mappers: rows <-> domain objects -----------------------------------------------------
 
@@ -1205,6 +1206,16 @@ class SqlReportRepository(_Repo):
             round_id: RoundTally(int(invited), int(responded))
             for round_id, invited, responded in people.all()
         }
+        # Of those who responded, the ones who answered every question; the rest, partly.
+        per_person = answered_questions(ConversationRow.round_id.in_(ids))
+        complete = await self.session.execute(
+            select(per_person.c.round_id, func.count())
+            .where(per_person.c.questions >= len(QUESTION_KEYS))
+            .group_by(per_person.c.round_id)
+        )
+        whole = {round_id: int(count) for round_id, count in complete.all()}
+        for round_id, tally in tallies.items():
+            tally.partly = tally.responded - whole.get(round_id, 0)
         negative = case((AnswerRow.sentiment_label == _NEGATIVE, 1), else_=0)
         answers = await self.session.execute(
             select(
@@ -1220,6 +1231,24 @@ class SqlReportRepository(_Repo):
 
 
 _NEGATIVE = SentimentLabel.NEGATIVE.value
+
+
+def answered_questions(*where: Any) -> Any:
+    """Per conversation (with its round) that has answers: how many of the survey's questions
+    it answered. Fewer than all is a partial reply (surveys.questions.answered_partly); a
+    comment or an answer to another key does not complete one. Census progress and the
+    round tallies both count from this."""
+    return (
+        select(
+            AnswerRow.conversation_id,
+            ConversationRow.round_id,
+            func.count(func.distinct(AnswerRow.question_key)).label("questions"),
+        )
+        .join(ConversationRow, ConversationRow.id == AnswerRow.conversation_id)
+        .where(AnswerRow.question_key.in_(QUESTION_KEYS), *where)
+        .group_by(AnswerRow.conversation_id, ConversationRow.round_id)
+        .subquery()
+    )
 
 
 class SqlUnitOfWork(UnitOfWork):

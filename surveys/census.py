@@ -36,7 +36,7 @@ from surveys.model import (
     Round,
 )
 from surveys.onboarding import RedeemResult, RedeemStatus, new_token, token_hash
-from surveys.texts import argument, noun, t
+from surveys.texts import argument, noun, partly_note, t
 
 if TYPE_CHECKING:
     from surveys.ports import UnitOfWork
@@ -126,7 +126,7 @@ class CensusProgress:
     def partly_text(self, lang: Language) -> str:
         """ ", 2 of them partly" after the answered count: someone who answered one question of
         three is not someone who answered the census. Nothing when nobody stopped part-way."""
-        return t("census_partly", lang, n=self.partly) if self.partly else ""
+        return partly_note(self.partly, lang)
 
 
 class Directory(Protocol):

@@ -21,7 +21,7 @@ from surveys.ports import RoundAlert, RoundTally, UnitOfWork
 from surveys.questions import QUESTION_KEYS, question_label
 from surveys.resolution import not_about_us
 from surveys.staff import READERS, Output, StaffCommands, may_see
-from surveys.texts import t
+from surveys.texts import partly_note, t
 
 
 @dataclass(slots=True)
@@ -29,8 +29,9 @@ class RoundHealth:
     period_key: str
     title: str  # as stored; shown as round_title(period_key, title, reader's language)
     invited: int
-    responded: int
+    responded: int  # answered anything: partial replies count (the rate and risk score too)
     negative: dict[str, tuple[int, int]]  # question -> (negative answers, answers)
+    partly: int = 0  # of responded: not every question answered; shown, not weighed
 
     @property
     def rate(self) -> float:
@@ -114,7 +115,9 @@ async def accounts_health(uow: UnitOfWork, accounts: Sequence[Account]) -> list[
 def _round_health(round_: Round, tally: RoundTally | None) -> RoundHealth:
     tally = tally or RoundTally()
     negative = {key: tally.answers.get(key, (0, 0)) for key in QUESTION_KEYS}
-    return RoundHealth(round_.period_key, round_.title, tally.invited, tally.responded, negative)
+    return RoundHealth(
+        round_.period_key, round_.title, tally.invited, tally.responded, negative, tally.partly
+    )
 
 
 def _pct(value: float) -> str:
@@ -149,6 +152,7 @@ def _round_lines(latest: RoundHealth, previous: RoundHealth | None, lang: Langua
     rate = t(
         "health_rate", lang, round=round_title(latest.period_key, latest.title, lang),
         responded=latest.responded, invited=latest.invited, rate=_pct(latest.rate),
+        partly=partly_note(latest.partly, lang),
         trend=_trend(latest.rate, previous.rate if previous else None, lang),
     )  # fmt: skip
     shares = " · ".join(

@@ -346,6 +346,7 @@ class RoundTally:
 
     invited: int = 0  # conversations
     responded: int = 0  # conversations with an answer to anything
+    partly: int = 0  # of responded: not every question answered (a comment alone included)
     answers: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (neg, all)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from surveys.model import Language
 from surveys.texts import t
@@ -12,6 +12,13 @@ QUESTION_KEYS: tuple[str, ...] = ("outcome", "speed", "politeness")
 COMMENT_KEY = "comment"
 # What a silence alert stands on: answers that did not come.
 SILENCE_KEY = "silence"
+
+
+def answered_partly(keys: Collection[str]) -> bool:
+    """Whether a person whose answers are under ``keys`` responded, but not to every question:
+    one answer of three (or a comment alone) is not a full reply. Storage counts the same way
+    in SQL (storage.repositories.answered_questions)."""
+    return bool(keys) and not all(k in keys for k in QUESTION_KEYS)
 
 
 def question_text(

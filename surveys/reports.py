@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from surveys.model import Answer, ConversationStatus, Language, SentimentLabel
 from surveys.periods import round_title
-from surveys.questions import QUESTION_KEYS, question_label
+from surveys.questions import COMMENT_KEY, QUESTION_KEYS, answered_partly, question_label
 from surveys.reporting.labels import L
+from surveys.texts import partly_note
 
 _MARK = {
     SentimentLabel.NEGATIVE: "[-]",
@@ -50,7 +51,9 @@ class RoundSummary:
     def partly(self) -> int:
         """Of those who responded, how many left a question unanswered."""
         return sum(
-            1 for r in self.rows if (r.cells or r.comments) and len(r.cells) < len(QUESTION_KEYS)
+            1
+            for r in self.rows
+            if answered_partly([*r.cells, *([COMMENT_KEY] if r.comments else [])])
         )
 
     @property
@@ -83,10 +86,10 @@ def _clip(text: str, width: int) -> str:
 def render_table(summary: RoundSummary, lang: Language, width: int = 28) -> str:
     """A plain-text table for terminals and monospace chat blocks."""
     head = {
-        Language.EN: ("Contact", "Status", "Responded", ", {n} of them partly"),
-        Language.RU: ("Контакт", "Статус", "Ответили", ", из них частично {n}"),
+        Language.EN: ("Contact", "Status", "Responded"),
+        Language.RU: ("Контакт", "Статус", "Ответили"),
     }[lang]
-    partly = head[3].format(n=summary.partly) if summary.partly else ""
+    partly = partly_note(summary.partly, lang)
     columns = [head[0], head[1], *(question_label(k, lang) for k in QUESTION_KEYS)]
     lines: list[list[str]] = []
     for row in summary.rows:

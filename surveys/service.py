@@ -38,6 +38,7 @@ from surveys.model import (
     Conversation,
     ConversationStatus,
     Language,
+    OutboxStatus,
     OutgoingMessage,
     Round,
     Sentiment,
@@ -62,6 +63,8 @@ from surveys.texts import channel_name, failure_reason, t
 log = logging.getLogger(__name__)
 _RANK = {AlertStatus.OPEN: 0, AlertStatus.ACKNOWLEDGED: 1, AlertStatus.RESOLVED: 2}
 INBOUND_MEMORY = timedelta(days=30)
+# Pieces of one pasted text come within seconds; text added later than this is acknowledged anew.
+ADDED_NOTICE_WINDOW = timedelta(minutes=1)
 T = TypeVar("T")
 # Answers scored before the transaction that stores them, by (text, question).
 Scores = dict[tuple[str, str], Sentiment]
@@ -496,9 +499,31 @@ class SurveyService:
                        sentiment=await self._score(text, key))
             )  # fmt: skip
             await self._maybe_alert(uow, added, account, contact, round_)
-        n = conv.question_keys.index(key) + 1
-        in_key = self._event_key("added", sender, event.message_id)
-        await self._notice(uow, contact, "added_to_answer", in_key, n=n)
+        # One notice per burst: a pasted text Telegram split into pieces was acknowledged once
+        # per extra piece. Text added minutes later is acknowledged again.
+        answer_ref = f"{conv.id}:{key}"
+        if not await self._added_lately(uow, contact, answer_ref, now):
+            n = conv.question_keys.index(key) + 1
+            in_key = self._event_key("added", sender, event.message_id)
+            await self._notice(
+                uow, contact, "added_to_answer", in_key, extra={"added_to": answer_ref}, n=n
+            )
+
+    @staticmethod
+    async def _added_lately(
+        uow: UnitOfWork, contact: Contact, answer_ref: str, now: datetime
+    ) -> bool:
+        """Whether the contact was told of an addition to this answer moments ago, or that
+        notice is still on its way: another piece of the same burst needs no second one."""
+        for notice in await uow.outbox.for_contact(contact.id, "notice"):
+            if notice.payload.get("added_to") != answer_ref:
+                continue
+            if notice.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+                return True
+            sent_at = notice.sent_at
+            if sent_at is not None and now - sent_at < ADDED_NOTICE_WINDOW:
+                return True
+        return False
 
     async def _notice_stranger(self, uow: UnitOfWork, sender: Address, event: ContactEvent) -> None:
         staff = await uow.staff.by_address(sender)
@@ -939,8 +964,10 @@ class SurveyService:
             )
 
     async def _notice(
-        self, uow: UnitOfWork, contact: Contact, text_key: str, key: str, **params: object
-    ) -> None:
+        self, uow: UnitOfWork, contact: Contact, text_key: str, key: str,
+        extra: dict[str, object] | None = None, **params: object,
+    ) -> None:  # fmt: skip
+        """``extra``: payload fields the domain reads back later (not shown to anyone)."""
         to = contact.reachable_at
         if to is None:
             return
@@ -951,6 +978,7 @@ class SurveyService:
                 payload={
                     "text": t(text_key, contact.language, **params),
                     "lang": contact.language.value,
+                    **(extra or {}),
                 },
                 idempotency_key=key,
                 contact_id=contact.id,

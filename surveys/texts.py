@@ -262,6 +262,12 @@ def argument(name: str) -> str:
     return shlex.quote(name) if '"' in name else f'"{name}"'
 
 
+def partly_note(n: int, lang: Language | str) -> str:
+    """ ", 2 of them partly" after a count of people who responded (census progress, /status,
+    /report, App Home, the digest, /health); nothing when nobody stopped part-way."""
+    return t("answered_partly", lang, n=n) if n else ""
+
+
 def t(key: str, lang: Language | str, **params: object) -> str:
     """The text for ``key`` in ``lang`` (English when the language is unknown)."""
     try:
@@ -631,8 +637,8 @@ CATALOG.update(
         "health_head": {Language.EN: "«{account}» ({tier})", Language.RU: "«{account}» ({tier})"},
         "health_no_rounds": {Language.EN: "No rounds yet.", Language.RU: "Опросов ещё не было."},
         "health_rate": {
-            Language.EN: "{round}: responded {responded}/{invited} ({rate}){trend}",
-            Language.RU: "{round}: ответили {responded}/{invited} ({rate}){trend}",
+            Language.EN: "{round}: responded {responded}/{invited} ({rate}){partly}{trend}",
+            Language.RU: "{round}: ответили {responded}/{invited} ({rate}){partly}{trend}",
         },
         "health_negative": {
             Language.EN: "Negative share: {shares}{trend}",
@@ -899,7 +905,7 @@ CATALOG.update(
             Language.EN: "Negative share per question: {shares}.",
             Language.RU: "Доля негативных ответов по вопросам: {shares}.",
         },
-        "census_partly": {
+        "answered_partly": {
             Language.EN: ", {n} of them partly",
             Language.RU: ", из них частично {n}",
         },

@@ -11,9 +11,12 @@ from typing import Any
 from bot.slack.listeners.home import MAX_ITEMS, home_blocks
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.census import CensusRun, CensusState
+from surveys.conversation import ContactEvent, EventKind
 from surveys.digest import MAX_LINES, WeeklyDigest
+from surveys.health import show_health
 from surveys.model import Account, ContactLevel, ConversationStatus, Language, Round, Staff
 from surveys.onboarding import Onboarding
+from surveys.periods import round_title
 from surveys.reporting.data import collect
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands
@@ -141,3 +144,37 @@ async def test_a_new_owner_sees_the_round_already_in_progress_on_their_account(
     start = texts.index("*Идут опросы*") + 1
     assert texts[start].startswith("Globex — ")
     assert "Опросов сейчас нет." not in str(blocks)
+
+
+async def test_round_lines_and_health_say_how_many_answered_partly(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, world: World
+) -> None:
+    # Anna answers all three questions, Boris only the first: App Home, the digest and
+    # /health counted both as "responded" with no word that one stopped part-way, while
+    # census progress and /report say "2 of them partly". Now all say it, in both languages.
+    await service.open_round(world.account.id, "sprint-2", "Sprint 2")
+    for n, body in enumerate(("Good result", "Fast enough", "Always polite")):
+        await service.handle_event(world.anna_at, ContactEvent(EventKind.TEXT, body, f"a{n}"))
+    await service.handle_event(world.boris_at, ContactEvent(EventKind.TEXT, "Хорошо", "b0"))
+    onboarding = Onboarding(uow, clock, "Acme IT", Language.EN, service=service)
+    commands = StaffCommands(uow, clock, service, onboarding)
+    person = world.owner
+    for lang, partly, responded in (
+        (Language.EN, ", 1 of them partly", "responded"),
+        (Language.RU, ", из них частично 1", "ответили"),
+    ):
+        person.language = lang
+        title = round_title("sprint-2", "Sprint 2", lang)
+        expected = f"Globex — {title}: 2/2 (100%){partly}"
+        ctx: Any = SimpleNamespace(service=service)
+        blocks = await home_blocks(ctx, person, lang)
+        texts = [str(b["text"]["text"]) for b in blocks if b.get("type") == "section"]
+        assert expected in texts
+        assert f"{title}: {responded} 2/2 (100%){partly}" in "\n".join(texts)  # App Home health
+        async with uow() as u:
+            digest = await WeeklyDigest(uow, clock).compose(
+                u, person, await collect(u, await u.accounts.list()), clock.now(), "2026-W45"
+            )
+        assert f"  {expected}" in digest.split("\n")
+        health = await show_health(commands, person, "Globex")
+        assert f"{title}: {responded} 2/2 (100%){partly}" in health.lines

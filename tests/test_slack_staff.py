@@ -622,9 +622,9 @@ async def test_app_home_shows_staff_open_alerts_and_rounds_in_progress(slack: Sl
         f"*#1* [open] {ACCOUNT} · Anna Smith · Are you satisfied with the result, and was the…: "
         "Terrible result &amp; &lt;!channel&gt; not happy",
         "*Rounds in progress*",
-        f"{ACCOUNT} — November 2026: 1/1 (100%)",
+        f"{ACCOUNT} — November 2026: 1/1 (100%), 1 of them partly",  # one question of three
         "*Account health, riskiest first*",
-        f"«{ACCOUNT}» (gold)\nNovember 2026: responded 1/1 (100%)\n"
+        f"«{ACCOUNT}» (gold)\nNovember 2026: responded 1/1 (100%), 1 of them partly\n"
         "Negative share: outcome 100% · speed — · politeness —\n"
         "Alerts: open 1 · escalated 0 · relapses 0 · silence 0 · not about us 0",
         "«Initech» (standard)\nNo rounds yet.",

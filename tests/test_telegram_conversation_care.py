@@ -15,6 +15,7 @@ from bot.telegram.callbacks import SurveyAction
 from surveys.alert_desk import still_negative
 from surveys.conversation import MAX_ANSWER_CHARS
 from surveys.model import Alert, ContactStatus, Language
+from surveys.texts import t
 from tests.telegram_harness import ADMIN_ID, TelegramHarness
 from tests.test_telegram_clients import (
     ANNA,
@@ -112,6 +113,33 @@ async def test_a_10000_character_answer_telegram_splits_is_kept_whole(
     assert outcome.text.replace("\n", "") == body.replace("\n", "")
     assert len(headers(tg, ANNA)) == 2  # question 2 asked once, not once per piece
     assert not any("4000" in text for text in tg.texts(ANNA))
+    # One paste, one acknowledgement: it said "Added to your answer" once per extra piece.
+    assert tg.texts(ANNA).count(t("added_to_answer", lang, n=1)) == 1
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_an_addition_minutes_later_is_acknowledged_again(
+    tg: TelegramHarness, lang: Language
+) -> None:
+    # Pieces of one burst get one "added" notice, even when the first notice went out between
+    # them; text added minutes later is news to the client and is acknowledged again.
+    await onboard(tg, ANNA, "Anna Smith", lang=lang.value)
+    await open_round(tg)
+    texts = ["The result is good.", "Also the docs.", "And the demo.", "One more thing, later."]
+    # All written before question 2 reached Anna (its notice and question 2 go out between).
+    updates = [tg.api.text_message(ANNA, text) for text in texts]
+    for update in updates[:2]:
+        await tg.process(update, deliver=False)
+    await tg.deliver()
+    tg.clock.advance(timedelta(seconds=5))
+    await tg.process(updates[2])
+    added = t("added_to_answer", lang, n=1)
+    assert tg.texts(ANNA).count(added) == 1
+    tg.clock.advance(timedelta(minutes=5))
+    await tg.process(updates[3])
+    assert tg.texts(ANNA).count(added) == 2
+    [outcome] = await answers_of(tg, ANNA)  # nothing lost
+    assert outcome.text == "\n".join(texts)
 
 
 async def test_an_alert_on_a_40000_character_answer_reaches_the_owner_and_alert_shows_it_all(

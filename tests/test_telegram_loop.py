@@ -123,7 +123,7 @@ async def test_full_loop_follow_up_reply_resolution_and_timeline(tg: TelegramHar
     [health] = await say(tg, "/health Globex", OLGA)
     assert health.split("\n") == [
         "«Globex» (gold)",
-        "November 2026: responded 1/1 (100%)",
+        "November 2026: responded 1/1 (100%), 1 of them partly",  # one question of three
         "Negative share: outcome — · speed 0% · politeness —",
         "Alerts: open 0 · escalated 0 · relapses 0 · silence 0 · not about us 1",
     ]

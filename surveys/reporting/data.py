@@ -21,7 +21,7 @@ from surveys.model import (
     SentimentLabel,
 )
 from surveys.ports import ReportAnswer, UnitOfWork
-from surveys.questions import COMMENT_KEY, QUESTION_KEYS
+from surveys.questions import COMMENT_KEY, QUESTION_KEYS, answered_partly
 from surveys.service import staff_chats
 
 OPEN_ALERTS = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
@@ -68,7 +68,7 @@ class ContactRow:
     @property
     def partly(self) -> bool:
         """Responded, but not to every question: one answer of three is not a full reply."""
-        return self.responded and not all(k in self.answers for k in QUESTION_KEYS)
+        return answered_partly(self.answers)
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from surveys.periods import round_title
 from surveys.ports import RoundTally
 from surveys.reporting.labels import L
 from surveys.staff import may_see
-from surveys.texts import t
+from surveys.texts import partly_note, t
 
 MAX_ITEMS = 20  # per section; the view holds at most 100 blocks
 _HEAD = {
@@ -103,7 +103,7 @@ async def home_blocks(
         round_lines.append(
             f"{escape(account.name)} — "
             f"{escape(round_title(round_.period_key, round_.title, lang))}: "
-            f"{tally.responded}/{tally.invited} ({rate:.0%})"
+            f"{tally.responded}/{tally.invited} ({rate:.0%}){partly_note(tally.partly, lang)}"
         )
     if len(running) > MAX_ITEMS:
         round_lines.append(_MORE_ROUNDS[lang].format(n=len(running) - MAX_ITEMS))
