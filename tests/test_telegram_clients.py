@@ -418,6 +418,28 @@ async def test_an_old_button_answers_in_the_contacts_language(tg: TelegramHarnes
     assert last_callback_answer(tg.api)["text"] == t("button_stale", Language.RU)
 
 
+@pytest.mark.parametrize(
+    ("invited", "app", "help_text", "choose"),
+    [
+        ("ru", "en", "client_help", "Выберите язык: /lang ru или /lang en"),
+        ("en", "ru", "client_help", "Choose your language: /lang en or /lang ru"),
+    ],
+)
+async def test_help_and_lang_answer_a_contact_in_their_language_not_their_apps(
+    tg: TelegramHarness, invited: str, app: str, help_text: str, choose: str
+) -> None:
+    # QA: a contact invited in Russian whose Telegram is in English read the survey in
+    # Russian, then /help, /lang and a mistyped /command in English (the app's language).
+    lang = Language(invited)
+    await onboard(tg, BORIS, "Борис", lang=invited)
+    for typed in ("/help", "/lnag", "/lang", "/lang xx"):
+        await tg.process(tg.api.text_message(BORIS, typed, language_code=app))
+    helped, unknown, chosen, chosen_wrong = tg.texts(BORIS)[-4:]
+    assert helped == t(help_text, lang)
+    assert unknown == t("unknown_command", lang, command="/lnag") + "\n" + t(help_text, lang)
+    assert chosen == chosen_wrong == choose
+
+
 async def test_later_tapped_twice_says_so_once(tg: TelegramHarness) -> None:
     # A double tap on Later sent "No problem, I will remind you later" twice: each press
     # is a new callback, and the notice was keyed by the conversation's version.

@@ -99,12 +99,14 @@ async def change_language(
 async def switch_language(message: Message, args: str, candor: TelegramContext) -> None:
     """/lang, or the same typed without the slash (typed_language)."""
     wanted = args.strip().lower()
-    lang = _lang(message, candor)
+    # A contact is told in the language they read the survey in, not their app's.
+    chat = candor.address(message.chat.id)
+    lang = await candor.service.contact_language(chat) or _lang(message, candor)
     key = f"lang:{message_key(message)}"
     if wanted not in (Language.RU.value, Language.EN.value):
         await candor.reply(message.chat.id, t("language_choose", lang), lang, key)
         return
-    text = await candor.onboarding.set_language(candor.address(message.chat.id), Language(wanted))
+    text = await candor.onboarding.set_language(chat, Language(wanted))
     await candor.reply(message.chat.id, text or t("unknown_user", lang), Language(wanted), key)
 
 
