@@ -47,6 +47,7 @@ _NAMES = {
 }
 _ROLES = {Language.EN: ("you", "account owner"), Language.RU: ("вы", "владелец аккаунта")}
 _MANAGER = {Language.EN: "client service manager", Language.RU: "менеджер клиентского сервиса"}
+_NOTHING_TO_EDIT = {Language.EN: "(nothing to edit yet)", Language.RU: "(пока нечего исправлять)"}
 _HELP = {
     Language.EN: (
         "Candor demo: you are {contact}, a client of {account}. Answer in your own words.\n"
@@ -178,7 +179,7 @@ async def run_demo(
             sequence += 1
             if isinstance(parsed, tuple):
                 if last_answer_id is None:
-                    stdout.write("(nothing to edit yet)\n\n")
+                    stdout.write(f"{_NOTHING_TO_EDIT[lang]}\n\n")
                     continue
                 await app.service.handle_edit(me, last_answer_id, parsed[1])
             else:
