@@ -58,7 +58,11 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             # Staff read the language they chose, or the one followed from their Slack's; a
             # contact, their survey's.
             lang = await ctx.language_for(user, staff, body["user"].get("locale"))
-            text = t("button_not_for_staff" if staff else "button_stale", lang)
+            text = (
+                t("button_not_for_staff", lang)
+                if staff
+                else await ctx.service.stale_button_reply(ctx.address(user), conversation, lang)
+            )
             await respond(
                 text=text,
                 response_type="ephemeral",
