@@ -10,6 +10,7 @@ import pytest
 from bot.console.demo import run_demo
 from bot.settings import load_settings
 from surveys.model import Language
+from surveys.texts import t
 from tests.conftest import FakeClock
 
 
@@ -31,3 +32,24 @@ async def test_edit_before_any_answer_is_explained_in_the_demos_language(
     text = out.getvalue()
     assert code == 0
     assert said in text and other not in text
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_the_census_demo_takes_the_buttons_and_non_text_like_the_round_demo(
+    tmp_path: Path, clock: FakeClock, lang: Language
+) -> None:
+    # QA: `candor demo --census`: /skip (shown as a button under each question) and /sticker
+    # were stored as answers, and «/sticker» paged the owner as negative feedback.
+    out = io.StringIO()
+    typed = io.StringIO("/skip\n/sticker\nFast enough\n/edit Fast enough, thanks\nPolite\n")
+    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/demo.db")
+    code = await run_demo(
+        settings, typed, out, lang=lang, interactive=False, clock=clock, census=True
+    )
+    text = out.getvalue()
+    assert code == 0
+    # The sample's Анна answers in Russian, whichever language the demo speaks.
+    assert t("skipped", Language.RU) in text and t("text_please", Language.RU) in text
+    assert "/skip" not in text.split("Анна Смирнова |")[-1]
+    assert "/sticker" not in text.split("Анна Смирнова |")[-1]
+    assert "Fast enough, thanks" in text.split("Анна Смирнова |")[-1]

@@ -169,26 +169,8 @@ async def run_demo(
         )
         await app.delivery.run_once()
         me = Address(Channel.CONSOLE, cast.client)
-        sequence = 0
-        last_answer_id: str | None = None
-        while await _still_open(app, cast.contact.id):
-            line = _read(stdin, stdout, lang, interactive)
-            if not line:
-                break
-            parsed = parse_line(line)
-            sequence += 1
-            if isinstance(parsed, tuple):
-                if last_answer_id is None:
-                    stdout.write(f"{_NOTHING_TO_EDIT[lang]}\n\n")
-                    continue
-                await app.service.handle_edit(me, last_answer_id, parsed[1])
-            else:
-                message_id = f"{opened.round.id}-{sequence}"
-                event = ContactEvent(parsed.kind, parsed.text, message_id, parsed.media)
-                await app.service.handle_event(me, event)
-                if parsed.kind is EventKind.TEXT and parsed.text.strip():
-                    last_answer_id = message_id
-            await app.delivery.run_once()
+        await _converse(app, me, cast.contact.id, str(opened.round.id), stdin, stdout, lang,
+                        interactive)  # fmt: skip
         await _print_outcome(app, opened.round.id, stdout, lang)
         await _close_the_loop(app, cast, opened.round.id, stdin, stdout, lang, interactive)
         return 0
@@ -227,17 +209,9 @@ async def _census_demo(
     async with app.uow() as uow:
         contact = await uow.contacts.by_address(me)
     assert contact is not None
-    sequence = 0
-    while await _still_open(app, contact.id):
-        line = _read(stdin, stdout, lang, interactive)
-        if not line:
-            break
-        sequence += 1
-        text = line.rstrip("\n")
-        await app.service.handle_event(
-            me, ContactEvent(EventKind.TEXT, text, f"census-{round_.id}-{sequence}")
-        )
-        await app.delivery.run_once()
+    # The same typing as the round's demo: the buttons, /edit and non-text input work here
+    # too (they were stored as answers, and «/sticker» paged the owner).
+    await _converse(app, me, contact.id, f"census-{round_.id}", stdin, stdout, lang, interactive)
     found = await census.progress(cast.account.id)
     if found is not None:
         title = round_title(round_.period_key, round_.title, lang)
@@ -245,6 +219,35 @@ async def _census_demo(
         stdout.write("\n")
     await _print_outcome(app, round_.id, stdout, lang)
     return 0
+
+
+async def _converse(
+    app: App, me: Address, contact_id: int, prefix: str, stdin: TextIO, stdout: TextIO,
+    lang: Language, interactive: bool,
+) -> None:  # fmt: skip
+    """The client's lines, read until their conversation ends (or the input does): answers,
+    the buttons (/skip, /later, /decline), /edit of the last answer and simulated non-text
+    input. ``prefix`` keeps message ids apart between rounds."""
+    sequence = 0
+    last_answer_id: str | None = None
+    while await _still_open(app, contact_id):
+        line = _read(stdin, stdout, lang, interactive)
+        if not line:
+            break
+        parsed = parse_line(line)
+        sequence += 1
+        if isinstance(parsed, tuple):
+            if last_answer_id is None:
+                stdout.write(f"{_NOTHING_TO_EDIT[lang]}\n\n")
+                continue
+            await app.service.handle_edit(me, last_answer_id, parsed[1])
+        else:
+            message_id = f"{prefix}-{sequence}"
+            event = ContactEvent(parsed.kind, parsed.text, message_id, parsed.media)
+            await app.service.handle_event(me, event)
+            if parsed.kind is EventKind.TEXT and parsed.text.strip():
+                last_answer_id = message_id
+        await app.delivery.run_once()
 
 
 def _read(stdin: TextIO, stdout: TextIO, lang: Language, interactive: bool) -> str:
