@@ -53,3 +53,23 @@ async def test_the_census_demo_takes_the_buttons_and_non_text_like_the_round_dem
     assert "/skip" not in text.split("Анна Смирнова |")[-1]
     assert "/sticker" not in text.split("Анна Смирнова |")[-1]
     assert "Fast enough, thanks" in text.split("Анна Смирнова |")[-1]
+
+
+@pytest.mark.parametrize("typed", ["lang en", "/lang en", "Язык EN"])
+async def test_lang_typed_mid_survey_switches_the_language_and_is_no_answer(
+    tmp_path: Path, clock: FakeClock, typed: str
+) -> None:
+    # QA: `candor demo --lang ru`, «lang en» typed at question 2 was stored as the answer
+    # and paged the owner as negative feedback; Telegram and Slack switch the language.
+    out = io.StringIO()
+    lines = io.StringIO(f"Всё хорошо\n{typed}\n/lang xx\nFast\nPolite\n")
+    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/demo.db")
+    code = await run_demo(settings, lines, out, lang=Language.RU, interactive=False, clock=clock)
+    text = out.getvalue()
+    assert code == 0
+    assert t("language_set", Language.EN) in text
+    assert t("language_choose", Language.EN) in text
+    assert "Question 3 of 3" in text  # the next question comes in English
+    table = text.split("Анна Смирнова |")[-1]
+    assert "lang" not in table.lower() and "Fast" in table and "Polite" in table
+    assert f"Ответ: {typed}" not in text and f"Answer: {typed}" not in text  # no alert on it

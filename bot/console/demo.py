@@ -31,9 +31,11 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
+from surveys.onboarding import typed_language
 from surveys.periods import round_title
 from surveys.ports import Clock
 from surveys.reports import render_table
+from surveys.texts import t
 
 CLIENT = "client"
 OWNER = "owner"
@@ -117,9 +119,14 @@ async def seed(app: App, lang: Language) -> DemoCast:
 
 
 def parse_line(line: str) -> ContactEvent | tuple[str, str]:
-    """A typed line as a contact event, or ("edit", text) for /edit."""
+    """A typed line as a contact event, ("edit", text) for /edit, or ("lang", code) for
+    /lang and the same typed without the slash, as on Telegram and Slack (not an answer)."""
     text = line.rstrip("\n")
+    if (wanted := typed_language(text)) is not None:
+        return ("lang", wanted.value)
     command, _, rest = text.strip().partition(" ")
+    if command == "/lang":
+        return ("lang", rest.strip().lower())
     if command in NON_TEXT:
         return ContactEvent(EventKind.NON_TEXT, media=NON_TEXT[command])
     if command in BUTTONS and not rest:
@@ -236,6 +243,9 @@ async def _converse(
             break
         parsed = parse_line(line)
         sequence += 1
+        if isinstance(parsed, tuple) and parsed[0] == "lang":
+            stdout.write(await switch_language(app, me, parsed[1]) + "\n\n")
+            continue
         if isinstance(parsed, tuple):
             if last_answer_id is None:
                 stdout.write(f"{_NOTHING_TO_EDIT[lang]}\n\n")
@@ -248,6 +258,16 @@ async def _converse(
             if parsed.kind is EventKind.TEXT and parsed.text.strip():
                 last_answer_id = message_id
         await app.delivery.run_once()
+
+
+async def switch_language(app: App, me: Address, wanted: str) -> str:
+    """/lang typed in the terminal: the contact's reply, in the language they now read."""
+    if wanted not in (Language.RU.value, Language.EN.value):
+        async with app.uow() as uow:
+            contact = await uow.contacts.by_address(me)
+        return t("language_choose", contact.language if contact else app.settings.default_language)
+    done = await app.onboarding.set_language(me, Language(wanted))
+    return done or t("unknown_user", app.settings.default_language)
 
 
 def _read(stdin: TextIO, stdout: TextIO, lang: Language, interactive: bool) -> str:
