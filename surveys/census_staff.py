@@ -135,7 +135,7 @@ async def census_button(
     itself shows it at once. ``stranger_lang``: the platform's language for a presser
     Candor does not know (refused)."""
     lang = actor.language if actor else stranger_lang
-    staff = commands.require(actor, WRITERS, lang)
+    staff = commands.require(actor, WRITERS, lang, button=True)
     if action not in ACTIONS:
         raise StaffError(t("button_forged", lang))
     await census_command(commands, staff, f"#{account_id}", action)
@@ -156,7 +156,7 @@ async def census_run_button(
     cancelled is left alone and the presser told so (StaffError, in their language).
     ``stranger_lang`` as for census_button."""
     lang = actor.language if actor else stranger_lang
-    staff = commands.require(actor, WRITERS, lang)
+    staff = commands.require(actor, WRITERS, lang, button=True)
     lang = staff.language
     if action not in ACTIONS:
         raise StaffError(t("button_forged", lang))

@@ -543,13 +543,15 @@ async def run(
     platform: Platform,
     request_key: str | None = None,
     upload: Upload | None = None,
+    button: bool = False,
 ) -> Output:
     """Check the role, then run `name` with the words after it (None: the text could not be
     split into words, e.g. unbalanced quotes). Refusals and bad arguments come back as text,
-    and a stranger hears only that the command is for staff, whatever they typed."""
+    and a stranger hears only that the command (or ``button``, if pressed) is for staff,
+    whatever they typed."""
     command = TABLE[name]
     try:
-        staff = StaffCommands.require(actor, command.roles, lang)
+        staff = StaffCommands.require(actor, command.roles, lang, button=button)
         if words is None:
             raise Usage
         return await command.run(Call(commands, staff, words, platform, request_key, upload))

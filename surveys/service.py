@@ -610,6 +610,20 @@ class SurveyService:
             conv = await uow.conversations.current_for_contact(contact.id) if contact else None
         return _still_asks(conv, (conversation_id, key))
 
+    async def stale_button_reply(
+        self, sender: Address, conversation_id: int, fallback: Language
+    ) -> str:
+        """What a press that changes nothing is told: that its survey has ended when the
+        conversation the button belongs to is over, else that it belongs to an earlier
+        question. In the contact's language (``fallback`` for anyone else)."""
+        async with self.uow() as uow:
+            contact = await uow.contacts.by_address(sender)
+            conv = await uow.conversations.get(conversation_id) if contact else None
+        if contact is None:
+            return t("button_stale", fallback)
+        over = conv is not None and conv.contact_id == contact.id and not conv.status.is_open
+        return t("button_survey_over" if over else "button_stale", contact.language)
+
     async def opted_out_reply(self, sender: Address, kind: EventKind) -> str | None:
         """What a contact who opted out is told when they press a survey button (``kind``):
         not that the button is old, but that they opted out. None for anyone else."""

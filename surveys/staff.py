@@ -49,6 +49,10 @@ _T: dict[str, tuple[str, str]] = {
         "This command is only for client service staff.",
         "Эта команда доступна только сотрудникам клиентского сервиса.",
     ),
+    "staff_only_button": (
+        "This button is only for client service staff.",
+        "Эта кнопка доступна только сотрудникам клиентского сервиса.",
+    ),
     "not_allowed": (
         "Your role ({role}) cannot do this; ask a manager or an admin.",
         "Ваша роль ({role}) не позволяет это сделать; обратитесь к менеджеру или администратору.",
@@ -368,9 +372,12 @@ class StaffCommands:
             await uow.commit()
 
     @staticmethod
-    def require(actor: Staff | None, roles: frozenset[StaffRole], lang: Language) -> Staff:
+    def require(
+        actor: Staff | None, roles: frozenset[StaffRole], lang: Language, *, button: bool = False
+    ) -> Staff:
         if actor is None:
-            raise StaffError(say("staff_only", lang))
+            # A stranger who pressed a (forwarded) button typed no command: say "button".
+            raise StaffError(say("staff_only_button" if button else "staff_only", lang))
         if actor.role not in roles:
             # A manager cannot help with an admins-only command: name who can.
             key = "not_allowed" if StaffRole.MANAGER in roles else "not_allowed_admins"

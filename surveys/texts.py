@@ -400,6 +400,11 @@ CATALOG.update(
             Language.EN: "This button belongs to an earlier question.",
             Language.RU: "Эта кнопка относится к предыдущему вопросу.",
         },
+        # Under a survey that has ended (answered, declined or expired): no question is next.
+        "button_survey_over": {
+            Language.EN: "This survey has ended; its buttons no longer do anything.",
+            Language.RU: "Этот опрос уже завершён; его кнопки больше не действуют.",
+        },
     }
 )
 

@@ -148,7 +148,7 @@ async def test_telegram_one_progress_message_edited_in_place_and_after_a_restart
         await tg.process(api.text_message(ADMIN_ID, "/round Globex census 2026-H1", **admin))
         [_, fresh] = progress_of(tg)
         answer = await press(tg, fresh, "Cancel the census", STRANGER)
-        assert "only for client service staff" in answer
+        assert answer == "This button is only for client service staff."
         assert "(sending)" in progress_of(tg)[1]["text"]
     finally:
         await tg.stop()
@@ -304,7 +304,7 @@ async def test_telegram_a_stranger_pressing_census_buttons_is_refused_in_their_l
             await tg.process(api.callback_query(ADMIN_ID, data, message_id=message["message_id"],
                                                 user_id=STRANGER, language_code="ru"))  # fmt: skip
             answer = api.calls_to("answerCallbackQuery")[answered].params.get("text")
-            assert answer == "Эта команда доступна только сотрудникам клиентского сервиса.", data
+            assert answer == "Эта кнопка доступна только сотрудникам клиентского сервиса.", data
         assert await run_states(tg.app) == ["running"]
     finally:
         await tg.stop()
@@ -388,7 +388,7 @@ async def test_slack_progress_message_with_buttons_edited_by_chat_update(
     await slack.post(
         block_action("USTRANGER", channel, "census_cancel", "1", message_ts=message["ts"])
     )
-    assert "only for client service staff" in slack.dm_texts("USTRANGER")[-1]
+    assert slack.dm_texts("USTRANGER")[-1] == "This button is only for client service staff."
     assert "(everyone reachable was asked)" in slack_progress(slack)[0]["text"]
     # Cancelled while those asked may still answer: it stops their reminders.
     said = await say(slack, "census Globex cancel")
@@ -488,9 +488,10 @@ async def test_slack_a_forged_button_value_is_refused_and_changes_nothing(
     assert await run_states(slack.app) == ["running"]
 
 
+# They pressed a button, not typed a command: the refusal says so (it said "command").
 STAFF_ONLY_BUTTON = {
-    Language.EN: "only for client service staff",
-    Language.RU: "только сотрудникам клиентского сервиса",
+    Language.EN: "This button is only for client service staff.",
+    Language.RU: "Эта кнопка доступна только сотрудникам клиентского сервиса.",
 }
 
 
@@ -524,7 +525,7 @@ async def test_slack_a_stranger_pressing_a_census_button_is_answered_in_their_sl
                      locale=locale if in_payload else None)
     )  # fmt: skip
     [said] = slack.dm_texts("USTRANGER")
-    assert STAFF_ONLY_BUTTON[lang] in said, said
+    assert said == STAFF_ONLY_BUTTON[lang], said
     assert await run_states(slack.app) == ["running"]
     asked = [c for c in slack.api.calls_to("users.info") if c.params.get("user") == "USTRANGER"]
     assert len(asked) == (0 if in_payload else 1)  # the payload's locale needs no call

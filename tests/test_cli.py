@@ -214,6 +214,17 @@ def test_run_console_answers_a_contact_through_the_full_process_loop(tmp_path: P
     assert "I don't know you yet" in stranger.stdout
 
 
+def test_run_console_takes_lang_typed_without_the_slash(tmp_path: Path) -> None:
+    # As on Telegram and Slack, «lang ru» is the /lang command, not a comment to keep.
+    seeded = candor("demo", cwd=tmp_path, stdin="Fine\nFine\nFine\n")
+    assert seeded.returncode == 0, seeded.stderr
+    result = candor("run", "--console", cwd=tmp_path, stdin="lang ru\n/sticker\n")
+    assert result.returncode == 0, result.stderr
+    assert "Язык изменён на русский." in result.stdout
+    assert "Извините, я понимаю только текст." in result.stdout
+    assert "your comment is added" not in result.stdout
+
+
 def test_env_example_lists_every_setting_with_a_comment() -> None:
     from bot.settings import Settings, _env_name
 

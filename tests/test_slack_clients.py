@@ -533,6 +533,33 @@ async def test_an_old_button_answers_in_the_contacts_language(slack: SlackHarnes
     assert [r["text"] for r in responses] == [t("button_stale", Language.RU)]
 
 
+SURVEY_OVER = {
+    "en": "This survey has ended; its buttons no longer do anything.",
+    "ru": "Этот опрос уже завершён; его кнопки больше не действуют.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_button_of_a_finished_survey_says_the_survey_is_over(
+    slack: SlackHarness, lang: str
+) -> None:
+    # QA: Skip pressed twice under question 3: the first press ended the survey, the second
+    # was told «This button belongs to an earlier question.», though there is none after it.
+    await join(slack, ANNA, "Anna Smith", "stakeholder", lang)
+    await open_round(slack)
+    for text in ("Good result", "Fast"):
+        await write(slack, ANNA, text)
+    q3 = questions(slack, ANNA)[-1]
+    value = button_value(q3, "survey_skip")
+    assert await press(slack, ANNA, q3, "survey_skip", value) == []
+    finished = await conversation_of(slack, ANNA)
+    assert finished is not None and finished.status is ConversationStatus.COMPLETED
+
+    responses = await press(slack, ANNA, q3, "survey_skip", value)
+
+    assert [r["text"] for r in responses] == [SURVEY_OVER[lang]]
+
+
 @pytest.mark.parametrize(
     ("lang", "skipped", "q2"),
     [

@@ -849,6 +849,27 @@ async def test_a_non_staff_presser_changes_nothing(slack: SlackHarness) -> None:
     assert anna is not None and anna.status is ContactStatus.ACTIVE
 
 
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("ru-RU", "Принимать и закрывать алерты могут только сотрудники клиентского сервиса."),
+        ("en-GB", ALERT_STAFF_ONLY),
+    ],
+)
+async def test_a_stranger_pressing_an_alert_button_is_answered_in_their_slacks_language(
+    slack: SlackHarness, locale: str, expected: str
+) -> None:
+    # QA: a stranger whose Slack is Russian pressed Acknowledge on a forwarded alert and was
+    # refused in English: the payload carries no locale, and Slack was not asked (the census
+    # buttons do ask).
+    alert = await negative_alert(slack)
+    slack.api.add_user(STRANGER, "who@else.example", "Stranger", locale=locale)
+    responses = await press(slack, STRANGER, alert, "alert_ack", "1")
+    assert [r["text"] for r in responses] == [expected]
+    [stored] = await alerts(slack)
+    assert stored.status is AlertStatus.OPEN
+
+
 async def test_forged_and_foreign_alert_buttons_change_nothing(slack: SlackHarness) -> None:
     api = slack.api
     alert = await negative_alert(slack)

@@ -401,6 +401,33 @@ async def test_an_old_button_changes_nothing(tg: TelegramHarness) -> None:
     assert [a.question_key for a in await answers_of(tg, ANNA)] == ["outcome"]
 
 
+@pytest.mark.parametrize(
+    ("lang", "over"),
+    [
+        ("en", "This survey has ended; its buttons no longer do anything."),
+        ("ru", "Этот опрос уже завершён; его кнопки больше не действуют."),
+    ],
+)
+async def test_a_button_of_a_finished_survey_says_the_survey_is_over(
+    tg: TelegramHarness, lang: str, over: str
+) -> None:
+    # QA: Skip pressed twice under question 3: the first press ended the survey, the second
+    # was told «This button belongs to an earlier question.», though there is none after it.
+    await onboard(tg, ANNA, "Anna", lang=lang)
+    await open_round(tg)
+    for text in ("Good result", "Fast"):
+        await say(tg, ANNA, text)
+    q3 = questions(tg, ANNA)[-1]
+    data = button_data(q3, "skip")
+    await press(tg, ANNA, q3, data)
+    finished = await conversation_of(tg, ANNA)
+    assert finished is not None and finished.status is ConversationStatus.COMPLETED
+
+    await press(tg, ANNA, q3, data)
+
+    assert last_callback_answer(tg.api)["text"] == over
+
+
 async def test_an_old_button_answers_in_the_contacts_language(tg: TelegramHarness) -> None:
     # A contact invited in Russian whose Telegram is set to English read every question in
     # Russian, then «This button belongs to an earlier question.» in English: the stale
@@ -416,6 +443,28 @@ async def test_an_old_button_answers_in_the_contacts_language(tg: TelegramHarnes
     )
 
     assert last_callback_answer(tg.api)["text"] == t("button_stale", Language.RU)
+
+
+@pytest.mark.parametrize(
+    ("invited", "app", "help_text", "choose"),
+    [
+        ("ru", "en", "client_help", "Выберите язык: /lang ru или /lang en"),
+        ("en", "ru", "client_help", "Choose your language: /lang en or /lang ru"),
+    ],
+)
+async def test_help_and_lang_answer_a_contact_in_their_language_not_their_apps(
+    tg: TelegramHarness, invited: str, app: str, help_text: str, choose: str
+) -> None:
+    # QA: a contact invited in Russian whose Telegram is in English read the survey in
+    # Russian, then /help, /lang and a mistyped /command in English (the app's language).
+    lang = Language(invited)
+    await onboard(tg, BORIS, "Борис", lang=invited)
+    for typed in ("/help", "/lnag", "/lang", "/lang xx"):
+        await tg.process(tg.api.text_message(BORIS, typed, language_code=app))
+    helped, unknown, chosen, chosen_wrong = tg.texts(BORIS)[-4:]
+    assert helped == t(help_text, lang)
+    assert unknown == t("unknown_command", lang, command="/lnag") + "\n" + t(help_text, lang)
+    assert chosen == chosen_wrong == choose
 
 
 async def test_later_tapped_twice_says_so_once(tg: TelegramHarness) -> None:
@@ -642,7 +691,8 @@ async def test_after_lang_on_a_finished_conversation_every_reply_is_in_the_new_l
     [q1, *_] = questions(tg, BORIS)
     old = SurveyAction(action="decline", conversation=conv.id, question="outcome").pack()
     await press(tg, BORIS, q1, old)
-    assert last_callback_answer(tg.api)["text"] == t("button_stale", switched)
+    # (Its survey has ended, and it says so rather than "an earlier question".)
+    assert last_callback_answer(tg.api)["text"] == t("button_survey_over", switched)
     # The conversation is still on record in the language it was held in.
     assert conv.language is invited
     assert conv.status is ConversationStatus.COMPLETED

@@ -14,8 +14,10 @@ starts both fakes on fixed local ports and a small control server through which 
     GET  /telegram/calls/<method>                    the bot's calls of that method, e.g. what
          answerCallbackQuery showed on a button press (params, status, response)
     POST /slack/<builder>      {"args": [...], "kwargs": {...}}
-         builder: message_event, message_changed_event, file_share_event, slash_command,
-         block_action, app_home_opened_event — signed and posted to Candor's Slack endpoint
+         builder: message_event, message_changed_event, message_deleted_event,
+         tombstone_event (a deleted message that had thread replies), file_share_event,
+         slash_command, block_action, app_home_opened_event — signed and posted to Candor's
+         Slack endpoint
          (slash_command and block_action get a response_url on the fake, id = "kwargs.rid").
     POST /slack/add_user       {"args": [user id, e-mail, name], "kwargs": {...}}
     GET  /slack/dm/<user id>   the bot's messages in that user's DM
@@ -56,6 +58,8 @@ _TELEGRAM_BUILDERS = {
 _SLACK_BUILDERS = {
     "message_event",
     "message_changed_event",
+    "message_deleted_event",
+    "tombstone_event",
     "file_share_event",
     "slash_command",
     "block_action",

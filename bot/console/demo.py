@@ -31,9 +31,11 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
+from surveys.onboarding import typed_language
 from surveys.periods import round_title
 from surveys.ports import Clock
 from surveys.reports import render_table
+from surveys.texts import t
 
 CLIENT = "client"
 OWNER = "owner"
@@ -47,6 +49,7 @@ _NAMES = {
 }
 _ROLES = {Language.EN: ("you", "account owner"), Language.RU: ("вы", "владелец аккаунта")}
 _MANAGER = {Language.EN: "client service manager", Language.RU: "менеджер клиентского сервиса"}
+_NOTHING_TO_EDIT = {Language.EN: "(nothing to edit yet)", Language.RU: "(пока нечего исправлять)"}
 _HELP = {
     Language.EN: (
         "Candor demo: you are {contact}, a client of {account}. Answer in your own words.\n"
@@ -116,9 +119,14 @@ async def seed(app: App, lang: Language) -> DemoCast:
 
 
 def parse_line(line: str) -> ContactEvent | tuple[str, str]:
-    """A typed line as a contact event, or ("edit", text) for /edit."""
+    """A typed line as a contact event, ("edit", text) for /edit, or ("lang", code) for
+    /lang and the same typed without the slash, as on Telegram and Slack (not an answer)."""
     text = line.rstrip("\n")
+    if (wanted := typed_language(text)) is not None:
+        return ("lang", wanted.value)
     command, _, rest = text.strip().partition(" ")
+    if command == "/lang":
+        return ("lang", rest.strip().lower())
     if command in NON_TEXT:
         return ContactEvent(EventKind.NON_TEXT, media=NON_TEXT[command])
     if command in BUTTONS and not rest:
@@ -168,26 +176,8 @@ async def run_demo(
         )
         await app.delivery.run_once()
         me = Address(Channel.CONSOLE, cast.client)
-        sequence = 0
-        last_answer_id: str | None = None
-        while await _still_open(app, cast.contact.id):
-            line = _read(stdin, stdout, lang, interactive)
-            if not line:
-                break
-            parsed = parse_line(line)
-            sequence += 1
-            if isinstance(parsed, tuple):
-                if last_answer_id is None:
-                    stdout.write("(nothing to edit yet)\n\n")
-                    continue
-                await app.service.handle_edit(me, last_answer_id, parsed[1])
-            else:
-                message_id = f"{opened.round.id}-{sequence}"
-                event = ContactEvent(parsed.kind, parsed.text, message_id, parsed.media)
-                await app.service.handle_event(me, event)
-                if parsed.kind is EventKind.TEXT and parsed.text.strip():
-                    last_answer_id = message_id
-            await app.delivery.run_once()
+        await _converse(app, me, cast.contact.id, str(opened.round.id), stdin, stdout, lang,
+                        interactive)  # fmt: skip
         await _print_outcome(app, opened.round.id, stdout, lang)
         await _close_the_loop(app, cast, opened.round.id, stdin, stdout, lang, interactive)
         return 0
@@ -226,17 +216,9 @@ async def _census_demo(
     async with app.uow() as uow:
         contact = await uow.contacts.by_address(me)
     assert contact is not None
-    sequence = 0
-    while await _still_open(app, contact.id):
-        line = _read(stdin, stdout, lang, interactive)
-        if not line:
-            break
-        sequence += 1
-        text = line.rstrip("\n")
-        await app.service.handle_event(
-            me, ContactEvent(EventKind.TEXT, text, f"census-{round_.id}-{sequence}")
-        )
-        await app.delivery.run_once()
+    # The same typing as the round's demo: the buttons, /edit and non-text input work here
+    # too (they were stored as answers, and «/sticker» paged the owner).
+    await _converse(app, me, contact.id, f"census-{round_.id}", stdin, stdout, lang, interactive)
     found = await census.progress(cast.account.id)
     if found is not None:
         title = round_title(round_.period_key, round_.title, lang)
@@ -244,6 +226,48 @@ async def _census_demo(
         stdout.write("\n")
     await _print_outcome(app, round_.id, stdout, lang)
     return 0
+
+
+async def _converse(
+    app: App, me: Address, contact_id: int, prefix: str, stdin: TextIO, stdout: TextIO,
+    lang: Language, interactive: bool,
+) -> None:  # fmt: skip
+    """The client's lines, read until their conversation ends (or the input does): answers,
+    the buttons (/skip, /later, /decline), /edit of the last answer and simulated non-text
+    input. ``prefix`` keeps message ids apart between rounds."""
+    sequence = 0
+    last_answer_id: str | None = None
+    while await _still_open(app, contact_id):
+        line = _read(stdin, stdout, lang, interactive)
+        if not line:
+            break
+        parsed = parse_line(line)
+        sequence += 1
+        if isinstance(parsed, tuple) and parsed[0] == "lang":
+            stdout.write(await switch_language(app, me, parsed[1]) + "\n\n")
+            continue
+        if isinstance(parsed, tuple):
+            if last_answer_id is None:
+                stdout.write(f"{_NOTHING_TO_EDIT[lang]}\n\n")
+                continue
+            await app.service.handle_edit(me, last_answer_id, parsed[1])
+        else:
+            message_id = f"{prefix}-{sequence}"
+            event = ContactEvent(parsed.kind, parsed.text, message_id, parsed.media)
+            await app.service.handle_event(me, event)
+            if parsed.kind is EventKind.TEXT and parsed.text.strip():
+                last_answer_id = message_id
+        await app.delivery.run_once()
+
+
+async def switch_language(app: App, me: Address, wanted: str) -> str:
+    """/lang typed in the terminal: the contact's reply, in the language they now read."""
+    if wanted not in (Language.RU.value, Language.EN.value):
+        async with app.uow() as uow:
+            contact = await uow.contacts.by_address(me)
+        return t("language_choose", contact.language if contact else app.settings.default_language)
+    done = await app.onboarding.set_language(me, Language(wanted))
+    return done or t("unknown_user", app.settings.default_language)
 
 
 def _read(stdin: TextIO, stdout: TextIO, lang: Language, interactive: bool) -> str:

@@ -8,7 +8,7 @@ import threading
 from typing import TextIO
 
 from bot.app import App
-from bot.console.demo import parse_line
+from bot.console.demo import parse_line, switch_language
 from bot.console.messenger import ConsoleMessenger
 from bot.settings import Settings
 from surveys.conversation import ContactEvent
@@ -46,7 +46,9 @@ async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO, as_addr
         while (line := await lines.get()) is not None:
             sequence += 1
             parsed = parse_line(line)
-            if isinstance(parsed, tuple):
+            if isinstance(parsed, tuple) and parsed[0] == "lang":
+                stdout.write(await switch_language(app, me, parsed[1]) + "\n\n")
+            elif isinstance(parsed, tuple):
                 if last_text_id is not None:
                     await app.service.handle_edit(me, last_text_id, parsed[1])
             else:

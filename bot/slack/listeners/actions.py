@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import alert_blocks, disposition_actions, escape, mrkdwn, slack_commands
-from bot.slack.context import SlackContext, language_of
+from bot.slack.context import SlackContext
 from surveys import commands
 from surveys.alerts import alert_fields, state_line
 from surveys.conversation import ContactEvent, EventKind
@@ -58,7 +58,11 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             # Staff read the language they chose, or the one followed from their Slack's; a
             # contact, their survey's.
             lang = await ctx.language_for(user, staff, body["user"].get("locale"))
-            text = t("button_not_for_staff" if staff else "button_stale", lang)
+            text = (
+                t("button_not_for_staff", lang)
+                if staff
+                else await ctx.service.stale_button_reply(ctx.address(user), conversation, lang)
+            )
             await respond(
                 text=text,
                 response_type="ephemeral",
@@ -175,9 +179,12 @@ async def _staff_presser(
 ) -> Staff | None:
     """Who pressed an alert button, if they are staff; anyone else is told, just to them,
     that alert buttons are for client service."""
-    actor = await ctx.commands.actor(ctx.address(body["user"]["id"]))
+    user = body["user"]
+    actor = await ctx.commands.actor(ctx.address(user["id"]))
     if actor is None:
-        lang = language_of(body["user"].get("locale"), ctx.default_language)
+        # As for the census buttons: a contact reads their survey's language, anyone else
+        # their Slack's (a payload seldom carries the locale, so Slack may be asked).
+        lang = await ctx.language_for(str(user["id"]), None, user.get("locale") or None)
         await respond(
             text=t("alert_button_staff_only", lang),
             response_type="ephemeral",

@@ -66,7 +66,14 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 await reply(ctx, me, Output([t("import_fetch_failed", lang)]), lang, key)
                 return
         output = await commands.run(
-            ctx.commands, actor, lang, "import", [account, "confirm"], PLATFORM, upload=upload
+            ctx.commands,
+            actor,
+            lang,
+            "import",
+            [account, "confirm"],
+            PLATFORM,
+            upload=upload,
+            button=True,
         )
         if may_import:
             await _drop_buttons(client, body)  # pressed once: the outcome follows in the DM

@@ -60,7 +60,7 @@ async def import_confirm(
         await query.answer(t("button_forged", lang), show_alert=True)
         return
     try:  # the file is asked for only for someone who may import
-        StaffCommands.require(actor, WRITERS, lang)
+        StaffCommands.require(actor, WRITERS, lang, button=True)
     except StaffError as exc:
         await query.answer(str(exc), show_alert=True)
         return

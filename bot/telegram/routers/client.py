@@ -99,12 +99,14 @@ async def change_language(
 async def switch_language(message: Message, args: str, candor: TelegramContext) -> None:
     """/lang, or the same typed without the slash (typed_language)."""
     wanted = args.strip().lower()
-    lang = _lang(message, candor)
+    # A contact is told in the language they read the survey in, not their app's.
+    chat = candor.address(message.chat.id)
+    lang = await candor.service.contact_language(chat) or _lang(message, candor)
     key = f"lang:{message_key(message)}"
     if wanted not in (Language.RU.value, Language.EN.value):
         await candor.reply(message.chat.id, t("language_choose", lang), lang, key)
         return
-    text = await candor.onboarding.set_language(candor.address(message.chat.id), Language(wanted))
+    text = await candor.onboarding.set_language(chat, Language(wanted))
     await candor.reply(message.chat.id, text or t("unknown_user", lang), Language(wanted), key)
 
 
@@ -172,7 +174,9 @@ async def survey_button(
     )
     if not current:
         # An old button, or one that was never ours: it changes nothing.
-        await query.answer(await _unchanged(chat, event_kind, lang, candor))
+        await query.answer(
+            await _unchanged(chat, event_kind, callback_data.conversation, lang, candor)
+        )
         return
     assert event_kind is not None
     # A skipped or declined question loses its buttons through the outbox, after whatever
@@ -185,8 +189,9 @@ async def survey_button(
 
 
 async def _unchanged(
-    chat: Address, kind: EventKind | None, lang: Language, candor: TelegramContext
-) -> str:
+    chat: Address, kind: EventKind | None, conversation: int, lang: Language,
+    candor: TelegramContext,
+) -> str:  # fmt: skip
     """What a press that changes nothing is answered with. Someone who opted out is reminded
     of that rather than told the button is old (as on Slack)."""
     if kind is not None and (opted_out := await candor.service.opted_out_reply(chat, kind)):
@@ -195,7 +200,7 @@ async def _unchanged(
     if staff is not None:
         return t("button_not_for_staff", staff.language)
     # A contact reads it in their own language, like the question it belongs to.
-    return t("button_stale", await candor.service.contact_language(chat) or lang)
+    return await candor.service.stale_button_reply(chat, conversation, lang)
 
 
 async def unknown_button(query: CallbackQuery, candor: TelegramContext) -> None:
