@@ -1106,3 +1106,10 @@ def test_it_slang_for_slips_and_shortcuts(
     analyser: DefaultAnalyser, text: str, question: str, alert: bool
 ) -> None:
     assert (analyser.analyse(text, question).label is NEG) is alert
+
+
+@pytest.mark.parametrize("text", ["/sticker", "/sticker?"])
+def test_a_command_name_typed_as_an_answer_says_nothing(
+    analyser: DefaultAnalyser, text: str
+) -> None:
+    assert analyser.analyse(text, "speed").label is SentimentLabel.NEUTRAL

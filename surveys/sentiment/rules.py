@@ -283,7 +283,8 @@ SINCE_RE = re.compile(
     r"(?i)\b(?:last|this|next|per|every|each|once|twice)\s*$|"
     r"(?:прошл|эт|следующ|кажд)\w*\s*$|(?<!\w)в\s*$"
 )
-NOISE_RE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@\w+")
+# Links, @handles and "/commands" ("/sticker" typed as an answer read as a complaint).
+NOISE_RE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@\w+|(?<![\w/])/[a-z_]+\b")
 TYPO_MIN_LEN = 5
 # "Slow — sorry, ignore that, all fine", «Медленно. Забудьте, всё нормально»: the client takes
 # back what it said before (often as a quick second message, joined to the first).
