@@ -701,6 +701,20 @@ async def test_a_stranger_is_answered_in_their_slacks_language(
     assert len(asked) == 1 and asked[0].params.get("include_locale") is True
 
 
+@pytest.mark.parametrize(("locale", "lang"), [("ru-RU", Language.RU), ("en-GB", Language.EN)])
+async def test_a_stranger_typing_candor_alone_or_opening_home_is_told_candor_does_not_know_them(
+    slack: SlackHarness, locale: str, lang: Language
+) -> None:
+    # QA: someone neither staff nor a contact typed `/candor` and read the contact's help
+    # (/candor skip, later, decline, stop: none of it works for them); App Home said the same.
+    slack.api.add_user("USTRANGER", "who@else.example", "Stranger", locale=locale)
+    assert await command_text(slack, "", "USTRANGER") == UNKNOWN_USER[lang]
+    await slack.post(app_home_opened_event("USTRANGER"))
+    home = slack.api.home_view_of("USTRANGER")
+    assert home is not None and home["blocks"][1]["text"]["text"] == UNKNOWN_USER[lang]
+    assert slack.dm("USTRANGER") == []
+
+
 async def test_a_contacts_messages_ask_slack_for_no_locale(slack: SlackHarness) -> None:
     await join(slack, ANNA, "Anna Smith")
     await open_round(slack)

@@ -165,7 +165,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             words = [unescape(w) for w in shlex.split(str(command.get("text") or ""))]
         except ValueError:
             words = []
-        name = words[0].lower() if words else "help"
+        name = words[0].lower() if words else ""  # `/candor` alone: the help
         args = words[1:]
         if name == "lang":
             text, _, switched = await change_language(ctx, me, args, lang)
@@ -209,7 +209,13 @@ async def _self_service(
         await ctx.service.handle_event(me, event)
         ctx.wake_delivery()
         return None
-    unknown = [] if name == "help" else [t("unknown_command", lang, command=f"/candor {name}")]
+    if not name and actor is None and await ctx.is_stranger(me.address):
+        # None of a contact's commands is theirs: told, as their messages are, to ask for
+        # an invite.
+        return t("unknown_user", lang)
+    unknown = (
+        [] if name in ("", "help") else [t("unknown_command", lang, command=f"/candor {name}")]
+    )
     return "\n".join([*unknown, *help_lines(actor, lang)])
 
 
