@@ -603,6 +603,26 @@ class SurveyService:
             )
         )
 
+    async def ask_again(self, to: Address) -> None:
+        """After /lang: the question the contact is on, once more, in the language they now
+        read (the copy they were shown is in the old one), with its buttons. Only while
+        their conversation waits for an answer; once per conversation, question and
+        language, however often the same /lang comes. Nothing stored changes."""
+        async with self.uow() as uow:
+            contact = await uow.contacts.by_address(to)
+            conv = await uow.conversations.current_for_contact(contact.id) if contact else None
+            if contact is None or conv is None or not conv.status.is_open:
+                return
+            if (key := conv.current_question) is None:
+                return
+            account, round_ = await self._round_of(uow, conv)
+            if await self._stopped(uow, round_):
+                return  # a cancelled census asks nothing more
+            reply = machine.question_reply(conv, self._context(account, contact, round_, conv))
+            once = replace(reply, once=f"lang:{key}:{conv.language.value}")
+            await self._enqueue_replies(uow, contact, conv, [once], f"conv:{conv.id}:lang")
+            await uow.commit()
+
     async def is_current_question(self, sender: Address, conversation_id: int, key: str) -> bool:
         """Whether a button pressed on an earlier message still speaks for the open question."""
         async with self.uow() as uow:

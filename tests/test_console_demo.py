@@ -67,7 +67,10 @@ async def test_lang_typed_mid_survey_switches_the_language_and_is_no_answer(
     code = await run_demo(settings, lines, out, lang=Language.RU, interactive=False, clock=clock)
     text = out.getvalue()
     assert code == 0
-    assert t("language_set", Language.EN) in text
+    # Right under the reply, the question they are on (2) once more, in English.
+    switched = text.split(t("language_set", Language.EN) + "\n\n", 1)[1]
+    assert switched.split("\n", 1)[1].startswith("Question 2 of 3\nHow do you find the speed")
+    assert text.count("Question 2 of 3") == 1 and "[/skip Skip]" in switched
     assert t("language_choose", Language.EN) in text
     assert "Question 3 of 3" in text  # the next question comes in English
     table = text.split("Анна Смирнова |")[-1]

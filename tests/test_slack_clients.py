@@ -27,6 +27,7 @@ from surveys.model import (
     ConversationStatus,
     Language,
 )
+from surveys.questions import QUESTION_KEYS, question_text
 from surveys.texts import t
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import (
@@ -700,6 +701,20 @@ async def test_a_stranger_is_answered_in_their_slacks_language(
     assert len(asked) == 1 and asked[0].params.get("include_locale") is True
 
 
+@pytest.mark.parametrize(("locale", "lang"), [("ru-RU", Language.RU), ("en-GB", Language.EN)])
+async def test_a_stranger_typing_candor_alone_or_opening_home_is_told_candor_does_not_know_them(
+    slack: SlackHarness, locale: str, lang: Language
+) -> None:
+    # QA: someone neither staff nor a contact typed `/candor` and read the contact's help
+    # (/candor skip, later, decline, stop: none of it works for them); App Home said the same.
+    slack.api.add_user("USTRANGER", "who@else.example", "Stranger", locale=locale)
+    assert await command_text(slack, "", "USTRANGER") == UNKNOWN_USER[lang]
+    await slack.post(app_home_opened_event("USTRANGER"))
+    home = slack.api.home_view_of("USTRANGER")
+    assert home is not None and home["blocks"][1]["text"]["text"] == UNKNOWN_USER[lang]
+    assert slack.dm("USTRANGER") == []
+
+
 async def test_a_contacts_messages_ask_slack_for_no_locale(slack: SlackHarness) -> None:
     await join(slack, ANNA, "Anna Smith")
     await open_round(slack)
@@ -938,13 +953,48 @@ async def test_a_language_switch_typed_without_the_slash_is_the_command(
     conv = await conversation_of(slack, ANNA)
     assert contact is not None and contact.language is wanted
     assert conv is not None and conv.language is wanted and conv.current_question == "outcome"
-    # The same reply as `/candor lang`, in the DM; the question is not re-asked.
-    assert slack.dm_texts(ANNA)[sent:] == [LANGUAGE_SET[wanted]]
+    # The same reply as `/candor lang`, in the DM; then the question they are on, in it.
+    assert slack.dm_texts(ANNA)[sent:] == [LANGUAGE_SET[wanted], asked(1, wanted)]
     await write(slack, ANNA, "Good result")
     assert [a.question_key for a in await answers_of(slack, ANNA)] == ["outcome"]
     assert slack.dm_texts(ANNA)[-1].startswith(
         "Question 2 of 3" if wanted is Language.EN else "Вопрос 2 из 3"
     )
+
+
+def asked(n: int, lang: Language) -> str:
+    """Question ``n`` (from 1) as the survey words it in ``lang``."""
+    header = t("question_header", lang, n=n, count=len(QUESTION_KEYS))
+    return f"{header}\n{question_text(QUESTION_KEYS[n - 1], lang)}"
+
+
+@pytest.mark.parametrize("wanted", [Language.RU, Language.EN])
+@pytest.mark.parametrize("how", ["command", "typed"])
+async def test_lang_mid_survey_asks_the_current_question_again_in_the_new_language(
+    slack: SlackHarness, wanted: Language, how: str
+) -> None:
+    # QA: `/candor lang en` at question 2 answered only "Language set…": question 2 stayed
+    # in the old language, and only question 3 came in the new one.
+    other = Language.EN if wanted is Language.RU else Language.RU
+    await join(slack, ANNA, "Anna", "stakeholder", other.value)
+    await open_round(slack)
+    await write(slack, ANNA, "Good result")
+    sent = len(slack.dm(ANNA))
+
+    for _ in range(2):  # once is enough, however often it comes
+        if how == "command":
+            assert await command_text(slack, f"lang {wanted.value}", ANNA) == LANGUAGE_SET[wanted]
+        else:
+            await write(slack, ANNA, f"lang {wanted.value}")
+
+    said = [LANGUAGE_SET[wanted], asked(2, wanted), LANGUAGE_SET[wanted]]
+    assert slack.dm_texts(ANNA)[sent:] == (said if how == "typed" else [asked(2, wanted)])
+    again = next(m for m in slack.dm(ANNA)[sent:] if m["text"] == asked(2, wanted))
+    labels = [t(f"button.{b}", wanted) for b in ("skip", "later", "decline")]
+    assert [b["text"]["text"] for b in actions_of(again)] == labels
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == QUESTION_KEYS[1]
+    assert [a.question_key for a in await answers_of(slack, ANNA)] == [QUESTION_KEYS[0]]
 
 
 @pytest.mark.parametrize(
@@ -985,7 +1035,9 @@ async def test_after_lang_on_a_finished_conversation_every_reply_is_in_the_new_l
         await write(slack, ANNA, words)
     assert slack.dm_texts(ANNA)[-1] == t("thanks", invited)
 
+    sent = len(slack.dm(ANNA))
     assert await command_text(slack, f"lang {switched.value}", ANNA) == t("language_set", switched)
+    assert slack.dm(ANNA)[sent:] == []  # nothing to ask again: the survey is over
 
     status, _ = await slack.post(file_share_event(ANNA, slack.api.dm_channel_of(ANNA)))
     assert status == 200

@@ -27,6 +27,7 @@ from surveys.model import (
     Round,
     StaffRole,
 )
+from surveys.texts import t
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import (
     FakeSlackAPI,
@@ -507,7 +508,8 @@ async def test_help_differs_for_staff_and_everyone_else(slack: SlackHarness) -> 
         assert usage in staff_help
         assert usage not in stranger_help
     assert "staff_add" not in stranger_help and "report" not in stranger_help
-    assert await say(slack, "", STRANGER) == stranger_help
+    # `/candor` alone: a stranger is told Candor does not know them, as their messages are.
+    assert await say(slack, "", STRANGER) == t("unknown_user", Language.EN)
 
 
 async def test_owner_takes_a_first_name_and_lists_the_candidates_when_several_match(
@@ -701,7 +703,10 @@ async def test_app_home_for_anyone_else_is_a_welcome_without_account_data(
         blocks = await open_home(slack, user)
         [title, welcome] = texts_in(blocks)
         assert title == "Candor"
-        assert welcome.startswith("I collect feedback for client service.")
+        if user == STRANGER:  # not a contact: none of a contact's commands is theirs
+            assert welcome == t("unknown_user", Language.EN)
+        else:
+            assert welcome.startswith("I collect feedback for client service.")
         flat = "\n".join(texts_in(blocks))
         for secret in ("Globex", "Anna", "Terrible", "alerts", "rounds", "#1"):
             assert secret not in flat, (user, secret)

@@ -25,6 +25,7 @@ from surveys.model import (
     ConversationStatus,
     Language,
 )
+from surveys.questions import QUESTION_KEYS, question_text
 from surveys.texts import t
 from tests.conftest import FakeClock
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -606,7 +607,7 @@ async def test_lang_switches_the_next_question_to_russian(tg: TelegramHarness) -
     assert contact is not None and contact.language is Language.EN
 
     await say(tg, ANNA, "/lang ru")
-    assert tg.texts(ANNA)[-1] == "Язык изменён на русский."
+    assert tg.texts(ANNA)[-2:] == ["Язык изменён на русский.", asked(1, Language.RU)]
     contact = await contact_at(tg, ANNA)
     assert contact is not None and contact.language is Language.RU
 
@@ -642,12 +643,61 @@ async def test_a_language_switch_typed_without_the_slash_is_the_command(
     conv = await conversation_of(tg, ANNA)
     assert contact is not None and contact.language is wanted
     assert conv is not None and conv.language is wanted and conv.current_question == "outcome"
-    assert tg.texts(ANNA)[sent:] == [LANGUAGE_SET[wanted]]  # as /lang answers
+    # As /lang answers; then the question they are on, in the language now chosen.
+    assert tg.texts(ANNA)[sent:] == [LANGUAGE_SET[wanted], asked(1, wanted)]
     await say(tg, ANNA, "Good result")
     assert [a.question_key for a in await answers_of(tg, ANNA)] == ["outcome"]
     assert tg.texts(ANNA)[-1].startswith(
         "Question 2 of 3" if wanted is Language.EN else "Вопрос 2 из 3"
     )
+
+
+def asked(n: int, lang: Language) -> str:
+    """Question ``n`` (from 1) as the survey words it in ``lang``."""
+    header = t("question_header", lang, n=n, count=len(QUESTION_KEYS))
+    return f"{header}\n{question_text(QUESTION_KEYS[n - 1], lang)}"
+
+
+@pytest.mark.parametrize("wanted", [Language.RU, Language.EN])
+@pytest.mark.parametrize("typed", ["/lang {}", "lang {}"])
+async def test_lang_mid_survey_asks_the_current_question_again_in_the_new_language(
+    tg: TelegramHarness, wanted: Language, typed: str
+) -> None:
+    # QA: /lang at question 2 answered only "Language set…": question 2 stayed on screen in
+    # the old language, and only question 3 came in the new one.
+    other = Language.EN if wanted is Language.RU else Language.RU
+    await onboard(tg, ANNA, "Anna", lang=other.value)
+    await open_round(tg)
+    await say(tg, ANNA, "Good result")
+    sent = len(tg.api.sent_to(ANNA))
+
+    await say(tg, ANNA, typed.format(wanted.value))
+    await say(tg, ANNA, typed.format(wanted.value))  # once is enough, however often typed
+
+    new = tg.api.sent_to(ANNA)[sent:]
+    said = [LANGUAGE_SET[wanted], asked(2, wanted), LANGUAGE_SET[wanted]]
+    assert [m["text"] for m in new] == said
+    labels = [t(f"button.{b}", wanted) for b in ("skip", "later", "decline")]
+    assert [b["text"] for b in buttons(new[1])] == labels
+    conv = await conversation_of(tg, ANNA)
+    assert conv is not None and conv.current_question == QUESTION_KEYS[1]
+    assert [a.question_key for a in await answers_of(tg, ANNA)] == [QUESTION_KEYS[0]]
+    await press(tg, ANNA, new[1], button_data(new[1], "skip"))  # its buttons work
+    assert tg.texts(ANNA)[-1] == asked(3, wanted)
+
+
+@pytest.mark.parametrize("wanted", [Language.RU, Language.EN])
+async def test_lang_after_the_last_answer_asks_nothing_again(
+    tg: TelegramHarness, wanted: Language
+) -> None:
+    other = Language.EN if wanted is Language.RU else Language.RU
+    await onboard(tg, ANNA, "Anna", lang=other.value)
+    await open_round(tg)
+    for words in ("Good result", "Fast", "Polite"):
+        await say(tg, ANNA, words)
+    sent = len(tg.api.sent_to(ANNA))
+    await say(tg, ANNA, f"/lang {wanted.value}")
+    assert [m["text"] for m in tg.api.sent_to(ANNA)[sent:]] == [LANGUAGE_SET[wanted]]
 
 
 @pytest.mark.parametrize("text", ["lang ru please", "my lang is ru", "lang de", "язык русский"])

@@ -244,7 +244,8 @@ async def _converse(
         parsed = parse_line(line)
         sequence += 1
         if isinstance(parsed, tuple) and parsed[0] == "lang":
-            stdout.write(await switch_language(app, me, parsed[1]) + "\n\n")
+            await switch_language(app, me, parsed[1], stdout)
+            await app.delivery.run_once()
             continue
         if isinstance(parsed, tuple):
             if last_answer_id is None:
@@ -260,14 +261,19 @@ async def _converse(
         await app.delivery.run_once()
 
 
-async def switch_language(app: App, me: Address, wanted: str) -> str:
-    """/lang typed in the terminal: the contact's reply, in the language they now read."""
+async def switch_language(app: App, me: Address, wanted: str, stdout: TextIO) -> None:
+    """/lang typed in the terminal: the contact's reply, in the language they now read,
+    then (through the outbox) the question they are on in it, as on Telegram and Slack."""
     if wanted not in (Language.RU.value, Language.EN.value):
         async with app.uow() as uow:
             contact = await uow.contacts.by_address(me)
-        return t("language_choose", contact.language if contact else app.settings.default_language)
+        lang = contact.language if contact else app.settings.default_language
+        stdout.write(t("language_choose", lang) + "\n\n")
+        return
     done = await app.onboarding.set_language(me, Language(wanted))
-    return done or t("unknown_user", app.settings.default_language)
+    stdout.write((done or t("unknown_user", app.settings.default_language)) + "\n\n")
+    if done is not None:
+        await app.service.ask_again(me)
 
 
 def _read(stdin: TextIO, stdout: TextIO, lang: Language, interactive: bool) -> str:

@@ -47,7 +47,7 @@ async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO, as_addr
             sequence += 1
             parsed = parse_line(line)
             if isinstance(parsed, tuple) and parsed[0] == "lang":
-                stdout.write(await switch_language(app, me, parsed[1]) + "\n\n")
+                await switch_language(app, me, parsed[1], stdout)
             elif isinstance(parsed, tuple):
                 if last_text_id is not None:
                     await app.service.handle_edit(me, last_text_id, parsed[1])

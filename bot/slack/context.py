@@ -60,13 +60,16 @@ class SlackContext:
         """A direct message carries no locale: for someone neither staff nor a contact (who
         is told Candor does not know them), their Slack's language if it is one we speak.
         None for everyone else, whose language Candor knows, and whenever Slack does not say."""
-        if self.locales is None:
+        if self.locales is None or not await self.is_stranger(user_id):
             return None
+        return spoken_language(await self.locales.locale(user_id))
+
+    async def is_stranger(self, user_id: str) -> bool:
+        """Whether Candor knows this person neither as staff nor as a contact."""
         async with self.service.uow() as uow:
             address = self.address(user_id)
-            if await uow.staff.by_address(address) or await uow.contacts.by_address(address):
-                return None
-        return spoken_language(await self.locales.locale(user_id))
+            known = await uow.staff.by_address(address) or await uow.contacts.by_address(address)
+        return known is None
 
 
 def user_id_of(ref: str) -> str | None:

@@ -165,8 +165,14 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             words = [unescape(w) for w in shlex.split(str(command.get("text") or ""))]
         except ValueError:
             words = []
-        name = words[0].lower() if words else "help"
+        name = words[0].lower() if words else ""  # `/candor` alone: the help
         args = words[1:]
+        if name == "lang":
+            text, _, switched = await change_language(ctx, me, args, lang)
+            await respond(text=escape(slack_commands(text)), response_type="ephemeral")
+            if switched:  # under the reply: the question they are on, in the new language
+                await ask_again(ctx, me)
+            return
         if name in CLIENT_COMMANDS or name not in table.TABLE:
             trigger = str(command.get("trigger_id") or "")
             text = await _self_service(ctx, me, name, args, actor, lang, trigger)
@@ -197,29 +203,40 @@ async def _self_service(
         back = await ctx.onboarding.come_back(me)
         ctx.wake_delivery()  # back during an open round: its invitation is in the outbox
         return back or t("unknown_user", lang)
-    if name == "lang":
-        return (await change_language(ctx, me, args, lang))[0]
     if name in TYPED_BUTTONS:
         # Exactly what the button under the current question does; the answer comes as a DM.
         event = ContactEvent(TYPED_BUTTONS[name], message_id=f"cmd:{trigger}", language=lang)
         await ctx.service.handle_event(me, event)
         ctx.wake_delivery()
         return None
-    unknown = [] if name == "help" else [t("unknown_command", lang, command=f"/candor {name}")]
+    if not name and actor is None and await ctx.is_stranger(me.address):
+        # None of a contact's commands is theirs: told, as their messages are, to ask for
+        # an invite.
+        return t("unknown_user", lang)
+    unknown = (
+        [] if name in ("", "help") else [t("unknown_command", lang, command=f"/candor {name}")]
+    )
     return "\n".join([*unknown, *help_lines(actor, lang)])
 
 
 async def change_language(
     ctx: SlackContext, me: Address, args: list[str], lang: Language
-) -> tuple[str, Language]:
-    """`/candor lang <ru|en>`, or the same typed as a message (typed_language): the reply
-    and the language it is in (the one chosen, once it is set)."""
+) -> tuple[str, Language, bool]:
+    """`/candor lang <ru|en>`, or the same typed as a message (typed_language): the reply,
+    the language it is in (the one chosen, once it is set) and whether it was set."""
     wanted = args[0].lower() if args else ""
     if wanted not in ("ru", "en"):
-        return t("language_choose", lang), lang
+        return t("language_choose", lang), lang, False
     if (done := await ctx.onboarding.set_language(me, Language(wanted))) is None:
-        return t("unknown_user", lang), lang
-    return done, Language(wanted)
+        return t("unknown_user", lang), lang, False
+    return done, Language(wanted), True
+
+
+async def ask_again(ctx: SlackContext, me: Address) -> None:
+    """After the reply to a language switch: the question the contact is on, in the new
+    language (SurveyService.ask_again), as a DM."""
+    await ctx.service.ask_again(me)
+    ctx.wake_delivery()
 
 
 def help_lines(actor: Staff | None, lang: Language) -> list[str]:

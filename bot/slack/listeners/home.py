@@ -51,14 +51,16 @@ _CLEARED = {Language.EN: "no longer negative", Language.RU: "больше не �
 
 
 async def home_blocks(
-    ctx: SlackContext, actor: Staff | None, lang: Language
+    ctx: SlackContext, actor: Staff | None, lang: Language, *, stranger: bool = False
 ) -> list[dict[str, Any]]:
+    """``stranger``: neither staff nor a contact, so told (as their messages are) to ask for
+    an invite rather than shown a contact's commands."""
     title, alerts_head, no_alerts, rounds_head, no_rounds = _HEAD[lang]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title}}
     ]
     if actor is None:
-        text = slack_commands(t("client_help", lang))
+        text = t("unknown_user", lang) if stranger else slack_commands(t("client_help", lang))
         return [*blocks, {"type": "section", "text": mrkdwn(escape(text))}]
     service = ctx.service
     async with service.uow() as uow:
@@ -137,6 +139,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         user = str(event["user"])
         actor = await ctx.commands.actor(ctx.address(user))
         lang = await ctx.language_for(user, actor)
-        blocks = await home_blocks(ctx, actor, lang)
+        stranger = actor is None and await ctx.is_stranger(user)
+        blocks = await home_blocks(ctx, actor, lang, stranger=stranger)
         async with ctx.messenger.limiter.slot("views.publish"):
             await client.views_publish(user_id=user, view={"type": "home", "blocks": blocks})

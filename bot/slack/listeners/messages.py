@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.context import SlackContext
 from bot.slack.listeners.commands import PLATFORM as _PLATFORM
-from bot.slack.listeners.commands import change_language
+from bot.slack.listeners.commands import ask_again, change_language
 from bot.slack.markup import as_written, mentioned
 from surveys import commands
 from surveys.conversation import ContactEvent, EventKind
@@ -123,8 +123,10 @@ async def _typed_language(ctx: SlackContext, user: str, wanted: Language, messag
     """`lang ru` written as a message: what `/candor lang ru` does and says, as a DM."""
     me = ctx.address(user)
     lang = await ctx.language_for(user, await ctx.commands.actor(me))
-    text, replied_in = await change_language(ctx, me, [wanted.value], lang)
+    text, replied_in, switched = await change_language(ctx, me, [wanted.value], lang)
     await ctx.service.notify(me, text, replied_in, f"slack-lang:{message_id}")
+    if switched:  # under the reply: the question they are on, in the new language
+        await ask_again(ctx, me)
     ctx.wake_delivery()
 
 

@@ -108,6 +108,9 @@ async def switch_language(message: Message, args: str, candor: TelegramContext) 
         return
     text = await candor.onboarding.set_language(chat, Language(wanted))
     await candor.reply(message.chat.id, text or t("unknown_user", lang), Language(wanted), key)
+    if text is not None:  # right under the reply: the question they are on, in the new language
+        await candor.service.ask_again(chat)
+        candor.wake_delivery()
 
 
 async def typed_button(message: Message, command: CommandObject, candor: TelegramContext) -> None:
