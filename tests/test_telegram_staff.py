@@ -220,7 +220,8 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: Telegra
     assert "Question 2 of 3" in owner_dm[-1]["text"]
     [status] = await say(tg, "/status Globex")
     assert status == (
-        "«Globex» — November 2026: invited 1, responded 1 (100%), completed 0, declined 0, "
+        "«Globex» — November 2026: invited 1, responded 1 (100%), 1 of them partly, "
+        "completed 0, declined 0, "
         "expired 0. Schedule: none; next: none (manual)."
     )
     assert await say(tg, "/alerts") == [
