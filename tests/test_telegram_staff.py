@@ -710,3 +710,20 @@ async def test_staff_who_cannot_see_the_account_cannot_touch_its_alert(
     assert answer.get("text") == "No alert #1." and answer.get("show_alert")
     assert [a.status for a in await alerts(tg)] == [AlertStatus.OPEN]
     assert tg.api.calls_to("editMessageText") == []
+
+
+async def test_lang_without_a_language_answers_staff_in_the_language_they_chose(
+    tg: TelegramHarness,
+) -> None:
+    # An admin who chose Russian, in an English Telegram, typed "/lang" (or "/lang xx") and
+    # was told to choose in English, their app's language, though every other reply (and
+    # the same on Slack) is in the language they chose.
+    assert await say(tg, "/lang ru", language_code="en") == ["Язык изменён на русский."]
+    for typed in ("/lang", "/lang xx"):
+        assert await say(tg, typed, language_code="en") == [
+            "Выберите язык: /lang ru или /lang en"
+        ], typed
+    assert await say(tg, "/lang en", language_code="ru") == ["Language set to English."]
+    assert await say(tg, "/lang", language_code="ru") == [
+        "Choose your language: /lang en or /lang ru"
+    ]
