@@ -36,7 +36,7 @@ from surveys.reporting.labels import L
 from surveys.reports import render_table
 from surveys.schedules import describe, latest_due_period, next_due_at, validate_cron
 from surveys.service import SurveyService, staff_chats
-from surveys.texts import count, t
+from surveys.texts import count, partly_note, t
 
 WRITERS = frozenset({StaffRole.ADMIN, StaffRole.MANAGER})
 READERS = frozenset({StaffRole.ADMIN, StaffRole.MANAGER, StaffRole.OWNER})
@@ -141,8 +141,8 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "no_rounds": ("«{account}» has no rounds yet.", "У «{account}» ещё не было опросов."),
     "status": (
-        "«{account}» — {title}: invited {invited}, responded {responded} ({rate:.0%}), completed {completed}, declined {declined}, expired {expired}. Schedule: {schedule}; next: {next}.",
-        "«{account}» — {title}: приглашено {invited}, ответили {responded} ({rate:.0%}), завершили {completed}, отказались {declined}, истекло {expired}. Расписание: {schedule}; следующий: {next}.",
+        "«{account}» — {title}: invited {invited}, responded {responded} ({rate:.0%}){partly}, completed {completed}, declined {declined}, expired {expired}. Schedule: {schedule}; next: {next}.",
+        "«{account}» — {title}: приглашено {invited}, ответили {responded} ({rate:.0%}){partly}, завершили {completed}, отказались {declined}, истекло {expired}. Расписание: {schedule}; следующий: {next}.",
     ),
     "no_alerts": ("No open alerts.", "Открытых алертов нет."),
     "alert_line": (
@@ -727,6 +727,7 @@ class StaffCommands:
             invited=summary.invited,
             responded=summary.responded,
             rate=summary.response_rate,
+            partly=partly_note(summary.partly, lang),
             completed=count["completed"],
             declined=count["declined"],
             expired=count["expired"],

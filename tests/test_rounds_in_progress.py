@@ -178,3 +178,25 @@ async def test_round_lines_and_health_say_how_many_answered_partly(
         assert f"  {expected}" in digest.split("\n")
         health = await show_health(commands, person, "Globex")
         assert f"{title}: {responded} 2/2 (100%){partly}" in health.lines
+
+
+async def test_status_says_how_many_answered_partly(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, world: World
+) -> None:
+    # Anna answers all three questions, Boris only the first. /status said "responded 2
+    # (100%)" with no word that one stopped part-way, though the README (and every other
+    # round line: App Home, the digest, /health, /report) says how many did.
+    await service.open_round(world.account.id, "sprint-2", "Sprint 2")
+    for n, body in enumerate(("Good result", "Fast enough", "Always polite")):
+        await service.handle_event(world.anna_at, ContactEvent(EventKind.TEXT, body, f"a{n}"))
+    await service.handle_event(world.boris_at, ContactEvent(EventKind.TEXT, "Хорошо", "b0"))
+    onboarding = Onboarding(uow, clock, "Acme IT", Language.EN, service=service)
+    commands = StaffCommands(uow, clock, service, onboarding)
+    person = world.owner
+    for lang, expected in (
+        (Language.EN, "responded 2 (100%), 1 of them partly, completed"),
+        (Language.RU, "ответили 2 (100%), из них частично 1, завершили"),
+    ):
+        person.language = lang
+        (line,) = (await commands.status(person, "Globex")).lines
+        assert expected in line

@@ -109,3 +109,19 @@ async def test_who_may_not_follow_up_or_resolve(slack: SlackHarness) -> None:
     assert slack.dm(ANNA)[anna_before:] == []
     [stored] = await alerts(slack)
     assert stored.status is AlertStatus.OPEN and stored.notes == []
+
+
+async def test_the_clients_reply_reaches_the_thread_in_their_own_words(
+    slack: SlackHarness,
+) -> None:
+    # Our words name commands the Slack way ("/candor alert"), but the client's were rewritten
+    # too: "the /status page and /report export" reached the thread as "/candor status",
+    # "/candor report". The reply's own words are never reworded.
+    alert = await negative_alert(slack)
+    await press(slack, OLGA, alert, "alert_followup", "1")
+    await in_thread(slack, OLGA, alert, QUESTION)
+    words = "The /status page and the /report export, every /help link"
+    await write(slack, ANNA, words)
+    assert thread_of(slack, OLGA, str(alert["ts"]))[-1] == (
+        f"Reply from Anna Smith to your question (alert #1):\n{words}"
+    )

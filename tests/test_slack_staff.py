@@ -354,7 +354,8 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(slack: Slac
     await write(slack, ANNA, NEGATIVE)
     assert slack.dm_texts(ANNA)[-1].startswith("Question 2 of 3")
     assert await say(slack, f"status {ACCOUNT}") == (
-        f"«{ACCOUNT}» — November 2026: invited 1, responded 1 (100%), completed 0, declined 0, "
+        f"«{ACCOUNT}» — November 2026: invited 1, responded 1 (100%), 1 of them partly, "
+        "completed 0, declined 0, "
         "expired 0. Schedule: none; next: none (manual)."
     )
     assert await say(slack, "alerts") == (

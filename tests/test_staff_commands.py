@@ -763,6 +763,7 @@ async def test_status_counts_invited_and_responded(
             invited=2,
             responded=1,
             rate=0.5,
+            partly=", 1 of them partly",  # one question of three
             completed=0,
             declined=0,
             expired=0,
@@ -795,6 +796,7 @@ async def test_status_counts_outcomes_and_shows_the_schedule(
             invited=2,
             responded=1,
             rate=0.5,
+            partly="",  # Anna answered all three
             completed=1,
             declined=1,
             expired=0,

@@ -220,7 +220,8 @@ async def test_admin_runs_rounds_and_reads_status_alerts_and_reports(tg: Telegra
     assert "Question 2 of 3" in owner_dm[-1]["text"]
     [status] = await say(tg, "/status Globex")
     assert status == (
-        "«Globex» — November 2026: invited 1, responded 1 (100%), completed 0, declined 0, "
+        "«Globex» — November 2026: invited 1, responded 1 (100%), 1 of them partly, "
+        "completed 0, declined 0, "
         "expired 0. Schedule: none; next: none (manual)."
     )
     assert await say(tg, "/alerts") == [
@@ -709,3 +710,20 @@ async def test_staff_who_cannot_see_the_account_cannot_touch_its_alert(
     assert answer.get("text") == "No alert #1." and answer.get("show_alert")
     assert [a.status for a in await alerts(tg)] == [AlertStatus.OPEN]
     assert tg.api.calls_to("editMessageText") == []
+
+
+async def test_lang_without_a_language_answers_staff_in_the_language_they_chose(
+    tg: TelegramHarness,
+) -> None:
+    # An admin who chose Russian, in an English Telegram, typed "/lang" (or "/lang xx") and
+    # was told to choose in English, their app's language, though every other reply (and
+    # the same on Slack) is in the language they chose.
+    assert await say(tg, "/lang ru", language_code="en") == ["Язык изменён на русский."]
+    for typed in ("/lang", "/lang xx"):
+        assert await say(tg, typed, language_code="en") == [
+            "Выберите язык: /lang ru или /lang en"
+        ], typed
+    assert await say(tg, "/lang en", language_code="ru") == ["Language set to English."]
+    assert await say(tg, "/lang", language_code="ru") == [
+        "Choose your language: /lang en or /lang ru"
+    ]

@@ -281,7 +281,12 @@ def render(message: OutgoingMessage) -> list[tuple[str, list[Block]]]:
         return [(escape(fallback), alert_blocks(fields, lang, AlertStatus.OPEN))]
     text = str(message.payload.get("text", "")) or " "
     pre = bool(message.payload.get("pre"))
-    text = text if pre else slack_commands(text)
+    if not pre:
+        # Our words name commands as Slack's; from "verbatim_from" on, a client's own words
+        # (a follow-up reply) follow, never reworded.
+        cut = message.payload.get("verbatim_from")
+        cut = cut if isinstance(cut, int) else len(text)
+        text = slack_commands(text[:cut]) + text[cut:]
     sections = text_sections(text, code=pre)
     if table := message.payload.get("table"):
         sections += text_sections(str(table), code=True)

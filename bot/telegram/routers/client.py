@@ -99,9 +99,13 @@ async def change_language(
 async def switch_language(message: Message, args: str, candor: TelegramContext) -> None:
     """/lang, or the same typed without the slash (typed_language)."""
     wanted = args.strip().lower()
-    # A contact is told in the language they read the survey in, not their app's.
+    # A contact is told in the language they read the survey in, staff in the one they
+    # chose (as on Slack), not their app's.
     chat = candor.address(message.chat.id)
-    lang = await candor.service.contact_language(chat) or _lang(message, candor)
+    staff = await candor.commands.actor(chat)
+    lang = staff.language if staff else (
+        await candor.service.contact_language(chat) or _lang(message, candor)
+    )  # fmt: skip
     key = f"lang:{message_key(message)}"
     if wanted not in (Language.RU.value, Language.EN.value):
         await candor.reply(message.chat.id, t("language_choose", lang), lang, key)
