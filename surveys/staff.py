@@ -591,7 +591,8 @@ class StaffCommands:
         self.require(actor, ADMINS, actor.language)
         lang = actor.language
         async with self.uow() as uow:
-            person = await self._staff(uow, staff_ref, lang)
+            # Exactly: a link gives that account staff rights, so no guess from a first name.
+            person = await self._staff(uow, staff_ref, lang, loose=False)
             holder = await uow.staff.by_address(address)
             if holder is not None and holder.id != person.id:
                 raise StaffError(
@@ -901,7 +902,9 @@ class StaffCommands:
     ) -> Account:
         return await find_account(uow, ref, lang, actor)
 
-    async def _staff(self, uow: UnitOfWork, ref: str, lang: Language) -> Staff:
+    async def _staff(
+        self, uow: UnitOfWork, ref: str, lang: Language, *, loose: bool = True
+    ) -> Staff:
         ref = ref.strip().lstrip("@")
         if not ref:  # "" would equal the empty telegram/slack id of the first person listed
             raise StaffError(say("no_staff", lang, ref=ref))
@@ -919,7 +922,7 @@ class StaffCommands:
         # Then what people type in a hurry ("Mark", "@mark", "mar"): a handle or whole words
         # of the name ("Mark" is Mark Twain, not also Marko Polo), else the start of the name
         # or of a word of it; taken only when it points at one person.
-        for whole in (True, False):
+        for whole in (True, False) if loose else ():
             found = [p for p in people if _loosely_named(p, ref, whole=whole)]
             if len(found) == 1:
                 return found[0]

@@ -727,3 +727,10 @@ async def test_lang_without_a_language_answers_staff_in_the_language_they_chose(
     assert await say(tg, "/lang", language_code="ru") == [
         "Choose your language: /lang en or /lang ru"
     ]
+
+
+async def test_staff_link_takes_no_guess_from_a_first_name(tg: TelegramHarness) -> None:
+    # A link gives the account staff rights: "Olga" alone must not pick Olga Owner.
+    await olga_on_slack(tg)
+    assert await say(tg, f"/staff_link Olga {OLGA}") == ["No staff member «Olga». See /staff."]
+    assert await tg.app.commands.actor(Address(Channel.TELEGRAM, str(OLGA))) is None
