@@ -9,7 +9,7 @@ from typing import Any
 from bot.telegram.callbacks import Signer
 from bot.telegram.links import start_link
 from surveys.contact_import import MAX_BYTES
-from surveys.model import Address, Channel, Language
+from surveys.model import Address, Channel, Language, Staff
 from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands
@@ -34,6 +34,18 @@ class TelegramContext:
     @staticmethod
     def address(chat_id: int) -> Address:
         return Address(Channel.TELEGRAM, str(chat_id))
+
+    async def language_for(
+        self, chat: Address, actor: Staff | None, language_code: str | None
+    ) -> Language:
+        """The language to answer a person in: staff their own, a contact the one their
+        survey speaks, anyone else their app's (``language_code``), else the default. As
+        SlackContext.language_for."""
+        if actor is not None:
+            return actor.language
+        if (spoken := await self.service.contact_language(chat)) is not None:
+            return spoken
+        return language_of(language_code, self.default_language)
 
     def invite_link(self, token: str) -> str:
         return start_link(self.bot_username, token)

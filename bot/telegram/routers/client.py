@@ -102,10 +102,9 @@ async def switch_language(message: Message, args: str, candor: TelegramContext) 
     # A contact is told in the language they read the survey in, staff in the one they
     # chose (as on Slack), not their app's.
     chat = candor.address(message.chat.id)
-    staff = await candor.commands.actor(chat)
-    lang = staff.language if staff else (
-        await candor.service.contact_language(chat) or _lang(message, candor)
-    )  # fmt: skip
+    user = message.from_user
+    code = user.language_code if user else None
+    lang = await candor.language_for(chat, await candor.commands.actor(chat), code)
     key = f"lang:{message_key(message)}"
     if wanted not in (Language.RU.value, Language.EN.value):
         await candor.reply(message.chat.id, t("language_choose", lang), lang, key)

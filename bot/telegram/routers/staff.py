@@ -109,10 +109,7 @@ async def answer_help(message: Message, candor: TelegramContext, unknown: str | 
     me = Address(Channel.TELEGRAM, str(user.id))
     actor = await candor.commands.actor(me)
     # A contact reads it in their survey's language, not their app's (as on Slack).
-    lang = actor.language if actor else (
-        await candor.service.contact_language(me)
-        or language_of(user.language_code, candor.default_language)
-    )  # fmt: skip
+    lang = await candor.language_for(me, actor, user.language_code)
     lines = [t("unknown_command", lang, command=unknown)] if unknown else []
     lines += table.staff_help(actor, PLATFORM) if actor else [t("client_help", lang)]
     await candor.reply(
