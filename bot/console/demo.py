@@ -265,9 +265,7 @@ async def switch_language(app: App, me: Address, wanted: str, stdout: TextIO) ->
     """/lang typed in the terminal: the contact's reply, in the language they now read,
     then (through the outbox) the question they are on in it, as on Telegram and Slack."""
     if wanted not in (Language.RU.value, Language.EN.value):
-        async with app.uow() as uow:
-            contact = await uow.contacts.by_address(me)
-        lang = contact.language if contact else app.settings.default_language
+        lang = await app.service.contact_language(me) or app.settings.default_language
         stdout.write(t("language_choose", lang) + "\n\n")
         return
     done = await app.onboarding.set_language(me, Language(wanted))

@@ -77,8 +77,8 @@ def text_sections(text: str, *, code: bool = False, piece: int = SECTION_LIMIT) 
     monospace block."""
     room = piece - (6 if code else 0)  # the ``` fences count too
     sections = []
-    for piece in chunks(text, room):
-        body = escape(piece)
+    for part in chunks(text, room):
+        body = escape(part)
         sections.append({"type": "section", "text": mrkdwn(f"```{body}```" if code else body)})
     return sections
 
