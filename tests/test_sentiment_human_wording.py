@@ -1113,3 +1113,142 @@ def test_a_command_name_typed_as_an_answer_says_nothing(
     analyser: DefaultAnalyser, text: str
 ) -> None:
     assert analyser.analyse(text, "speed").label is SentimentLabel.NEUTRAL
+
+
+# --- code version 11: customer-service tweets and review sentences, written for this project --
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Релиз перенесли. Супер.", True),  # praise closing a complaint
+        ("Deploy cancelled again. Fantastic.", True),
+        ("Shipped a day early. Great.", False),  # nothing to mock
+        ("Had a few issues at first, all fixed now. Great.", False),
+        ("Took longer than planned. Thanks!", True),  # manners, still a complaint
+    ],
+)
+def test_lone_praise_closing_a_complaint_is_sarcasm(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text).label is NEG) is alert
+
+
+def test_thanks_closing_a_complaint_is_not_quoted_as_sarcasm() -> None:
+    found = rules.read("Took longer than planned. Thanks!")
+    assert not found.sarcasm
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Is anyone actually working on our ticket?", True),
+        ("Кто-нибудь вообще отвечает в поддержке?", True),
+        ("Has anyone tried the new build yet?", False),  # asks
+        ("Never working with this agency again.", True),
+        ("We won't be renewing with them again.", True),
+        ("We'd happily work with them again.", False),
+        ("They promised a fix by noon. That was two days ago.", True),
+        ("Обещали перезвонить через час. Это было три дня назад.", True),
+        ("So we paid for the premium plan for nothing?", True),
+        ("И это называется поддержка?", True),
+        ("You call this a release?", True),
+        ("Это называется рефакторинг, мы его запланировали на май.", False),  # explains
+        ("What do you call this field in the API?", False),
+        ("Сколько можно переносить релиз", True),
+        ("Сколько можно заработать на партнёрской программе?", False),  # asks
+    ],
+)
+def test_exasperation_without_a_feeling_word(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text).label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Zero communication for a week.", True),
+        ("Настроение ноль после этого спринта.", True),
+        ("Nobody knows anything about the migration.", True),
+        ("С этим подрядчиком одни нервы.", True),
+        ("The dashboard died after the update.", True),
+        ("Интеграция угробила нам отчётность.", True),
+        ("thanks for ruining our launch", True),
+        ("This is how you treat a client of five years?", True),
+        ("Zero downtime during the migration.", False),
+        ("You saved my ass with that hotfix, thank you", False),
+    ],
+)
+def test_plain_words_for_a_breakdown(analyser: DefaultAnalyser, text: str, alert: bool) -> None:
+    assert (analyser.analyse(text).label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "negative"),
+    [
+        ("I can't believe you broke the login again", True),
+        ("I can't believe how fast they fixed it", False),
+        ("Не могу поверить, как быстро всё сделали", False),
+        ("I don't believe it's fixed", True),  # a denial, not surprise
+    ],
+)
+def test_cant_believe_is_surprise_not_a_denial(text: str, negative: bool) -> None:
+    found = rules.read(text)
+    assert (found.negative > found.positive) is negative
+
+
+@pytest.mark.parametrize(
+    ("text", "praise"),
+    [
+        ("The report looks like it came out of a template.", False),
+        ("Looks great, I like it.", True),
+    ],
+)
+def test_like_it_as_a_comparison_is_no_praise(text: str, praise: bool) -> None:
+    assert (rules.read(text).positive > 0) is praise
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Do not buy this plugin.", True),
+        ("The build was supposed to be ready on Monday. It's Thursday.", True),
+        ("It was supposed to take a month, they did it in a week. Great job!", False),
+        ("The mockups were not fresh at all.", True),
+        ("It stopped syncing after a week.", True),
+    ],
+)
+def test_review_wording_of_a_letdown(analyser: DefaultAnalyser, text: str, alert: bool) -> None:
+    assert (analyser.analyse(text).label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("So much for 24/7 support.", True),
+        ("Вот вам и поддержка 24/7.", True),
+        ("Thank you so much for the quick fix!", False),  # thanks
+        ('Your "premium" support took a week to answer.', True),
+        ("Ваша «поддержка» молчит.", True),
+        ("Nice, the export failed again.", True),
+        ("Nice, the dashboard logged me out again.", True),
+        ("Great, you did it again!", False),  # praise
+        ("thanks for the weekend maintenance with no warning", True),
+        ("Thanks for fixing the bug that broke the build.", False),  # the fix comes first
+        ("Вы там вообще работаете?", True),
+        ("Вы вообще работаете по выходным?", False),  # asks
+        ("The new release is a step backwards.", True),
+        ("Новый интерфейс — шаг назад.", True),
+        ("You had one job.", True),
+        ("Это какой-то цирк.", True),
+        ("We are moving everything to a competitor.", True),
+        ("Тариф подняли, а скорость та же.", True),
+        ("The chat is offline, the phone goes to voicemail. Brilliant.", True),
+        ("Works offline too, brilliant.", False),
+    ],
+)
+def test_mocked_promises_and_verdicts_in_one_image(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text).label is NEG) is alert

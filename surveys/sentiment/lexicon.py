@@ -42,7 +42,8 @@ GROUPS: tuple[Group, ...] = (
         "impressive, recommend*, well done, top notch, top-notch, kudos, exceptional, "
         "delighted, glad, spot on, exceeded, flawless*, professional*, stellar, splendid, "
         "like it, liked it, liked, love it, overdeliver*, above and beyond, lifesaver, "
-        "saved us, saved the day, rescued us, came through, pulled through",
+        "saved us, saved the day, rescued us, came through, pulled through, to die for, "
+        "saved my ass, saved our ass, saved my butt",
     ),
     Group(0.75, "спасибо, благодарить, благодарность, thank*, thx, ty, cheers, appreciate*"),
     Group(
@@ -51,7 +52,7 @@ GROUPS: tuple[Group, ...] = (
         "грамотный, понятно, понятный, полезный, эффективно, эффективный, толк, уважение, "
         "эмпатия, помощь, "
         "solid, reliable, helpful, clear, efficient, smooth, smoothly, decent, competent, "
-        "better, respect, empathy, help, useful",
+        "better, respect, empathy, help, useful, свежий, fresh",
     ),
     # Getting the job done: praise when said, a strong complaint when denied ("nothing got
     # fixed", "так и не решили").
@@ -72,10 +73,18 @@ GROUPS: tuple[Group, ...] = (
     Group(
         0.0,
         "работать, двигаться, продвигаться, случиться, произойти, реагировать, отвечать, "
-        "ответить, откликнуться, перезвонить, перезванивать, извиниться, "
+        "ответить, откликнуться, перезвонить, перезванивать, "
         "work, works, worked, working, move, moving, moves, happen, happened, react, reacts, "
         "reacted, respond, responds, responded, reply, replies, replied, answer, answers, "
-        "answered, apologize, apologized, apologise, apologised",
+        "answered",
+        negated=-1.0,
+    ),
+    # An apology is courtesy shown ("They apologized and fixed it"); none is a complaint
+    # ("nobody apologized"). About politeness above all, so half as much elsewhere.
+    Group(
+        0.6,
+        "извиниться, извинение, apologize, apologized, apologise, apologised, apology",
+        POLITE,
         negated=-1.0,
     ),
     Group(
@@ -192,7 +201,8 @@ GROUPS: tuple[Group, ...] = (
         "left much to be desired, lost, chaos, disaster, regret*, below expectations, "
         "way below, expected more, expected better, stop* work*, inappropriate, mockery, "
         "ghosted, disappeared, missed, просесть, проседать, без тест, без тестирование, "
-        "without tests, without testing, untested",
+        "without tests, without testing, untested, испортить, испортиться, портить, угробить, "
+        "загубить, ruin*",
     ),
     # Nothing to show for a sprint, or old bugs back: plain words the embedding reads as a
     # neutral report.
@@ -206,7 +216,26 @@ GROUPS: tuple[Group, ...] = (
     # "A hello wouldn't hurt", "more testing wouldn't hurt": a polite complaint.
     Group(-0.75, "wouldnt hurt, would not hurt, wouldnt kill them, wouldnt kill you"),
     # Done to the client with no word why.
-    Group(-0.75, "без объяснение, без объяснений, without explanation, without any explanation"),
+    Group(
+        -0.75,
+        "без объяснение, без объяснений, without explanation, without any explanation, "
+        "без предупреждение, without warning, without any warning, with no warning, "
+        "ничего не найти, can't find anything, cant find anything, cannot find anything, "
+        "тариф поднять, цена поднять, тариф повысить, цена повысить, цена вырасти, "
+        "тариф вырасти, is offline, was offline, went offline, are offline, were offline, "
+        "cant even, cannot even, даже не мочь",
+    ),
+    # A verdict on the whole service in one image: a step back, a circus, "you had one job",
+    # leaving for a competitor.
+    Group(
+        -1.0,
+        "шаг назад, цирк, балаган, детский сад, шарашкин контора, руки оторвать, "
+        "руки бы оторвать, уйти к конкурент, уходить к конкурент, перейти к конкурент, "
+        "переходить к конкурент, "
+        "step backwards, step backward, a step back, a downgrade, had one job, clown show, "
+        "circus, amateur hour, shitshow, to a competitor, to the competition",
+        alarm=True,
+    ),
     # Work done carelessly, in the client's slang.
     Group(
         -1.0,
@@ -247,6 +276,16 @@ GROUPS: tuple[Group, ...] = (
         "положить база, уронить прод, уронить продакшн, уронить продакшен, уронить сервер, "
         "уронить сайт, уронить база, откатить релиз, откатить обновление, откатить версия, "
         "откатывать релиз, релиз откатить, обновление откатить, rolled back, "
+        # a thing that broke down, said as a fact ("the case cracked within a week")
+        "cracked, fell apart, falls apart, falling apart, died, dies, dead on arrival, "
+        "stopped charging, stopped responding, stopped syncing, stopped loading, "
+        # a mood or a service at zero («настроение ноль», "zero communication"), nobody in
+        # charge, nerves (and "first class my ass": profanity that mocks what it follows)
+        "настроение ноль, настроение на ноль, ноль реакция, ноль внимание, ноль информация, "
+        "zero communication, zero updates, zero response, zero help, zero info, "
+        "zero information, zero support, zero effort, nobody knows anything, "
+        "no one knows anything, никто ничего не знать, валиться из рука, одни нерв, my ass, "
+        "this is how you treat, is this how you treat, так вы относиться к, "
         # asking more than once is a complaint with no feeling word
         "ask* twice, ask* three times, ask* several times, ask* multiple times, ask* repeatedly",
         alarm=True,
@@ -266,7 +305,8 @@ GROUPS: tuple[Group, ...] = (
         0.0,
         "связывайтесь, связываться с они, обращайтесь, ведитесь, покупайте, берите, "
         "пользуйтесь, советую, советовать, доверяйте, "
-        "bother, buy from, use them, trust them, deal with them, go with them, fall for",
+        "bother, buy from, use them, trust them, deal with them, go with them, fall for, "
+        "buy this, buy it, buy these, buy one",
         negated=-1.0,
     ),
     Group(
@@ -409,8 +449,14 @@ GROUPS: tuple[Group, ...] = (
         # not the thing ordered, barely any progress, thanks said through teeth
         "not what we asked for, not what we needed, not what we need, not what we expected, "
         "not what we signed up for, not what we paid for, not what we ordered, barely moved, "
-        "barely works, barely working, barely usable, кое-как, с горе пополам, спасибо конечно",
+        "barely works, barely working, barely usable, кое-как, с горе пополам, спасибо конечно, "
+        # sent back
+        "returned it, returned them, sent it back, sent them back",
     ),
+    # Promised, and (the past tense says) not done: "It was supposed to be ready on Monday."
+    # An alarm: the embedding reads a plan. With praise beside it ("was supposed to take a
+    # month, done in a week, great") it is no alarm.
+    Group(-0.75, "was supposed to, were supposed to, was meant to, were meant to", alarm=True),
     # A lukewarm verdict is a complaint by the guideline, said on its own too: «Так себе.»
     # answering "outcome" was read as praise (P(negative) 0.30) until an alarm.
     Group(

@@ -62,3 +62,11 @@ def is_imperfective_past(word: str) -> bool:
     one act («если бы вы прислали» asks)."""
     tag = analyzer().parse(word)[0].tag
     return tag.aspect == "impf" and tag.tense == "past"
+
+
+@lru_cache(maxsize=10_000)
+def is_imperfective_infinitive(word: str) -> bool:
+    """«повышать», «ждать»: «сколько можно повышать цены» is exasperation, while «сколько можно
+    заработать» (perfective) asks."""
+    tag = analyzer().parse(word)[0].tag
+    return tag.aspect == "impf" and "INFN" in tag

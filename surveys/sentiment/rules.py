@@ -269,7 +269,61 @@ RHETORICAL_RE = re.compile(
     r"(?i)\b(?:do|does|did)\s+(?:you|they|anyone|anybody|your\s+team)(?:\s+guys)?\s+"
     r"(?:ever|even)\s+(?:test|read|check|answer|reply|respond|listen|review|proofread|look\s+at)"
     r"\w*[^.!?…\n]*\?|\bвы\s+(?:вообще|хоть|хотя\s+бы)\s+(?:тестир|чита|провер|отвеча|"
-    r"слуша|смотр|дума)\w*[^.!?…\n]*\?"
+    r"слуша|смотр|дума)\w*[^.!?…\n]*\?|"
+    # "is anyone actually working today?", «кто-нибудь вообще работает?»: whether anyone does
+    # the job at all ("has anyone tried the new build?" asks)
+    r"\b(?:is|are|does|do|will|can)\s+(?:anyone|anybody|someone|somebody|any\s+of\s+you)\s+"
+    r"(?:actually|even|ever|still)\s+(?:work|listen|read|answer|repl|respond|check|look|test|"
+    r"care|there|home|awake|monitor|on\s+it)\w*[^.!?…\n]*\?|"
+    r"(?<!\w)кто-(?:нибудь|то)\s+(?:вообще|хоть|там)\s+(?:работа|отвеча|чита|слуша|смотр|"
+    r"провер|есть)\w*[^.!?…\n]*\?|"
+    # «вы там вообще работаете?» («вы вообще работаете по выходным?» asks), "are you even
+    # working?"
+    r"(?<!\w)вы\s+там\s+(?:вообще|хоть)\s+\w+[^.!?…\n]*\?|"
+    r"\bare\s+you(?:\s+guys)?\s+even\s+(?:work|there|awake|listen|read)\w*[^.!?…\n]*\?"
+)
+# Said plainly, no feeling word: never using them again ("never flying with you again"), a
+# promise measured against the clock ("We'd leave in 10 minutes. That was an hour ago."),
+# money paid for nothing, and the thing named mocked («и это называется сервис?», "you call
+# this support?"; "what do you call this field?" asks).
+_PATRONAGE = (
+    r"(?:fly|use|buy|order|book|shop|eat|stay|visit|hire|choose|pick|recommend|trust|deal|"
+    r"work|go|come|bank|renew|sign)\w*"
+)
+NEVER_AGAIN_RE = re.compile(
+    rf"(?i)\b(?:never|not|won'?t|won’t)\s+(?:(?:be|ever|going\s+to|gonna)\s+)?{_PATRONAGE}"
+    r"(?:\s+(?!(?:anyone|anybody|anything|anywhere|else|other|another|different)\b)[\w'’]+)"
+    r"{0,4}?\s+again\b"
+)  # "I'd never use anyone else again" is praise
+TIME_AGO_RE = re.compile(
+    r"(?i)\b(?:that|this)\s+was\s+(?:(?:an?|one|two|three|four|five|six|\d+|over\s+an?|"
+    r"almost\s+an?|more\s+than\s+an?)\s+)?(?:minutes?|hours?|days?|weeks?|months?)\s+ago\b|"
+    r"(?<!\w)(?:это|и\s+это)\s+было\s+(?:уже\s+)?(?:\w+\s+)?(?:минут\w*|час\w*|дн\w*|день|"
+    r"недел\w*|месяц\w*)\s+назад(?!\w)"
+)
+PAID_FOR_NOTHING_RE = re.compile(
+    r"(?i)\b(?:paid|pay|paying|spent|spend)\b[^.!?…\n]{0,40}?\bfor\s+nothing\b"
+)
+CALLED_THIS_RE = re.compile(
+    r"(?i)(?<!\w)(?:и\s+это\s+называ\w+\s+\w+|это\s+называ\w+\s+\w+[^.!?…\n]*\?|"
+    r"(?<!do\s)(?<!did\s)\byou\s+call\s+(?:this|that)\s+(?:a\s+)?\w+)"
+)  # «это называется рефакторинг» explains; "they call it Phoenix" names
+THANKS_RE = re.compile(r"(?i)thank|thx|ty\b|cheers|appreciat|спасиб|благодар")
+# "So much for 24/7 support", «вот вам и поддержка»: what was promised, mocked ("thank you
+# so much for…" thanks). Your "premium" support, ваша «поддержка»: the name in scare quotes.
+SO_MUCH_FOR_RE = re.compile(
+    r"(?i)(?<!thank\s)(?<!thanks\s)(?<!thank\syou\s)\bso\s+much\s+for\b|(?<!\w)вот\s+(?:вам|тебе)\s+и\b"
+)
+SCARE_QUOTED_RE = re.compile(
+    r"(?i)(?<!\w)(?:your|their|ваш\w*|их)\s+[\"«“„](?:[^\W\d_]+[\s/-]?){1,2}[\"»”]"
+)
+# "I can't believe you lost it again", «не верится, что так быстро»: surprise, not a denial
+# of what follows ("I don't believe it's fixed" still denies).
+DISBELIEF = _words("believe поверить верится")
+# "tastes like it came out of a can": "like it" after these is a comparison, not praise.
+LIKENESS = _words(
+    "look looks looked seem seems seemed feel feels felt taste tastes tasted "
+    "sound sounds sounded smell smells smelled just more something"
 )
 LONG_SPAN_RE = re.compile(
     r"(?i)(?<![\w-])(?:(?:\d+|two|three|four|five|six|several|a\s+few|a\s+couple\s+of|many)"
@@ -821,6 +875,8 @@ class _Reader:
         elif norm in EXCEPT_WORDS and (k := self.phrase_at(i, SELF_EXCEPTED)):
             self.self_blame.add(self.sentence)
             self.excused_at.append(self.tokens[i + k - 1].end)
+        if norm == "вот" and i and self.tokens[i - 1].norm == "а":
+            self.after_contrast = True  # «…. А вот поддержка хамила»: the point of the answer
         for topic, words in TOPICS.items():
             if words & keys:
                 self.topics.setdefault(c.index, set()).add(topic)
@@ -845,7 +901,13 @@ class _Reader:
             self._hit(-0.75, i, i + k, kind="wish", role="alarm")
             self.counterfactual, c.fresh = True, False
             return i + k
-        if self.phrase_at(i, (("сколько", "можно"),)) and self._closes_clause(i + 2):
+        if self.phrase_at(i, (("сколько", "можно"),)) and (
+            self._closes_clause(i + 2)
+            or (
+                i + 2 < len(self.tokens)
+                and morph.is_imperfective_infinitive(self.tokens[i + 2].norm)
+            )
+        ):
             # "ну сколько можно?!": exasperation (while "сколько можно взять" asks a price).
             self._hit(-1.0, i, i + 2, role="alarm")
             c.fresh = False
@@ -870,6 +932,8 @@ class _Reader:
             c.fresh = False
             return i + k
         found = self.cue_at(i)
+        if found is not None and norm == "like" and i and self.tokens[i - 1].norm in LIKENESS:
+            found = None  # "tastes like it came out of a can"
         wish_len = self.phrase_at(i, WISH_PHRASES) or int(norm in WISH)
         if wish_len and (found is None or found.end - i < wish_len):
             self.wish, c.fresh = True, False
@@ -899,6 +963,8 @@ class _Reader:
             c.boost, c.neg_boosted = 1.5, c.neg_at is not None
         elif norm in SOFTENERS:
             c.boost = 0.5
+        elif c.neg_at is not None and norm in DISBELIEF and self._disbelief(i):
+            c.neg_at = None  # "can't believe you lost it": the surprise denies nothing
         elif c.neg_at is not None and (SAY & _keys(norm) or (norm == "то" and self._chtoby(i))):
             c.litotes, c.neg_only_fill = True, False  # "не сказал бы, что", "не то чтобы"
         elif c.neg_at is not None and (norm in FILLERS or (c.litotes and norm in LINK)):
@@ -970,6 +1036,14 @@ class _Reader:
                 hit.quote = (hit.start, self.tokens[end].end)
         c.boost, c.fresh = 1.0, False
         return end
+
+    def _disbelief(self, i: int) -> bool:
+        """ "can't believe", «не могу поверить», «не верится»: not "don't believe"."""
+        neg = self.tokens[self.c.neg_at].norm if self.c.neg_at is not None else ""
+        if self.tokens[i].norm == "верится":
+            return neg == "не"
+        before = self.tokens[i - 1].norm if i else ""
+        return neg in SUPERLATIVE_NEGATORS or (neg == "не" and before in ("могу", "можем"))
 
     def _chtoby(self, i: int) -> bool:
         return i + 1 < len(self.tokens) and self.tokens[i + 1].norm == "чтобы"
@@ -1119,6 +1193,22 @@ class _Reader:
             self.result.sarcasm = True
         for m in WHY_TAKEN_RE.finditer(self.masked):
             self.result.hits.append(Hit(-1.0, m.start(), m.end(), role="alarm"))
+        for pattern in (
+            NEVER_AGAIN_RE,
+            TIME_AGO_RE,
+            PAID_FOR_NOTHING_RE,
+            CALLED_THIS_RE,
+            SO_MUCH_FOR_RE,
+            SCARE_QUOTED_RE,
+        ):
+            for m in pattern.finditer(self.masked):
+                for h in self.result.hits:
+                    if h.weight > 0 and m.start() <= h.start and h.end <= m.end():
+                        h.weight, h.kind = 0.0, "neutral"  # "you call this service": no praise
+                sarcastic = pattern in (CALLED_THIS_RE, SO_MUCH_FOR_RE, SCARE_QUOTED_RE)
+                kind = "sarcasm" if sarcastic else "cue"
+                self.result.hits.append(Hit(-1.0, m.start(), m.end(), kind=kind, role="alarm"))
+                self.result.sarcasm |= sarcastic
         for m in REGRESSION_RE.finditer(self.masked):
             a, b = m.start(), m.end()
             for h in self.result.hits:
@@ -1129,11 +1219,23 @@ class _Reader:
     def _praise_for_harm(self) -> None:
         """ "nice job breaking the build": the praise that opens it is sarcasm."""
         for m in PRAISE_FOR_RE.finditer(self.masked):
-            if not any(
-                h.weight <= -0.7 and h.kind != "emoji" and h.start == m.end()
-                for h in self.result.hits
-            ):
+            stop = re.search(r"[,.;!?…\n]", self.masked[m.end() :])
+            limit = m.end() + stop.start() if stop else len(self.masked)
+            inside = sorted(
+                (h for h in self.result.hits if m.end() <= h.start < limit and h.weight != 0),
+                key=lambda h: h.start,
+            )
+            # the harm right after it, or the first word that weighs in its clause ("thanks
+            # for the 2am maintenance with no warning"; "thanks for fixing the bug that broke
+            # prod" thanks: the fix comes first)
+            if not inside or inside[0].weight > -0.7 or inside[0].kind == "emoji":
                 continue
+            between = self.masked[m.end() : inside[0].start]
+            if between.strip() and (
+                re.search(r"(?i)\w+ing\b|\b(?:что|как)\b", between)
+                or not re.match(r"(?i)thank", m.group())
+            ):
+                continue  # "great job catching that broken link": the deed is the praise
             for h in self.result.hits:
                 if h.weight > 0 and m.start() <= h.start < m.end():
                     h.weight, h.kind, h.quote = -0.75, "sarcasm", (m.start(), m.end())
@@ -1299,8 +1401,19 @@ class _Reader:
         for hit, marked, first, end in self.praise:
             quoted = marked and self._quoted(hit)
             if (
-                complaint and (marked or self.repeat or self.irony or self._opening(hit))
-            ) or quoted:
+                (
+                    complaint
+                    and (
+                        marked
+                        or self.repeat
+                        or self.irony
+                        or self._opening(hit)
+                        or self._closing(hit)
+                    )
+                )
+                or quoted
+                or (self.repeat and self._opening(hit, again=True))
+            ):
                 hit.weight, hit.kind = -0.75, "sarcasm"
                 self.result.sarcasm = True
                 end += self.phrase_at(end, PRAISE_TAILS) if end < len(self.tokens) else 0
@@ -1401,10 +1514,11 @@ class _Reader:
             if h.weight > 0 and h.start >= m.start():
                 h.role = "courtesy"
 
-    def _opening(self, hit: Hit) -> bool:
+    def _opening(self, hit: Hit, *, again: bool = False) -> bool:
         """ "Great, another outage": a lone praise word opening the answer, a complaint after
-        it in the same sentence and no "but" between."""
-        if self.text[: hit.start].strip(" ,.!…").lower() not in ("", "ну", "oh", "wow", "ох"):
+        it in the same sentence and no "but" between. With ``again``, the sentence after it
+        need only say it happened again ("Nice, the app logged me out again")."""
+        if self.masked[: hit.start].strip(" ,.!…").lower() not in ("", "ну", "oh", "wow", "ох"):
             return False
         rest = self.text[hit.end :]
         if rest[:1] not in (",", "!", "…", ".") and not rest.startswith(" -"):
@@ -1413,10 +1527,35 @@ class _Reader:
         hits_after = [
             h for h in self.result.hits if hit.end < h.start <= hit.end + 1 + len(sentence)
         ]
+        if again:
+            said_again = any(t.norm in REPEAT for t in tokenize(sentence)) and not re.search(
+                r"(?i)\b(?:did|done|nailed|pulled)\s+it\s+(?:off\s+)?again\b|"
+                r"(?<!\w)(?:снова|опять)\s+(?:справились|сделали\s+это|молодцы)",
+                sentence,
+            )  # "Great, you did it again!" praises
+            hits_after = [*hits_after, Hit(-1.0, 0, 0)] if said_again else []
         return (
             not re.search(r"(?i)\b(но|однако|зато|but|however|though)\b", sentence)
             and any(h.weight < 0 for h in hits_after)
             and not any(h.weight > 0 for h in hits_after)
+        )
+
+    def _closing(self, hit: Hit) -> bool:
+        """ "Flight cancelled. Fantastic.": a lone praise word closing the answer after a
+        complaint, with nothing good said before it."""
+        before = self.text[: hit.start].rstrip()
+        lead = re.search(
+            r"(?i)(?:^|[.!?…\n])\s*((?:just|oh|how|really|so|simply|просто|ну|"
+            r"прям|ну\s+просто)\s+)?$",
+            before,
+        )
+        if lead is None or not before or not re.match(r"\W*$", self.text[hit.end :]):
+            return False
+        if THANKS_RE.match(self.text[hit.start : hit.end]):
+            return False  # "Took longer than planned. Thanks!" is manners (_sign_off)
+        hits_before = [h for h in self.result.hits if h.end <= hit.start]
+        return any(h.weight <= -0.5 and h.kind != "emoji" for h in hits_before) and not any(
+            h.weight > 0 for h in hits_before
         )
 
     def _quoted(self, hit: Hit) -> bool:
