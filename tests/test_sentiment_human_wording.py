@@ -1252,3 +1252,17 @@ def test_mocked_promises_and_verdicts_in_one_image(
     analyser: DefaultAnalyser, text: str, alert: bool
 ) -> None:
     assert (analyser.analyse(text).label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("That was two weeks ago, before the migration.", False),  # tells when
+        ("I can't say enough good things about the team.", False),
+        ("Can't thank you enough for the weekend fix.", False),
+    ],
+)
+def test_look_alikes_of_a_wait_and_a_denial_stay_calm(
+    analyser: DefaultAnalyser, text: str, alert: bool
+) -> None:
+    assert (analyser.analyse(text).label is NEG) is alert

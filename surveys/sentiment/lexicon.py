@@ -43,7 +43,9 @@ GROUPS: tuple[Group, ...] = (
         "delighted, glad, spot on, exceeded, flawless*, professional*, stellar, splendid, "
         "like it, liked it, liked, love it, overdeliver*, above and beyond, lifesaver, "
         "saved us, saved the day, rescued us, came through, pulled through, to die for, "
-        "saved my ass, saved our ass, saved my butt",
+        "saved my ass, saved our ass, saved my butt, cant say enough good, "
+        "cannot say enough good, cant recommend them enough, cannot recommend them enough, "
+        "cant thank you enough, cannot thank you enough",
     ),
     Group(0.75, "спасибо, благодарить, благодарность, thank*, thx, ty, cheers, appreciate*"),
     Group(

@@ -296,11 +296,11 @@ NEVER_AGAIN_RE = re.compile(
     r"{0,4}?\s+again\b"
 )  # "I'd never use anyone else again" is praise
 TIME_AGO_RE = re.compile(
-    r"(?i)\b(?:that|this)\s+was\s+(?:(?:an?|one|two|three|four|five|six|\d+|over\s+an?|"
-    r"almost\s+an?|more\s+than\s+an?)\s+)?(?:minutes?|hours?|days?|weeks?|months?)\s+ago\b|"
-    r"(?<!\w)(?:это|и\s+это)\s+было\s+(?:уже\s+)?(?:\w+\s+)?(?:минут\w*|час\w*|дн\w*|день|"
-    r"недел\w*|месяц\w*)\s+назад(?!\w)"
-)
+    r"(?i)(?<=[.!?…]\s)(?:that|this)\s+was\s+(?:(?:an?|one|two|three|four|five|six|\d+|over\s+an?|"
+    r"almost\s+an?|more\s+than\s+an?)\s+)?(?:minutes?|hours?|days?|weeks?|months?)\s+ago"
+    r"(?=\s*(?:[.!?…]|$))|(?<=[.!?…]\s)(?:это|и\s+это)\s+было\s+(?:уже\s+)?(?:\w+\s+)?(?:минут\w*|час\w*|дн\w*|день|"
+    r"недел\w*|месяц\w*)\s+назад(?=\s*(?:[.!?…]|$))"
+)  # its own sentence after what was promised: "That was two weeks ago, before…" tells when
 PAID_FOR_NOTHING_RE = re.compile(
     r"(?i)\b(?:paid|pay|paying|spent|spend)\b[^.!?…\n]{0,40}?\bfor\s+nothing\b"
 )
