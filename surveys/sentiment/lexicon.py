@@ -225,17 +225,17 @@ GROUPS: tuple[Group, ...] = (
         "ничего не найти, can't find anything, cant find anything, cannot find anything, "
         "тариф поднять, цена поднять, тариф повысить, цена повысить, цена вырасти, "
         "тариф вырасти, is offline, was offline, went offline, are offline, were offline, "
-        "cant even, cannot even, даже не мочь",
+        "даже не мочь",
     ),
     # A verdict on the whole service in one image: a step back, a circus, "you had one job",
     # leaving for a competitor.
     Group(
         -1.0,
-        "шаг назад, цирк, балаган, детский сад, шарашкин контора, руки оторвать, "
+        "шаг назад, цирк, балаган, шарашкин контора, руки оторвать, "
         "руки бы оторвать, уйти к конкурент, уходить к конкурент, перейти к конкурент, "
         "переходить к конкурент, "
         "step backwards, step backward, a step back, a downgrade, had one job, clown show, "
-        "circus, amateur hour, shitshow, to a competitor, to the competition",
+        "amateur hour, shitshow, to a competitor, to the competition",
         alarm=True,
     ),
     # Work done carelessly, in the client's slang.
