@@ -1231,6 +1231,7 @@ def test_review_wording_of_a_letdown(analyser: DefaultAnalyser, text: str, alert
         ("Thank you so much for the quick fix!", False),  # thanks
         ('Your "premium" support took a week to answer.', True),
         ("Ваша «поддержка» молчит.", True),
+        ('Could you resend your "Release Notes" page?', False),  # a name in quotes
         ("Nice, the export failed again.", True),
         ("Nice, the dashboard logged me out again.", True),
         ("Great, you did it again!", False),  # praise

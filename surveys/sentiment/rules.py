@@ -315,8 +315,11 @@ SO_MUCH_FOR_RE = re.compile(
     r"(?i)(?<!thank\s)(?<!thanks\s)(?<!thank\syou\s)\bso\s+much\s+for\b|(?<!\w)вот\s+(?:вам|тебе)\s+и\b"
 )
 SCARE_QUOTED_RE = re.compile(
-    r"(?i)(?<!\w)(?:your|their|ваш\w*|их)\s+[\"«“„](?:[^\W\d_]+[\s/-]?){1,2}[\"»”]"
-)
+    r"(?i)(?<!\w)(?:your|their|ваш\w*|их)\s+[\"«“„](?:premium|priority|express|fast|quick|"
+    r"support|service|help|care|experts?|professionals?|specialists?|24/7|guarantee\w*|"
+    r"поддержк\w*|сервис\w*|помощ\w*|забот\w*|эксперт\w*|профессионал\w*|специалист\w*|"
+    r"премиум\w*|приоритет\w*|быстр\w*|срочн\w*|гаранти\w*)[\"»”]"
+)  # the service they sell, mocked; 'your "Release Notes" page' names a page
 # "I can't believe you lost it again", «не верится, что так быстро»: surprise, not a denial
 # of what follows ("I don't believe it's fixed" still denies).
 DISBELIEF = _words("believe поверить верится")
