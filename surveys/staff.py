@@ -34,7 +34,13 @@ from surveys.periods import round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reporting.labels import L
 from surveys.reports import render_table
-from surveys.schedules import describe, latest_due_period, next_due_at, validate_cron
+from surveys.schedules import (
+    CronNeverFires,
+    describe,
+    latest_due_period,
+    next_due_at,
+    validate_cron,
+)
 from surveys.service import SurveyService, staff_chats
 from surveys.texts import count, partly_note, t
 
@@ -114,6 +120,23 @@ _T: dict[str, tuple[str, str]] = {
     "bad_schedule": (
         "Schedule must be one of: sprint <weeks> <YYYY-MM-DD> · quarterly · half-yearly · cron <5 fields> · manual · off. {reason}",
         "Расписание: sprint <недель> <ГГГГ-ММ-ДД> · quarterly · half-yearly · cron <5 полей> · manual · off. {reason}",
+    ),
+    # Why a schedule was refused, in the reader's language (the {reason} above).
+    "schedule.sprint": (
+        "Sprint needs weeks (1-52) and a start date.",
+        "Спринт задаётся числом недель (1-52) и датой начала.",
+    ),
+    "schedule.date": (
+        "«{text}» is not a date as YYYY-MM-DD.",
+        "«{text}» — не дата в виде ГГГГ-ММ-ДД.",
+    ),
+    "schedule.cron": (
+        "«{text}» is not a cron expression (minute hour day month weekday): {detail}",
+        "«{text}» — не выражение cron (минута час день месяц день_недели).",
+    ),
+    "schedule.never": (
+        "«{text}» never comes, so no round would open.",
+        "По «{text}» опрос не наступит никогда.",
     ),
     "round_opened": (
         "Round «{title}» opened for «{account}»: {n} invited.",
@@ -285,26 +308,44 @@ def period_range(text: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+class ScheduleError(ValueError):
+    """Why a schedule was refused: a text key and its parameters, said in the reader's
+    language by `set_schedule`."""
+
+    def __init__(self, key: str = "", **params: str) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+    def said(self, lang: Language) -> str:
+        return say(f"schedule.{self.key}", lang, **self.params) if self.key else ""
+
+
 def parse_schedule(spec: list[str], account_id: int, now: datetime) -> Schedule:
     """`sprint 2 2026-01-05`, `quarterly`, `half-yearly`, `cron 0 10 * * 1`, `manual`."""
     if not spec:
-        raise ValueError("")
+        raise ScheduleError()
     head = spec[0].lower().replace("-", "_")
     if head == "sprint":
         if len(spec) != 3 or not spec[1].isdigit() or not 1 <= int(spec[1]) <= 52:
-            raise ValueError("sprint needs weeks (1-52) and a start date")
+            raise ScheduleError("sprint")
         try:
             anchor = date.fromisoformat(spec[2])
         except ValueError:
-            raise ValueError(f"«{spec[2]}» is not a date") from None
+            raise ScheduleError("date", text=spec[2]) from None
         return Schedule(0, account_id, CadenceKind.SPRINT, int(spec[1]), anchor, created_at=now)
     if head in ("quarterly", "half_yearly", "manual") and len(spec) == 1:
         return Schedule(0, account_id, CadenceKind(head), created_at=now)
     if head == "cron" and len(spec) == 6:
         expr = " ".join(spec[1:])
-        validate_cron(expr)
+        try:
+            validate_cron(expr)
+        except CronNeverFires:
+            raise ScheduleError("never", text=expr) from None
+        except ValueError as exc:  # the library's own words, kept for English readers
+            detail = str(exc).split(": ", 1)[-1]
+            raise ScheduleError("cron", text=expr, detail=_sentence(detail)) from None
         return Schedule(0, account_id, CadenceKind.CRON, cron=expr, created_at=now)
-    raise ValueError("")
+    raise ScheduleError()
 
 
 class StaffCommands:
@@ -653,7 +694,7 @@ class StaffCommands:
                     replace(schedule, created_at=None), now, account.timezone, self._hour
                 )
             except ValueError as exc:
-                reason = _sentence(str(exc))
+                reason = exc.said(lang) if isinstance(exc, ScheduleError) else _sentence(str(exc))
                 raise StaffError(say("bad_schedule", lang, reason=reason).strip()) from None
             schedule.last_period_key = current.key if current else None
             saved = await uow.schedules.set(schedule)

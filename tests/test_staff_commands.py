@@ -610,6 +610,26 @@ async def test_bad_schedule_gives_the_usage_and_stores_nothing(
     assert await schedule_of(uow, team.globex.id) is None
 
 
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        (["sprint"], "Спринт задаётся числом недель (1-52) и датой начала."),
+        (["sprint", "2", "01.12.2026"], "«01.12.2026» — не дата в виде ГГГГ-ММ-ДД."),
+        (["cron", "61", "10", "*", "*", "1"], "«61 10 * * 1» — не выражение cron"),
+        (["cron", "0", "10", "31", "2", "*"], "По «0 10 31 2 *» опрос не наступит никогда."),
+    ],
+)
+async def test_bad_schedule_reason_speaks_the_staff_members_language(
+    commands: StaffCommands, team: Team, spec: list[str], says: str
+) -> None:
+    # A Russian manager read «Sprint needs weeks…» / «Invalid cron expression…» in English.
+    marina = replace(team.admin, language=RU)
+    message = await refused(commands.set_schedule(marina, "Globex", spec))
+    assert message.startswith(say("bad_schedule", RU, reason="").rstrip())
+    assert says in message
+    assert not re.search(r"[A-Za-z]{5,}", message.split("off.", 1)[1])  # no English words
+
+
 async def test_off_clears_the_schedule(
     commands: StaffCommands,
     service: SurveyService,
