@@ -707,7 +707,7 @@ CATALOG.update(
             Language.RU: "Предпросмотр импорта в аккаунт «{account}» (пока ничего не записано): новых {new}, обновлённых {updated}, без изменений {unchanged}, с ошибками {invalid}.",
         },
         "import_done": {
-            Language.EN: "Imported into {account}: new {new}, updated {updated}, unchanged {unchanged}; {invalid} invalid rows skipped.",
+            Language.EN: "Imported into {account}: new {new}, updated {updated}, unchanged {unchanged}; invalid rows skipped: {invalid}.",
             Language.RU: "Импортировано в аккаунт «{account}»: новых {new}, обновлённых {updated}, без изменений {unchanged}; пропущено строк с ошибками: {invalid}.",
         },
         "import_row": {
@@ -715,7 +715,7 @@ CATALOG.update(
             Language.RU: "строка {row}: {reason}",
         },
         "import_more": {
-            Language.EN: "… and {count} more invalid rows.",
+            Language.EN: "… invalid rows not listed: {count}.",
             Language.RU: "… и ещё строк с ошибками: {count}.",
         },
         "import_confirm": {
