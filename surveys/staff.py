@@ -660,7 +660,8 @@ class StaffCommands:
             # Made staff after becoming a contact: rounds and censuses leave them out.
             if c.reachable_at is not None and c.reachable_at in chats:
                 return say("contact_staff", lang)
-            return _CONTACT_STATUS_RU[c.status] if ru else c.status.value
+            en, ru_ = _CONTACT_STATUS[c.status]
+            return ru_ if ru else en
 
         rows = [
             [f"#{c.id}", c.name, c.level.value, c.language.value, status(c), c.channel or "—"]
@@ -1076,12 +1077,13 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-# A contact's status in a Russian staff table (English shows the value itself).
-_CONTACT_STATUS_RU = {
-    ContactStatus.INVITED: "приглашён",
-    ContactStatus.ACTIVE: "активен",
-    ContactStatus.UNREACHABLE: "недоступен",
-    ContactStatus.OPTED_OUT: "отписался",
+# A contact's status in a staff table, in words: not the stored value ("opted_out"), and not
+# "invited" for someone who has no chat yet because they came from an import or a ticket.
+_CONTACT_STATUS = {
+    ContactStatus.INVITED: ("not joined yet", "ещё не подключён"),
+    ContactStatus.ACTIVE: ("active", "активен"),
+    ContactStatus.UNREACHABLE: ("unreachable", "недоступен"),
+    ContactStatus.OPTED_OUT: ("opted out", "отписался"),
 }
 
 

@@ -136,7 +136,7 @@ async def test_admin_manages_accounts_contacts_and_staff(tg: TelegramHarness) ->
         {"type": "pre", "offset": len(head) + 1, "length": table_length}
     ]
     assert rows[2].split() == [
-        "#1", "Anna", "Smith", "user", "ru", "invited", "—"
+        "#1", "Anna", "Smith", "user", "ru", "not", "joined", "yet", "—"
     ]  # fmt: skip
 
     # The link is the one the contact opens: it binds their chat.
