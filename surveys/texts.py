@@ -386,6 +386,11 @@ CATALOG.update(
             Language.EN: "Rounds ask stakeholders (people who decide on the work); users (people who raised tickets) are asked by a census: /round <account> census.",
             Language.RU: "Опросы задают вопросы stakeholder-контактам (тем, кто принимает решения по работе); пользователей (тех, кто оставлял обращения) опрашивает перепись: /round <аккаунт> census.",
         },
+        # The same for staff who may not start one (owners): no command they cannot run.
+        "round_levels_reader": {
+            Language.EN: "Rounds ask stakeholders (people who decide on the work); users (people who raised tickets) are asked by a census, started by a manager.",
+            Language.RU: "Опросы задают вопросы stakeholder-контактам (тем, кто принимает решения по работе); пользователей (тех, кто оставлял обращения) опрашивает перепись, которую запускает менеджер.",
+        },
         # Under an alert whose answer is too long for one message: cut for display only.
         "alert_shortened": {
             Language.EN: "… (shortened; /alert {id} shows the whole answer)",
