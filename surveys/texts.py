@@ -624,16 +624,16 @@ CATALOG.update(
             Language.RU: "Решено ({by}): {how} — {note}",
         },
         "escalation_reminder": {
-            Language.EN: "Reminder: alert #{id} ({account}, {contact}) has waited {hours} h without being acknowledged.",
-            Language.RU: "Напоминание: алерт #{id} ({account}, {contact}) ждёт {hours} ч и ещё не принят.",
+            Language.EN: "Reminder: alert #{id} ({account}, {contact}) has waited {waited} without being acknowledged.",
+            Language.RU: "Напоминание: алерт #{id} ({account}, {contact}) ждёт {waited} и ещё не принят.",
         },
         "escalation_managers": {
-            Language.EN: "Escalated: alert #{id} ({account}, {contact}) was not acknowledged by its owner {owner} within {hours} h.",
-            Language.RU: "Эскалация: алерт #{id} ({account}, {contact}) не принят владельцем ({owner}) за {hours} ч.",
+            Language.EN: "Escalated: alert #{id} ({account}, {contact}) was not acknowledged by its owner {owner} within {waited}.",
+            Language.RU: "Эскалация: алерт #{id} ({account}, {contact}) не принят владельцем ({owner}) за {waited}.",
         },
         "escalation_unresolved": {
-            Language.EN: "Escalated: alert #{id} ({account}, {contact}) was acknowledged but is not resolved after {hours} h (owner {owner}).",
-            Language.RU: "Эскалация: алерт #{id} ({account}, {contact}) принят, но не закрыт за {hours} ч (владелец {owner}).",
+            Language.EN: "Escalated: alert #{id} ({account}, {contact}) was acknowledged but is not resolved after {waited} (owner {owner}).",
+            Language.RU: "Эскалация: алерт #{id} ({account}, {contact}) принят, но не закрыт за {waited} (владелец {owner}).",
         },
         "alert_relapse": {
             Language.EN: "Relapse: alert #{id} on this question was resolved ({how}: {note})",
