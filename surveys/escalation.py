@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 
 from surveys.alert_desk import alert_details
 from surveys.followup_replies import notes_of, tell_under_alert
-from surveys.model import Account, Alert, AlertStatus, Language, Staff, StaffRole
+from surveys.model import Account, Alert, AlertStatus, Staff, StaffRole
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from surveys.texts import t
+from surveys.texts import hours_minutes, t
 
 LEVELS = ("reminder", "managers", "unresolved")
 
@@ -140,11 +140,5 @@ async def _managers(uow: UnitOfWork, skip: Staff | None) -> list[Staff]:
     ]  # fmt: skip
 
 
-def waited(delta: timedelta, lang: Language) -> str:
-    """A wait in whole hours and minutes ("6 h", "1 ч 30 мин", at least "1 min"): the
-    settings times a tier's factor are rarely whole hours, and "0.375 h" reads as a bug."""
-    minutes = max(1, int((delta.total_seconds() + 30) // 60))
-    hours, minutes = divmod(minutes, 60)
-    h, m = ("ч", "мин") if lang is Language.RU else ("h", "min")
-    parts = ([f"{hours} {h}"] if hours else []) + ([f"{minutes} {m}"] if minutes else [])
-    return " ".join(parts)
+# The escalation texts' wait: hours and minutes (see surveys.texts.hours_minutes).
+waited = hours_minutes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from datetime import timedelta
 
 from surveys.model import Language
 
@@ -225,6 +226,23 @@ def plural_index(n: int, lang: Language) -> int:
 def count(n: int, word: str, lang: Language) -> str:
     """``n`` with ``word`` in the right form: "1 contact", "5 контактов"."""
     return f"{n} {noun(n, word, lang)}"
+
+
+def hours_minutes(delta: timedelta, lang: Language) -> str:
+    """A span in whole hours and minutes ("6 h", "1 ч 30 мин", at least "1 min"): settings
+    times a tier's factor are rarely whole hours, and "0.375 h" reads as a bug."""
+    minutes = max(1, int((delta.total_seconds() + 30) // 60))
+    hours, minutes = divmod(minutes, 60)
+    h, m = ("ч", "мин") if lang is Language.RU else ("h", "min")
+    parts = ([f"{hours} {h}"] if hours else []) + ([f"{minutes} {m}"] if minutes else [])
+    return " ".join(parts)
+
+
+def within(delta: timedelta, lang: Language) -> str:
+    """How long someone has, after "within" / «в течение»: days when the setting is whole
+    days ("3 days", «3 дней»), else hours and minutes — never a 36h window called 2 days."""
+    days, rest = divmod(delta, timedelta(days=1))
+    return count(days, "day_within", lang) if days and not rest else hours_minutes(delta, lang)
 
 
 def noun(n: int, word: str, lang: Language) -> str:
