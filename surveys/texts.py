@@ -851,6 +851,11 @@ CATALOG.update(
             Language.EN: "everyone reachable was asked",
             Language.RU: "все доступные опрошены",
         },
+        # Done, but some became reachable after it (bound on Slack by e-mail): not asked.
+        "census_state.done_late": {
+            Language.EN: "sent; {n} who became reachable later were not asked",
+            Language.RU: "разослана; не опрошены подключившиеся позже: {n}",
+        },
         "census_started": {
             Language.EN: "{title} of {account} started: it asks users with a ticket from {since} to {until}, at the platform's pace. /census {ref} shows progress; /census {ref} pause|resume|cancel.",
             Language.RU: "{title}, {account}: перепись начата — пользователи с обращениями с {since} по {until}, в темпе платформы. /census {ref} — ход; /census {ref} pause|resume|cancel.",
