@@ -853,7 +853,7 @@ CATALOG.update(
         },
         # Done, but some became reachable after it (bound on Slack by e-mail): not asked.
         "census_state.done_late": {
-            Language.EN: "sent; {n} who became reachable later were not asked",
+            Language.EN: "sent; not asked, reachable only later: {n}",
             Language.RU: "разослана; не опрошены подключившиеся позже: {n}",
         },
         "census_started": {
