@@ -5,7 +5,7 @@ both ways, escalations, relapse, the resolution — in the reader's time zone.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from surveys.alert_changes import Change, changes_of, is_change
@@ -130,11 +130,10 @@ async def show_alert(commands: StaffCommands, actor: Staff, alert_id: int) -> Ou
     seen_in = conv.language if conv else detail.contact.language
     lines = _lines(alert, detail, seen_in, lang)
     # The reader's own time zone (/timezone), else the deployment's.
-    timeline = timeline_lines(
-        alert, lang, actor.timezone or commands.service.policy.default_timezone, detail.answer
-    )
+    tz = actor.timezone or commands.service.policy.default_timezone
+    timeline = timeline_lines(alert, lang, tz, detail.answer)
     return Output(
-        [*lines, "", *timeline, "", _answer_head(detail, lang)], verbatim=detail.answer.text
+        [*lines, "", *timeline, "", _answer_head(detail, lang, tz)], verbatim=detail.answer.text
     )
 
 
@@ -233,9 +232,13 @@ def _clip(text: object, width: int = 500) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def _answer_head(d: AlertDetails, lang: Language) -> str:
-    if d.answer.edited_at:
-        return _l("edited", lang, at=d.answer.edited_at.strftime("%Y-%m-%d %H:%M UTC"))
+def _answer_head(d: AlertDetails, lang: Language, tz: str) -> str:
+    """The answer's heading; when it was edited, in the timeline's zone (named: MSK, UTC)."""
+    edited = d.answer.edited_at
+    if edited:
+        edited = edited if edited.tzinfo else edited.replace(tzinfo=UTC)
+        at = edited.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+        return _l("edited", lang, at=at)
     return _l("answer", lang)
 
 

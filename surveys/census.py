@@ -104,6 +104,9 @@ class CensusProgress:
         sent them, the last first questions can still be held (pause) or dropped (cancel)."""
         if self.state is CensusState.RUNNING and self.not_sent == 0 and self.queued:
             return t("census_state.queued", lang, n=self.queued)
+        if self.state is CensusState.DONE and self.not_sent:
+            # Not "everyone reachable was asked": they became reachable after it was sent.
+            return t("census_state.done_late", lang, n=self.not_sent)
         return t(f"census_state.{self.state.value}", lang)
 
     def render(self, lang: Language, account: str, title: str, links: bool = True) -> str:

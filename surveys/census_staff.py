@@ -16,7 +16,7 @@ from surveys.model import Address, Language, SentimentLabel, Staff
 from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS
 from surveys.staff import READERS, WRITERS, Output, StaffCommands, StaffError
-from surveys.texts import argument, noun, t
+from surveys.texts import argument, noun, t, within
 
 ACTIONS = {
     "pause": CensusState.PAUSED,
@@ -115,10 +115,9 @@ async def census_command(
     lines = [progress.render(lang, account.name, title, links)]
     if action is not None and run is not None and run.state is not ACTIONS[action]:
         # Finished or cancelled, it stayed so: the progress alone would read as done.
-        days = commands.service.policy.expiry_delay.days
+        days = within(commands.service.policy.expiry_delay, lang)
         why = t(f"census_unmoved.{run.state.value}.{action}", lang, title=title,
-                account=account.name, ref=argument(account.name),
-                days=f"{days} {noun(days, 'day_within', lang)}")  # fmt: skip
+                account=account.name, ref=argument(account.name), days=days)  # fmt: skip
         lines.insert(0, why)
     if shares := await negative_shares(commands, round_.id, lang):
         lines.append(shares)

@@ -570,4 +570,5 @@ def staff_help(actor: Staff, platform: Platform) -> list[str]:
             lines.append(f"{command.usage(platform, lang)} — {command.describe(lang)}")
     # Staff who never chose follow their app's language: this is how they choose.
     lines.append(t("staff_help_lang", lang))
-    return [*lines, "", t("round_levels", lang)]
+    levels = "round_levels" if actor.role in TABLE["round"].roles else "round_levels_reader"
+    return [*lines, "", t(levels, lang)]

@@ -20,7 +20,7 @@ from surveys.alert_desk import alert_details
 from surveys.followup_replies import notes_of, tell_under_alert
 from surveys.model import Account, Alert, AlertStatus, Staff, StaffRole
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from surveys.texts import t
+from surveys.texts import hours_minutes, t
 
 LEVELS = ("reminder", "managers", "unresolved")
 
@@ -104,7 +104,7 @@ class Escalations:
             people = [owner] if owner is not None and owner.unreachable_since is None else []
         else:
             people = await _managers(uow, skip=owner)
-        hours = _hours(
+        wait = (
             (self.policy.ack_after if level != "unresolved" else self.policy.resolve_after)
             * self.policy.scale(account)
             * (2 if level == "managers" else 1)
@@ -117,7 +117,7 @@ class Escalations:
                 account=account.name,
                 contact=details.contact.name,
                 owner=owner.name if owner else "—",
-                hours=hours,
+                waited=waited(wait, person.language),
             )
             await tell_under_alert(
                 uow, person, alert, text, f"escalation:{alert.id}:{level}:{person.id}", now
@@ -140,6 +140,5 @@ async def _managers(uow: UnitOfWork, skip: Staff | None) -> list[Staff]:
     ]  # fmt: skip
 
 
-def _hours(delta: timedelta) -> str:
-    hours = delta / timedelta(hours=1)
-    return f"{hours:g}"
+# The escalation texts' wait: hours and minutes (see surveys.texts.hours_minutes).
+waited = hours_minutes

@@ -32,7 +32,7 @@ from surveys.model import (
 )
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.staff import READERS, Output, StaffCommands, StaffError, may_see, say
-from surveys.texts import count, t
+from surveys.texts import t, within
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +126,8 @@ class FollowUps:
                 )  # fmt: skip
             await uow.alerts.set_status(alert.id, status or locked.status, note, now)
             await uow.commit()
-        days = max(1, round(self.policy.window / timedelta(days=1)))
-        within = count(days, "day_within", lang)
-        return Output([t("followup_sent", lang, contact=contact.name, id=alert.id, days=within)])
+        days = within(self.policy.window, lang)
+        return Output([t("followup_sent", lang, contact=contact.name, id=alert.id, days=days)])
 
     async def prompt(self, actor: Staff, alert_id: int, text: str, key: str, **extra: Any) -> bool:
         """A line for ``actor`` under their alert message (e.g. "reply with your question"),

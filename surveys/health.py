@@ -159,10 +159,10 @@ def _round_lines(latest: RoundHealth, previous: RoundHealth | None, lang: Langua
         f"{question_label(k, lang)} {_pct(latest.share(k)) if latest.negative[k][1] else '—'}"
         for k in QUESTION_KEYS
     )
-    negative = t(
-        "health_negative", lang, shares=shares,
-        trend=_trend(latest.share(), previous.share() if previous else None, lang),
-    )  # fmt: skip
+    # No answers yet (a census just started) is no share at all, not 0 %: nothing to compare.
+    answered = any(n for _, n in latest.negative.values())
+    before = previous.share() if previous and answered else None
+    negative = t("health_negative", lang, shares=shares, trend=_trend(latest.share(), before, lang))
     return [rate, negative]
 
 

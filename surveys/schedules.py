@@ -73,11 +73,16 @@ def next_due_at(schedule: Schedule, now: datetime, tz: str, send_hour: int = 10)
     return due if due > now else _calendar_due(idx + 1, months, zone, send_hour)
 
 
+class CronNeverFires(ValueError):
+    """A well-formed crontab that matches no moment (31 February): told apart from a
+    malformed one, so staff are told which it is."""
+
+
 def validate_cron(expr: str) -> None:
     """Raise ValueError with a readable message unless `expr` is a usable 5-field crontab."""
     triggers = _cron_triggers(expr, UTC)
     if _first_fire(triggers, datetime(2000, 1, 1, tzinfo=UTC)) is None:
-        raise ValueError(f"cron expression {expr!r} never fires")
+        raise CronNeverFires(f"cron expression {expr!r} never fires")
 
 
 def describe(schedule: Schedule, lang: str) -> str:

@@ -34,7 +34,13 @@ from surveys.periods import round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reporting.labels import L
 from surveys.reports import render_table
-from surveys.schedules import describe, latest_due_period, next_due_at, validate_cron
+from surveys.schedules import (
+    CronNeverFires,
+    describe,
+    latest_due_period,
+    next_due_at,
+    validate_cron,
+)
 from surveys.service import SurveyService, staff_chats
 from surveys.texts import count, partly_note, t
 
@@ -114,6 +120,23 @@ _T: dict[str, tuple[str, str]] = {
     "bad_schedule": (
         "Schedule must be one of: sprint <weeks> <YYYY-MM-DD> · quarterly · half-yearly · cron <5 fields> · manual · off. {reason}",
         "Расписание: sprint <недель> <ГГГГ-ММ-ДД> · quarterly · half-yearly · cron <5 полей> · manual · off. {reason}",
+    ),
+    # Why a schedule was refused, in the reader's language (the {reason} above).
+    "schedule.sprint": (
+        "Sprint needs weeks (1-52) and a start date.",
+        "Спринт задаётся числом недель (1-52) и датой начала.",
+    ),
+    "schedule.date": (
+        "«{text}» is not a date as YYYY-MM-DD.",
+        "«{text}» — не дата в виде ГГГГ-ММ-ДД.",
+    ),
+    "schedule.cron": (
+        "«{text}» is not a cron expression (minute hour day month weekday): {detail}",
+        "«{text}» — не выражение cron (минута час день месяц день_недели).",
+    ),
+    "schedule.never": (
+        "«{text}» never comes, so no round would open.",
+        "По «{text}» опрос не наступит никогда.",
     ),
     "round_opened": (
         "Round «{title}» opened for «{account}»: {n} invited.",
@@ -285,26 +308,44 @@ def period_range(text: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+class ScheduleError(ValueError):
+    """Why a schedule was refused: a text key and its parameters, said in the reader's
+    language by `set_schedule`."""
+
+    def __init__(self, key: str = "", **params: str) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+    def said(self, lang: Language) -> str:
+        return say(f"schedule.{self.key}", lang, **self.params) if self.key else ""
+
+
 def parse_schedule(spec: list[str], account_id: int, now: datetime) -> Schedule:
     """`sprint 2 2026-01-05`, `quarterly`, `half-yearly`, `cron 0 10 * * 1`, `manual`."""
     if not spec:
-        raise ValueError("")
+        raise ScheduleError()
     head = spec[0].lower().replace("-", "_")
     if head == "sprint":
         if len(spec) != 3 or not spec[1].isdigit() or not 1 <= int(spec[1]) <= 52:
-            raise ValueError("sprint needs weeks (1-52) and a start date")
+            raise ScheduleError("sprint")
         try:
             anchor = date.fromisoformat(spec[2])
         except ValueError:
-            raise ValueError(f"«{spec[2]}» is not a date") from None
+            raise ScheduleError("date", text=spec[2]) from None
         return Schedule(0, account_id, CadenceKind.SPRINT, int(spec[1]), anchor, created_at=now)
     if head in ("quarterly", "half_yearly", "manual") and len(spec) == 1:
         return Schedule(0, account_id, CadenceKind(head), created_at=now)
     if head == "cron" and len(spec) == 6:
         expr = " ".join(spec[1:])
-        validate_cron(expr)
+        try:
+            validate_cron(expr)
+        except CronNeverFires:
+            raise ScheduleError("never", text=expr) from None
+        except ValueError as exc:  # the library's own words, kept for English readers
+            detail = str(exc).split(": ", 1)[-1]
+            raise ScheduleError("cron", text=expr, detail=_sentence(detail)) from None
         return Schedule(0, account_id, CadenceKind.CRON, cron=expr, created_at=now)
-    raise ValueError("")
+    raise ScheduleError()
 
 
 class StaffCommands:
@@ -619,7 +660,8 @@ class StaffCommands:
             # Made staff after becoming a contact: rounds and censuses leave them out.
             if c.reachable_at is not None and c.reachable_at in chats:
                 return say("contact_staff", lang)
-            return _CONTACT_STATUS_RU[c.status] if ru else c.status.value
+            en, ru_ = _CONTACT_STATUS[c.status]
+            return ru_ if ru else en
 
         rows = [
             [f"#{c.id}", c.name, c.level.value, c.language.value, status(c), c.channel or "—"]
@@ -653,7 +695,7 @@ class StaffCommands:
                     replace(schedule, created_at=None), now, account.timezone, self._hour
                 )
             except ValueError as exc:
-                reason = _sentence(str(exc))
+                reason = exc.said(lang) if isinstance(exc, ScheduleError) else _sentence(str(exc))
                 raise StaffError(say("bad_schedule", lang, reason=reason).strip()) from None
             schedule.last_period_key = current.key if current else None
             saved = await uow.schedules.set(schedule)
@@ -1035,12 +1077,13 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-# A contact's status in a Russian staff table (English shows the value itself).
-_CONTACT_STATUS_RU = {
-    ContactStatus.INVITED: "приглашён",
-    ContactStatus.ACTIVE: "активен",
-    ContactStatus.UNREACHABLE: "недоступен",
-    ContactStatus.OPTED_OUT: "отписался",
+# A contact's status in a staff table, in words: not the stored value ("opted_out"), and not
+# "invited" for someone who has no chat yet because they came from an import or a ticket.
+_CONTACT_STATUS = {
+    ContactStatus.INVITED: ("not joined yet", "ещё не подключён"),
+    ContactStatus.ACTIVE: ("active", "активен"),
+    ContactStatus.UNREACHABLE: ("unreachable", "недоступен"),
+    ContactStatus.OPTED_OUT: ("opted out", "отписался"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from datetime import timedelta
 
 from surveys.model import Language
 
@@ -227,6 +228,23 @@ def count(n: int, word: str, lang: Language) -> str:
     return f"{n} {noun(n, word, lang)}"
 
 
+def hours_minutes(delta: timedelta, lang: Language) -> str:
+    """A span in whole hours and minutes ("6 h", "1 ч 30 мин", at least "1 min"): settings
+    times a tier's factor are rarely whole hours, and "0.375 h" reads as a bug."""
+    minutes = max(1, int((delta.total_seconds() + 30) // 60))
+    hours, minutes = divmod(minutes, 60)
+    h, m = ("ч", "мин") if lang is Language.RU else ("h", "min")
+    parts = ([f"{hours} {h}"] if hours else []) + ([f"{minutes} {m}"] if minutes else [])
+    return " ".join(parts)
+
+
+def within(delta: timedelta, lang: Language) -> str:
+    """How long someone has, after "within" / «в течение»: days when the setting is whole
+    days ("3 days", «3 дней»), else hours and minutes — never a 36h window called 2 days."""
+    days, rest = divmod(delta, timedelta(days=1))
+    return count(days, "day_within", lang) if days and not rest else hours_minutes(delta, lang)
+
+
 def noun(n: int, word: str, lang: Language) -> str:
     """``word`` in the form that goes after ``n``: "users", «пользователя» (after 2)."""
     return PLURALS[word][lang][plural_index(n, lang)]
@@ -385,6 +403,11 @@ CATALOG.update(
         "round_levels": {
             Language.EN: "Rounds ask stakeholders (people who decide on the work); users (people who raised tickets) are asked by a census: /round <account> census.",
             Language.RU: "Опросы задают вопросы stakeholder-контактам (тем, кто принимает решения по работе); пользователей (тех, кто оставлял обращения) опрашивает перепись: /round <аккаунт> census.",
+        },
+        # The same for staff who may not start one (owners): no command they cannot run.
+        "round_levels_reader": {
+            Language.EN: "Rounds ask stakeholders (people who decide on the work); users (people who raised tickets) are asked by a census, started by a manager.",
+            Language.RU: "Опросы задают вопросы stakeholder-контактам (тем, кто принимает решения по работе); пользователей (тех, кто оставлял обращения) опрашивает перепись, которую запускает менеджер.",
         },
         # Under an alert whose answer is too long for one message: cut for display only.
         "alert_shortened": {
@@ -619,16 +642,16 @@ CATALOG.update(
             Language.RU: "Решено ({by}): {how} — {note}",
         },
         "escalation_reminder": {
-            Language.EN: "Reminder: alert #{id} ({account}, {contact}) has waited {hours} h without being acknowledged.",
-            Language.RU: "Напоминание: алерт #{id} ({account}, {contact}) ждёт {hours} ч и ещё не принят.",
+            Language.EN: "Reminder: alert #{id} ({account}, {contact}) has waited {waited} without being acknowledged.",
+            Language.RU: "Напоминание: алерт #{id} ({account}, {contact}) ждёт {waited} и ещё не принят.",
         },
         "escalation_managers": {
-            Language.EN: "Escalated: alert #{id} ({account}, {contact}) was not acknowledged by its owner {owner} within {hours} h.",
-            Language.RU: "Эскалация: алерт #{id} ({account}, {contact}) не принят владельцем ({owner}) за {hours} ч.",
+            Language.EN: "Escalated: alert #{id} ({account}, {contact}) was not acknowledged by its owner {owner} within {waited}.",
+            Language.RU: "Эскалация: алерт #{id} ({account}, {contact}) не принят владельцем ({owner}) за {waited}.",
         },
         "escalation_unresolved": {
-            Language.EN: "Escalated: alert #{id} ({account}, {contact}) was acknowledged but is not resolved after {hours} h (owner {owner}).",
-            Language.RU: "Эскалация: алерт #{id} ({account}, {contact}) принят, но не закрыт за {hours} ч (владелец {owner}).",
+            Language.EN: "Escalated: alert #{id} ({account}, {contact}) was acknowledged but is not resolved after {waited} (owner {owner}).",
+            Language.RU: "Эскалация: алерт #{id} ({account}, {contact}) принят, но не закрыт за {waited} (владелец {owner}).",
         },
         "alert_relapse": {
             Language.EN: "Relapse: alert #{id} on this question was resolved ({how}: {note})",
@@ -707,7 +730,7 @@ CATALOG.update(
             Language.RU: "Предпросмотр импорта в аккаунт «{account}» (пока ничего не записано): новых {new}, обновлённых {updated}, без изменений {unchanged}, с ошибками {invalid}.",
         },
         "import_done": {
-            Language.EN: "Imported into {account}: new {new}, updated {updated}, unchanged {unchanged}; {invalid} invalid rows skipped.",
+            Language.EN: "Imported into {account}: new {new}, updated {updated}, unchanged {unchanged}; invalid rows skipped: {invalid}.",
             Language.RU: "Импортировано в аккаунт «{account}»: новых {new}, обновлённых {updated}, без изменений {unchanged}; пропущено строк с ошибками: {invalid}.",
         },
         "import_row": {
@@ -715,7 +738,7 @@ CATALOG.update(
             Language.RU: "строка {row}: {reason}",
         },
         "import_more": {
-            Language.EN: "… and {count} more invalid rows.",
+            Language.EN: "… invalid rows not listed: {count}.",
             Language.RU: "… и ещё строк с ошибками: {count}.",
         },
         "import_confirm": {
@@ -827,6 +850,11 @@ CATALOG.update(
         "census_state.done": {
             Language.EN: "everyone reachable was asked",
             Language.RU: "все доступные опрошены",
+        },
+        # Done, but some became reachable after it (bound on Slack by e-mail): not asked.
+        "census_state.done_late": {
+            Language.EN: "sent; not asked, reachable only later: {n}",
+            Language.RU: "разослана; не опрошены подключившиеся позже: {n}",
         },
         "census_started": {
             Language.EN: "{title} of {account} started: it asks users with a ticket from {since} to {until}, at the platform's pace. /census {ref} shows progress; /census {ref} pause|resume|cancel.",

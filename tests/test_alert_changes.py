@@ -180,3 +180,31 @@ def test_an_answer_without_history_reads_earlier_notes_only() -> None:
     [change] = changes_of(notes, answer)
     assert (change.before, change.text, change.added) == ("Before", None, False)
     assert changes_of(notes, None)[0].before == "Before"
+
+
+async def test_the_answers_edit_time_is_in_the_readers_time_zone_like_the_timeline(
+    service: SurveyService,
+    delivery: DeliveryWorker,
+    world: World,
+    uow: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    # "/alert" gave the timeline in the reader's /timezone (05:02 Moscow) and, under it,
+    # «Ответ (исправлен 2026-11-30 02:02 UTC)»: one message, two clocks.
+    await open_round(service, world, delivery)
+    await service.handle_event(world.anna_at, ContactEvent(EventKind.TEXT, "Fine", "m1"))
+    clock.advance(timedelta(minutes=5))
+    await service.handle_edit(world.anna_at, "m1", NEGATIVE)
+    alert = await the_alert(uow)
+    [answer] = await answers_of(uow, world.anna)
+    assert answer.edited_at is not None
+    commands = commands_of(uow, clock, service)
+    moscow = (answer.edited_at + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
+    for reader, head in (
+        (world.owner, f"Answer (edited {moscow} MSK), in full:"),
+        (world.manager, f"Ответ (исправлен {moscow} MSK) полностью:"),
+    ):
+        reader.timezone = "Europe/Moscow"
+        lines = (await show_alert(commands, reader, alert.id)).lines
+        assert lines[-1] == head
+        assert "Europe/Moscow" in "\n".join(lines)

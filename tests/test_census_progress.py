@@ -24,6 +24,7 @@ from surveys.model import Address, Channel, Contact, ContactLevel, ContactStatus
 from surveys.onboarding import Onboarding
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands
+from surveys.texts import t
 from tests.conftest import FakeClock, RecordingMessenger, World
 from tests.fakes.slack_api import FakeSlackAPI, block_action
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -576,3 +577,21 @@ async def test_a_russian_census_reads_in_russian_to_its_users_and_its_starter(
     status = await census_status_line(commands, world.manager, "Globex")
     assert status is not None
     assert "доставлено 2, ответили 1 (50%), из них частично 1." in status
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+def test_a_done_census_does_not_claim_everyone_reachable_was_asked_when_some_were_not(
+    lang: Language,
+) -> None:
+    # Users bound on Slack by e-mail (candor census slack-bind) after the census had sent
+    # everything read: "(everyone reachable was asked) … not asked: … not sent 1".
+    from surveys.census import CensusProgress, CensusState
+
+    late = CensusProgress(CensusState.DONE, population=3, sent=2, reached=2, unreachable=0,
+                          answered=1, not_sent=1)  # fmt: skip
+    text = late.render(lang, "Initech", "H2 2026 user census")
+    assert t("census_state.done", lang) not in text
+    assert t("census_state.done_late", lang, n=1) in text
+    everyone = CensusProgress(CensusState.DONE, population=2, sent=2, reached=2, unreachable=0,
+                              answered=1)  # fmt: skip
+    assert t("census_state.done", lang) in everyone.render(lang, "Initech", "H2 2026 user census")

@@ -96,3 +96,20 @@ async def test_usages_never_nest_the_platforms_brackets(chat: Chat) -> None:
         for lang in (EN, RU):
             usage = command.usage(chat.platform, lang)
             assert "<<" not in usage and "or <" not in usage and "или <" not in usage, usage
+
+
+@pytest.mark.parametrize("lang", [EN, Language.RU])
+def test_an_owners_help_does_not_point_them_to_a_command_they_may_not_run(
+    lang: Language,
+) -> None:
+    # The footer told an owner that users are asked "by a census: /round <account> census",
+    # and /round then refused them.
+    from surveys.commands import staff_help
+    from surveys.model import Staff
+
+    for platform in (TELEGRAM, SLACK):
+        owner = staff_help(Staff(1, "Olga", StaffRole.OWNER, lang), platform)
+        assert not any("round" in line.split(" — ")[0] for line in owner), owner
+        assert "census" in owner[-1] or "перепись" in owner[-1]
+        admin = staff_help(Staff(2, "Ada", StaffRole.ADMIN, lang), platform)
+        assert "round" in admin[-1]

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from storage.census import SqlCensusRepository
 from storage.repositories import SqlUnitOfWorkFactory
-from surveys.contact_import import ContactImport, ImportError_
+from surveys.contact_import import MAX_LISTED, ContactImport, ImportError_, Preview
 from surveys.model import Channel, ContactLevel, Language
 from tests.conftest import FakeClock, World
 
@@ -261,3 +261,23 @@ async def test_the_shipped_sample_imports_cleanly(
 ) -> None:
     _, preview = await ContactImport(uow, clock).run("Globex", SAMPLE, write=False)
     assert preview.invalid == 0 and preview.new >= 5
+
+
+@pytest.mark.parametrize("invalid", [1, 2, MAX_LISTED + 1])
+def test_import_outcome_counts_skipped_rows_without_a_wrong_plural(invalid: int) -> None:
+    # "1 invalid rows skipped" / "… and 1 more invalid rows": the count now follows the
+    # words, as in Russian («пропущено строк с ошибками: 1»), so any number reads right.
+    done = Preview(new=2, written=True)
+    for row in range(invalid):
+        done.note(row + 2, "row_no_identity", {})
+    text = done.render(Language.EN, "Globex")
+    head, *rest = text.splitlines()
+    assert (
+        head
+        == f"Imported into Globex: new 2, updated 0, unchanged 0; invalid rows skipped: {invalid}."
+    )
+    assert len(rest) == min(invalid, MAX_LISTED) + (invalid > MAX_LISTED)
+    if invalid > MAX_LISTED:
+        assert rest[-1] == "… invalid rows not listed: 1."
+    ru = done.render(Language.RU, "Globex").splitlines()
+    assert ru[0].endswith(f"пропущено строк с ошибками: {invalid}.")

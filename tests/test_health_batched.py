@@ -206,3 +206,26 @@ async def test_app_home_takes_as_many_queries_for_30_accounts_as_for_25(
     # Open alerts, rounds in progress and account health each have more than their 20.
     assert sum(t.startswith("…and ") for t in texts) == 3
     assert statements == for_25
+
+
+def test_a_round_with_no_answers_yet_claims_no_fall_in_negative_share() -> None:
+    # A census just started read «Доля негатива: результат — · скорость — · вежливость —,
+    # ↓ по сравнению с 100% в прошлом опросе»: no answers is not 0 % negative.
+    from surveys.health import AccountHealth, RoundHealth, health_lines
+    from surveys.model import Account, Language, Staff, StaffRole
+    from surveys.questions import QUESTION_KEYS
+
+    empty = RoundHealth("census-2026-Q4", "", 122, 0, {k: (0, 0) for k in QUESTION_KEYS})
+    before = RoundHealth("census-2026-H2", "", 2, 1, {k: (1, 1) for k in QUESTION_KEYS})
+    globex = Account(1, "Globex", None, "gold", Language.RU, "UTC")
+    health = AccountHealth(globex, census=empty, census_previous=before)
+    for lang in (Language.EN, Language.RU):
+        lines = health_lines(health, Staff(1, "Olga", StaffRole.OWNER, lang))
+        rate, negative = lines[1], lines[2]
+        assert "↓" in rate and "50%" in rate  # the response rate is compared: 0 of 122
+        assert "—" in negative and "↓" not in negative and "100%" not in negative, negative
+    # With answers it is compared as before.
+    some = RoundHealth("census-2026-Q4", "", 122, 1, {**empty.negative, "outcome": (0, 1)})
+    lines = health_lines(AccountHealth(globex, census=some, census_previous=before),
+                         Staff(1, "Olga", StaffRole.OWNER, Language.EN))  # fmt: skip
+    assert lines[2].endswith("↓ from 100% the round before")

@@ -46,14 +46,16 @@ async def test_telegram_report_arrives_as_a_document(tg: TelegramHarness) -> Non
     [call] = tg.api.calls_to("sendDocument")
     assert call.params["chat_id"] == ADMIN_ID
     assert call.params["document"].startswith("attach://")
-    assert call.params["caption"] == "Candor report: Globex · —"
+    assert call.params["caption"] == "Candor report: Globex · every round"
     [data] = call.files.values()
     rows = cells(data)
     anna = next(r for r in rows if r[0] == "Anna Smith")
     assert NEGATIVE in anna and "negative" in anna and "open" in anna
-    # The file first (recorded first), then the short note about it.
-    assert replies[0]["caption"] == "Candor report: Globex · —"
-    assert replies[1]["text"].startswith("Sending candor-Globex-all.xlsx")
+    # The file first (recorded first), then the short note about it, which must not read
+    # as if the file were still to come ("Sending …" under the file already there).
+    assert replies[0]["caption"] == "Candor report: Globex · every round"
+    assert replies[1]["text"].startswith("candor-Globex-all.xlsx (")
+    assert replies[1]["text"].endswith("in your direct messages with the bot.")
     async with tg.app.uow() as u:
         files = [m for m in await u.outbox.list() if m.kind == "file"]
     assert len(files) == 1 and files[0].status.value == "sent"
@@ -123,7 +125,7 @@ async def test_slack_report_uses_the_external_upload_flow(slack: SlackHarness) -
     reply = await slack_say(slack, f"report {ACCOUNT} xlsx")
     await slack.deliver()
 
-    assert reply.startswith("Sending candor-Globex-Corp-all.xlsx")
+    assert reply.startswith("candor-Globex-Corp-all.xlsx (")
     [get_url] = slack.api.calls_to("files.getUploadURLExternal")
     [complete] = slack.api.calls_to("files.completeUploadExternal")
     assert get_url.params["filename"] == "candor-Globex-Corp-all.xlsx"
@@ -131,7 +133,7 @@ async def test_slack_report_uses_the_external_upload_flow(slack: SlackHarness) -
     data = slack.api.uploads[file_id]
     assert get_url.params["length"] == len(data)
     assert complete.params["channel_id"] == slack.api.dm_channel_of(SLACK_ADMIN)
-    assert complete.params["initial_comment"] == f"Candor report: {ACCOUNT} · —"
+    assert complete.params["initial_comment"] == f"Candor report: {ACCOUNT} · every round"
     anna = next(r for r in cells(data) if r[0] == "Anna Smith")
     assert NEGATIVE in anna
     shared = [

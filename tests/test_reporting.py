@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import openpyxl
@@ -352,14 +352,21 @@ async def test_the_file_is_recorded_in_the_outbox_then_delivered(
     out = await seeded.reports.report_command(seeded.admin, to, ["Globex", "xlsx"], "tg:1")
     again = await seeded.reports.report_command(seeded.admin, to, ["Globex", "xlsx"], "tg:1")
 
-    assert out.lines[0].startswith("Sending candor-Globex-all.xlsx (")
+    assert out.lines[0].startswith("candor-Globex-all.xlsx (")
     assert again.lines == out.lines
     async with uow() as u:
         [stored] = [m for m in await u.outbox.list() if m.kind == "file"]  # recorded once
         assert stored.payload["filename"] == "candor-Globex-all.xlsx"
     await delivery.run_once()  # type: ignore[attr-defined]
     [(recipient, document, caption)] = messenger.files  # type: ignore[attr-defined]
-    assert recipient == to and caption == "Candor report: Globex · —"
+    assert recipient == to and caption == "Candor report: Globex · every round"
+    ru = await seeded.reports.report_command(
+        replace(seeded.admin, language=Language.RU), to, ["Globex", "xlsx"], "tg:2"
+    )
+    assert ru.lines[0].startswith("candor-Globex-all.xlsx (")
+    assert ru.lines[0].endswith("КБ) — в личных сообщениях с ботом.")
+    await delivery.run_once()  # type: ignore[attr-defined]
+    assert messenger.files[-1][2] == "Отчёт Candor: Globex · все опросы"  # type: ignore[attr-defined]
     assert workbook(document.data).sheetnames[0] == "Summary"
     async with uow() as u:  # delivered: the bytes are not kept
         assert await u.outbox.attachment(stored.id) is None  # type: ignore[arg-type]

@@ -513,6 +513,36 @@ async def test_bad_invites_are_refused_and_create_nothing(
         assert invites.scalar() == 0
 
 
+@pytest.mark.parametrize(
+    ("status", "en", "ru"),
+    [
+        (ContactStatus.INVITED, "not joined yet", "ещё не подключён"),
+        (ContactStatus.OPTED_OUT, "opted out", "отписался"),
+        (ContactStatus.UNREACHABLE, "unreachable", "недоступен"),
+    ],
+)
+async def test_contacts_status_is_in_words_not_the_stored_value(
+    commands: StaffCommands,
+    team: Team,
+    uow: SqlUnitOfWorkFactory,
+    status: ContactStatus,
+    en: str,
+    ru: str,
+) -> None:
+    # English showed the stored value ("opted_out"), and "invited" for a contact who came
+    # from an import or a helpdesk ticket and was never invited to anything.
+    async with uow() as u:
+        await u.contacts.add(
+            Contact(0, team.globex.id, "Petra", ContactLevel.USER, EN, status, None, None)
+        )
+        await u.commit()
+    for lang, words in ((EN, en), (RU, ru)):
+        listed = await commands.list_contacts(replace(team.admin, language=lang), "Globex")
+        assert listed.table is not None
+        [petra] = [line for line in listed.table.splitlines() if "Petra" in line]
+        assert words in petra and (status.value == words or status.value not in petra)
+
+
 async def test_contacts_of_an_account_without_any(commands: StaffCommands, team: Team) -> None:
     await commands.add_account(team.admin, "Empty Co", AccountOptions())
     out = await commands.list_contacts(team.admin, "Empty Co")
@@ -608,6 +638,26 @@ async def test_bad_schedule_gives_the_usage_and_stores_nothing(
     message = await refused(commands.set_schedule(team.admin, "Globex", spec))
     assert message.startswith(say("bad_schedule", EN, reason="").rstrip())
     assert await schedule_of(uow, team.globex.id) is None
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        (["sprint"], "Спринт задаётся числом недель (1-52) и датой начала."),
+        (["sprint", "2", "01.12.2026"], "«01.12.2026» — не дата в виде ГГГГ-ММ-ДД."),
+        (["cron", "61", "10", "*", "*", "1"], "«61 10 * * 1» — не выражение cron"),
+        (["cron", "0", "10", "31", "2", "*"], "По «0 10 31 2 *» опрос не наступит никогда."),
+    ],
+)
+async def test_bad_schedule_reason_speaks_the_staff_members_language(
+    commands: StaffCommands, team: Team, spec: list[str], says: str
+) -> None:
+    # A Russian manager read «Sprint needs weeks…» / «Invalid cron expression…» in English.
+    marina = replace(team.admin, language=RU)
+    message = await refused(commands.set_schedule(marina, "Globex", spec))
+    assert message.startswith(say("bad_schedule", RU, reason="").rstrip())
+    assert says in message
+    assert not re.search(r"[A-Za-z]{5,}", message.split("off.", 1)[1])  # no English words
 
 
 async def test_off_clears_the_schedule(

@@ -288,3 +288,26 @@ def test_no_russian_text_declines_an_account_name_it_cannot_decline() -> None:
         if not m[1].lower().startswith("аккаунт") and (m[1].islower() or len(m[1]) <= 2)
     ]
     assert broken == []
+
+
+@pytest.mark.parametrize(
+    ("delta", "en", "ru"),
+    [
+        ({"days": 3}, "3 days", "3 дней"),
+        ({"days": 1}, "1 day", "1 дня"),
+        ({"hours": 36}, "36 h", "36 ч"),
+        ({"seconds": 90}, "2 min", "2 мин"),
+        ({"minutes": 90}, "1 h 30 min", "1 ч 30 мин"),
+    ],
+)
+def test_a_time_to_answer_is_said_as_set_not_rounded_to_days(
+    delta: dict[str, int], en: str, ru: str
+) -> None:
+    # A follow-up window of 36h was announced as "within 2 days", 90s as "within 1 day", and
+    # a census's expiry of 36h as «в течение 1 дня» (whole days, floored or rounded).
+    from datetime import timedelta
+
+    from surveys.texts import within
+
+    assert within(timedelta(**delta), Language.EN) == en
+    assert within(timedelta(**delta), Language.RU) == ru

@@ -209,7 +209,8 @@ class ReportFiles:
             raise StaffError(L("bad_format", lang))
         document = await self.build(actor, request, lang)
         what = request.account_ref if request.account_ref.lower() != "all" else L("portfolio", lang)
-        caption = L("caption.report", lang, what=f"{what} · {request.period or '—'}")
+        period = request.period or L("every_round", lang)
+        caption = L("caption.report", lang, what=f"{what} · {period}")
         return await self._deliver(to, document, caption, lang, key)
 
     async def trend_command(

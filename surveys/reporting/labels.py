@@ -81,7 +81,12 @@ _T: dict[str, tuple[str, str]] = {
         "Файл занимает {size} МБ, а этот чат принимает не больше {limit} МБ. Запросите "
         "период короче или один аккаунт, или используйте `candor report` на сервере.",
     ),
-    "file_queued": ("Sending {filename} ({size} KB).", "Отправляю {filename} ({size} КБ)."),
+    # True whichever comes first: on Telegram the file (queued first) is already above this
+    # note; on Slack the note is ephemeral where the command was typed, the file in the DM.
+    "file_queued": (
+        "{filename} ({size} KB) — in your direct messages with the bot.",
+        "{filename} ({size} КБ) — в личных сообщениях с ботом.",
+    ),
     "no_address": (
         "I cannot reach you on this platform to send the file.",
         "Не могу отправить вам файл на этой платформе.",
@@ -89,6 +94,7 @@ _T: dict[str, tuple[str, str]] = {
     "caption.report": ("Candor report: {what}", "Отчёт Candor: {what}"),
     "caption.trend": ("Candor trend: {what}", "Динамика Candor: {what}"),
     "portfolio": ("portfolio", "портфель"),
+    "every_round": ("every round", "все опросы"),  # a report without a period
 }
 
 

@@ -78,7 +78,7 @@ async def _ask_for_words(
     if action == "resolve":
         # Only someone who may see the alert is shown its choices (StaffError otherwise).
         await commands.follow_ups(candor.commands).contact_name(actor, alert_id)
-        await query.answer()
+        await query.answer(t("choose_disposition", lang))  # as Slack says it, over the choices
         if isinstance(query.message, Message):
             with contextlib.suppress(TelegramBadRequest):
                 await query.message.edit_reply_markup(
