@@ -502,7 +502,9 @@ async def test_help_differs_for_staff_and_everyone_else(slack: SlackHarness) -> 
     staff_help = await say(slack, "help")
     stranger_help = await say(slack, "help", STRANGER)
     assert staff_help != stranger_help
-    assert stranger_help.startswith("I collect feedback for client service.")
+    # A stranger is told Candor does not know them, as at `/candor` alone and in messages:
+    # a contact's commands are not theirs either.
+    assert stranger_help == t("unknown_user", Language.EN)
     assert staff_help.startswith("Staff commands:")
     assert "Just answer the questions" not in staff_help  # the client's text is not for staff
     for usage in USAGE.values():

@@ -209,14 +209,11 @@ async def _self_service(
         await ctx.service.handle_event(me, event)
         ctx.wake_delivery()
         return None
-    if not name and actor is None and await ctx.is_stranger(me.address):
-        # None of a contact's commands is theirs: told, as their messages are, to ask for
-        # an invite.
-        return t("unknown_user", lang)
     unknown = (
         [] if name in ("", "help") else [t("unknown_command", lang, command=f"/candor {name}")]
     )
-    return "\n".join([*unknown, *help_lines(actor, lang)])
+    stranger = actor is None and await ctx.is_stranger(me.address)
+    return "\n".join([*unknown, *help_lines(actor, lang, stranger=stranger)])
 
 
 async def change_language(
@@ -239,8 +236,10 @@ async def ask_again(ctx: SlackContext, me: Address) -> None:
     ctx.wake_delivery()
 
 
-def help_lines(actor: Staff | None, lang: Language) -> list[str]:
-    """Staff get their commands; everyone else, the contact's help."""
-    if actor is None:
-        return [t("client_help", lang)]
-    return table.staff_help(actor, PLATFORM)
+def help_lines(actor: Staff | None, lang: Language, *, stranger: bool = False) -> list[str]:
+    """Staff get their commands; a contact, the contact's help; a ``stranger`` (neither),
+    as their messages are told: Candor does not know them, ask for an invite (none of a
+    contact's commands is theirs). As Telegram's /help."""
+    if actor is not None:
+        return table.staff_help(actor, PLATFORM)
+    return [t("unknown_user" if stranger else "client_help", lang)]
