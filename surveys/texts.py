@@ -201,6 +201,11 @@ PLURALS: dict[str, dict[Language, tuple[str, ...]]] = {
         Language.EN: ("user", "users"),
         Language.RU: ("пользователь", "пользователя", "пользователей"),
     },
+    # "из 1 ответившего / 2 ответивших": the genitive after «из» (/health's partly note).
+    "responded_of": {
+        Language.EN: ("who responded", "who responded"),
+        Language.RU: ("ответившего", "ответивших", "ответивших"),
+    },
     # "в течение 1 дня / 3 дней / 5 дней": the genitive after «в течение».
     "day_within": {
         Language.EN: ("day", "days"),
@@ -642,8 +647,8 @@ CATALOG.update(
         "health_head": {Language.EN: "«{account}» ({tier})", Language.RU: "«{account}» ({tier})"},
         "health_no_rounds": {Language.EN: "No rounds yet.", Language.RU: "Опросов ещё не было."},
         "health_rate": {
-            Language.EN: "{round}: responded {responded}/{invited} ({rate}){partly}{trend}",
-            Language.RU: "{round}: ответили {responded}/{invited} ({rate}){partly}{trend}",
+            Language.EN: "{round}: responded {responded}/{invited} ({rate}){trend}{partly}",
+            Language.RU: "{round}: ответили {responded}/{invited} ({rate}){trend}{partly}",
         },
         "health_negative": {
             Language.EN: "Negative share: {shares}{trend}",
@@ -652,6 +657,11 @@ CATALOG.update(
         "health_alerts": {
             Language.EN: "Alerts: open {open} · escalated {escalated} · relapses {relapsed} · silence {silent} · not about us {not_us}",
             Language.RU: "Алерты: открыты {open} · эскалированы {escalated} · рецидивы {relapsed} · молчание {silent} · не про нас {not_us}",
+        },
+        # After the rate's trend, "of them" would read as the round before's people.
+        "health_partly_after_trend": {
+            Language.EN: "; of the {responded} {who}, {n} partly",
+            Language.RU: "; из {responded} {who} частично {n}",
         },
         "health_trend": {
             Language.EN: ", {arrow} from {before} the round before",
