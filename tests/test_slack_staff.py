@@ -193,7 +193,12 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
 
     staff = await table(slack, "staff")
     assert staff[0].split() == ["id", "name", "role", "telegram", "slack", "alerts"]
-    assert staff[2].split() == ["#1", "Admin", SLACK_ADMIN, "admin", "—", SLACK_ADMIN, "yes"]
+    assert staff[2].split() == ["#1", "Admin", SLACK_ADMIN, "administrator", "—", SLACK_ADMIN,
+                                "yes"]  # fmt: skip
+    # The role in words; how /candor staff_add takes it is said above the list.
+    assert (await say(slack, "staff")).startswith(
+        "/candor staff_add takes the roles as admin, manager and owner."
+    )
 
     assert await say(slack, f"staff_add owner <@{OLGA}|olga> Olga Owner") == (
         "Olga Owner added as owner (#2)."
@@ -220,6 +225,7 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
         "#2",
         "Olga",
         "Owner",
+        "account",
         "owner",
         "12345",
         OLGA,
