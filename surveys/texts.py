@@ -397,6 +397,10 @@ CATALOG.update(
             Language.RU: "… (сокращено; весь ответ — /alert {id})",
         },
         # Under a client's answer too long to show in full where it is shown.
+        "slack_replies_cut": {
+            Language.EN: "… (the rest did not fit: Slack takes five replies to one command)",
+            Language.RU: "… (остальное не поместилось: на одну команду Slack принимает пять ответов)",
+        },
         "verbatim_shortened": {
             Language.EN: "… (shortened here; the round's report as CSV has the whole answer: /report <account> csv)",
             Language.RU: "… (здесь сокращено; весь ответ — в отчёте по опросу в CSV: /report <аккаунт> csv)",
