@@ -21,7 +21,7 @@ from surveys.ports import RoundAlert, RoundTally, UnitOfWork
 from surveys.questions import QUESTION_KEYS, question_label
 from surveys.resolution import not_about_us
 from surveys.staff import READERS, Output, StaffCommands, may_see
-from surveys.texts import partly_note, t
+from surveys.texts import noun, partly_note, t
 
 
 @dataclass(slots=True)
@@ -148,12 +148,19 @@ def health_lines(h: AccountHealth, staff: Staff) -> list[str]:
 
 
 def _round_lines(latest: RoundHealth, previous: RoundHealth | None, lang: Language) -> list[str]:
-    """A round's response rate and negative share, each against ``previous`` when there is one."""
+    """A round's response rate and negative share, each against ``previous`` when there is one.
+    How many answered partly follows the rate's trend, which is about the rate alone."""
+    trend = _trend(latest.rate, previous.rate if previous else None, lang)
+    partly = partly_note(latest.partly, lang)
+    if trend and latest.partly:
+        partly = t(
+            "health_partly_after_trend", lang, n=latest.partly, responded=latest.responded,
+            who=noun(latest.responded, "responded_of", lang),
+        )  # fmt: skip
     rate = t(
         "health_rate", lang, round=round_title(latest.period_key, latest.title, lang),
         responded=latest.responded, invited=latest.invited, rate=_pct(latest.rate),
-        partly=partly_note(latest.partly, lang),
-        trend=_trend(latest.rate, previous.rate if previous else None, lang),
+        partly=partly, trend=trend,
     )  # fmt: skip
     shares = " · ".join(
         f"{question_label(k, lang)} {_pct(latest.share(k)) if latest.negative[k][1] else '—'}"

@@ -193,6 +193,15 @@ _T: dict[str, tuple[str, str]] = {
         "{name} также контакт аккаунта «{account}»; сотрудникам опросы не приходят, поэтому этот контакт больше не будут опрашивать.",
     ),
     "bad_role": ("Role must be admin, manager or owner.", "Роль: admin, manager или owner."),
+    # A role in words, as /staff lists it; the words the commands take follow the list.
+    "role.admin": ("administrator", "администратор"),
+    "role.manager": ("manager", "менеджер"),
+    "role.owner": ("account owner", "владелец аккаунта"),
+    "roles_typed": (
+        "/staff_add takes the roles as admin, manager and owner.",
+        "В /staff_add роли пишутся так: администратор — admin, менеджер — manager, "
+        "владелец аккаунта — owner.",
+    ),
     "contacts_none": (
         "«{account}» has no contacts yet. Invite one: /invite",
         "У «{account}» пока нет контактов. Пригласите: /invite",
@@ -238,17 +247,15 @@ def say(key: str, lang: Language, /, **params: object) -> str:
     return template.format(**params) if params else template
 
 
-# A role in words: Russian does not say «Ваша роль (owner)». English keeps the word the
-# commands take (/staff_add owner …).
-_ROLE_RU = {
-    StaffRole.ADMIN: "администратор",
-    StaffRole.MANAGER: "менеджер",
-    StaffRole.OWNER: "владелец аккаунта",
-}
+def role_label(role: StaffRole, lang: Language) -> str:
+    """A role in words ("account owner", «владелец аккаунта»), as a list shows it."""
+    return say(f"role.{role.value}", lang)
 
 
 def role_name(role: StaffRole, lang: Language) -> str:
-    return _ROLE_RU[role] if lang is Language.RU else role.value
+    """A role in a sentence: Russian does not say «Ваша роль (owner)»; English keeps the
+    word the commands take (/staff_add owner …), echoing what the adder typed."""
+    return role_label(role, lang) if lang is Language.RU else role.value
 
 
 class StaffError(Exception):
@@ -915,7 +922,7 @@ class StaffCommands:
             [
                 f"#{p.id}",
                 p.name,
-                p.role.value,
+                role_label(p.role, actor.language),
                 str(p.telegram_user_id or "—"),
                 p.slack_user_id or "—",
                 _reachability(p, actor.language),
@@ -927,7 +934,7 @@ class StaffCommands:
             if actor.language is Language.RU
             else ["id", "name", "role", "telegram", "slack", "alerts"]
         )
-        return Output(table=_table(headers, rows))
+        return Output([say("roles_typed", actor.language)], table=_table(headers, rows))
 
     # --- helpers --------------------------------------------------------------------------
 

@@ -202,6 +202,11 @@ PLURALS: dict[str, dict[Language, tuple[str, ...]]] = {
         Language.EN: ("user", "users"),
         Language.RU: ("пользователь", "пользователя", "пользователей"),
     },
+    # "из 1 ответившего / 2 ответивших": the genitive after «из» (/health's partly note).
+    "responded_of": {
+        Language.EN: ("who responded", "who responded"),
+        Language.RU: ("ответившего", "ответивших", "ответивших"),
+    },
     # "в течение 1 дня / 3 дней / 5 дней": the genitive after «в течение».
     "day_within": {
         Language.EN: ("day", "days"),
@@ -415,6 +420,10 @@ CATALOG.update(
             Language.RU: "… (сокращено; весь ответ — /alert {id})",
         },
         # Under a client's answer too long to show in full where it is shown.
+        "slack_replies_cut": {
+            Language.EN: "… (the rest did not fit: Slack takes five replies to one command)",
+            Language.RU: "… (остальное не поместилось: на одну команду Slack принимает пять ответов)",
+        },
         "verbatim_shortened": {
             Language.EN: "… (shortened here; the round's report as CSV has the whole answer: /report <account> csv)",
             Language.RU: "… (здесь сокращено; весь ответ — в отчёте по опросу в CSV: /report <аккаунт> csv)",
@@ -665,8 +674,8 @@ CATALOG.update(
         "health_head": {Language.EN: "«{account}» ({tier})", Language.RU: "«{account}» ({tier})"},
         "health_no_rounds": {Language.EN: "No rounds yet.", Language.RU: "Опросов ещё не было."},
         "health_rate": {
-            Language.EN: "{round}: responded {responded}/{invited} ({rate}){partly}{trend}",
-            Language.RU: "{round}: ответили {responded}/{invited} ({rate}){partly}{trend}",
+            Language.EN: "{round}: responded {responded}/{invited} ({rate}){trend}{partly}",
+            Language.RU: "{round}: ответили {responded}/{invited} ({rate}){trend}{partly}",
         },
         "health_negative": {
             Language.EN: "Negative share: {shares}{trend}",
@@ -675,6 +684,11 @@ CATALOG.update(
         "health_alerts": {
             Language.EN: "Alerts: open {open} · escalated {escalated} · relapses {relapsed} · silence {silent} · not about us {not_us}",
             Language.RU: "Алерты: открыты {open} · эскалированы {escalated} · рецидивы {relapsed} · молчание {silent} · не про нас {not_us}",
+        },
+        # After the rate's trend, "of them" would read as the round before's people.
+        "health_partly_after_trend": {
+            Language.EN: "; of the {responded} {who}, {n} partly",
+            Language.RU: "; из {responded} {who} частично {n}",
         },
         "health_trend": {
             Language.EN: ", {arrow} from {before} the round before",

@@ -76,3 +76,33 @@ async def test_lang_typed_mid_survey_switches_the_language_and_is_no_answer(
     table = text.split("Анна Смирнова |")[-1]
     assert "lang" not in table.lower() and "Fast" in table and "Polite" in table
     assert f"Ответ: {typed}" not in text and f"Answer: {typed}" not in text  # no alert on it
+
+
+@pytest.mark.parametrize(
+    ("start", "switch", "answers"),
+    [
+        (Language.RU, "lang en", ("Good", "Fast", "Polite")),
+        (Language.EN, "/lang ru", ("Хорошо", "Быстро", "Вежливо")),
+    ],
+)
+async def test_the_terminals_own_words_follow_a_language_switch(
+    tmp_path: Path, clock: FakeClock, start: Language, switch: str, answers: tuple[str, ...]
+) -> None:
+    # QA: `candor demo --lang ru`, «lang en» typed: the questions came in English, but the
+    # prompt («вы>»), who a message is for («→ вы (…)») and the /edit hint stayed Russian.
+    now = Language(switch.split()[-1])
+    you = {Language.EN: "you", Language.RU: "вы"}
+    nothing = {Language.EN: "(nothing to edit yet)", Language.RU: "(пока нечего исправлять)"}
+    out = io.StringIO()
+    typed = io.StringIO(f"{switch}\n/edit better\n" + "\n".join(answers) + "\n")
+    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/demo.db")
+    code = await run_demo(settings, typed, out, lang=start, interactive=False, clock=clock)
+    assert code == 0
+    text = out.getvalue()
+    before, after = text.split(t("language_set", now) + "\n\n", 1)
+    assert f"── → {you[start]} (" in before and f"{you[start]}> {switch}" in before
+    survey = after.split("=" * 60)[0]  # up to the round's outcome, which staff read
+    assert nothing[now] in survey and nothing[start] not in survey
+    assert f"{you[now]}> /edit better" in survey and f"{you[now]}> {answers[-1]}" in survey
+    assert f"── → {you[now]} (" in survey and f"── → {you[start]} (" not in survey
+    assert f"{you[start]}> " not in survey

@@ -276,27 +276,44 @@ async def test_the_report_table_tells_partial_answers_apart(
     assert render_table(summary, lang).split("\n")[1] == whole
 
 
-async def test_a_contact_made_staff_is_marked_in_both_formats(seeded: Seeded) -> None:
-    # Boris, Globex's contact, joined our staff: rounds leave him out from now on, as
-    # /contacts says; the files showed him as any other contact.
-    boris_at = Address(Channel.CONSOLE, "boris")
-    await seeded.commands.add_staff(seeded.admin, "manager", "Boris", boris_at, RU)
+async def test_a_contact_made_staff_is_marked_only_where_they_gave_no_answers(
+    seeded: Seeded,
+) -> None:
+    # Boris and Uma, Globex's contacts, joined our staff: rounds leave them out from now on,
+    # as /contacts says. QA: the files marked them "staff — not surveyed" beside answers they
+    # gave as contacts too. Only Uma's December (invited, silent) is true of the mark.
+    await seeded.commands.add_staff(
+        seeded.admin, "manager", "Boris", Address(Channel.CONSOLE, "boris"), RU
+    )
+    await seeded.commands.add_staff(
+        seeded.admin, "owner", "Uma", Address(Channel.CONSOLE, "uma"), EN
+    )
     for lang, mark, head in ((EN, "staff — not surveyed", "Staff"),
                              (RU, "сотрудник — не опрашивается", "Сотрудник")):  # fmt: skip
-        request = ReportRequest("Globex", "2026-12", "xlsx")
-        rows = rows_of(workbook((await seeded.reports.build(seeded.admin, request, lang)).data)[
-            "Globex 2026-12"
-        ])  # fmt: skip
-        assert rows[0][-1] == head
-        marks = {r[0]: r[-1] for r in rows[1:]}
-        assert marks == {"Anna": None, "Борис": mark, "Uma": None}
+        book = workbook(
+            (await seeded.reports.build(seeded.admin, ReportRequest("Globex", None, "xlsx"), lang))
+            .data
+        )  # fmt: skip
+        marks = {}
+        for period in ("2026-11", "2026-12"):
+            rows = rows_of(book[f"Globex {period}"])
+            assert rows[0][-1] == head
+            marks[period] = {r[0]: r[-1] for r in rows[1:]}
+        assert marks == {
+            "2026-11": {"Anna": None, "Борис": None, "Uma": None},  # every one answered
+            "2026-12": {"Anna": None, "Борис": None, "Uma": mark},
+        }
 
-        doc = await seeded.reports.build(
-            seeded.admin, ReportRequest("Globex", "2026-12", "csv"), lang
-        )
+        doc = await seeded.reports.build(seeded.admin, ReportRequest("Globex", None, "csv"), lang)
         rows = list(csv.reader(io.StringIO(doc.data.decode("utf-8-sig"))))
         assert rows[0][-1] == head and all(len(r) == len(rows[0]) for r in rows)
-        assert {(r[3], r[-1]) for r in rows[1:]} == {("Anna", ""), ("Борис", mark)}
+        # Every answer is an answer (no mark beside it); Uma's silent December is one line
+        # of its own, with the mark and no question or answer.
+        answered = [r for r in rows[1:] if r[6]]
+        assert answered and all(r[-1] == "" for r in answered)
+        assert {(r[1], r[3]) for r in answered} >= {("2026-11", "Uma"), ("2026-12", "Борис")}
+        marked = [r for r in rows[1:] if not r[6]]
+        assert [(r[1], r[3], r[7], r[-1]) for r in marked] == [("2026-12", "Uma", "", mark)]
 
 
 async def test_an_account_without_rounds_gives_an_empty_but_valid_file(seeded: Seeded) -> None:

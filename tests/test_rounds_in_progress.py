@@ -180,6 +180,35 @@ async def test_round_lines_and_health_say_how_many_answered_partly(
         assert f"{title}: {responded} 2/2 (100%){partly}" in health.lines
 
 
+async def test_health_says_partly_after_the_rate_and_its_trend(
+    uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, world: World
+) -> None:
+    # QA: /health read "responded 2/2 (100%), 1 of them partly, ↑ from 50% the round
+    # before": the arrow is about the response rate, and the partly note stood between them.
+    await service.open_round(world.account.id, "sprint-1", "Sprint 1")
+    for n, body in enumerate(("Good result", "Fast enough", "Always polite")):
+        await service.handle_event(world.anna_at, ContactEvent(EventKind.TEXT, body, f"a{n}"))
+    clock.advance(timedelta(days=35))
+    await service.tick()  # Boris's first invitation expires unanswered
+    await service.open_round(world.account.id, "sprint-2", "Sprint 2")
+    for n, body in enumerate(("Good result", "Fast enough", "Always polite")):
+        await service.handle_event(world.anna_at, ContactEvent(EventKind.TEXT, body, f"b{n}"))
+    await service.handle_event(world.boris_at, ContactEvent(EventKind.TEXT, "Хорошо", "c0"))
+    onboarding = Onboarding(uow, clock, "Acme IT", Language.EN, service=service)
+    commands = StaffCommands(uow, clock, service, onboarding)
+    person = world.owner
+    for lang, expected in (
+        (Language.EN, "responded 2/2 (100%), ↑ from 50% the round before; "
+                      "of the 2 who responded, 1 partly"),
+        (Language.RU, "ответили 2/2 (100%), ↑ по сравнению с 50% в прошлом опросе; "
+                      "из 2 ответивших частично 1"),
+    ):  # fmt: skip
+        person.language = lang
+        title = round_title("sprint-2", "Sprint 2", lang)
+        health = await show_health(commands, person, "Globex")
+        assert f"{title}: {expected}" in health.lines
+
+
 async def test_status_says_how_many_answered_partly(
     uow: SqlUnitOfWorkFactory, service: SurveyService, clock: FakeClock, world: World
 ) -> None:

@@ -687,7 +687,12 @@ async def test_a_stranger_is_answered_in_their_slacks_language(
     assert slack.dm_texts("USTRANGER") == [UNKNOWN_USER[lang]]
     for word in ("stop", "start", "lang ru"):
         assert await command_text(slack, word, "USTRANGER") == UNKNOWN_USER[lang]
-    assert await command_text(slack, "help", "USTRANGER") == slack_commands(t("client_help", lang))
+    # `/candor help` as `/candor` alone: none of a contact's commands (skip, later, decline,
+    # stop) is theirs; a command we do not know is named first.
+    assert await command_text(slack, "help", "USTRANGER") == UNKNOWN_USER[lang]
+    assert await command_text(slack, "frobnicate", "USTRANGER") == "\n".join(
+        [t("unknown_command", lang, command="/candor frobnicate"), UNKNOWN_USER[lang]]
+    )
     rid = Ids.next()  # `/candor skip`, like the button, is answered as a DM
     dm = slack.api.dm_channel_of("USTRANGER")
     url = slack.api.response_url(rid)

@@ -20,6 +20,7 @@ from bot.settings import load_settings
 from bot.slack.blocks import SECTION_LIMIT
 from bot.slack.context import unescape
 from bot.slack.limiter import SlackLimiter
+from bot.slack.listeners.commands import output_messages
 from bot.slack.transport import SlackTransport, make_client
 from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.transport import TelegramTransport, make_bot
@@ -32,6 +33,7 @@ from surveys.model import (
     OutgoingMessage,
     SentimentLabel,
 )
+from surveys.staff import Output
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import (
     MAX_BLOCKS_TEXT,
@@ -377,6 +379,38 @@ async def test_a_40000_character_answer_is_kept_whole_and_shown_within_slacks_li
     texts = [unescape(b["text"]["text"]) for r in replies for b in r["blocks"]
              if b["type"] == "section"]  # fmt: skip
     assert answer.replace("\n", "") in "".join(texts).replace("\n", "")  # every word, in order
+
+
+CUT_NOTE = {
+    Language.EN: "… (the rest did not fit: Slack takes five replies to one command)",
+    Language.RU: "… (остальное не поместилось: на одну команду Slack принимает пять ответов)",
+}
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+def test_a_commands_answer_past_five_replies_ends_saying_the_rest_was_left_out(
+    lang: Language,
+) -> None:
+    # A response_url takes five posts; a client's long answer is shortened to fit them, but
+    # with a long table beside it (or long lines), the posts past the fifth were dropped and
+    # nothing said so.
+    table = "\n".join(f"{i:05d} | Globex & Sons <ops> | {'y' * 60}" for i in range(1200))
+    output = Output(["Alert #7", "Timeline"], table=table, verbatim="Terrible & slow. " * 2000)
+
+    messages = output_messages(output, None, lang)
+
+    assert len(messages) == 5
+    for _, blocks in messages:
+        assert block_problems(blocks) == []
+        assert blocks_text(blocks) <= MAX_BLOCKS_TEXT
+    last = messages[-1][1][-1]
+    assert last["type"] == "context"
+    assert unescape(last["elements"][0]["text"]) == CUT_NOTE[lang]
+    notes = [b for _, blocks in messages for b in blocks if b["type"] == "context"]
+    assert len(notes) == 2  # the answer's own "shortened here", and this one
+    # When everything fits, nothing says otherwise.
+    whole = output_messages(Output(["Alert #7"], table="a | b", verbatim="Fine"), None, lang)
+    assert [b["type"] for _, blocks in whole for b in blocks] == ["section"] * 3
 
 
 async def test_a_long_report_is_split_across_sections_within_limits(slack: SlackHarness) -> None:

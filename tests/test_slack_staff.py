@@ -193,7 +193,12 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
 
     staff = await table(slack, "staff")
     assert staff[0].split() == ["id", "name", "role", "telegram", "slack", "alerts"]
-    assert staff[2].split() == ["#1", "Admin", SLACK_ADMIN, "admin", "—", SLACK_ADMIN, "yes"]
+    assert staff[2].split() == ["#1", "Admin", SLACK_ADMIN, "administrator", "—", SLACK_ADMIN,
+                                "yes"]  # fmt: skip
+    # The role in words; how /candor staff_add takes it is said above the list.
+    assert (await say(slack, "staff")).startswith(
+        "/candor staff_add takes the roles as admin, manager and owner."
+    )
 
     assert await say(slack, f"staff_add owner <@{OLGA}|olga> Olga Owner") == (
         "Olga Owner added as owner (#2)."
@@ -220,6 +225,7 @@ async def test_admin_manages_accounts_contacts_and_staff(slack: SlackHarness) ->
         "#2",
         "Olga",
         "Owner",
+        "account",
         "owner",
         "12345",
         OLGA,
@@ -502,7 +508,9 @@ async def test_help_differs_for_staff_and_everyone_else(slack: SlackHarness) -> 
     staff_help = await say(slack, "help")
     stranger_help = await say(slack, "help", STRANGER)
     assert staff_help != stranger_help
-    assert stranger_help.startswith("I collect feedback for client service.")
+    # A stranger is told Candor does not know them, as at `/candor` alone and in messages:
+    # a contact's commands are not theirs either.
+    assert stranger_help == t("unknown_user", Language.EN)
     assert staff_help.startswith("Staff commands:")
     assert "Just answer the questions" not in staff_help  # the client's text is not for staff
     for usage in USAGE.values():

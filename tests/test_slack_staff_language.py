@@ -15,6 +15,7 @@ from bot.slack.context import unescape
 from bot.slack.limiter import SlackLimiter
 from bot.slack.locale import LOCALE_TTL, SlackLocales
 from surveys.model import Address, Channel, Language
+from surveys.texts import t
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import FakeSlackAPI, block_action, file_share_event
 from tests.slack_harness import SLACK_ADMIN, SlackHarness
@@ -23,6 +24,7 @@ from tests.test_slack_staff import (
     ANNA,
     MAX,
     NEGATIVE,
+    STRANGER,
     Ids,
     actions_of,
     globex_with_anna,
@@ -272,6 +274,32 @@ async def test_staff_pressing_a_survey_button_read_their_own_language(
         await press_forged(slack, MAX, action="survey_skip", locale=locale)
         == (NOT_FOR_STAFF[other])
     )
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("ru-RU", Language.RU), ("en-GB", Language.EN)])
+async def test_a_payloads_empty_locale_asks_slack_whichever_button_is_pressed(
+    slack: SlackHarness, locale: str, lang: Language
+) -> None:
+    # QA: the language to answer someone pressing a button was worked out in three places.
+    # A survey button took a payload's empty locale ("") for a language (the default, so a
+    # Russian stranger read English), while alert and census buttons asked Slack. One
+    # SlackContext function now: an empty locale is no locale, and Slack is asked.
+    slack.api.add_user(STRANGER, "s@example.com", "Stranger", locale=locale)
+    assert await press_forged(slack, STRANGER, action="survey_skip", locale="") == t(
+        "button_stale", lang
+    )
+    assert await press_forged(slack, STRANGER, action="alert_ack", locale="") == t(
+        "alert_button_staff_only", lang
+    )
+    await slack.post(
+        block_action(
+            STRANGER, slack.api.dm_channel_of(STRANGER), "census_pause", json.dumps({"x": 1}),
+            message_ts="1700000000.000100", locale="",
+        )
+    )  # fmt: skip
+    await slack.deliver()
+    assert slack.dm_texts(STRANGER) == [FORGED[lang]]
+    assert locale_lookups(slack.api, STRANGER) == 1  # asked once, then remembered
 
 
 # --- what a Russian-locale manager reads on the way (help, contacts, an alert's buttons) ---

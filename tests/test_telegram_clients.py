@@ -468,6 +468,22 @@ async def test_help_and_lang_answer_a_contact_in_their_language_not_their_apps(
     assert chosen == chosen_wrong == choose
 
 
+@pytest.mark.parametrize("app", ["ru", "en"])
+async def test_help_from_a_stranger_says_candor_does_not_know_them_in_their_apps_language(
+    tg: TelegramHarness, app: str
+) -> None:
+    # QA: someone Candor does not know typed /help and read a contact's commands (/skip,
+    # /later, /decline, /stop: none works for them), while /start and a message say
+    # "I don't know you yet"; Slack's `/candor help` said the same contact's help.
+    lang = Language(app)
+    for typed in ("/help", "/lnag"):
+        await tg.process(tg.api.text_message(ANNA, typed, language_code=app))
+    helped, unknown = tg.texts(ANNA)
+    assert helped == t("unknown_user", lang)
+    assert unknown == t("unknown_command", lang, command="/lnag") + "\n" + t("unknown_user", lang)
+    assert await contact_at(tg, ANNA) is None
+
+
 async def test_later_tapped_twice_says_so_once(tg: TelegramHarness) -> None:
     # A double tap on Later sent "No problem, I will remind you later" twice: each press
     # is a new callback, and the notice was keyed by the conversation's version.

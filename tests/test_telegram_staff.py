@@ -149,10 +149,12 @@ async def test_admin_manages_accounts_contacts_and_staff(tg: TelegramHarness) ->
     assert (await say_full(tg, "/accounts"))[0]["text"].splitlines()[2].split()[-2] == "1/1"
 
     staff = await say_full(tg, "/staff")
-    assert len(staff) == 1 and is_pre(staff[0])
-    assert staff[0]["text"].splitlines()[2].split() == [
-        "#1", "Ada", "Admin", "admin", "9001", "—", "yes"
-    ]  # fmt: skip
+    # One message: how /staff_add takes the roles, then the list (the role in words).
+    assert len(staff) == 1
+    said, *listed = staff[0]["text"].splitlines()
+    assert said == "/staff_add takes the roles as admin, manager and owner."
+    assert [e["type"] for e in staff[0]["entities"]] == ["pre"]
+    assert listed[2].split() == ["#1", "Ada", "Admin", "administrator", "9001", "—", "yes"]
 
 
 @pytest.mark.parametrize(
@@ -268,7 +270,10 @@ async def test_a_russian_speaking_admin_reads_contact_and_staff_tables_in_russia
     assert table[1].split() == ["id", "имя", "уровень", "язык", "статус", "канал"], table
     assert table[3].split() == ["#1", "Anna", "Smith", "stakeholder", "en", "активен", "telegram"]
     [staff] = await say(tg, "/staff")
-    assert staff.splitlines()[0].split() == ["id", "имя", "роль", "telegram", "slack", "алерты"]
+    said, head, _, admin = staff.splitlines()
+    assert said.startswith("В /staff_add роли пишутся так: администратор — admin,")
+    assert head.split() == ["id", "имя", "роль", "telegram", "slack", "алерты"]
+    assert admin.split()[3] == "администратор"
 
 
 async def test_round_due_opens_the_rounds_schedules_are_due_for(tg: TelegramHarness) -> None:

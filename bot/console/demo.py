@@ -64,6 +64,25 @@ _HELP = {
 }
 
 
+@dataclass(slots=True)
+class Typist:
+    """The contact at the terminal. The terminal's own words to them (the prompt, who a
+    message is for, hints) speak ``lang``, which follows their /lang as the survey does."""
+
+    console: ConsoleMessenger
+    address: str  # their console id
+    name: str | None  # shown beside "you" (the round's demo); None: "you" alone
+    lang: Language
+
+    def __post_init__(self) -> None:
+        self.speak(self.lang)
+
+    def speak(self, lang: Language) -> None:
+        self.lang = lang
+        you = _ROLES[lang][0]
+        self.console.names[self.address] = f"{you} ({self.name})" if self.name else you
+
+
 @dataclass(frozen=True, slots=True)
 class DemoCast:
     owner: Staff
@@ -152,13 +171,8 @@ async def run_demo(
         cast = await seed(app, lang)
         if census:
             return await _census_demo(app, cast, console, stdin, stdout, lang, interactive)
-        you, owner = _ROLES[lang]
-        console.names.update(
-            {
-                cast.client: f"{you} ({cast.contact.name})",
-                cast.owner.console_name or OWNER: f"{cast.owner.name}, {owner}",
-            }
-        )
+        typist = Typist(console, cast.client, cast.contact.name, lang)
+        console.names[cast.owner.console_name or OWNER] = f"{cast.owner.name}, {_ROLES[lang][1]}"
         async with app.uow() as uow:  # alert copies to managers show who gets them
             for other in Language:
                 found = await uow.staff.by_address(
@@ -176,10 +190,11 @@ async def run_demo(
         )
         await app.delivery.run_once()
         me = Address(Channel.CONSOLE, cast.client)
-        await _converse(app, me, cast.contact.id, str(opened.round.id), stdin, stdout, lang,
+        await _converse(app, me, cast.contact.id, str(opened.round.id), stdin, stdout, typist,
                         interactive)  # fmt: skip
         await _print_outcome(app, opened.round.id, stdout, lang)
-        await _close_the_loop(app, cast, opened.round.id, stdin, stdout, lang, interactive)
+        await _close_the_loop(app, cast, opened.round.id, stdin, stdout, lang, typist,
+                              interactive)  # fmt: skip
         return 0
     finally:
         await app.close()
@@ -206,7 +221,7 @@ async def _census_demo(
     token = await census.create_link(cast.account.id)
     user = _console_id(CENSUS_USER, lang)
     me = Address(Channel.CONSOLE, user)
-    console.names[user] = _ROLES[lang][0]
+    typist = Typist(console, user, None, lang)
     stdout.write(_CENSUS_LINK[lang].format(token=token[:16]) + "\n")
     await census.open_link(token, me, telegram_id="1001", username="anna_smirnova",
                            name="Anna", hint=lang, reply_key=f"demo:{token}")  # fmt: skip
@@ -218,7 +233,7 @@ async def _census_demo(
     assert contact is not None
     # The same typing as the round's demo: the buttons, /edit and non-text input work here
     # too (they were stored as answers, and «/sticker» paged the owner).
-    await _converse(app, me, contact.id, f"census-{round_.id}", stdin, stdout, lang, interactive)
+    await _converse(app, me, contact.id, f"census-{round_.id}", stdin, stdout, typist, interactive)
     found = await census.progress(cast.account.id)
     if found is not None:
         title = round_title(round_.period_key, round_.title, lang)
@@ -230,26 +245,27 @@ async def _census_demo(
 
 async def _converse(
     app: App, me: Address, contact_id: int, prefix: str, stdin: TextIO, stdout: TextIO,
-    lang: Language, interactive: bool,
+    typist: Typist, interactive: bool,
 ) -> None:  # fmt: skip
     """The client's lines, read until their conversation ends (or the input does): answers,
-    the buttons (/skip, /later, /decline), /edit of the last answer and simulated non-text
-    input. ``prefix`` keeps message ids apart between rounds."""
+    the buttons (/skip, /later, /decline), /edit of the last answer, /lang and simulated
+    non-text input. ``prefix`` keeps message ids apart between rounds."""
     sequence = 0
     last_answer_id: str | None = None
     while await _still_open(app, contact_id):
-        line = _read(stdin, stdout, lang, interactive)
+        line = _read(stdin, stdout, typist.lang, interactive)
         if not line:
             break
         parsed = parse_line(line)
         sequence += 1
         if isinstance(parsed, tuple) and parsed[0] == "lang":
-            await switch_language(app, me, parsed[1], stdout)
+            if (switched := await switch_language(app, me, parsed[1], stdout)) is not None:
+                typist.speak(switched)
             await app.delivery.run_once()
             continue
         if isinstance(parsed, tuple):
             if last_answer_id is None:
-                stdout.write(f"{_NOTHING_TO_EDIT[lang]}\n\n")
+                stdout.write(f"{_NOTHING_TO_EDIT[typist.lang]}\n\n")
                 continue
             await app.service.handle_edit(me, last_answer_id, parsed[1])
         else:
@@ -261,17 +277,20 @@ async def _converse(
         await app.delivery.run_once()
 
 
-async def switch_language(app: App, me: Address, wanted: str, stdout: TextIO) -> None:
+async def switch_language(app: App, me: Address, wanted: str, stdout: TextIO) -> Language | None:
     """/lang typed in the terminal: the contact's reply, in the language they now read,
-    then (through the outbox) the question they are on in it, as on Telegram and Slack."""
+    then (through the outbox) the question they are on in it, as on Telegram and Slack.
+    The language set, if one was."""
     if wanted not in (Language.RU.value, Language.EN.value):
         lang = await app.service.contact_language(me) or app.settings.default_language
         stdout.write(t("language_choose", lang) + "\n\n")
-        return
+        return None
     done = await app.onboarding.set_language(me, Language(wanted))
     stdout.write((done or t("unknown_user", app.settings.default_language)) + "\n\n")
-    if done is not None:
-        await app.service.ask_again(me)
+    if done is None:
+        return None
+    await app.service.ask_again(me)
+    return Language(wanted)
 
 
 def _read(stdin: TextIO, stdout: TextIO, lang: Language, interactive: bool) -> str:
@@ -329,14 +348,16 @@ _LOOP = {
 
 async def _close_the_loop(
     app: App, cast: DemoCast, round_id: int, stdin: TextIO, stdout: TextIO, lang: Language,
-    interactive: bool,
+    typist: Typist, interactive: bool,
 ) -> None:  # fmt: skip
     """One follow-up exchange and a resolution on the round's first alert, as the owner
-    would do them from the alert (see surveys.followups and surveys.resolution)."""
+    would do them from the alert (see surveys.followups and surveys.resolution). The
+    owner's words are in ``lang``, the demo's; the client's, in the one they now read."""
     alerts = await app.service.alerts_for_round(round_id)
     if not alerts:
         return
-    intro, question, scripted_reply, note, outro = _LOOP[lang]
+    intro, question, _, note, outro = _LOOP[lang]
+    scripted_reply = _LOOP[typist.lang][2]
     alert_id = alerts[0].id
     stdout.write("\n" + intro.format(owner=cast.owner.name) + "\n\n")
     async with app.uow() as uow:
@@ -345,10 +366,10 @@ async def _close_the_loop(
     output = await commands.follow_ups(app.commands).ask(owner, alert_id, question)
     await app.delivery.run_once()
     stdout.write("\n".join(output.lines) + "\n\n")
-    reply = _read(stdin, stdout, lang, interactive).strip()
+    reply = _read(stdin, stdout, typist.lang, interactive).strip()
     if not reply:  # input ended: the client's scripted reply, shown as typed
         reply = scripted_reply
-        stdout.write(f"{_ROLES[lang][0]}> {reply}\n")
+        stdout.write(f"{_ROLES[typist.lang][0]}> {reply}\n")
     await app.service.handle_event(
         Address(Channel.CONSOLE, cast.client),
         ContactEvent(EventKind.TEXT, reply, f"loop-{alert_id}"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from bot.slack.files import SlackFiles
 from bot.slack.locale import SlackLocales
@@ -52,9 +53,14 @@ class SlackContext:
             return actor.language
         if (spoken := await self.service.contact_language(self.address(user_id))) is not None:
             return spoken
-        if locale is None and self.locales is not None:
+        if not locale and self.locales is not None:  # none, or "": Slack did not say
             locale = await self.locales.locale(user_id)
         return language_of(locale, self.default_language)
+
+    async def presser_language(self, user: Mapping[str, Any], actor: Staff | None) -> Language:
+        """The language to answer the person pressing a button (``user``: the payload's user
+        object, which seldom carries a locale), as language_for: every button asks here."""
+        return await self.language_for(str(user["id"]), actor, user.get("locale"))
 
     async def stranger_language(self, user_id: str) -> Language | None:
         """A direct message carries no locale: for someone neither staff nor a contact (who

@@ -58,7 +58,8 @@ class ContactRow:
     level: ContactLevel
     status: ConversationStatus
     answers: dict[str, AnswerCell] = field(default_factory=dict)  # question key -> answer
-    # Made staff after being a contact: no longer surveyed (as /contacts marks them).
+    # Made staff after being a contact (as /contacts marks them), and no answer in this
+    # round: the reason there is none. Answers they gave as a contact show as answers.
     staff: bool = False
 
     @property
@@ -189,9 +190,10 @@ async def collect(uow: UnitOfWork, accounts: Sequence[Account]) -> list[RoundDat
             contact = contacts.get(conv.contact_id)
             if contact is None or conv.round_id not in by_round:
                 continue
+            answers = by_conv.get(conv.id, [])
             staff = contact.reachable_at is not None and contact.reachable_at in chats
-            row = ContactRow(contact.name, contact.level, conv.status, staff=staff)
-            for answer in by_conv.get(conv.id, []):
+            row = ContactRow(contact.name, contact.level, conv.status, staff=staff and not answers)
+            for answer in answers:
                 _put(row, answer)
             by_round[conv.round_id].append(row)
         for round_ in rounds:

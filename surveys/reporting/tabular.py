@@ -1,4 +1,6 @@
 """The per-answer rows as CSV: UTF-8 with a BOM so Excel reads Cyrillic, comma or semicolon.
+A contact made staff who gave no answer in a round has one row of its own, without a question,
+marked in the last column (as the XLSX round sheet marks them).
 
 Spreadsheets evaluate a CSV cell that starts with = + - @ (or a tab / carriage return) as
 a formula; such cells get a leading apostrophe (OWASP's advice), which shows as text.
@@ -39,11 +41,23 @@ def csv_headers(lang: Language) -> list[str]:
 def build_csv(rounds: Sequence[RoundData], lang: Language, delimiter: str = ",") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(csv_headers(lang))
+    head = csv_headers(lang)
+    writer.writerow(head)
     yes, staff = L("yes", lang), L("staff.mark", lang)
     for data in rounds:
         tz = ZoneInfo(data.account.timezone)
         for row in data.rows:
+            who = [
+                defuse(data.account.name),
+                data.round.period_key,
+                defuse(round_title(data.round.period_key, data.round.title, lang)),
+                defuse(row.contact),
+                level_name(row.level, lang),
+                L(f"conv.{row.status.value}", lang),
+            ]
+            if row.staff:  # no answers: the mark says why
+                writer.writerow([*who, *[""] * (len(head) - len(who) - 1), staff])
+                continue
             for key in (*QUESTION_KEYS, COMMENT_KEY):
                 cell = row.answers.get(key)
                 if cell is None:
@@ -51,12 +65,7 @@ def build_csv(rounds: Sequence[RoundData], lang: Language, delimiter: str = ",")
                 alert = cell.alert
                 writer.writerow(
                     [
-                        defuse(data.account.name),
-                        data.round.period_key,
-                        defuse(round_title(data.round.period_key, data.round.title, lang)),
-                        defuse(row.contact),
-                        level_name(row.level, lang),
-                        L(f"conv.{row.status.value}", lang),
+                        *who,
                         question_name(key, lang),
                         defuse(cell.text),
                         label_name(cell.label, lang),
@@ -66,7 +75,7 @@ def build_csv(rounds: Sequence[RoundData], lang: Language, delimiter: str = ",")
                         cell.answered_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                         L(f"alert.{alert.status.value}", lang) if alert else "",
                         defuse(alert.note) if alert else "",
-                        staff if row.staff else "",
+                        "",
                     ]
                 )
     return out.getvalue().encode("utf-8-sig")

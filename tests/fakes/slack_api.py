@@ -1648,13 +1648,13 @@ def block_action(
     than reaching the real Slack); ``message`` is the message clicked, if a test has it.
     ``locale`` puts the presser's locale in its user object: Slack's block_actions reference
     does not list it, so by default there is none, but some payloads carry one and the bot
-    takes it when they do.
+    takes it when they do ("" too: a payload whose locale is empty says nothing).
     """
     block_id = block_id or uuid.uuid4().hex[:4]
     payload: JsonDict = {
         "type": "block_actions",
         "user": {"id": user_id, "username": "user", "name": "user", "team_id": team_id}
-        | ({"locale": locale} if locale else {}),
+        | ({"locale": locale} if locale is not None else {}),
         "api_app_id": api_app_id,
         "token": DEFAULT_VERIFICATION_TOKEN,
         "container": {

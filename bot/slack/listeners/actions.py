@@ -57,7 +57,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             staff = await ctx.commands.actor(ctx.address(user))
             # Staff read the language they chose, or the one followed from their Slack's; a
             # contact, their survey's.
-            lang = await ctx.language_for(user, staff, body["user"].get("locale"))
+            lang = await ctx.presser_language(body["user"], staff)
             text = (
                 t("button_not_for_staff", lang)
                 if staff
@@ -184,7 +184,7 @@ async def _staff_presser(
     if actor is None:
         # As for the census buttons: a contact reads their survey's language, anyone else
         # their Slack's (a payload seldom carries the locale, so Slack may be asked).
-        lang = await ctx.language_for(str(user["id"]), None, user.get("locale") or None)
+        lang = await ctx.presser_language(user, None)
         await respond(
             text=t("alert_button_staff_only", lang),
             response_type="ephemeral",

@@ -15,7 +15,6 @@ from bot.slack.listeners.commands import PLATFORM
 from bot.slack.listeners.messages import reply
 from surveys import commands
 from surveys.census_staff import FetchFailed, Upload, census_button, census_run_button
-from surveys.model import Language, Staff
 from surveys.staff import WRITERS, Output, StaffError
 from surveys.texts import t
 
@@ -30,7 +29,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         actor = await ctx.commands.actor(me)
         wanted = str(action["action_id"]).removeprefix("census_")
         value = str(action.get("value") or "")
-        lang = await _presser_language(ctx, body, actor)
+        # Staff read their own language; anyone else pressing (a button forwarded to them)
+        # is refused in theirs (SlackContext.presser_language).
+        lang = await ctx.presser_language(body["user"], actor)
         try:
             if value.isdigit():  # a button sent before they named their run: the latest census
                 await census_button(ctx.commands, actor, int(value), wanted, lang)
@@ -49,7 +50,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         await ack()
         me = ctx.address(body["user"]["id"])
         actor = await ctx.commands.actor(me)
-        lang = await _presser_language(ctx, body, actor)
+        lang = await ctx.presser_language(body["user"], actor)
         key = f"slack-import:act:{action.get('action_ts')}"
         try:
             value = json.loads(action.get("value") or "")
@@ -78,16 +79,6 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if may_import:
             await _drop_buttons(client, body)  # pressed once: the outcome follows in the DM
         await reply(ctx, me, output, lang, key)
-
-
-async def _presser_language(
-    ctx: SlackContext, body: dict[str, Any], actor: Staff | None
-) -> Language:
-    """Staff read their own language; anyone else pressing (a button forwarded to them) is
-    refused in theirs: a contact's survey language, else their Slack's (the payload's locale,
-    or Slack asked once for a while), else the default."""
-    user = body["user"]
-    return await ctx.language_for(str(user["id"]), actor, user.get("locale") or None)
 
 
 def _run_id(value: str) -> int:

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import (
     BLOCKS_TEXT_LIMIT,
+    MAX_BLOCKS,
     batched,
     escape,
     mrkdwn,
@@ -127,7 +128,8 @@ def output_messages(
 ) -> list[tuple[str, list[dict[str, Any]]]]:
     """A command's answer as the ephemeral messages that carry it, (fallback, blocks) each.
     A client's long answer (/candor alert) spans several; only past what the five posts of a
-    response_url hold is it shortened, for display, saying where the whole of it is."""
+    response_url hold is it shortened, for display, saying where the whole of it is. Anything
+    else past the five posts is left out, and the fifth ends saying so."""
     blocks: list[dict[str, Any]] = []
     if output.lines:
         blocks += text_sections(slack_commands("\n".join(output.lines)))
@@ -144,10 +146,18 @@ def output_messages(
     blocks += table_blocks
     fallback = slack_commands("\n".join([*output.lines, *filter(None, [link])]))
     fallback = escape(fallback or (output.table or ""))[:3000] or " "
+    batches = batched(blocks)
+    if len(batches) > RESPONSES:  # e.g. a long table beside a long answer: say so at the end
+        batches = batches[:RESPONSES]
+        note = {"type": "context", "elements": [mrkdwn(escape(t("slack_replies_cut", lang)))]}
+        last = batches[-1]
+        while last and (
+            len(last) >= MAX_BLOCKS or text_size(last) + text_size(note) > BLOCKS_TEXT_LIMIT
+        ):
+            last.pop()
+        last.append(note)
     # Later parts get a short fallback of their own, as in delivered messages (blocks.render).
-    return [(fallback if i == 0 else "…", batch) for i, batch in enumerate(batched(blocks))][
-        :RESPONSES
-    ]
+    return [(fallback if i == 0 else "…", batch) for i, batch in enumerate(batches)]
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
@@ -209,14 +219,11 @@ async def _self_service(
         await ctx.service.handle_event(me, event)
         ctx.wake_delivery()
         return None
-    if not name and actor is None and await ctx.is_stranger(me.address):
-        # None of a contact's commands is theirs: told, as their messages are, to ask for
-        # an invite.
-        return t("unknown_user", lang)
     unknown = (
         [] if name in ("", "help") else [t("unknown_command", lang, command=f"/candor {name}")]
     )
-    return "\n".join([*unknown, *help_lines(actor, lang)])
+    stranger = actor is None and await ctx.is_stranger(me.address)
+    return "\n".join([*unknown, *help_lines(actor, lang, stranger=stranger)])
 
 
 async def change_language(
@@ -239,8 +246,10 @@ async def ask_again(ctx: SlackContext, me: Address) -> None:
     ctx.wake_delivery()
 
 
-def help_lines(actor: Staff | None, lang: Language) -> list[str]:
-    """Staff get their commands; everyone else, the contact's help."""
-    if actor is None:
-        return [t("client_help", lang)]
-    return table.staff_help(actor, PLATFORM)
+def help_lines(actor: Staff | None, lang: Language, *, stranger: bool = False) -> list[str]:
+    """Staff get their commands; a contact, the contact's help; a ``stranger`` (neither),
+    as their messages are told: Candor does not know them, ask for an invite (none of a
+    contact's commands is theirs). As Telegram's /help."""
+    if actor is not None:
+        return table.staff_help(actor, PLATFORM)
+    return [t("unknown_user" if stranger else "client_help", lang)]

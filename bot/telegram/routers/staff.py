@@ -102,8 +102,9 @@ async def help_command(message: Message, candor: TelegramContext) -> None:
 
 
 async def answer_help(message: Message, candor: TelegramContext, unknown: str | None) -> None:
-    """Staff get their commands, everyone else the contact's help; an unknown command is
-    named first."""
+    """Staff get their commands, a contact the contact's help, anyone else what their
+    messages are told (Candor does not know them: ask for an invite), as on Slack; an
+    unknown command is named first."""
     user = message.from_user
     assert user is not None
     me = Address(Channel.TELEGRAM, str(user.id))
@@ -111,7 +112,11 @@ async def answer_help(message: Message, candor: TelegramContext, unknown: str | 
     # A contact reads it in their survey's language, not their app's (as on Slack).
     lang = await candor.language_for(me, actor, user.language_code)
     lines = [t("unknown_command", lang, command=unknown)] if unknown else []
-    lines += table.staff_help(actor, PLATFORM) if actor else [t("client_help", lang)]
+    if actor is not None:
+        lines += table.staff_help(actor, PLATFORM)
+    else:
+        known = await candor.service.contact_language(me) is not None
+        lines.append(t("client_help" if known else "unknown_user", lang))
     await candor.reply(
         message.chat.id, "\n".join(lines), lang, f"help:{message.chat.id}:{message.message_id}"
     )
