@@ -83,6 +83,10 @@ _LABELS: dict[str, tuple[str, str]] = {
         "{at} · the client's reply continues: «{text}»",
         "{at} · продолжение ответа клиента: «{text}»",
     ),
+    "t_reply_edited": (
+        "{at} · the client edited their reply: «{text}»",
+        "{at} · клиент исправил ответ: «{text}»",
+    ),
     "t_reply_deleted": (
         "{at} · the client deleted the message with their reply (the reply is kept)",
         "{at} · клиент удалил сообщение с ответом (ответ сохранён)",
@@ -198,7 +202,9 @@ def timeline_lines(
                           text=_clip(note.get("text", ""))))  # fmt: skip
         elif kind == "reply":
             key = (
-                "t_reply_more"
+                "t_reply_edited"
+                if note.get("edited")
+                else "t_reply_more"
                 if note.get("more")
                 else "t_reply_late"
                 if note.get("late")

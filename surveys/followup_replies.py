@@ -157,12 +157,11 @@ async def take_reply(
     return True
 
 
-async def reply_deleted(
-    uow: UnitOfWork, contact: Contact, message_id: str, now: datetime
-) -> Alert | None:
-    """The alert whose follow-up the deleted message ``message_id`` replied to, after noting
-    the deletion and telling the asker (the reply is kept: they have read it; a correction
-    is welcome as the contact's next message); None when it was no reply of theirs."""
+async def _reply_by_message(
+    uow: UnitOfWork, contact: Contact, message_id: str
+) -> tuple[Alert, int, Staff | None] | None:
+    """The alert (locked) whose follow-up the contact's message ``message_id`` replied to,
+    the follow-up's number and who asked it; None when it was no reply of theirs."""
     asked = await uow.outbox.for_contact(contact.id, "followup")
     for alert_id in sorted({int(m.payload.get("alert_id", 0)) for m in asked}, reverse=True):
         found = await uow.alerts.get(alert_id)
@@ -172,20 +171,74 @@ async def reply_deleted(
             continue
         alert = await uow.alerts.lock(alert_id)  # one row locked, and read again under it
         assert alert is not None
-        replies = [r for r in notes_of(alert, "reply") if r.get("message_id") == message_id]
-        if any(d.get("message_id") == message_id for d in notes_of(alert, "reply_deleted")):
-            return alert  # told already (Slack may deliver the event twice)
-        n = replies[-1]["n"]
-        gone = {"kind": "reply_deleted", "n": n, "message_id": message_id, "at": now.isoformat()}
-        await uow.alerts.set_status(alert.id, alert.status, gone, now)
+        n = [r for r in notes_of(alert, "reply") if r.get("message_id") == message_id][-1]["n"]
         question = next((q for q in notes_of(alert, "followup") if q.get("n") == n), None)
         asker = await uow.staff.get(int(question["by_id"])) if question else None
-        if asker is not None:
-            text = t("followup_reply_deleted", asker.language, contact=contact.name, id=alert.id)
-            key = f"followup:{alert.id}:{n}:deleted:{message_id}"
-            await tell_under_alert(uow, asker, alert, text, key, now)
-        return alert
+        return alert, n, asker
     return None
+
+
+async def reply_deleted(
+    uow: UnitOfWork, contact: Contact, message_id: str, now: datetime
+) -> Alert | None:
+    """The alert whose follow-up the deleted message ``message_id`` replied to, after noting
+    the deletion and telling the asker (the reply is kept: they have read it; a correction
+    is welcome as the contact's next message); None when it was no reply of theirs."""
+    found = await _reply_by_message(uow, contact, message_id)
+    if found is None:
+        return None
+    alert, n, asker = found
+    if any(d.get("message_id") == message_id for d in notes_of(alert, "reply_deleted")):
+        return alert  # told already (Slack may deliver the event twice)
+    gone = {"kind": "reply_deleted", "n": n, "message_id": message_id, "at": now.isoformat()}
+    await uow.alerts.set_status(alert.id, alert.status, gone, now)
+    if asker is not None:
+        text = t("followup_reply_deleted", asker.language, contact=contact.name, id=alert.id)
+        key = f"followup:{alert.id}:{n}:deleted:{message_id}"
+        await tell_under_alert(uow, asker, alert, text, key, now)
+    return alert
+
+
+async def reply_edited(
+    uow: UnitOfWork, contact: Contact, message_id: str, text: str, now: datetime
+) -> bool:
+    """An edit of the contact's reply to a follow-up: its new wording goes to the asker under
+    the alert (a further reply note, the first kept as read) and the contact is told. False
+    when ``message_id`` was no reply of theirs. It was dropped: the edit reached nobody."""
+    found = await _reply_by_message(uow, contact, message_id)
+    if found is None:
+        return False
+    alert, n, asker = found
+    kept, cut = bound_text(text)
+    mine = [r for r in notes_of(alert, "reply") if r.get("message_id") == message_id]
+    if not kept or mine[-1].get("text") == kept:
+        return True  # no words, or the same again (Slack may deliver the event twice)
+    count = sum(1 for r in notes_of(alert, "reply") if r.get("n") == n)
+    note = {"kind": "reply", "n": n, "text": kept, "at": now.isoformat(), "late": False,
+            "message_id": message_id, "more": True, "edited": True,
+            **({"cut": True} if cut else {})}  # fmt: skip
+    await uow.alerts.set_status(alert.id, alert.status, note, now)
+    base = f"followup:{alert.id}:{n}"
+    if asker is not None:
+        words = t("followup_reply_edited", asker.language, contact=contact.name, id=alert.id)
+        await tell_under_alert(
+            uow, asker, alert, f"{words}\n{kept}", f"{base}:reply:{count}", now,
+            verbatim_from=len(words) + 1,
+        )  # fmt: skip
+    to = contact.reachable_at
+    tell = [("followup_edit_kept", f"{base}:edited:{count}")]
+    if cut:
+        tell.append(("followup_reply_cut", f"{base}:cut:{count}"))
+    for words_key, key in tell if to is not None else []:
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                recipient=to, kind="notice", idempotency_key=key, contact_id=contact.id,
+                payload={"text": t(words_key, contact.language, limit=MAX_REPLY_CHARS),
+                         "lang": contact.language.value},
+                next_attempt_at=now,
+            )
+        )  # fmt: skip
+    return True
 
 
 async def expire_due(uow_factory: UnitOfWorkFactory, clock: Clock) -> int:

@@ -24,7 +24,7 @@ from surveys.answers import MAX_JOINED_CHARS
 from surveys.cleaning import clean_text
 from surveys.conversation import ContactEvent, ConversationContext, EventKind, Reply, Step
 from surveys.escalation import EscalationPolicy, Escalations
-from surveys.followup_replies import expire_due, reply_deleted, take_reply
+from surveys.followup_replies import expire_due, reply_deleted, reply_edited, take_reply
 from surveys.model import (
     Account,
     Address,
@@ -386,6 +386,11 @@ class SurveyService:
                 answer = await self._answer_with_part(uow, contact, message_id)
         if contact is not None and contact.status is ContactStatus.OPTED_OUT:
             answer = None  # an opted-out contact's edit is a new message: not kept, not read
+        elif contact is not None and answer is None:
+            async with self.uow() as uow:  # an edited reply to a follow-up: to the asker
+                if await reply_edited(uow, contact, message_id, text, self.clock.now()):
+                    await uow.commit()
+                    return
         if contact is None or answer is None:
             # Not an answer we know (e.g. an edit of a message sent before the round):
             # treat the new text as a fresh message rather than lose it.

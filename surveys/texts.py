@@ -610,6 +610,14 @@ CATALOG.update(
             Language.EN: "A correction from {contact} to their deleted reply (alert #{id}):",
             Language.RU: "Уточнение к удалённому ответу: {contact} (алерт #{id}):",
         },
+        "followup_reply_edited": {
+            Language.EN: "{contact} edited their reply (alert #{id}); it now reads:",
+            Language.RU: "{contact} исправил(а) ответ (алерт #{id}); теперь он такой:",
+        },
+        "followup_edit_kept": {
+            Language.EN: "Your edited reply is passed to client service.",
+            Language.RU: "Исправленный ответ передан клиентскому сервису.",
+        },
         "followup_reply_deleted": {
             Language.EN: "{contact} deleted the message with their reply (alert #{id}). The reply "
             "stays on the alert; they were told a correction reaches you.",
