@@ -79,6 +79,18 @@ _LABELS: dict[str, tuple[str, str]] = {
         "{at} · the client replied after the window: «{text}»",
         "{at} · клиент ответил после окна ожидания: «{text}»",
     ),
+    "t_reply_more": (
+        "{at} · the client's reply continues: «{text}»",
+        "{at} · продолжение ответа клиента: «{text}»",
+    ),
+    "t_reply_edited": (
+        "{at} · the client edited their reply: «{text}»",
+        "{at} · клиент исправил ответ: «{text}»",
+    ),
+    "t_reply_deleted": (
+        "{at} · the client deleted the message with their reply (the reply is kept)",
+        "{at} · клиент удалил сообщение с ответом (ответ сохранён)",
+    ),
     "t_no_reply": ("{at} · no reply within the window", "{at} · ответа в срок нет"),
     "t_escalation.reminder": ("{at} · owner reminded", "{at} · напоминание владельцу"),
     "t_escalation.managers": (
@@ -188,8 +200,18 @@ def timeline_lines(
             out.append(_l("t_followup", lang, at=when, by=note.get("by", "?"),
                           text=_clip(note.get("text", ""))))  # fmt: skip
         elif kind == "reply":
-            key = "t_reply_late" if note.get("late") else "t_reply"
+            key = (
+                "t_reply_edited"
+                if note.get("edited")
+                else "t_reply_more"
+                if note.get("more")
+                else "t_reply_late"
+                if note.get("late")
+                else "t_reply"
+            )
             out.append(_l(key, lang, at=when, text=_clip(note.get("text", ""))))
+        elif kind == "reply_deleted":
+            out.append(_l("t_reply_deleted", lang, at=when))
         elif kind == "followup_expired":
             out.append(_l("t_no_reply", lang, at=when))
         elif kind == "escalation":

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from typing import Any
 
 from surveys.conversation import MAX_ANSWER_CHARS
@@ -31,6 +32,11 @@ MARKER_KINDS = ("question", "thanks")
 # A continuation may grow an answer past one message's bound, up to this many characters:
 # a 40,000-character text Telegram split into ten messages, and more, is kept whole.
 MAX_JOINED_CHARS = 2 * MAX_ANSWER_CHARS
+# Telegram splits a pasted text longer than this (UTF-16 units) into messages of at most it.
+TELEGRAM_PIECE = 4096
+# A piece this close under TELEGRAM_PIECE was split at a space (Telegram trims it), not typed.
+PIECE_SLACK = 32
+_LOW = TELEGRAM_PIECE - PIECE_SLACK
 NOT_DELIVERED = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED)
 # Platforms whose delivered messages can be changed afterwards (the console prints and forgets).
 EDITABLE = frozenset({Channel.TELEGRAM, Channel.SLACK})
@@ -108,9 +114,38 @@ async def earlier_conversation(
     return max((c for c in ids if isinstance(c, int) and c < conv.id), default=None)
 
 
+def _units(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def glue(before: str, after: str) -> str:
+    """What joins two messages of one answer: a line break, as the contact sent them apart;
+    but ``after`` continuing ``before`` that Telegram split off a long paste (``before`` at
+    its limit) goes on the same line: within the word at a hard cut, else after a space."""
+    before = before.rstrip()
+    # Counted as Telegram does (UTF-16), or by characters should a client count those.
+    sizes = {len(before), _units(before)}
+    if not before or not after or not any(_LOW <= size <= TELEGRAM_PIECE for size in sizes):
+        return "\n"  # a piece is never longer (a Slack message may be: no paste was split)
+    # At the limit: cut where the limit fell, mid-word as like as not. A piece ending in
+    # punctuation before a word had its space trimmed ("… twice." + "The next …").
+    if TELEGRAM_PIECE in sizes and not (before[-1] in '.,;:!?…)»"' and after[0].isalnum()):
+        return ""
+    return " "
+
+
+def join_loses(previous: Answer, addition: str) -> bool:
+    """Whether joining ``addition`` to ``previous`` leaves some of it out (MAX_JOINED_CHARS)."""
+    last = parts_of(previous)[-1][1]
+    size = len(previous.text.rstrip()) + len(glue(last, addition)) + len(addition)
+    return size > MAX_JOINED_CHARS
+
+
 def joined(previous: Answer, addition: str) -> tuple[str, bool]:
     """The previous answer with ``addition`` after it, within MAX_JOINED_CHARS."""
-    text = f"{previous.text.rstrip()}\n{addition}"
+    last = parts_of(previous)[-1][1]
+    text = f"{previous.text.rstrip()}{glue(last, addition)}{addition}"
     if len(text) > MAX_JOINED_CHARS:
         return text[:MAX_JOINED_CHARS], True
     return text, previous.truncated
@@ -158,23 +193,55 @@ def parts_of(answer: Answer) -> Parts:
     return parts if parts and len(parts) > 1 else [(answer.source_message_id, answer.text)]
 
 
+def _glue_added(entry: dict[str, Any], parts: Parts | None) -> str | None:
+    """The glue ``entry`` put before the message it added (joined's, then), else None."""
+    if (added := _part(entry.get("added"))) is None:
+        return None
+    last = parts[-1][1] if parts else str(entry.get("text", ""))
+    return glue(last, added[1])
+
+
+def glues_of(answer: Answer) -> list[str] | None:
+    """What joins each of ``answer``'s messages to the one before, as decided when it came:
+    an edit that makes a piece of a Telegram split shorter leaves it joined as it was. None
+    for rows in the earlier format (from_parts then reads the messages as they are)."""
+    out: list[str] = []
+    parts: Parts | None = None
+    for entry in answer.history:
+        if (between := _glue_added(entry, parts)) is not None:
+            out.append(between)
+        parts = _after(entry, parts, answer.source_message_id)
+    return out if parts and len(out) == len(parts) - 1 else None
+
+
 def earlier_texts(answer: Answer) -> list[str]:
     """What ``answer`` read before each change in its history, oldest first: the entry's
     "text" where it keeps one, else (text added to a joined answer) the parts before it."""
     out: list[str] = []
     parts: Parts | None = None
+    glues: list[str] = []
     for entry in answer.history:
         if "text" in entry:
             out.append(str(entry["text"]))
         else:
-            out.append(from_parts(parts)[0] if parts else "")
+            out.append(from_parts(parts, glues)[0] if parts else "")
+        if (between := _glue_added(entry, parts)) is not None:
+            glues.append(between)
         parts = _after(entry, parts, answer.source_message_id)
     return out
 
 
-def from_parts(parts: Parts) -> tuple[str, bool]:
-    """The answer's text from its parts, within MAX_JOINED_CHARS; and whether it was cut."""
-    text = "\n".join(t.rstrip() for _, t in parts[:-1]) + "\n" + parts[-1][1]
+def from_parts(parts: Parts, glues: list[str] | None = None) -> tuple[str, bool]:
+    """The answer's text from its parts, within MAX_JOINED_CHARS; and whether it was cut.
+    ``glues``: what joins each part to the one before (glues_of), else read from the parts."""
+    texts = [t for _, t in parts]
+    if glues is None or len(glues) != len(texts) - 1:
+        glues = [glue(before, after) for before, after in pairwise(texts)]
+    chunks = [texts[0]]
+    for between, after in zip(glues, texts[1:], strict=True):
+        chunks[-1] = chunks[-1].rstrip()
+        chunks += [between, after]
+    text = "".join(chunks)
     if len(text) > MAX_JOINED_CHARS:
         return text[:MAX_JOINED_CHARS], True
     return text, False

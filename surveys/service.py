@@ -20,10 +20,11 @@ from surveys import evidence
 from surveys.alert_desk import AlertDesk, AlertDetails, alert_details
 from surveys.alerts import AlertPolicy, staff_notice
 from surveys.answer_sentiment import answer_sentiment, remembering
+from surveys.answers import MAX_JOINED_CHARS
 from surveys.cleaning import clean_text
 from surveys.conversation import ContactEvent, ConversationContext, EventKind, Reply, Step
 from surveys.escalation import EscalationPolicy, Escalations
-from surveys.followup_replies import expire_due, take_reply
+from surveys.followup_replies import expire_due, reply_deleted, reply_edited, take_reply
 from surveys.model import (
     Account,
     Address,
@@ -65,6 +66,10 @@ _RANK = {AlertStatus.OPEN: 0, AlertStatus.ACKNOWLEDGED: 1, AlertStatus.RESOLVED:
 INBOUND_MEMORY = timedelta(days=30)
 # Pieces of one pasted text come within seconds; text added later than this is acknowledged anew.
 ADDED_NOTICE_WINDOW = timedelta(minutes=1)
+# An analyser that says it is cheap (inline) is cheap per character: the baseline reads 2,000
+# in ~1 ms, a 40,000-character answer in 20-90 ms. Longer text goes to a worker thread
+# whatever the analyser, so no answer holds the event loop.
+INLINE_MAX_CHARS = 2_000
 T = TypeVar("T")
 # Answers scored before the transaction that stores them, by (text, question).
 Scores = dict[tuple[str, str], Sentiment]
@@ -258,12 +263,12 @@ class SurveyService:
         waits for it. Should the conversation move on meanwhile, the answer is scored
         again inside the transaction (see _persist).
         """
-        if event.kind is not EventKind.TEXT or getattr(self.analyser, "inline", False):
-            # An analyser that says it is cheap (microseconds) scores inside the
-            # transaction: a read transaction and a thread hop would cost more.
+        if event.kind is not EventKind.TEXT:
             return {}
         text, _ = machine.bound_text(event.text)
-        if not text:
+        if not text or self._cheap(len(text)):
+            # An analyser that says it is cheap (microseconds) scores a short answer inside
+            # the transaction: a read transaction and a thread hop would cost more.
             return {}
         async with self.uow() as uow:
             contact = await uow.contacts.by_address(sender)
@@ -276,11 +281,16 @@ class SurveyService:
         return {(text, key): await self._score(text, key)}
 
     async def _score(self, text: str, question: str) -> Sentiment:
-        return await self._off_loop(partial(self._score_now, text, question))
+        return await self._off_loop(partial(self._score_now, text, question), len(text))
 
-    async def _off_loop(self, read: Callable[[], Sentiment]) -> Sentiment:
-        """``read()`` in a worker thread, unless the analyser says it is cheap (inline)."""
-        if getattr(self.analyser, "inline", False):
+    def _cheap(self, chars: int) -> bool:
+        """Whether reading ``chars`` characters may run on the event loop: only for an
+        analyser that says it is cheap (inline), and only for a short text."""
+        return getattr(self.analyser, "inline", False) and chars <= INLINE_MAX_CHARS
+
+    async def _off_loop(self, read: Callable[[], Sentiment], chars: int) -> Sentiment:
+        """``read()`` (of ``chars`` characters in all) in a worker thread, unless cheap."""
+        if self._cheap(chars):
             return read()
         return await asyncio.to_thread(read)
 
@@ -292,7 +302,8 @@ class SurveyService:
         if len(parts) < 2:
             return await self._score(whole, question)
         return await self._off_loop(
-            partial(answer_sentiment, whole, parts, question, self._score_now, self._read_part)
+            partial(answer_sentiment, whole, parts, question, self._score_now, self._read_part),
+            len(whole) + sum(map(len, parts)),  # read joined, and message by message
         )
 
     async def _handle_event(
@@ -324,7 +335,9 @@ class SurveyService:
             if event.kind is EventKind.TEXT:
                 # The latest thing the contact was asked takes the message (surveys.followups).
                 survey_at = conv.last_activity_at if conv and conv.status.is_open else None
-                taken = await take_reply(uow, contact, event.text, self.clock.now(), survey_at)
+                taken = await take_reply(
+                    uow, contact, event.text, self.clock.now(), survey_at, event.message_id
+                )
                 # After the reply is routed: a follow-up on a silence alert gets its answer.
                 await cleared_by_reply(uow, self.alert_desk, contact, self.clock.now())
                 if taken:
@@ -373,6 +386,11 @@ class SurveyService:
                 answer = await self._answer_with_part(uow, contact, message_id)
         if contact is not None and contact.status is ContactStatus.OPTED_OUT:
             answer = None  # an opted-out contact's edit is a new message: not kept, not read
+        elif contact is not None and answer is None:
+            async with self.uow() as uow:  # an edited reply to a follow-up: to the asker
+                if await reply_edited(uow, contact, message_id, text, self.clock.now()):
+                    await uow.commit()
+                    return
         if contact is None or answer is None:
             # Not an answer we know (e.g. an edit of a message sent before the round):
             # treat the new text as a fresh message rather than lose it.
@@ -382,10 +400,12 @@ class SurveyService:
         if not new_text:
             return
         parts = answering.parts_of(answer)
-        whole, stored_cut = new_text, truncated
+        whole, stored_cut, limit = new_text, truncated, machine.MAX_ANSWER_CHARS
         if len(parts) > 1:  # the edited message is one part of the answer: only it changes
             parts = [(m, new_text if m == message_id else part) for m, part in parts]
-            whole, cut = answering.from_parts(parts)
+            whole, cut = answering.from_parts(parts, answering.glues_of(answer))
+            if cut and not truncated:  # the joined answer's bound, not one message's
+                limit = MAX_JOINED_CHARS
             truncated = truncated or cut  # what this edit lost: the client is told
             # A part cut when it came (bound_text leaves it MAX_ANSWER_CHARS long) still is.
             kept_cut = answer.truncated and any(
@@ -419,7 +439,7 @@ class SurveyService:
                     contact,
                     key,
                     f"edit:{answer.id}:{len(updated.history)}:{key}",
-                    limit=machine.MAX_ANSWER_CHARS,
+                    limit=limit,
                 )
             await uow.commit()
 
@@ -437,11 +457,16 @@ class SurveyService:
                 return
             answer = await uow.answers.by_source(contact.id, message_id)
             answer = answer or await self._answer_with_part(uow, contact, message_id)
-            if answer is None:
+            if answer is not None:
+                # Keyed by the message: Slack's second delivery of the event says nothing twice.
+                key = f"deleted:{answer.id}:{message_id}"
+                await self._notice(uow, contact, "deleted_kept", key)
+            elif alert := await reply_deleted(uow, contact, message_id, self.clock.now()):
+                # A reply to a follow-up: kept as well (the asker has it), said the same way.
+                key = f"deleted-reply:{alert.id}:{message_id}"
+                await self._notice(uow, contact, "deleted_reply_kept", key)
+            else:
                 return
-            # Keyed by the message: Slack's second delivery of the event says nothing twice.
-            key = f"deleted:{answer.id}:{message_id}"
-            await self._notice(uow, contact, "deleted_kept", key)
             await uow.commit()
 
     async def _answer_with_part(
@@ -475,16 +500,18 @@ class SurveyService:
         """A message written before the contact could see the question the conversation is at
         now: it belongs with their answer to the question they could see."""
         now = self.clock.now()
-        text, _ = machine.bound_text(event.text)
+        text, cut = machine.bound_text(event.text)
         if not text:
             return
         # Saved though unchanged: the version check makes two quick messages handled at once
         # retry one after the other instead of both rewriting the same answer.
         await uow.conversations.save(replace(conv, last_activity_at=now))
         mine = [a for a in await uow.answers.for_conversations([conv.id]) if a.question_key == key]
+        lost = False  # whether some of ``text`` did not fit in the answer
         if mine:
             before = mine[-1]
             joined, truncated = answering.joined(before, text)
+            lost = answering.join_loses(before, text)
             parts = [part for _, part in answering.parts_of(before)] + [text]
             after = answering.with_added(
                 before, joined, now, (event.message_id, text), truncated=truncated,
@@ -496,27 +523,39 @@ class SurveyService:
         else:  # they had skipped it, then wrote after all
             added = await uow.answers.add(
                 Answer(0, conv.id, key, text, now, source_message_id=event.message_id,
-                       sentiment=await self._score(text, key))
+                       truncated=cut, sentiment=await self._score(text, key))
             )  # fmt: skip
             await self._maybe_alert(uow, added, account, contact, round_)
         # One notice per burst: a pasted text Telegram split into pieces was acknowledged once
-        # per extra piece. Text added minutes later is acknowledged again.
+        # per extra piece. Text added minutes later is acknowledged again. What did not fit
+        # is never passed over in silence, nor called added when none of it was.
         answer_ref = f"{conv.id}:{key}"
-        if not await self._added_lately(uow, contact, answer_ref, now):
-            n = conv.question_keys.index(key) + 1
-            in_key = self._event_key("added", sender, event.message_id)
+        n = conv.question_keys.index(key) + 1
+        full = bool(mine) and lost and len(joined) <= len(mine[-1].text)  # nothing went in
+        told = [] if full else [("added", "added_to_answer", MAX_JOINED_CHARS)]
+        if cut:
+            told.append(("cut", "truncated", machine.MAX_ANSWER_CHARS))
+        elif lost:
+            told.append(("cut", "joined_cut", MAX_JOINED_CHARS))
+        for prefix, text_key, limit in told:
+            if await self._told_lately(uow, contact, prefix, answer_ref, now):
+                continue
+            in_key = self._event_key(prefix, sender, event.message_id)
             await self._notice(
-                uow, contact, "added_to_answer", in_key, extra={"added_to": answer_ref}, n=n
-            )
+                uow, contact, text_key, in_key, extra={"told": [prefix, answer_ref]}, n=n,
+                limit=limit,
+            )  # fmt: skip
 
     @staticmethod
-    async def _added_lately(
-        uow: UnitOfWork, contact: Contact, answer_ref: str, now: datetime
+    async def _told_lately(
+        uow: UnitOfWork, contact: Contact, prefix: str, answer_ref: str, now: datetime
     ) -> bool:
-        """Whether the contact was told of an addition to this answer moments ago, or that
-        notice is still on its way: another piece of the same burst needs no second one."""
+        """Whether the contact was told this (``prefix``: "added", "cut") of this answer
+        moments ago, or that notice is still on its way: another piece of the same burst
+        needs no second one."""
         for notice in await uow.outbox.for_contact(contact.id, "notice"):
-            if notice.payload.get("added_to") != answer_ref:
+            told = notice.payload.get("told") or ["added", notice.payload.get("added_to")]
+            if told != [prefix, answer_ref]:
                 continue
             if notice.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
                 return True
@@ -946,8 +985,10 @@ class SurveyService:
                     late=new.late,
                     truncated=new.truncated,
                     cleaned=cleaned,
+                    # Not scored before (a cheap analyser, or the conversation moved on
+                    # meanwhile): now, off the loop unless cheap.
                     sentiment=(scores or {}).get((new.text, new.question_key))
-                    or self._score_now(new.text, new.question_key),
+                    or await self._score(new.text, new.question_key),
                 )
             )
             await self._maybe_alert(uow, answer, account, contact, round_)

@@ -101,6 +101,17 @@ CATALOG: dict[str, dict[Language, str]] = {
         Language.EN: "Your answer was longer than {limit} characters; the first {limit} are kept.",
         Language.RU: "Ответ длиннее {limit} символов; сохранены первые {limit}.",
     },
+    # Text joined to an answer (a long paste, quick messages) beyond MAX_JOINED_CHARS.
+    "joined_cut": {
+        Language.EN: "Your answer to question {n} has reached {limit} characters, the most one "
+        "answer can hold, so the text after that was not added to it. If the rest matters, "
+        "please send a shorter version of it as a separate message once you have answered "
+        "the remaining questions: it will be kept as a comment.",
+        Language.RU: "Ваш ответ на вопрос {n} достиг {limit} символов — это наибольший объём "
+        "одного ответа, поэтому текст сверх него не добавлен. Если остальное важно, "
+        "отправьте его покороче отдельным сообщением, когда ответите на оставшиеся вопросы: "
+        "оно сохранится как комментарий.",
+    },
     "empty_answer": {
         Language.EN: "The message is empty. Please type your answer, or /skip.",
         Language.RU: "Сообщение пустое. Напишите ответ или /skip.",
@@ -606,6 +617,44 @@ CATALOG.update(
         "followup_thanks": {
             Language.EN: "Thank you, your reply is passed to client service.",
             Language.RU: "Спасибо, ваш ответ передан клиентскому сервису.",
+        },
+        "followup_reply_cut": {
+            Language.EN: "Your reply was longer than {limit} characters, so client service "
+            "received only its first {limit}. Please send the rest as your next message here: "
+            "it will be passed on too.",
+            Language.RU: "Ваш ответ длиннее {limit} символов, поэтому клиентский сервис получил "
+            "только первые {limit}. Пожалуйста, отправьте остальное следующим сообщением "
+            "здесь: оно тоже будет передано.",
+        },
+        "deleted_reply_kept": {
+            Language.EN: "Your reply had already reached client service before you deleted the "
+            "message, so it is kept and they will read it. To correct it, send the correction "
+            "as your next message here: it will be passed on too.",
+            Language.RU: "Ваш ответ дошёл до клиентского сервиса ещё до того, как вы удалили "
+            "сообщение, поэтому он сохранён, и его прочитают. Чтобы исправить ответ, "
+            "отправьте уточнение следующим сообщением здесь: оно тоже будет передано.",
+        },
+        "followup_reply_more": {
+            Language.EN: "The reply from {contact} continues (alert #{id}):",
+            Language.RU: "Продолжение ответа: {contact} (алерт #{id}):",
+        },
+        "followup_reply_corrected": {
+            Language.EN: "A correction from {contact} to their deleted reply (alert #{id}):",
+            Language.RU: "Уточнение к удалённому ответу: {contact} (алерт #{id}):",
+        },
+        "followup_reply_edited": {
+            Language.EN: "{contact} edited their reply (alert #{id}); it now reads:",
+            Language.RU: "{contact} исправил(а) ответ (алерт #{id}); теперь он такой:",
+        },
+        "followup_edit_kept": {
+            Language.EN: "Your edited reply is passed to client service.",
+            Language.RU: "Исправленный ответ передан клиентскому сервису.",
+        },
+        "followup_reply_deleted": {
+            Language.EN: "{contact} deleted the message with their reply (alert #{id}). The reply "
+            "stays on the alert; they were told a correction reaches you.",
+            Language.RU: "{contact} удалил(а) сообщение с ответом (алерт #{id}). Ответ остаётся в "
+            "алерте; клиенту сказано, что уточнение дойдёт до вас.",
         },
         "followup_thanks_survey": {
             Language.EN: "Thank you, your reply is passed to client service. The survey question above still waits for your answer.",

@@ -893,3 +893,33 @@ async def test_answers_are_scored_off_the_event_loop_outside_any_transaction(
         (t, q, baseline.analyse(t, q))
         for t, q in [("Too slow, and nobody answered", "outcome"), ("polite enough", "speed")]
     ]
+
+
+class CheapWatchingAnalyser(WatchingAnalyser):
+    """The baseline as the service sees it: an analyser that says it is cheap (inline)."""
+
+    inline = True
+
+
+async def test_a_long_answer_is_scored_off_the_event_loop_even_by_a_cheap_analyser(
+    uow: SqlUnitOfWorkFactory, clock: FakeClock, world: World
+) -> None:
+    # The baseline (inline: microseconds for a short answer) took ~90 ms on the event loop,
+    # inside the answer's transaction, for a 40,000-character answer: every other chat waited.
+    counting = CountingUnitOfWork(uow)
+    analyser = CheapWatchingAnalyser(counting)
+    service = SurveyService(counting, clock, analyser, POLICY)  # type: ignore[arg-type]
+    await service.open_round(world.account.id, ROUND, "Sprint 14")
+    long_answer = ("Сроки сорваны, результат плохой. " * 1000)[:30_000].strip()
+    await service.handle_event(world.anna_at, text(long_answer, "a1"))
+    await service.handle_event(world.anna_at, text("polite enough", "a2"))
+    await service.handle_edit(world.anna_at, "a1", long_answer + " Но в целом неплохо")
+
+    calls = {(c[0][:20], c[1]): (c[2], c[3]) for c in analyser.calls}
+    long_calls = [(on_loop, units) for t, _, on_loop, units in analyser.calls if len(t) > 2000]
+    assert len(long_calls) == 2  # the answer and its edit, each read once
+    assert all(not on_loop and units == 0 for on_loop, units in long_calls)
+    # A short answer is still read where it is stored: a thread hop would cost more.
+    assert calls[("polite enough", "speed")] == (True, 1)
+    stored = await answers_of(uow, world.anna)
+    assert stored[0].text.endswith("Но в целом неплохо") and stored[0].sentiment is not None

@@ -12,11 +12,13 @@ from storage.db import session_factory
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.alert_desk import AlertDesk
 from surveys.conversation import ContactEvent, EventKind
+from surveys.followup_replies import MAX_REPLY_CHARS
 from surveys.followups import FollowUpPolicy, FollowUps
-from surveys.model import AlertStatus, ContactStatus, Disposition
+from surveys.model import Address, AlertStatus, ContactStatus, Disposition, Language
 from surveys.resolution import Resolutions
 from surveys.service import SurveyService
 from surveys.staff import StaffError
+from surveys.texts import t
 from tests.conftest import Database, FakeClock, World
 
 NEGATIVE = "Terrible result, not happy at all"
@@ -169,3 +171,97 @@ async def test_a_follow_up_on_a_silence_alert_gets_its_reply_and_the_reply_ends_
     assert alert is not None and alert.status is AlertStatus.RESOLVED
     assert [n["text"] for n in alert.notes if n.get("kind") == "reply"] == ["Just busy"]
     assert [n.get("cleared") for n in alert.notes if n.get("status") == "resolved"] == ["reply"]
+
+
+WHO = {  # whose reply, in which language: Anna reads English, Boris Russian
+    Language.EN: ("anna", "Terrible result, not happy at all"),
+    Language.RU: ("boris", "Ужасный результат, мы очень недовольны"),
+}
+
+
+async def asked_after_a_negative_answer(
+    service: SurveyService, world: World, clock: FakeClock, lang: Language
+) -> tuple[Address, int]:
+    """The contact answered question 1 negatively and was asked a follow-up on its alert."""
+    who, negative = WHO[lang]
+    at = world.anna_at if who == "anna" else world.boris_at
+    await service.open_round(world.account.id, "2026-Q4", "Q4")
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, negative, f"{who}-1"))
+    async with service.uow() as u:
+        [alert] = await u.alerts.list()
+    clock.advance(timedelta(minutes=5))
+    await follow_ups(service, clock).ask(world.owner, alert.id, "Which part?")
+    clock.advance(timedelta(minutes=5))
+    return at, alert.id
+
+
+async def reply_notes_and_sent(service: SurveyService, alert_id: int, to: str) -> tuple[
+    list[dict[str, object]], list[str], list[str]
+]:  # fmt: skip
+    """The alert's reply notes, what the asker (Olga) got, and what ``to`` got."""
+    async with service.uow() as u:
+        alert = await u.alerts.get(alert_id)
+        sent = await u.outbox.list()
+    assert alert is not None
+    notes = [n for n in alert.notes if n.get("kind") == "reply"]
+    olga = [str(m.payload["text"]) for m in sent if m.recipient.address == "olga"]
+    contact = [str(m.payload["text"]) for m in sent if m.recipient.address == to]
+    return notes, olga, contact
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_a_reply_longer_than_the_bound_tells_the_client_and_takes_the_rest(
+    service: SurveyService, world: World, clock: FakeClock, lang: Language
+) -> None:
+    # A reply over 40,000 characters (no platform sends one; a Slack message whose mentions
+    # were spelt out as names may) was cut without a word to the client.
+    at, alert_id = await asked_after_a_negative_answer(service, world, clock, lang)
+    reply = ("The login page breaks every morning. " * 1300)[:45_000].strip()
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, reply, "r1"))
+    notes, olga, told = await reply_notes_and_sent(service, alert_id, at.address)
+    assert [n["text"] for n in notes] == [reply[:MAX_REPLY_CHARS]]
+    assert told[-2:] == [
+        t("followup_thanks_survey", lang),
+        t("followup_reply_cut", lang, limit=MAX_REPLY_CHARS),
+    ]
+    assert "40000" in told[-1] and ("rest" in told[-1] or "остальное" in told[-1])
+
+    # As told: the next message is the rest of the reply, passed on to Olga too.
+    clock.advance(timedelta(minutes=10))
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, "…and the reports.", "r2"))
+    notes, olga, told = await reply_notes_and_sent(service, alert_id, at.address)
+    assert [n["text"] for n in notes][1:] == ["…and the reports."]
+    name = "Anna" if lang is Language.EN else "Борис"
+    assert olga[-1] == f"The reply from {name} continues (alert #{alert_id}):\n…and the reports."
+    assert told[-1] == t("followup_thanks_survey", lang)
+    # And then the survey has the next message again.
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, "Speed is fine", "r3"))
+    notes, _, _ = await reply_notes_and_sent(service, alert_id, at.address)
+    assert len(notes) == 2
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_a_reply_telegram_split_into_pieces_reaches_the_asker_whole(
+    service: SurveyService, world: World, clock: FakeClock, lang: Language
+) -> None:
+    # Telegram sends a long reply as messages of 4,096: the first was the reply, the rest
+    # went to the survey as answers to questions they were never about.
+    at, alert_id = await asked_after_a_negative_answer(service, world, clock, lang)
+    body = ("Страница входа ломается каждое утро, отчёты опаздывают. " * 200)[:10_000]
+    pieces = [body[i : i + 4096] for i in range(0, len(body), 4096)]
+    for n, piece in enumerate(pieces):
+        await service.handle_event(at, ContactEvent(EventKind.TEXT, piece, f"p{n}"))
+        clock.advance(timedelta(seconds=1))
+    notes, olga, told = await reply_notes_and_sent(service, alert_id, at.address)
+    assert [n["text"] for n in notes] == [p.strip() for p in pieces]
+    assert [o.split("\n", 1)[1] for o in olga[-3:]] == [p.strip() for p in pieces]
+    assert told.count(t("followup_thanks_survey", lang)) == 1  # one paste, one thanks
+    async with service.uow() as u:
+        conv = await u.conversations.current_for_contact(1 if lang is Language.EN else 2)
+        assert conv is not None and conv.current_question == "speed"  # not answered by a piece
+
+    # A message a minute later is no piece: the survey takes it.
+    clock.advance(timedelta(minutes=2))
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, "Speed is fine", "s1"))
+    notes, _, _ = await reply_notes_and_sent(service, alert_id, at.address)
+    assert len(notes) == 3

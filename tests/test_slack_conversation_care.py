@@ -190,6 +190,43 @@ async def test_a_slack_message_of_40000_characters_and_its_rest_are_kept_whole(
     assert not any("longer than" in text for text in slack.dm_texts(ANNA))
 
 
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_text_joined_beyond_80000_characters_is_not_cut_in_silence(
+    slack: SlackHarness, lang: Language
+) -> None:
+    # Quick messages joined into one answer stop at 80,000 characters; what went beyond was
+    # dropped and the client still read "Added to your answer", nothing else.
+    await join(slack, ANNA, "Anna Smith", "stakeholder", lang.value)
+    await open_round(slack)
+    channel = slack.api.dm_channel_of(ANNA)
+    sent = len(slack.dm(ANNA))
+    messages = [("word " * 8000).strip() + "!", ("more " * 7800).strip(), "tail " * 1000, "end"]
+    for text in messages:  # all written before question 2 reached Anna
+        await slack.post(message_event(ANNA, channel, text), deliver=False)
+    await slack.deliver()
+
+    [outcome] = await answers_of(slack, ANNA)
+    assert len(outcome.text) == 80_000 and outcome.truncated
+    assert outcome.text.startswith("\n".join(messages[:2]))
+    told = [t for t in slack.dm_texts(ANNA)[sent:] if not t.startswith("Question")]
+    cut = {
+        Language.EN: "Your answer to question 1 has reached 80000 characters, the most one answer "
+        "can hold, so the text after that was not added to it. If the rest matters, please send "
+        "a shorter version of it as a separate message once you have answered the remaining "
+        "questions: it will be kept as a comment.",
+        Language.RU: "Ваш ответ на вопрос 1 достиг 80000 символов — это наибольший объём одного "
+        "ответа, поэтому текст сверх него не добавлен. Если остальное важно, отправьте его "
+        "покороче отдельным сообщением, когда ответите на оставшиеся вопросы: оно сохранится "
+        "как комментарий.",
+    }[lang]
+    added = {
+        Language.EN: "Added to your answer to question 1.",
+        Language.RU: "Добавлено к вашему ответу на вопрос 1.",
+    }[lang]
+    assert told[-2:] == [added, cut]  # once for the burst, however many pieces went past
+    assert told.count(added) == told.count(cut) == 1
+
+
 # --- 3: opt-out ------------------------------------------------------------------------------
 
 

@@ -4,10 +4,20 @@ thread → resolution with a disposition and a note → timeline."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from surveys.model import AlertStatus
-from tests.fakes.slack_api import app_home_opened_event, message_event
+import pytest
+
+from surveys.model import AlertStatus, Language
+from surveys.texts import t
+from tests.fakes.slack_api import (
+    app_home_opened_event,
+    message_changed_event,
+    message_deleted_event,
+    message_event,
+    tombstone_event,
+)
 from tests.slack_harness import SlackHarness
 from tests.test_slack_staff import (
     ANNA,
@@ -125,3 +135,106 @@ async def test_the_clients_reply_reaches_the_thread_in_their_own_words(
     assert thread_of(slack, OLGA, str(alert["ts"]))[-1] == (
         f"Reply from Anna Smith to your question (alert #1):\n{words}"
     )
+
+
+DELETED_REPLY_KEPT = {
+    Language.EN: (
+        "Your reply had already reached client service before you deleted the message, so it "
+        "is kept and they will read it. To correct it, send the correction as your next "
+        "message here: it will be passed on too."
+    ),
+    Language.RU: (
+        "Ваш ответ дошёл до клиентского сервиса ещё до того, как вы удалили сообщение, поэтому "
+        "он сохранён, и его прочитают. Чтобы исправить ответ, отправьте уточнение следующим "
+        "сообщением здесь: оно тоже будет передано."
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+@pytest.mark.parametrize("how", ["message_deleted", "tombstone"])
+async def test_a_deleted_reply_is_kept_and_the_client_is_told_how_to_correct_it(
+    slack: SlackHarness, lang: Language, how: str
+) -> None:
+    # A client who deleted their reply to a follow-up heard nothing (a deleted answer gets a
+    # word): they believed it withdrawn while Olga had read it.
+    alert = await negative_alert(slack)
+    ts = str(alert["ts"])
+    await say(slack, f"lang {lang.value}", ANNA)
+    await press(slack, OLGA, alert, "alert_followup", "1")
+    await in_thread(slack, OLGA, alert, QUESTION)
+    channel = slack.api.dm_channel_of(ANNA)
+    sent = message_event(ANNA, channel, REPLY)
+    await slack.post(sent)
+    reply_ts = str(json.loads(sent[0])["event"]["ts"])
+    anna_before, olga_before = len(slack.dm(ANNA)), len(thread_of(slack, OLGA, ts))
+    deletion = (
+        message_deleted_event(ANNA, channel, reply_ts, previous_text=REPLY)
+        if how == "message_deleted"
+        else tombstone_event(ANNA, channel, reply_ts, previous_text=REPLY)
+    )
+
+    await slack.post(deletion)
+    await slack.post(deletion)  # Slack delivers an event again when unsure it arrived
+
+    assert slack.dm_texts(ANNA)[anna_before:] == [DELETED_REPLY_KEPT[lang]]
+    assert thread_of(slack, OLGA, ts)[olga_before:] == [
+        "Anna Smith deleted the message with their reply (alert #1). The reply stays on the "
+        "alert; they were told a correction reaches you."
+    ]
+    [stored] = await alerts(slack)
+    assert [n["text"] for n in stored.notes if n.get("kind") == "reply"] == [REPLY]
+
+    # As told: the next message is the correction, passed on under the alert.
+    await write(slack, ANNA, "Sorry: the login page, every Monday")
+    assert thread_of(slack, OLGA, ts)[-1] == (
+        "A correction from Anna Smith to their deleted reply (alert #1):\n"
+        "Sorry: the login page, every Monday"
+    )
+    assert slack.dm_texts(ANNA)[-1] == t("followup_thanks_survey", lang)
+    shown = await say(slack, "alert 1", OLGA)
+    assert "the client deleted the message with their reply (the reply is kept)" in shown
+    assert "the client's reply continues: «Sorry: the login page, every Monday»" in shown
+
+
+EDIT_KEPT = {
+    Language.EN: "Your edited reply is passed to client service.",
+    Language.RU: "Исправленный ответ передан клиентскому сервису.",
+}
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_an_edited_reply_reaches_the_asker_and_the_client_is_told(
+    slack: SlackHarness, lang: Language
+) -> None:
+    # An edit of a reply was read as a new message with the id already seen: dropped, with no
+    # word to the client or to Olga, who kept the words the client had taken back.
+    alert = await negative_alert(slack)
+    ts = str(alert["ts"])
+    await say(slack, f"lang {lang.value}", ANNA)
+    await press(slack, OLGA, alert, "alert_followup", "1")
+    await in_thread(slack, OLGA, alert, QUESTION)
+    channel = slack.api.dm_channel_of(ANNA)
+    sent = message_event(ANNA, channel, REPLY)
+    await slack.post(sent)
+    reply_ts = str(json.loads(sent[0])["event"]["ts"])
+    anna_before = len(slack.dm(ANNA))
+    new = "The login page, but only on Mondays"
+    edit = message_changed_event(ANNA, channel, new, reply_ts, previous_text=REPLY)
+
+    await slack.post(edit)
+    await slack.post(edit)  # Slack delivers an event again when unsure it arrived
+
+    assert slack.dm_texts(ANNA)[anna_before:] == [EDIT_KEPT[lang]]
+    assert thread_of(slack, OLGA, ts)[-2:] == [
+        f"Reply from Anna Smith to your question (alert #1):\n{REPLY}",
+        f"Anna Smith edited their reply (alert #1); it now reads:\n{new}",
+    ]
+    [stored] = await alerts(slack)
+    assert [n["text"] for n in stored.notes if n.get("kind") == "reply"] == [REPLY, new]
+    async with slack.app.uow() as u:  # and the survey did not take it as an answer
+        conv = await u.conversations.current_for_contact(1)
+        assert conv is not None
+        assert [a.text for a in await u.answers.for_conversations([conv.id])][1:] == []
+    shown = await say(slack, "alert 1", OLGA)
+    assert f"the client edited their reply: «{new}»" in shown

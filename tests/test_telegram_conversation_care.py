@@ -108,13 +108,60 @@ async def test_a_10000_character_answer_telegram_splits_is_kept_whole(
 
     [outcome] = await answers_of(tg, ANNA)
     assert outcome.question_key == "outcome" and not outcome.truncated
-    # Every piece, in order, one per line (a message's own edge whitespace is not words).
-    assert outcome.text == "\n".join(p.strip() for p in pieces)
-    assert outcome.text.replace("\n", "") == body.replace("\n", "")
+    # Every piece, in order, as pasted: no line break where Telegram cut it (mid-word: the
+    # pieces are exactly 4,096 and the cuts fall inside a line, as asserted here).
+    assert all(len(p) == 4096 and not p[-1].isspace() for p in pieces[:-1])
+    assert outcome.text == body
     assert len(headers(tg, ANNA)) == 2  # question 2 asked once, not once per piece
     assert not any("4000" in text for text in tg.texts(ANNA))
     # One paste, one acknowledgement: it said "Added to your answer" once per extra piece.
     assert tg.texts(ANNA).count(t("added_to_answer", lang, n=1)) == 1
+
+
+def desktop_pieces(body: str) -> list[str]:
+    """A long paste as Telegram Desktop sends it: cut at the last space within 4,096, the
+    space at each cut trimmed away."""
+    pieces = []
+    while len(body) > 4096:
+        cut = body.rindex(" ", 0, 4096)
+        pieces.append(body[:cut])
+        body = body[cut + 1 :]
+    return [*pieces, body]
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_a_paste_split_at_spaces_reads_as_one_paragraph_and_its_edit_keeps_it(
+    tg: TelegramHarness, lang: Language
+) -> None:
+    # Joined with a line break, a paragraph Telegram split at a space read "… сроки\nсорвались
+    # …": a break mid-sentence that the client never wrote. Their own line breaks stay.
+    await onboard(tg, ANNA, "Anna Smith", lang=lang.value)
+    await open_round(tg)
+    words = {
+        Language.RU: "Результат хороший, но сроки сорвались дважды, и никто не предупредил. ",
+        Language.EN: "The result is good, but deadlines slipped twice and nobody warned us. ",
+    }[lang]
+    body = (words * 130).strip()
+    pieces = desktop_pieces(body)
+    assert len(pieces) == 3 and all(4096 - 32 < len(p) < 4096 for p in pieces[:-1])
+    updates = [tg.api.text_message(ANNA, piece) for piece in pieces]
+    for update in updates:
+        await tg.process(update, deliver=False)
+    await tg.deliver()
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.text == body
+
+    # Editing the middle piece changes that piece only; the joins stay as they were, also
+    # when the edit makes the piece shorter than a split's.
+    was, now = (
+        ("сроки сорвались дважды", "сроки") if lang is Language.RU else ("slipped twice", "slipped")
+    )
+    edited = pieces[1].replace(was, now, 8)
+    assert len(edited) < 4096 - 32
+    message_id = updates[1]["message"]["message_id"]
+    await tg.process(tg.api.edited_message(ANNA, edited, message_id=message_id))
+    [outcome] = await answers_of(tg, ANNA)
+    assert outcome.text == " ".join([pieces[0], edited, pieces[2]])
 
 
 @pytest.mark.parametrize("lang", [Language.EN, Language.RU])

@@ -16,7 +16,8 @@ class SentimentAnalyser(Protocol):
     Implementations must be pure and fast enough to call inline while handling a message.
     One that takes microseconds may set ``inline = True``: it is then called on the event
     loop inside the transaction that stores the answer, instead of in a worker thread
-    before it (which costs more than such an analyser itself).
+    before it (which costs more than such an analyser itself) — for a short answer only:
+    past surveys.service.INLINE_MAX_CHARS it is read in the worker thread too.
     """
 
     name: str
