@@ -112,9 +112,12 @@ async def take_reply(
     if not asked or not text.strip():
         return False
     alert = await uow.alerts.lock(int(asked[-1].payload.get("alert_id", 0)))
-    if alert is None or alert.status is AlertStatus.RESOLVED:
+    if alert is None:
         return False
-    question, why = waiting(alert), None
+    # Resolved, it waits for no reply; but what the contact was told to send next (the rest
+    # of a cut reply, a correction) or the rest of a paste still reaches the asker.
+    resolved = alert.status is AlertStatus.RESOLVED
+    question, why = None if resolved else waiting(alert), None
     if question is None and (found := _continued(alert, now)) is not None:
         question, why = found
     if question is None or question.get("contact_id") != contact.id:

@@ -197,6 +197,35 @@ async def test_a_deleted_reply_is_kept_and_the_client_is_told_how_to_correct_it(
     assert "the client's reply continues: «Sorry: the login page, every Monday»" in shown
 
 
+async def test_a_correction_after_a_deleted_reply_reaches_the_asker_once_resolved(
+    slack: SlackHarness,
+) -> None:
+    # Told "send the correction as your next message: it will be passed on too", a client
+    # whose alert was resolved meanwhile had the correction dropped: Olga was told it comes.
+    alert = await negative_alert(slack)
+    ts = str(alert["ts"])
+    await press(slack, OLGA, alert, "alert_followup", "1")
+    await in_thread(slack, OLGA, alert, QUESTION)
+    channel = slack.api.dm_channel_of(ANNA)
+    sent = message_event(ANNA, channel, REPLY)
+    await slack.post(sent)
+    reply_ts = str(json.loads(sent[0])["event"]["ts"])
+    await say(slack, "resolve 1 fixed Done", OLGA)
+    [stored] = await alerts(slack)
+    assert stored.status is AlertStatus.RESOLVED
+
+    await slack.post(message_deleted_event(ANNA, channel, reply_ts, previous_text=REPLY))
+    assert slack.dm_texts(ANNA)[-1] == DELETED_REPLY_KEPT[Language.EN]
+    await write(slack, ANNA, "Sorry: the login page, every Monday")
+
+    assert thread_of(slack, OLGA, ts)[-1] == (
+        "A correction from Anna Smith to their deleted reply (alert #1):\n"
+        "Sorry: the login page, every Monday"
+    )
+    [stored] = await alerts(slack)
+    assert stored.status is AlertStatus.RESOLVED  # passed on, not reopened
+
+
 EDIT_KEPT = {
     Language.EN: "Your edited reply is passed to client service.",
     Language.RU: "Исправленный ответ передан клиентскому сервису.",
