@@ -124,7 +124,8 @@ async def take_reply(
         return False
     asked_at = datetime.fromisoformat(question["at"])
     late = now > datetime.fromisoformat(question["until"])
-    if survey_asked_at is not None and (late or survey_asked_at > asked_at):
+    # The window bounds a first reply; what the contact was told to send next is not late.
+    if survey_asked_at is not None and ((late and why is None) or survey_asked_at > asked_at):
         return False  # the survey asked last (or the window passed): it takes the message
     kept, cut = bound_text(text)
     n = question["n"]

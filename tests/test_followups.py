@@ -240,6 +240,23 @@ async def test_a_reply_longer_than_the_bound_tells_the_client_and_takes_the_rest
     assert len(notes) == 2
 
 
+async def test_the_rest_of_a_cut_reply_sent_after_the_window_still_reaches_the_asker(
+    service: SurveyService, world: World, clock: FakeClock
+) -> None:
+    # Told "send the rest as your next message: it will be passed on too", a client mid-survey
+    # who sent it after the follow-up's window had it stored as their survey answer instead.
+    at, alert_id = await asked_after_a_negative_answer(service, world, clock, Language.EN)
+    reply = ("The login page breaks every morning. " * 1300)[:45_000].strip()
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, reply, "r1"))
+    clock.advance(timedelta(days=4))  # past the 3-day window
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, "…and the reports.", "r2"))
+
+    notes, olga, _ = await reply_notes_and_sent(service, alert_id, at.address)
+    assert [n["text"] for n in notes][1:] == ["…and the reports."]
+    assert olga[-1] == f"The reply from Anna continues (alert #{alert_id}):\n…and the reports."
+    assert [text for _, text in await answers_of_anna(service)] == [WHO[Language.EN][1]]
+
+
 @pytest.mark.parametrize("lang", [Language.EN, Language.RU])
 async def test_a_reply_telegram_split_into_pieces_reaches_the_asker_whole(
     service: SurveyService, world: World, clock: FakeClock, lang: Language
