@@ -198,3 +198,5 @@ async def test_a_second_round_in_the_month_is_named_with_its_day_in_every_staff_
     assert trend[lang] in health
     if chat.platform is not TELEGRAM:
         assert f"Globex — {second}: " in await app_home(chat.harness)
+    chat.harness.clock.advance(timedelta(days=6))  # Monday 16 November: the weekly digest
+    assert f"  Globex — {second}: " in await delivered_digest(chat)
