@@ -28,7 +28,7 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
-from surveys.periods import round_title
+from surveys.periods import distinct_round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reporting.data import RoundData, collect, measure
 from surveys.reporting.labels import L
@@ -237,9 +237,11 @@ class WeeklyDigest:
         lines.append(_say("rounds", lang) if running else _say("no_rounds", lang))
         for data in running[:MAX_LINES]:
             m = measure(data.rows)
+            # Two rounds of one month are told apart by their day (/status, /health alike).
+            siblings = [d.round for d in mine if d.account.id == data.account.id]
             lines.append(
                 _say("round_line", lang, account=data.account.name,
-                     title=round_title(data.round.period_key, data.round.title, lang),
+                     title=distinct_round_title(data.round, siblings, lang),
                      responded=m.responded, invited=m.population, rate=m.response_rate,
                      partly=partly_note(m.partly, lang))
             )  # fmt: skip

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from surveys.escalation import escalated_levels
 from surveys.model import Account, Alert, AlertStatus, Language, Round, Staff
-from surveys.periods import round_title
+from surveys.periods import round_title, telling_day, with_day
 from surveys.ports import RoundAlert, RoundTally, UnitOfWork
 from surveys.questions import QUESTION_KEYS, question_label
 from surveys.resolution import not_about_us
@@ -32,6 +33,8 @@ class RoundHealth:
     responded: int  # answered anything: partial replies count (the rate and risk score too)
     negative: dict[str, tuple[int, int]]  # question -> (negative answers, answers)
     partly: int = 0  # of responded: not every question answered; shown, not weighed
+    # Its day, when another round of the account reads the same (periods.telling_day).
+    day: date | None = None
 
     @property
     def rate(self) -> float:
@@ -102,7 +105,7 @@ async def accounts_health(uow: UnitOfWork, accounts: Sequence[Account]) -> list[
             bad, total = tally.answers[found.question_key]
             tally.answers[found.question_key] = (bad - found.negative, total - 1)
     for (account_id, census), mine in rounds.items():
-        summaries = [_round_health(r, tallies.get(r.id)) for r in mine[-2:]]
+        summaries = [_round_health(r, tallies.get(r.id), mine) for r in mine[-2:]]
         health = healths[account_id]
         previous = summaries[0] if len(summaries) == 2 else None
         if census:
@@ -112,12 +115,18 @@ async def accounts_health(uow: UnitOfWork, accounts: Sequence[Account]) -> list[
     return list(healths.values())
 
 
-def _round_health(round_: Round, tally: RoundTally | None) -> RoundHealth:
+def _round_health(round_: Round, tally: RoundTally | None, mine: list[Round]) -> RoundHealth:
     tally = tally or RoundTally()
     negative = {key: tally.answers.get(key, (0, 0)) for key in QUESTION_KEYS}
     return RoundHealth(
-        round_.period_key, round_.title, tally.invited, tally.responded, negative, tally.partly
-    )
+        round_.period_key, round_.title, tally.invited, tally.responded, negative, tally.partly,
+        telling_day(round_, mine),
+    )  # fmt: skip
+
+
+def _title(health: RoundHealth, lang: Language) -> str:
+    title = round_title(health.period_key, health.title, lang)
+    return with_day(title, health.day, lang) if health.day else title
 
 
 def _pct(value: float) -> str:
@@ -158,7 +167,7 @@ def _round_lines(latest: RoundHealth, previous: RoundHealth | None, lang: Langua
             who=noun(latest.responded, "responded_of", lang),
         )  # fmt: skip
     rate = t(
-        "health_rate", lang, round=round_title(latest.period_key, latest.title, lang),
+        "health_rate", lang, round=_title(latest, lang),
         responded=latest.responded, invited=latest.invited, rate=_pct(latest.rate),
         partly=partly, trend=trend,
     )  # fmt: skip

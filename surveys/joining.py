@@ -14,28 +14,16 @@ they wait for the next one. A census has its own rule for latecomers (surveys.ce
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from surveys.model import Account, Contact, Round
+from surveys.model import Account, Contact
+from surveys.open_rounds import OpenRound, open_survey_round
 from surveys.ports import UnitOfWork
 from surveys.service import SurveyService
 
 
-@dataclass(frozen=True, slots=True)
-class OpenRound:
-    round: Round
-    closes_at: datetime  # answers are accepted until then
-
-
 async def open_round(service: SurveyService, uow: UnitOfWork, account: Account) -> OpenRound | None:
-    """The account's round still accepting answers now, if any."""
-    surveys = [r for r in await uow.rounds.for_account(account.id) if not r.is_census]
-    if not surveys:
-        return None
-    newest = max(surveys, key=lambda r: (r.opened_at, r.id))  # it superseded the older ones
-    closes_at = newest.opened_at + service.policy.expiry_delay
-    return OpenRound(newest, closes_at) if service.clock.now() < closes_at else None
+    """The account's round still accepting answers now, if any (surveys.open_rounds)."""
+    rounds = await uow.rounds.for_account(account.id)
+    return open_survey_round(rounds, service.clock.now(), service.policy.expiry_delay)
 
 
 async def round_to_join(

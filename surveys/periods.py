@@ -10,8 +10,11 @@ what the feedback is about: "the work in November 2026", "Sprint 14".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from surveys.model import Language
+from surveys.model import Language, Round
 from surveys.texts import t
 
 _MONTHS_EN = (
@@ -28,10 +31,16 @@ _MONTHS_RU_IN = (
     "январе", "феврале", "марте", "апреле", "мае", "июне", "июле", "августе", "сентябре",
     "октябре", "ноябре", "декабре",
 )  # fmt: skip
+# A day told apart from another in the same month: "30 Nov" / «30 нояб.» (genitive).
+_MONTHS_EN_SHORT = tuple(m[:3] for m in _MONTHS_EN)
+_MONTHS_RU_SHORT = (
+    "янв.", "февр.", "мар.", "апр.", "мая", "июн.", "июл.", "авг.", "сент.", "окт.", "нояб.",
+    "дек.",
+)  # fmt: skip
 _HALVES_RU = ("в первом", "во втором")  # «во» before «вт»
 _HALVES_EN = ("first", "second")
 # A manual round is keyed by its day, a cron one by its moment; both ask about the month.
-_DAY = re.compile(r"^(?:manual|cron)-(\d{4})-(\d{2})-\d{2}")
+_DAY = re.compile(r"^(?:manual|cron)-(\d{4})-(\d{2})-(\d{2})")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _HALF = re.compile(r"^(\d{4})-H([12])$")
@@ -69,6 +78,45 @@ def round_title(period_key: str, title: str, lang: Language) -> str:
     month = months[n - 1] if kind == "month" else ""
     name = t(f"period_title.{kind}", lang, year=year, n=n, month=month)
     return t("census_title", lang, period=name) if period_key.startswith(_CENSUS) else name
+
+
+def distinct_round_title(round_: Round, rounds: Iterable[Round], lang: Language) -> str:
+    """``round_``'s title as ``lang`` reads it, told apart from the account's other
+    ``rounds``: when another one reads the same (a manual round after a scheduled one in
+    the same month) each gets its day — "November 2026 (30 Nov)" / «ноябрь 2026 г. (30
+    нояб.)». A round alone in its period keeps its plain title."""
+    title = round_title(round_.period_key, round_.title, lang)
+    day = telling_day(round_, rounds)
+    return with_day(title, day, lang) if day else title
+
+
+def telling_day(round_: Round, rounds: Iterable[Round]) -> date | None:
+    """The day that tells ``round_`` apart from another of ``rounds`` reading the same
+    title (in any language alike), or None when its period alone names it."""
+    title = round_title(round_.period_key, round_.title, Language.EN)
+    alike = any(
+        other.id != round_.id
+        and other.is_census == round_.is_census
+        and round_title(other.period_key, other.title, Language.EN) == title
+        for other in rounds
+    )
+    if not alike:
+        return None
+    # The day its key names (a manual or cron round), else the day it opened.
+    if m := _DAY.match(round_.period_key.removeprefix(_CENSUS)):
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    return round_.opened_at.date()
+
+
+def with_day(title: str, day: date, lang: Language) -> str:
+    """A round's title followed by its day: "November 2026 (30 Nov)"."""
+    months = _MONTHS_RU_SHORT if lang is Language.RU else _MONTHS_EN_SHORT
+    return t("period_title.with_day", lang, title=title, day=day.day, month=months[day.month - 1])
+
+
+def local_time(moment: datetime, tz: str) -> str:
+    """A moment as staff of an account read it: "2026-11-09 12:00 MSK" in its time zone."""
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def period_phrase(period_key: str, title: str, lang: Language) -> str:

@@ -46,7 +46,8 @@ from surveys.model import (
     Staff,
     StaffRole,
 )
-from surveys.periods import period_phrase, round_title
+from surveys.open_rounds import blocking_round, skip_notices
+from surveys.periods import distinct_round_title, period_phrase
 from surveys.ports import (
     Clock,
     ConcurrentUpdateError,
@@ -806,13 +807,31 @@ class SurveyService:
                     continue
                 if period is None or period.key == schedule.last_period_key:
                     continue
+                rounds = await uow.rounds.for_account(account.id)
+                open_now = blocking_round(
+                    schedule, period.key, rounds, self.clock.now(), self.policy.expiry_delay
+                )
+                if open_now is not None:
+                    # Marked as done, so neither a later tick nor a restart opens it after all.
+                    log.info(
+                        "schedule of account %s skipped %s: round %s is still open",
+                        account.id, period.key, open_now.round.period_key,
+                    )  # fmt: skip
+                    people = await self._people_to_tell(uow, account)
+                    for notice in skip_notices(
+                        people, account, schedule.id, period, open_now, rounds, self.clock.now()
+                    ):
+                        await uow.outbox.enqueue(notice)
+                    await uow.schedules.mark_period(schedule.id, period.key)
+                    await uow.commit()
+                    continue
                 result = await self._open_round(
                     uow, account.id, period.key, period.title, "stakeholder"
                 )
                 await uow.schedules.mark_period(schedule.id, period.key)
                 await uow.commit()
                 if result.created:
-                    title = round_title(period.key, period.title, lang)
+                    title = distinct_round_title(result.round, [*rounds, result.round], lang)
                     opened.append(f"{account.name}: {title}")
         return opened
 

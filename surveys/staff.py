@@ -30,7 +30,7 @@ from surveys.model import (
     StaffRole,
 )
 from surveys.onboarding import Onboarding
-from surveys.periods import round_title
+from surveys.periods import distinct_round_title, local_time, round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reporting.labels import L
 from surveys.reports import render_table
@@ -736,7 +736,9 @@ class StaffCommands:
                 for c in await uow.contacts.for_account(account.id)
             )
         result = await self.service.open_round_now(account.id)
-        title = round_title(result.round.period_key, result.round.title, lang)
+        async with self.uow() as uow:
+            rounds = await uow.rounds.for_account(account.id)
+        title = distinct_round_title(result.round, rounds, lang)
         if not result.created:
             return Output([say("round_exists", lang, title=title, account=account.name)])
         invited = count(result.invited, "contact", lang)
@@ -773,7 +775,7 @@ class StaffCommands:
             "status",
             lang,
             account=account.name,
-            title=round_title(latest.period_key, latest.title, lang),
+            title=distinct_round_title(latest, rounds, lang),
             invited=summary.invited,
             responded=summary.responded,
             rate=summary.response_rate,
@@ -1066,8 +1068,7 @@ def _check_timezone(tz: str, lang: Language) -> None:
         raise StaffError(say("bad_tz", lang, tz=_clip(tz, 60))) from None
 
 
-def _local(moment: datetime, tz: str) -> str:
-    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+_local = local_time  # staff read moments in the account's time zone (surveys.periods)
 
 
 def _sentence(text: str) -> str:

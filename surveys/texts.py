@@ -136,6 +136,11 @@ CATALOG: dict[str, dict[Language, str]] = {
             "Ответ: {answer}\nПочему: {evidence}"
         ),
     },
+    # A schedule came due while another round was open (surveys.open_rounds).
+    "schedule_skipped": {
+        Language.EN: "«{account}»: the scheduled round «{period}» was skipped — round «{open}» is still open (answers until {closes}), and clients are not asked twice.",
+        Language.RU: "Аккаунт «{account}»: опрос «{period}» по расписанию пропущен — ещё идёт опрос «{open}» (ответы принимаются до {closes}), а клиентов не спрашиваем дважды.",
+    },
     "delivery_failed": {
         Language.EN: "Could not reach {contact} ({account}) on {channel}: {reason}. They are marked unreachable.",
         Language.RU: "Связаться не удалось: {contact} ({account}) через {channel} — {reason}. Контакт помечен как недоступный.",
@@ -899,6 +904,11 @@ CATALOG.update(
         "period_title.half": {Language.EN: "H{n} {year}", Language.RU: "{n}-е полугодие {year} г."},
         "period_title.year": {Language.EN: "{year}", Language.RU: "{year} год"},
         "period_title.sprint": {Language.EN: "Sprint {n}", Language.RU: "Спринт {n}"},
+        # Two rounds reading alike (one month) are told apart by their day (distinct_round_title).
+        "period_title.with_day": {
+            Language.EN: "{title} ({day} {month})",
+            Language.RU: "{title} ({day} {month})",
+        },
         "census_title": {
             Language.EN: "{period} user census",
             Language.RU: "Перепись пользователей за {period}",

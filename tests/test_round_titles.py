@@ -6,11 +6,12 @@ and Slack through the real stacks: `/round`, `/alert`, `/status`, the `/report` 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
-from surveys.model import Alert, AlertStatus, Language
-from surveys.periods import round_title
+from surveys.model import Alert, AlertStatus, Language, Round
+from surveys.periods import distinct_round_title, round_title
 from surveys.silence import describe
 from tests.conftest import T0
 from tests.fakes.slack_api import app_home_opened_event
@@ -152,3 +153,50 @@ def test_a_silence_alert_names_its_round_by_the_period() -> None:
     # Raised before the period key was kept: the stored title, not a guess.
     legacy = Alert(0, 0, 1, None, AlertStatus.OPEN, T0, [facts | {"round": "Sprint 3"}])
     assert "the round «Sprint 3»" in describe(legacy, EN)
+
+
+# --- two rounds in one period ---------------------------------------------------------------
+
+
+def test_rounds_that_read_alike_are_told_apart_by_their_day() -> None:
+    first = Round(1, 1, "manual-2026-11-02", "2026-11-02", opened_at=T0)
+    second = Round(2, 1, "manual-2026-11-30", "2026-11-30", opened_at=T0 + timedelta(days=28))
+    sprint = Round(3, 1, "sprint-4", "Sprint 4", opened_at=T0 + timedelta(days=29))
+    census = Round(4, 1, "census-2026-H2", "Census 2026-H2", opened_at=T0, audience="user")
+    both = [first, second, sprint, census]
+    assert distinct_round_title(second, both, EN) == "November 2026 (30 Nov)"
+    assert distinct_round_title(second, both, RU) == "ноябрь 2026 г. (30 нояб.)"
+    assert distinct_round_title(first, both, EN) == "November 2026 (2 Nov)"
+    assert distinct_round_title(first, both, RU) == "ноябрь 2026 г. (2 нояб.)"
+    # Alone in its period, a round keeps its title; other periods never get a day.
+    assert distinct_round_title(first, [first, sprint, census], EN) == "November 2026"
+    assert distinct_round_title(sprint, both, RU) == "Спринт 4"
+    assert distinct_round_title(census, both, EN) == CENSUS[EN]
+    # A round whose key has no day (a month key) is told apart by the day it opened.
+    month = Round(5, 1, "2026-11", "November", opened_at=T0 + timedelta(days=3))
+    assert distinct_round_title(month, [first, month], EN) == "November 2026 (5 Nov)"
+
+
+@pytest.mark.parametrize("lang", [EN, RU])
+async def test_a_second_round_in_the_month_is_named_with_its_day_in_every_staff_view(
+    chat: Chat, lang: Language
+) -> None:
+    await with_contact(chat)
+    await speak(chat, lang)
+    await chat.ask("round Globex")  # Monday 2 November
+    await contact_writes(chat, NEGATIVE)
+    chat.harness.clock.advance(timedelta(days=8))  # Tuesday 10 November, the first is closed
+    second = {EN: "November 2026 (10 Nov)", RU: "ноябрь 2026 г. (10 нояб.)"}[lang]
+    first = {EN: "November 2026 (2 Nov)", RU: "ноябрь 2026 г. (2 нояб.)"}[lang]
+
+    opened = await chat.ask("round Globex")
+    assert opened.startswith({EN: f"Round «{second}» opened", RU: f"Опрос «{second}» открыт"}[lang])
+    assert (await chat.ask("status Globex")).startswith(f"«Globex» — {second}: ")
+    health = await chat.ask("health Globex")
+    assert f"{second}: " in health and first not in health  # the latest, against the one before
+    trend = {EN: "from 100% the round before", RU: "по сравнению с 100% в прошлом опросе"}
+    assert trend[lang] in health
+    if chat.platform is not TELEGRAM:
+        assert f"Globex — {second}: " in await app_home(chat.harness)
+    chat.harness.clock.advance(timedelta(days=6))  # Monday 16 November: the weekly digest
+    assert f"  Globex — {second}: " in await delivered_digest(chat)

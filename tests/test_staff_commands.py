@@ -756,9 +756,9 @@ async def test_start_round_opens_once_per_day(
 
     clock.advance(timedelta(days=1))
     third = await commands.start_round(team.max, "Globex")
-    assert (
-        third.lines[0]
-        == "Опрос «ноябрь 2026 г.» открыт для «Globex»: приглашения отправлены — 2 контакта."
+    # A second round of November is told apart from the first by its day.
+    assert third.lines[0] == (
+        "Опрос «ноябрь 2026 г. (3 нояб.)» открыт для «Globex»: приглашения отправлены — 2 контакта."
     )
     assert await round_keys(uow, team.globex.id) == ["manual-2026-11-02", "manual-2026-11-03"]
 

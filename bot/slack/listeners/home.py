@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -13,8 +14,8 @@ from surveys.alert_desk import still_negative
 from surveys.alerts import question_as_asked
 from surveys.health import accounts_health, health_lines
 from surveys.in_progress import rounds_in_progress
-from surveys.model import AlertStatus, Language, Staff
-from surveys.periods import round_title
+from surveys.model import AlertStatus, Language, Round, Staff
+from surveys.periods import distinct_round_title
 from surveys.ports import RoundTally
 from surveys.reporting.labels import L
 from surveys.staff import may_see
@@ -91,6 +92,10 @@ async def home_blocks(
         # Who was invited and who answered, counted in SQL: a round's summary would read
         # every conversation, answer and contact of each round shown (a census: thousands).
         tallies = await uow.reports.round_tallies([r.id for _, r in running[:MAX_ITEMS]])
+        # Their accounts' other rounds: two of one month are told apart by their day.
+        siblings: defaultdict[int, list[Round]] = defaultdict(list)
+        for r in await uow.reports.rounds(list({a.id for a, _ in running[:MAX_ITEMS]})):
+            siblings[r.account_id].append(r)
     head = alerts_head.format(n=len(open_alerts)) if open_alerts else alerts_head.split(":")[0]
     blocks.append({"type": "section", "text": mrkdwn(f"*{head}*")})
     blocks += [{"type": "section", "text": mrkdwn(line)} for line in alert_lines] or [
@@ -104,7 +109,7 @@ async def home_blocks(
         rate = tally.responded / tally.invited if tally.invited else 0.0
         round_lines.append(
             f"{escape(account.name)} — "
-            f"{escape(round_title(round_.period_key, round_.title, lang))}: "
+            f"{escape(distinct_round_title(round_, siblings[account.id], lang))}: "
             f"{tally.responded}/{tally.invited} ({rate:.0%}){partly_note(tally.partly, lang)}"
         )
     if len(running) > MAX_ITEMS:
