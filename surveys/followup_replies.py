@@ -148,6 +148,14 @@ async def take_reply(
     tell = [] if why == "piece" else [(thanks, f"{base}:thanks{more}")]  # one paste, one thanks
     if cut:
         tell.append(("followup_reply_cut", f"{base}:cut{more}"))
+    await _tell_contact(uow, contact, tell, now)
+    return True
+
+
+async def _tell_contact(
+    uow: UnitOfWork, contact: Contact, tell: list[tuple[str, str]], now: datetime
+) -> None:
+    """Queue each (text key, idempotency key) notice for the contact, where they are reachable."""
     to = contact.reachable_at
     for words_key, key in tell if to is not None else []:
         await uow.outbox.enqueue(
@@ -158,7 +166,6 @@ async def take_reply(
                 next_attempt_at=now,
             )
         )  # fmt: skip
-    return True
 
 
 async def _reply_by_message(
@@ -229,19 +236,10 @@ async def reply_edited(
             uow, asker, alert, f"{words}\n{kept}", f"{base}:reply:{count}", now,
             verbatim_from=len(words) + 1,
         )  # fmt: skip
-    to = contact.reachable_at
     tell = [("followup_edit_kept", f"{base}:edited:{count}")]
     if cut:
         tell.append(("followup_reply_cut", f"{base}:cut:{count}"))
-    for words_key, key in tell if to is not None else []:
-        await uow.outbox.enqueue(
-            OutgoingMessage(
-                recipient=to, kind="notice", idempotency_key=key, contact_id=contact.id,
-                payload={"text": t(words_key, contact.language, limit=MAX_REPLY_CHARS),
-                         "lang": contact.language.value},
-                next_attempt_at=now,
-            )
-        )  # fmt: skip
+    await _tell_contact(uow, contact, tell, now)
     return True
 
 
