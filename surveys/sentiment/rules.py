@@ -1115,9 +1115,7 @@ class _Reader:
                 continue
             a = sentence.start() + min(small.start(), spans[0].start())
             b = sentence.start() + max(small.end(), spans[-1].end())
-            for h in self.result.hits:
-                if h.weight > 0 and a <= h.start and h.end <= b:
-                    h.weight, h.kind = 0.0, "neutral"  # the task's name ("quick fix"), no praise
+            self._mute_praise(a, b)  # the task's name ("quick fix"), no praise
             on_topic = self.q == "speed"
             self.result.hits.append(Hit(-1.0, a, b, on_topic=on_topic, role="alarm", manner=True))
 
@@ -1205,19 +1203,21 @@ class _Reader:
             SCARE_QUOTED_RE,
         ):
             for m in pattern.finditer(self.masked):
-                for h in self.result.hits:
-                    if h.weight > 0 and m.start() <= h.start and h.end <= m.end():
-                        h.weight, h.kind = 0.0, "neutral"  # "you call this service": no praise
+                self._mute_praise(m.start(), m.end())  # "you call this service": no praise
                 sarcastic = pattern in (CALLED_THIS_RE, SO_MUCH_FOR_RE, SCARE_QUOTED_RE)
                 kind = "sarcasm" if sarcastic else "cue"
                 self.result.hits.append(Hit(-1.0, m.start(), m.end(), kind=kind, role="alarm"))
                 self.result.sarcasm |= sarcastic
         for m in REGRESSION_RE.finditer(self.masked):
             a, b = m.start(), m.end()
-            for h in self.result.hits:
-                if h.weight > 0 and a <= h.start and h.end <= b:
-                    h.weight, h.kind = 0.0, "neutral"  # "the bugs you fixed": no praise
+            self._mute_praise(a, b)  # "the bugs you fixed": no praise
             self.result.hits.append(Hit(-1.0, a, b, on_topic=self.q == "outcome", role="alarm"))
+
+    def _mute_praise(self, a: int, b: int) -> None:
+        """Praise words inside ``a``..``b`` are part of a phrase that says something else."""
+        for h in self.result.hits:
+            if h.weight > 0 and a <= h.start and h.end <= b:
+                h.weight, h.kind = 0.0, "neutral"
 
     def _praise_for_harm(self) -> None:
         """ "nice job breaking the build": the praise that opens it is sarcasm."""
@@ -1531,15 +1531,17 @@ class _Reader:
             h for h in self.result.hits if hit.end < h.start <= hit.end + 1 + len(sentence)
         ]
         if again:
-            said_again = any(t.norm in REPEAT for t in tokenize(sentence)) and not re.search(
+            # said to have happened again is the complaint
+            complaint_after = any(t.norm in REPEAT for t in tokenize(sentence)) and not re.search(
                 r"(?i)\b(?:did|done|nailed|pulled)\s+it\s+(?:off\s+)?again\b|"
                 r"(?<!\w)(?:снова|опять)\s+(?:справились|сделали\s+это|молодцы)",
                 sentence,
             )  # "Great, you did it again!" praises
-            hits_after = [*hits_after, Hit(-1.0, 0, 0)] if said_again else []
+        else:
+            complaint_after = any(h.weight < 0 for h in hits_after)
         return (
-            not re.search(r"(?i)\b(но|однако|зато|but|however|though)\b", sentence)
-            and any(h.weight < 0 for h in hits_after)
+            complaint_after
+            and not re.search(r"(?i)\b(но|однако|зато|but|however|though)\b", sentence)
             and not any(h.weight > 0 for h in hits_after)
         )
 
