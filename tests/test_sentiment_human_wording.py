@@ -1267,3 +1267,31 @@ def test_look_alikes_of_a_wait_and_a_denial_stay_calm(
     analyser: DefaultAnalyser, text: str, alert: bool
 ) -> None:
     assert (analyser.analyse(text).label is NEG) is alert
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "alert"),
+    [
+        ("Fast, only two days.", "speed", False),
+        ("Быстро, всего два дня.", "speed", False),
+        ("It took only two days to fix.", "speed", False),
+        ("It took only two days to fix.", None, False),
+        ("Заняло всего два дня.", "speed", False),
+        ("Ждали всего час.", "speed", False),
+        ("We waited only an hour.", "speed", False),
+        ("The fix took just two hours.", "speed", False),
+        # a short time that is still a complaint
+        ("We had only two days to test, too little.", "speed", True),
+        ("Нам дали всего два дня на тестирование, это мало.", "speed", True),
+        ("Ответили только через два дня.", "speed", True),  # not until
+        ("They answered only after two days.", "speed", True),
+        ("It was only a day late, again.", "speed", True),
+        ("It took them only two days to break everything.", "speed", True),
+        ("Ждали всего час, но результат ужасный.", "speed", True),
+        ("За каких-то три дня всё сломали.", "speed", True),
+    ],
+)
+def test_a_short_time_made_smaller_is_speed_praised(
+    analyser: DefaultAnalyser, text: str, question: str | None, alert: bool
+) -> None:
+    assert (analyser.analyse(text, question).label is NEG) is alert

@@ -170,6 +170,25 @@ ONLY_LONG_RE = re.compile(
     r"(?i)(?<!\w)(?:only|just|a\s+mere|всего(?:-то|\s+лишь)?|каких-то|лишь)\s+(?:\w+\s+)?"
     r"(?:weeks|months|недел[иь]|месяц\w*|полгода)(?!\w)"
 )
+# "It took only two days", «справились всего за час», "Fast, only two days": a short time
+# made smaller is speed praised; the embedding reads "took … days" and «ждали» as a wait.
+# Not «только/лишь через…» or "only after" (not until), nor "only a day late" / "ago".
+SHORT_SPAN_RE = re.compile(
+    r"(?i)(?<!\w)(?:only|just|a\s+mere|всего(?:-то|\s+лишь)?|каких-то)\s+"
+    r"(?:(?:за|через)\s+)?(?:каких-то\s+)?"
+    r"(?:(?:a|an|one|two|three|four|five|a\s+few|a\s+couple\s+of|half\s+an|\d+|один|одну|"
+    r"пару|два|две|три|четыре|пять|несколько)\s+)?"
+    r"(?:minutes?|mins?|hours?|hrs?|days?|минут[уы]?|час(?:а|ов)?|полчаса|полдня|день|дня|"
+    r"дней|сутки|суток)(?!\w)"
+    r"(?!\s+(?:\w+\s+)?(?:late|later|longer|overdue|behind|ago|after|before|позже|дольше|"
+    r"назад|спустя|после|опоздан|просроч|задерж)\w*)"
+)
+# What a short time may be said of: the work done in it («заняло», "took", "fixed").
+DONE_IN_RE = re.compile(
+    r"(?i)(?<!\w)(?:took|takes?|taking|fixed|resolved|solved|done|finished|answered|replied|"
+    r"responded|delivered|shipped|занял[аои]?|ушл[оа]|ушёл|понадобил\w*|потребовал\w*|"
+    r"справил\w*|сделал\w*|исправил\w*|починил\w*|ответил\w*|решил\w*|пофиксил\w*)(?!\w)"
+)
 WHEN_IT_SUITS_RE = re.compile(
     r"(?i)(?<!\w)(?:только\s+)?когда\s+(?:это\s+)?(?:им|ему|ей)\s+(?:что-то\s+|что-нибудь\s+)?"
     r"(?:нужно|надо|выгодно|удобно)|(?:only\s+)?when\s+(?:they|he|she)\s+(?:need|want)s?\s+"
@@ -717,6 +736,7 @@ class _Reader:
         self._ratings()
         self._what_x()
         self._long_for_small()
+        self._short_span()
         self._rhetorical()
         self._plain_reproaches()
         self._then_now()
@@ -1118,6 +1138,31 @@ class _Reader:
             self._mute_praise(a, b)  # the task's name ("quick fix"), no praise
             on_topic = self.q == "speed"
             self.result.hits.append(Hit(-1.0, a, b, on_topic=on_topic, role="alarm", manner=True))
+
+    def _short_span(self) -> None:
+        """SHORT_SPAN_RE said of the wait itself, of speed praised or of the work done in it:
+        the wait is no complaint and the time is praise of speed."""
+        for m in SHORT_SPAN_RE.finditer(self.masked):
+            start, end = self._sentence_at(m.start())
+            hits = [h for h in self.result.hits if start <= h.start < end and h.manner]
+            waits = [h for h in hits if h.weight < 0 and h.role in ("", "trouble")]
+            sentence = self.masked[start:end]
+            if not (waits or any(h.weight > 0 for h in hits) or DONE_IN_RE.search(sentence)):
+                continue  # "we had only two days to test": too little time, not speed
+            for h in waits:
+                h.weight, h.kind, h.on_topic = 0.0, "neutral", False
+            on_topic = self.q == "speed"
+            self.result.hits.append(Hit(0.6, m.start(), m.end(), on_topic=on_topic, manner=True))
+            tail = self.masked[m.end() : end]
+            done = not re.search(r"\w", tail) or (
+                len(re.findall(r"\w+", tail)) <= 4
+                and (DONE_IN_RE.search(tail) or self._fix_within(m.end(), end))
+            )  # "took only two days to fix"; "…to break everything" is no deed done well
+            if waits or any(h.weight > 0 for h in hits) or done:
+                self.excused_at.append(end)  # the embedding still reads the wait as one
+
+    def _fix_within(self, a: int, b: int) -> bool:
+        return any(h.role == "fix" and a <= h.start < b for h in self.result.hits)
 
     def _backhanded(self) -> None:
         """Praise taken back in the same sentence (ECHO_DISMISSED_RE and its twins) is
