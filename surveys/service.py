@@ -511,11 +511,11 @@ class SurveyService:
         lost = False  # whether some of ``text`` did not fit in the answer
         if mine:
             before = mine[-1]
-            joined, truncated = answering.joined(before, text)
-            lost = answering.join_loses(before, text)
+            joined, truncated = answering.joined(before, text, sender.channel)
+            lost = answering.join_loses(before, text, sender.channel)
             parts = [part for _, part in answering.parts_of(before)] + [text]
             after = answering.with_added(
-                before, joined, now, (event.message_id, text), truncated=truncated,
+                before, joined, now, (event.message_id, text), sender.channel, truncated=truncated,
                 sentiment=await self._score_answer(joined, parts, key),
             )  # fmt: skip
             await self._store_changed_answer(

@@ -15,6 +15,7 @@ import pytest
 
 from surveys.alert_desk import still_negative
 from surveys.model import Alert, AlertStatus, Answer, ContactStatus, Language
+from surveys.texts import t
 from tests.fakes.slack_api import (
     app_home_opened_event,
     message_changed_event,
@@ -188,6 +189,43 @@ async def test_a_slack_message_of_40000_characters_and_its_rest_are_kept_whole(
     assert outcome.text == longest + "\nAnd that is all."
     assert headers(slack, ANNA) == ["Question 1 of 3", "Question 2 of 3"]
     assert not any("longer than" in text for text in slack.dm_texts(ANNA))
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+@pytest.mark.parametrize("size", [4064, 4090, 4096])
+async def test_a_slack_message_as_long_as_a_telegram_piece_keeps_its_line_break(
+    slack: SlackHarness, lang: Language, size: int
+) -> None:
+    # A Slack message of 4,064-4,096 characters was taken for a piece Telegram had cut off a
+    # long paste, by its length alone: the client's next message ran on into it with no line
+    # break ("…twice. Also the docs…"), as if they had written one paragraph. Slack splits
+    # nothing (it keeps a message up to 40,000): two messages are two, a line break between.
+    await join(slack, ANNA, "Anna Smith", "stakeholder", lang.value)
+    await open_round(slack)
+    channel = slack.api.dm_channel_of(ANNA)
+    words, after = {
+        Language.EN: (
+            "The result is good, but deadlines slipped twice. ",
+            "Also the docs were late.",
+        ),
+        Language.RU: ("Результат хороший, но сроки сорвались дважды. ", "И документация опоздала."),
+    }[lang]
+    first = (words * 100)[: size - 1] + "!"
+    assert len(first) == size
+
+    posted = message_event(ANNA, channel, first)
+    await slack.post(posted, deliver=False)
+    await slack.post(message_event(ANNA, channel, after), deliver=False)
+    await slack.deliver()
+
+    [outcome] = await answers_of(slack, ANNA)
+    assert outcome.text == f"{first}\n{after}"
+    assert slack.dm_texts(ANNA).count(t("added_to_answer", lang, n=1)) == 1
+    # An edit of the first message rebuilds the answer with the same line break.
+    ts = json.loads(posted[0])["event"]["ts"]
+    await slack.post(message_changed_event(ANNA, channel, first[:-1] + "?", ts))
+    [outcome] = await answers_of(slack, ANNA)
+    assert outcome.text == f"{first[:-1]}?\n{after}"
 
 
 @pytest.mark.parametrize("lang", [Language.EN, Language.RU])
