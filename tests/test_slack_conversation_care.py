@@ -653,3 +653,44 @@ async def test_an_opted_out_contact_deleting_an_earlier_answer_is_told_it_is_kep
     assert slack.dm_texts(ANNA)[-1] == DELETED_KEPT[Language.RU]
     async with slack.app.uow() as uow:
         assert await uow.answers.get(answer.id) == answer
+
+
+OPTED_OUT_EDIT = {
+    Language.EN: "You have opted out of feedback surveys, so you will not be asked anything "
+    "more. Your edit of an earlier answer is saved all the same, and client service will read "
+    "that answer as it now reads. Send /candor start to take part in surveys again.",
+    Language.RU: "Вы отписались от опросов, поэтому новых вопросов не будет. Исправление "
+    "вашего прежнего ответа всё равно сохранено, и клиентский сервис прочитает этот ответ в "
+    "новом виде. Чтобы снова участвовать в опросах, отправьте /candor start.",
+}
+FINE_AFTER_ALL = {
+    Language.EN: "The result is fine after all, it works now",
+    Language.RU: "Результат всё-таки хороший, теперь всё работает",
+}
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_an_opted_out_contact_editing_an_earlier_answer_has_it_kept_and_is_told(
+    slack: SlackHarness, lang: Language
+) -> None:
+    # After /candor stop, editing a message that had answered a question (message_changed)
+    # did nothing and said nothing: the correction was lost and the client believed it made.
+    # It is kept as any edit is, and they hear once, in their language, how to come back.
+    ts, answer, alert = await _negative_answer(slack, lang)
+    await command_text(slack, "stop", ANNA)
+    channel = slack.api.dm_channel_of(ANNA)
+    sent, owner_sent = len(slack.dm(ANNA)), len(slack.dm(SLACK_ADMIN))
+
+    edit = message_changed_event(ANNA, channel, FINE_AFTER_ALL[lang], ts)
+    await slack.post(edit)
+    await slack.post(edit)  # Slack delivers an event again when unsure it arrived
+
+    [kept] = await answers_of(slack, ANNA)
+    assert kept.id == answer.id and kept.text == FINE_AFTER_ALL[lang]
+    assert [h["text"] for h in kept.history] == [NEGATIVE]
+    assert slack.dm_texts(ANNA)[sent:] == [OPTED_OUT_EDIT[lang]]
+    [after] = await all_alerts(slack)
+    assert after.id == alert.id and not still_negative(after)
+    assert len(slack.dm(SLACK_ADMIN)) == owner_sent and len(updates_in(slack, SLACK_ADMIN)) == 1
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None and contact.status is ContactStatus.OPTED_OUT
