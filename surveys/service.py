@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from surveys import answers as answering
 from surveys import conversation as machine
-from surveys import evidence
+from surveys import deleted_answers, evidence
 from surveys.alert_desk import AlertDesk, AlertDetails, alert_details
 from surveys.alerts import AlertPolicy, staff_notice
 from surveys.answer_sentiment import answer_sentiment, remembering
@@ -460,6 +460,7 @@ class SurveyService:
                 # Keyed by the message: Slack's second delivery of the event says nothing twice.
                 key = f"deleted:{answer.id}:{message_id}"
                 await self._notice(uow, contact, "deleted_kept", key)
+                await deleted_answers.tell_staff(uow, contact, answer, message_id, self.clock.now())
             elif alert := await reply_deleted(uow, contact, message_id, self.clock.now()):
                 # A reply to a follow-up: kept as well (the asker has it), said the same way.
                 key = f"deleted-reply:{alert.id}:{message_id}"

@@ -666,6 +666,15 @@ CATALOG.update(
             Language.RU: "{contact} удалил(а) сообщение с ответом (алерт #{id}). Ответ остаётся в "
             "алерте; клиенту сказано, что уточнение дойдёт до вас.",
         },
+        # A client deleted (Slack) the message with an alerted answer: to whoever has the alert.
+        "answer_deleted_staff": {
+            Language.EN: "{contact} deleted the Slack message with their answer (alert #{id}). "
+            "The answer stays stored and on the alert as it was; they were told it is kept and "
+            "how to change it.",
+            Language.RU: "{contact} удалил(а) в Slack сообщение с ответом (алерт #{id}). Ответ "
+            "остаётся сохранённым и в алерте, как был; клиенту сказано, что он сохранён и как "
+            "его изменить.",
+        },
         "followup_thanks_survey": {
             Language.EN: "Thank you, your reply is passed to client service. The survey question above still waits for your answer.",
             Language.RU: "Спасибо, ваш ответ передан клиентскому сервису. Вопрос опроса выше по-прежнему ждёт ответа.",

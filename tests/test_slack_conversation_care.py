@@ -580,9 +580,15 @@ async def test_a_deleted_answer_is_kept_and_the_client_is_told_how_to_change_it(
     await slack.post(deletion)  # Slack delivers an event again when unsure it arrived
 
     assert await answers_of(slack, ANNA) == [answer]  # never lost, never changed
-    assert await all_alerts(slack) == [alert]
+    [after] = await all_alerts(slack)  # the same alert, its timeline noting the deletion
+    assert after.status is alert.status and [n["kind"] for n in after.notes] == ["answer_deleted"]
     assert slack.dm_texts(ANNA)[sent_to_anna:] == [DELETED_KEPT[lang]]
-    assert len(slack.dm(SLACK_ADMIN)) == sent_to_owner and updates_in(slack, SLACK_ADMIN) == []
+    # The owner (who reads English) is told once under the alert; the card stays as it was.
+    assert slack.dm_texts(SLACK_ADMIN)[sent_to_owner:] == [
+        "Anna Smith deleted the Slack message with their answer (alert #1). The answer stays "
+        "stored and on the alert as it was; they were told it is kept and how to change it."
+    ]
+    assert updates_in(slack, SLACK_ADMIN) == []
     conv = await conversation_of(slack, ANNA)
     assert conv is not None and conv.current_question == "speed"  # not asked again
     assert slack.dm("USLACKBOT") == []
@@ -600,11 +606,14 @@ async def test_each_deleted_part_of_an_answer_is_answered_once(slack: SlackHarne
     [before] = await answers_of(slack, ANNA)
     sent = len(slack.dm(ANNA))
 
+    staff_sent = len(slack.dm(SLACK_ADMIN))
+
     await slack.post(message_deleted_event(ANNA, channel, second_ts))
     await slack.post(message_deleted_event(ANNA, channel, first_ts))
 
     assert await answers_of(slack, ANNA) == [before]
     assert slack.dm_texts(ANNA)[sent:] == [DELETED_KEPT[Language.EN]] * 2
+    assert await all_alerts(slack) == [] and len(slack.dm(SLACK_ADMIN)) == staff_sent
 
 
 async def test_deleting_what_was_no_answer_says_nothing(slack: SlackHarness) -> None:
@@ -631,12 +640,14 @@ async def test_a_tombstone_changed_later_or_removed_says_nothing_more(
     ts, answer, alert = await _negative_answer(slack, Language.EN)
     channel = slack.api.dm_channel_of(ANNA)
     await slack.post(tombstone_event(ANNA, channel, ts, previous_text=NEGATIVE))
-    sent = len(slack.dm(ANNA))
+    sent, staff_sent = len(slack.dm(ANNA)), len(slack.dm(SLACK_ADMIN))
+    [alert] = await all_alerts(slack)  # the deletion noted on its timeline
 
     await slack.post(tombstone_event(ANNA, channel, ts, again=True))  # e.g. a reply removed
     await slack.post(message_deleted_event("USLACKBOT", channel, ts))  # the last reply gone
 
     assert len(slack.dm(ANNA)) == sent and slack.dm("USLACKBOT") == []
+    assert len(slack.dm(SLACK_ADMIN)) == staff_sent
     assert await answers_of(slack, ANNA) == [answer] and await all_alerts(slack) == [alert]
 
 
