@@ -91,6 +91,10 @@ _LABELS: dict[str, tuple[str, str]] = {
         "{at} · the client deleted the message with their reply (the reply is kept)",
         "{at} · клиент удалил сообщение с ответом (ответ сохранён)",
     ),
+    "t_answer_deleted": (
+        "{at} · the client deleted the Slack message with their answer (the answer is kept)",
+        "{at} · клиент удалил в Slack сообщение с ответом (ответ сохранён)",
+    ),
     "t_no_reply": ("{at} · no reply within the window", "{at} · ответа в срок нет"),
     "t_escalation.reminder": ("{at} · owner reminded", "{at} · напоминание владельцу"),
     "t_escalation.managers": (
@@ -212,6 +216,8 @@ def timeline_lines(
             out.append(_l(key, lang, at=when, text=_clip(note.get("text", ""))))
         elif kind == "reply_deleted":
             out.append(_l("t_reply_deleted", lang, at=when))
+        elif kind == "answer_deleted":
+            out.append(_l("t_answer_deleted", lang, at=when))
         elif kind == "followup_expired":
             out.append(_l("t_no_reply", lang, at=when))
         elif kind == "escalation":

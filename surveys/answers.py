@@ -119,10 +119,14 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def glue(before: str, after: str) -> str:
+def glue(before: str, after: str, channel: Channel) -> str:
     """What joins two messages of one answer: a line break, as the contact sent them apart;
-    but ``after`` continuing ``before`` that Telegram split off a long paste (``before`` at
-    its limit) goes on the same line: within the word at a hard cut, else after a space."""
+    but on Telegram, ``after`` continuing ``before`` that Telegram split off a long paste
+    (``before`` at its limit) goes on the same line: within the word at a hard cut, else
+    after a space. Only Telegram splits a paste: a Slack message of the same length (Slack
+    keeps up to 40,000) and a console line are whole messages, followed by a line break."""
+    if channel is not Channel.TELEGRAM:
+        return "\n"
     before = before.rstrip()
     # Counted as Telegram does (UTF-16), or by characters should a client count those.
     sizes = {len(before), _units(before)}
@@ -135,17 +139,18 @@ def glue(before: str, after: str) -> str:
     return " "
 
 
-def join_loses(previous: Answer, addition: str) -> bool:
+def join_loses(previous: Answer, addition: str, channel: Channel) -> bool:
     """Whether joining ``addition`` to ``previous`` leaves some of it out (MAX_JOINED_CHARS)."""
     last = parts_of(previous)[-1][1]
-    size = len(previous.text.rstrip()) + len(glue(last, addition)) + len(addition)
+    size = len(previous.text.rstrip()) + len(glue(last, addition, channel)) + len(addition)
     return size > MAX_JOINED_CHARS
 
 
-def joined(previous: Answer, addition: str) -> tuple[str, bool]:
-    """The previous answer with ``addition`` after it, within MAX_JOINED_CHARS."""
+def joined(previous: Answer, addition: str, channel: Channel) -> tuple[str, bool]:
+    """The previous answer with ``addition`` (written on ``channel``) after it, within
+    MAX_JOINED_CHARS."""
     last = parts_of(previous)[-1][1]
-    text = f"{previous.text.rstrip()}{glue(last, addition)}{addition}"
+    text = f"{previous.text.rstrip()}{glue(last, addition, channel)}{addition}"
     if len(text) > MAX_JOINED_CHARS:
         return text[:MAX_JOINED_CHARS], True
     return text, previous.truncated
@@ -156,8 +161,10 @@ def joined(previous: Answer, addition: str) -> tuple[str, bool]:
 # in every entry: 50 messages of 50 characters stored ~60 times the answer):
 #   an edit      {"text": the whole answer before, "replaced_at": …}, and when the answer is
 #                joined from several messages, "part": [message id, its new text];
-#   text added   {"added": [message id, text], "replaced_at": …}, and "text" (the answer
-#                before) the first time only, when the answer was one message: its first part.
+#   text added   {"added": [message id, text], "glue": what joined it, "replaced_at": …},
+#                and "text" (the answer before) the first time only, when the answer was one
+#                message: its first part. Entries without "glue" (written before the platform
+#                decided it) were joined by the Telegram rule, whatever the platform.
 # Rows written before this format carry "parts", [[message id, text], ...], on every entry of
 # a joined answer: all the parts of the text that replaced it. Both are read below.
 Parts = list[tuple[str | None, str]]
@@ -197,8 +204,10 @@ def _glue_added(entry: dict[str, Any], parts: Parts | None) -> str | None:
     """The glue ``entry`` put before the message it added (joined's, then), else None."""
     if (added := _part(entry.get("added"))) is None:
         return None
+    if isinstance(between := entry.get("glue"), str):
+        return between
     last = parts[-1][1] if parts else str(entry.get("text", ""))
-    return glue(last, added[1])
+    return glue(last, added[1], Channel.TELEGRAM)  # how such an entry was joined
 
 
 def glues_of(answer: Answer) -> list[str] | None:
@@ -236,7 +245,8 @@ def from_parts(parts: Parts, glues: list[str] | None = None) -> tuple[str, bool]
     ``glues``: what joins each part to the one before (glues_of), else read from the parts."""
     texts = [t for _, t in parts]
     if glues is None or len(glues) != len(texts) - 1:
-        glues = [glue(before, after) for before, after in pairwise(texts)]
+        # Rows of the earliest format were joined by the Telegram rule, whatever the platform.
+        glues = [glue(before, after, Channel.TELEGRAM) for before, after in pairwise(texts)]
     chunks = [texts[0]]
     for between, after in zip(glues, texts[1:], strict=True):
         chunks[-1] = chunks[-1].rstrip()
@@ -260,11 +270,14 @@ def with_new_text(
 
 
 def with_added(
-    answer: Answer, text: str, now: datetime, part: tuple[str | None, str], **changes: object
-) -> Answer:
-    """``answer`` reading ``text`` now that the message ``part`` was added to it: its history
-    records that message alone (and, the first time, the message the answer was until now)."""
-    entry: dict[str, Any] = {"added": list(part), "replaced_at": now.isoformat()}
+    answer: Answer, text: str, now: datetime, part: tuple[str | None, str], channel: Channel,
+    **changes: object,
+) -> Answer:  # fmt: skip
+    """``answer`` reading ``text`` now that the message ``part`` (written on ``channel``) was
+    added to it: its history records that message alone, with what joined it (and, the first
+    time, the message the answer was until now)."""
+    between = glue(parts_of(answer)[-1][1], part[1], channel)
+    entry: dict[str, Any] = {"added": list(part), "glue": between, "replaced_at": now.isoformat()}
     if len(parts_of(answer)) == 1:
         entry["text"] = answer.text
     return replace(answer, text=text, history=[*answer.history, entry], **changes)  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from surveys.alert_desk import alert_details, forward_key
 from surveys.alerts import owner_address
 from surveys.answers import glue
 from surveys.conversation import MAX_ANSWER_CHARS, bound_text
-from surveys.model import Alert, AlertStatus, Contact, OutgoingMessage, Staff
+from surveys.model import Alert, AlertStatus, Channel, Contact, OutgoingMessage, Staff
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.texts import t
 
@@ -47,9 +47,12 @@ def waiting(alert: Alert) -> dict[str, Any] | None:
     return None if replied else last
 
 
-def _continued(alert: Alert, now: datetime) -> tuple[dict[str, Any], str] | None:
+def _continued(
+    alert: Alert, now: datetime, channel: Channel | None
+) -> tuple[dict[str, Any], str] | None:
     """The alert's latest follow-up, when the contact's next message goes on with their reply
-    to it, and why: "cut", "deleted" or "piece" (see the module's docstring). Else None."""
+    to it, and why: "cut", "deleted" or "piece" (see the module's docstring; only Telegram
+    splits a paste into pieces: ``channel`` is the contact's). Else None."""
     asked = notes_of(alert, "followup")
     if not asked:
         return None
@@ -64,7 +67,7 @@ def _continued(alert: Alert, now: datetime) -> tuple[dict[str, Any], str] | None
     if latest.get("cut"):
         return last, "cut"
     recent = now - datetime.fromisoformat(latest["at"]) <= PIECE_WINDOW
-    if recent and glue(str(latest.get("text", "")), "x") != "\n":
+    if recent and channel is not None and glue(str(latest.get("text", "")), "x", channel) != "\n":
         return last, "piece"
     return None
 
@@ -118,7 +121,7 @@ async def take_reply(
     # of a cut reply, a correction) or the rest of a paste still reaches the asker.
     resolved = alert.status is AlertStatus.RESOLVED
     question, why = None if resolved else waiting(alert), None
-    if question is None and (found := _continued(alert, now)) is not None:
+    if question is None and (found := _continued(alert, now, contact.channel)) is not None:
         question, why = found
     if question is None or question.get("contact_id") != contact.id:
         return False

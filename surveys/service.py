@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from surveys import answers as answering
 from surveys import conversation as machine
-from surveys import evidence
+from surveys import deleted_answers, evidence
 from surveys.alert_desk import AlertDesk, AlertDetails, alert_details
 from surveys.alerts import AlertPolicy, staff_notice
 from surveys.answer_sentiment import answer_sentiment, remembering
@@ -385,9 +385,10 @@ class SurveyService:
             answer = await uow.answers.by_source(contact.id, message_id) if contact else None
             if contact is not None and answer is None:
                 answer = await self._answer_with_part(uow, contact, message_id)
-        if contact is not None and contact.status is ContactStatus.OPTED_OUT:
-            answer = None  # an opted-out contact's edit is a new message: not kept, not read
-        elif contact is not None and answer is None:
+        # An edit of an answer given before opting out is kept like any edit (they asked for
+        # no more surveys, not to take back what they said); other words after it are not.
+        opted_out = contact is not None and contact.status is ContactStatus.OPTED_OUT
+        if contact is not None and answer is None and not opted_out:
             async with self.uow() as uow:  # an edited reply to a follow-up: to the asker
                 if await reply_edited(uow, contact, message_id, text, self.clock.now()):
                     await uow.commit()
@@ -433,15 +434,12 @@ class SurveyService:
                 sentiment=sentiment,
             )
             await self._store_changed_answer(uow, answer, updated, account, contact, round_)
-            notices = ["edit_kept", *(["truncated"] if truncated else [])]
-            for key in notices:
+            kept = "opted_out_edit_kept" if opted_out else "edit_kept"  # and how to come back
+            for key in [kept, *(["truncated"] if truncated else [])]:
                 await self._notice(
-                    uow,
-                    contact,
-                    key,
-                    f"edit:{answer.id}:{len(updated.history)}:{key}",
-                    limit=limit,
-                )
+                    uow, contact, key, f"edit:{answer.id}:{len(updated.history)}:{key}",
+                    limit=limit, start=_start_command(contact),
+                )  # fmt: skip
             await uow.commit()
 
     async def handle_deletion(self, sender: Address, message_id: str) -> None:
@@ -462,6 +460,7 @@ class SurveyService:
                 # Keyed by the message: Slack's second delivery of the event says nothing twice.
                 key = f"deleted:{answer.id}:{message_id}"
                 await self._notice(uow, contact, "deleted_kept", key)
+                await deleted_answers.tell_staff(uow, contact, answer, message_id, self.clock.now())
             elif alert := await reply_deleted(uow, contact, message_id, self.clock.now()):
                 # A reply to a follow-up: kept as well (the asker has it), said the same way.
                 key = f"deleted-reply:{alert.id}:{message_id}"
@@ -511,11 +510,11 @@ class SurveyService:
         lost = False  # whether some of ``text`` did not fit in the answer
         if mine:
             before = mine[-1]
-            joined, truncated = answering.joined(before, text)
-            lost = answering.join_loses(before, text)
+            joined, truncated = answering.joined(before, text, sender.channel)
+            lost = answering.join_loses(before, text, sender.channel)
             parts = [part for _, part in answering.parts_of(before)] + [text]
             after = answering.with_added(
-                before, joined, now, (event.message_id, text), truncated=truncated,
+                before, joined, now, (event.message_id, text), sender.channel, truncated=truncated,
                 sentiment=await self._score_answer(joined, parts, key),
             )  # fmt: skip
             await self._store_changed_answer(

@@ -477,6 +477,11 @@ CATALOG.update(
             Language.RU: "Вы отписались от опросов, поэтому это сообщение не сохранено. Чтобы снова участвовать, отправьте {start}.",
         },
         # A skip or postponement (typed or a button) after opting out: no question waits.
+        # An edit of an answer given before opting out: kept, as any edit is.
+        "opted_out_edit_kept": {
+            Language.EN: "You have opted out of feedback surveys, so you will not be asked anything more. Your edit of an earlier answer is saved all the same, and client service will read that answer as it now reads. Send {start} to take part in surveys again.",
+            Language.RU: "Вы отписались от опросов, поэтому новых вопросов не будет. Исправление вашего прежнего ответа всё равно сохранено, и клиентский сервис прочитает этот ответ в новом виде. Чтобы снова участвовать в опросах, отправьте {start}.",
+        },
         "opted_out_no_question": {
             Language.EN: "You have opted out of feedback surveys, so there is no question to skip or postpone. Send {start} to take part again.",
             Language.RU: "Вы отписались от опросов, поэтому сейчас нет вопроса, который можно пропустить или отложить. Чтобы снова участвовать, отправьте {start}.",
@@ -660,6 +665,15 @@ CATALOG.update(
             "stays on the alert; they were told a correction reaches you.",
             Language.RU: "{contact} удалил(а) сообщение с ответом (алерт #{id}). Ответ остаётся в "
             "алерте; клиенту сказано, что уточнение дойдёт до вас.",
+        },
+        # A client deleted (Slack) the message with an alerted answer: to whoever has the alert.
+        "answer_deleted_staff": {
+            Language.EN: "{contact} deleted the Slack message with their answer (alert #{id}). "
+            "The answer stays stored and on the alert as it was; they were told it is kept and "
+            "how to change it.",
+            Language.RU: "{contact} удалил(а) в Slack сообщение с ответом (алерт #{id}). Ответ "
+            "остаётся сохранённым и в алерте, как был; клиенту сказано, что он сохранён и как "
+            "его изменить.",
         },
         "followup_thanks_survey": {
             Language.EN: "Thank you, your reply is passed to client service. The survey question above still waits for your answer.",

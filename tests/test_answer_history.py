@@ -9,9 +9,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 from surveys import answers
-from surveys.model import Answer
+from surveys.model import Answer, Channel
 from tests.conftest import T0
 
+TG = Channel.TELEGRAM  # the platform whose pastes are split into pieces: its joins vary
 Op = tuple[str, str, str]  # ("add" | "edit", message id, text)
 
 
@@ -24,8 +25,8 @@ def apply(answer: Answer, op: Op, n: int) -> Answer:
     kind, message, text = op
     now = T0 + timedelta(seconds=n)
     if kind == "add":
-        joined, cut = answers.joined(answer, text)
-        return answers.with_added(answer, joined, now, (message, text), truncated=cut)
+        joined, cut = answers.joined(answer, text, TG)
+        return answers.with_added(answer, joined, now, (message, text), TG, truncated=cut)
     parts = answers.parts_of(answer)
     if len(parts) > 1:
         whole, _ = answers.from_parts([(m, text if m == message else p) for m, p in parts])
@@ -49,7 +50,7 @@ def apply_earlier_format(answer: Answer, op: Op, n: int) -> Answer:
     now = T0 + timedelta(seconds=n)
     parts = earlier_parts_of(answer)
     if kind == "add":
-        new_text, _ = answers.joined(answer, text)
+        new_text, _ = answers.joined(answer, text, TG)
         parts = [*parts, (message, text)]
     else:
         parts = [(m, text if m == message else p) for m, p in parts]
@@ -137,3 +138,30 @@ def test_a_joined_answer_cut_at_the_bound_keeps_its_parts() -> None:
     assert [m for m, _ in answers.parts_of(answer)] == ["m0", "m1", "m2", "m3", "m4", "m5"]
     edited = apply(answer, ("edit", "m1", "short"), 9)
     assert edited.text.startswith(f"{long}\nshort\n{long}")
+
+
+def test_only_a_piece_telegram_cut_runs_on_into_the_next_message() -> None:
+    # A message of 4,064-4,096 characters was taken for a piece of a Telegram split by its
+    # length alone, also on Slack (a message of up to 40,000) and in the console.
+    at_limit, under = "x" * 4095 + "!", "word " * 813 + "end."
+    assert len(at_limit) == 4096 and 4064 <= len(under) < 4096
+    assert answers.glue(at_limit, "Next", TG) == " "
+    assert answers.glue("x" * 4096, "next", TG) == ""
+    assert answers.glue(under, "next", TG) == " "
+    for channel in (Channel.SLACK, Channel.CONSOLE):
+        for before in (at_limit, "x" * 4096, under):
+            assert answers.glue(before, "next", channel) == "\n"
+
+
+def test_what_joined_an_added_message_is_kept_and_earlier_rows_read_as_joined() -> None:
+    piece = "x" * 4096
+    slack = answers.with_added(start(piece), f"{piece}\ny", T0, ("m1", "y"), Channel.SLACK)
+    assert slack.history[-1]["glue"] == "\n" and answers.glues_of(slack) == ["\n"]
+    # An edit rebuilds it with the break it came with.
+    edited = answers.from_parts([("m0", piece), ("m1", "z")], answers.glues_of(slack))[0]
+    assert edited == f"{piece}\nz"
+    # A row added before the glue was kept: joined by the Telegram rule, read back so.
+    earlier = replace(slack, text=piece + "y", history=[
+        {k: v for k, v in e.items() if k != "glue"} for e in slack.history
+    ])  # fmt: skip
+    assert answers.glues_of(earlier) == [""]

@@ -4,6 +4,7 @@ follow-up, unreachable contacts, and two people resolving one alert at once."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from surveys.alert_desk import AlertDesk
 from surveys.conversation import ContactEvent, EventKind
 from surveys.followup_replies import MAX_REPLY_CHARS
 from surveys.followups import FollowUpPolicy, FollowUps
-from surveys.model import Address, AlertStatus, ContactStatus, Disposition, Language
+from surveys.model import Address, AlertStatus, Channel, ContactStatus, Disposition, Language
 from surveys.resolution import Resolutions
 from surveys.service import SurveyService
 from surveys.staff import StaffError
@@ -257,6 +258,42 @@ async def test_the_rest_of_a_cut_reply_sent_after_the_window_still_reaches_the_a
     assert [text for _, text in await answers_of_anna(service)] == [WHO[Language.EN][1]]
 
 
+async def moved_to(service: SurveyService, at: Address, to: Address) -> Address:
+    """The contact at ``at`` now bound to ``to`` (another platform); ``to``."""
+    async with service.uow() as u:
+        contact = await u.contacts.by_address(at)
+        assert contact is not None
+        await u.contacts.update(replace(contact, channel=to.channel, address=to.address))
+        await u.commit()
+    return to
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+@pytest.mark.parametrize("channel", [Channel.SLACK, Channel.CONSOLE])
+async def test_a_long_reply_elsewhere_than_telegram_is_no_piece_of_a_paste(
+    service: SurveyService, world: World, clock: FakeClock, lang: Language, channel: Channel
+) -> None:
+    # A Slack reply of 4,096 characters was taken for a piece Telegram cut off a paste by its
+    # length alone: the client's next message, seconds later, went to the asker as "the reply
+    # continues" instead of answering the survey question that waited.
+    at, alert_id = await asked_after_a_negative_answer(service, world, clock, lang)
+    at = await moved_to(service, at, Address(channel, at.address))
+    reply = ("Страница входа ломается каждое утро, отчёты опаздывают. " * 80)[:4095] + "!"
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, reply, "r1"))
+    clock.advance(timedelta(seconds=5))
+    answer = {Language.EN: "Speed is fine", Language.RU: "Скорость нормальная"}[lang]
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, answer, "s1"))
+
+    notes, olga, told = await reply_notes_and_sent(service, alert_id, at.address)
+    assert [n["text"] for n in notes] == [reply]
+    assert not any(answer in text for text in olga)
+    assert told.count(t("followup_thanks_survey", lang)) == 1
+    async with service.uow() as u:
+        conv = await u.conversations.current_for_contact(1 if lang is Language.EN else 2)
+        assert conv is not None
+        assert [a.text for a in await u.answers.for_conversations([conv.id])][-1] == answer
+
+
 @pytest.mark.parametrize("lang", [Language.EN, Language.RU])
 async def test_a_reply_telegram_split_into_pieces_reaches_the_asker_whole(
     service: SurveyService, world: World, clock: FakeClock, lang: Language
@@ -264,6 +301,7 @@ async def test_a_reply_telegram_split_into_pieces_reaches_the_asker_whole(
     # Telegram sends a long reply as messages of 4,096: the first was the reply, the rest
     # went to the survey as answers to questions they were never about.
     at, alert_id = await asked_after_a_negative_answer(service, world, clock, lang)
+    at = await moved_to(service, at, Address(Channel.TELEGRAM, at.address))
     body = ("Страница входа ломается каждое утро, отчёты опаздывают. " * 200)[:10_000]
     pieces = [body[i : i + 4096] for i in range(0, len(body), 4096)]
     for n, piece in enumerate(pieces):

@@ -164,8 +164,9 @@ async def test_rescore_reads_a_joined_answer_by_its_messages_too(
             (complaint, "Общались нормально", "m-2"),
             (contrast, "но результат отличный", "m-4"),
         ]:
-            joined, _ = answering.joined(answer, added)
-            await u.answers.update(answering.with_added(answer, joined, at, (message, added)))
+            joined, _ = answering.joined(answer, added, Channel.TELEGRAM)
+            after = answering.with_added(answer, joined, at, (message, added), Channel.TELEGRAM)
+            await u.answers.update(after)
         await u.commit()
     analyser = make_analyser("default")
     stats = RescoreStats()

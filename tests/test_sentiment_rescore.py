@@ -197,8 +197,10 @@ async def seed_cleared(
             )  # fmt: skip
             await u.outbox.enqueue(card)
         at = T0 + timedelta(seconds=20)
-        joined, _ = answering.joined(answer, "Общались нормально")
-        added = answering.with_added(answer, joined, at, ("m-2", "Общались нормально"))
+        joined, _ = answering.joined(answer, "Общались нормально", Channel.TELEGRAM)
+        added = answering.with_added(
+            answer, joined, at, ("m-2", "Общались нормально"), Channel.TELEGRAM
+        )
         added = replace(added, sentiment=sentiment or old(SentimentLabel.NEUTRAL))
         await u.answers.update(added)
         note = change_note(added, at, negative=False, added=True) | {"flagged_on": ["Медленно"]}

@@ -15,6 +15,7 @@ import pytest
 
 from surveys.alert_desk import still_negative
 from surveys.model import Alert, AlertStatus, Answer, ContactStatus, Language
+from surveys.texts import t
 from tests.fakes.slack_api import (
     app_home_opened_event,
     message_changed_event,
@@ -188,6 +189,43 @@ async def test_a_slack_message_of_40000_characters_and_its_rest_are_kept_whole(
     assert outcome.text == longest + "\nAnd that is all."
     assert headers(slack, ANNA) == ["Question 1 of 3", "Question 2 of 3"]
     assert not any("longer than" in text for text in slack.dm_texts(ANNA))
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+@pytest.mark.parametrize("size", [4064, 4090, 4096])
+async def test_a_slack_message_as_long_as_a_telegram_piece_keeps_its_line_break(
+    slack: SlackHarness, lang: Language, size: int
+) -> None:
+    # A Slack message of 4,064-4,096 characters was taken for a piece Telegram had cut off a
+    # long paste, by its length alone: the client's next message ran on into it with no line
+    # break ("…twice. Also the docs…"), as if they had written one paragraph. Slack splits
+    # nothing (it keeps a message up to 40,000): two messages are two, a line break between.
+    await join(slack, ANNA, "Anna Smith", "stakeholder", lang.value)
+    await open_round(slack)
+    channel = slack.api.dm_channel_of(ANNA)
+    words, after = {
+        Language.EN: (
+            "The result is good, but deadlines slipped twice. ",
+            "Also the docs were late.",
+        ),
+        Language.RU: ("Результат хороший, но сроки сорвались дважды. ", "И документация опоздала."),
+    }[lang]
+    first = (words * 100)[: size - 1] + "!"
+    assert len(first) == size
+
+    posted = message_event(ANNA, channel, first)
+    await slack.post(posted, deliver=False)
+    await slack.post(message_event(ANNA, channel, after), deliver=False)
+    await slack.deliver()
+
+    [outcome] = await answers_of(slack, ANNA)
+    assert outcome.text == f"{first}\n{after}"
+    assert slack.dm_texts(ANNA).count(t("added_to_answer", lang, n=1)) == 1
+    # An edit of the first message rebuilds the answer with the same line break.
+    ts = json.loads(posted[0])["event"]["ts"]
+    await slack.post(message_changed_event(ANNA, channel, first[:-1] + "?", ts))
+    [outcome] = await answers_of(slack, ANNA)
+    assert outcome.text == f"{first[:-1]}?\n{after}"
 
 
 @pytest.mark.parametrize("lang", [Language.EN, Language.RU])
@@ -542,9 +580,15 @@ async def test_a_deleted_answer_is_kept_and_the_client_is_told_how_to_change_it(
     await slack.post(deletion)  # Slack delivers an event again when unsure it arrived
 
     assert await answers_of(slack, ANNA) == [answer]  # never lost, never changed
-    assert await all_alerts(slack) == [alert]
+    [after] = await all_alerts(slack)  # the same alert, its timeline noting the deletion
+    assert after.status is alert.status and [n["kind"] for n in after.notes] == ["answer_deleted"]
     assert slack.dm_texts(ANNA)[sent_to_anna:] == [DELETED_KEPT[lang]]
-    assert len(slack.dm(SLACK_ADMIN)) == sent_to_owner and updates_in(slack, SLACK_ADMIN) == []
+    # The owner (who reads English) is told once under the alert; the card stays as it was.
+    assert slack.dm_texts(SLACK_ADMIN)[sent_to_owner:] == [
+        "Anna Smith deleted the Slack message with their answer (alert #1). The answer stays "
+        "stored and on the alert as it was; they were told it is kept and how to change it."
+    ]
+    assert updates_in(slack, SLACK_ADMIN) == []
     conv = await conversation_of(slack, ANNA)
     assert conv is not None and conv.current_question == "speed"  # not asked again
     assert slack.dm("USLACKBOT") == []
@@ -562,11 +606,14 @@ async def test_each_deleted_part_of_an_answer_is_answered_once(slack: SlackHarne
     [before] = await answers_of(slack, ANNA)
     sent = len(slack.dm(ANNA))
 
+    staff_sent = len(slack.dm(SLACK_ADMIN))
+
     await slack.post(message_deleted_event(ANNA, channel, second_ts))
     await slack.post(message_deleted_event(ANNA, channel, first_ts))
 
     assert await answers_of(slack, ANNA) == [before]
     assert slack.dm_texts(ANNA)[sent:] == [DELETED_KEPT[Language.EN]] * 2
+    assert await all_alerts(slack) == [] and len(slack.dm(SLACK_ADMIN)) == staff_sent
 
 
 async def test_deleting_what_was_no_answer_says_nothing(slack: SlackHarness) -> None:
@@ -593,12 +640,14 @@ async def test_a_tombstone_changed_later_or_removed_says_nothing_more(
     ts, answer, alert = await _negative_answer(slack, Language.EN)
     channel = slack.api.dm_channel_of(ANNA)
     await slack.post(tombstone_event(ANNA, channel, ts, previous_text=NEGATIVE))
-    sent = len(slack.dm(ANNA))
+    sent, staff_sent = len(slack.dm(ANNA)), len(slack.dm(SLACK_ADMIN))
+    [alert] = await all_alerts(slack)  # the deletion noted on its timeline
 
     await slack.post(tombstone_event(ANNA, channel, ts, again=True))  # e.g. a reply removed
     await slack.post(message_deleted_event("USLACKBOT", channel, ts))  # the last reply gone
 
     assert len(slack.dm(ANNA)) == sent and slack.dm("USLACKBOT") == []
+    assert len(slack.dm(SLACK_ADMIN)) == staff_sent
     assert await answers_of(slack, ANNA) == [answer] and await all_alerts(slack) == [alert]
 
 
@@ -615,3 +664,44 @@ async def test_an_opted_out_contact_deleting_an_earlier_answer_is_told_it_is_kep
     assert slack.dm_texts(ANNA)[-1] == DELETED_KEPT[Language.RU]
     async with slack.app.uow() as uow:
         assert await uow.answers.get(answer.id) == answer
+
+
+OPTED_OUT_EDIT = {
+    Language.EN: "You have opted out of feedback surveys, so you will not be asked anything "
+    "more. Your edit of an earlier answer is saved all the same, and client service will read "
+    "that answer as it now reads. Send /candor start to take part in surveys again.",
+    Language.RU: "Вы отписались от опросов, поэтому новых вопросов не будет. Исправление "
+    "вашего прежнего ответа всё равно сохранено, и клиентский сервис прочитает этот ответ в "
+    "новом виде. Чтобы снова участвовать в опросах, отправьте /candor start.",
+}
+FINE_AFTER_ALL = {
+    Language.EN: "The result is fine after all, it works now",
+    Language.RU: "Результат всё-таки хороший, теперь всё работает",
+}
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_an_opted_out_contact_editing_an_earlier_answer_has_it_kept_and_is_told(
+    slack: SlackHarness, lang: Language
+) -> None:
+    # After /candor stop, editing a message that had answered a question (message_changed)
+    # did nothing and said nothing: the correction was lost and the client believed it made.
+    # It is kept as any edit is, and they hear once, in their language, how to come back.
+    ts, answer, alert = await _negative_answer(slack, lang)
+    await command_text(slack, "stop", ANNA)
+    channel = slack.api.dm_channel_of(ANNA)
+    sent, owner_sent = len(slack.dm(ANNA)), len(slack.dm(SLACK_ADMIN))
+
+    edit = message_changed_event(ANNA, channel, FINE_AFTER_ALL[lang], ts)
+    await slack.post(edit)
+    await slack.post(edit)  # Slack delivers an event again when unsure it arrived
+
+    [kept] = await answers_of(slack, ANNA)
+    assert kept.id == answer.id and kept.text == FINE_AFTER_ALL[lang]
+    assert [h["text"] for h in kept.history] == [NEGATIVE]
+    assert slack.dm_texts(ANNA)[sent:] == [OPTED_OUT_EDIT[lang]]
+    [after] = await all_alerts(slack)
+    assert after.id == alert.id and not still_negative(after)
+    assert len(slack.dm(SLACK_ADMIN)) == owner_sent and len(updates_in(slack, SLACK_ADMIN)) == 1
+    contact = await contact_at(slack, ANNA)
+    assert contact is not None and contact.status is ContactStatus.OPTED_OUT

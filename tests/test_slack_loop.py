@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from surveys.model import AlertStatus, Language
+from surveys.model import Address, AlertStatus, Channel, Language
 from surveys.texts import t
 from tests.fakes.slack_api import (
     app_home_opened_event,
@@ -195,6 +195,60 @@ async def test_a_deleted_reply_is_kept_and_the_client_is_told_how_to_correct_it(
     shown = await say(slack, "alert 1", OLGA)
     assert "the client deleted the message with their reply (the reply is kept)" in shown
     assert "the client's reply continues: «Sorry: the login page, every Monday»" in shown
+
+
+ANSWER_DELETED = {
+    Language.EN: (
+        "Anna Smith deleted the Slack message with their answer (alert #1). The answer stays "
+        "stored and on the alert as it was; they were told it is kept and how to change it."
+    ),
+    Language.RU: (
+        "Anna Smith удалил(а) в Slack сообщение с ответом (алерт #1). Ответ остаётся "
+        "сохранённым и в алерте, как был; клиенту сказано, что он сохранён и как его изменить."
+    ),
+}
+ANSWER_DELETED_SHOWN = {
+    Language.EN: "the client deleted the Slack message with their answer (the answer is kept)",
+    Language.RU: "клиент удалил в Slack сообщение с ответом (ответ сохранён)",
+}
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+@pytest.mark.parametrize("how", ["message_deleted", "tombstone"])
+async def test_a_deleted_answer_is_told_under_its_alert_to_whoever_has_it(
+    slack: SlackHarness, lang: Language, how: str
+) -> None:
+    # A client who deleted the message with an alerted answer was told the answer is kept;
+    # the owner reading the alert heard nothing, though the client may have meant to take it
+    # back (a deleted reply to a follow-up was already told to its asker). Now the owner
+    # learns it once, in their language, in the alert's thread, and the timeline keeps it.
+    alert = await negative_alert(slack)
+    ts = str(alert["ts"])
+    await say(slack, f"lang {lang.value}", OLGA)
+    async with slack.app.uow() as u:
+        anna = await u.contacts.by_address(Address(Channel.SLACK, ANNA))
+        assert anna is not None
+        [answer] = await u.answers.for_contact(anna.id)
+    channel, answer_ts = str(answer.source_message_id).split(":")
+    olga_before, anna_before = len(slack.dm(OLGA)), len(slack.dm(ANNA))
+    deletion = (
+        message_deleted_event(ANNA, channel, answer_ts, previous_text="Terrible result")
+        if how == "message_deleted"
+        else tombstone_event(ANNA, channel, answer_ts, previous_text="Terrible result")
+    )
+
+    await slack.post(deletion)
+    await slack.post(deletion)  # Slack delivers an event again when unsure it arrived
+
+    [told] = slack.dm(OLGA)[olga_before:]  # once, in the alert's thread
+    assert told.get("thread_ts") == ts and told["text"] == ANSWER_DELETED[lang]
+    assert len(slack.dm(ANNA)) == anna_before + 1  # the client's own word, once, as before
+    async with slack.app.uow() as u:
+        assert await u.answers.for_contact(anna.id) == [answer]  # the answer stays as it was
+    [stored] = await alerts(slack)
+    assert stored.status is AlertStatus.OPEN  # nothing about the alert changes but its timeline
+    shown = await say(slack, "alert 1", OLGA)
+    assert ANSWER_DELETED_SHOWN[lang] in shown
 
 
 async def test_a_correction_after_a_deleted_reply_reaches_the_asker_once_resolved(

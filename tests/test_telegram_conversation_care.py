@@ -283,6 +283,54 @@ async def test_an_opted_out_contact_pressing_an_old_button_is_told_they_opted_ou
     assert contact is not None and contact.status is ContactStatus.OPTED_OUT
 
 
+OPTED_OUT_EDIT = {
+    Language.EN: "You have opted out of feedback surveys, so you will not be asked anything "
+    "more. Your edit of an earlier answer is saved all the same, and client service will read "
+    "that answer as it now reads. Send /start to take part in surveys again.",
+    Language.RU: "Вы отписались от опросов, поэтому новых вопросов не будет. Исправление "
+    "вашего прежнего ответа всё равно сохранено, и клиентский сервис прочитает этот ответ в "
+    "новом виде. Чтобы снова участвовать в опросах, отправьте /start.",
+}
+FINE_AFTER_ALL = {
+    Language.EN: "The result is fine after all, it works now",
+    Language.RU: "Результат всё-таки хороший, теперь всё работает",
+}
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_an_opted_out_contact_editing_an_earlier_answer_has_it_kept_and_is_told(
+    tg: TelegramHarness, lang: Language
+) -> None:
+    # After /stop, editing a message that had answered a question did nothing and said
+    # nothing: the correction was lost and the client believed it made. They asked for no
+    # more surveys, not to take back what they said: the edit is kept as any edit is (the
+    # answer re-read, its alert updated), and they hear once, in their language, what
+    # happened and how to come back.
+    await onboard(tg, ANNA, "Anna Smith", lang=lang.value)
+    await open_round(tg)
+    message_id = await say(tg, ANNA, NEGATIVE)
+    [alert] = await all_alerts(tg)
+    await say(tg, ANNA, "/stop")
+    sent, owner_sent = len(tg.texts(ANNA)), len(tg.api.sent_to(OWNER_ID))
+    asked = len(questions(tg, ANNA))
+
+    edit = tg.api.edited_message(ANNA, FINE_AFTER_ALL[lang], message_id=message_id)
+    await tg.process(edit)
+    await tg.process(edit)  # delivered again: nothing changes, nothing is said twice
+
+    [answer] = await answers_of(tg, ANNA)
+    assert answer.text == FINE_AFTER_ALL[lang] and answer.edited_at is not None
+    assert [h["text"] for h in answer.history] == [NEGATIVE]
+    assert tg.texts(ANNA)[sent:] == [OPTED_OUT_EDIT[lang]]
+    [after] = await all_alerts(tg)
+    assert after.id == alert.id and not still_negative(after)
+    assert len(tg.api.sent_to(OWNER_ID)) == owner_sent  # the card is edited in place
+    assert [c for c in tg.api.calls_to("editMessageText") if c.params["chat_id"] == OWNER_ID]
+    contact = await contact_at(tg, ANNA)
+    assert contact is not None and contact.status is ContactStatus.OPTED_OUT
+    assert len(questions(tg, ANNA)) == asked  # nothing asked
+
+
 # --- 6: an owner who blocked the bot ---------------------------------------------------------
 
 
