@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -31,7 +32,7 @@ from surveys.model import (
 )
 from surveys.onboarding import Onboarding
 from surveys.reporting.charts import period_labels
-from surveys.reporting.data import RoundData
+from surveys.reporting.data import RoundData, collect
 from surveys.reporting.files import ReportFiles, ReportRequest, parse_report_args
 from surveys.reports import render_table
 from surveys.service import SurveyService
@@ -448,3 +449,46 @@ def test_a_trend_chart_names_its_periods_in_words() -> None:
     assert ru[0] == "ноябрь 2026 г."
     assert ru[1].replace("\n", " ") == "Перепись пользователей за 2-е полугодие 2026 г."
     assert all(len(line) <= 16 for line in ru[1].split("\n"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "noon", "evening"),
+    [
+        (EN, "December 2026 (7 Dec, 12:00)", "December 2026 (7 Dec, 17:00)"),
+        (RU, "декабрь 2026 г. (7 дек., 12:00)", "декабрь 2026 г. (7 дек., 17:00)"),
+    ],
+)
+async def test_two_rounds_of_one_day_read_apart_in_every_report(
+    seeded: Seeded, service: SurveyService, uow: SqlUnitOfWorkFactory, clock: FakeClock,
+    lang: Language, noon: str, evening: str,
+) -> None:  # fmt: skip
+    # December's round opened at noon, Moscow time; a manager opens one by hand at 17:00.
+    clock.advance(timedelta(hours=5))
+    await service.open_round_now(seeded.world.account.id)
+    globex = "Globex"
+
+    book = workbook(
+        (await seeded.reports.build(seeded.admin, ReportRequest(globex, "2026-12", "xlsx"), lang))
+        .data
+    )  # fmt: skip
+    # The sheets keep the key (rows sort and filter by it); the Round column reads apart.
+    assert book.sheetnames[1:] == ["Globex 2026-12", "Globex manual-2026-12-07"]
+    summary = rows_of(book[book.sheetnames[0]])
+    assert [(r[1], r[2]) for r in summary[1:]] == [
+        ("2026-12", noon), ("2026-12", noon), ("manual-2026-12-07", evening)
+    ]  # fmt: skip
+    doc = await seeded.reports.build(seeded.admin, ReportRequest(globex, "2026-12", "csv"), lang)
+    rows = list(csv.reader(io.StringIO(doc.data.decode("utf-8-sig"))))
+    assert {(r[1], r[2]) for r in rows[1:]} == {("2026-12", noon)}  # nobody answered at 17:00
+    # The text report's headings and the trend chart's periods.
+    admin = replace(seeded.admin, language=lang)
+    table = (await seeded.commands.report(admin, globex, "2026-12")).table or ""
+    assert [line for line in table.split("\n") if line.startswith("Globex — ")] == [
+        f"Globex — {noon}",
+        f"Globex — {evening}",
+    ]
+    async with uow() as u:
+        rounds = await collect(u, [seeded.world.account])
+    assert period_labels(rounds, lang)[-2:] == [
+        "\n".join(textwrap.wrap(title, 16)) for title in (noon, evening)
+    ]

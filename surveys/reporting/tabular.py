@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from surveys.model import Language
-from surveys.periods import round_title
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS
 from surveys.reporting.data import RoundData
 from surveys.reporting.labels import L, label_name, level_name, question_name
@@ -50,7 +49,7 @@ def build_csv(rounds: Sequence[RoundData], lang: Language, delimiter: str = ",")
             who = [
                 defuse(data.account.name),
                 data.round.period_key,
-                defuse(round_title(data.round.period_key, data.round.title, lang)),
+                defuse(data.title(lang)),
                 defuse(row.contact),
                 level_name(row.level, lang),
                 L(f"conv.{row.status.value}", lang),

@@ -20,7 +20,6 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from surveys.model import Language, SentimentLabel
-from surveys.periods import round_title
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS
 from surveys.reporting.data import AlertInfo, RoundData, SummaryLine
 from surveys.reporting.labels import L, label_name, level_name, question_name
@@ -164,7 +163,7 @@ def _summary_sheet(
 ) -> None:
     head = summary_headers(lang)
     names = [s.account.name for s in summary]
-    titles = [round_title(s.round.period_key, s.round.title, lang) for s in summary]
+    titles = [s.title(lang) for s in summary]
     keys = [s.round.period_key for s in summary]
     widths = [_fit(head[0], names, 40), _fit(head[1], keys, 20), _fit(head[2], titles, 40)]
     widths += [12, 14] + [max(10.0, len(h) / 2 + 2) for h in head[5:]]
