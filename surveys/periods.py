@@ -82,7 +82,7 @@ class Telling:
 def round_title(period_key: str, title: str, lang: Language, apart: Telling | None = None) -> str:
     """A round's title as ``lang`` reads it, from its period: «ноябрь 2026 г.» / "November
     2026" for a manual round of 2026-11-29, "Q3 2026", "Sprint 14", "H2 2026 user census".
-    A key we cannot read keeps its stored ``title``. ``apart`` (see ``telling``) follows
+    A key we cannot read keeps its stored ``title``. ``apart`` (see ``tellings``) follows
     it: "November 2026 (30 Nov)", "November 2026 (30 Nov, 14:05)"."""
     name = _period_title(period_key, title, lang)
     if apart is None:
