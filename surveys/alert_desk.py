@@ -59,6 +59,7 @@ class AlertDetails:
     contact: Contact
     account: Account
     round: Round
+    rounds: list[Round]  # the account's: what names ``round`` apart from an alike one
 
 
 def grouped_comment_ids(alert: Alert) -> list[int]:
@@ -84,9 +85,9 @@ async def _silence_details(uow: UnitOfWork, alert: Alert) -> AlertDetails:
     if contact is None:  # the account as a whole went quiet: nobody to name
         contact = Contact(0, account.id, "—", ContactLevel.STAKEHOLDER, account.language,
                           ContactStatus.ACTIVE)  # fmt: skip
-    text = describe(alert, account.language)
+    text = describe(alert, account.language, rounds, account.timezone)
     answer = Answer(0, 0, SILENCE_KEY, text, alert.created_at)
-    return AlertDetails(alert, answer, contact, account, rounds[-1])
+    return AlertDetails(alert, answer, contact, account, rounds[-1], rounds)
 
 
 async def alert_details(uow: UnitOfWork, alert: Alert) -> AlertDetails:
@@ -109,7 +110,8 @@ async def alert_details(uow: UnitOfWork, alert: Alert) -> AlertDetails:
         ]
         sentiment = replace(answer.sentiment, evidence=evidence) if answer.sentiment else None
         answer = replace(answer, text="\n\n".join(texts), sentiment=sentiment)
-    return AlertDetails(alert, answer, contact, account, round_)
+    rounds = await uow.rounds.for_account(account.id)
+    return AlertDetails(alert, answer, contact, account, round_, rounds)
 
 
 class AlertDesk:
@@ -213,7 +215,7 @@ class AlertDesk:
         """The alert as sent to someone other than its owner: once per person (forward_key)."""
         message = alert_message(
             alert, account=details.account, contact=details.contact, round_=details.round,
-            answer=details.answer, owner=person, to=to,
+            rounds=details.rounds, answer=details.answer, owner=person, to=to,
         )  # fmt: skip
         message.idempotency_key = forward_key(alert.id, person.id)
         message.next_attempt_at = now
@@ -239,8 +241,8 @@ class AlertDesk:
             await self._forward(uow, alert, owner)
             return
         message = alert_message(
-            alert, account=account, contact=contact, round_=round_, answer=answer, owner=owner,
-            to=to,
+            alert, account=account, contact=contact, round_=round_,
+            rounds=await uow.rounds.for_account(account.id), answer=answer, owner=owner, to=to,
         )  # fmt: skip
         message.next_attempt_at = self.clock.now()
         await uow.outbox.enqueue(message)
@@ -344,7 +346,7 @@ class AlertDesk:
                 continue
             fields = alert_fields(
                 alert, account=details.account, contact=details.contact, round_=details.round,
-                answer=details.answer, lang=reader.language,
+                rounds=details.rounds, answer=details.answer, lang=reader.language,
             )  # fmt: skip
             payload: dict[str, Any] = {
                 "lang": reader.language.value,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from surveys.alert_changes import Change, changes_of, is_change
 from surveys.model import Alert, AlertStatus, Answer, Language, Staff
-from surveys.periods import round_title
+from surveys.periods import distinct_round_title
 from surveys.questions import COMMENT_KEY, SILENCE_KEY, question_text
 from surveys.reporting.labels import L
 from surveys.service import AlertDetails
@@ -283,7 +283,7 @@ def _lines(alert: Alert, d: AlertDetails, seen_in: Language, lang: Language) -> 
         _l("head", lang, id=alert.id, status=_status(alert.status.value, lang)),
         _l("account", lang, v=d.account.name),
         _l("contact", lang, v=d.contact.name),
-        _l("round", lang, v=round_title(d.round.period_key, d.round.title, lang)),
+        _l("round", lang, v=distinct_round_title(d.round, d.rounds, lang, d.account.timezone)),
         _l("question", lang, v=question),
     ]
     if answer.truncated:

@@ -22,7 +22,7 @@ from surveys.model import (
     SentimentLabel,
     Staff,
 )
-from surveys.periods import round_title
+from surveys.periods import distinct_round_title
 from surveys.questions import QUESTION_KEYS, SILENCE_KEY, question_text
 from surveys.texts import t
 
@@ -151,21 +151,24 @@ def alert_fields(
     account: Account,
     contact: Contact,
     round_: Round,
+    rounds: Sequence[Round],
     answer: Answer,
     lang: Language,
 ) -> dict[str, object]:
-    """What an alert shows, as separate fields so each platform can escape the client's text."""
+    """What an alert shows, as separate fields so each platform can escape the client's text.
+    ``rounds``: the account's, so ``round_`` is named apart from one reading the same."""
     evidence = why_flagged(alert, answer)
+    tz = account.timezone
     if alert.kind == "silence":
         from surveys.silence import describe
 
-        answer = Answer(answer.id, answer.conversation_id, SILENCE_KEY, describe(alert, lang),
-                        answer.received_at)  # fmt: skip
+        answer = Answer(answer.id, answer.conversation_id, SILENCE_KEY,
+                        describe(alert, lang, rounds, tz), answer.received_at)  # fmt: skip
     return {
         "alert_id": alert.id,
         "account": account.name,
         "contact": contact.name,
-        "round": round_title(round_.period_key, round_.title, lang),
+        "round": distinct_round_title(round_, rounds, lang, tz),
         "question_key": answer.question_key,
         "question": question_as_asked(answer.question_key, lang, account),
         "answer": answer.text,
@@ -204,6 +207,7 @@ def alert_message(
     account: Account,
     contact: Contact,
     round_: Round,
+    rounds: Sequence[Round],
     answer: Answer,
     owner: Staff,
     to: Address,
@@ -211,8 +215,9 @@ def alert_message(
     """The owner's alert, in the owner's language."""
     lang = owner.language
     fields = alert_fields(
-        alert, account=account, contact=contact, round_=round_, answer=answer, lang=lang
-    )
+        alert, account=account, contact=contact, round_=round_, rounds=rounds, answer=answer,
+        lang=lang,
+    )  # fmt: skip
     text = t(
         "alert",
         lang,

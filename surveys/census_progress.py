@@ -19,7 +19,7 @@ from weakref import WeakKeyDictionary
 
 from surveys.census import CensusRun, CensusState
 from surveys.model import Language, OutgoingMessage
-from surveys.periods import round_title
+from surveys.periods import distinct_round_title
 
 if TYPE_CHECKING:
     from surveys.ports import UnitOfWork
@@ -107,7 +107,9 @@ class ProgressMessages:
             "text": progress.render(
                 lang,
                 account.name,
-                round_title(round_.period_key, round_.title, lang),
+                distinct_round_title(
+                    round_, await uow.rounds.for_account(account.id), lang, account.timezone
+                ),
                 self.service.census_links_work(run.starter.channel),
             ),
             "lang": lang.value,

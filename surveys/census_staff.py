@@ -13,8 +13,8 @@ from surveys.census import CADENCES, Census, CensusState
 from surveys.census_progress import progress_messages
 from surveys.contact_import import MAX_BYTES, ContactImport, ImportError_
 from surveys.model import Address, Language, SentimentLabel, Staff
-from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS
+from surveys.round_names import round_name
 from surveys.staff import READERS, WRITERS, Output, StaffCommands, StaffError
 from surveys.texts import argument, noun, t, within
 
@@ -41,8 +41,9 @@ async def start_census(
         round_, run, created = await census_of(commands).start(account.id, period, starter)
     except ValueError:
         raise StaffError(t("census_bad_period", lang)) from None
+    async with commands.uow() as uow:
+        title = await round_name(uow, round_, lang)
     if not created:
-        title = round_title(round_.period_key, round_.title, lang)
         return Output(
             [
                 t(
@@ -56,7 +57,6 @@ async def start_census(
         )
     if starter is not None:  # their progress message, edited in place from now on
         await progress_messages(commands.service).refresh(run.id)
-    title = round_title(round_.period_key, round_.title, lang)
     found = await census_of(commands).progress(account.id)
     if found is not None and found[1].population == 0:
         # Not "started" and then "no one to ask" in the progress: say it at once, and why.
@@ -111,7 +111,8 @@ async def census_command(
     if found is None:
         return Output([t("census_none", lang, account=account.name, ref=argument(account.name))])
     round_, progress = found
-    title = round_title(round_.period_key, round_.title, lang)
+    async with commands.uow() as uow:
+        title = await round_name(uow, round_, lang)
     lines = [progress.render(lang, account.name, title, links)]
     if action is not None and run is not None and run.state is not ACTIONS[action]:
         # Finished or cancelled, it stayed so: the progress alone would read as done.
@@ -165,8 +166,8 @@ async def census_run_button(
             raise StaffError(t("button_forged", lang))
         account = await commands._account(uow, f"#{run.account_id}", lang, staff)
         round_ = await uow.rounds.get(run.round_id)
+        title = await round_name(uow, round_, lang) if round_ else ""
     if run.state in (CensusState.DONE, CensusState.CANCELLED):
-        title = round_title(round_.period_key, round_.title, lang) if round_ else ""
         raise StaffError(
             t(
                 f"census_run_over.{run.state.value}",
@@ -201,11 +202,13 @@ async def census_status_line(commands: StaffCommands, actor: Staff, account_ref:
     if found is None:
         return None
     round_, p = found
+    async with commands.uow() as uow:
+        title = await round_name(uow, round_, actor.language)
     rate = round(100 * p.answered / p.reached) if p.reached else 0
     line = t(
         "census_users_line",
         actor.language,
-        title=round_title(round_.period_key, round_.title, actor.language),
+        title=title,
         population=p.population,
         users=noun(p.population, "user", actor.language),
         reached=p.reached,

@@ -241,7 +241,7 @@ class WeeklyDigest:
             siblings = [d.round for d in mine if d.account.id == data.account.id]
             lines.append(
                 _say("round_line", lang, account=data.account.name,
-                     title=distinct_round_title(data.round, siblings, lang),
+                     title=distinct_round_title(data.round, siblings, lang, data.account.timezone),
                      responded=m.responded, invited=m.population, rate=m.response_rate,
                      partly=partly_note(m.partly, lang))
             )  # fmt: skip

@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from surveys.escalation import escalated_levels
 from surveys.model import Account, Alert, AlertStatus, Language, Round, Staff
-from surveys.periods import round_title, telling_day, with_day
+from surveys.periods import Telling, round_title, tellings
 from surveys.ports import RoundAlert, RoundTally, UnitOfWork
 from surveys.questions import QUESTION_KEYS, question_label
 from surveys.resolution import not_about_us
@@ -33,8 +32,8 @@ class RoundHealth:
     responded: int  # answered anything: partial replies count (the rate and risk score too)
     negative: dict[str, tuple[int, int]]  # question -> (negative answers, answers)
     partly: int = 0  # of responded: not every question answered; shown, not weighed
-    # Its day, when another round of the account reads the same (periods.telling_day).
-    day: date | None = None
+    # What tells it apart when another round of the account reads the same (periods.tellings).
+    apart: Telling | None = None
 
     @property
     def rate(self) -> float:
@@ -105,8 +104,9 @@ async def accounts_health(uow: UnitOfWork, accounts: Sequence[Account]) -> list[
             bad, total = tally.answers[found.question_key]
             tally.answers[found.question_key] = (bad - found.negative, total - 1)
     for (account_id, census), mine in rounds.items():
-        summaries = [_round_health(r, tallies.get(r.id), mine) for r in mine[-2:]]
         health = healths[account_id]
+        apart = tellings(mine, health.account.timezone)
+        summaries = [_round_health(r, tallies.get(r.id), apart.get(r.id)) for r in mine[-2:]]
         previous = summaries[0] if len(summaries) == 2 else None
         if census:
             health.census, health.census_previous = summaries[-1], previous
@@ -115,18 +115,17 @@ async def accounts_health(uow: UnitOfWork, accounts: Sequence[Account]) -> list[
     return list(healths.values())
 
 
-def _round_health(round_: Round, tally: RoundTally | None, mine: list[Round]) -> RoundHealth:
+def _round_health(round_: Round, tally: RoundTally | None, apart: Telling | None) -> RoundHealth:
     tally = tally or RoundTally()
     negative = {key: tally.answers.get(key, (0, 0)) for key in QUESTION_KEYS}
     return RoundHealth(
         round_.period_key, round_.title, tally.invited, tally.responded, negative, tally.partly,
-        telling_day(round_, mine),
+        apart,
     )  # fmt: skip
 
 
 def _title(health: RoundHealth, lang: Language) -> str:
-    title = round_title(health.period_key, health.title, lang)
-    return with_day(title, health.day, lang) if health.day else title
+    return round_title(health.period_key, health.title, lang, health.apart)
 
 
 def _pct(value: float) -> str:

@@ -14,8 +14,11 @@ they wait for the next one. A census has its own rule for latecomers (surveys.ce
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from surveys.model import Account, Contact
 from surveys.open_rounds import OpenRound, open_survey_round
+from surveys.periods import tellings
 from surveys.ports import UnitOfWork
 from surveys.service import SurveyService
 
@@ -23,7 +26,10 @@ from surveys.service import SurveyService
 async def open_round(service: SurveyService, uow: UnitOfWork, account: Account) -> OpenRound | None:
     """The account's round still accepting answers now, if any (surveys.open_rounds)."""
     rounds = await uow.rounds.for_account(account.id)
-    return open_survey_round(rounds, service.clock.now(), service.policy.expiry_delay)
+    found = open_survey_round(rounds, service.clock.now(), service.policy.expiry_delay)
+    if found is None:
+        return None
+    return replace(found, apart=tellings(rounds, account.timezone).get(found.round.id))
 
 
 async def round_to_join(

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from surveys.alerts import staff_notice
-from surveys.model import Account, OutgoingMessage, Round, Schedule, Staff
-from surveys.periods import distinct_round_title, local_time, round_title
+from surveys.model import Account, Language, OutgoingMessage, Round, Schedule, Staff
+from surveys.periods import Telling, distinct_round_title, local_time, round_title
 from surveys.schedules import DuePeriod
 from surveys.texts import t
 
@@ -25,6 +25,11 @@ from surveys.texts import t
 class OpenRound:
     round: Round
     closes_at: datetime  # answers are accepted until then
+    apart: Telling | None = None  # what tells it from an alike round (joining.open_round)
+
+    def title(self, lang: Language) -> str:
+        """The round as staff read it in every view (periods.distinct_round_title)."""
+        return round_title(self.round.period_key, self.round.title, lang, self.apart)
 
 
 def open_survey_round(
@@ -68,7 +73,7 @@ def skip_notices(
             lang,
             account=account.name,
             period=round_title(period.key, period.title, lang),
-            open=distinct_round_title(open_now.round, rounds, lang),
+            open=distinct_round_title(open_now.round, rounds, lang, account.timezone),
             closes=local_time(open_now.closes_at, account.timezone),
         )
         key = f"schedule-skipped:{schedule_id}:{period.key}:{person.id}"

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from surveys.model import Language, Round
@@ -41,6 +43,7 @@ _HALVES_RU = ("в первом", "во втором")  # «во» before «вт�
 _HALVES_EN = ("first", "second")
 # A manual round is keyed by its day, a cron one by its moment; both ask about the month.
 _DAY = re.compile(r"^(?:manual|cron)-(\d{4})-(\d{2})-(\d{2})")
+_CRON = re.compile(r"^cron-(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})")  # its local wall time
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _HALF = re.compile(r"^(\d{4})-H([12])$")
@@ -66,10 +69,33 @@ def _period(key: str) -> tuple[str, int, int] | None:
     return None
 
 
-def round_title(period_key: str, title: str, lang: Language) -> str:
+@dataclass(frozen=True, slots=True)
+class Telling:
+    """What tells a round apart from another of its account that reads the same: its day,
+    and its time of day when they share the day too (account's zone: "14:05", or
+    "14:05:30" when the minute is shared as well)."""
+
+    day: date
+    time: str | None = None
+
+
+def round_title(period_key: str, title: str, lang: Language, apart: Telling | None = None) -> str:
     """A round's title as ``lang`` reads it, from its period: «ноябрь 2026 г.» / "November
     2026" for a manual round of 2026-11-29, "Q3 2026", "Sprint 14", "H2 2026 user census".
-    A key we cannot read keeps its stored ``title``."""
+    A key we cannot read keeps its stored ``title``. ``apart`` (see ``tellings``) follows
+    it: "November 2026 (30 Nov)", "November 2026 (30 Nov, 14:05)"."""
+    name = _period_title(period_key, title, lang)
+    if apart is None:
+        return name
+    months = _MONTHS_RU_SHORT if lang is Language.RU else _MONTHS_EN_SHORT
+    day, month = apart.day.day, months[apart.day.month - 1]
+    if apart.time is None:
+        return t("period_title.with_day", lang, title=name, day=day, month=month)
+    return t("period_title.with_time", lang, title=name, day=day, month=month, time=apart.time)
+
+
+@lru_cache(maxsize=4096)  # a report names each of thousands of rounds; the words never change
+def _period_title(period_key: str, title: str, lang: Language) -> str:
     period = _period(period_key.removeprefix(_CENSUS))
     if period is None:
         return title
@@ -80,38 +106,54 @@ def round_title(period_key: str, title: str, lang: Language) -> str:
     return t("census_title", lang, period=name) if period_key.startswith(_CENSUS) else name
 
 
-def distinct_round_title(round_: Round, rounds: Iterable[Round], lang: Language) -> str:
-    """``round_``'s title as ``lang`` reads it, told apart from the account's other
-    ``rounds``: when another one reads the same (a manual round after a scheduled one in
-    the same month) each gets its day — "November 2026 (30 Nov)" / «ноябрь 2026 г. (30
-    нояб.)». A round alone in its period keeps its plain title."""
-    title = round_title(round_.period_key, round_.title, lang)
-    day = telling_day(round_, rounds)
-    return with_day(title, day, lang) if day else title
+def distinct_round_title(round_: Round, rounds: Iterable[Round], lang: Language, tz: str) -> str:
+    """``round_``'s title as ``lang`` reads it, told apart from its account's other
+    ``rounds`` (in the account's time zone ``tz``): the one name every staff view gives it.
+    A round alone in its period keeps its plain title."""
+    apart = tellings([round_, *(r for r in rounds if r.id != round_.id)], tz).get(round_.id)
+    return round_title(round_.period_key, round_.title, lang, apart)
 
 
-def telling_day(round_: Round, rounds: Iterable[Round]) -> date | None:
-    """The day that tells ``round_`` apart from another of ``rounds`` reading the same
-    title (in any language alike), or None when its period alone names it."""
-    title = round_title(round_.period_key, round_.title, Language.EN)
-    alike = any(
-        other.id != round_.id
-        and other.is_census == round_.is_census
-        and round_title(other.period_key, other.title, Language.EN) == title
-        for other in rounds
-    )
-    if not alike:
-        return None
-    # The day its key names (a manual or cron round), else the day it opened.
-    if m := _DAY.match(round_.period_key.removeprefix(_CENSUS)):
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    return round_.opened_at.date()
+def tellings(rounds: Iterable[Round], tz: str) -> dict[int, Telling]:
+    """What tells each of one account's ``rounds`` apart from another reading the same title
+    (a manual round after a scheduled one in the same month), by round id; a round whose
+    period alone names it is left out. Its day first; its time too when an alike round
+    opened the same day (a cron rule firing twice a day, a manual round after the monthly)."""
+    alike: dict[tuple[bool, str], list[Round]] = {}
+    for r in rounds:
+        key = (r.is_census, _period_title(r.period_key, r.title, Language.EN))
+        alike.setdefault(key, []).append(r)
+    zone = ZoneInfo(tz)
+    out: dict[int, Telling] = {}
+    for group in alike.values():
+        if len(group) < 2:
+            continue
+        moments = {r.id: _moment(r, zone) for r in group}
+        for r in group:
+            day, at = moments[r.id]
+            same_day = [m for i, (d, m) in moments.items() if i != r.id and d == day]
+            if not same_day:
+                out[r.id] = Telling(day)
+            elif any(m.strftime("%H:%M") == at.strftime("%H:%M") for m in same_day):
+                out[r.id] = Telling(day, at.strftime("%H:%M:%S"))
+            else:
+                out[r.id] = Telling(day, at.strftime("%H:%M"))
+    return out
 
 
-def with_day(title: str, day: date, lang: Language) -> str:
-    """A round's title followed by its day: "November 2026 (30 Nov)"."""
-    months = _MONTHS_RU_SHORT if lang is Language.RU else _MONTHS_EN_SHORT
-    return t("period_title.with_day", lang, title=title, day=day.day, month=months[day.month - 1])
+def _moment(round_: Round, zone: ZoneInfo) -> tuple[date, datetime]:
+    """The day a round is known by and its time of day, as its account's people read them:
+    a cron round's wall time is its key; a manual round's day is its key's (the month its
+    title names), its time when it opened; any other round's, when it opened."""
+    key = round_.period_key.removeprefix(_CENSUS)
+    if m := _CRON.match(key):
+        at = datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]))
+        return at.date(), at
+    opened = round_.opened_at
+    at = (opened if opened.tzinfo else opened.replace(tzinfo=UTC)).astimezone(zone)
+    if m := _DAY.match(key):
+        return date(int(m[1]), int(m[2]), int(m[3])), at
+    return at.date(), at
 
 
 def local_time(moment: datetime, tz: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from surveys.model import Answer, ConversationStatus, Language, SentimentLabel
-from surveys.periods import round_title
+from surveys.periods import Telling, round_title
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS, answered_partly, question_label
 from surveys.reporting.labels import L
 from surveys.texts import partly_note
@@ -36,8 +36,9 @@ class SummaryRow:
 class RoundSummary:
     account: str
     period_key: str
-    title: str  # as stored; people read round_title(period_key, title, lang)
+    title: str  # as stored; people read round_title(period_key, title, lang, apart)
     rows: list[SummaryRow]
+    apart: Telling | None = None  # its day, when another round of the account reads the same
 
     @property
     def invited(self) -> int:
@@ -109,8 +110,9 @@ def render_table(summary: RoundSummary, lang: Language, width: int = 28) -> str:
     def fmt(values: list[str]) -> str:
         return " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
+    title = round_title(summary.period_key, summary.title, lang, summary.apart)
     out = [
-        f"{summary.account} — {round_title(summary.period_key, summary.title, lang)}",
+        f"{summary.account} — {title}",
         f"{head[2]}: {summary.responded}/{summary.invited} ({summary.response_rate:.0%}){partly}",
         fmt(columns),
         "-+-".join("-" * w for w in widths),

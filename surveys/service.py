@@ -47,7 +47,7 @@ from surveys.model import (
     StaffRole,
 )
 from surveys.open_rounds import blocking_round, skip_notices
-from surveys.periods import distinct_round_title, period_phrase
+from surveys.periods import distinct_round_title, period_phrase, tellings
 from surveys.ports import (
     Clock,
     ConcurrentUpdateError,
@@ -830,7 +830,7 @@ class SurveyService:
                 await uow.schedules.mark_period(schedule.id, period.key)
                 await uow.commit()
                 if result.created:
-                    title = distinct_round_title(result.round, [*rounds, result.round], lang)
+                    title = distinct_round_title(result.round, rounds, lang, account.timezone)
                     opened.append(f"{account.name}: {title}")
         return opened
 
@@ -970,7 +970,10 @@ class SurveyService:
                 contact = await uow.contacts.get(conv.contact_id)
                 mine = [a for a in answers if a.conversation_id == conv.id]
                 rows.append(summary_row(contact.name if contact else "?", conv.status, mine))
-        return RoundSummary(account.name, round_.period_key, round_.title, rows)
+            apart = tellings(await uow.rounds.for_account(account.id), account.timezone)
+        return RoundSummary(
+            account.name, round_.period_key, round_.title, rows, apart.get(round_.id)
+        )
 
     # --- shared pieces --------------------------------------------------------------------
 

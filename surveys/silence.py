@@ -14,6 +14,7 @@ clears their silence alert. Only closed rounds count, so a round still running i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,7 +30,7 @@ from surveys.model import (
     Language,
     Round,
 )
-from surveys.periods import round_title
+from surveys.periods import distinct_round_title, round_title
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.texts import t
 
@@ -43,16 +44,22 @@ class SilencePolicy:
     history: int = 3  # earlier rounds averaged for the "half its average" rule
 
 
-def describe(alert: Alert, lang: Language) -> str:
-    """What the silence is, in words, from the alert's first note."""
+def describe(alert: Alert, lang: Language, rounds: Sequence[Round] = (), tz: str = "UTC") -> str:
+    """What the silence is, in words, from the alert's first note; its round named apart
+    from the account's other ``rounds`` (time zone ``tz``), as every staff view names it."""
     facts = next((n for n in alert.notes if n.get("kind") == "silence"), {})
     if facts.get("what") == "contact":
         return t("silence_contact", lang, contact=facts.get("contact", "?"), n=facts.get("n", 0))
+    key = str(facts.get("period_key", ""))
+    found = next((r for r in rounds if r.period_key == key), None)  # a key is one round's
+    name = (
+        distinct_round_title(found, rounds, lang, tz)
+        if found
+        else round_title(key, str(facts.get("round", "?")), lang)  # raised before keys were kept
+    )
     return t(
         "silence_account", lang, rate=f"{facts.get('rate', 0):.0%}",
-        average=f"{facts.get('average', 0):.0%}",
-        # Alerts raised before the key was kept show the stored title.
-        round=round_title(str(facts.get("period_key", "")), str(facts.get("round", "?")), lang),
+        average=f"{facts.get('average', 0):.0%}", round=name,
     )  # fmt: skip
 
 

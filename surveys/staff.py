@@ -30,7 +30,7 @@ from surveys.model import (
     StaffRole,
 )
 from surveys.onboarding import Onboarding
-from surveys.periods import distinct_round_title, local_time, round_title
+from surveys.periods import distinct_round_title, local_time
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reporting.labels import L
 from surveys.reports import render_table
@@ -565,7 +565,7 @@ class StaffCommands:
         )
         lines = [line]
         if current and self.service.asks(current.round.audience, contact_level):
-            title = round_title(current.round.period_key, current.round.title, lang)
+            title = current.title(lang)
             closes = _local(current.closes_at, account.timezone)
             lines.insert(0, say("invite_round", lang, title=title, name=name, closes=closes))
         return Output(lines, link_token=token)
@@ -630,7 +630,7 @@ class StaffCommands:
                 else "contact_added_user"
             )
             return Output([say(key, lang, **params)])
-        title = round_title(joined.round.period_key, joined.round.title, lang)
+        title = joined.title(lang)
         closes = _local(joined.closes_at, account.timezone)
         return Output([say("contact_added_to_round", lang, **params, title=title, closes=closes)])
 
@@ -738,7 +738,7 @@ class StaffCommands:
         result = await self.service.open_round_now(account.id)
         async with self.uow() as uow:
             rounds = await uow.rounds.for_account(account.id)
-        title = distinct_round_title(result.round, rounds, lang)
+        title = distinct_round_title(result.round, rounds, lang, account.timezone)
         if not result.created:
             return Output([say("round_exists", lang, title=title, account=account.name)])
         invited = count(result.invited, "contact", lang)
@@ -775,7 +775,7 @@ class StaffCommands:
             "status",
             lang,
             account=account.name,
-            title=distinct_round_title(latest, rounds, lang),
+            title=distinct_round_title(latest, rounds, lang, account.timezone),
             invited=summary.invited,
             responded=summary.responded,
             rate=summary.response_rate,

@@ -918,10 +918,15 @@ CATALOG.update(
         "period_title.half": {Language.EN: "H{n} {year}", Language.RU: "{n}-е полугодие {year} г."},
         "period_title.year": {Language.EN: "{year}", Language.RU: "{year} год"},
         "period_title.sprint": {Language.EN: "Sprint {n}", Language.RU: "Спринт {n}"},
-        # Two rounds reading alike (one month) are told apart by their day (distinct_round_title).
+        # Two rounds reading alike (one month) are told apart by their day, and by their time
+        # when they opened the same day (surveys.periods.round_title with a Telling).
         "period_title.with_day": {
             Language.EN: "{title} ({day} {month})",
             Language.RU: "{title} ({day} {month})",
+        },
+        "period_title.with_time": {
+            Language.EN: "{title} ({day} {month}, {time})",
+            Language.RU: "{title} ({day} {month}, {time})",
         },
         "census_title": {
             Language.EN: "{period} user census",

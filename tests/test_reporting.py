@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -31,8 +32,9 @@ from surveys.model import (
 )
 from surveys.onboarding import Onboarding
 from surveys.reporting.charts import period_labels
-from surveys.reporting.data import RoundData
+from surveys.reporting.data import RoundData, collect
 from surveys.reporting.files import ReportFiles, ReportRequest, parse_report_args
+from surveys.reporting.labels import L
 from surveys.reports import render_table
 from surveys.service import SurveyService
 from surveys.staff import StaffCommands, StaffError, say
@@ -249,7 +251,7 @@ async def test_csv_has_a_bom_the_delimiter_and_cyrillic_round_trips(
     assert boris[1:3] == ["2026-12", "декабрь 2026 г."]  # the key, then the period in words
     assert boris[7] == "Отлично, спасибо, всё хорошо" and boris[8] == "позитив"
     anna = next(r for r in rows if r[3] == "Anna")
-    assert anna[13:] == ["принят", "Called Anna", ""]
+    assert anna[13:] == ["принят", "Called Anna"]
 
 
 @pytest.mark.parametrize(
@@ -288,8 +290,8 @@ async def test_a_contact_made_staff_is_marked_only_where_they_gave_no_answers(
     await seeded.commands.add_staff(
         seeded.admin, "owner", "Uma", Address(Channel.CONSOLE, "uma"), EN
     )
-    for lang, mark, head in ((EN, "staff — not surveyed", "Staff"),
-                             (RU, "сотрудник — не опрашивается", "Сотрудник")):  # fmt: skip
+    for lang, mark in ((EN, "staff — not surveyed"), (RU, "сотрудник — не опрашивается")):
+        status = L("status", lang)
         book = workbook(
             (await seeded.reports.build(seeded.admin, ReportRequest("Globex", None, "xlsx"), lang))
             .data
@@ -297,23 +299,23 @@ async def test_a_contact_made_staff_is_marked_only_where_they_gave_no_answers(
         marks = {}
         for period in ("2026-11", "2026-12"):
             rows = rows_of(book[f"Globex {period}"])
-            assert rows[0][-1] == head
-            marks[period] = {r[0]: r[-1] for r in rows[1:]}
-        assert marks == {
-            "2026-11": {"Anna": None, "Борис": None, "Uma": None},  # every one answered
-            "2026-12": {"Anna": None, "Борис": None, "Uma": mark},
-        }
+            # The mark is the row's status, in the column every row fills; no column of its
+            # own that is blank on every other row.
+            assert rows[0][2] == status and not {"Staff", "Сотрудник"} & set(rows[0])
+            marks[period] = {r[0]: r[2] for r in rows[1:] if r[2] == mark}
+        assert marks == {"2026-11": {}, "2026-12": {"Uma": mark}}  # answers stay answers
 
         doc = await seeded.reports.build(seeded.admin, ReportRequest("Globex", None, "csv"), lang)
         rows = list(csv.reader(io.StringIO(doc.data.decode("utf-8-sig"))))
-        assert rows[0][-1] == head and all(len(r) == len(rows[0]) for r in rows)
-        # Every answer is an answer (no mark beside it); Uma's silent December is one line
-        # of its own, with the mark and no question or answer.
+        assert rows[0][5] == status and rows[0][-1] == L("alert_note", lang)
+        assert all(len(r) == len(rows[0]) for r in rows)
+        # Every row with a question is an answer, its status the conversation's; Uma's
+        # silent December is one row of its own, the mark as its status, no question.
         answered = [r for r in rows[1:] if r[6]]
-        assert answered and all(r[-1] == "" for r in answered)
+        assert answered and all(r[5] != mark and r[7] for r in answered)
         assert {(r[1], r[3]) for r in answered} >= {("2026-11", "Uma"), ("2026-12", "Борис")}
         marked = [r for r in rows[1:] if not r[6]]
-        assert [(r[1], r[3], r[7], r[-1]) for r in marked] == [("2026-12", "Uma", "", mark)]
+        assert [(r[1], r[3], r[5], r[7]) for r in marked] == [("2026-12", "Uma", mark, "")]
 
 
 async def test_an_account_without_rounds_gives_an_empty_but_valid_file(seeded: Seeded) -> None:
@@ -448,3 +450,46 @@ def test_a_trend_chart_names_its_periods_in_words() -> None:
     assert ru[0] == "ноябрь 2026 г."
     assert ru[1].replace("\n", " ") == "Перепись пользователей за 2-е полугодие 2026 г."
     assert all(len(line) <= 16 for line in ru[1].split("\n"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "noon", "evening"),
+    [
+        (EN, "December 2026 (7 Dec, 12:00)", "December 2026 (7 Dec, 17:00)"),
+        (RU, "декабрь 2026 г. (7 дек., 12:00)", "декабрь 2026 г. (7 дек., 17:00)"),
+    ],
+)
+async def test_two_rounds_of_one_day_read_apart_in_every_report(
+    seeded: Seeded, service: SurveyService, uow: SqlUnitOfWorkFactory, clock: FakeClock,
+    lang: Language, noon: str, evening: str,
+) -> None:  # fmt: skip
+    # December's round opened at noon, Moscow time; a manager opens one by hand at 17:00.
+    clock.advance(timedelta(hours=5))
+    await service.open_round_now(seeded.world.account.id)
+    globex = "Globex"
+
+    book = workbook(
+        (await seeded.reports.build(seeded.admin, ReportRequest(globex, "2026-12", "xlsx"), lang))
+        .data
+    )  # fmt: skip
+    # The sheets keep the key (rows sort and filter by it); the Round column reads apart.
+    assert book.sheetnames[1:] == ["Globex 2026-12", "Globex manual-2026-12-07"]
+    summary = rows_of(book[book.sheetnames[0]])
+    assert [(r[1], r[2]) for r in summary[1:]] == [
+        ("2026-12", noon), ("2026-12", noon), ("manual-2026-12-07", evening)
+    ]  # fmt: skip
+    doc = await seeded.reports.build(seeded.admin, ReportRequest(globex, "2026-12", "csv"), lang)
+    rows = list(csv.reader(io.StringIO(doc.data.decode("utf-8-sig"))))
+    assert {(r[1], r[2]) for r in rows[1:]} == {("2026-12", noon)}  # nobody answered at 17:00
+    # The text report's headings and the trend chart's periods.
+    admin = replace(seeded.admin, language=lang)
+    table = (await seeded.commands.report(admin, globex, "2026-12")).table or ""
+    assert [line for line in table.split("\n") if line.startswith("Globex — ")] == [
+        f"Globex — {noon}",
+        f"Globex — {evening}",
+    ]
+    async with uow() as u:
+        rounds = await collect(u, [seeded.world.account])
+    assert period_labels(rounds, lang)[-2:] == [
+        "\n".join(textwrap.wrap(title, 16)) for title in (noon, evening)
+    ]

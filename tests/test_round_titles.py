@@ -6,7 +6,7 @@ and Slack through the real stacks: `/round`, `/alert`, `/status`, the `/report` 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -29,6 +29,7 @@ PARTLY = {EN: ", 1 of them partly", RU: ", из них частично 1"}
 STORED = ("manual-2026-11-02", "census-2026-H2", "Census 2026-H2", "2026-H2")
 # The manual round's stored title is its day; the day may show as a moment in a timeline
 # ("2026-11-02 09:00 · alert raised"), never on its own as the round's name.
+UTC_TZ = "UTC"
 STORED_DAY = re.compile(r"2026-11-02(?! \d\d:\d\d)")
 
 
@@ -164,17 +165,45 @@ def test_rounds_that_read_alike_are_told_apart_by_their_day() -> None:
     sprint = Round(3, 1, "sprint-4", "Sprint 4", opened_at=T0 + timedelta(days=29))
     census = Round(4, 1, "census-2026-H2", "Census 2026-H2", opened_at=T0, audience="user")
     both = [first, second, sprint, census]
-    assert distinct_round_title(second, both, EN) == "November 2026 (30 Nov)"
-    assert distinct_round_title(second, both, RU) == "ноябрь 2026 г. (30 нояб.)"
-    assert distinct_round_title(first, both, EN) == "November 2026 (2 Nov)"
-    assert distinct_round_title(first, both, RU) == "ноябрь 2026 г. (2 нояб.)"
+    assert distinct_round_title(second, both, EN, UTC_TZ) == "November 2026 (30 Nov)"
+    assert distinct_round_title(second, both, RU, UTC_TZ) == "ноябрь 2026 г. (30 нояб.)"
+    assert distinct_round_title(first, both, EN, UTC_TZ) == "November 2026 (2 Nov)"
+    assert distinct_round_title(first, both, RU, UTC_TZ) == "ноябрь 2026 г. (2 нояб.)"
     # Alone in its period, a round keeps its title; other periods never get a day.
-    assert distinct_round_title(first, [first, sprint, census], EN) == "November 2026"
-    assert distinct_round_title(sprint, both, RU) == "Спринт 4"
-    assert distinct_round_title(census, both, EN) == CENSUS[EN]
+    assert distinct_round_title(first, [first, sprint, census], EN, UTC_TZ) == "November 2026"
+    assert distinct_round_title(sprint, both, RU, UTC_TZ) == "Спринт 4"
+    assert distinct_round_title(census, both, EN, UTC_TZ) == CENSUS[EN]
     # A round whose key has no day (a month key) is told apart by the day it opened.
     month = Round(5, 1, "2026-11", "November", opened_at=T0 + timedelta(days=3))
-    assert distinct_round_title(month, [first, month], EN) == "November 2026 (5 Nov)"
+    assert distinct_round_title(month, [first, month], EN, UTC_TZ) == "November 2026 (5 Nov)"
+
+
+def at(*moment: int) -> datetime:
+    return datetime(*moment, tzinfo=UTC)  # type: ignore[misc]
+
+
+def test_rounds_opened_the_same_day_are_told_apart_by_their_time() -> None:
+    # Globex (Moscow): the monthly round at 10:00, then a manual one the same afternoon.
+    monthly = Round(1, 1, "2026-11", "November", at(2026, 11, 30, 7))
+    manual = Round(2, 1, "manual-2026-11-30", "2026-11-30", at(2026, 11, 30, 11, 5, 30))
+    early = Round(3, 1, "manual-2026-11-02", "2026-11-02", T0)
+    rounds = [early, monthly, manual]
+    msk = "Europe/Moscow"
+    assert distinct_round_title(manual, rounds, EN, msk) == "November 2026 (30 Nov, 14:05)"
+    assert distinct_round_title(manual, rounds, RU, msk) == "ноябрь 2026 г. (30 нояб., 14:05)"
+    assert distinct_round_title(monthly, rounds, EN, msk) == "November 2026 (30 Nov, 10:00)"
+    assert distinct_round_title(early, rounds, RU, msk) == "ноябрь 2026 г. (2 нояб.)"  # its day
+    # A cron rule firing twice a day: each round by the wall time it fired at (its key).
+    ten = Round(4, 1, "cron-2026-03-09T10:00", "2026-03-09 10:00", at(2026, 3, 9, 7, 0, 40))
+    three = Round(5, 1, "cron-2026-03-09T15:00", "2026-03-09 15:00", at(2026, 3, 9, 12, 1))
+    assert distinct_round_title(three, [ten, three], EN, msk) == "March 2026 (9 Mar, 15:00)"
+    assert distinct_round_title(ten, [ten, three], RU, msk) == "март 2026 г. (9 мар., 10:00)"
+    # Opened within one minute of each other (a manual round right after the scheduled one):
+    # the seconds tell them apart.
+    again = Round(6, 1, "manual-2026-11-30", "2026-11-30", at(2026, 11, 30, 7, 0, 42))
+    pair = [monthly, again]
+    assert distinct_round_title(again, pair, EN, msk) == "November 2026 (30 Nov, 10:00:42)"
+    assert distinct_round_title(monthly, pair, EN, msk) == "November 2026 (30 Nov, 10:00:00)"
 
 
 @pytest.mark.parametrize("lang", [EN, RU])
@@ -200,3 +229,55 @@ async def test_a_second_round_in_the_month_is_named_with_its_day_in_every_staff_
         assert f"Globex — {second}: " in await app_home(chat.harness)
     chat.harness.clock.advance(timedelta(days=6))  # Monday 16 November: the weekly digest
     assert f"  Globex — {second}: " in await delivered_digest(chat)
+
+
+async def alert_card_round(chat: Chat, lang: Language) -> str:
+    """The round its latest alert card names, as the admin (Globex's owner) was sent it."""
+    await chat.harness.deliver()
+    label = {EN: "Round", RU: "Опрос"}[lang]
+    if chat.platform is TELEGRAM:
+        tg: TelegramHarness = chat.harness
+        lines = [x for text in tg.texts(ADMIN_ID) for x in text.split("\n")]
+        return [x for x in lines if x.startswith(f"{label}: ")][-1].removeprefix(f"{label}: ")
+    slack: SlackHarness = chat.harness
+    fields = [
+        str(f["text"]) for m in slack.dm(SLACK_ADMIN) for b in m.get("blocks") or []
+        for f in b.get("fields") or []
+    ]  # fmt: skip
+    return [f for f in fields if f.startswith(f"*{label}:*")][-1].split("\n", 1)[1]
+
+
+@pytest.mark.parametrize("lang", [EN, RU])
+async def test_reports_and_alerts_name_a_second_round_in_the_month_by_its_day(
+    chat: Chat, lang: Language
+) -> None:
+    await with_contact(chat)
+    await speak(chat, lang)
+    await chat.ask("round Globex")  # Monday 2 November: Anna's answer raises alert 1
+    await contact_writes(chat, NEGATIVE)
+    chat.harness.clock.advance(timedelta(days=8))  # Tuesday 10 November
+    await chat.ask("round Globex")
+    await contact_writes(chat, NEGATIVE)  # alert 2, in the second round
+    first = {EN: "November 2026 (2 Nov)", RU: "ноябрь 2026 г. (2 нояб.)"}[lang]
+    second = {EN: "November 2026 (10 Nov)", RU: "ноябрь 2026 г. (10 нояб.)"}[lang]
+    round_line = {EN: "Round: {}", RU: "Опрос: {}"}[lang]
+
+    # The alert card of the second round, then /alert of each.
+    assert await alert_card_round(chat, lang) == second
+    assert round_line.format(first) in (await chat.ask("alert 1")).split("\n")
+    assert round_line.format(second) in (await chat.ask("alert 2")).split("\n")
+    # A contact invited now is told which round they join.
+    if chat.platform is TELEGRAM:
+        invited = await chat.ask('invite Globex "Bob Stone" stakeholder')
+    else:
+        chat.harness.api.add_user("UBOB", "bob@client.example", "Bob Stone")
+        invited = await chat.ask("invite Globex bob@client.example stakeholder")
+    assert f"«{second}»" in invited, invited
+    # /report: the latest round, then both of the month, each under its own heading.
+    report = [line.strip("`") for line in (await chat.ask("report Globex")).split("\n")]
+    assert report[0] == f"Globex — {second}"
+    month = [line.strip("`") for line in (await chat.ask("report Globex 2026-11")).split("\n")]
+    assert [line for line in month if line.startswith("Globex — ")] == [
+        f"Globex — {first}",
+        f"Globex — {second}",
+    ]

@@ -22,7 +22,6 @@ from surveys.model import (
     Round,
     SentimentLabel,
 )
-from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS
 from surveys.reporting import charts, xlsx
 from surveys.reporting.data import AlertInfo, AnswerCell, ContactRow, RoundData, summary_lines
@@ -70,7 +69,7 @@ def main() -> None:
     m = line.measures
     values = [
         line.account.name, line.round.period_key,
-        round_title(line.round.period_key, line.round.title, Language.EN),
+        line.title(Language.EN),
         f"{line.round.opened_at.astimezone(ZoneInfo(globex.timezone)):%Y-%m-%d}",
         "stakeholders", str(m.population),
         str(m.responded), f"{m.response_rate:.0%}",

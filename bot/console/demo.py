@@ -32,9 +32,9 @@ from surveys.model import (
     StaffRole,
 )
 from surveys.onboarding import typed_language
-from surveys.periods import round_title
 from surveys.ports import Clock
 from surveys.reports import render_table
+from surveys.round_names import round_name
 from surveys.texts import t
 
 CLIENT = "client"
@@ -236,7 +236,8 @@ async def _census_demo(
     await _converse(app, me, contact.id, f"census-{round_.id}", stdin, stdout, typist, interactive)
     found = await census.progress(cast.account.id)
     if found is not None:
-        title = round_title(round_.period_key, round_.title, lang)
+        async with app.uow() as uow:
+            title = await round_name(uow, round_, lang)
         stdout.write("=" * 60 + "\n" + found[1].render(lang, cast.account.name, title))
         stdout.write("\n")
     await _print_outcome(app, round_.id, stdout, lang)

@@ -15,7 +15,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from surveys.model import Account, Language
-from surveys.periods import round_title
 from surveys.questions import QUESTION_KEYS
 from surveys.reporting.data import Measures, RoundData, measure
 from surveys.reporting.labels import L, question_name
@@ -37,10 +36,7 @@ def _png(figure: Figure) -> bytes:
 def period_labels(rounds: Sequence[RoundData], lang: Language) -> list[str]:
     """Each round's title under its point; a long one (a Russian census's) wraps rather
     than running into the next tick."""
-    return [
-        "\n".join(textwrap.wrap(round_title(d.round.period_key, d.round.title, lang), 16))
-        for d in rounds
-    ]
+    return ["\n".join(textwrap.wrap(d.title(lang), 16)) for d in rounds]
 
 
 def account_chart(account: Account, rounds: Sequence[RoundData], lang: Language) -> bytes:

@@ -17,9 +17,11 @@ from surveys.model import (
     ContactLevel,
     ConversationStatus,
     Disposition,
+    Language,
     Round,
     SentimentLabel,
 )
+from surveys.periods import Telling, round_title, tellings
 from surveys.ports import ReportAnswer, UnitOfWork
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS, answered_partly
 from surveys.service import staff_chats
@@ -77,6 +79,12 @@ class RoundData:
     account: Account
     round: Round
     rows: list[ContactRow]
+    # What tells the round apart from another of the account reading the same (its day).
+    apart: Telling | None = None
+
+    def title(self, lang: Language) -> str:
+        """The round as staff read it in every view (surveys.periods.distinct_round_title)."""
+        return round_title(self.round.period_key, self.round.title, lang, self.apart)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +138,10 @@ class SummaryLine:
     level: ContactLevel | None
     measures: Measures
     previous: Measures | None  # the same level in the account's previous round
+    apart: Telling | None = None  # as RoundData.apart
+
+    def title(self, lang: Language) -> str:
+        return round_title(self.round.period_key, self.round.title, lang, self.apart)
 
     @property
     def delta_rate(self) -> float | None:
@@ -160,7 +172,9 @@ def summary_lines(rounds: Sequence[RoundData]) -> list[SummaryLine]:
                 continue
             now = measure(rows)
             key = (data.account.id, level)
-            lines.append(SummaryLine(data.account, data.round, level, now, last.get(key)))
+            lines.append(
+                SummaryLine(data.account, data.round, level, now, last.get(key), data.apart)
+            )
             last[key] = now
     return lines
 
@@ -182,6 +196,7 @@ async def collect(uow: UnitOfWork, accounts: Sequence[Account]) -> list[RoundDat
     for account in accounts:
         contacts = {c.id: c for c in await uow.contacts.for_account(account.id)}
         rounds = sorted(await uow.rounds.for_account(account.id), key=lambda r: r.opened_at)
+        apart = tellings(rounds, account.timezone)  # named among all, whichever are shown
         by_conv: dict[int, list[ReportAnswer]] = {}
         for answer in await uow.reports.answers(account.id):  # in the order they arrived
             by_conv.setdefault(answer.conversation_id, []).append(answer)
@@ -199,7 +214,7 @@ async def collect(uow: UnitOfWork, accounts: Sequence[Account]) -> list[RoundDat
         for round_ in rounds:
             rows = by_round[round_.id]
             rows.sort(key=lambda r: (r.level.value, r.contact.casefold()))
-            out.append(RoundData(account, round_, rows))
+            out.append(RoundData(account, round_, rows, apart.get(round_.id)))
     return out
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from surveys.model import ContactLevel, Language, SentimentLabel
 from surveys.questions import question_label
+
+if TYPE_CHECKING:  # data.py needs the service, which needs these labels
+    from surveys.reporting.data import ContactRow
 
 # key -> (English, Russian)
 _T: dict[str, tuple[str, str]] = {
@@ -42,8 +47,8 @@ _T: dict[str, tuple[str, str]] = {
         "… (cut: an Excel cell holds 32,767 characters; the CSV report has it all)",
         "… (обрезано: в ячейку Excel помещается 32 767 символов; весь текст — в отчёте CSV)",
     ),
-    "staff": ("Staff", "Сотрудник"),
-    "staff.mark": ("staff — not surveyed", "сотрудник — не опрашивается"),  # as /contacts
+    # a contact made staff, with no answer in the round: their row's status (as /contacts)
+    "staff.mark": ("staff — not surveyed", "сотрудник — не опрашивается"),
     # levels, labels, statuses
     "level.stakeholder": ("stakeholders", "стейкхолдеры"),
     "level.user": ("users", "пользователи"),
@@ -114,3 +119,9 @@ def label_name(label: SentimentLabel | None, lang: Language) -> str:
 
 def question_name(key: str, lang: Language) -> str:
     return question_label(key, lang)
+
+
+def row_status(row: ContactRow, lang: Language) -> str:
+    """A report row's *Status*: the conversation's, or why a contact now on staff has no
+    answers in the round (the same words in the XLSX and the CSV)."""
+    return L("staff.mark", lang) if row.staff else L(f"conv.{row.status.value}", lang)

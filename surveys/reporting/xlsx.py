@@ -20,10 +20,9 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from surveys.model import Language, SentimentLabel
-from surveys.periods import round_title
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS
 from surveys.reporting.data import AlertInfo, RoundData, SummaryLine
-from surveys.reporting.labels import L, label_name, level_name, question_name
+from surveys.reporting.labels import L, label_name, level_name, question_name, row_status
 from surveys.texts import t
 
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -164,7 +163,7 @@ def _summary_sheet(
 ) -> None:
     head = summary_headers(lang)
     names = [s.account.name for s in summary]
-    titles = [round_title(s.round.period_key, s.round.title, lang) for s in summary]
+    titles = [s.title(lang) for s in summary]
     keys = [s.round.period_key for s in summary]
     widths = [_fit(head[0], names, 40), _fit(head[1], keys, 20), _fit(head[2], titles, 40)]
     widths += [12, 14] + [max(10.0, len(h) / 2 + 2) for h in head[5:]]
@@ -226,7 +225,7 @@ def round_headers(lang: Language) -> list[str]:
             f"{q}: {L('edited', lang)}",
             *(f"{q}: {L(c.header, lang)}" for c in ALERT_COLUMNS),
         ]
-    head += [question_name(COMMENT_KEY, lang), L("staff", lang)]
+    head.append(question_name(COMMENT_KEY, lang))
     return head
 
 
@@ -234,13 +233,14 @@ def _round_sheet(sheet: Worksheet, data: RoundData, lang: Language, fmt: _Format
     head = round_headers(lang)
     rows = data.rows
     per_q = 5 + len(ALERT_COLUMNS)
-    widths = [_fit(head[0], [r.contact for r in rows], 30), 14, 12, 17]
+    statuses = [row_status(r, lang) for r in rows[:_WIDTH_SAMPLE]]
+    widths = [_fit(head[0], [r.contact for r in rows], 30), 14, _fit(head[2], statuses, 28), 17]
     for key in QUESTION_KEYS:
         texts = [c.text for r in rows[:_WIDTH_SAMPLE] if (c := r.answers.get(key))]
         widths += [_fit(head[len(widths)], texts, 50), 12, 8, 20, 8]
         widths += [12, 30][: len(ALERT_COLUMNS)] + [16] * max(0, len(ALERT_COLUMNS) - 2)
     comments = [c.text for r in rows[:_WIDTH_SAMPLE] if (c := r.answers.get(COMMENT_KEY))]
-    widths += [_fit(head[-2], comments, 50), 26]
+    widths.append(_fit(head[-1], comments, 50))
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     sheet.set_row(0, 45)
@@ -253,7 +253,7 @@ def _round_sheet(sheet: Worksheet, data: RoundData, lang: Language, fmt: _Format
     for r, row in enumerate(rows, start=1):
         sheet.write_string(r, 0, row.contact, fmt.text)
         sheet.write_string(r, 1, level_name(row.level, lang), fmt.text)
-        sheet.write_string(r, 2, L(f"conv.{row.status.value}", lang), fmt.text)
+        sheet.write_string(r, 2, row_status(row, lang), fmt.text)
         if row.answers:
             last = max(c.answered_at for c in row.answers.values())
             sheet.write_datetime(r, 3, _local(last, tz), fmt.date)
@@ -276,5 +276,3 @@ def _round_sheet(sheet: Worksheet, data: RoundData, lang: Language, fmt: _Format
         comment = row.answers.get(COMMENT_KEY)
         if comment is not None:
             sheet.write_string(r, col, cell_text(comment.text, lang), fmt.text)
-        if row.staff:
-            sheet.write_string(r, col + 1, L("staff.mark", lang), fmt.text)

@@ -146,7 +146,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             details = await ctx.service.alert_details(uow, alert)
         fields = alert_fields(
             alert, account=details.account, contact=details.contact, round_=details.round,
-            answer=details.answer, lang=actor.language,
+            rounds=details.rounds, answer=details.answer, lang=actor.language,
         )  # fmt: skip
         line = state_line(alert, actor.name, actor.language)
         message = body.get("message") or {}

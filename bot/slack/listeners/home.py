@@ -107,9 +107,9 @@ async def home_blocks(
     for account, round_ in running[:MAX_ITEMS]:
         tally = tallies.get(round_.id) or RoundTally()
         rate = tally.responded / tally.invited if tally.invited else 0.0
+        title = distinct_round_title(round_, siblings[account.id], lang, account.timezone)
         round_lines.append(
-            f"{escape(account.name)} — "
-            f"{escape(distinct_round_title(round_, siblings[account.id], lang))}: "
+            f"{escape(account.name)} — {escape(title)}: "
             f"{tally.responded}/{tally.invited} ({rate:.0%}){partly_note(tally.partly, lang)}"
         )
     if len(running) > MAX_ITEMS:

@@ -56,6 +56,7 @@ async def alert_button(
         account=details.account,
         contact=details.contact,
         round_=details.round,
+        rounds=details.rounds,
         answer=details.answer,
         lang=actor.language,
     )
