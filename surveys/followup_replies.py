@@ -27,7 +27,8 @@ from surveys.texts import t
 MAX_REPLY_CHARS = MAX_ANSWER_CHARS  # what is kept of a contact's reply: a survey answer's bound
 # The pieces of one paste Telegram split come within seconds; a message later is not one.
 PIECE_WINDOW = timedelta(minutes=1)
-# What the asker reads above a further message of a reply, by why it goes on (_continued).
+# What the asker reads above a further message of a reply, by why it goes on (_continued);
+# the reply's note keeps the why ("more"), so the alert's timeline says the same.
 _ASKER_KEY = {
     "piece": "followup_reply_more",
     "cut": "followup_reply_more",
@@ -135,7 +136,7 @@ async def take_reply(
     n = question["n"]
     count = sum(1 for r in notes_of(alert, "reply") if r.get("n") == n)  # replies before
     note = {"kind": "reply", "n": n, "text": kept, "at": now.isoformat(), "late": late,
-            "message_id": message_id, **({"more": True} if why else {}),
+            "message_id": message_id, **({"more": why} if why else {}),
             **({"cut": True} if cut else {})}  # fmt: skip
     await uow.alerts.set_status(alert.id, alert.status, note, now)
     base = f"followup:{alert.id}:{n}"
@@ -230,7 +231,7 @@ async def reply_edited(
         return True  # no words, or the same again (Slack may deliver the event twice)
     count = sum(1 for r in notes_of(alert, "reply") if r.get("n") == n)
     note = {"kind": "reply", "n": n, "text": kept, "at": now.isoformat(), "late": False,
-            "message_id": message_id, "more": True, "edited": True,
+            "message_id": message_id, "more": "edited", "edited": True,
             **({"cut": True} if cut else {})}  # fmt: skip
     await uow.alerts.set_status(alert.id, alert.status, note, now)
     base = f"followup:{alert.id}:{n}"

@@ -4,17 +4,18 @@ follow-up, unreachable contacts, and two people resolving one alert at once."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from storage.db import session_factory
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.alert_desk import AlertDesk
+from surveys.alert_view import timeline_lines
 from surveys.conversation import ContactEvent, EventKind
 from surveys.followup_replies import MAX_REPLY_CHARS
 from surveys.followups import FollowUpPolicy, FollowUps
-from surveys.model import Address, AlertStatus, ContactStatus, Disposition, Language
+from surveys.model import Address, Alert, AlertStatus, ContactStatus, Disposition, Language
 from surveys.resolution import Resolutions
 from surveys.service import SurveyService
 from surveys.staff import StaffError
@@ -284,6 +285,10 @@ async def test_a_reply_telegram_split_into_pieces_reaches_the_asker_whole(
     assert len(notes) == 3
 
 
+CONTINUES = {Language.EN: "the client's reply continues", Language.RU: "продолжение ответа клиента"}
+CORRECTION = {Language.EN: "a correction", Language.RU: "уточнение"}
+
+
 async def a_reminder(service: SurveyService, clock: FakeClock) -> None:
     """The survey's one reminder (due two days after the invitation) re-asks its question,
     to Anna and to Boris."""
@@ -342,6 +347,13 @@ async def test_the_rest_of_a_cut_reply_reaches_the_asker_whatever_the_survey_sen
     assert olga[-1] == f"The reply from {name} continues (alert #{alert_id}):\n…and the reports."
     # Thanked, and told the survey question still waits: it is not lost.
     assert told[-1] == t("followup_thanks_survey", lang)
+    # The timeline says what Olga was told: the reply goes on (no correction).
+    async with service.uow() as u:
+        alert = await u.alerts.get(alert_id)
+    assert alert is not None
+    shown = "\n".join(timeline_lines(alert, lang, "UTC"))
+    assert f"{CONTINUES[lang]}: «…and the reports.»" in shown
+    assert CORRECTION[lang] not in shown
     async with service.uow() as u:
         assert len(await u.answers.for_conversations([conv.id])) == answered
     # The rest came: the next message is the survey's again.
@@ -350,3 +362,24 @@ async def test_the_rest_of_a_cut_reply_reaches_the_asker_whatever_the_survey_sen
     assert len(notes) == 2
     async with service.uow() as u:
         assert len(await u.answers.for_conversations([conv.id])) == answered + 1
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+def test_a_timeline_words_each_further_reply_as_its_asker_was_told(lang: Language) -> None:
+    # Notes written before a reply's note said why it went on ("more": True) read the same:
+    # right after a deletion a correction, else the reply going on.
+    at = "2026-11-02T10:00:00+00:00"
+    notes: list[dict[str, object]] = [
+        {"kind": "followup", "n": 1, "by": "Olga", "text": "Which part?", "at": at},
+        {"kind": "reply", "n": 1, "text": "The login", "at": at},
+        {"kind": "reply_deleted", "n": 1, "message_id": "m1", "at": at},
+        {"kind": "reply", "n": 1, "text": "Sorry: Mondays", "at": at, "more": True},
+        {"kind": "reply", "n": 1, "text": "…and reports", "at": at, "more": True},
+        {"kind": "reply", "n": 1, "text": "Fixed words", "at": at, "more": "deleted"},
+        {"kind": "reply", "n": 1, "text": "…rest", "at": at, "more": "cut"},
+    ]
+    alert = Alert(1, 1, 1, 1, AlertStatus.ACKNOWLEDGED, datetime.fromisoformat(at), notes)
+    lines = timeline_lines(alert, lang, "UTC")[-4:]
+    fixed = {Language.EN: "a correction from the client", Language.RU: "уточнение клиента"}
+    assert [fixed[lang] in line for line in lines] == [True, False, True, False]
+    assert [CONTINUES[lang] in line for line in lines] == [False, True, False, True]

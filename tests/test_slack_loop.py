@@ -195,7 +195,15 @@ async def test_a_deleted_reply_is_kept_and_the_client_is_told_how_to_correct_it(
     assert slack.dm_texts(ANNA)[-1] == t("followup_thanks_survey", lang)
     shown = await say(slack, "alert 1", OLGA)
     assert "the client deleted the message with their reply (the reply is kept)" in shown
-    assert "the client's reply continues: «Sorry: the login page, every Monday»" in shown
+    # As Olga was told: a correction, not the reply going on (RU and EN alike).
+    corrected = "«Sorry: the login page, every Monday»"
+    assert f"a correction from the client to their deleted reply: {corrected}" in shown
+    assert "continues" not in shown
+    await say(slack, "lang ru", OLGA)
+    shown = await say(slack, "alert 1", OLGA)
+    assert "клиент удалил сообщение с ответом (ответ сохранён)" in shown
+    assert f"уточнение клиента к удалённому ответу: {corrected}" in shown
+    assert "продолжение ответа" not in shown
 
 
 async def test_a_correction_after_a_deleted_reply_reaches_the_asker_once_resolved(
