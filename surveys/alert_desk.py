@@ -354,7 +354,7 @@ class AlertDesk:
                 "target": original.idempotency_key,
                 "status_line": t(line_key, reader.language, **_in(reader.language, params)),
             }
-            if keep_state and (state := _taken_by(alert, reader.language)):
+            if keep_state and (state := taken_by(alert, reader.language)):
                 payload["status_line"] = f"{state} · {payload['status_line']}"
             stored = await uow.outbox.enqueue(
                 OutgoingMessage(
@@ -429,7 +429,7 @@ async def staff_came_back(uow: UnitOfWork, person: Staff, at: Address) -> Staff:
     return back
 
 
-def _taken_by(alert: Alert, lang: Language) -> str | None:
+def taken_by(alert: Alert, lang: Language) -> str | None:
     """Who took the alert ("Acknowledged by …", or resolved: how and why); None while it
     is open."""
     if alert.status is AlertStatus.OPEN:

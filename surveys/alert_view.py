@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from surveys.alert_changes import Change, changes_of, is_change
@@ -82,6 +83,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "t_reply_more": (
         "{at} · the client's reply continues: «{text}»",
         "{at} · продолжение ответа клиента: «{text}»",
+    ),
+    "t_reply_corrected": (
+        "{at} · a correction from the client to their deleted reply: «{text}»",
+        "{at} · уточнение клиента к удалённому ответу: «{text}»",
     ),
     "t_reply_edited": (
         "{at} · the client edited their reply: «{text}»",
@@ -177,6 +182,7 @@ def timeline_lines(
     hidden = len(changes) - SHOWN_CHANGES if len(changes) - SHOWN_CHANGES >= 2 else 0
     seen = 0
     cleared = False  # whether the last verdict noted so far was "no longer negative"
+    deleted: dict[object, bool] = {}  # follow-up number: its reply's latest note a deletion
     for note in alert.notes:
         kind, when = note.get("kind"), at(note.get("at") or note.get("edited_at"))
         status = note.get("status")
@@ -204,18 +210,12 @@ def timeline_lines(
             out.append(_l("t_followup", lang, at=when, by=note.get("by", "?"),
                           text=_clip(note.get("text", ""))))  # fmt: skip
         elif kind == "reply":
-            key = (
-                "t_reply_edited"
-                if note.get("edited")
-                else "t_reply_more"
-                if note.get("more")
-                else "t_reply_late"
-                if note.get("late")
-                else "t_reply"
-            )
+            key = _reply_key(note, deleted.get(note.get("n")) is True)
             out.append(_l(key, lang, at=when, text=_clip(note.get("text", ""))))
+            deleted[note.get("n")] = False
         elif kind == "reply_deleted":
             out.append(_l("t_reply_deleted", lang, at=when))
+            deleted[note.get("n")] = True
         elif kind == "answer_deleted":
             out.append(_l("t_answer_deleted", lang, at=when))
         elif kind == "followup_expired":
@@ -227,6 +227,19 @@ def timeline_lines(
             out.append(_l("t_relapse", lang, at=when, of=note.get("of"), how=how,
                           note=note.get("note") or "—"))  # fmt: skip
     return out
+
+
+def _reply_key(note: dict[str, Any], after_deletion: bool) -> str:
+    """The line of a reply note, worded as its asker was told (followup_replies._ASKER_KEY):
+    a further message after a deleted reply is a correction, any other one goes on."""
+    more = note.get("more")
+    if more is True:  # notes from before "more" said why: right after a deletion, a correction
+        more = "deleted" if after_deletion else "cut"
+    if note.get("edited"):
+        return "t_reply_edited"
+    if more:
+        return "t_reply_corrected" if more == "deleted" else "t_reply_more"
+    return "t_reply_late" if note.get("late") else "t_reply"
 
 
 def _change_lines(change: Change, lang: Language, when: str, *, again: bool) -> list[str]:

@@ -242,7 +242,9 @@ def remind(conv: Conversation, ctx: ConversationContext, now: datetime) -> Step 
         return None
     if conv.reminder_due_at is None or conv.reminder_due_at > now:
         return None
-    nxt = replace(conv, reminded=True, reminder_due_at=None)
+    # The question asked again is the latest thing the contact was asked: their next message
+    # answers it rather than a follow-up asked before (surveys.followups).
+    nxt = replace(conv, reminded=True, reminder_due_at=None, last_activity_at=now)
     reminder = Reply(kind="reminder", text=t("reminder", conv.language))
     return Step(nxt, replies=[reminder, question_reply(conv, ctx)])
 

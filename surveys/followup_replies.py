@@ -6,7 +6,9 @@ A reply may come in more than one message, each a "reply" note of the same quest
 each is passed on: the rest of a long paste Telegram split into pieces (a piece at its limit,
 the next within a minute); the rest of a reply cut at MAX_REPLY_CHARS; and a correction
 after the contact deleted their reply (Slack tells). Each of the last two is what the
-contact was told to send as their next message, so that message is taken as the reply's.
+contact was told to send as their next message, so that message is taken as the reply's —
+whatever the survey sent meanwhile (a reminder, a new round): it is the reply's own state,
+a reply awaiting its rest, that decides, and the contact hears the survey question waits.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from surveys.texts import t
 MAX_REPLY_CHARS = MAX_ANSWER_CHARS  # what is kept of a contact's reply: a survey answer's bound
 # The pieces of one paste Telegram split come within seconds; a message later is not one.
 PIECE_WINDOW = timedelta(minutes=1)
-# What the asker reads above a further message of a reply, by why it goes on (_continued).
+# What the asker reads above a further message of a reply, by why it goes on (_continued);
+# the reply's note keeps the why ("more"), so the alert's timeline says the same.
 _ASKER_KEY = {
     "piece": "followup_reply_more",
     "cut": "followup_reply_more",
@@ -127,14 +130,16 @@ async def take_reply(
         return False
     asked_at = datetime.fromisoformat(question["at"])
     late = now > datetime.fromisoformat(question["until"])
-    # The window bounds a first reply; what the contact was told to send next is not late.
-    if survey_asked_at is not None and ((late and why is None) or survey_asked_at > asked_at):
-        return False  # the survey asked last (or the window passed): it takes the message
+    # A first reply: the survey takes the message if it asked last or the window passed. A
+    # reply going on (``why``) takes it whatever the survey sent since: the contact was told
+    # to send the rest next (or is mid-paste), and is told the survey question still waits.
+    if why is None and survey_asked_at is not None and (late or survey_asked_at > asked_at):
+        return False
     kept, cut = bound_text(text)
     n = question["n"]
     count = sum(1 for r in notes_of(alert, "reply") if r.get("n") == n)  # replies before
     note = {"kind": "reply", "n": n, "text": kept, "at": now.isoformat(), "late": late,
-            "message_id": message_id, **({"more": True} if why else {}),
+            "message_id": message_id, **({"more": why} if why else {}),
             **({"cut": True} if cut else {})}  # fmt: skip
     await uow.alerts.set_status(alert.id, alert.status, note, now)
     base = f"followup:{alert.id}:{n}"
@@ -229,7 +234,7 @@ async def reply_edited(
         return True  # no words, or the same again (Slack may deliver the event twice)
     count = sum(1 for r in notes_of(alert, "reply") if r.get("n") == n)
     note = {"kind": "reply", "n": n, "text": kept, "at": now.isoformat(), "late": False,
-            "message_id": message_id, "more": True, "edited": True,
+            "message_id": message_id, "more": "edited", "edited": True,
             **({"cut": True} if cut else {})}  # fmt: skip
     await uow.alerts.set_status(alert.id, alert.status, note, now)
     base = f"followup:{alert.id}:{n}"

@@ -8,6 +8,8 @@ What the contact's next message is (the precedence rule, one sentence): **the la
 the contact was asked gets their next message** — a follow-up asked after the survey's
 current question takes the next message as its reply; a survey question sent after the
 follow-up (a new round, a reminder) takes it as an answer, and the follow-up keeps waiting.
+A reply that goes on (the rest of a cut reply or of a paste, a correction after a deleted
+one: `surveys.followup_replies`) takes the next message whatever the survey sent meanwhile.
 After the follow-up window the asker is told there was no reply; a reply that comes later
 still reaches them, marked late, unless a survey is open or the alert was resolved.
 """

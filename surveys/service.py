@@ -334,7 +334,8 @@ class SurveyService:
             if event.pressed_under is not None and not _still_asks(conv, event.pressed_under):
                 return  # the other press of a double click, already acted on: nothing changes
             if event.kind is EventKind.TEXT:
-                # The latest thing the contact was asked takes the message (surveys.followups).
+                # The latest thing the contact was asked takes the message (surveys.followups);
+                # the survey's last activity moves with each question it asks, a reminder too.
                 survey_at = conv.last_activity_at if conv and conv.status.is_open else None
                 taken = await take_reply(
                     uow, contact, event.text, self.clock.now(), survey_at, event.message_id

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from storage.db import session_factory
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.alert_desk import AlertDesk
+from surveys.alert_view import timeline_lines
 from surveys.conversation import ContactEvent, EventKind
 from surveys.followup_replies import MAX_REPLY_CHARS
 from surveys.followups import FollowUpPolicy, FollowUps
-from surveys.model import Address, AlertStatus, Channel, ContactStatus, Disposition, Language
+from surveys.model import (
+    Address,
+    Alert,
+    AlertStatus,
+    Channel,
+    ContactStatus,
+    Disposition,
+    Language,
+)
 from surveys.resolution import Resolutions
 from surveys.service import SurveyService
 from surveys.staff import StaffError
@@ -320,3 +329,103 @@ async def test_a_reply_telegram_split_into_pieces_reaches_the_asker_whole(
     await service.handle_event(at, ContactEvent(EventKind.TEXT, "Speed is fine", "s1"))
     notes, _, _ = await reply_notes_and_sent(service, alert_id, at.address)
     assert len(notes) == 3
+
+
+CONTINUES = {Language.EN: "the client's reply continues", Language.RU: "продолжение ответа клиента"}
+CORRECTION = {Language.EN: "a correction", Language.RU: "уточнение"}
+
+
+async def a_reminder(service: SurveyService, clock: FakeClock) -> None:
+    """The survey's one reminder (due two days after the invitation) re-asks its question,
+    to Anna and to Boris."""
+    clock.advance(timedelta(days=2))
+    assert (await service.tick()).reminders == 2
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_a_reminder_sent_after_the_follow_up_takes_the_next_message(
+    service: SurveyService, world: World, clock: FakeClock, lang: Language
+) -> None:
+    # "A survey question sent after the follow-up (a new round, a reminder) takes the next
+    # message": the reminder re-asked question 2, yet the message went under the alert.
+    at, alert_id = await asked_after_a_negative_answer(service, world, clock, lang)
+    await a_reminder(service, clock)
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, "Speed is fine", "s1"))
+    notes, olga, _ = await reply_notes_and_sent(service, alert_id, at.address)
+    assert notes == [] and not any("Speed is fine" in o for o in olga)
+    async with service.uow() as u:
+        conv = await u.conversations.current_for_contact(1 if lang is Language.EN else 2)
+        assert conv is not None
+        answers = await u.answers.for_conversations([conv.id])
+    assert [(a.question_key, a.text) for a in answers][1:] == [("speed", "Speed is fine")]
+
+
+async def a_new_round(service: SurveyService, world: World, clock: FakeClock) -> None:
+    """The next period's round opens and asks its first question."""
+    clock.advance(timedelta(hours=1))
+    await service.open_round(world.account.id, "2027-Q1", "Q1")
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+@pytest.mark.parametrize("between", ["reminder", "new round"])
+async def test_the_rest_of_a_cut_reply_reaches_the_asker_whatever_the_survey_sent_meanwhile(
+    service: SurveyService, world: World, clock: FakeClock, lang: Language, between: str
+) -> None:
+    # The rest of a cut reply was taken as the reply's only if the survey had asked nothing
+    # since the *follow-up* was asked: a reminder or a new round's question in between made
+    # the rest the contact was told to send a survey answer, and the asker never got it.
+    at, alert_id = await asked_after_a_negative_answer(service, world, clock, lang)
+    reply = ("The login page breaks every morning. " * 1300)[:45_000].strip()
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, reply, "r1"))
+    if between == "new round":
+        await a_new_round(service, world, clock)
+    else:
+        await a_reminder(service, clock)
+    async with service.uow() as u:
+        conv = await u.conversations.current_for_contact(1 if lang is Language.EN else 2)
+        assert conv is not None
+        answered = len(await u.answers.for_conversations([conv.id]))
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, "…and the reports.", "r2"))
+
+    notes, olga, told = await reply_notes_and_sent(service, alert_id, at.address)
+    assert [n["text"] for n in notes][1:] == ["…and the reports."]
+    name = "Anna" if lang is Language.EN else "Борис"
+    assert olga[-1] == f"The reply from {name} continues (alert #{alert_id}):\n…and the reports."
+    # Thanked, and told the survey question still waits: it is not lost.
+    assert told[-1] == t("followup_thanks_survey", lang)
+    # The timeline says what Olga was told: the reply goes on (no correction).
+    async with service.uow() as u:
+        alert = await u.alerts.get(alert_id)
+    assert alert is not None
+    shown = "\n".join(timeline_lines(alert, lang, "UTC"))
+    assert f"{CONTINUES[lang]}: «…and the reports.»" in shown
+    assert CORRECTION[lang] not in shown
+    async with service.uow() as u:
+        assert len(await u.answers.for_conversations([conv.id])) == answered
+    # The rest came: the next message is the survey's again.
+    await service.handle_event(at, ContactEvent(EventKind.TEXT, "All fine now", "r3"))
+    notes, _, _ = await reply_notes_and_sent(service, alert_id, at.address)
+    assert len(notes) == 2
+    async with service.uow() as u:
+        assert len(await u.answers.for_conversations([conv.id])) == answered + 1
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+def test_a_timeline_words_each_further_reply_as_its_asker_was_told(lang: Language) -> None:
+    # Notes written before a reply's note said why it went on ("more": True) read the same:
+    # right after a deletion a correction, else the reply going on.
+    at = "2026-11-02T10:00:00+00:00"
+    notes: list[dict[str, object]] = [
+        {"kind": "followup", "n": 1, "by": "Olga", "text": "Which part?", "at": at},
+        {"kind": "reply", "n": 1, "text": "The login", "at": at},
+        {"kind": "reply_deleted", "n": 1, "message_id": "m1", "at": at},
+        {"kind": "reply", "n": 1, "text": "Sorry: Mondays", "at": at, "more": True},
+        {"kind": "reply", "n": 1, "text": "…and reports", "at": at, "more": True},
+        {"kind": "reply", "n": 1, "text": "Fixed words", "at": at, "more": "deleted"},
+        {"kind": "reply", "n": 1, "text": "…rest", "at": at, "more": "cut"},
+    ]
+    alert = Alert(1, 1, 1, 1, AlertStatus.ACKNOWLEDGED, datetime.fromisoformat(at), notes)
+    lines = timeline_lines(alert, lang, "UTC")[-4:]
+    fixed = {Language.EN: "a correction from the client", Language.RU: "уточнение клиента"}
+    assert [fixed[lang] in line for line in lines] == [True, False, True, False]
+    assert [CONTINUES[lang] in line for line in lines] == [False, True, False, True]

@@ -5,6 +5,7 @@ thread → resolution with a disposition and a note → timeline."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -194,7 +195,15 @@ async def test_a_deleted_reply_is_kept_and_the_client_is_told_how_to_correct_it(
     assert slack.dm_texts(ANNA)[-1] == t("followup_thanks_survey", lang)
     shown = await say(slack, "alert 1", OLGA)
     assert "the client deleted the message with their reply (the reply is kept)" in shown
-    assert "the client's reply continues: «Sorry: the login page, every Monday»" in shown
+    # As Olga was told: a correction, not the reply going on (RU and EN alike).
+    corrected = "«Sorry: the login page, every Monday»"
+    assert f"a correction from the client to their deleted reply: {corrected}" in shown
+    assert "continues" not in shown
+    await say(slack, "lang ru", OLGA)
+    shown = await say(slack, "alert 1", OLGA)
+    assert "клиент удалил сообщение с ответом (ответ сохранён)" in shown
+    assert f"уточнение клиента к удалённому ответу: {corrected}" in shown
+    assert "продолжение ответа" not in shown
 
 
 ANSWER_DELETED = {
@@ -278,6 +287,48 @@ async def test_a_correction_after_a_deleted_reply_reaches_the_asker_once_resolve
     )
     [stored] = await alerts(slack)
     assert stored.status is AlertStatus.RESOLVED  # passed on, not reopened
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_a_correction_after_a_deleted_reply_reaches_the_asker_past_a_reminder(
+    slack: SlackHarness, lang: Language
+) -> None:
+    # Told "send the correction as your next message", a client whose survey reminder came
+    # in between had the correction stored as a survey answer: the survey had written since
+    # the follow-up was asked. What the reply awaits decides, not what the survey sent.
+    alert = await negative_alert(slack)
+    ts = str(alert["ts"])
+    await say(slack, f"lang {lang.value}", ANNA)
+    await press(slack, OLGA, alert, "alert_followup", "1")
+    await in_thread(slack, OLGA, alert, QUESTION)
+    channel = slack.api.dm_channel_of(ANNA)
+    sent = message_event(ANNA, channel, REPLY)
+    await slack.post(sent)
+    reply_ts = str(json.loads(sent[0])["event"]["ts"])
+    await slack.post(message_deleted_event(ANNA, channel, reply_ts, previous_text=REPLY))
+    assert slack.dm_texts(ANNA)[-1] == DELETED_REPLY_KEPT[lang]
+
+    slack.clock.advance(timedelta(days=2, minutes=1))
+    assert (await slack.app.service.tick()).reminders == 1
+    await slack.deliver()
+    assert t("reminder", lang) in "\n".join(slack.dm_texts(ANNA)[-2:])
+
+    await write(slack, ANNA, "Sorry: the login page, every Monday")
+    assert thread_of(slack, OLGA, ts)[-1] == (
+        "A correction from Anna Smith to their deleted reply (alert #1):\n"
+        "Sorry: the login page, every Monday"
+    )
+    assert slack.dm_texts(ANNA)[-1] == t("followup_thanks_survey", lang)
+    async with slack.app.uow() as u:
+        conv = await u.conversations.current_for_contact(1)
+        assert conv is not None
+        assert [a.text for a in await u.answers.for_conversations([conv.id])][1:] == []
+    # The correction came: the next message answers the question the reminder re-asked.
+    await write(slack, ANNA, "Speed is fine")
+    async with slack.app.uow() as u:
+        assert [a.text for a in await u.answers.for_conversations([conv.id])][1:] == [
+            "Speed is fine"
+        ]
 
 
 EDIT_KEPT = {

@@ -14,6 +14,7 @@ import pytest
 from bot.slack.context import unescape
 from bot.slack.listeners.commands import USAGE
 from bot.slack.listeners.home import MAX_ITEMS
+from surveys.alerts import ALERT_LABELS, status_line
 from surveys.commands import TABLE
 from surveys.model import (
     Address,
@@ -834,7 +835,7 @@ async def test_owner_acknowledges_then_resolves_an_alert(slack: SlackHarness) ->
     assert [n["status"] for n in stored.notes if "status" in n] == ["acknowledged", "resolved"]
     assert await say(slack, "alerts") == "No open alerts."
     assert await say(slack, "alerts", OLGA) == "No open alerts."
-    assert len(alert_updates(api, OLGA)) == 2
+    assert len(alert_updates(api, OLGA)) == 3  # Acknowledge, Resolve, the resolution
 
     # A stale Acknowledge (from the first rendering, still showing both buttons): alerts only
     # move forward, so nothing changes, and the message stays as it is now.
@@ -843,6 +844,43 @@ async def test_owner_acknowledges_then_resolves_an_alert(slack: SlackHarness) ->
     [after] = slack.dm(OLGA)
     assert after["blocks"] == resolved["blocks"]
     assert actions_of(after) == []
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [(Language.EN, Language.RU), (Language.RU, Language.EN)]
+)
+async def test_resolve_shows_the_card_in_the_language_the_presser_reads_now(
+    slack: SlackHarness, before: Language, after: Language
+) -> None:
+    # Olga changed her language after the alert came: Resolve answered her in the new one
+    # while the card stayed in the old one (Acknowledge re-renders the whole card).
+    await say(slack, f"staff_add owner <@{OLGA}|olga> Olga Owner")
+    await say(slack, f"lang {before.value}", OLGA)
+    await globex_with_anna(slack, owner=OLGA)
+    await say(slack, f"round {ACCOUNT}")
+    await write(slack, ANNA, NEGATIVE)
+    [card] = slack.dm(OLGA)
+    assert card["blocks"][0]["text"]["text"] == f"⚠️ {ALERT_LABELS[before][0]}"
+    await say(slack, f"lang {after.value}", OLGA)
+
+    [choices] = await press(slack, OLGA, card, "alert_resolve", "1")
+    assert unescape(choices["text"]) == t("choose_disposition", after)
+    [shown] = slack.dm(OLGA)
+    assert shown["ts"] == card["ts"] and block_problems(shown["blocks"]) == []
+    head, account, contact, *_ = ALERT_LABELS[after]
+    flat = "\n".join(texts_in(shown["blocks"]))
+    assert shown["blocks"][0]["text"]["text"] == f"⚠️ {head}"
+    assert f"*{account}:*\n{ACCOUNT}" in flat and f"*{contact}:*\nAnna Smith" in flat
+    assert NEGATIVE in flat and ALERT_LABELS[before][1] not in flat
+    assert [b["text"]["text"] for b in actions_of(shown)] == [
+        t(f"button.{a}", after) for a in ("ack", "followup", "resolve")
+    ]
+    # An acknowledged alert's card keeps saying who acknowledged it (asking the client did).
+    await say(slack, "followup 1 Which part?", OLGA)
+    await press(slack, OLGA, shown, "alert_resolve", "1")
+    shown = next(m for m in slack.dm(OLGA) if m["ts"] == card["ts"])
+    line = status_line(AlertStatus.ACKNOWLEDGED, "Olga Owner", after)
+    assert context_lines(shown)[-1] == f"_{line}_"
 
 
 async def test_a_non_staff_presser_changes_nothing(slack: SlackHarness) -> None:

@@ -7,7 +7,10 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from surveys.model import AlertStatus
+import pytest
+
+from surveys.model import AlertStatus, Language
+from surveys.texts import t
 from tests.telegram_harness import ADMIN_ID, TelegramHarness
 from tests.test_telegram_staff import (
     ANNA,
@@ -315,3 +318,33 @@ async def test_the_follow_up_window_is_said_in_words_in_both_languages(tg: Teleg
     service.policy = replace(service.policy, followup_window=timedelta(days=1))
     [sent] = await say(tg, "/followup 1 Третий вопрос", OLGA)
     assert "в течение 1 дня," in sent
+
+
+@pytest.mark.parametrize("lang", [Language.EN, Language.RU])
+async def test_a_survey_reminder_sent_after_the_follow_up_takes_the_next_message(
+    tg: TelegramHarness, lang: Language
+) -> None:
+    # The reminder re-asked the survey's question after Olga's follow-up, yet Anna's answer
+    # to it went to Olga as the reply: the reminder did not count as the survey asking.
+    await negative_alert(tg)
+    await say(tg, f"/lang {lang.value}", ANNA)
+    await say(tg, f"/followup 1 {QUESTION}", OLGA)
+    tg.clock.advance(timedelta(days=2, minutes=1))
+    assert (await tg.app.service.tick()).reminders == 1
+    await tg.deliver()
+    assert t("reminder", lang) in "\n".join(m["text"] for m in tg.api.sent_to(ANNA)[-2:])
+    olga_before = len(tg.api.sent_to(OLGA))
+
+    await say(tg, "Speed is fine", ANNA)
+    assert tg.api.sent_to(OLGA)[olga_before:] == []
+    async with tg.app.uow() as u:
+        conv = await u.conversations.current_for_contact(1)
+        assert conv is not None
+        answers = await u.answers.for_conversations([conv.id])
+    assert [(a.question_key, a.text) for a in answers][1:] == [("speed", "Speed is fine")]
+    # The follow-up keeps waiting: once the survey asks nothing more, the reply reaches Olga.
+    await say(tg, "Polite, thanks", ANNA)
+    await say(tg, REPLY, ANNA)
+    assert tg.api.sent_to(OLGA)[-1]["text"] == (
+        f"Reply from Anna Smith to your question (alert #1):\n{REPLY}"
+    )

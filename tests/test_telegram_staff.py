@@ -10,8 +10,18 @@ import pytest
 
 from bot.telegram.menus import CLIENT_COMMANDS, STAFF_COMMANDS
 from bot.telegram.routers.staff import USAGE
+from surveys.alerts import ALERT_LABELS, status_line
 from surveys.commands import TABLE
-from surveys.model import Address, Alert, AlertStatus, Channel, ContactStatus
+from surveys.model import (
+    Address,
+    Alert,
+    AlertStatus,
+    Channel,
+    ContactStatus,
+    Disposition,
+    Language,
+)
+from surveys.texts import t
 from tests.telegram_harness import ADMIN_ID, TelegramHarness
 
 ANNA = 5001  # a contact of Globex
@@ -664,7 +674,43 @@ async def test_owner_acknowledges_then_resolves_an_alert(tg: TelegramHarness) ->
     assert [n["status"] for n in stored.notes if "status" in n] == ["acknowledged", "resolved"]
     assert await say(tg, "/alerts") == ["No open alerts."]
     assert await say(tg, "/alerts", OLGA) == ["No open alerts."]
-    assert len(tg.api.calls_to("editMessageText")) == 2
+    # Acknowledge, Resolve (the card drawn again with the endings), the resolution.
+    assert len(tg.api.calls_to("editMessageText")) == 3
+    assert_callback_data_fits(tg)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [(Language.EN, Language.RU), (Language.RU, Language.EN)]
+)
+async def test_resolve_shows_the_card_in_the_language_the_presser_reads_now(
+    tg: TelegramHarness, before: Language, after: Language
+) -> None:
+    # Olga changed her language after the alert came: Resolve put the endings in the new
+    # language under the card still in the old one (Acknowledge re-renders the whole card).
+    await say(tg, f"/staff_add owner {OLGA} Olga Owner")
+    await say(tg, f"/lang {before.value}", OLGA)
+    await globex_with_anna(tg, owner=OLGA)
+    await say(tg, "/round Globex")
+    await say(tg, NEGATIVE, ANNA)
+    [card] = tg.api.sent_to(OLGA)[-1:]
+    assert card["text"].startswith(f"⚠️ {ALERT_LABELS[before][0]}")
+    await say(tg, f"/lang {after.value}", OLGA)
+
+    resolve = next(b for b in buttons(card) if b["text"] == t("button.resolve", before))
+    answer = await press(tg, OLGA, card, resolve["callback_data"], OLGA)
+    assert answer.get("text") == t("choose_disposition", after)
+    shown = next(m for m in tg.api.sent_to(OLGA) if m["message_id"] == card["message_id"])
+    head, account, contact, *_ = ALERT_LABELS[after]
+    assert shown["text"].startswith(f"⚠️ {head}\n{account}: Globex\n{contact}: Anna Smith")
+    assert NEGATIVE in shown["text"]
+    assert [b["text"] for b in buttons(shown)] == [
+        t(f"disposition.{d.value}", after) for d in Disposition
+    ]
+    # An acknowledged alert's card keeps saying who acknowledged it (asking the client did).
+    await say(tg, "/followup 1 Which part?", OLGA)
+    await press(tg, OLGA, shown, resolve["callback_data"], OLGA)
+    shown = next(m for m in tg.api.sent_to(OLGA) if m["message_id"] == card["message_id"])
+    assert shown["text"].endswith(status_line(AlertStatus.ACKNOWLEDGED, "Olga Owner", after))
     assert_callback_data_fits(tg)
 
 

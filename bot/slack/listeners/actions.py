@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.blocks import alert_blocks, disposition_actions, escape, mrkdwn, slack_commands
 from bot.slack.context import SlackContext
 from surveys import commands
-from surveys.alerts import alert_fields, state_line
+from surveys.alert_card import Card, card_for
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import AlertStatus, Disposition, Staff
 from surveys.staff import StaffError
@@ -81,15 +81,18 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
 
     @app.action(re.compile(r"^alert_(followup|resolve|d_[a-z_]+)$"))
     async def on_alert_words(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:  # fmt: skip
         """Ask the client / Resolve / how it ended: answered just to the presser; the words
-        themselves come as a reply in the alert's thread (or by command)."""
+        themselves come as a reply in the alert's thread (or by command). Resolve also draws
+        the card again in the presser's language, as Acknowledge does."""
         await ack()
         actor = await _staff_presser(ctx, body, respond)
         if actor is None:
             return
         name = str(action["action_id"]).removeprefix("alert_")
+        card = None
         try:
             alert_id = int(action.get("value") or "")
             followups = commands.follow_ups(ctx.commands)
@@ -98,6 +101,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 text = t("followup_prompt_slack", actor.language, id=alert_id, contact=contact)
                 blocks = None
             elif name == "resolve":
+                card = await card_for(ctx.service.uow, actor, alert_id)
                 text = t("choose_disposition", actor.language)  # the buttons name them
                 blocks = [
                     {"type": "section", "text": mrkdwn(escape(text))},
@@ -119,6 +123,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             response_type="ephemeral",
             replace_original=False,
         )
+        if card is not None:
+            await _redraw(client, body, card, actor, respond)
 
     @app.action("alert_ack")
     async def on_alert_button(
@@ -142,36 +148,40 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         except StaffError as exc:
             await respond(text=str(exc), response_type="ephemeral", replace_original=False)
             return
-        async with ctx.service.uow() as uow:
-            details = await ctx.service.alert_details(uow, alert)
-        fields = alert_fields(
-            alert, account=details.account, contact=details.contact, round_=details.round,
-            rounds=details.rounds, answer=details.answer, lang=actor.language,
-        )  # fmt: skip
-        line = state_line(alert, actor.name, actor.language)
-        message = body.get("message") or {}
-        channel = (body.get("channel") or {}).get("id")
-        if not (channel and message.get("ts")):
-            return
-        try:
-            await client.chat_update(
-                channel=channel,
-                ts=message["ts"],
-                text=message.get("text") or " ",
-                blocks=alert_blocks(fields, actor.language, alert.status, line),
-            )
-        except SlackClientError as exc:
-            # The card was deleted or its channel is gone: the state is already stored, so the
-            # presser learns that, and bolt is not handed an error (it would answer Slack 500).
-            # Only the error code is logged: the exception's text carries the request.
-            error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
-            reason = error or type(exc).__name__
-            log.warning("Alert #%s card not updated (chat.update): %s", alert.id, reason)
-            await respond(
-                text=t("alert_card_not_updated", actor.language, id=alert.id),
-                response_type="ephemeral",
-                replace_original=False,
-            )
+        await _redraw(
+            client, body, await card_for(ctx.service.uow, actor, alert.id), actor, respond
+        )
+
+
+async def _redraw(
+    client: AsyncWebClient, body: dict[str, Any], card: Card, actor: Staff, respond: AsyncRespond
+) -> None:
+    """The pressed alert card drawn again whole, in the presser's current language, with the
+    buttons its state leaves: never some of it in the language they left."""
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id")
+    if not (channel and message.get("ts")):
+        return
+    alert = card.alert
+    try:
+        await client.chat_update(
+            channel=channel,
+            ts=message["ts"],
+            text=message.get("text") or " ",
+            blocks=alert_blocks(card.fields, actor.language, alert.status, card.line),
+        )
+    except SlackClientError as exc:
+        # The card was deleted or its channel is gone: the state is already stored, so the
+        # presser learns that, and bolt is not handed an error (it would answer Slack 500).
+        # Only the error code is logged: the exception's text carries the request.
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+        reason = error or type(exc).__name__
+        log.warning("Alert #%s card not updated (chat.update): %s", alert.id, reason)
+        await respond(
+            text=t("alert_card_not_updated", actor.language, id=alert.id),
+            response_type="ephemeral",
+            replace_original=False,
+        )
 
 
 async def _staff_presser(

@@ -8,7 +8,7 @@ import contextlib
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.telegram.callbacks import AlertAction
 from bot.telegram.context import TelegramContext, language_of
@@ -16,7 +16,8 @@ from bot.telegram.filters import on_loop
 from bot.telegram.render import alert_html, alert_keyboard, disposition_keyboard
 from bot.telegram.routers.staff import send_output
 from surveys import commands
-from surveys.alerts import alert_fields, state_line
+from surveys.alert_card import Card, card_for
+from surveys.alerts import state_line
 from surveys.model import Address, AlertStatus, Channel, Disposition, Staff
 from surveys.staff import StaffError
 from surveys.texts import t
@@ -49,24 +50,22 @@ async def alert_button(
     except StaffError as exc:
         await query.answer(str(exc), show_alert=True)
         return
-    async with candor.service.uow() as uow:
-        details = await candor.service.alert_details(uow, alert)
-    fields = alert_fields(
-        alert,
-        account=details.account,
-        contact=details.contact,
-        round_=details.round,
-        rounds=details.rounds,
-        answer=details.answer,
-        lang=actor.language,
-    )
     await query.answer(state_line(alert, actor.name, actor.language) or "")
+    keyboard = alert_keyboard(alert.id, actor.language, candor.signer, alert.status)
+    await _redraw(query, await card_for(candor.service.uow, actor, alert.id), actor, keyboard)
+
+
+async def _redraw(
+    query: CallbackQuery, card: Card, actor: Staff, keyboard: InlineKeyboardMarkup | None
+) -> None:
+    """The pressed alert message drawn again whole, in the presser's current language, with
+    ``keyboard`` under it: never new buttons under text in the language they left."""
     if isinstance(query.message, Message):
         with contextlib.suppress(TelegramBadRequest):  # "message is not modified": nothing to do
             await query.message.edit_text(
-                alert_html(fields, actor.language, state_line(alert, actor.name, actor.language)),
+                alert_html(card.fields, actor.language, card.line),
                 parse_mode="HTML",
-                reply_markup=alert_keyboard(alert.id, actor.language, candor.signer, alert.status),
+                reply_markup=keyboard,
             )
 
 
@@ -78,13 +77,9 @@ async def _ask_for_words(
     lang = actor.language
     if action == "resolve":
         # Only someone who may see the alert is shown its choices (StaffError otherwise).
-        await commands.follow_ups(candor.commands).contact_name(actor, alert_id)
+        card = await card_for(candor.service.uow, actor, alert_id)
         await query.answer(t("choose_disposition", lang))  # as Slack says it, over the choices
-        if isinstance(query.message, Message):
-            with contextlib.suppress(TelegramBadRequest):
-                await query.message.edit_reply_markup(
-                    reply_markup=disposition_keyboard(alert_id, lang, candor.signer)
-                )
+        await _redraw(query, card, actor, disposition_keyboard(alert_id, lang, candor.signer))
         return
     followups = commands.follow_ups(candor.commands)
     if action == "followup":
