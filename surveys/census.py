@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from surveys.contact_import import ImportStore
+from surveys.joining import join_open_round
 from surveys.model import (
     Account,
     Address,
@@ -67,6 +68,20 @@ class CensusRun:
     until: datetime
     starter: Address | None = None
     created_at: datetime | None = None
+
+    def counts(self, contact: Contact) -> bool:
+        """Whether ``contact`` is one of this census's users: a ticket in its window, or
+        joined by the census link since the window opened (storage's population, plus
+        those who joined after the start, whom the link asks itself)."""
+        ticket, joined = contact.last_ticket_at, contact.census_joined_at
+        return (
+            contact.account_id == self.account_id
+            and contact.level is ContactLevel.USER
+            and (
+                (ticket is not None and self.since <= ticket < self.until)
+                or (joined is not None and joined >= self.since)
+            )
+        )
 
 
 @dataclass(slots=True)
@@ -145,6 +160,7 @@ class BindReport:
     not_found: int = 0
     total: int = 0
     staff: int = 0  # found, but our staff: not bound, so never surveyed
+    asked: int = 0  # of bound: asked at once by the census still open (surveys.joining)
 
 
 class CensusStore(ImportStore, Protocol):
@@ -572,8 +588,12 @@ class Census:
                     contact.channel, contact.address = channel, user_id
                     contact.status = ContactStatus.ACTIVE
                     await uow.contacts.update(contact)
+                    # Reachable now: the census still open asks them, in this transaction,
+                    # so a stopped run started again never asks anyone twice.
+                    asked = await join_open_round(self.service, uow, contact) is not None
                     await uow.commit()
                 report.bound += 1
+                report.asked += asked
             if progress is not None:
                 await progress(report)
         return report
