@@ -119,6 +119,8 @@ class CensusProgress:
         sent them, the last first questions can still be held (pause) or dropped (cancel)."""
         if self.state is CensusState.RUNNING and self.not_sent == 0 and self.queued:
             return t("census_state.queued", lang, n=self.queued)
+        if self.state is CensusState.DONE and not self.sent:
+            return t("census_state.done_none", lang)  # nobody reachable: none was asked
         if self.state is CensusState.DONE and self.not_sent:
             # Not "everyone reachable was asked": they became reachable after it was sent.
             return t("census_state.done_late", lang, n=self.not_sent)
@@ -133,7 +135,11 @@ class CensusProgress:
             return t(key, lang, account=account, title=title, ref=argument(account),
                      state=f" ({state})" if state else "")  # fmt: skip
         rate = round(100 * self.answered / self.reached) if self.reached else 0
-        return t("census_progress", lang, account=account, title=title,
+        # Over without asking anyone: why, not "answered 0 (0% of reached)". While it moves
+        # the message keeps its shape (it is edited in place as the counts grow).
+        over = self.state in (CensusState.DONE, CensusState.CANCELLED)
+        key = "census_progress.none" if over and not self.sent else "census_progress"
+        return t(key, lang, account=account, title=title,
                  state=self.state_text(lang),
                  population=self.population, users=noun(self.population, "user", lang),
                  sent=self.sent, reached=self.reached,

@@ -201,7 +201,7 @@ async def census_status_line(commands: StaffCommands, actor: Staff, account_ref:
     round_, p = found
     rate = round(100 * p.answered / p.reached) if p.reached else 0
     line = t(
-        "census_users_line",
+        "census_users_line" if p.sent else "census_users_line.none",
         actor.language,
         title=round_title(round_.period_key, round_.title, actor.language),
         population=p.population,
