@@ -139,11 +139,19 @@ async def _slack_bind(
     client = AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
-    census = Census(SurveyService(uow, clock, make_analyser("baseline")))  # type: ignore[arg-type]
+    from bot.app import survey_policy
+
+    # The configured policy: a census's answer window (expiry) and the company its
+    # invitation names are those `candor run` uses.
+    service = SurveyService(uow, clock, make_analyser("baseline"), survey_policy(settings))  # type: ignore[arg-type]
+    census = Census(service)
 
     def outcome(report: BindReport) -> str:
         staff = f", {report.staff} staff (not surveyed)" if report.staff else ""
-        return f"{report.bound} bound, {report.not_found} not in the workspace{staff}"
+        # Bound while the census is open: asked now (their question waits in the outbox
+        # for `candor run` to deliver). After it closed: bound only, and not said otherwise.
+        asked = f" ({report.asked} asked in the open census)" if report.asked else ""
+        return f"{report.bound} bound{asked}, {report.not_found} not in the workspace{staff}"
 
     async def progress(report: BindReport) -> None:
         print(f"{report.tried}/{report.total} looked up: {outcome(report)}", file=out, flush=True)

@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from surveys.contact_import import ImportStore
+from surveys.joining import join_open_round
 from surveys.model import (
     Account,
     Address,
@@ -68,6 +69,20 @@ class CensusRun:
     starter: Address | None = None
     created_at: datetime | None = None
 
+    def counts(self, contact: Contact) -> bool:
+        """Whether ``contact`` is one of this census's users: a ticket in its window, or
+        joined by the census link since the window opened (storage's population, plus
+        those who joined after the start, whom the link asks itself)."""
+        ticket, joined = contact.last_ticket_at, contact.census_joined_at
+        return (
+            contact.account_id == self.account_id
+            and contact.level is ContactLevel.USER
+            and (
+                (ticket is not None and self.since <= ticket < self.until)
+                or (joined is not None and joined >= self.since)
+            )
+        )
+
 
 @dataclass(slots=True)
 class CensusLink:
@@ -104,6 +119,8 @@ class CensusProgress:
         sent them, the last first questions can still be held (pause) or dropped (cancel)."""
         if self.state is CensusState.RUNNING and self.not_sent == 0 and self.queued:
             return t("census_state.queued", lang, n=self.queued)
+        if self.state is CensusState.DONE and not self.sent:
+            return t("census_state.done_none", lang)  # nobody reachable: none was asked
         if self.state is CensusState.DONE and self.not_sent:
             # Not "everyone reachable was asked": they became reachable after it was sent.
             return t("census_state.done_late", lang, n=self.not_sent)
@@ -118,7 +135,11 @@ class CensusProgress:
             return t(key, lang, account=account, title=title, ref=argument(account),
                      state=f" ({state})" if state else "")  # fmt: skip
         rate = round(100 * self.answered / self.reached) if self.reached else 0
-        return t("census_progress", lang, account=account, title=title,
+        # Over without asking anyone: why, not "answered 0 (0% of reached)". While it moves
+        # the message keeps its shape (it is edited in place as the counts grow).
+        over = self.state in (CensusState.DONE, CensusState.CANCELLED)
+        key = "census_progress.none" if over and not self.sent else "census_progress"
+        return t(key, lang, account=account, title=title,
                  state=self.state_text(lang),
                  population=self.population, users=noun(self.population, "user", lang),
                  sent=self.sent, reached=self.reached,
@@ -145,6 +166,7 @@ class BindReport:
     not_found: int = 0
     total: int = 0
     staff: int = 0  # found, but our staff: not bound, so never surveyed
+    asked: int = 0  # of bound: asked at once by the census still open (surveys.joining)
 
 
 class CensusStore(ImportStore, Protocol):
@@ -572,8 +594,12 @@ class Census:
                     contact.channel, contact.address = channel, user_id
                     contact.status = ContactStatus.ACTIVE
                     await uow.contacts.update(contact)
+                    # Reachable now: the census still open asks them, in this transaction,
+                    # so a stopped run started again never asks anyone twice.
+                    asked = await join_open_round(self.service, uow, contact) is not None
                     await uow.commit()
                 report.bound += 1
+                report.asked += asked
             if progress is not None:
                 await progress(report)
         return report

@@ -58,7 +58,12 @@ class ProgressMessages:
     async def refresh(self, run_id: int | None = None) -> int:
         """Record the progress message (first time) or its edit for each census still
         moving or still collecting answers; ``run_id`` skips that run's throttle. How
-        many messages were recorded."""
+        many messages were recorded.
+
+        A pass over every run (no ``run_id``) leaves a run started within ``every`` without
+        its first message: the command that started it records it after its own answer
+        (follow_answer), so the starter reads "started" first; the pass takes over only if
+        that never happened (a crash in between)."""
         now = self.clock.now()
         recent = now - self.service.policy.expiry_delay  # after that, no answer can come
         async with self.uow() as uow:
@@ -79,13 +84,24 @@ class ProgressMessages:
                     and now - shown.at < self.every
                     and run.id != run_id
                 )
-                if not throttled and await self._record(uow, run, now):
+                just_started = (
+                    run_id is None and run.created_at is not None
+                    and now - run.created_at < self.every
+                )  # fmt: skip
+                if not throttled and await self._record(uow, run, now, first=not just_started):
                     recorded += 1
             await uow.commit()
         return recorded
 
-    async def _record(self, uow: UnitOfWork, run: CensusRun, now: datetime) -> bool:
+    async def _record(
+        self, uow: UnitOfWork, run: CensusRun, now: datetime, *, first: bool = True
+    ) -> bool:
+        """``first``: whether the message may be sent now if it has not been yet."""
         assert run.starter is not None
+        key = message_key(run.id)
+        sent = await uow.outbox.by_key(key) is not None
+        if not sent and not first:
+            return False
         progress = await uow.census.progress(run)
         digest = ":".join(
             str(x)
@@ -119,8 +135,7 @@ class ProgressMessages:
                 "actions": list(CONTROLS.get(run.state, ())),
             },
         }
-        key = message_key(run.id)
-        if await uow.outbox.by_key(key) is None:
+        if not sent:
             message = OutgoingMessage(
                 run.starter, "census_progress", payload, key, next_attempt_at=now
             )
@@ -138,6 +153,14 @@ class ProgressMessages:
             # flight is left to finish; this one follows it.
             await uow.outbox.supersede_older(stored)
         return stored is not None
+
+
+async def follow_answer(service: SurveyService, run_id: int | None) -> int:
+    """After a command's answer is recorded: the progress message of the census it started
+    (Output.census_progress), so the starter reads "started" before the numbers."""
+    if run_id is None:
+        return 0
+    return await progress_messages(service).refresh(run_id)
 
 
 _BY_SERVICE: WeakKeyDictionary[SurveyService, ProgressMessages] = WeakKeyDictionary()

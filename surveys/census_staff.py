@@ -55,26 +55,24 @@ async def start_census(
                 )
             ]
         )
-    if starter is not None:  # their progress message, edited in place from now on
-        await progress_messages(commands.service).refresh(run.id)
+    # The starter's progress message, edited in place from now on, is recorded by the
+    # adapter after this answer (Output.census_progress), so it arrives second.
+    progress = run.id if starter is not None else None
     found = await census_of(commands).progress(account.id)
     if found is not None and found[1].population == 0:
         # Not "started" and then "no one to ask" in the progress: say it at once, and why.
-        return Output([found[1].render(lang, account.name, title, links)])
-    return Output(
-        [
-            t(
-                "census_started",
-                lang,
-                title=title,
-                account=account.name,
-                ref=argument(account.name),
-                since=run.since.date().isoformat(),
-                # `until` is the midnight after the period: people read the last day in it.
-                until=(run.until - timedelta(microseconds=1)).date().isoformat(),
-            )
-        ]
+        return Output([found[1].render(lang, account.name, title, links)], census_progress=progress)
+    started = t(
+        "census_started",
+        lang,
+        title=title,
+        account=account.name,
+        ref=argument(account.name),
+        since=run.since.date().isoformat(),
+        # `until` is the midnight after the period: people read the last day in it.
+        until=(run.until - timedelta(microseconds=1)).date().isoformat(),
     )
+    return Output([started], census_progress=progress)
 
 
 async def census_command(
@@ -206,7 +204,7 @@ async def census_status_line(commands: StaffCommands, actor: Staff, account_ref:
         title = await round_name(uow, round_, actor.language)
     rate = round(100 * p.answered / p.reached) if p.reached else 0
     line = t(
-        "census_users_line",
+        "census_users_line" if p.sent else "census_users_line.none",
         actor.language,
         title=title,
         population=p.population,

@@ -117,22 +117,38 @@ Run = Callable[[Call], Awaitable[Output]]
 
 
 @dataclass(frozen=True, slots=True)
+class ReadOnly:
+    """What a command that readers run too offers a role that may not act with it (an
+    owner's /census shows progress; pausing it is a manager's)."""
+
+    args: tuple[str, str]
+    summary: tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class StaffCommand:
     name: str
     roles: frozenset[StaffRole]
     args: tuple[str, str]  # (EN, RU) usage after the name; {person} etc. from the platform
     summary: tuple[str, str]  # (EN, RU) one line for menus and help
     run: Run = field(compare=False)
+    read_only: ReadOnly | None = None  # for roles outside WRITERS, when they differ
 
-    def usage(self, platform: Platform, lang: Language) -> str:
-        args = self.args[1 if lang is Language.RU else 0]
+    def _for(self, role: StaffRole | None) -> tuple[tuple[str, str], tuple[str, str]]:
+        if self.read_only is not None and role is not None and role not in WRITERS:
+            return self.read_only.args, self.read_only.summary
+        return self.args, self.summary
+
+    def usage(self, platform: Platform, lang: Language, role: StaffRole | None = None) -> str:
+        """The command as ``role`` may type it (None: everything it takes)."""
+        args = self._for(role)[0][1 if lang is Language.RU else 0]
         slots = {s: platform.syntax(s, lang) for s in ("person", "other", "invitee")}
         # Inside another slot's brackets, the person without its own: "<id, name or @user>".
         slots["person_bare"] = slots["person"].removeprefix("<").removesuffix(">")
         return f"{platform.prefix}{self.name} {args.format(**slots)}".rstrip()
 
-    def describe(self, lang: Language) -> str:
-        return self.summary[1 if lang is Language.RU else 0]
+    def describe(self, lang: Language, role: StaffRole | None = None) -> str:
+        return self._for(role)[1][1 if lang is Language.RU else 0]
 
 
 # --- how each command reads its arguments ------------------------------------------------
@@ -428,6 +444,7 @@ TABLE: dict[str, StaffCommand] = {
             ),
             ("Census progress and control", "Ход и управление переписью"),
             _census,
+            ReadOnly(("<account>", "<аккаунт>"), ("Census progress", "Ход переписи")),
         ),
         StaffCommand(
             "import",
@@ -558,7 +575,18 @@ async def run(
     except StaffError as exc:
         return Output([str(exc)])
     except (Usage, ValueError):
-        return Output([command.usage(platform, actor.language if actor else lang)])
+        if actor is None:
+            return Output([command.usage(platform, lang)])
+        return Output([command.usage(platform, actor.language, actor.role)])
+
+
+def staff_menu(role: StaffRole, lang: Language) -> dict[str, str]:
+    """The commands ``role`` may run, each with its one line, in table order (a menu)."""
+    return {
+        name: command.describe(lang, role)
+        for name, command in TABLE.items()
+        if role in command.roles
+    }
 
 
 def staff_help(actor: Staff, platform: Platform) -> list[str]:
@@ -567,7 +595,8 @@ def staff_help(actor: Staff, platform: Platform) -> list[str]:
     lines = [t("staff_help_head", lang)]
     for command in TABLE.values():
         if actor.role in command.roles:
-            lines.append(f"{command.usage(platform, lang)} — {command.describe(lang)}")
+            usage = command.usage(platform, lang, actor.role)
+            lines.append(f"{usage} — {command.describe(lang, actor.role)}")
     # Staff who never chose follow their app's language: this is how they choose.
     lines.append(t("staff_help_lang", lang))
     levels = "round_levels" if actor.role in TABLE["round"].roles else "round_levels_reader"

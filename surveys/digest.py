@@ -33,7 +33,7 @@ from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from surveys.reporting.data import RoundData, collect, measure
 from surveys.reporting.labels import L
 from surveys.staff import READERS, Output, StaffCommands, StaffError, may_see
-from surveys.texts import partly_note
+from surveys.texts import partly_note, responded_figure
 
 # A person reachable on several platforms gets the digest on the first of these.
 _PREFERRED = (Channel.TELEGRAM, Channel.SLACK, Channel.CONSOLE)
@@ -53,8 +53,8 @@ _T: dict[str, tuple[str, str]] = {
     "alert_line": ("  #{id} [{status}] {account}", "  #{id} [{status}] {account}"),
     "rounds": ("Rounds in progress:", "Идут опросы:"),
     "round_line": (
-        "  {account} — {title}: {responded}/{invited} ({rate:.0%}){partly}",
-        "  {account} — {title}: {responded}/{invited} ({rate:.0%}){partly}",
+        "  {account} — {title}: {figure}{partly}",
+        "  {account} — {title}: {figure}{partly}",
     ),
     "no_rounds": ("No rounds in progress.", "Опросов сейчас нет."),
     "quiet": ("Quiet for 4+ weeks: {names}.", "Без ответов 4+ недели: {names}."),
@@ -242,7 +242,7 @@ class WeeklyDigest:
             lines.append(
                 _say("round_line", lang, account=data.account.name,
                      title=distinct_round_title(data.round, siblings, lang, data.account.timezone),
-                     responded=m.responded, invited=m.population, rate=m.response_rate,
+                     figure=responded_figure(m.responded, m.population, lang),
                      partly=partly_note(m.partly, lang))
             )  # fmt: skip
         if len(running) > MAX_LINES:

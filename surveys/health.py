@@ -158,7 +158,13 @@ def health_lines(h: AccountHealth, staff: Staff) -> list[str]:
 def _round_lines(latest: RoundHealth, previous: RoundHealth | None, lang: Language) -> list[str]:
     """A round's response rate and negative share, each against ``previous`` when there is one.
     How many answered partly follows the rate's trend, which is about the rate alone."""
-    trend = _trend(latest.rate, previous.rate if previous else None, lang)
+    if not latest.invited:  # not "responded 0/0 (0%)", nor a fall to 0 % from before
+        none = t("health_rate.none", lang, round=_title(latest, lang),
+                 none=t("no_one_asked", lang))  # fmt: skip
+        return [none, _negative_line(latest, previous, lang)]
+    # A round before that asked no one had no rate to compare with.
+    before = previous.rate if previous and previous.invited else None
+    trend = _trend(latest.rate, before, lang)
     partly = partly_note(latest.partly, lang)
     if trend and latest.partly:
         partly = t(
@@ -170,6 +176,10 @@ def _round_lines(latest: RoundHealth, previous: RoundHealth | None, lang: Langua
         responded=latest.responded, invited=latest.invited, rate=_pct(latest.rate),
         partly=partly, trend=trend,
     )  # fmt: skip
+    return [rate, _negative_line(latest, previous, lang)]
+
+
+def _negative_line(latest: RoundHealth, previous: RoundHealth | None, lang: Language) -> str:
     shares = " · ".join(
         f"{question_label(k, lang)} {_pct(latest.share(k)) if latest.negative[k][1] else '—'}"
         for k in QUESTION_KEYS
@@ -177,8 +187,7 @@ def _round_lines(latest: RoundHealth, previous: RoundHealth | None, lang: Langua
     # No answers yet (a census just started) is no share at all, not 0 %: nothing to compare.
     answered = any(n for _, n in latest.negative.values())
     before = previous.share() if previous and answered else None
-    negative = t("health_negative", lang, shares=shares, trend=_trend(latest.share(), before, lang))
-    return [rate, negative]
+    return t("health_negative", lang, shares=shares, trend=_trend(latest.share(), before, lang))
 
 
 async def show_health(commands: StaffCommands, actor: Staff, account_ref: str) -> Output:

@@ -9,14 +9,18 @@ or a repeated command sends nothing twice. Before, they waited for the next roun
 
 The open round is the account's newest survey round; it accepts answers for the policy's
 expiry delay after it opened, and a late joiner's conversation ends with it. After that
-they wait for the next one. A census has its own rule for latecomers (surveys.census).
+they wait for the next one. A user joins their account's census the same way (bound on
+Slack by e-mail, their invite link opened, back after /stop) while it is sending or has
+sent (not paused: its resume asks them; not cancelled) and within its answer window, if
+they are one of its users; after that window they are not asked (its progress says so).
+A census link joins its census itself (surveys.census).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from surveys.model import Account, Contact
+from surveys.model import Account, Contact, ContactLevel
 from surveys.open_rounds import OpenRound, open_survey_round
 from surveys.periods import tellings
 from surveys.ports import UnitOfWork
@@ -42,10 +46,37 @@ async def round_to_join(
         return None
     current = await open_round(service, uow, account)
     if current is None or not service.invitable(contact, current.round.audience):
-        return None
+        census = await census_to_join(service, uow, account, contact)
+        return (account, census) if census is not None else None
     if await uow.conversations.in_round(current.round.id, contact.id) is not None:
         return None  # invited already (this add, an earlier one, or they declined it)
     return account, current
+
+
+async def census_to_join(
+    service: SurveyService, uow: UnitOfWork, account: Account, contact: Contact
+) -> OpenRound | None:
+    """The account's census that would ask ``contact`` now, or None: not one of its users,
+    not reachable, paused, cancelled, past its answer window, or asked already."""
+    from surveys.census import CensusState  # here: surveys.census imports onboarding, us
+
+    if contact.level is not ContactLevel.USER or not service.invitable(contact, "user"):
+        return None
+    latest = await uow.census.latest_run(account.id)
+    if latest is None or latest.created_at is None or not latest.counts(contact):
+        return None
+    closes_at = latest.created_at + service.policy.expiry_delay
+    if service.clock.now() >= closes_at:
+        return None
+    # Under the row lock a fan-out batch takes: a batch reading the population now sees
+    # this contact bound once we commit, or has finished (and not asked them) before.
+    run = await uow.census.run(latest.id, lock=True)
+    if run is None or run.state not in (CensusState.RUNNING, CensusState.DONE):
+        return None
+    if await uow.conversations.in_round(run.round_id, contact.id) is not None:
+        return None  # asked already (the fan-out, an earlier join), or declined
+    round_ = await uow.rounds.get(run.round_id)
+    return OpenRound(round_, closes_at) if round_ is not None else None
 
 
 async def join_open_round(

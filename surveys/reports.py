@@ -8,7 +8,7 @@ from surveys.model import Answer, ConversationStatus, Language, SentimentLabel
 from surveys.periods import Telling, round_title
 from surveys.questions import COMMENT_KEY, QUESTION_KEYS, answered_partly, question_label
 from surveys.reporting.labels import L
-from surveys.texts import partly_note
+from surveys.texts import partly_note, t
 
 _MARK = {
     SentimentLabel.NEGATIVE: "[-]",
@@ -113,7 +113,9 @@ def render_table(summary: RoundSummary, lang: Language, width: int = 28) -> str:
     title = round_title(summary.period_key, summary.title, lang, summary.apart)
     out = [
         f"{summary.account} — {title}",
-        f"{head[2]}: {summary.responded}/{summary.invited} ({summary.response_rate:.0%}){partly}",
+        f"{head[2]}: {summary.responded}/{summary.invited} ({summary.response_rate:.0%}){partly}"
+        if summary.invited
+        else t("report_no_one_asked", lang),  # not "0/0 (0%)": nobody to respond
         fmt(columns),
         "-+-".join("-" * w for w in widths),
         *(fmt(line) for line in lines),

@@ -272,6 +272,9 @@ class Output:
     verbatim: str | None = None  # a client's own words, after the lines: escaped, never reworded
     # (account, file id) of an import preview the adapter may offer to confirm with a button
     confirm_import: tuple[str, str] | None = None
+    # A census run whose starter's progress message the adapter records once this answer
+    # is on its way (census_progress.follow_answer): "started" is read before the numbers.
+    census_progress: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -307,6 +307,15 @@ def partly_note(n: int, lang: Language | str) -> str:
     return t("answered_partly", lang, n=n) if n else ""
 
 
+def responded_figure(responded: int, invited: int, lang: Language | str) -> str:
+    """ "3/10 (30%)" — or, for a round or census that asked no one, that no one was asked,
+    not "0/0 (0%)", which reads as ten people who all kept silent (/report, /health, App
+    Home, the digest)."""
+    if not invited:
+        return t("no_one_asked", lang)
+    return f"{responded}/{invited} ({responded / invited:.0%})"
+
+
 def t(key: str, lang: Language | str, **params: object) -> str:
     """The text for ``key`` in ``lang`` (English when the language is unknown)."""
     try:
@@ -745,6 +754,7 @@ CATALOG.update(
             Language.EN: "{round}: responded {responded}/{invited} ({rate}){trend}{partly}",
             Language.RU: "{round}: ответили {responded}/{invited} ({rate}){trend}{partly}",
         },
+        "health_rate.none": {Language.EN: "{round}: {none}", Language.RU: "{round}: {none}"},
         "health_negative": {
             Language.EN: "Negative share: {shares}{trend}",
             Language.RU: "Доля негатива: {shares}{trend}",
@@ -1038,5 +1048,21 @@ CATALOG.update(
             Language.EN: "Users: {title} — {population} {users}, reached {reached}, answered {answered} ({rate}%){partly}.",
             Language.RU: "Пользователи: {title} — {population} {users}, доставлено {reached}, ответили {answered} ({rate}%){partly}.",
         },
+        # A census that has sent no first question yet (or never will): no rate to give.
+        "census_users_line.none": {
+            Language.EN: "Users: {title} — {population} {users}, no one was asked.",
+            Language.RU: "Пользователи: {title} — {population} {users}, никто не опрошен.",
+        },
+        "no_one_asked": {Language.EN: "no one was asked", Language.RU: "никто не опрошен"},
+        "report_no_one_asked": {
+            Language.EN: "No one was asked.",
+            Language.RU: "Никто не опрошен.",
+        },
+        "census_progress.none": {
+            Language.EN: "{title} of {account} ({state}): {population} {users}, no one was asked: no chat {no_chat}, opted out {opted_out}, not sent {not_sent}.",
+            Language.RU: "{title}, {account} ({state}): {population} {users}, никто не опрошен: нет чата {no_chat}, отказались {opted_out}, не отправлено {not_sent}.",
+        },
+        # Done without a first question sent: not "everyone reachable was asked".
+        "census_state.done_none": {Language.EN: "finished", Language.RU: "завершена"},
     }
 )

@@ -17,7 +17,7 @@ from bot.delivery import DeliveryWorker
 from bot.telegram.callbacks import CensusControl, CensusRunControl
 from storage.repositories import SqlUnitOfWorkFactory
 from surveys.census import Census, CensusState
-from surveys.census_progress import PROGRESS_EVERY, progress_messages
+from surveys.census_progress import PROGRESS_EVERY, follow_answer, progress_messages
 from surveys.census_staff import census_status_line, start_census
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Address, Channel, Contact, ContactLevel, ContactStatus, Language
@@ -82,7 +82,9 @@ def is_progress(message: dict[str, Any]) -> bool:
     controls = buttons(message) or [
         b for b in message.get("blocks", []) if b.get("type") == "actions"
     ]  # Telegram's keyboard, Slack's actions block
-    return "users, sent" in text or ("no one to ask" in text and bool(controls))
+    # Over before anyone was asked (cancelled at once), it says that instead of "sent 0".
+    numbers = "users, sent" in text or "users, no one was asked" in text
+    return numbers or ("no one to ask" in text and bool(controls))
 
 
 def buttons(message: dict[str, Any]) -> list[str]:
@@ -151,6 +153,32 @@ async def test_telegram_one_progress_message_edited_in_place_and_after_a_restart
         answer = await press(tg, fresh, "Cancel the census", STRANGER)
         assert answer == "This button is only for client service staff."
         assert "(sending)" in progress_of(tg)[1]["text"]
+    finally:
+        await tg.stop()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_telegram_the_starter_reads_started_before_the_progress_message(
+    api: FakeTelegramAPI, db_url: str, clock: FakeClock, lang: str
+) -> None:
+    # The progress message was recorded while the command ran, its answer after it, so
+    # the starter read the numbers first and "census started" under them.
+    tg = await TelegramHarness.start(api, db_url, clock)
+    admin = {"user_id": ADMIN_ID}
+    try:
+        await tg.process(api.text_message(ADMIN_ID, f"/lang {lang}", **admin))
+        await tg.process(api.text_message(ADMIN_ID, "/account_add Globex gold en", **admin))
+        await add_users(tg.app, clock, Channel.TELEGRAM, [str(u) for u in USERS])
+        before = len(api.sent_to(ADMIN_ID))
+        await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
+        await fan_out_pass(tg.app)  # the census loop's next turn changes nothing in that
+        texts = [str(m["text"]) for m in api.sent_to(ADMIN_ID)[before:]]
+        started = "перепись начата" if lang == "ru" else "started: it asks users"
+        numbers = "пользователя, отправлено" if lang == "ru" else "users, sent"
+        assert [started in text for text in texts] == [True, False]
+        assert numbers in texts[1]
+        # One progress message: the loop did not record a second one beside it.
+        assert len([m for m in api.sent_to(ADMIN_ID) if buttons(m)]) == 1
     finally:
         await tg.stop()
 
@@ -559,6 +587,7 @@ async def test_a_russian_census_reads_in_russian_to_its_users_and_its_starter(
     max_at = Address(Channel.CONSOLE, "max")  # Max Manager reads Russian
     started = await start_census(commands, world.manager, "Globex", "2026-H2", max_at)
     assert started.lines[0].startswith("Перепись пользователей за 2-е полугодие 2026 г., Globex")
+    await follow_answer(service, started.census_progress)  # as the adapter does, after it
     await Census(service).fan_out()
     await delivery.run_once()
     [progress] = [m for m in messenger.sent if m.kind == "census_progress"]

@@ -78,7 +78,8 @@ async def test_staff_help_lists_the_table_in_each_platforms_syntax(chat: Chat) -
     await chat.ask(f"staff_add owner {chat.owner} Olga Owner")
     owner_help = await chat.ask("help", owner_id(chat))
     for command in TABLE.values():
-        assert (command.usage(chat.platform, EN) in owner_help) == (command.roles == READERS)
+        owners = command.usage(chat.platform, EN, StaffRole.OWNER)
+        assert (owners in owner_help) == (command.roles == READERS)
 
 
 async def test_usages_never_nest_the_platforms_brackets(chat: Chat) -> None:
@@ -113,3 +114,34 @@ def test_an_owners_help_does_not_point_them_to_a_command_they_may_not_run(
         assert "census" in owner[-1] or "перепись" in owner[-1]
         admin = staff_help(Staff(2, "Ada", StaffRole.ADMIN, lang), platform)
         assert "round" in admin[-1]
+
+
+async def test_an_owners_help_lists_only_the_census_commands_an_owner_may_run(chat: Chat) -> None:
+    # An owner's /help offered "/census <account> [pause|resume|cancel|link|revoke|…]",
+    # and each of those then refused them: they may read a census's progress, not steer it.
+    await chat.ask(f"staff_add owner {chat.owner} Olga Owner")
+    owner_help = await chat.ask("help", owner_id(chat))
+    census = [line for line in owner_help.splitlines() if f"{chat.platform.prefix}census" in line]
+    assert census == [f"{chat.platform.prefix}census <account> — Census progress"]
+    for word in ("pause", "resume", "cancel", "revoke", "schedule"):
+        assert word not in owner_help, word
+    # Typed without its account, the usage they get is theirs too.
+    assert await chat.ask("census", owner_id(chat)) == f"{chat.platform.prefix}census <account>"
+    admin_help = await chat.ask("help")
+    assert "census <account> [pause|resume|cancel|link|revoke" in admin_help
+
+
+@pytest.mark.parametrize("lang", [EN, RU])
+def test_each_role_reads_the_census_line_it_may_run_in_its_language(lang: Language) -> None:
+    from surveys.commands import staff_help
+    from surveys.model import Staff
+
+    for platform in (TELEGRAM, SLACK):
+        owner = staff_help(Staff(1, "Olga", StaffRole.OWNER, lang), platform)
+        manager = staff_help(Staff(2, "Max", StaffRole.MANAGER, lang), platform)
+        [mine] = [line for line in owner if line.startswith(f"{platform.prefix}census ")]
+        [theirs] = [line for line in manager if line.startswith(f"{platform.prefix}census ")]
+        account = "<аккаунт>" if lang is RU else "<account>"
+        summary = "Ход переписи" if lang is RU else "Census progress"
+        assert mine == f"{platform.prefix}census {account} — {summary}"
+        assert "pause|resume|cancel" in theirs

@@ -32,7 +32,10 @@ async def test_census_link_round_progress_and_control(tg: TelegramHarness) -> No
 
     tg.clock.advance(timedelta(minutes=5))
     await tg.process(api.text_message(ADMIN_ID, "/round Globex census", **admin))
-    assert "H2 2026 user census of Globex started" in tg.texts(ADMIN_ID)[-1]
+    # "Started" first, then the progress message under it.
+    started, progress = tg.texts(ADMIN_ID)[-2:]
+    assert "H2 2026 user census of Globex started" in started
+    assert "H2 2026 user census of Globex (sending): 1 user, sent 0" in progress
     # Who opened the link before the start is asked with the rest (`candor run`'s census
     # loop); before, a census asked only people with a ticket, and never them.
     assert await Census(tg.app.service).fan_out() == 1

@@ -11,7 +11,7 @@ import pytest
 from bot.telegram.menus import CLIENT_COMMANDS, STAFF_COMMANDS
 from bot.telegram.routers.staff import USAGE
 from surveys.alerts import ALERT_LABELS, status_line
-from surveys.commands import TABLE
+from surveys.commands import TABLE, staff_menu
 from surveys.model import (
     Address,
     Alert,
@@ -20,6 +20,7 @@ from surveys.model import (
     ContactStatus,
     Disposition,
     Language,
+    StaffRole,
 )
 from surveys.texts import t
 from tests.telegram_harness import ADMIN_ID, TelegramHarness
@@ -414,7 +415,8 @@ async def test_staff_linked_to_telegram_get_the_staff_menu_there(tg: TelegramHar
         f"Olga Owner is now also reachable as {OLGA}."
     ]
     [menu] = menus_of(tg, OLGA)  # at once, as for someone added with /staff_add
-    assert {c["command"] for c in menu["commands"]} == {*STAFF_COMMANDS, *CLIENT_COMMANDS}
+    owners = staff_menu(StaffRole.OWNER, Language.EN)  # an owner's commands only
+    assert {c["command"] for c in menu["commands"]} == {*owners, *CLIENT_COMMANDS}
 
 
 async def test_a_menu_telegram_refuses_does_not_undo_the_link(tg: TelegramHarness) -> None:
@@ -441,7 +443,8 @@ async def test_admin_adds_a_manager_who_can_run_manager_commands(tg: TelegramHar
     menus = [c.params for c in tg.api.calls_to("setMyCommands")]
     max_menu = [m for m in menus if m.get("scope") == {"type": "chat", "chat_id": MAX}]
     assert len(max_menu) == 1
-    assert {c["command"] for c in max_menu[0]["commands"]} == {*STAFF_COMMANDS, *CLIENT_COMMANDS}
+    managers = staff_menu(StaffRole.MANAGER, Language.EN)  # no admins-only command
+    assert {c["command"] for c in max_menu[0]["commands"]} == {*managers, *CLIENT_COMMANDS}
     assert await say(tg, f"/staff_add owner {MAX} Max Again") == [
         "That person is already staff: Max Manager (manager)."
     ]
@@ -787,3 +790,24 @@ async def test_staff_link_takes_no_guess_from_a_first_name(tg: TelegramHarness) 
     await olga_on_slack(tg)
     assert await say(tg, f"/staff_link Olga {OLGA}") == ["No staff member «Olga». See /staff."]
     assert await tg.app.commands.actor(Address(Channel.TELEGRAM, str(OLGA))) is None
+
+
+async def test_an_owners_command_menu_offers_only_what_an_owner_may_run(
+    tg: TelegramHarness,
+) -> None:
+    # Telegram's command menu listed every staff command for an owner too (/round,
+    # /account_add, "Census progress and control"), each of which then refused them.
+    await say(tg, f"/staff_add owner {OLGA} Olga Owner")
+    await say(tg, f"/staff_add manager {MAX} Max Manager")
+    menus = [c.params for c in tg.api.calls_to("setMyCommands")]
+
+    def menu_of(user: int) -> dict[str, str]:
+        latest = [m for m in menus if m.get("scope") == {"type": "chat", "chat_id": user}][-1]
+        return {c["command"]: c["description"] for c in latest["commands"]}
+
+    owner, manager = menu_of(OLGA), menu_of(MAX)
+    assert owner["census"] == "Census progress" and owner["status"] == "Round status"
+    assert not {"round", "account_add", "import", "staff", "staff_add"} & set(owner)
+    assert {"start", "lang", "stop", "help"} <= set(owner)
+    assert manager["census"] == "Census progress and control" and "round" in manager
+    assert "staff_add" not in manager  # admins only

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from surveys.commands import TABLE
+from surveys.commands import TABLE, staff_menu
 from surveys.model import Language, Staff
 
 CLIENT_COMMANDS = {
@@ -32,9 +32,13 @@ async def set_default_menus(bot: Bot) -> None:
 
 
 async def set_staff_menu(bot: Bot, person: Staff) -> None:
+    """The commands this person's role may run (as /help lists them), then the client's."""
     if person.telegram_user_id is None:
         return
+    lang = person.language
+    mine = [BotCommand(command=name, description=text)
+            for name, text in staff_menu(person.role, lang).items()]  # fmt: skip
     await bot.set_my_commands(
-        _commands({**STAFF_COMMANDS, **CLIENT_COMMANDS}, person.language),
+        [*mine, *_commands(CLIENT_COMMANDS, lang)],
         scope=BotCommandScopeChat(chat_id=person.telegram_user_id),
     )

@@ -25,6 +25,7 @@ from bot.slack.context import SlackContext, unescape, user_id_of
 from bot.slack.locale import follow_slack_language
 from bot.telegram.links import start_link
 from surveys import commands as table
+from surveys.census_progress import follow_answer
 from surveys.commands import CLIENT_COMMANDS, LEVELS, Invitee, Usage
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Address, Channel, Language, Staff
@@ -194,6 +195,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         output, link = census_link(output, ctx.telegram_bot_username, lang)
         for text, blocks in output_messages(output, link, lang):
             await respond(text=text, blocks=blocks, response_type="ephemeral")
+        # A census's progress message in the starter's DM, after "started" has been shown.
+        await follow_answer(ctx.service, output.census_progress)
         ctx.wake_delivery()
 
 

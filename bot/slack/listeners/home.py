@@ -19,7 +19,7 @@ from surveys.periods import distinct_round_title
 from surveys.ports import RoundTally
 from surveys.reporting.labels import L
 from surveys.staff import may_see
-from surveys.texts import partly_note, t
+from surveys.texts import partly_note, responded_figure, t
 
 MAX_ITEMS = 20  # per section; the view holds at most 100 blocks
 _HEAD = {
@@ -106,11 +106,11 @@ async def home_blocks(
     round_lines = []
     for account, round_ in running[:MAX_ITEMS]:
         tally = tallies.get(round_.id) or RoundTally()
-        rate = tally.responded / tally.invited if tally.invited else 0.0
         title = distinct_round_title(round_, siblings[account.id], lang, account.timezone)
         round_lines.append(
             f"{escape(account.name)} — {escape(title)}: "
-            f"{tally.responded}/{tally.invited} ({rate:.0%}){partly_note(tally.partly, lang)}"
+            f"{responded_figure(tally.responded, tally.invited, lang)}"
+            f"{partly_note(tally.partly, lang)}"
         )
     if len(running) > MAX_ITEMS:
         round_lines.append(_MORE_ROUNDS[lang].format(n=len(running) - MAX_ITEMS))

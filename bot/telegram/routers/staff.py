@@ -21,6 +21,7 @@ from bot.telegram.context import TelegramContext, language_of
 from bot.telegram.filters import on_loop
 from bot.telegram.menus import set_staff_menu
 from surveys import commands as table
+from surveys.census_progress import follow_answer
 from surveys.census_staff import FetchFailed, Upload
 from surveys.commands import Invitee
 from surveys.model import Address, Channel, Language
@@ -142,6 +143,8 @@ async def send_output(
         )
     elif output.table:
         await ctx.reply(chat_id, output.table, lang, f"{key}:table", pre=True)
+    if await follow_answer(ctx.service, output.census_progress):
+        ctx.wake_delivery()  # the progress message, queued behind the answer above
 
 
 async def names(
