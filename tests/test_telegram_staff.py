@@ -748,3 +748,17 @@ async def test_staff_link_takes_no_guess_from_a_first_name(tg: TelegramHarness) 
     await olga_on_slack(tg)
     assert await say(tg, f"/staff_link Olga {OLGA}") == ["No staff member «Olga». See /staff."]
     assert await tg.app.commands.actor(Address(Channel.TELEGRAM, str(OLGA))) is None
+
+
+async def test_staff_typing_stop_are_told_they_are_not_surveyed(tg: TelegramHarness) -> None:
+    """/stop is a contact's command; staff are never surveyed, and Candor knows them."""
+    await say(tg, f"/staff_add owner {OLGA} Olga Owner")
+    assert await say(tg, "/stop", OLGA, language_code="ru") == [
+        "Вы сотрудник клиентского сервиса: Candor вас не опрашивает, отписываться не от чего. "
+        "/help — список команд."
+    ]
+    assert await say(tg, "/stop") == [
+        "You are client service staff here: Candor does not survey you, so there is nothing "
+        "to stop. /help lists your commands."
+    ]
+    assert await tg.app.commands.actor(Address(Channel.TELEGRAM, str(OLGA))) is not None

@@ -85,8 +85,11 @@ async def start_plain(message: Message, candor: TelegramContext) -> None:
 
 
 async def stop(message: Message, candor: TelegramContext) -> None:
-    text = await candor.onboarding.opt_out(candor.address(message.chat.id))
+    chat = candor.address(message.chat.id)
+    text = await candor.onboarding.opt_out(chat)
     lang = _lang(message, candor)
+    if text is None and (staff := await candor.commands.actor(chat)) is not None:
+        text, lang = t("staff_stop", staff.language), staff.language  # not "who are you?"
     await candor.reply(
         message.chat.id, text or t("unknown_user", lang), lang, f"stop:{message_key(message)}"
     )
