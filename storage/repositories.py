@@ -1005,6 +1005,19 @@ class SqlOutboxRepository(_Repo):
         )
         return found is not None
 
+    async def latest(self, recipient: Address, kind: str) -> OutgoingMessage | None:
+        row = await self.session.scalar(
+            select(OutboxRow)
+            .where(
+                OutboxRow.channel == recipient.channel.value,
+                OutboxRow.address == recipient.address,
+                OutboxRow.kind == kind,
+            )
+            .order_by(OutboxRow.id.desc())
+            .limit(1)
+        )
+        return _outgoing(row) if row is not None else None
+
     async def by_key(self, idempotency_key: str) -> OutgoingMessage | None:
         row = await self.session.scalar(
             select(OutboxRow).where(OutboxRow.idempotency_key == idempotency_key)

@@ -418,6 +418,10 @@ CATALOG.update(
             Language.EN: "Hello, {name}! You are client service staff here. /help lists your commands.",
             Language.RU: "Здравствуйте, {name}! Вы сотрудник клиентского сервиса. /help — список команд.",
         },
+        "staff_stop": {
+            Language.EN: "You are client service staff here: Candor does not survey you, so there is nothing to stop. /help lists your commands.",
+            Language.RU: "Вы сотрудник клиентского сервиса: Candor вас не опрашивает, отписываться не от чего. /help — список команд.",
+        },
         "unknown_command": {
             Language.EN: "Unknown command {command}.",
             Language.RU: "Неизвестная команда {command}.",

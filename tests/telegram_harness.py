@@ -55,6 +55,7 @@ class TelegramHarness:
         await transport.prepare(app)
         serving = asyncio.create_task(transport.serve(app.stop_event))
         await api.wait_until_polling()
+        await app.delivery.run_once()  # what start-up recorded: the command menus
         return cls(api, app, transport, clock, settings, serving)
 
     async def stop(self) -> None:

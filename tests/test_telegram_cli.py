@@ -39,7 +39,7 @@ async def test_candor_run_polls_telegram_answers_staff_and_stops_on_sigterm(
             while not any("Initech" in str(m.get("text")) for m in api.sent_to(4242)):
                 await api.wait_for_call("sendMessage", count=len(api.calls_to("sendMessage")) + 1)
         scopes = [c.params.get("scope", {}).get("type") for c in api.calls_to("setMyCommands")]
-        assert "default" in scopes and "chat" in scopes
+        assert "all_private_chats" in scopes and "chat" in scopes
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 30)

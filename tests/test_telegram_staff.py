@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.telegram.menus import CLIENT_COMMANDS, STAFF_COMMANDS
+from bot.telegram.menus import STAFF_COMMANDS, STAFF_SELF, STRANGER_COMMANDS
 from bot.telegram.routers.staff import USAGE
 from surveys.alerts import ALERT_LABELS, status_line
-from surveys.commands import TABLE, staff_menu
+from surveys.commands import TABLE
 from surveys.model import (
     Address,
     Alert,
@@ -404,6 +404,10 @@ async def olga_on_slack(tg: TelegramHarness) -> None:
     )
 
 
+def role_menu(role: StaffRole) -> list[str]:
+    return [name for name, c in TABLE.items() if role in c.roles] + list(STAFF_SELF)
+
+
 def menus_of(tg: TelegramHarness, chat: int) -> list[dict[str, Any]]:
     menus = [c.params for c in tg.api.calls_to("setMyCommands")]
     return [m for m in menus if m.get("scope") == {"type": "chat", "chat_id": chat}]
@@ -415,8 +419,7 @@ async def test_staff_linked_to_telegram_get_the_staff_menu_there(tg: TelegramHar
         f"Olga Owner is now also reachable as {OLGA}."
     ]
     [menu] = menus_of(tg, OLGA)  # at once, as for someone added with /staff_add
-    owners = staff_menu(StaffRole.OWNER, Language.EN)  # an owner's commands only
-    assert {c["command"] for c in menu["commands"]} == {*owners, *CLIENT_COMMANDS}
+    assert [c["command"] for c in menu["commands"]] == role_menu(StaffRole.OWNER)
 
 
 async def test_a_menu_telegram_refuses_does_not_undo_the_link(tg: TelegramHarness) -> None:
@@ -443,8 +446,7 @@ async def test_admin_adds_a_manager_who_can_run_manager_commands(tg: TelegramHar
     menus = [c.params for c in tg.api.calls_to("setMyCommands")]
     max_menu = [m for m in menus if m.get("scope") == {"type": "chat", "chat_id": MAX}]
     assert len(max_menu) == 1
-    managers = staff_menu(StaffRole.MANAGER, Language.EN)  # no admins-only command
-    assert {c["command"] for c in max_menu[0]["commands"]} == {*managers, *CLIENT_COMMANDS}
+    assert [c["command"] for c in max_menu[0]["commands"]] == role_menu(StaffRole.MANAGER)
     assert await say(tg, f"/staff_add owner {MAX} Max Again") == [
         "That person is already staff: Max Manager (manager)."
     ]
@@ -586,23 +588,26 @@ async def test_bad_arguments_give_the_commands_usage(tg: TelegramHarness, text: 
 # --- command menus ------------------------------------------------------------------------
 
 
-async def test_start_sets_client_menus_for_all_and_staff_menus_per_chat(
+async def test_start_sets_the_strangers_menu_for_all_and_staff_menus_per_chat(
     tg: TelegramHarness,
 ) -> None:
+    await tg.deliver()
     calls = [c.params for c in tg.api.calls_to("setMyCommands")]
-    default = [p for p in calls if p.get("scope", {"type": "default"}) == {"type": "default"}]
-    assert sorted(str(p.get("language_code")) for p in default) == ["None", "ru"]
-    for params in default:
-        names = [c["command"] for c in params["commands"]]
-        assert names == list(CLIENT_COMMANDS)
-        assert not set(names) & set(STAFF_COMMANDS)
-    russian = next(p for p in default if p.get("language_code") == "ru")
-    assert russian["commands"][0]["description"] == "Начать или вернуться"
+    everyone = [p for p in calls if p["scope"] == {"type": "all_private_chats"}]
+    assert sorted(str(p.get("language_code")) for p in everyone) == ["None", "ru"]
+    for params in everyone:
+        assert [c["command"] for c in params["commands"]] == list(STRANGER_COMMANDS)
+    russian = next(p for p in everyone if p.get("language_code") == "ru")
+    assert russian["commands"][0]["description"] == "Начать по ссылке-приглашению"
+    # Groups see none (one for each language, as earlier versions set both).
+    deleted = [c.params for c in tg.api.calls_to("deleteMyCommands")]
+    assert sorted(str(p.get("language_code")) for p in deleted) == ["None", "ru"]
+    assert all(p.get("scope", {"type": "default"}) == {"type": "default"} for p in deleted)
 
-    chats = [p for p in calls if p.get("scope", {}).get("type") == "chat"]
+    chats = [p for p in calls if p["scope"].get("type") == "chat"]
     assert [p["scope"] for p in chats] == [{"type": "chat", "chat_id": ADMIN_ID}]
     admin_menu = [c["command"] for c in chats[0]["commands"]]
-    assert admin_menu == [*STAFF_COMMANDS, *CLIENT_COMMANDS]
+    assert admin_menu == [*STAFF_COMMANDS, *STAFF_SELF]
     assert "language_code" not in chats[0]
     assert len(calls) == 3
 
@@ -808,6 +813,20 @@ async def test_an_owners_command_menu_offers_only_what_an_owner_may_run(
     owner, manager = menu_of(OLGA), menu_of(MAX)
     assert owner["census"] == "Census progress" and owner["status"] == "Round status"
     assert not {"round", "account_add", "import", "staff", "staff_add"} & set(owner)
-    assert {"start", "lang", "stop", "help"} <= set(owner)
+    assert {"lang", "help"} <= set(owner) and not {"start", "stop"} & set(owner)
     assert manager["census"] == "Census progress and control" and "round" in manager
     assert "staff_add" not in manager  # admins only
+
+
+async def test_staff_typing_stop_are_told_they_are_not_surveyed(tg: TelegramHarness) -> None:
+    """/stop is a contact's command; staff are never surveyed, and Candor knows them."""
+    await say(tg, f"/staff_add owner {OLGA} Olga Owner")
+    assert await say(tg, "/stop", OLGA, language_code="ru") == [
+        "Вы сотрудник клиентского сервиса: Candor вас не опрашивает, отписываться не от чего. "
+        "/help — список команд."
+    ]
+    assert await say(tg, "/stop") == [
+        "You are client service staff here: Candor does not survey you, so there is nothing "
+        "to stop. /help lists your commands."
+    ]
+    assert await tg.app.commands.actor(Address(Channel.TELEGRAM, str(OLGA))) is not None

@@ -11,6 +11,8 @@ starts both fakes on fixed local ports and a small control server through which 
          the update is queued for getUpdates and the call returns once the bot confirmed it
          ("kwargs.reply_to": the id of the bot's message this one replies to).
     GET  /telegram/sent/<chat id>                    the bot's messages in that chat (after edits)
+    GET  /telegram/menu/<chat id>?lang=ru            the command menu that person sees there
+         (scopes resolved as Telegram does, for a user whose app speaks ``lang``)
     GET  /telegram/calls/<method>                    the bot's calls of that method, e.g. what
          answerCallbackQuery showed on a button press (params, status, response)
     POST /slack/<builder>      {"args": [...], "kwargs": {...}}
@@ -97,6 +99,10 @@ class Control:
     async def telegram_sent(self, request: web.Request) -> web.Response:
         return web.json_response(self.tg.sent_to(int(request.match_info["chat"])))
 
+    async def telegram_menu(self, request: web.Request) -> web.Response:
+        chat = int(request.match_info["chat"])
+        return web.json_response(self.tg.menu_seen(chat, request.query.get("lang")))
+
     async def telegram_calls(self, request: web.Request) -> web.Response:
         calls = self.tg.calls_to(request.match_info["method"])
         return web.json_response(
@@ -147,6 +153,7 @@ async def serve(args: argparse.Namespace) -> None:
         app.router.add_post("/telegram/{builder}", control.telegram)
         app.router.add_get("/telegram/sent/{chat}", control.telegram_sent)
         app.router.add_get("/telegram/calls/{method}", control.telegram_calls)
+        app.router.add_get("/telegram/menu/{chat}", control.telegram_menu)
         app.router.add_post("/slack/{builder}", control.slack_event)
         app.router.add_get("/slack/dm/{user}", control.slack_dm)
         app.router.add_get("/slack/responses/{rid}", control.slack_responses)

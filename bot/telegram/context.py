@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.telegram import menus
 from bot.telegram.callbacks import Signer
 from bot.telegram.links import start_link
 from surveys.contact_import import MAX_BYTES
@@ -46,6 +47,15 @@ class TelegramContext:
         if (spoken := await self.service.contact_language(chat)) is not None:
             return spoken
         return language_of(language_code, self.default_language)
+
+    async def sync_menu(self, chat_id: int, *, retry_failed: bool = False) -> None:
+        """Queue the chat's command menu if who they are (or their language) changed it."""
+        service = self.service
+        queued = await menus.sync_chat(
+            service.uow, service.clock, chat_id, retry_failed=retry_failed
+        )
+        if queued:
+            self.wake_delivery()
 
     def invite_link(self, token: str) -> str:
         return start_link(self.bot_username, token)

@@ -29,6 +29,12 @@ class TelegramLimiter:
         return self._chats.has_capacity(chat_id)
 
     @asynccontextmanager
+    async def any_chat(self) -> AsyncIterator[None]:
+        """A call that is no message to a chat (a command menu): the overall limits only."""
+        async with self.window.slot(), self.overall:
+            yield
+
+    @asynccontextmanager
     async def slot(self, chat_id: int) -> AsyncIterator[None]:
         # Two FIFO lines in a row make one: a send admitted by the window joins the bucket's
         # line before the next is admitted (nothing in between yields to the event loop).

@@ -23,6 +23,7 @@ from aiogram.types import BufferedInputFile, ForceReply, Message, ReplyParameter
 
 from bot.telegram.callbacks import Signer
 from bot.telegram.limiter import TelegramLimiter
+from bot.telegram.menus import MENU_KIND, to_bot_commands, to_scope
 from bot.telegram.render import render, render_alert_update
 from surveys.model import Address, Channel, Document, OutgoingMessage
 from surveys.ports import PermanentDeliveryError, TransientDeliveryError
@@ -58,6 +59,8 @@ class TelegramMessenger:
             return True
 
     async def send(self, message: OutgoingMessage) -> str | None:
+        if message.kind == MENU_KIND:
+            return await self._set_menu(message)
         chat_id = _chat_id(message.recipient)
         if message.payload.get("target_id"):
             return await self._edit(chat_id, message)
@@ -92,6 +95,26 @@ class TelegramMessenger:
         except TelegramAPIError as exc:
             raise delivery_error(exc) from exc
         return str(sent.message_id)
+
+    async def _set_menu(self, message: OutgoingMessage) -> None:
+        payload = message.payload
+        scope, code = to_scope(payload["scope"]), payload.get("language_code")
+        try:
+            async with self.limiter.any_chat():
+                if payload["commands"]:
+                    await self.bot.set_my_commands(
+                        to_bot_commands(payload), scope=scope, language_code=code
+                    )
+                else:
+                    await self.bot.delete_my_commands(scope=scope, language_code=code)
+        except TelegramAPIError as exc:
+            error = delivery_error(exc)
+            if isinstance(error, PermanentDeliveryError):
+                # A menu refused ("chat not found": they never started the bot) says nothing
+                # about whether the person can be reached; it is tried again when they write.
+                raise PermanentDeliveryError(exc.message, recipient_gone=False) from exc
+            raise error from exc
+        return None
 
     async def send_file(self, recipient: Address, document: Document, caption: str) -> str | None:
         """A chart as a photo (shown inline on a phone), anything else as a document."""

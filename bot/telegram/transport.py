@@ -23,10 +23,10 @@ from bot import metrics
 from bot.app import App
 from bot.inbox import Inbox, PoisonUpdate, to_json
 from bot.settings import Settings
+from bot.telegram import menus
 from bot.telegram.callbacks import Signer
 from bot.telegram.context import TelegramContext
 from bot.telegram.limiter import TelegramLimiter
-from bot.telegram.menus import set_default_menus, set_staff_menu
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.routers import alerts, census, client, groups, staff
 from storage.inbox import NewUpdate
@@ -146,6 +146,7 @@ class TelegramTransport:
         # Before any router reads a staff member's language, for whatever they send.
         dispatcher.message.outer_middleware(staff.follow_language)
         dispatcher.callback_query.outer_middleware(staff.follow_language)
+        dispatcher.message.outer_middleware(menus.FirstSight())
         self.dispatcher = dispatcher
         self.inbox = app.inbox
         app.inbox.register(CHANNEL, self.handle)
@@ -168,16 +169,20 @@ class TelegramTransport:
         assert self.context is not None
         me = await self.bot.get_me()
         self.context.bot_username = me.username or ""
-        await set_default_menus(self.bot)
         # Telegram tells a person's name only when they write: until then, a placeholder.
         for user_id in self.settings.admin_telegram_ids:
             await app.commands.ensure_admin(
                 Address(Channel.TELEGRAM, str(user_id)), self.settings.default_language
             )
+        # Menus go through the outbox, and only those that changed since last recorded: a
+        # restart sends none again. Staff get theirs before they first write.
+        await menus.sync_defaults(app.uow, app.clock)
         async with app.uow() as uow:
             people = await uow.staff.list()
         for person in people:
-            await set_staff_menu(self.bot, person)
+            if person.telegram_user_id is not None:
+                await menus.sync_chat(app.uow, app.clock, person.telegram_user_id)
+        app.delivery.wake.set()
 
     async def serve(self, stop: asyncio.Event) -> None:
         if self.settings.telegram_webhook_url:

@@ -767,6 +767,21 @@ class FakeTelegramAPI:
         """
         return [copy.deepcopy(m) for m in self._sent.get(_chat_key(chat_id), {}).values()]
 
+    def menu_seen(self, chat_id: int, language_code: str | None = None) -> list[JsonDict]:
+        """The command menu a user with this app language sees in a chat, resolved as
+        Telegram does: the narrowest scope set (chat, then all private chats for a private
+        chat, then default), each first for the user's language, then for everyone."""
+        private = chat_id > 0
+        scopes: list[JsonDict] = [{"type": "chat", "chat_id": chat_id}]
+        scopes += [{"type": "all_private_chats"}] if private else [{"type": "all_group_chats"}]
+        scopes.append({"type": "default"})
+        for scope in scopes:
+            for code in (language_code or "", ""):
+                key = (json.dumps(scope, sort_keys=True), code)
+                if key in self._commands:
+                    return copy.deepcopy(self._commands[key])
+        return []
+
     def assert_no_violations(self) -> None:
         if self.violations:
             listed = "\n".join(f"  - {v}" for v in self.violations)

@@ -60,12 +60,14 @@ async def start_with_invite(
             hint=_lang(message, candor),
             reply_key=f"tg:start:{message_key(message)}",
         )
+        await candor.sync_menu(message.chat.id)  # a contact now: the contact's menu
         candor.wake_delivery()
         return
     # The answer is recorded with the binding, ahead of an open round's first question.
     await candor.onboarding.redeem(
         payload, chat, _lang(message, candor), reply_key=f"tg:start:{message_key(message)}"
     )
+    await candor.sync_menu(message.chat.id)
     candor.wake_delivery()
 
 
@@ -83,8 +85,11 @@ async def start_plain(message: Message, candor: TelegramContext) -> None:
 
 
 async def stop(message: Message, candor: TelegramContext) -> None:
-    text = await candor.onboarding.opt_out(candor.address(message.chat.id))
+    chat = candor.address(message.chat.id)
+    text = await candor.onboarding.opt_out(chat)
     lang = _lang(message, candor)
+    if text is None and (staff := await candor.commands.actor(chat)) is not None:
+        text, lang = t("staff_stop", staff.language), staff.language  # not "who are you?"
     await candor.reply(
         message.chat.id, text or t("unknown_user", lang), lang, f"stop:{message_key(message)}"
     )
@@ -111,6 +116,7 @@ async def switch_language(message: Message, args: str, candor: TelegramContext) 
         return
     text = await candor.onboarding.set_language(chat, Language(wanted))
     await candor.reply(message.chat.id, text or t("unknown_user", lang), Language(wanted), key)
+    await candor.sync_menu(message.chat.id)  # their menu speaks it too
     if text is not None:  # right under the reply: the question they are on, in the new language
         await candor.service.ask_again(chat)
         candor.wake_delivery()

@@ -19,7 +19,6 @@ from aiogram.types import Message, TelegramObject
 
 from bot.telegram.context import TelegramContext, language_of
 from bot.telegram.filters import on_loop
-from bot.telegram.menus import set_staff_menu
 from surveys import commands as table
 from surveys.census_progress import follow_answer
 from surveys.census_staff import FetchFailed, Upload
@@ -58,15 +57,9 @@ class TelegramPlatform:
     async def staff_added(self, address: Address) -> None:
         if self.ctx is None or self.bot is None or address.channel is not Channel.TELEGRAM:
             return
-        person = await self.ctx.commands.actor(address)
-        if person is None:
-            return
-        try:
-            await set_staff_menu(self.bot, person)
-        except TelegramAPIError as exc:
-            # A person who never started the bot has no chat Telegram knows yet ("chat not
-            # found"): the menu is a nicety, and they are staff already; say so, once.
-            log.warning("staff menu for %s: %s", address.address, exc)
+        # Their role's menu, through the outbox: if Telegram does not know their chat yet
+        # (they never started the bot), it is set again when they first write.
+        await self.ctx.sync_menu(int(address.address))
 
 
 PLATFORM = TelegramPlatform()  # for usage and help texts, which need no context
@@ -176,12 +169,8 @@ async def follow_language(
         address = Address(Channel.TELEGRAM, str(user.id))
         spoken = spoken_language(user.language_code)
         changed = await candor.onboarding.follow_platform_language(address, spoken)
-        bot: Bot | None = data.get("bot")
-        if changed is not None and bot is not None:
-            try:
-                await set_staff_menu(bot, changed)
-            except TelegramAPIError as exc:  # the menu is a nicety; their message is not
-                log.warning("staff menu for %s: %s", user.id, exc)
+        if changed is not None:
+            await candor.sync_menu(user.id)
     return await handler(event, data)
 
 
