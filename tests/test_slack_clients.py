@@ -1204,3 +1204,23 @@ async def test_typed_skip_later_and_decline_act_on_the_current_question(
         stored = await uow.answers.for_conversations([c.id for c in convs])
         assert [c.status.value for c in convs] == ["declined"]
     assert [a.question_key for a in stored if a.question_key == "speed"] == []
+
+
+async def test_later_typed_again_is_answered_again(slack: SlackHarness) -> None:
+    # Found by hand: Later pressed, then `/candor later` typed — nothing came back at all (the
+    # notice was kept to one per question, meant for a double click); Slack shows a typed
+    # command to no one, so the contact saw nothing happen.
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    [q1] = questions(slack, ANNA)
+    later = "No problem, I will remind you later. You can also just answer any time."
+
+    await press(slack, ANNA, q1, "survey_later", button_value(q1, "survey_later"))
+    await slack.deliver()
+    assert slack.dm_texts(ANNA)[-1] == later
+
+    assert await typed(slack, ANNA, "later") == []
+    assert await typed(slack, ANNA, "later") == []
+    assert slack.dm_texts(ANNA)[-3:] == [later, later, later]
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "outcome"
