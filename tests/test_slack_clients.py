@@ -1224,3 +1224,22 @@ async def test_later_typed_again_is_answered_again(slack: SlackHarness) -> None:
     assert slack.dm_texts(ANNA)[-3:] == [later, later, later]
     conv = await conversation_of(slack, ANNA)
     assert conv is not None and conv.current_question == "outcome"
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_stop_takes_the_buttons_off_the_question_under_way(
+    slack: SlackHarness, lang: str
+) -> None:
+    # Found by hand: after `/candor stop` the question under way kept Skip / Later / Decline,
+    # though the survey was over for them (pressed, they said so only then).
+    await join(slack, ANNA, "Anna Smith", "stakeholder", lang)
+    await open_round(slack)
+    [q1] = questions(slack, ANNA)
+    assert actions_of(q1)
+
+    await command_text(slack, "stop", ANNA)
+    await slack.deliver()
+
+    [q1] = questions(slack, ANNA)
+    assert actions_of(q1) == []
+    assert ("Question 1 of 3" if lang == "en" else "Вопрос 1 из 3") in q1["text"]
