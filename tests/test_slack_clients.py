@@ -1243,3 +1243,29 @@ async def test_stop_takes_the_buttons_off_the_question_under_way(
     [q1] = questions(slack, ANNA)
     assert actions_of(q1) == []
     assert ("Question 1 of 3" if lang == "en" else "Вопрос 1 из 3") in q1["text"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed_help"), [("en", "help"), ("en", "Help?"), ("ru", "помощь"), ("ru", "/help")]
+)
+async def test_help_written_as_a_message_is_help_not_an_answer(
+    slack: SlackHarness, lang: str, typed_help: str
+) -> None:
+    # Found by hand: a contact who wrote "help" in the DM mid-survey had "help" stored as
+    # their answer and was moved on to the next question (as `lang ru` is the command, so is
+    # "help" alone: Slack lets no one type a slash command as a message).
+    await join(slack, ANNA, "Anna Smith", "stakeholder", lang)
+    await open_round(slack)
+
+    await write(slack, ANNA, typed_help)
+    await slack.deliver()
+
+    assert slack.dm_texts(ANNA)[-1] == slack_commands(t("client_help", Language(lang)))
+    assert await answers_of(slack, ANNA) == []
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "outcome"
+
+    await write(slack, ANNA, "Help with the rollout was great")  # more than the word: an answer
+    await slack.deliver()
+    [answer] = await answers_of(slack, ANNA)
+    assert answer.text == "Help with the rollout was great"
