@@ -179,8 +179,10 @@ def receive(
         if conv.reminded or due >= conv.expires_at:
             due = None
         nxt = replace(conv, last_activity_at=now, reminder_due_at=due)
-        # "Later" tapped twice says "I will remind you" once per question and reminder.
-        once = f"later:{conv.question_index}:{int(conv.reminded)}"
+        # "Later" tapped twice says "I will remind you" once per question and reminder; a
+        # typed "later" (no button) is asked on purpose and always answered.
+        pressed = event.pressed_under is not None
+        once = f"later:{conv.question_index}:{int(conv.reminded)}" if pressed else None
         return Step(nxt, replies=[replace(_notice(conv, ctx, "later"), once=once)])
     # DECLINE
     nxt = replace(conv, status=ConversationStatus.DECLINED, finished_at=now, last_activity_at=now)

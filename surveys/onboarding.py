@@ -207,6 +207,8 @@ class Onboarding:
                     await uow.conversations.save(
                         replace(conv, status=ConversationStatus.DECLINED, finished_at=now)
                     )
+                    # The survey is over for them: its question no longer offers buttons.
+                    await self.service.retire_buttons(uow, contact, conv)
                 account = await uow.accounts.get(contact.account_id)
                 owner = (
                     await uow.staff.get(account.owner_id) if account and account.owner_id else None

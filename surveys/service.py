@@ -1017,14 +1017,14 @@ class SurveyService:
         if before.status.is_open and not step.conversation.status.is_open:
             await self._maybe_alert_conversation(uow, before.id, account, contact, round_)
         if _moves_on(before, step):
-            await self._retire_buttons(uow, contact, before)
+            await self.retire_buttons(uow, contact, before)
         await self._enqueue_replies(
             uow, contact, before, step.replies, f"conv:{before.id}:v{before.version}"
         )
 
-    async def _retire_buttons(self, uow: UnitOfWork, contact: Contact, conv: Conversation) -> None:
+    async def retire_buttons(self, uow: UnitOfWork, contact: Contact, conv: Conversation) -> None:
         """The conversation's questions sent so far lose their buttons (their answer, skip,
-        a re-asked copy or the end of the conversation came)."""
+        a re-asked copy, the end of the conversation or the contact's opt-out came)."""
         # One query for both kinds. Looked up rather than left to the unique key: most
         # questions here lost their buttons steps ago, and an insert costs a round trip.
         found = await answering.messages_of(uow, contact, conv, ("question", "retire_buttons"))

@@ -711,6 +711,10 @@ CATALOG.update(
             Language.EN: "Alert #{id}, {how}: reply to the alert with a short note to resolve it.",
             Language.RU: "Алерт #{id}, {how}: ответьте на алерт короткой заметкой, чтобы закрыть его.",
         },
+        "resolve_note_please_slack": {
+            Language.EN: "Alert #{id}, {how}: write a short note in this alert's thread to resolve it.",
+            Language.RU: "Алерт #{id}, {how}: напишите короткую заметку в ветке этого алерта, чтобы закрыть его.",
+        },
         "resolve_note_empty": {
             Language.EN: "A resolution needs a short note: what was done or found.",
             Language.RU: "Для закрытия нужна короткая заметка: что сделано или выяснено.",

@@ -1204,3 +1204,68 @@ async def test_typed_skip_later_and_decline_act_on_the_current_question(
         stored = await uow.answers.for_conversations([c.id for c in convs])
         assert [c.status.value for c in convs] == ["declined"]
     assert [a.question_key for a in stored if a.question_key == "speed"] == []
+
+
+async def test_later_typed_again_is_answered_again(slack: SlackHarness) -> None:
+    # Found by hand: Later pressed, then `/candor later` typed — nothing came back at all (the
+    # notice was kept to one per question, meant for a double click); Slack shows a typed
+    # command to no one, so the contact saw nothing happen.
+    await join(slack, ANNA, "Anna Smith")
+    await open_round(slack)
+    [q1] = questions(slack, ANNA)
+    later = "No problem, I will remind you later. You can also just answer any time."
+
+    await press(slack, ANNA, q1, "survey_later", button_value(q1, "survey_later"))
+    await slack.deliver()
+    assert slack.dm_texts(ANNA)[-1] == later
+
+    assert await typed(slack, ANNA, "later") == []
+    assert await typed(slack, ANNA, "later") == []
+    assert slack.dm_texts(ANNA)[-3:] == [later, later, later]
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "outcome"
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_stop_takes_the_buttons_off_the_question_under_way(
+    slack: SlackHarness, lang: str
+) -> None:
+    # Found by hand: after `/candor stop` the question under way kept Skip / Later / Decline,
+    # though the survey was over for them (pressed, they said so only then).
+    await join(slack, ANNA, "Anna Smith", "stakeholder", lang)
+    await open_round(slack)
+    [q1] = questions(slack, ANNA)
+    assert actions_of(q1)
+
+    await command_text(slack, "stop", ANNA)
+    await slack.deliver()
+
+    [q1] = questions(slack, ANNA)
+    assert actions_of(q1) == []
+    assert ("Question 1 of 3" if lang == "en" else "Вопрос 1 из 3") in q1["text"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed_help"), [("en", "help"), ("en", "Help?"), ("ru", "помощь"), ("ru", "/help")]
+)
+async def test_help_written_as_a_message_is_help_not_an_answer(
+    slack: SlackHarness, lang: str, typed_help: str
+) -> None:
+    # Found by hand: a contact who wrote "help" in the DM mid-survey had "help" stored as
+    # their answer and was moved on to the next question (as `lang ru` is the command, so is
+    # "help" alone: Slack lets no one type a slash command as a message).
+    await join(slack, ANNA, "Anna Smith", "stakeholder", lang)
+    await open_round(slack)
+
+    await write(slack, ANNA, typed_help)
+    await slack.deliver()
+
+    assert slack.dm_texts(ANNA)[-1] == slack_commands(t("client_help", Language(lang)))
+    assert await answers_of(slack, ANNA) == []
+    conv = await conversation_of(slack, ANNA)
+    assert conv is not None and conv.current_question == "outcome"
+
+    await write(slack, ANNA, "Help with the rollout was great")  # more than the word: an answer
+    await slack.deliver()
+    [answer] = await answers_of(slack, ANNA)
+    assert answer.text == "Help with the rollout was great"

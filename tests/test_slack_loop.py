@@ -78,7 +78,8 @@ async def test_full_loop_in_the_alert_thread(slack: SlackHarness) -> None:
     assert choices["text"] == "How did it end? Choose below."
     [ask_note] = await press(slack, OLGA, alert, "alert_d_explained", "1")
     assert ask_note["text"] == (
-        "Alert #1, explained to the client: reply to the alert with a short note to resolve it."
+        "Alert #1, explained to the client: write a short note in this alert's thread"
+        " to resolve it."
     )
     await in_thread(slack, OLGA, alert, "Walked them through the release plan")
     assert thread_of(slack, OLGA, ts)[-1] == "Alert #1 resolved: explained to the client."

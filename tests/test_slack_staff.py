@@ -1271,3 +1271,27 @@ async def test_an_acknowledged_alert_card_keeps_saying_so_after_the_client_edits
 
     [card] = slack.dm(OLGA)
     assert context_lines(card)[-1] == shown
+
+
+@pytest.mark.parametrize(
+    ("lang", "prompt"),
+    [
+        ("en", "Alert #1, fixed: write a short note in this alert's thread to resolve it."),
+        (
+            "ru",
+            "Алерт #1, исправлено: напишите короткую заметку в ветке этого алерта,"
+            " чтобы закрыть его.",
+        ),
+    ],
+)
+async def test_how_it_ended_asks_for_the_note_in_the_alerts_thread(
+    slack: SlackHarness, lang: str, prompt: str
+) -> None:
+    # Found by hand: "reply to the alert with a short note" (Telegram's words) led an owner to
+    # write the note in the DM, where it resolved nothing; on Slack the note goes in the thread.
+    alert = await negative_alert(slack)
+    await say(slack, f"lang {lang}", OLGA)
+
+    [ask_note] = await press(slack, OLGA, alert, "alert_d_fixed", "1")
+
+    assert ask_note["text"] == prompt

@@ -120,6 +120,14 @@ class Control:
             raise web.HTTPNotFound(text=f"unknown builder {builder}")
         if builder in {"slash_command", "block_action"}:
             kwargs["response_url"] = self.slack.response_url(str(kwargs.pop("rid", "r")))
+        if builder == "block_action" and "message" not in kwargs:
+            # Slack puts the whole message pressed in the payload (its text, its blocks).
+            args = body.get("args", [])
+            pressed = [
+                m for m in self.slack.messages_in(args[1]) if m["ts"] == kwargs.get("message_ts")
+            ]
+            if pressed:
+                kwargs["message"] = pressed[0]
         data, content_type = getattr(slack_api, builder)(*body.get("args", []), **kwargs)
         headers = {"Content-Type": content_type, **sign_request(data, SIGNING_SECRET)}
         async with (

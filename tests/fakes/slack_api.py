@@ -601,7 +601,6 @@ class FakeSlackAPI:
         self._home_views: dict[str, JsonDict] = {}
         self._hosted: dict[str, tuple[JsonDict, bytes]] = {}  # file ID -> (file object, bytes)
         self.downloads: list[str] = []  # file IDs whose bytes the app fetched
-        self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._handlers: dict[str, Callable[[JsonDict], JsonDict]] = {
             "auth.test": self._auth_test,
@@ -1089,8 +1088,9 @@ class FakeSlackAPI:
     # -- method behaviour -------------------------------------------------------------------
 
     def _next_ts(self) -> str:
-        micros = 1_700_000_000_000_000 + 100 * next(self._ts)
-        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+        # Slack stamps the bot's messages and people's from one clock, so a person's message
+        # sits between the bot's messages it was written between (what answers which question).
+        return _clock.ts()
 
     def _auth_test(self, params: JsonDict) -> JsonDict:
         return {

@@ -17,6 +17,7 @@ from surveys import commands
 from surveys.alert_card import Card, card_for
 from surveys.conversation import ContactEvent, EventKind
 from surveys.model import AlertStatus, Disposition, Staff
+from surveys.resolution import disposition_name
 from surveys.staff import StaffError
 from surveys.texts import t
 
@@ -109,10 +110,11 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 ]
             else:
                 disposition = Disposition(name.removeprefix("d_"))
-                output = await commands.resolutions(ctx.commands).choose(
-                    actor, alert_id, disposition
-                )
-                text, blocks = "\n".join(output.lines), None
+                await commands.resolutions(ctx.commands).choose(actor, alert_id, disposition)
+                # On Slack the note is written in the alert's thread: said so, not "reply".
+                how = disposition_name(disposition, actor.language)
+                text = t("resolve_note_please_slack", actor.language, id=alert_id, how=how)
+                blocks = None
         except ValueError:
             text, blocks = t("button_forged", actor.language), None
         except StaffError as exc:

@@ -18,9 +18,12 @@ from surveys.conversation import ContactEvent, EventKind
 from surveys.model import Address, Language
 from surveys.onboarding import typed_language
 from surveys.staff import Output
+from surveys.texts import t
 
 # A file sent with "import Globex" (or "/candor import Globex confirm", typed as a message).
 IMPORT_TEXT = re.compile(r"(?i)^\s*(?:/?candor\s+)?/?import(?:\s|$)")
+# "help" written as a message, the word alone: Slack lets no one type a slash command there.
+TYPED_HELP = re.compile(r"(?i)^\s*/?(?:candor\s+)?(?:help|помощь|справка)\s*[?!.]*\s*$")
 MAX_NAMED_MENTIONS = 10  # looked up by name in one message; any more read "@U123"
 IGNORED_SUBTYPES = frozenset(
     {"message_deleted", "bot_message", "channel_join", "channel_leave", "message_replied"}
@@ -82,6 +85,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if not files and (wanted := typed_language(text)) is not None:
             await _typed_language(ctx, user, wanted, message_id)  # not an answer
             return
+        if not files and TYPED_HELP.match(text) and await _contact_help(ctx, user, message_id):
+            return  # not an answer
         stranger = await ctx.stranger_language(user)  # whom Candor does not know: in theirs
         if not text.strip() and (event.get("files") or subtype == "file_share"):
             # A file without words carries no answer; words sent with a file are the answer.
@@ -128,6 +133,17 @@ async def _typed_language(ctx: SlackContext, user: str, wanted: Language, messag
     if switched:  # under the reply: the question they are on, in the new language
         await ask_again(ctx, me)
     ctx.wake_delivery()
+
+
+async def _contact_help(ctx: SlackContext, user: str, message_id: str) -> bool:
+    """The word "help" written by a contact: what `/candor help` tells them, as a DM.
+    False for anyone else (staff and strangers are answered as for any message)."""
+    me = ctx.address(user)
+    if (lang := await ctx.service.contact_language(me)) is None:
+        return False
+    await ctx.service.notify(me, t("client_help", lang), lang, f"slack-help:{message_id}")
+    ctx.wake_delivery()
+    return True
 
 
 async def _as_written(ctx: SlackContext, raw: str) -> str:
