@@ -24,6 +24,7 @@ from sqlalchemy import func, select, text, update
 
 from bot.app import App
 from bot.settings import load_settings
+from bot.telegram.menus import MENU_KIND
 from storage.db import create_engine
 from storage.models import AnswerRow, InboxRow, OutboxRow
 from surveys.model import (
@@ -336,9 +337,11 @@ async def outcome(url: str, api: FakeTelegramAPI) -> Outcome:
             for source in await conn.scalars(select(AnswerRow.source_message_id)):
                 answers[int(str(source).split(":")[0])] += 1
             inbox = await _by_status(conn, InboxRow)
-            outbox = await _by_status(conn, OutboxRow)
+            # Messages only: command menus (setMyCommands) queue in the outbox too.
+            messages = OutboxRow.kind != MENU_KIND
+            outbox = await _by_status(conn, OutboxRow, messages)
             sent_rows = (await conn.execute(
-                select(OutboxRow.address, OutboxRow.status))).all()  # fmt: skip
+                select(OutboxRow.address, OutboxRow.status).where(messages))).all()  # fmt: skip
     finally:
         await engine.dispose()
     seen = Counter(
@@ -354,8 +357,9 @@ async def outcome(url: str, api: FakeTelegramAPI) -> Outcome:
     return Outcome(dict(answers), inbox, outbox, duplicates, unrecorded)
 
 
-async def _by_status(conn: Any, table: Any) -> dict[str, int]:
-    rows = await conn.execute(select(table.status, func.count()).group_by(table.status))
+async def _by_status(conn: Any, table: Any, *where: Any) -> dict[str, int]:
+    query = select(table.status, func.count()).where(*where).group_by(table.status)
+    rows = await conn.execute(query)
     return {str(s): int(n) for s, n in rows.all()}
 
 
