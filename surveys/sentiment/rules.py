@@ -1146,23 +1146,20 @@ class _Reader:
             start, end = self._sentence_at(m.start())
             hits = [h for h in self.result.hits if start <= h.start < end and h.manner]
             waits = [h for h in hits if h.weight < 0 and h.role in ("", "trouble")]
-            sentence = self.masked[start:end]
-            if not (waits or any(h.weight > 0 for h in hits) or DONE_IN_RE.search(sentence)):
+            of_speed = bool(waits) or any(h.weight > 0 for h in hits)
+            if not (of_speed or DONE_IN_RE.search(self.masked[start:end])):
                 continue  # "we had only two days to test": too little time, not speed
             for h in waits:
                 h.weight, h.kind, h.on_topic = 0.0, "neutral", False
             on_topic = self.q == "speed"
             self.result.hits.append(Hit(0.6, m.start(), m.end(), on_topic=on_topic, manner=True))
             tail = self.masked[m.end() : end]
+            fixed = any(h.role == "fix" and m.end() <= h.start < end for h in self.result.hits)
             done = not re.search(r"\w", tail) or (
-                len(re.findall(r"\w+", tail)) <= 4
-                and (DONE_IN_RE.search(tail) or self._fix_within(m.end(), end))
+                len(re.findall(r"\w+", tail)) <= 4 and (fixed or bool(DONE_IN_RE.search(tail)))
             )  # "took only two days to fix"; "…to break everything" is no deed done well
-            if waits or any(h.weight > 0 for h in hits) or done:
+            if of_speed or done:
                 self.excused_at.append(end)  # the embedding still reads the wait as one
-
-    def _fix_within(self, a: int, b: int) -> bool:
-        return any(h.role == "fix" and a <= h.start < b for h in self.result.hits)
 
     def _backhanded(self) -> None:
         """Praise taken back in the same sentence (ECHO_DISMISSED_RE and its twins) is
