@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.telegram.menus import STAFF_COMMANDS, STAFF_SELF, STRANGER_COMMANDS
+from bot.telegram.menus import STAFF_SELF, STRANGER_COMMANDS
 from bot.telegram.routers.staff import USAGE
 from surveys.alerts import ALERT_LABELS, status_line
 from surveys.commands import TABLE
@@ -312,7 +312,7 @@ async def test_added_staff_speak_their_own_telegram_language_until_they_choose(
     menus = [c.params for c in tg.api.calls_to("setMyCommands")]
     latest = [m for m in menus if m.get("scope") == {"type": "chat", "chat_id": MAX}][-1]
     described = {c["command"]: c["description"] for c in latest["commands"]}
-    assert described["accounts"] == STAFF_COMMANDS["accounts"][1]
+    assert described["accounts"] == TABLE["accounts"].summary[1]
 
     # Chosen explicitly, the language stays, whatever Telegram says afterwards.
     assert await say(tg, "/lang en", MAX, language_code="ru") == ["Language set to English."]
@@ -607,7 +607,7 @@ async def test_start_sets_the_strangers_menu_for_all_and_staff_menus_per_chat(
     chats = [p for p in calls if p["scope"].get("type") == "chat"]
     assert [p["scope"] for p in chats] == [{"type": "chat", "chat_id": ADMIN_ID}]
     admin_menu = [c["command"] for c in chats[0]["commands"]]
-    assert admin_menu == [*STAFF_COMMANDS, *STAFF_SELF]
+    assert admin_menu == [*TABLE, *STAFF_SELF]
     assert "language_code" not in chats[0]
     assert len(calls) == 3
 

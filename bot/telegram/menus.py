@@ -35,7 +35,7 @@ from aiogram.types import (
     TelegramObject,
 )
 
-from surveys.commands import TABLE, staff_menu
+from surveys.commands import staff_menu
 from surveys.model import (
     Address,
     Channel,
@@ -63,7 +63,6 @@ STAFF_SELF = {
     "lang": ("Change language", "Сменить язык"),
     "help": ("Your commands", "Ваши команды"),
 }
-STAFF_COMMANDS = {name: command.summary for name, command in TABLE.items()}
 _SEEN_MAX = 50_000  # chats remembered as checked in this process before starting over
 
 
