@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from surveys.alert_changes import Change, changes_of, is_change
 from surveys.model import Alert, AlertStatus, Answer, Language, Staff
-from surveys.periods import distinct_round_title
+from surveys.periods import distinct_round_title, local_time
 from surveys.questions import COMMENT_KEY, SILENCE_KEY, question_text
 from surveys.reporting.labels import L
 from surveys.service import AlertDetails
@@ -277,8 +277,7 @@ def _answer_head(d: AlertDetails, lang: Language, tz: str) -> str:
     """The answer's heading; when it was edited, in the timeline's zone (named: MSK, UTC)."""
     edited = d.answer.edited_at
     if edited:
-        edited = edited if edited.tzinfo else edited.replace(tzinfo=UTC)
-        at = edited.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+        at = local_time(edited if edited.tzinfo else edited.replace(tzinfo=UTC), tz)
         return _l("edited", lang, at=at)
     return _l("answer", lang)
 

@@ -119,22 +119,28 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def telegram_piece(before: str, channel: Channel) -> bool:
+    """Whether ``before`` may be a piece Telegram split off a long paste: on Telegram and at
+    its limit, counted as Telegram does (UTF-16) or by characters should a client count
+    those. Only Telegram splits a paste: a Slack message of the same length (Slack keeps up
+    to 40,000) and a console line are whole messages."""
+    if channel is not Channel.TELEGRAM:
+        return False
+    before = before.rstrip()
+    return any(_LOW <= size <= TELEGRAM_PIECE for size in (len(before), _units(before)))
+
+
 def glue(before: str, after: str, channel: Channel) -> str:
     """What joins two messages of one answer: a line break, as the contact sent them apart;
-    but on Telegram, ``after`` continuing ``before`` that Telegram split off a long paste
-    (``before`` at its limit) goes on the same line: within the word at a hard cut, else
-    after a space. Only Telegram splits a paste: a Slack message of the same length (Slack
-    keeps up to 40,000) and a console line are whole messages, followed by a line break."""
-    if channel is not Channel.TELEGRAM:
-        return "\n"
-    before = before.rstrip()
-    # Counted as Telegram does (UTF-16), or by characters should a client count those.
-    sizes = {len(before), _units(before)}
-    if not before or not after or not any(_LOW <= size <= TELEGRAM_PIECE for size in sizes):
+    but ``after`` continuing a ``telegram_piece`` goes on the same line: within the word at
+    a hard cut, else after a space."""
+    if not after or not telegram_piece(before, channel):
         return "\n"  # a piece is never longer (a Slack message may be: no paste was split)
+    before = before.rstrip()
     # At the limit: cut where the limit fell, mid-word as like as not. A piece ending in
     # punctuation before a word had its space trimmed ("… twice." + "The next …").
-    if TELEGRAM_PIECE in sizes and not (before[-1] in '.,;:!?…)»"' and after[0].isalnum()):
+    at_limit = TELEGRAM_PIECE in (len(before), _units(before))
+    if at_limit and not (before[-1] in '.,;:!?…)»"' and after[0].isalnum()):
         return ""
     return " "
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from surveys.alert_desk import alert_details, forward_key
 from surveys.alerts import owner_address
-from surveys.answers import glue
+from surveys.answers import telegram_piece
 from surveys.conversation import MAX_ANSWER_CHARS, bound_text
 from surveys.model import Alert, AlertStatus, Channel, Contact, OutgoingMessage, Staff
 from surveys.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -70,7 +70,7 @@ def _continued(
     if latest.get("cut"):
         return last, "cut"
     recent = now - datetime.fromisoformat(latest["at"]) <= PIECE_WINDOW
-    if recent and channel is not None and glue(str(latest.get("text", "")), "x", channel) != "\n":
+    if recent and channel is not None and telegram_piece(str(latest.get("text", "")), channel):
         return last, "piece"
     return None
 
