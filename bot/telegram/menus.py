@@ -172,6 +172,19 @@ async def sync_chat(
     return queued
 
 
+async def sync_staff(uow_factory: UnitOfWorkFactory, clock: Clock) -> bool:
+    """Queue each staff member's chat menu that changed, in one transaction (at start-up,
+    so staff have theirs before they first write); whether any was queued."""
+    queued = False
+    async with uow_factory() as uow:
+        for person in await uow.staff.list():
+            if person.telegram_user_id is not None:
+                menu = chat_menu(person.telegram_user_id, person, None)
+                queued = await record(uow, menu, clock, retry_failed=False) or queued
+        await uow.commit()
+    return queued
+
+
 async def sync_defaults(uow_factory: UnitOfWorkFactory, clock: Clock) -> bool:
     queued = False
     async with uow_factory() as uow:

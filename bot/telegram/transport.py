@@ -177,11 +177,7 @@ class TelegramTransport:
         # Menus go through the outbox, and only those that changed since last recorded: a
         # restart sends none again. Staff get theirs before they first write.
         await menus.sync_defaults(app.uow, app.clock)
-        async with app.uow() as uow:
-            people = await uow.staff.list()
-        for person in people:
-            if person.telegram_user_id is not None:
-                await menus.sync_chat(app.uow, app.clock, person.telegram_user_id)
+        await menus.sync_staff(app.uow, app.clock)
         app.delivery.wake.set()
 
     async def serve(self, stop: asyncio.Event) -> None:
