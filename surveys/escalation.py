@@ -117,7 +117,7 @@ class Escalations:
                 account=account.name,
                 contact=details.contact.name,
                 owner=owner.name if owner else "—",
-                waited=waited(wait, person.language),
+                waited=hours_minutes(wait, person.language),
             )
             await tell_under_alert(
                 uow, person, alert, text, f"escalation:{alert.id}:{level}:{person.id}", now
@@ -138,7 +138,3 @@ async def _managers(uow: UnitOfWork, skip: Staff | None) -> list[Staff]:
         if s.role is StaffRole.ADMIN and s.unreachable_since is None
         and (skip is None or s.id != skip.id)
     ]  # fmt: skip
-
-
-# The escalation texts' wait: hours and minutes (see surveys.texts.hours_minutes).
-waited = hours_minutes

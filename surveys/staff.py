@@ -569,7 +569,7 @@ class StaffCommands:
         lines = [line]
         if current and self.service.asks(current.round.audience, contact_level):
             title = current.title(lang)
-            closes = _local(current.closes_at, account.timezone)
+            closes = local_time(current.closes_at, account.timezone)
             lines.insert(0, say("invite_round", lang, title=title, name=name, closes=closes))
         return Output(lines, link_token=token)
 
@@ -634,7 +634,7 @@ class StaffCommands:
             )
             return Output([say(key, lang, **params)])
         title = joined.title(lang)
-        closes = _local(joined.closes_at, account.timezone)
+        closes = local_time(joined.closes_at, account.timezone)
         return Output([say("contact_added_to_round", lang, **params, title=title, closes=closes)])
 
     async def link_staff(self, actor: Staff, staff_ref: str, address: Address) -> Output:
@@ -718,7 +718,7 @@ class StaffCommands:
                     lang,
                     account=account.name,
                     schedule=describe(saved, lang.value),
-                    next=_local(upcoming, account.timezone) if upcoming else say("never", lang),
+                    next=local_time(upcoming, account.timezone) if upcoming else say("never", lang),
                 )
             ]
         )
@@ -787,7 +787,7 @@ class StaffCommands:
             declined=count["declined"],
             expired=count["expired"],
             schedule=describe(schedule, lang.value) if schedule else say("no_schedule", lang),
-            next=_local(upcoming, account.timezone) if upcoming else say("never", lang),
+            next=local_time(upcoming, account.timezone) if upcoming else say("never", lang),
         )
         return Output([line])
 
@@ -1069,9 +1069,6 @@ def _check_timezone(tz: str, lang: Language) -> None:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise StaffError(say("bad_tz", lang, tz=_clip(tz, 60))) from None
-
-
-_local = local_time  # staff read moments in the account's time zone (surveys.periods)
 
 
 def _sentence(text: str) -> str:

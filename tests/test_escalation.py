@@ -161,14 +161,13 @@ async def test_several_processes_escalate_once(
 def test_escalation_texts_give_the_wait_in_hours_and_minutes_not_a_fraction() -> None:
     # With CANDOR_ESCALATE_ACK_AFTER=90m on a gold account (× 0.25) the managers read
     # "not acknowledged … within 0.375 h"; a 60 s setting gave «за 0.00833333 ч».
-    from surveys.escalation import waited
-    from surveys.texts import t
+    from surveys.texts import hours_minutes, t
 
-    assert waited(timedelta(hours=6), Language.EN) == "6 h"  # whole hours read as before
-    assert waited(timedelta(hours=42), Language.RU) == "42 ч"
-    assert waited(timedelta(minutes=22, seconds=30), Language.EN) == "23 min"
-    assert waited(timedelta(minutes=90), Language.RU) == "1 ч 30 мин"
-    assert waited(timedelta(seconds=30), Language.EN) == "1 min"
+    assert hours_minutes(timedelta(hours=6), Language.EN) == "6 h"  # whole hours read as before
+    assert hours_minutes(timedelta(hours=42), Language.RU) == "42 ч"
+    assert hours_minutes(timedelta(minutes=22, seconds=30), Language.EN) == "23 min"
+    assert hours_minutes(timedelta(minutes=90), Language.RU) == "1 ч 30 мин"
+    assert hours_minutes(timedelta(seconds=30), Language.EN) == "1 min"
     text = t("escalation_managers", Language.RU, id=4, account="Globex", contact="Liz",
-             owner="Olga", waited=waited(timedelta(seconds=30), Language.RU))  # fmt: skip
+             owner="Olga", waited=hours_minutes(timedelta(seconds=30), Language.RU))  # fmt: skip
     assert text.endswith("не принят владельцем (Olga) за 1 мин.")
